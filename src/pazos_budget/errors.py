@@ -1,0 +1,75 @@
+"""One exception root for everything pazos-budget raises on purpose.
+
+The command line turns each subclass into a message on stderr and a documented exit code
+(see `EXIT_CODES`); a user never sees a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PazosBudgetError(Exception):
+    """Root of every error the tool raises deliberately."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located problem in an input file, printed in compiler form."""
+
+    file: str
+    line: int  # 1-based; 0 when unknown
+    column: int  # 1-based; 0 when unknown
+    path: str  # field path such as "programmes[3].unit_cost", "" for the whole file
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(PazosBudgetError):
+    """The scenario file cannot be read or does not describe a valid scenario."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class InfeasibleError(PazosBudgetError):
+    """The hard commitments of a scenario cannot all hold; carries the diagnosis."""
+
+    exit_code = 3
+
+
+class SolverError(PazosBudgetError):
+    """The solver is missing, failed, or found no solution within its limits."""
+
+    exit_code = 4
+
+
+class ReportError(PazosBudgetError):
+    """A report could not be written (unwritable path, refused overwrite, ...)."""
+
+    exit_code = 1
+
+
+class VerificationError(PazosBudgetError):
+    """The independent check found a hard constraint violated: a bug, never an answer."""
+
+    exit_code = 1
+
+
+EXIT_CODES = {
+    0: "solved (or every file valid)",
+    1: "unexpected error, report not writable, or a failed verification (a bug)",
+    2: "invalid scenario or bad command-line input",
+    3: "infeasible: the hard commitments cannot all hold (a diagnosis is printed)",
+    4: "solver failure, solver missing, or no solution within the time limit",
+}

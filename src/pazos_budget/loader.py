@@ -1,0 +1,477 @@
+"""Scenario files to `Scenario`, with the file, line and column of every problem.
+
+Reading is strict on purpose: a typo must never become a silent wrong budget.
+- Duplicate keys are errors (PyYAML silently keeps the last one).
+- Only plain YAML data is read: explicit tags (`!!python/object`, `!foo`, `!!set`, ...)
+  are refused, never constructed.
+- Empty files, non-UTF-8 bytes, binary files, files over `MAX_FILE_BYTES` and missing
+  files are refused with a clear message.
+- Every problem is reported (up to `MAX_PROBLEMS`), not just the first.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import Problem, ScenarioError
+from .scenario import RuleViolations, Scenario
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_PROBLEMS = 50
+#: Values in one file, aliases expanded: guards against "billion laughs" alias bombs.
+MAX_NODES = 2_000_000
+MAX_DEPTH = 64
+
+#: Explicit tags that only restate what plain YAML already means.
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+Key = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A valid scenario together with where it came from."""
+
+    scenario: Scenario
+    path: Path
+    sha256: str
+    data: dict[str, Any]  # the plain data as read, for the report's "inputs" sheet
+
+
+@dataclass
+class Document:
+    """Plain data read from one YAML file plus the position of every key and item."""
+
+    file: str
+    data: Any
+    positions: dict[Key, tuple[int, int]]  # 1-based line, column of a key / list item
+
+    def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
+        """The longest prefix of `loc` found in the file, and its position."""
+        best: Key = ()
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in self.positions:
+                best = loc[:n]
+                break
+        return best, self.positions.get(best, (1, 1))
+
+    def problem(self, loc: Key, message: str) -> Problem:
+        _, (line, col) = self.locate(loc)
+        return Problem(self.file, line, col, dotted(loc), message)
+
+
+def dotted(path: Key) -> str:
+    """('programmes', 3, 'unit_cost') -> 'programmes[3].unit_cost'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+# --------------------------------------------------------------------------- reading
+def read_text(path: Path, display: str | None = None) -> str:
+    """The file's text, or a ScenarioError saying precisely why it cannot be read."""
+    name = display or str(path)
+
+    def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
+        return ScenarioError([Problem(name, line, col, "", message)])
+
+    try:
+        if path.is_dir():
+            raise fail("is a directory, not a scenario file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise fail(f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
+        raw = path.read_bytes()
+    except FileNotFoundError as e:
+        raise fail("no such file") from e
+    except PermissionError as e:
+        raise fail("permission denied") from e
+    except OSError as e:
+        raise fail(f"cannot read file: {e.strerror or e}") from e
+    if b"\x00" in raw:
+        raise fail("binary file (contains NUL bytes); expected a YAML text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise fail(
+            f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8", line, col
+        ) from e
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise fail("file is empty")
+    return text
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def parse_yaml(text: str, name: str) -> Document:
+    """YAML text to plain Python data with positions; refuses tags and duplicates."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        raise ScenarioError([Problem(name, line, col, "", _yaml_message(e))]) from e
+    except YAMLError as e:
+        raise ScenarioError([Problem(name, 0, 0, "", f"not valid YAML: {e}")]) from e
+    except RecursionError as e:
+        raise ScenarioError([Problem(name, 0, 0, "", "YAML nesting is too deep")]) from e
+    if tree is None:
+        raise ScenarioError([Problem(name, 1, 1, "", "file holds no data (only comments?)")])
+    converter = _Converter(name)
+    data = converter.convert(tree, (), (1, 1), 0)
+    if converter.problems:
+        raise ScenarioError(sorted(converter.problems)[:MAX_PROBLEMS])
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem(name, 1, 1, "", "expected a mapping of sections (scenario:, budget:, ...)")]
+        )
+    return Document(name, data, converter.positions)
+
+
+def _yaml_message(e: MarkedYAMLError) -> str:
+    problem = (e.problem or "").strip()
+    if "duplicate key" in problem or type(e).__name__ == "DuplicateKeyError":
+        first = e.context_mark
+        key = problem.split('"')[1] if problem.count('"') >= 2 else ""
+        where = f" (first given at line {first.line + 1})" if first is not None else ""
+        return f"duplicate key '{key}'{where}; a key may appear only once in a mapping"
+    context = (e.context or "").strip()
+    text = f"{context}: {problem}" if context and problem else problem or context
+    return f"not valid YAML: {text or 'syntax error'}"
+
+
+class _Converter:
+    """ruamel round-trip nodes -> plain dict/list/scalars, recording positions."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.positions: dict[Key, tuple[int, int]] = {(): (1, 1)}
+        self.problems: list[Problem] = []
+        self.nodes = 0
+
+    def _problem(self, where: tuple[int, int], path: Key, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(self.name, where[0], where[1], dotted(path), message))
+
+    def convert(self, node: Any, path: Key, where: tuple[int, int], depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            if self.nodes == MAX_NODES + 1 or depth == MAX_DEPTH + 1:
+                self._problem(where, path, "too many or too deeply nested values (alias bomb?)")
+            return None
+        tag = _explicit_tag(node)
+        if tag is not None and tag not in _PLAIN_TAGS:
+            short = tag.replace("tag:yaml.org,2002:", "!!")
+            self._problem(where, path, f"YAML tag '{short}' is not allowed; write plain data")
+            return None
+        if isinstance(node, CommentedMap):
+            out: dict[str, Any] = {}
+            for k, v in node.items():
+                try:
+                    kl, kc = node.lc.key(k)
+                    pos = (kl + 1, kc + 1)
+                except (KeyError, TypeError, AttributeError):
+                    pos = where
+                if not isinstance(k, str):
+                    self._problem(pos, path, f"key {k!r} must be text")
+                    continue
+                self.positions.setdefault(path + (k,), pos)
+                out[k] = self.convert(v, path + (k,), pos, depth + 1)
+            return out
+        if isinstance(node, CommentedSeq):
+            items: list[Any] = []
+            for i, v in enumerate(node):
+                try:
+                    il, ic = node.lc.item(i)
+                    pos = (il + 1, ic + 1)
+                except (KeyError, TypeError, AttributeError, IndexError):
+                    pos = where
+                self.positions.setdefault(path + (i,), pos)
+                items.append(self.convert(v, path + (i,), pos, depth + 1))
+            return items
+        if node is None or isinstance(node, bool):
+            return node
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        if isinstance(node, str):
+            return str(node)
+        if isinstance(node, _dt.date | _dt.datetime):
+            return node.isoformat()
+        self._problem(where, path, f"unsupported YAML value of type {type(node).__name__}")
+        return None
+
+
+def _explicit_tag(node: Any) -> str | None:
+    tag = getattr(node, "tag", None)
+    if tag is None:
+        return None
+    value = getattr(tag, "value", tag)
+    return str(value) if value else None
+
+
+# --------------------------------------------------------------------------- validation
+def validate_document(doc: Document) -> Scenario:
+    """Plain data to Scenario; every problem located in the file."""
+    try:
+        return Scenario.model_validate(doc.data)
+    except ValidationError as e:
+        raise ScenarioError(problems_from_validation(doc, e, Scenario)) from e
+
+
+def problems_from_validation(
+    doc: Document, error: ValidationError, root: type[BaseModel]
+) -> list[Problem]:
+    grouped: dict[Key, list[str]] = {}
+    order: list[Key] = []
+    for err in error.errors(include_url=False):
+        for loc, message in _expand(doc, err, root):
+            if loc not in grouped:
+                grouped[loc] = []
+                order.append(loc)
+            if message not in grouped[loc]:
+                grouped[loc].append(message)
+    problems = []
+    for loc in order:
+        messages = grouped[loc]
+        # One field, several union branches: say what would have been accepted.
+        message = messages[0] if len(messages) == 1 else _either(messages)
+        problems.append(doc.problem(loc, message))
+    problems.sort(key=lambda p: (p.line, p.column, p.path))
+    if len(problems) > MAX_PROBLEMS:
+        extra = len(problems) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS]
+        problems.append(Problem(doc.file, 0, 0, "", f"... and {extra} more problem(s)"))
+    return problems
+
+
+def _either(messages: list[str]) -> str:
+    musts = [m.removeprefix("must be ") for m in messages if m.startswith("must be ")]
+    if len(musts) == len(messages):
+        return "must be " + ", or ".join(musts)
+    return "; ".join(messages)
+
+
+def _expand(doc: Document, err: ErrorDetails, root: type[BaseModel]) -> list[tuple[Key, str]]:
+    """One pydantic error -> [(path in the file's data, message)]."""
+    loc = _data_path(doc.data, tuple(err["loc"]))
+    ctx = err.get("ctx") or {}
+    inner = ctx.get("error")
+    if isinstance(inner, RuleViolations):
+        return [(loc + tuple(rel), msg) for rel, msg in inner.issues]
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = (*loc, "kind")
+    return [(loc, _friendly(doc, loc, err, root))]
+
+
+def _data_path(data: Any, loc: Key) -> Key:
+    """Drop the parts of a pydantic location that are not in the data (union tags,
+    '[key]' markers, validator wrappers)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        child = _child(node, part)
+        if child is not None or (isinstance(node, dict) and part in node):
+            out.append(part)
+            node = child
+        elif isinstance(node, dict) and isinstance(part, str) and _is_label(part):
+            continue
+        elif isinstance(node, dict) and isinstance(part, str):
+            out.append(part)  # a missing or unknown key: keep it in the path
+            node = None
+        elif not isinstance(node, dict | list):
+            continue
+    return tuple(out)
+
+
+def _is_label(part: str) -> bool:
+    """pydantic's names for union branches and wrappers, never user keys."""
+    return (
+        part in {"[key]", "youth_reach", "metric", "spend_share", "component_presence"}
+        or any(ch in part for ch in "[]()")
+        or part in {"float", "int", "str", "bool", "dict", "list", "constrained-str"}
+    )
+
+
+def _friendly(doc: Document, loc: Key, err: ErrorDetails, root: type[BaseModel]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    field = str(loc[-1]) if loc else ""
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        known = sorted(_fields_at(root, doc.data, loc[:-1]))
+        close = get_close_matches(field, known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        allowed = f" (allowed: {', '.join(known)})" if known and not close else ""
+        return f"unknown field '{field}'{hint}{allowed}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        words = {
+            "greater_than": ("greater than", "gt"),
+            "greater_than_equal": ("at least", "ge"),
+            "less_than": ("less than", "lt"),
+            "less_than_equal": ("at most", "le"),
+        }[kind]
+        bound = ctx.get(words[1])
+        return f"must be {words[0]} {_num(bound)}"
+    if kind == "finite_number":
+        return "must be a finite number (not NaN or infinity)"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number"
+    if kind in ("float_type", "float_parsing"):
+        return "must be a number"
+    if kind in ("bool_type", "bool_parsing"):
+        return "must be true or false"
+    if kind in ("string_type", "string_sub_type"):
+        return "must be text"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters"
+    if kind == "string_pattern_mismatch":
+        return (
+            "must be an id of lowercase letters, digits, '-' and '_', starting with a letter "
+            "or digit (for example 'youth-centre')"
+        )
+    if kind in ("list_type", "tuple_type"):
+        return "must be a list"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "must be a mapping (key: value)"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", ""))
+        options = [o.strip(" '\"") for o in expected.replace(" or ", ", ").split(",")]
+        value = _value_at(doc.data, loc)
+        close = get_close_matches(str(value), options, n=1, cutoff=0.6) if value else []
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"must be one of {', '.join(options)}{hint}"
+    if kind == "union_tag_not_found":
+        return "needs 'kind' (youth_reach, metric, spend_share or component_presence)"
+    if kind == "union_tag_invalid":
+        options = ["youth_reach", "metric", "spend_share", "component_presence"]
+        tag = str(ctx.get("tag", ""))
+        close = get_close_matches(tag, options, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"kind '{tag}' is not one of {', '.join(options)}{hint}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return err["msg"][0].lower() + err["msg"][1:] if err["msg"] else kind
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _value_at(data: Any, loc: Key) -> Any:
+    node = data
+    for part in loc:
+        node = _child(node, part)
+    return node
+
+
+def _fields_at(root: type[BaseModel], data: Any, path: Key) -> set[str]:
+    """Field names accepted at `path` (a mapping inside the data), for "did you mean"."""
+    annotation: Any = root
+    node = data
+    for part in path:
+        model = _pick_model(annotation, node)
+        if model is not None and isinstance(part, str):
+            field = model.model_fields.get(part)
+            if field is None:
+                return set()
+            annotation = field.annotation
+        elif isinstance(part, int):
+            annotation = _list_item(annotation)
+        node = _child(node, part)
+    model = _pick_model(annotation, node)
+    return set(model.model_fields) if model is not None else set()
+
+
+def _child(node: Any, part: str | int) -> Any:
+    """node[part] when it exists, else None."""
+    if isinstance(node, dict) and isinstance(part, str):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _candidates(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _candidates(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for arg in typing.get_args(annotation):
+            out += _candidates(arg)
+        return out
+    return [annotation]
+
+
+def _list_item(annotation: Any) -> Any:
+    for cand in _candidates(annotation):
+        if typing.get_origin(cand) is list:
+            return typing.get_args(cand)[0]
+    return None
+
+
+def _pick_model(annotation: Any, node: Any) -> type[BaseModel] | None:
+    models = [
+        c for c in _candidates(annotation) if isinstance(c, type) and issubclass(c, BaseModel)
+    ]
+    if len(models) <= 1:
+        return models[0] if models else None
+    kind = node.get("kind") if isinstance(node, Mapping) else None
+    for m in models:
+        field = m.model_fields.get("kind")
+        if field is not None and kind in typing.get_args(field.annotation):
+            return m
+    return None
+
+
+# --------------------------------------------------------------------------- entry point
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read, parse and validate one scenario file."""
+    p = Path(path)
+    name = str(path)
+    text = read_text(p, name)
+    doc = parse_yaml(text, name)
+    scenario = validate_document(doc)
+    return LoadedScenario(scenario, p, sha256_of(p), doc.data)

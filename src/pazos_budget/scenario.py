@@ -1,0 +1,485 @@
+"""The scenario: pydantic models for everything a scenario file may say, and its rules.
+
+No I/O here. Field-level rules live on the fields; rules that relate fields or sections
+(cross references, cofunding shares, target scopes) live in `model_validator`s and raise
+`RuleViolations`, which carries every violation with its path relative to the model so
+that the loader can point at the right line of the file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from difflib import get_close_matches
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
+Money = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+#: Cofunding shares must sum to 1 within this absolute tolerance.
+SHARE_SUM_TOLERANCE = 1e-6
+
+#: The built-in metric: youth reached (youth_per_unit).
+YOUTH_METRIC = "youth"
+
+#: Cluster selector meaning "every cluster of the scenario".
+ALL_CLUSTERS = "all"
+
+Path = tuple[str | int, ...]
+
+
+class Component(StrEnum):
+    """The five fixed PAZOS components."""
+
+    INTERRUPTION = "interruption"
+    INTERVENTION = "intervention"
+    PREVENTION = "prevention"
+    SAFE_ENVIRONMENTS = "safe_environments"
+    ACCESS_TO_JUSTICE = "access_to_justice"
+
+
+COMPONENT_IDS: tuple[str, ...] = tuple(c.value for c in Component)
+#: A component id as written in a file (enums are matched by value, not by instance).
+ComponentId = Annotated[Component, Field(strict=False)]
+
+
+class Objective(StrEnum):
+    MAXIMIZE_WEIGHTED_REACH = "maximize_weighted_reach"
+    MINIMIZE_SPEND = "minimize_spend"
+
+
+ObjectiveId = Annotated[Objective, Field(strict=False)]
+
+
+class TargetKind(StrEnum):
+    YOUTH_REACH = "youth_reach"
+    METRIC = "metric"
+    SPEND_SHARE = "spend_share"
+    COMPONENT_PRESENCE = "component_presence"
+
+
+class RuleViolations(ValueError):
+    """Several rule violations found at once, each with a path relative to the model."""
+
+    def __init__(self, issues: list[tuple[Path, str]]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in issues))
+
+
+def _raise_if(issues: list[tuple[Path, str]]) -> None:
+    if issues:
+        raise RuleViolations(issues)
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: unknown keys are errors, NaN/inf are refused,
+    and no silent coercion (the string "5" is not the number 5)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class ScenarioInfo(Strict):
+    id: Slug
+    name: str = Field(min_length=1)
+    year: int = Field(ge=1900, le=2200)
+    currency: str = Field(default="COP millions", min_length=1)
+    language: Literal["es", "en"] = "es"
+    notes: str = ""
+
+
+class Budget(Strict):
+    total: Money
+
+
+class Cluster(Strict):
+    id: Slug
+    name: str = Field(min_length=1)
+    youth_population: int = Field(gt=0)
+    weight: float = Field(default=1.0, ge=0)
+    prioritized: bool = True
+    notes: str = ""
+
+
+class ComponentInfo(Strict):
+    id: ComponentId
+    name: str = Field(min_length=1)
+
+
+class TargetBase(Strict):
+    id: Slug
+    name: str = ""
+    priority: int = Field(default=1, ge=1, le=99)
+    weight: float = Field(default=1.0, ge=0)
+    hard: bool = False
+    departments: list[Slug] | None = None
+    clusters: list[Slug] | None = None
+    components: list[ComponentId] | None = None
+    notes: str = ""
+
+
+class YouthReachTarget(TargetBase):
+    kind: Literal[TargetKind.YOUTH_REACH]
+    share: Share | None = None
+    at_least: Money | None = None
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> YouthReachTarget:
+        if (self.share is None) == (self.at_least is None):
+            raise RuleViolations([((), "give exactly one of 'share' or 'at_least'")])
+        return self
+
+
+class MetricTarget(TargetBase):
+    kind: Literal[TargetKind.METRIC]
+    metric: Slug
+    at_least: Money
+
+
+class SpendShareTarget(TargetBase):
+    kind: Literal[TargetKind.SPEND_SHARE]
+    at_least: Share | None = None
+    at_most: Share | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> SpendShareTarget:
+        if (self.at_least is None) == (self.at_most is None):
+            raise RuleViolations([((), "give exactly one of 'at_least' or 'at_most'")])
+        return self
+
+
+class ComponentPresenceTarget(TargetBase):
+    kind: Literal[TargetKind.COMPONENT_PRESENCE]
+    at_least_units: Money = 1.0
+
+
+Target = Annotated[
+    YouthReachTarget | MetricTarget | SpendShareTarget | ComponentPresenceTarget,
+    Field(discriminator="kind"),
+]
+
+
+class Department(Strict):
+    id: Slug
+    name: str = Field(min_length=1)
+    budget: Money | None = None
+    min_spend: Money | None = None
+    goals: list[Target] = Field(default_factory=list)
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _min_below_budget(self) -> Department:
+        if self.budget is not None and self.min_spend is not None and self.min_spend > self.budget:
+            raise RuleViolations(
+                [(("min_spend",), f"must not exceed the department's budget ({self.budget:g})")]
+            )
+        return self
+
+
+class Programme(Strict):
+    id: Slug
+    name: str = Field(min_length=1)
+    department: Slug
+    component: ComponentId
+    unit: str = Field(default="unit", min_length=1)
+    unit_cost: float = Field(gt=0)
+    fixed_cost: Money = 0.0
+    min_units: Money = 0.0
+    max_units: Money | None = None
+    integer: bool = False
+    mandatory: bool = False
+    clusters: Literal["all"] | list[Slug] = Field(default_factory=list)
+    youth_per_unit: Money | dict[Slug, Money] = 0.0
+    outputs: dict[Slug, Money] = Field(default_factory=dict)
+    cofunding: dict[Slug, Annotated[float, Field(gt=0, le=1)]] | None = None
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _own_rules(self) -> Programme:
+        issues: list[tuple[Path, str]] = []
+        if self.max_units is not None and self.min_units > self.max_units:
+            issues.append((("min_units",), f"must not exceed max_units ({self.max_units:g})"))
+        if self.integer:
+            for name in ("min_units", "max_units"):
+                value = getattr(self, name)
+                if value is not None and not float(value).is_integer():
+                    issues.append(((name,), "must be a whole number for an integer programme"))
+        if self.cofunding is not None:
+            total = math.fsum(self.cofunding.values())
+            if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+                issues.append((("cofunding",), f"shares must sum to 1 (they sum to {total:g})"))
+        if YOUTH_METRIC in self.outputs:
+            issues.append(
+                (("outputs", YOUTH_METRIC), "'youth' is built in; use youth_per_unit instead")
+            )
+        if isinstance(self.clusters, list):
+            seen: set[str] = set()
+            for i, cid in enumerate(self.clusters):
+                if cid in seen:
+                    issues.append((("clusters", i), f"cluster '{cid}' is listed twice"))
+                seen.add(cid)
+            if not self.clusters and isinstance(self.youth_per_unit, dict):
+                issues.append(
+                    (
+                        ("youth_per_unit",),
+                        "a city-wide programme (no clusters) takes one number, not a map",
+                    )
+                )
+        _raise_if(issues)
+        return self
+
+    @property
+    def city_wide(self) -> bool:
+        return isinstance(self.clusters, list) and not self.clusters
+
+    def funders(self) -> dict[str, float]:
+        """Department -> share of the programme's spend it pays."""
+        return dict(self.cofunding) if self.cofunding is not None else {self.department: 1.0}
+
+
+def _all_targets(
+    targets: list[Target], departments: list[Department]
+) -> Iterator[tuple[Path, str | None, Target]]:
+    """(path, owning department or None for PAZOS, target) for every target and goal."""
+    for i, t in enumerate(targets):
+        yield ("targets", i), None, t
+    for d_i, dept in enumerate(departments):
+        for g_i, goal in enumerate(dept.goals):
+            yield ("departments", d_i, "goals", g_i), dept.id, goal
+
+
+class Scenario(Strict):
+    scenario: ScenarioInfo
+    budget: Budget
+    objective: ObjectiveId = Objective.MAXIMIZE_WEIGHTED_REACH
+    clusters: list[Cluster] = Field(min_length=1)
+    components: list[ComponentInfo] | None = None
+    departments: list[Department] = Field(min_length=1)
+    programmes: list[Programme] = Field(min_length=1)
+    targets: list[Target] = Field(default_factory=list)
+
+    # ----------------------------------------------------------------- derived views
+    @property
+    def cluster_ids(self) -> list[str]:
+        return [c.id for c in self.clusters]
+
+    @property
+    def prioritized_cluster_ids(self) -> list[str]:
+        return [c.id for c in self.clusters if c.prioritized]
+
+    def programme_clusters(self, p: Programme) -> list[str]:
+        """The clusters a programme can run in ([] for a city-wide programme)."""
+        if p.clusters == ALL_CLUSTERS:
+            return self.cluster_ids
+        assert isinstance(p.clusters, list)
+        return list(p.clusters)
+
+    def youth_per_unit(self, p: Programme, cluster: str | None) -> float:
+        """Youth one unit of `p` reaches in `cluster` (None = city-wide)."""
+        if isinstance(p.youth_per_unit, dict):
+            return p.youth_per_unit.get(cluster or "", 0.0)
+        return float(p.youth_per_unit)
+
+    def all_targets(self) -> Iterator[tuple[str | None, Target]]:
+        """(owner, target) for PAZOS targets (owner None) then each department's goals."""
+        for _, owner, t in _all_targets(self.targets, self.departments):
+            yield owner, t
+
+    def target_departments(self, owner: str | None, t: Target) -> list[str] | None:
+        """The departments that scope a target (None = every department)."""
+        if t.departments is not None:
+            return list(t.departments)
+        return [owner] if owner is not None else None
+
+    def in_scope(self, p: Programme, departments: Iterable[str] | None, t: Target) -> bool:
+        """Whether programme `p` counts for target `t` (department and component scope)."""
+        if departments is not None and not set(p.funders()) & set(departments):
+            return False
+        return t.components is None or p.component in t.components
+
+    def component_names(self) -> dict[str, str]:
+        given = {c.id.value: c.name for c in self.components or []}
+        return {cid: given.get(cid, cid) for cid in COMPONENT_IDS}
+
+    # ----------------------------------------------------------------- cross rules
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        issues: list[tuple[Path, str]] = []
+        issues += _unique_ids("clusters", self.clusters)
+        issues += _unique_ids("departments", self.departments)
+        issues += _unique_ids("programmes", self.programmes)
+        if self.components is not None:
+            issues += _unique_ids("components", self.components)
+            given = {c.id for c in self.components}
+            missing = [c for c in COMPONENT_IDS if c not in given]
+            if missing:
+                issues.append((("components",), f"missing component(s): {', '.join(missing)}"))
+
+        for i, c in enumerate(self.clusters):
+            if c.id == ALL_CLUSTERS:
+                issues.append((("clusters", i, "id"), "'all' is reserved (it means every cluster)"))
+        cluster_ids = set(self.cluster_ids)
+        dept_ids = {d.id for d in self.departments}
+        for i, p in enumerate(self.programmes):
+            at: Path = ("programmes", i)
+            if p.department not in dept_ids:
+                issues.append(
+                    (at + ("department",), _unknown("department", p.department, dept_ids))
+                )
+            if isinstance(p.clusters, list):
+                for j, cid in enumerate(p.clusters):
+                    if cid not in cluster_ids:
+                        issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
+            runs_in = set(self.programme_clusters(p)) & cluster_ids
+            if isinstance(p.youth_per_unit, dict):
+                for cid in p.youth_per_unit:
+                    if cid not in runs_in:
+                        issues.append(
+                            (
+                                at + ("youth_per_unit", cid),
+                                f"cluster '{cid}' is not one of the programme's clusters",
+                            )
+                        )
+                for cid in self.programme_clusters(p):
+                    if cid in cluster_ids and cid not in p.youth_per_unit:
+                        issues.append(
+                            (
+                                at + ("youth_per_unit",),
+                                f"no value for cluster '{cid}' "
+                                "(write 0 if a unit reaches no youth there)",
+                            )
+                        )
+            for dep in p.cofunding or {}:
+                if dep not in dept_ids:
+                    issues.append((at + ("cofunding", dep), _unknown("department", dep, dept_ids)))
+
+        seen_targets: dict[str, Path] = {}
+        for path, owner, t in _all_targets(self.targets, self.departments):
+            if t.id in seen_targets:
+                issues.append(
+                    (
+                        path + ("id",),
+                        f"duplicate target id '{t.id}' (also at {_dotted(seen_targets[t.id])})",
+                    )
+                )
+            else:
+                seen_targets[t.id] = path
+            issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
+        _raise_if(issues)
+        return self
+
+    def _target_rules(
+        self, at: Path, owner: str | None, t: Target, dept_ids: set[str], cluster_ids: set[str]
+    ) -> list[tuple[Path, str]]:
+        issues: list[tuple[Path, str]] = []
+        for j, dep in enumerate(t.departments or []):
+            if dep not in dept_ids:
+                issues.append((at + ("departments", j), _unknown("department", dep, dept_ids)))
+        for j, cid in enumerate(t.clusters or []):
+            if cid not in cluster_ids:
+                issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
+        if issues:
+            return issues
+        if t.clusters is not None and not t.clusters:
+            return [
+                (at + ("clusters",), "must list at least one cluster (omit it for the default)")
+            ]
+        if t.components is not None and not t.components:
+            return [(at + ("components",), "must list at least one component (omit it for all)")]
+
+        depts = self.target_departments(owner, t)
+        scope = [p for p in self.programmes if self.in_scope(p, depts, t)]
+        where = _scope_words(owner, t)
+        if isinstance(t, MetricTarget):
+            if t.metric == YOUTH_METRIC:
+                if not any(_reaches_youth(p) for p in scope):
+                    issues.append((at + ("metric",), f"no programme {where} reaches any youth"))
+            elif not any(t.metric in p.outputs for p in scope):
+                producers = sorted({p.id for p in self.programmes if t.metric in p.outputs})
+                metrics = {m for p in self.programmes for m in p.outputs} | {YOUTH_METRIC}
+                if producers:
+                    hint = f"; produced only by {', '.join(producers[:5])}, outside the scope"
+                else:
+                    hint = "; no programme lists it in its outputs"
+                    close = _close(t.metric, metrics)
+                    hint += f"; did you mean '{close}'?" if close else ""
+                issues.append(
+                    (at + ("metric",), f"no programme {where} produces '{t.metric}'{hint}")
+                )
+        elif isinstance(t, YouthReachTarget):
+            if not any(_reaches_youth(p) for p in scope):
+                issues.append((at, f"no programme {where} reaches any youth"))
+            if t.clusters is None and not self.prioritized_cluster_ids:
+                issues.append((at, "no cluster is prioritized; list the clusters of this target"))
+        elif isinstance(t, ComponentPresenceTarget):
+            comps = t.components or list(Component)
+            for comp in comps:
+                if not any(p.component == comp for p in scope):
+                    issues.append(
+                        (
+                            at + ("components",),
+                            f"no programme {where} belongs to component '{comp.value}'",
+                        )
+                    )
+            if t.clusters is None and not self.prioritized_cluster_ids:
+                issues.append((at, "no cluster is prioritized; list the clusters of this target"))
+        elif (
+            isinstance(t, SpendShareTarget)
+            and t.at_least is not None
+            and t.at_least > 0
+            and not scope
+        ):
+            issues.append((at, f"no programme is {where}, so no spend can count toward it"))
+        return issues
+
+
+def _reaches_youth(p: Programme) -> bool:
+    if isinstance(p.youth_per_unit, dict):
+        return any(v > 0 for v in p.youth_per_unit.values())
+    return p.youth_per_unit > 0
+
+
+def _scope_words(owner: str | None, t: Target) -> str:
+    parts = []
+    depts = t.departments if t.departments is not None else ([owner] if owner else None)
+    if depts:
+        parts.append(f"of department(s) {', '.join(depts)}")
+    if t.components:
+        parts.append(f"in component(s) {', '.join(c.value for c in t.components)}")
+    return "in scope (" + "; ".join(parts) + ")" if parts else "in the scenario"
+
+
+def _unique_ids(section: str, items: Iterable[Any]) -> list[tuple[Path, str]]:
+    issues: list[tuple[Path, str]] = []
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        key = str(item.id)
+        if key in first:
+            issues.append(
+                ((section, i, "id"), f"duplicate id '{key}' (also {section}[{first[key]}])")
+            )
+        else:
+            first[key] = i
+    return issues
+
+
+def _close(value: str, known: Iterable[str]) -> str | None:
+    close = get_close_matches(value, sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
+    close = _close(value, known)
+    hint = f"; did you mean '{close}'?" if close else ""
+    return f"unknown {kind} '{value}'{hint}"
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
