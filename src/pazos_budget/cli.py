@@ -15,6 +15,7 @@ from rich.console import Console
 from . import __version__
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError
 from .loader import load_scenario
+from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
 
 app = typer.Typer(
     name="pazos-budget",
@@ -79,6 +80,70 @@ def validate(
         )
     if bad:
         raise typer.Exit(ScenarioError.exit_code)
+
+
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the machine-readable result here.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the allocation workbook (.xlsx).")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Workbook language: es or en (default: the scenario's)."),
+    ] = None,
+    solver: Annotated[
+        str, typer.Option(help="highs (default), cbc, or another PuLP solver.")
+    ] = HIGHS,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for the whole solve.")
+    ] = None,
+    mip_gap: Annotated[
+        float, typer.Option("--mip-gap", help="Relative MIP gap (default 1e-6).")
+    ] = DEFAULT_MIP_GAP,
+    write_model: Annotated[
+        Path | None, typer.Option("--write-model", help="Export the model as .lp or .mps.")
+    ] = None,
+    marginal: Annotated[
+        bool, typer.Option("--marginal/--no-marginal", help="Compute the marginal value of money.")
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+) -> None:
+    """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
+    from .files import write_json
+    from .pipeline import ScenarioInfeasible, solve_scenario
+    from .result import to_json
+    from .terminal import print_diagnosis, print_result
+
+    loaded = load_scenario(scenario)
+    options = SolveOptions(
+        solver=solver, time_limit=time_limit, mip_gap=mip_gap, write_model=write_model
+    )
+    inputs = [scenario]
+    try:
+        result = solve_scenario(loaded, options, marginal=marginal)
+    except ScenarioInfeasible as e:
+        print_diagnosis(err, e.diagnosis)
+        if json_out is not None:
+            write_json(json_out, e.to_json(), inputs)
+        raise typer.Exit(e.exit_code) from None
+    if not quiet:
+        print_result(out, result)
+    if json_out is not None:
+        write_json(json_out, to_json(result), inputs)
+        if not quiet:
+            out.print(f"JSON result written to {json_out}", markup=False)
+    if output is not None:
+        from .reports.excel import write_workbook
+
+        write_workbook(
+            result, output, lang=lang or result.scenario.scenario.language, inputs=inputs
+        )
+        if not quiet:
+            out.print(f"Workbook written to {output}", markup=False)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -24,8 +25,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import (
+    CommentedMap,
+    CommentedOrderedMap,
+    CommentedSeq,
+    CommentedSet,
+    TaggedScalar,
+)
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import Problem, ScenarioError
 from .scenario import RuleViolations, Scenario
@@ -46,6 +54,13 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
+
+#: What ruamel builds for standard tags that are not plain data here.
+_TAGGED_TYPES: tuple[tuple[type, str], ...] = (
+    (CommentedOrderedMap, "!!omap"),
+    (CommentedSet, "!!set"),
+    (bytes, "!!binary"),
+)
 
 Key = tuple[str | int, ...]
 
@@ -143,11 +158,25 @@ def parse_yaml(text: str, name: str) -> Document:
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        raise ScenarioError([Problem(name, line, col, "", _yaml_message(e))]) from e
+        raise ScenarioError([Problem(name, line, col, "", _yaml_message(e, text))]) from e
     except YAMLError as e:
         raise ScenarioError([Problem(name, 0, 0, "", f"not valid YAML: {e}")]) from e
     except RecursionError as e:
         raise ScenarioError([Problem(name, 0, 0, "", "YAML nesting is too deep")]) from e
+    except ValueError as e:
+        # Python refuses to read integers longer than 4300 digits.
+        long_number = re.search(r"[0-9_]{4300,}", text)
+        line, col, message = 0, 0, f"not valid YAML: {e}"
+        if long_number:
+            line = text.count("\n", 0, long_number.start()) + 1
+            col = long_number.start() - (text.rfind("\n", 0, long_number.start()) + 1) + 1
+            message = "number too long (more than 4300 digits)"
+        raise ScenarioError([Problem(name, line, col, "", message)]) from e
+    except Exception as e:
+        # ruamel's constructors assert or fail on some malformed input (a duplicate key in
+        # '!!omap', a mapping merged into itself); that is bad input, not a crash.
+        message = f"not valid YAML: its structure cannot be read ({type(e).__name__})"
+        raise ScenarioError([Problem(name, 0, 0, "", message)]) from e
     if tree is None:
         raise ScenarioError([Problem(name, 1, 1, "", "file holds no data (only comments?)")])
     converter = _Converter(name)
@@ -161,16 +190,47 @@ def parse_yaml(text: str, name: str) -> Document:
     return Document(name, data, converter.positions)
 
 
-def _yaml_message(e: MarkedYAMLError) -> str:
+def _yaml_message(e: MarkedYAMLError, text: str) -> str:
     problem = (e.problem or "").strip()
     if "duplicate key" in problem or type(e).__name__ == "DuplicateKeyError":
-        first = e.context_mark
         key = problem.split('"')[1] if problem.count('"') >= 2 else ""
-        where = f" (first given at line {first.line + 1})" if first is not None else ""
+        first = _first_key_line(text, e.context_mark, key)
+        where = f" (first given at line {first})" if first is not None else ""
         return f"duplicate key '{key}'{where}; a key may appear only once in a mapping"
     context = (e.context or "").strip()
     text = f"{context}: {problem}" if context and problem else problem or context
     return f"not valid YAML: {text or 'syntax error'}"
+
+
+def _first_key_line(text: str, mapping_mark: Any, key: str) -> int | None:
+    """The line of the first `key` in the mapping that starts at `mapping_mark`.
+
+    ruamel's error marks the start of the mapping, not the first key; composing (no
+    construction, so no tags run) finds the key itself.
+    """
+    if mapping_mark is None:
+        return None
+    try:
+        root = YAML(typ="rt", pure=True).compose(text)
+    except Exception:
+        return None
+    todo: list[Any] = [root]
+    seen: set[int] = set()
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            start = node.start_mark
+            if (start.line, start.column) == (mapping_mark.line, mapping_mark.column):
+                for key_node, _ in node.value:
+                    if isinstance(key_node, ScalarNode) and str(key_node.value) == key:
+                        return int(key_node.start_mark.line) + 1
+            todo += [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            todo += node.value
+    return None
 
 
 class _Converter:
@@ -197,6 +257,12 @@ class _Converter:
             short = tag.replace("tag:yaml.org,2002:", "!!")
             self._problem(where, path, f"YAML tag '{short}' is not allowed; write plain data")
             return None
+        for kind, short in _TAGGED_TYPES:
+            if isinstance(node, kind):
+                self._problem(where, path, f"YAML tag '{short}' is not allowed; write plain data")
+                return None
+        if isinstance(node, TaggedScalar):  # '!!str': every other tag was refused above
+            node = node.value
         if isinstance(node, CommentedMap):
             out: dict[str, Any] = {}
             for k, v in node.items():
@@ -205,6 +271,13 @@ class _Converter:
                     pos = (kl + 1, kc + 1)
                 except (KeyError, TypeError, AttributeError):
                     pos = where
+                if isinstance(k, TaggedScalar):
+                    key_tag = _explicit_tag(k)
+                    if key_tag not in _PLAIN_TAGS:
+                        short = str(key_tag).replace("tag:yaml.org,2002:", "!!")
+                        self._problem(pos, path, f"YAML tag '{short}' is not allowed on a key")
+                        continue
+                    k = k.value
                 if not isinstance(k, str):
                     self._problem(pos, path, f"key {k!r} must be text")
                     continue

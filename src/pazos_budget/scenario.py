@@ -404,7 +404,10 @@ class Scenario(Strict):
                 if producers:
                     hint = f"; produced only by {', '.join(producers[:5])}, outside the scope"
                 else:
-                    hint = "; no programme lists it in its outputs"
+                    # Said only when the scope is narrower than the whole scenario, where
+                    # it would repeat the message.
+                    scoped = len(scope) < len(self.programmes)
+                    hint = "; no programme lists it in its outputs" if scoped else ""
                     close = _close(t.metric, metrics)
                     hint += f"; did you mean '{close}'?" if close else ""
                 issues.append(

@@ -1,0 +1,56 @@
+"""Writing output files safely: to a temporary file beside the target, then renamed.
+
+An interrupted run never leaves a half-written file, an existing report is replaced only
+whole, and a scenario file is never overwritten by a report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import ReportError
+
+
+def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
+    """Refuse to write a report over one of the run's input files."""
+    for source in inputs:
+        with contextlib.suppress(OSError):
+            if target.exists() and source.exists() and target.samefile(source):
+                raise ReportError(f"{target}: refusing to overwrite the input file {source}")
+        if target.resolve() == source.resolve():
+            raise ReportError(f"{target}: refusing to overwrite the input file {source}")
+
+
+def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:
+    """Call `write(tmp_path)`, then rename the temporary file onto `target`."""
+    target = Path(target)
+    refuse_inputs(target, inputs)
+    if target.is_dir():
+        raise ReportError(f"{target}: is a directory")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise ReportError(f"{target}: the folder {directory} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise ReportError(f"{target}: cannot write here: {e.strerror or e}") from e
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise ReportError(f"{target}: cannot write: {e.strerror or e}") from e
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_json(target: Path, document: dict[str, Any], inputs: Iterable[Path] = ()) -> None:
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), inputs)

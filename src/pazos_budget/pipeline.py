@@ -1,0 +1,81 @@
+"""One solve of one scenario: model -> stages -> verified result, or a diagnosis.
+
+This is the library entry point behind `pazos-budget solve`; analysis (marginal values,
+sweeps, comparisons) calls it many times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import InfeasibleError, SolverError
+from .loader import LoadedScenario
+from .model import build_model
+from .result import SCHEMA, Result, build_result
+from .solve import SolveOptions, Status, solve_model
+
+
+class ScenarioInfeasible(InfeasibleError):
+    """The hard commitments cannot all hold; `diagnosis` says which must give."""
+
+    def __init__(self, loaded: LoadedScenario, diagnosis: list[dict[str, Any]], solver: str):
+        self.loaded = loaded
+        self.diagnosis = diagnosis
+        self.solver = solver
+        lines = [f"  - {d['message']}" for d in diagnosis] or ["  (no diagnosis available)"]
+        super().__init__(
+            f"{loaded.path}: the scenario is infeasible: its hard commitments cannot all hold. "
+            "The smallest set of commitments that must give:\n" + "\n".join(lines)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.loaded.scenario
+        return {
+            "schema": SCHEMA,
+            "scenario": {
+                "id": s.scenario.id,
+                "name": s.scenario.name,
+                "sha256": self.loaded.sha256,
+            },
+            "status": Status.INFEASIBLE.value,
+            "solver": {"name": self.solver, "seconds": 0.0},
+            "stages": [],
+            "totals": {
+                "budget": s.budget.total,
+                "spend": 0.0,
+                "youth_reached": 0.0,
+                "weighted_coverage": 0.0,
+            },
+            "programmes": [],
+            "departments": [],
+            "clusters": [],
+            "targets": [],
+            "marginal_values": [],
+            "diagnosis": self.diagnosis,
+        }
+
+
+def solve_scenario(
+    loaded: LoadedScenario, options: SolveOptions | None = None, *, marginal: bool = False
+) -> Result:
+    """Solve one scenario and return its verified result.
+
+    Raises ScenarioInfeasible (with a diagnosis) or SolverError.
+    """
+    options = options or SolveOptions()
+    model = build_model(loaded.scenario)
+    solution = solve_model(model, options)
+    if solution.status == Status.INFEASIBLE:
+        from .diagnose import diagnose
+
+        raise ScenarioInfeasible(loaded, diagnose(loaded.scenario, options), options.solver)
+    if not solution.has_solution:
+        detail = "; ".join(solution.messages) or "no solution"
+        limit = f" within the time limit of {options.time_limit:g} s" if options.time_limit else ""
+        raise SolverError(f"{loaded.path}: {options.solver} found no solution{limit} ({detail})")
+    result = build_result(loaded, model, solution)
+    if marginal:
+        from .analysis import marginal_values
+
+        result.marginal_values = marginal_values(loaded, result, options)
+    return result

@@ -1,0 +1,681 @@
+"""The allocation, every reported figure recomputed from it, and the independent check.
+
+Nothing here trusts the solver's objective values or the model's matrix: figures are
+recomputed from the units per programme and cluster using the scenario itself, and every
+hard constraint of MODEL.md section 4 is checked again (1e-6 relative). A failed check
+raises `VerificationError`: a bug report, never a silent answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .errors import VerificationError
+from .loader import LoadedScenario
+from .model import CONTRACT_TOLERANCE, ColKind, Model, Sense, hold_bound
+from .scenario import (
+    COMPONENT_IDS,
+    YOUTH_METRIC,
+    ComponentPresenceTarget,
+    MetricTarget,
+    Objective,
+    Programme,
+    Scenario,
+    SpendShareTarget,
+    Target,
+    YouthReachTarget,
+)
+from .solve import Solution, Status
+
+SCHEMA = "pazos-budget/result@1"
+#: Relative tolerance of the independent hard-constraint check (MODEL.md section 5).
+CHECK_TOLERANCE = 1e-6
+#: Values closer than this to a whole number are reported as that whole number.
+SNAP = 1e-7
+PAZOS_OWNER = "pazos"
+
+
+def within(lhs: float, rhs: float, at_most: bool = False) -> bool:
+    """lhs >= rhs (or <= when at_most) within the relative check tolerance."""
+    slack = CHECK_TOLERANCE * max(1.0, abs(rhs))
+    return lhs <= rhs + slack if at_most else lhs >= rhs - slack
+
+
+# --------------------------------------------------------------------------- records
+@dataclass
+class ProgrammeResult:
+    id: str
+    name: str
+    department: str
+    component: str
+    unit: str
+    units: float
+    spend: float
+    funded: bool
+    clusters: dict[str, float]  # cluster id -> units ({} for a city-wide programme)
+    cofunding: dict[str, float]  # department -> share
+    youth_reached: float
+    limited_by: list[str] = field(default_factory=list)  # see `limits_of`
+
+
+@dataclass
+class DepartmentResult:
+    id: str
+    name: str
+    budget: float | None
+    min_spend: float | None
+    spend: float
+    programmes_submitted: int
+    programmes_funded: int
+    goals_met: int
+    goals_total: int
+
+    @property
+    def unspent(self) -> float | None:
+        return None if self.budget is None else self.budget - self.spend
+
+
+@dataclass
+class ClusterResult:
+    id: str
+    name: str
+    youth_population: int
+    weight: float
+    prioritized: bool
+    youth_reached: float
+    coverage: float  # saturated: min(reached, population) / population
+    spend: float  # variable cost delivered there (fixed costs are not attributed)
+    components: dict[str, float]  # component -> units delivered there
+
+
+@dataclass
+class RowResult:
+    key: str
+    required: float
+    achieved: float
+    shortfall: float  # in the row's own unit (youth, units, metric, share)
+    relative_shortfall: float  # shortfall / scale, as in the stage objective
+    met: bool
+
+
+@dataclass
+class TargetResult:
+    id: str
+    name: str
+    owner: str  # "pazos" or a department id
+    kind: str
+    priority: int
+    weight: float
+    hard: bool
+    met: bool
+    weighted_shortfall: float  # weight x mean relative shortfall of the rows
+    rows: list[RowResult]
+
+
+@dataclass
+class StageResult:
+    label: str
+    priority: int | None
+    final: str | None
+    objective: float  # recomputed from the allocation
+    solver_objective: float
+    status: str
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    scenario_path: str
+    sha256: str
+    status: Status
+    solver: str
+    seconds: float
+    mip_gap: float
+    stages: list[StageResult]
+    programmes: list[ProgrammeResult]
+    departments: list[DepartmentResult]
+    clusters: list[ClusterResult]
+    targets: list[TargetResult]
+    budget: float
+    spend: float
+    youth_reached: float
+    youth_reached_in_clusters: float
+    weighted_coverage: float
+    marginal_values: list[dict[str, Any]] = field(default_factory=list)
+    diagnosis: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def unspent(self) -> float:
+        return self.budget - self.spend
+
+    @property
+    def prioritized_coverage(self) -> float:
+        """Share of the prioritized clusters' youth covered (saturated)."""
+        pc = [c for c in self.clusters if c.prioritized]
+        pop = sum(c.youth_population for c in pc)
+        return sum(c.coverage * c.youth_population for c in pc) / pop if pop else 0.0
+
+    def targets_met(self, owner: str | None = None) -> tuple[int, int]:
+        ts = [t for t in self.targets if owner is None or t.owner == owner]
+        return sum(t.met for t in ts), len(ts)
+
+
+# --------------------------------------------------------------------------- allocation
+def allocation_from_solution(
+    model: Model, solution: Solution
+) -> tuple[dict[int, dict[int, float]], dict[int, bool]]:
+    """(programme index -> {cluster index or -1: units}, programme index -> fixed cost paid)."""
+    values = solution.values
+    cells = values[: model.n_cells].copy()
+    ints = model.integrality[: model.n_cells]
+    cells = np.clip(cells, 0.0, None)
+    cells[ints] = np.round(cells[ints])
+    near = np.abs(cells - np.round(cells)) <= SNAP * np.maximum(1.0, np.abs(cells))
+    cells[near] = np.round(cells[near])
+    units: dict[int, dict[int, float]] = {i: {} for i in range(len(model.scenario.programmes))}
+    for k in np.flatnonzero(cells):
+        units[int(model.cell_programme[k])][int(model.cell_cluster[k])] = float(cells[k])
+    paid = {i: bool(values[col] > 0.5) for i, col in model.y_col.items()}
+    return units, paid
+
+
+# --------------------------------------------------------------------------- figures
+class _Figures:
+    """Recomputes every figure from the allocation, using the scenario only."""
+
+    def __init__(
+        self, s: Scenario, units: dict[int, dict[int, float]], paid: dict[int, bool]
+    ) -> None:
+        self.s = s
+        self.units = units
+        self.cl = {c.id: i for i, c in enumerate(s.clusters)}
+        self.prog_units = {i: math.fsum(u.values()) for i, u in units.items()}
+        self.fixed_paid = {
+            i: (paid.get(i, False) or p.mandatory or self.prog_units[i] > 0) and p.fixed_cost > 0
+            for i, p in enumerate(s.programmes)
+        }
+        self.spend = {
+            i: p.unit_cost * self.prog_units[i] + (p.fixed_cost if self.fixed_paid[i] else 0.0)
+            for i, p in enumerate(s.programmes)
+        }
+        self.total_spend = math.fsum(self.spend.values())
+
+    def youth(self, i: int, c: int) -> float:
+        p = self.s.programmes[i]
+        return self.s.youth_per_unit(p, self.s.clusters[c].id if c >= 0 else None) * self.units[
+            i
+        ].get(c, 0.0)
+
+    def reach(self, c: int, progs: list[int] | None = None) -> float:
+        ids = range(len(self.s.programmes)) if progs is None else progs
+        return math.fsum(self.youth(i, c) for i in ids if c in self.units[i])
+
+    def dept_spend(self, dep: str) -> float:
+        return math.fsum(
+            self.spend[i] * p.funders().get(dep, 0.0) for i, p in enumerate(self.s.programmes)
+        )
+
+    def scope(self, owner: str | None, t: Target) -> list[int]:
+        depts = self.s.target_departments(owner, t)
+        return [i for i, p in enumerate(self.s.programmes) if self.s.in_scope(p, depts, t)]
+
+    def target_clusters(self, t: Target) -> list[int]:
+        ids = t.clusters if t.clusters is not None else self.s.prioritized_cluster_ids
+        return [self.cl[c] for c in ids]
+
+    def rows(self, owner: str | None, t: Target) -> list[tuple[RowResult, float]]:
+        """(row, scale) for each row of a target, recomputed; zero-required rows left out."""
+        s = self.s
+        scope = self.scope(owner, t)
+        out: list[tuple[RowResult, float]] = []
+
+        def at_least(key: str, achieved: float, required: float) -> None:
+            if required <= 0:
+                return
+            short = max(0.0, required - achieved)
+            out.append(
+                (
+                    RowResult(
+                        key, required, achieved, short, short / required, within(achieved, required)
+                    ),
+                    required,
+                )
+            )
+
+        if isinstance(t, YouthReachTarget):
+            for c in self.target_clusters(t):
+                pop = s.clusters[c].youth_population
+                req = t.at_least if t.at_least is not None else (t.share or 0.0) * pop
+                at_least(s.clusters[c].id, self.reach(c, scope), req)
+        elif isinstance(t, MetricTarget):
+            cls = set(self.target_clusters(t)) if t.clusters is not None else None
+            total = 0.0
+            for i in scope:
+                p = s.programmes[i]
+                for c, u in self.units[i].items():
+                    if cls is not None and c not in cls:
+                        continue
+                    if t.metric == YOUTH_METRIC:
+                        total += self.youth(i, c)
+                    else:
+                        total += p.outputs.get(t.metric, 0.0) * u
+            at_least(t.metric, total, t.at_least)
+        elif isinstance(t, ComponentPresenceTarget):
+            comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
+            for c in self.target_clusters(t):
+                for comp in comps:
+                    delivered = math.fsum(
+                        self.units[i].get(c, 0.0)
+                        for i in scope
+                        if s.programmes[i].component.value == comp
+                    )
+                    at_least(f"{s.clusters[c].id}/{comp}", delivered, t.at_least_units)
+        elif isinstance(t, SpendShareTarget):
+            at_most = t.at_most is not None
+            frac = float(t.at_most if at_most else t.at_least or 0.0)
+            if not at_most and frac <= 0:
+                return out
+            if t.clusters is not None:
+                cls = set(self.target_clusters(t))
+                in_scope = math.fsum(
+                    s.programmes[i].unit_cost * u
+                    for i in scope
+                    for c, u in self.units[i].items()
+                    if c in cls
+                )
+            else:
+                in_scope = math.fsum(self.spend[i] for i in scope)
+            if owner is not None and t.departments is None:
+                base = self.dept_spend(owner)
+            else:
+                base = self.total_spend
+            lhs = in_scope - frac * base
+            scale = frac * s.budget.total if frac > 0 else s.budget.total
+            scale = max(scale, 1e-9)
+            achieved = in_scope / base if base > 0 else 0.0
+            gap = max(0.0, lhs) if at_most else max(0.0, -lhs)
+            short = max(0.0, achieved - frac) if at_most else max(0.0, frac - achieved)
+            if gap <= CHECK_TOLERANCE * max(1.0, frac * base):
+                short = 0.0
+            out.append(
+                (
+                    RowResult(
+                        "share",
+                        frac,
+                        achieved,
+                        short,
+                        gap / scale,
+                        within(-gap, 0.0, False) or gap <= CHECK_TOLERANCE * scale,
+                    ),
+                    scale,
+                )
+            )
+        return out
+
+
+def build_result(
+    loaded: LoadedScenario, model: Model, solution: Solution, *, verify: bool = True
+) -> Result:
+    """Recompute every figure from the solution's allocation and check the hard rules."""
+    if not solution.has_solution:
+        raise ValueError("build_result needs a solution (check solution.status first)")
+    s = loaded.scenario
+    units, paid = allocation_from_solution(model, solution)
+    fig = _Figures(s, units, paid)
+
+    targets: list[TargetResult] = []
+    for owner, t in s.all_targets():
+        rows = fig.rows(owner, t)
+        rel = [r.relative_shortfall for r, _ in rows]
+        targets.append(
+            TargetResult(
+                id=t.id,
+                name=t.name or t.id,
+                owner=owner or PAZOS_OWNER,
+                kind=t.kind.value,
+                priority=t.priority,
+                weight=t.weight,
+                hard=t.hard,
+                met=all(r.met for r, _ in rows),
+                weighted_shortfall=t.weight * (math.fsum(rel) / len(rel)) if rel else 0.0,
+                rows=[r for r, _ in rows],
+            )
+        )
+
+    clusters: list[ClusterResult] = []
+    for c_i, c in enumerate(s.clusters):
+        reached = fig.reach(c_i)
+        comps = {comp: 0.0 for comp in COMPONENT_IDS}
+        spend = 0.0
+        for i, p in enumerate(s.programmes):
+            u = units[i].get(c_i, 0.0)
+            if u:
+                comps[p.component.value] += u
+                spend += p.unit_cost * u
+        clusters.append(
+            ClusterResult(
+                c.id,
+                c.name,
+                c.youth_population,
+                c.weight,
+                c.prioritized,
+                reached,
+                min(reached, c.youth_population) / c.youth_population,
+                spend,
+                comps,
+            )
+        )
+
+    programmes: list[ProgrammeResult] = []
+    for i, p in enumerate(s.programmes):
+        u = fig.prog_units[i]
+        programmes.append(
+            ProgrammeResult(
+                id=p.id,
+                name=p.name,
+                department=p.department,
+                component=p.component.value,
+                unit=p.unit,
+                units=u,
+                spend=fig.spend[i],
+                funded=u > 0 or fig.fixed_paid[i] or p.mandatory,
+                clusters={s.clusters[c].id: v for c, v in sorted(units[i].items()) if c >= 0},
+                cofunding=p.funders(),
+                youth_reached=math.fsum(fig.youth(i, c) for c in units[i]),
+            )
+        )
+
+    departments: list[DepartmentResult] = []
+    for d in s.departments:
+        mine = [pr for pr, p in zip(programmes, s.programmes, strict=True) if d.id in p.funders()]
+        goals = [t for t in targets if t.owner == d.id]
+        departments.append(
+            DepartmentResult(
+                d.id,
+                d.name,
+                d.budget,
+                d.min_spend,
+                fig.dept_spend(d.id),
+                len(mine),
+                sum(pr.funded for pr in mine),
+                sum(g.met for g in goals),
+                len(goals),
+            )
+        )
+
+    weighted = math.fsum(c.weight * min(c.youth_reached, c.youth_population) for c in clusters)
+    stages = _stages(s, solution, targets, weighted, fig.total_spend)
+    result = Result(
+        scenario=s,
+        scenario_path=str(loaded.path),
+        sha256=loaded.sha256,
+        status=solution.status,
+        solver=solution.solver,
+        seconds=solution.seconds,
+        mip_gap=solution.mip_gap,
+        stages=stages,
+        programmes=programmes,
+        departments=departments,
+        clusters=clusters,
+        targets=targets,
+        budget=s.budget.total,
+        spend=fig.total_spend,
+        youth_reached=math.fsum(pr.youth_reached for pr in programmes),
+        youth_reached_in_clusters=math.fsum(c.youth_reached for c in clusters),
+        weighted_coverage=weighted,
+    )
+    for pr, p in zip(result.programmes, s.programmes, strict=True):
+        pr.limited_by = limits_of(result, p, pr)
+    if verify:
+        problems = check_hard_constraints(s, units, fig, targets)
+        problems += _check_stages(stages)
+        if problems:
+            raise VerificationError(
+                "the independent check found the solver's answer violating the model "
+                "(please report this bug):\n  " + "\n  ".join(problems)
+            )
+    return result
+
+
+def _stages(
+    s: Scenario, solution: Solution, targets: list[TargetResult], weighted: float, spend: float
+) -> list[StageResult]:
+    out = []
+    for o in solution.stages:
+        st = o.stage
+        if not st.reported:
+            continue
+        if st.priority is not None:
+            value = math.fsum(
+                t.weighted_shortfall for t in targets if not t.hard and t.priority == st.priority
+            )
+            out.append(StageResult(st.label, st.priority, None, value, o.objective, o.status.value))
+        else:
+            value = weighted if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH else spend
+            out.append(
+                StageResult(st.label, None, s.objective.value, value, o.objective, o.status.value)
+            )
+    return out
+
+
+def _check_stages(stages: list[StageResult]) -> list[str]:
+    """The recomputed stage values must be at least as good as what the solver held."""
+    problems = []
+    for st in stages:
+        if st.priority is not None:
+            bound = hold_bound(st.solver_objective, Sense.MIN, CONTRACT_TOLERANCE)
+            if st.objective > bound + CHECK_TOLERANCE:
+                problems.append(
+                    f"stage {st.label}: recomputed shortfall {st.objective:.9g} exceeds the "
+                    f"solver's {st.solver_objective:.9g}"
+                )
+        elif st.final == Objective.MAXIMIZE_WEIGHTED_REACH.value and not within(
+            st.objective, st.solver_objective
+        ):
+            problems.append(
+                f"final stage: recomputed weighted coverage {st.objective:.9g} is below the "
+                f"solver's {st.solver_objective:.9g}"
+            )
+    return problems
+
+
+def check_hard_constraints(
+    s: Scenario, units: dict[int, dict[int, float]], fig: _Figures, targets: list[TargetResult]
+) -> list[str]:
+    """Every hard constraint of MODEL.md section 4, checked from the allocation alone."""
+    problems: list[str] = []
+    cl_ids = set(range(len(s.clusters)))
+    for i, p in enumerate(s.programmes):
+        u = fig.prog_units[i]
+        allowed = {s.cluster_ids.index(c) for c in s.programme_clusters(p)} or {-1}
+        for c, v in units[i].items():
+            if v < -CHECK_TOLERANCE:
+                problems.append(f"programme {p.id}: negative units {v:g}")
+            if c not in allowed:
+                problems.append(f"programme {p.id}: units in a cluster where it cannot run")
+            if p.integer and abs(v - round(v)) > CHECK_TOLERANCE:
+                problems.append(f"programme {p.id}: fractional units {v:g} of an integer programme")
+            if c in cl_ids:
+                cap = s.clusters[c].youth_population
+                if not within(s.youth_per_unit(p, s.clusters[c].id) * v, cap, at_most=True):
+                    problems.append(
+                        f"programme {p.id}: reaches more youth than live in {s.clusters[c].id}"
+                    )
+        funded = u > 0 or fig.fixed_paid[i] or p.mandatory
+        if funded and p.min_units and not within(u, p.min_units):
+            problems.append(f"programme {p.id}: {u:g} units, below its min_units {p.min_units:g}")
+        if p.max_units is not None and not within(u, p.max_units, at_most=True):
+            problems.append(f"programme {p.id}: {u:g} units, above its max_units {p.max_units:g}")
+    if not within(fig.total_spend, s.budget.total, at_most=True):
+        problems.append(
+            f"total spend {fig.total_spend:,.6g} exceeds budget.total {s.budget.total:,.6g}"
+        )
+    for d in s.departments:
+        spend = fig.dept_spend(d.id)
+        if d.budget is not None and not within(spend, d.budget, at_most=True):
+            problems.append(
+                f"department {d.id}: spend {spend:,.6g} exceeds its budget {d.budget:,.6g}"
+            )
+        if d.min_spend and not within(spend, d.min_spend):
+            problems.append(
+                f"department {d.id}: spend {spend:,.6g} below its min_spend {d.min_spend:,.6g}"
+            )
+    for t in targets:
+        if t.hard and not t.met:
+            bad = [r.key for r in t.rows if not r.met]
+            problems.append(f"hard target {t.id}: not met in {', '.join(bad)}")
+    return problems
+
+
+def limits_of(result: Result, p: Programme, pr: ProgrammeResult) -> list[str]:
+    """Why a programme got no more units than it did (for the department sheets).
+
+    Codes: "max_units", "department_budget:<id>", "total_budget", "population",
+    "cheaper_alternatives" (nothing binds: other programmes buy the same results cheaper).
+    """
+    reasons: list[str] = []
+    if p.max_units is not None and within(pr.units, p.max_units):
+        return ["max_units"]
+    tol = CHECK_TOLERANCE * max(1.0, result.budget)
+    for d in result.departments:
+        if d.id in p.funders() and d.budget is not None and d.spend >= d.budget - tol:
+            reasons.append(f"department_budget:{d.id}")
+    if result.spend >= result.budget - tol:
+        reasons.append("total_budget")
+    if not reasons:
+        s = result.scenario
+        capped = [
+            c
+            for c in s.programme_clusters(p)
+            if s.youth_per_unit(p, c) > 0
+            and within(
+                s.youth_per_unit(p, c) * pr.clusters.get(c, 0.0),
+                next(x.youth_population for x in s.clusters if x.id == c),
+            )
+        ]
+        if capped and len(capped) == len(s.programme_clusters(p)):
+            reasons.append("population")
+    return reasons or ["cheaper_alternatives"]
+
+
+# --------------------------------------------------------------------------- JSON
+def _clean(x: float) -> float:
+    """Plain JSON numbers: round away float noise (12 significant digits)."""
+    if x == 0 or not math.isfinite(x):
+        return 0.0 if not math.isfinite(x) else 0.0
+    return float(f"{x:.12g}")
+
+
+def to_json(result: Result) -> dict[str, Any]:
+    """The machine-readable result of MODEL.md section 6 (`pazos-budget/result@1`)."""
+    s = result.scenario
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "pazos-budget", "version": __version__},
+        "scenario": {
+            "id": s.scenario.id,
+            "name": s.scenario.name,
+            "sha256": result.sha256,
+            "year": s.scenario.year,
+            "currency": s.scenario.currency,
+            "objective": s.objective.value,
+        },
+        "status": result.status.value,
+        "solver": {
+            "name": result.solver,
+            "seconds": round(result.seconds, 3),
+            "mip_gap": result.mip_gap,
+        },
+        "stages": [
+            ({"priority": st.priority} if st.priority is not None else {"final": st.final})
+            | {"objective": _clean(st.objective)}
+            for st in result.stages
+        ],
+        "totals": {
+            "budget": _clean(result.budget),
+            "spend": _clean(result.spend),
+            "unspent": _clean(result.unspent),
+            "youth_reached": _clean(result.youth_reached),
+            "youth_reached_in_clusters": _clean(result.youth_reached_in_clusters),
+            "weighted_coverage": _clean(result.weighted_coverage),
+            "prioritized_coverage": _clean(result.prioritized_coverage),
+        },
+        "programmes": [
+            {
+                "id": pr.id,
+                "department": pr.department,
+                "component": pr.component,
+                "funded": pr.funded,
+                "units": _clean(pr.units),
+                "spend": _clean(pr.spend),
+                "youth_reached": _clean(pr.youth_reached),
+                "clusters": {c: _clean(u) for c, u in pr.clusters.items()},
+                "cofunding": {d: _clean(v) for d, v in pr.cofunding.items()},
+                "limited_by": pr.limited_by,
+            }
+            for pr in result.programmes
+        ],
+        "departments": [
+            {
+                "id": d.id,
+                "budget": None if d.budget is None else _clean(d.budget),
+                "min_spend": None if d.min_spend is None else _clean(d.min_spend),
+                "spend": _clean(d.spend),
+                "programmes_funded": d.programmes_funded,
+                "programmes_submitted": d.programmes_submitted,
+                "goals_met": d.goals_met,
+                "goals_total": d.goals_total,
+            }
+            for d in result.departments
+        ],
+        "clusters": [
+            {
+                "id": c.id,
+                "youth_population": c.youth_population,
+                "prioritized": c.prioritized,
+                "weight": _clean(c.weight),
+                "youth_reached": _clean(c.youth_reached),
+                "coverage": _clean(c.coverage),
+                "spend": _clean(c.spend),
+                "components": {k: _clean(v) for k, v in c.components.items()},
+            }
+            for c in result.clusters
+        ],
+        "targets": [
+            {
+                "id": t.id,
+                "owner": t.owner,
+                "kind": t.kind,
+                "priority": t.priority,
+                "weight": _clean(t.weight),
+                "hard": t.hard,
+                "met": t.met,
+                "weighted_shortfall": _clean(t.weighted_shortfall),
+                "rows": [
+                    {
+                        "key": r.key,
+                        "required": _clean(r.required),
+                        "achieved": _clean(r.achieved),
+                        "shortfall": _clean(r.shortfall),
+                        "relative_shortfall": _clean(r.relative_shortfall),
+                        "met": r.met,
+                    }
+                    for r in t.rows
+                ],
+            }
+            for t in result.targets
+        ],
+        "marginal_values": result.marginal_values,
+        **({"diagnosis": result.diagnosis} if result.diagnosis else {}),
+    }
+
+
+def column_values(model: Model, solution: Solution, kind: ColKind) -> np.ndarray[Any, Any]:
+    """Solver values of all columns of one kind (diagnostics and tests)."""
+    mask = np.array([k == kind for k in model.col_kind], dtype=bool)
+    return solution.values[mask]

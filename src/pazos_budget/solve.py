@@ -1,0 +1,471 @@
+"""The only place that chooses and calls a solver, and translates its statuses.
+
+HiGHS (highspy, in-process) is the default: the model's arrays are handed over in one
+`passModel` call, and each lexicographic stage changes the objective and adds one row
+that holds the previous optimum. PuLP is the bridge to its bundled CBC and to any other
+solver a user has (GLPK, Gurobi, CPLEX ...), and the way to export `.lp` / `.mps`.
+
+Known traps handled here (each measured on this project's models):
+- `pulp.HiGHS` says "Optimal" with objective 0 when HiGHS stopped at its time limit, so
+  HiGHS is always driven through highspy and its own model status is read.
+- CBC through PuLP also says "Optimal" after a time limit; a CBC run that used its whole
+  limit is reported as "feasible", never as "optimal".
+- Duals are never read from PuLP (their signs flip on maximisation problems).
+- For large LPs HiGHS's interior point method is much faster than its default simplex,
+  so `lp_method="auto"` picks IPM above `IPM_THRESHOLD` columns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SolverError
+from .model import CONTRACT_TOLERANCE, FloatArray, Model, Sense, Stage, hold_bound
+
+#: LPs with more columns than this use HiGHS's interior point method under "auto".
+IPM_THRESHOLD = 50_000
+DEFAULT_MIP_GAP = 1e-6
+HIGHS = "highs"
+CBC = "cbc"
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a limit was reached with a solution in hand
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    solver: str = HIGHS
+    time_limit: float | None = None  # seconds, for the whole lexicographic run
+    mip_gap: float = DEFAULT_MIP_GAP
+    lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
+    threads: int | None = None
+    write_model: Path | None = None  # .lp or .mps of the last stage, for an auditor
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    stage: Stage
+    status: Status
+    objective: float  # the solver's objective value for this stage
+    seconds: float
+
+
+@dataclass
+class Solution:
+    status: Status
+    values: FloatArray  # one value per column (empty unless a solution exists)
+    stages: list[StageOutcome]
+    solver: str
+    seconds: float
+    mip_gap: float
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def available_solvers() -> list[str]:
+    """Solver names usable here: 'highs' plus whatever PuLP finds installed."""
+    names = [HIGHS]
+    try:
+        import pulp
+
+        for name in pulp.listSolvers(onlyAvailable=True):
+            short = _PULP_NAMES_REVERSE.get(name)
+            if short and short not in names:
+                names.append(short)
+    except Exception:  # pragma: no cover - pulp import problems are reported on use
+        pass
+    return names
+
+
+_PULP_NAMES = {
+    CBC: "PULP_CBC_CMD",
+    "glpk": "GLPK_CMD",
+    "gurobi": "GUROBI",
+    "gurobi_cmd": "GUROBI_CMD",
+    "cplex": "CPLEX_PY",
+    "cplex_cmd": "CPLEX_CMD",
+    "scip": "SCIP_CMD",
+    "copt": "COPT",
+    "mosek": "MOSEK",
+    "xpress": "XPRESS",
+}
+_PULP_NAMES_REVERSE = {v: k for k, v in _PULP_NAMES.items()}
+
+
+def solve_model(model: Model, options: SolveOptions | None = None) -> Solution:
+    """Run the lexicographic stages of `model` on the chosen solver."""
+    options = options or SolveOptions()
+    if options.mip_gap < 0 or options.mip_gap >= 1:
+        raise SolverError(f"--mip-gap must be in [0, 1), got {options.mip_gap}")
+    if options.time_limit is not None and options.time_limit <= 0:
+        raise SolverError(f"--time-limit must be positive, got {options.time_limit}")
+    if options.solver == HIGHS:
+        solution = _HighsRun(model, options).run()
+    elif options.solver in _PULP_NAMES:
+        solution = _PulpRun(model, options).run()
+    else:
+        known = ", ".join([HIGHS, *_PULP_NAMES])
+        raise SolverError(f"unknown solver '{options.solver}' (known: {known})")
+    if options.write_model is not None:
+        write_model(model, solution, options.write_model)
+    return solution
+
+
+def _deadline(options: SolveOptions) -> float | None:
+    return time.perf_counter() + options.time_limit if options.time_limit else None
+
+
+def _remaining(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    return max(deadline - time.perf_counter(), 0.01)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1: HiGHS prints its banner from C++ in its constructor,
+    before `output_flag` can be set, and that must not pollute a report on stdout."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded use): nothing to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _worse(a: Status, b: Status) -> Status:
+    order = [Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE, Status.ERROR]
+    return a if order.index(a) >= order.index(b) else b
+
+
+# --------------------------------------------------------------------------- HiGHS
+class _HighsRun:
+    def __init__(self, model: Model, options: SolveOptions) -> None:
+        self.model = model
+        self.options = options
+
+    def run(self) -> Solution:
+        import highspy
+
+        started = time.perf_counter()
+        deadline = _deadline(self.options)
+        m = self.model
+        with _quiet_stdout():
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("mip_rel_gap", self.options.mip_gap)
+        h.setOptionValue("mip_abs_gap", 1e-9)
+        if self.options.threads:
+            h.setOptionValue("threads", int(self.options.threads))
+        method = self.options.lp_method
+        if method == "auto":
+            method = "ipm" if (not m.is_mip and m.n_cols > IPM_THRESHOLD) else "simplex"
+        if method not in ("simplex", "ipm"):
+            raise SolverError(f"unknown LP method '{method}' (auto, simplex or ipm)")
+        if not m.is_mip:
+            h.setOptionValue("solver", method)
+
+        lp = highspy.HighsLp()
+        lp.num_col_ = m.n_cols
+        lp.num_row_ = m.n_rows
+        lp.col_cost_ = np.zeros(m.n_cols)
+        lp.col_lower_ = m.col_lower
+        lp.col_upper_ = np.where(np.isinf(m.col_upper), highspy.kHighsInf, m.col_upper)
+        lp.row_lower_ = np.where(np.isinf(m.row_lower), -highspy.kHighsInf, m.row_lower)
+        lp.row_upper_ = np.where(np.isinf(m.row_upper), highspy.kHighsInf, m.row_upper)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = m.n_cols
+        lp.a_matrix_.num_row_ = m.n_rows
+        lp.a_matrix_.start_ = m.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = m.indices.astype(np.int32)
+        lp.a_matrix_.value_ = m.values
+        if m.is_mip:
+            lp.integrality_ = [
+                highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                for i in m.integrality
+            ]
+        if h.passModel(lp) != highspy.HighsStatus.kOk:
+            raise SolverError("HiGHS refused the model (passModel failed)")
+
+        outcomes: list[StageOutcome] = []
+        status = Status.OPTIMAL
+        values = np.zeros(0)
+        all_cols = np.arange(m.n_cols, dtype=np.int32)
+        for stage in m.stages:
+            t0 = time.perf_counter()
+            remaining = _remaining(deadline)
+            if remaining is not None:
+                h.setOptionValue("time_limit", float(remaining))
+            h.changeObjectiveSense(
+                highspy.ObjSense.kMinimize
+                if stage.sense == Sense.MIN
+                else highspy.ObjSense.kMaximize
+            )
+            h.changeColsCost(m.n_cols, all_cols, stage.cost)
+            h.run()
+            stage_status = self._status(h, highspy)
+            if stage_status == Status.INFEASIBLE and outcomes:
+                # The previous optimum was held very tightly; a later stage found that
+                # numerically infeasible. Loosen the hold to the contract's tolerance.
+                prev = outcomes[-1]
+                loose = hold_bound(prev.objective, prev.stage.sense, CONTRACT_TOLERANCE)
+                if prev.stage.sense == Sense.MIN:
+                    h.changeRowBounds(h.getNumRow() - 1, -highspy.kHighsInf, loose)
+                else:
+                    h.changeRowBounds(h.getNumRow() - 1, loose, highspy.kHighsInf)
+                h.run()
+                stage_status = self._status(h, highspy)
+            if stage_status in (Status.INFEASIBLE, Status.ERROR):
+                return Solution(
+                    stage_status,
+                    np.zeros(0),
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [
+                        f"{stage.label}: HiGHS model status {h.modelStatusToString(h.getModelStatus())}"
+                    ],
+                )
+            values = np.asarray(h.getSolution().col_value, dtype=float)
+            objective = float(stage.cost @ values)
+            outcomes.append(StageOutcome(stage, stage_status, objective, time.perf_counter() - t0))
+            status = _worse(status, stage_status)
+            # Hold this optimum while the next stages run.
+            nz = np.flatnonzero(stage.cost).astype(np.int32)
+            bound = hold_bound(objective, stage.sense)
+            lo, hi = (
+                (-highspy.kHighsInf, bound)
+                if stage.sense == Sense.MIN
+                else (bound, highspy.kHighsInf)
+            )
+            h.addRow(lo, hi, len(nz), nz, stage.cost[nz])
+        return Solution(
+            status, values, outcomes, HIGHS, time.perf_counter() - started, self.options.mip_gap
+        )
+
+    @staticmethod
+    def _status(h: object, highspy: object) -> Status:
+        hs = highspy  # local alias, typed loosely: highspy ships no stubs
+        ms = h.getModelStatus()  # type: ignore[attr-defined]
+        MS = hs.HighsModelStatus  # type: ignore[attr-defined]
+        if ms == MS.kOptimal:
+            return Status.OPTIMAL
+        if ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+            return Status.INFEASIBLE
+        limits = (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt)
+        if ms in limits:
+            info = h.getInfo()  # type: ignore[attr-defined]
+            if info.primal_solution_status == hs.kSolutionStatusFeasible:  # type: ignore[attr-defined]
+                return Status.FEASIBLE
+        return Status.ERROR
+
+
+# --------------------------------------------------------------------------- PuLP
+def to_pulp(model: Model, stage: Stage, holds: Sequence[tuple[Stage, float]] = ()) -> object:
+    """The model as a PuLP problem with `stage`'s objective and earlier optima held."""
+    import pulp
+
+    sense = pulp.LpMinimize if stage.sense == Sense.MIN else pulp.LpMaximize
+    prob = pulp.LpProblem(f"pazos_{model.scenario.scenario.id.replace('-', '_')}", sense)
+    names = _unique_names(model.col_names)
+    xs = [
+        pulp.LpVariable(
+            names[j],
+            lowBound=None if np.isinf(model.col_lower[j]) else float(model.col_lower[j]),
+            upBound=None if np.isinf(model.col_upper[j]) else float(model.col_upper[j]),
+            cat=pulp.LpInteger if model.integrality[j] else pulp.LpContinuous,
+        )
+        for j in range(model.n_cols)
+    ]
+    prob.setObjective(_expr(pulp, xs, stage.cost))
+    row_names = _unique_names(model.row_names)
+    for r in range(model.n_rows):
+        a, b = model.indptr[r], model.indptr[r + 1]
+        expr = pulp.LpAffineExpression(
+            [
+                (xs[int(j)], float(v))
+                for j, v in zip(model.indices[a:b], model.values[a:b], strict=True)
+            ]
+        )
+        lo, hi = model.row_lower[r], model.row_upper[r]
+        if np.isfinite(lo) and np.isfinite(hi) and lo == hi:
+            prob += pulp.LpConstraint(expr, pulp.LpConstraintEQ, row_names[r], float(lo))
+            continue
+        if np.isfinite(lo):
+            prob += pulp.LpConstraint(
+                expr,
+                pulp.LpConstraintGE,
+                row_names[r] + ("_lo" if np.isfinite(hi) else ""),
+                float(lo),
+            )
+        if np.isfinite(hi):
+            prob += pulp.LpConstraint(
+                expr,
+                pulp.LpConstraintLE,
+                row_names[r] + ("_hi" if np.isfinite(lo) else ""),
+                float(hi),
+            )
+    for k, (held, value) in enumerate(holds):
+        bound = hold_bound(value, held.sense)
+        kind = pulp.LpConstraintLE if held.sense == Sense.MIN else pulp.LpConstraintGE
+        prob += pulp.LpConstraint(_expr(pulp, xs, held.cost), kind, f"hold_stage_{k + 1}", bound)
+    return prob
+
+
+def _expr(pulp: object, xs: list[object], cost: FloatArray) -> object:
+    nz = np.flatnonzero(cost)
+    return pulp.LpAffineExpression([(xs[int(j)], float(cost[j])) for j in nz])  # type: ignore[attr-defined]
+
+
+def _unique_names(raw: list[str]) -> list[str]:
+    """LP-format-safe names; PuLP folds '-' and others to '_', so collisions get a suffix."""
+    table = str.maketrans({c: "_" for c in "-+[] ->/,:*^=<>()"})
+    seen: dict[str, int] = {}
+    out = []
+    for name in raw:
+        clean = name.translate(table).strip("_") or "v"
+        if clean in seen:
+            seen[clean] += 1
+            clean = f"{clean}__{seen[clean]}"
+        else:
+            seen[clean] = 0
+        out.append(clean)
+    return out
+
+
+class _PulpRun:
+    def __init__(self, model: Model, options: SolveOptions) -> None:
+        self.model = model
+        self.options = options
+
+    def _solver(self, time_limit: float | None) -> object:
+        import pulp
+
+        name = _PULP_NAMES[self.options.solver]
+        try:
+            solver = pulp.getSolver(
+                name,
+                msg=False,
+                timeLimit=time_limit,
+                gapRel=self.options.mip_gap,
+                **({"threads": self.options.threads} if self.options.threads else {}),
+            )
+        except pulp.PulpSolverError as e:
+            raise SolverError(f"solver '{self.options.solver}' cannot be used: {e}") from e
+        if not solver.available():
+            raise SolverError(
+                f"solver '{self.options.solver}' is not installed here "
+                f"(available: {', '.join(available_solvers())})"
+            )
+        return solver
+
+    def run(self) -> Solution:
+        import pulp
+
+        started = time.perf_counter()
+        deadline = _deadline(self.options)
+        m = self.model
+        outcomes: list[StageOutcome] = []
+        holds: list[tuple[Stage, float]] = []
+        status = Status.OPTIMAL
+        values = np.zeros(0)
+        for stage in m.stages:
+            t0 = time.perf_counter()
+            remaining = _remaining(deadline)
+            prob = to_pulp(m, stage, holds)
+            solver = self._solver(remaining)
+            try:
+                code = prob.solve(solver)  # type: ignore[attr-defined]
+            except pulp.PulpSolverError as e:
+                raise SolverError(f"{self.options.solver} failed: {e}") from e
+            elapsed = time.perf_counter() - t0
+            sol_status = prob.sol_status  # type: ignore[attr-defined]
+            if code == pulp.LpStatusInfeasible:
+                return Solution(
+                    Status.INFEASIBLE,
+                    np.zeros(0),
+                    outcomes,
+                    self.options.solver,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                )
+            if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+                return Solution(
+                    Status.ERROR,
+                    np.zeros(0),
+                    outcomes,
+                    self.options.solver,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [f"{stage.label}: {pulp.LpStatus[code]}"],
+                )
+            stage_status = Status.OPTIMAL
+            # CBC says "Optimal" even when it stopped at its time limit.
+            if sol_status == pulp.LpSolutionIntegerFeasible or (
+                remaining is not None and elapsed >= 0.98 * remaining
+            ):
+                stage_status = Status.FEASIBLE
+            variables = prob.variables()  # type: ignore[attr-defined]
+            by_name = {v.name: v.varValue for v in variables}
+            names = _unique_names(m.col_names)
+            values = np.array([float(by_name.get(n) or 0.0) for n in names])
+            objective = float(stage.cost @ values)
+            outcomes.append(StageOutcome(stage, stage_status, objective, elapsed))
+            holds.append((stage, objective))
+            status = _worse(status, stage_status)
+        return Solution(
+            status,
+            values,
+            outcomes,
+            self.options.solver,
+            time.perf_counter() - started,
+            self.options.mip_gap,
+        )
+
+
+def write_model(model: Model, solution: Solution, path: Path) -> None:
+    """Export the last stage solved, with earlier optima held, as .lp or .mps."""
+    from .errors import ReportError
+
+    suffix = path.suffix.lower()
+    if suffix not in (".lp", ".mps"):
+        raise ReportError(f"{path}: --write-model needs a .lp or .mps file name")
+    done = solution.stages
+    stage = done[-1].stage if done else model.stages[0]
+    holds = [(o.stage, o.objective) for o in done[:-1]]
+    prob = to_pulp(model, stage, holds)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
+    try:
+        if suffix == ".lp":
+            prob.writeLP(str(tmp))  # type: ignore[attr-defined]
+        else:
+            prob.writeMPS(str(tmp))  # type: ignore[attr-defined]
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(f"{path}: cannot write the model: {e.strerror or e}") from e
