@@ -5,6 +5,7 @@ Nothing here computes anything; every command is a few calls into the library.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -155,3 +156,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as e:  # a bug: say so plainly; the traceback on request
+        if os.environ.get("PAZOS_BUDGET_DEBUG"):
+            raise
+        err.print(
+            f"internal error: {type(e).__name__}: {e}\n"
+            "This is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
+            "traceback and report it.",
+            markup=False,
+        )
+        sys.exit(1)

@@ -42,6 +42,12 @@ class ScenarioError(PazosBudgetError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class UsageError(PazosBudgetError):
+    """A command-line option has a value the tool cannot use."""
+
+    exit_code = 2
+
+
 class InfeasibleError(PazosBudgetError):
     """The hard commitments of a scenario cannot all hold; carries the diagnosis."""
 

@@ -406,7 +406,7 @@ class _Builder:
             if d.budget is None and not d.min_spend:
                 continue
             vals = spend_vals * share[spend_prog, j]
-            lo = d.min_spend or 0.0
+            lo = d.min_spend if d.min_spend else -np.inf
             hi = d.budget if d.budget is not None else np.inf
             if not self.elastic:
                 self.add_row(f"department[{d.id}]", spend_cols, vals, lo, hi)
@@ -423,7 +423,7 @@ class _Builder:
                     max(d.budget, 1.0),
                     money_cap,
                 )
-            if lo > 0:
+            if d.min_spend:
                 r = self.add_row(f"department_min[{d.id}]", spend_cols, vals, lo, np.inf)
                 self.elastic_for(r, 1.0, CommitmentKind.DEPARTMENT_MIN_SPEND, d.id, "", lo, lo, lo)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SolverError
+from .errors import SolverError, UsageError
 from .model import CONTRACT_TOLERANCE, FloatArray, Model, Sense, Stage, hold_bound
 
 #: LPs with more columns than this use HiGHS's interior point method under "auto".
@@ -111,20 +111,32 @@ _PULP_NAMES_REVERSE = {v: k for k, v in _PULP_NAMES.items()}
 def solve_model(model: Model, options: SolveOptions | None = None) -> Solution:
     """Run the lexicographic stages of `model` on the chosen solver."""
     options = options or SolveOptions()
-    if options.mip_gap < 0 or options.mip_gap >= 1:
-        raise SolverError(f"--mip-gap must be in [0, 1), got {options.mip_gap}")
-    if options.time_limit is not None and options.time_limit <= 0:
-        raise SolverError(f"--time-limit must be positive, got {options.time_limit}")
+    check_options(options)
     if options.solver == HIGHS:
         solution = _HighsRun(model, options).run()
     elif options.solver in _PULP_NAMES:
         solution = _PulpRun(model, options).run()
-    else:
-        known = ", ".join([HIGHS, *_PULP_NAMES])
-        raise SolverError(f"unknown solver '{options.solver}' (known: {known})")
     if options.write_model is not None:
         write_model(model, solution, options.write_model)
     return solution
+
+
+def check_options(options: SolveOptions) -> None:
+    """Refuse unusable options before any work is done (exit code 2)."""
+    if not 0 <= options.mip_gap < 1:
+        raise UsageError(f"--mip-gap must be at least 0 and below 1, got {options.mip_gap:g}")
+    if options.time_limit is not None and options.time_limit <= 0:
+        raise UsageError(f"--time-limit must be positive, got {options.time_limit:g}")
+    if options.lp_method not in ("auto", "simplex", "ipm"):
+        raise UsageError(f"unknown LP method '{options.lp_method}' (auto, simplex or ipm)")
+    if options.solver != HIGHS and options.solver not in _PULP_NAMES:
+        known = ", ".join([HIGHS, *_PULP_NAMES])
+        raise UsageError(f"unknown solver '{options.solver}' (known: {known})")
+    if options.write_model is not None and options.write_model.suffix.lower() not in (
+        ".lp",
+        ".mps",
+    ):
+        raise UsageError(f"{options.write_model}: --write-model needs a .lp or .mps file name")
 
 
 def _deadline(options: SolveOptions) -> float | None:
@@ -367,16 +379,25 @@ class _PulpRun:
         import pulp
 
         name = _PULP_NAMES[self.options.solver]
-        try:
-            solver = pulp.getSolver(
-                name,
-                msg=False,
-                timeLimit=time_limit,
-                gapRel=self.options.mip_gap,
-                **({"threads": self.options.threads} if self.options.threads else {}),
-            )
-        except pulp.PulpSolverError as e:
-            raise SolverError(f"solver '{self.options.solver}' cannot be used: {e}") from e
+        wanted: dict[str, object] = {
+            "msg": False,
+            "timeLimit": time_limit,
+            "gapRel": self.options.mip_gap,
+        }
+        if self.options.threads:
+            wanted["threads"] = self.options.threads
+        solver = None
+        # Not every PuLP solver takes every option (GLPK has no gapRel): drop what it refuses.
+        while solver is None:
+            try:
+                solver = pulp.getSolver(name, **wanted)
+            except TypeError as e:
+                refused = [k for k in wanted if f"'{k}'" in str(e)]
+                if not refused:
+                    raise SolverError(f"solver '{self.options.solver}' cannot be used: {e}") from e
+                del wanted[refused[0]]
+            except pulp.PulpSolverError as e:
+                raise SolverError(f"solver '{self.options.solver}' cannot be used: {e}") from e
         if not solver.available():
             raise SolverError(
                 f"solver '{self.options.solver}' is not installed here "
@@ -453,8 +474,6 @@ def write_model(model: Model, solution: Solution, path: Path) -> None:
     from .errors import ReportError
 
     suffix = path.suffix.lower()
-    if suffix not in (".lp", ".mps"):
-        raise ReportError(f"{path}: --write-model needs a .lp or .mps file name")
     done = solution.stages
     stage = done[-1].stage if done else model.stages[0]
     holds = [(o.stage, o.objective) for o in done[:-1]]
