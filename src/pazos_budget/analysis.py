@@ -10,15 +10,18 @@ unit of money.
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from typing import Any
 
 from .errors import PazosBudgetError
 from .loader import LoadedScenario
-from .model import build_model
-from .result import Result, build_result
+from .pipeline import solve_scenario
+from .result import Result
 from .scenario import Budget, Scenario
-from .solve import SolveOptions, solve_model
+from .solve import SolveOptions
 
 
 def money_step(total: float) -> float:
@@ -48,31 +51,82 @@ def with_more_money(s: Scenario, department: str | None, amount: float) -> Scena
     return s.model_copy(update={"departments": depts})
 
 
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def solve_many(
+    loaded: LoadedScenario,
+    variants: Sequence[Scenario],
+    options: SolveOptions,
+    jobs: int | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Result | PazosBudgetError]:
+    """Solve independent variants of one scenario, in parallel threads.
+
+    HiGHS releases the GIL while it solves, so threads use every core without the start-up
+    cost of processes. Each solve gets one solver thread when several run at once. A variant
+    that fails gives its error in its place; `on_done(i)` is called as each one finishes.
+    """
+    jobs = max(1, min(jobs or default_jobs(), len(variants)))
+    sequential = replace(options, write_model=None)
+    # HiGHS keeps one scheduler per calling thread, sized by the first solve in that
+    # thread: a pool worker may ask for one thread, the main thread must keep its setting.
+    parallel = replace(sequential, threads=1)
+
+    def one(i: int, opts: SolveOptions = parallel) -> Result | PazosBudgetError:
+        try:
+            return solve_scenario(replace(loaded, scenario=variants[i]), opts)
+        except PazosBudgetError as e:
+            return e
+
+    results: list[Result | PazosBudgetError | None] = [None] * len(variants)
+    if jobs == 1:
+        for i in range(len(variants)):
+            results[i] = one(i, sequential)
+            if on_done:
+                on_done(i)
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(one, i): i for i in range(len(variants))}
+            try:
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    results[i] = fut.result()
+                    if on_done:
+                        on_done(i)
+            except KeyboardInterrupt:
+                for fut in futures:
+                    fut.cancel()
+                raise
+    return [r for r in results if r is not None]
+
+
 def marginal_values(
-    loaded: LoadedScenario, base: Result, options: SolveOptions, step: float | None = None
+    loaded: LoadedScenario,
+    base: Result,
+    options: SolveOptions,
+    step: float | None = None,
+    jobs: int | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per money source: total budget, then each department with an envelope."""
     s = loaded.scenario
     delta = step or money_step(s.budget.total)
     sources: list[tuple[str | None, str]] = [(None, "total budget")]
     sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
+    solved = solve_many(
+        loaded, [with_more_money(s, dept, delta) for dept, _ in sources], options, jobs
+    )
     out = []
-    for dept, name in sources:
-        variant = with_more_money(s, dept, delta)
+    for (dept, name), more in zip(sources, solved, strict=True):
         entry: dict[str, Any] = {
             "source": "total_budget" if dept is None else "department",
             "department": dept,
             "name": name,
             "extra": delta,
         }
-        try:
-            model = build_model(variant)
-            sol = solve_model(model, replace(options, write_model=None))
-            if not sol.has_solution:
-                raise PazosBudgetError(sol.status.value)
-            more = build_result(replace(loaded, scenario=variant), model, sol)
-        except PazosBudgetError as e:  # a re-solve that fails is reported, not fatal
-            entry["error"] = str(e)
+        if isinstance(more, PazosBudgetError):  # a re-solve that fails is reported, not fatal
+            entry["error"] = str(more).splitlines()[0]
             out.append(entry)
             continue
         stages = []
@@ -84,7 +138,15 @@ def marginal_values(
             else:
                 gain = b.objective - a.objective  # weighted coverage gained
             label = {"priority": a.priority} if a.priority is not None else {"final": a.final}
-            stages.append(label | {"improvement": _r(gain), "per_unit": _r(gain / delta)})
+            stages.append(
+                label
+                | {
+                    "before": _r(a.objective),
+                    "after": _r(b.objective),
+                    "improvement": _r(gain),
+                    "per_unit": _r(gain / delta),
+                }
+            )
         youth = more.youth_reached - base.youth_reached
         entry |= {
             "stages": stages,

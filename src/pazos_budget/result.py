@@ -392,7 +392,11 @@ def build_result(
 
     departments: list[DepartmentResult] = []
     for d in s.departments:
-        mine = [pr for pr, p in zip(programmes, s.programmes, strict=True) if d.id in p.funders()]
+        mine = [
+            pr
+            for pr, p in zip(programmes, s.programmes, strict=True)
+            if d.id == p.department or d.id in p.funders()
+        ]
         goals = [t for t in targets if t.owner == d.id]
         departments.append(
             DepartmentResult(

@@ -297,7 +297,8 @@ class Scenario(Strict):
 
     def in_scope(self, p: Programme, departments: Iterable[str] | None, t: Target) -> bool:
         """Whether programme `p` counts for target `t` (department and component scope)."""
-        if departments is not None and not set(p.funders()) & set(departments):
+        # Owner or cofunder (MODEL.md 3), even when a cofunding map leaves the owner out.
+        if departments is not None and not ({p.department, *p.funders()} & set(departments)):
             return False
         return t.components is None or p.component in t.components
 
