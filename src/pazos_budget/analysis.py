@@ -13,7 +13,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import PazosBudgetError
@@ -55,20 +55,43 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+@dataclass
+class Batch:
+    """Results of independent solves, in input order; None where a solve never ran."""
+
+    results: list[Result | PazosBudgetError | None]
+    interrupted: bool = False
+
+
 def solve_many(
     loaded: LoadedScenario,
     variants: Sequence[Scenario],
     options: SolveOptions,
     jobs: int | None = None,
     on_done: Callable[[int], None] | None = None,
-) -> list[Result | PazosBudgetError]:
-    """Solve independent variants of one scenario, in parallel threads.
+    keep_partial: bool = False,
+) -> Batch:
+    """Solve independent variants of one scenario (see `solve_all`)."""
+    return solve_all(
+        [replace(loaded, scenario=v) for v in variants], options, jobs, on_done, keep_partial
+    )
+
+
+def solve_all(
+    scenarios: Sequence[LoadedScenario],
+    options: SolveOptions,
+    jobs: int | None = None,
+    on_done: Callable[[int], None] | None = None,
+    keep_partial: bool = False,
+) -> Batch:
+    """Solve independent scenarios in parallel threads.
 
     HiGHS releases the GIL while it solves, so threads use every core without the start-up
     cost of processes. Each solve gets one solver thread when several run at once. A variant
     that fails gives its error in its place; `on_done(i)` is called as each one finishes.
+    With `keep_partial`, Ctrl-C stops the batch and keeps what was solved.
     """
-    jobs = max(1, min(jobs or default_jobs(), len(variants)))
+    jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
     sequential = replace(options, write_model=None)
     # HiGHS keeps one scheduler per calling thread, sized by the first solve in that
     # thread: a pool worker may ask for one thread, the main thread must keep its setting.
@@ -76,30 +99,34 @@ def solve_many(
 
     def one(i: int, opts: SolveOptions = parallel) -> Result | PazosBudgetError:
         try:
-            return solve_scenario(replace(loaded, scenario=variants[i]), opts)
+            return solve_scenario(scenarios[i], opts)
         except PazosBudgetError as e:
             return e
 
-    results: list[Result | PazosBudgetError | None] = [None] * len(variants)
-    if jobs == 1:
-        for i in range(len(variants)):
-            results[i] = one(i, sequential)
-            if on_done:
-                on_done(i)
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(one, i): i for i in range(len(variants))}
+    batch = Batch([None] * len(scenarios))
+    try:
+        if jobs == 1:
+            for i in range(len(scenarios)):
+                batch.results[i] = one(i, sequential)
+                if on_done:
+                    on_done(i)
+        else:
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            futures = {pool.submit(one, i): i for i in range(len(scenarios))}
             try:
                 for fut in as_completed(futures):
                     i = futures[fut]
-                    results[i] = fut.result()
+                    batch.results[i] = fut.result()
                     if on_done:
                         on_done(i)
-            except KeyboardInterrupt:
-                for fut in futures:
-                    fut.cancel()
-                raise
-    return [r for r in results if r is not None]
+            finally:
+                # On Ctrl-C: drop what has not started; running solves end on their own.
+                pool.shutdown(wait=False, cancel_futures=True)
+    except KeyboardInterrupt:
+        if not keep_partial:
+            raise
+        batch.interrupted = True
+    return batch
 
 
 def marginal_values(
@@ -116,7 +143,7 @@ def marginal_values(
     sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
     solved = solve_many(
         loaded, [with_more_money(s, dept, delta) for dept, _ in sources], options, jobs
-    )
+    ).results
     out = []
     for (dept, name), more in zip(sources, solved, strict=True):
         entry: dict[str, Any] = {
@@ -125,8 +152,8 @@ def marginal_values(
             "name": name,
             "extra": delta,
         }
-        if isinstance(more, PazosBudgetError):  # a re-solve that fails is reported, not fatal
-            entry["error"] = str(more).splitlines()[0]
+        if not isinstance(more, Result):  # a re-solve that fails is reported, not fatal
+            entry["error"] = str(more).splitlines()[0] if more else "not solved"
             out.append(entry)
             continue
         stages = []
@@ -161,3 +188,232 @@ def marginal_values(
 
 def _r(x: float) -> float:
     return 0.0 if abs(x) < 1e-9 else float(f"{x:.9g}")
+
+
+# --------------------------------------------------------------------------- sweeps
+def scaled_budgets(s: Scenario, factor: float) -> Scenario:
+    """Every money limit times `factor`: total budget, envelopes and minimum spends."""
+    depts = [
+        d.model_copy(
+            update={
+                "budget": None if d.budget is None else d.budget * factor,
+                "min_spend": None if d.min_spend is None else d.min_spend * factor,
+            }
+        )
+        for d in s.departments
+    ]
+    return s.model_copy(
+        update={"budget": Budget(total=s.budget.total * factor), "departments": depts}
+    )
+
+
+def with_total(s: Scenario, total: float) -> Scenario:
+    return s.model_copy(update={"budget": Budget(total=total)})
+
+
+def frange(start: float, stop: float, step: float) -> list[float]:
+    """start, start+step, ..., stop (inclusive, without float drift)."""
+    if step <= 0:
+        raise ValueError("the step must be positive")
+    if stop < start:
+        raise ValueError("the end must not be below the start")
+    n = math.floor((stop - start) / step + 1e-9)
+    if n > 1000:
+        raise ValueError(f"{n + 1} points is too many for one sweep (1,001 at most)")
+    return [round(start + k * step, 12) for k in range(n + 1)]
+
+
+@dataclass
+class SweepPoint:
+    budget: float  # the total budget at this point
+    scale: float | None  # the factor on every money limit, for --scale sweeps
+    result: Result | None
+    error: str | None = None
+
+
+@dataclass
+class Sweep:
+    scenario: Scenario
+    points: list[SweepPoint]
+    interrupted: bool
+
+    def solved(self) -> list[SweepPoint]:
+        return [p for p in self.points if p.result is not None]
+
+
+def sweep(
+    loaded: LoadedScenario,
+    options: SolveOptions,
+    *,
+    totals: Sequence[float] | None = None,
+    scales: Sequence[float] | None = None,
+    jobs: int | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> Sweep:
+    """The budget frontier: one solve per total budget (or per scale of all budgets)."""
+    s = loaded.scenario
+    if (totals is None) == (scales is None):
+        raise ValueError("give either totals or scales")
+    if totals is not None:
+        variants = [with_total(s, t) for t in totals]
+        points = [SweepPoint(t, None, None) for t in totals]
+    else:
+        assert scales is not None
+        variants = [scaled_budgets(s, f) for f in scales]
+        points = [SweepPoint(s.budget.total * f, f, None) for f in scales]
+    batch = solve_many(loaded, variants, options, jobs, on_done, keep_partial=True)
+    for point, res in zip(points, batch.results, strict=True):
+        if isinstance(res, Result):
+            point.result = res
+        elif res is not None:
+            point.error = str(res).splitlines()[0]
+        else:
+            point.error = "not solved (interrupted)"
+    return Sweep(s, points, batch.interrupted)
+
+
+def frontier_rows(sw: Sweep) -> list[dict[str, Any]]:
+    """One row per point: the figures of the frontier, and the marginal youth per unit of
+    money between this point and the previous solved one."""
+    priorities = sorted({t.priority for _, t in sw.scenario.all_targets() if not t.hard})
+    rows: list[dict[str, Any]] = []
+    prev: SweepPoint | None = None
+    for p in sw.points:
+        row: dict[str, Any] = {"budget": p.budget, "scale": p.scale}
+        r = p.result
+        if r is None:
+            row |= {
+                "status": "error" if p.error and "interrupted" not in p.error else "not solved",
+                "error": p.error,
+            }
+            rows.append(row)
+            continue
+        met, total = r.targets_met()
+        row |= {
+            "status": r.status.value,
+            "spend": r.spend,
+            "youth_reached": r.youth_reached,
+            "weighted_coverage": r.weighted_coverage,
+            "prioritized_coverage": r.prioritized_coverage,
+            "targets_met": met,
+            "targets_total": total,
+        }
+        for prio in priorities:
+            row[f"shortfall_p{prio}"] = next(
+                (st.objective for st in r.stages if st.priority == prio), 0.0
+            )
+        final = next((st for st in r.stages if st.final), None)
+        row["final_objective"] = final.objective if final else None
+        if prev is not None and prev.result is not None and p.budget != prev.budget:
+            row["youth_per_unit"] = (r.youth_reached - prev.result.youth_reached) / (
+                p.budget - prev.budget
+            )
+        else:
+            row["youth_per_unit"] = None
+        rows.append(row)
+        prev = p
+    return rows
+
+
+# --------------------------------------------------------------------------- comparison
+@dataclass
+class Comparison:
+    """Scenarios side by side; the first is the base the deltas are measured against."""
+
+    names: list[str]
+    results: list[Result]
+
+    @property
+    def base(self) -> Result:
+        return self.results[0]
+
+    def key_figures(self) -> list[dict[str, Any]]:
+        out = []
+        for name, r in zip(self.names, self.results, strict=True):
+            met, total = r.targets_met()
+            out.append(
+                {
+                    "scenario": name,
+                    "budget": r.budget,
+                    "spend": r.spend,
+                    "unspent": r.unspent,
+                    "youth_reached": r.youth_reached,
+                    "weighted_coverage": r.weighted_coverage,
+                    "prioritized_coverage": r.prioritized_coverage,
+                    "targets_met": met,
+                    "targets_total": total,
+                }
+            )
+        return out
+
+    def _by(self, key: str) -> dict[str, list[float]]:
+        """id -> spend in each scenario, for departments / clusters / components."""
+        table: dict[str, list[float]] = {}
+        n = len(self.results)
+        for k, r in enumerate(self.results):
+            if key == "department":
+                items = [(d.id, d.spend) for d in r.departments]
+            elif key == "cluster":
+                items = [(c.id, c.spend) for c in r.clusters]
+            elif key == "component":
+                sums: dict[str, float] = {}
+                for pr in r.programmes:
+                    sums[pr.component] = sums.get(pr.component, 0.0) + pr.spend
+                items = list(sums.items())
+            else:
+                items = [(pr.id, pr.spend) for pr in r.programmes]
+            for ident, value in items:
+                table.setdefault(ident, [0.0] * n)[k] = value
+        return table
+
+    def spend_by(self, key: str) -> list[dict[str, Any]]:
+        """Rows of spend per scenario and delta against the base: key is department,
+        cluster, component or programme."""
+        rows = []
+        for ident, values in self._by(key).items():
+            rows.append({"id": ident, "spend": values, "delta": [v - values[0] for v in values]})
+        return rows
+
+    def target_status(self) -> list[dict[str, Any]]:
+        ids: dict[str, dict[str, Any]] = {}
+        for k, r in enumerate(self.results):
+            for t in r.targets:
+                row = ids.setdefault(
+                    t.id,
+                    {
+                        "id": t.id,
+                        "owner": t.owner,
+                        "priority": t.priority,
+                        "hard": t.hard,
+                        "met": [None] * len(self.results),
+                    },
+                )
+                row["met"][k] = t.met
+        return list(ids.values())
+
+    def cut_first(self, key: str = "programme", top: int = 10) -> list[dict[str, Any]]:
+        """What loses most money against the base, summed over the other scenarios
+        (programmes or clusters), largest loss first."""
+        rows = []
+        for ident, values in self._by(key).items():
+            loss = min((v - values[0] for v in values[1:]), default=0.0)
+            if loss < -1e-9:
+                rows.append({"id": ident, "base": values[0], "largest_cut": loss, "spend": values})
+        rows.sort(key=lambda row: (row["largest_cut"], row["id"]))
+        return rows[:top]
+
+
+def compare(
+    loaded: Sequence[LoadedScenario], options: SolveOptions, jobs: int | None = None
+) -> Comparison:
+    """Solve each scenario (the first is the base), in parallel, and set them side by side.
+
+    Raises the first scenario's error if any of them cannot be solved.
+    """
+    batch = solve_all(loaded, options, jobs)
+    results: list[Result] = []
+    for res in batch.results:
+        if not isinstance(res, Result):
+            raise res if res is not None else PazosBudgetError("a scenario was not solved")
+        results.append(res)
+    return Comparison([one.scenario.scenario.id for one in loaded], results)
