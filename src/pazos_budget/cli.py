@@ -5,10 +5,12 @@ Nothing here computes anything; every command is a few calls into the library.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec
 
 import typer
 from rich.console import Console
@@ -38,6 +40,23 @@ def fail(error: PazosBudgetError) -> typer.Exit:
     else:
         err.print(f"error: {error}", markup=False)
     return typer.Exit(error.exit_code)
+
+
+P = ParamSpec("P")
+
+
+def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """Turn the library's errors into a message and an exit code, inside the command, so
+    that the app behaves the same from the console script and from Python (tests)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except PazosBudgetError as e:
+            raise fail(e) from None
+
+    return wrapper
 
 
 def version_callback(value: bool) -> None:
@@ -84,6 +103,7 @@ def validate(
 
 
 @app.command()
+@reports_errors
 def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
     json_out: Annotated[
@@ -112,6 +132,14 @@ def solve(
         bool, typer.Option("--marginal/--no-marginal", help="Compute the marginal value of money.")
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Change one value, e.g. budget.total=10800 or "
+            "departments.culture.budget=+20% (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
     from .files import write_json
@@ -119,7 +147,7 @@ def solve(
     from .result import to_json
     from .terminal import print_diagnosis, print_result
 
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario, overrides or ())
     options = SolveOptions(
         solver=solver, time_limit=time_limit, mip_gap=mip_gap, write_model=write_model
     )

@@ -53,4 +53,8 @@ def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[P
 
 def write_json(target: Path, document: dict[str, Any], inputs: Iterable[Path] = ()) -> None:
     text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), inputs)
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_atomic(target, write, inputs)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 import types
 import typing
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -34,14 +35,16 @@ from ruamel.yaml.comments import (
 )
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from .errors import Problem, ScenarioError
 from .scenario import RuleViolations, Scenario
+from .tables import expand_tables
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 50
 #: Values in one file, aliases expanded: guards against "billion laughs" alias bombs.
-MAX_NODES = 2_000_000
+MAX_NODES = 500_000
 MAX_DEPTH = 64
 
 #: Explicit tags that only restate what plain YAML already means.
@@ -82,6 +85,11 @@ class Document:
     file: str
     data: Any
     positions: dict[Key, tuple[int, int]]  # 1-based line, column of a key / list item
+    # Parts of the data read from other files (CSV tables, see tables.py): each maps a
+    # data path to (file, line, column), or None when the path is not one of its own.
+    elsewhere: list[Callable[[Key], tuple[str, int, int] | None]] = field(default_factory=list)
+    # A variant merged with its base (variants.py): every data path -> (file, line, column).
+    origin: dict[Key, tuple[str, int, int]] = field(default_factory=dict)
 
     def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
         """The longest prefix of `loc` found in the file, and its position."""
@@ -93,8 +101,27 @@ class Document:
         return best, self.positions.get(best, (1, 1))
 
     def problem(self, loc: Key, message: str) -> Problem:
-        _, (line, col) = self.locate(loc)
-        return Problem(self.file, line, col, dotted(loc), message)
+        file = self.file
+        from_origin = next(
+            (self.origin[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in self.origin), None
+        )
+
+        def merged(_: Key) -> tuple[str, int, int] | None:
+            return from_origin
+
+        for where in [*self.elsewhere, merged]:
+            found = where(loc)
+            if found is not None:
+                file, line, col = found
+                break
+        else:
+            _, (line, col) = self.locate(loc)
+        return Problem(file, line, col, one_line(dotted(loc)), one_line(message))
+
+
+def one_line(text: str) -> str:
+    """Escape newlines and other invisible characters: one problem, one line of output."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def dotted(path: Key) -> str:
@@ -158,9 +185,19 @@ def parse_yaml(text: str, name: str) -> Document:
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        raise ScenarioError([Problem(name, line, col, "", _yaml_message(e, text))]) from e
+        message = one_line(_yaml_message(e, text))
+        raise ScenarioError([Problem(name, line, col, "", message)]) from e
+    except ReaderError as e:  # a control character; its position is an index into `text`
+        line, col = (0, 0)
+        if isinstance(e.position, int) and 0 <= e.position <= len(text):
+            line = text.count("\n", 0, e.position) + 1
+            col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        message = f"not valid YAML: character {char} is not allowed in a YAML file"
+        raise ScenarioError([Problem(name, line, col, "", message)]) from e
     except YAMLError as e:
-        raise ScenarioError([Problem(name, 0, 0, "", f"not valid YAML: {e}")]) from e
+        message = one_line(f"not valid YAML: {e}")
+        raise ScenarioError([Problem(name, 0, 0, "", message)]) from e
     except RecursionError as e:
         raise ScenarioError([Problem(name, 0, 0, "", "YAML nesting is too deep")]) from e
     except ValueError as e:
@@ -244,7 +281,8 @@ class _Converter:
 
     def _problem(self, where: tuple[int, int], path: Key, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(self.name, where[0], where[1], dotted(path), message))
+            problem = Problem(self.name, *where, one_line(dotted(path)), one_line(message))
+            self.problems.append(problem)
 
     def convert(self, node: Any, path: Key, where: tuple[int, int], depth: int) -> Any:
         self.nodes += 1
@@ -344,7 +382,8 @@ def problems_from_validation(
         # One field, several union branches: say what would have been accepted.
         message = messages[0] if len(messages) == 1 else _either(messages)
         problems.append(doc.problem(loc, message))
-    problems.sort(key=lambda p: (p.line, p.column, p.path))
+    # The scenario file's problems first, then each table's (tables.py), each in file order.
+    problems.sort(key=lambda p: (p.file != doc.file, p.file, p.line, p.column, p.path))
     if len(problems) > MAX_PROBLEMS:
         extra = len(problems) - MAX_PROBLEMS
         problems = problems[:MAX_PROBLEMS]
@@ -540,11 +579,64 @@ def _pick_model(annotation: Any, node: Any) -> type[BaseModel] | None:
 
 
 # --------------------------------------------------------------------------- entry point
-def load_scenario(path: str | Path) -> LoadedScenario:
-    """Read, parse and validate one scenario file."""
+def load_document(
+    path: Path, name: str, chain: tuple[Path, ...] = ()
+) -> tuple[Document, list[Path]]:
+    """One file as a Document, its CSV tables read and its `extends` chain merged.
+
+    Returns the document and every file it was read from (the variant first).
+    """
+    from .variants import EXTENDS, merge
+
+    text = read_text(path, name)
+    doc = expand_tables(parse_yaml(text, name), path.parent)  # rows kept in CSV files
+    if EXTENDS not in doc.data:
+        return doc, [path]
+    ref = doc.data[EXTENDS]
+    if not isinstance(ref, str) or not ref.strip():
+        raise ScenarioError([doc.problem((EXTENDS,), "must be the path of the base scenario")])
+    base = path.parent / ref
+    here = path.resolve()
+    if base.resolve() == here or base.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, here, base.resolve()))
+        raise ScenarioError(
+            [doc.problem((EXTENDS,), f"variants extend each other in a cycle: {cycle}")]
+        )
+    if not base.is_file():
+        raise ScenarioError(
+            [doc.problem((EXTENDS,), f"base scenario '{ref}' not found (looked for {base})")]
+        )
+    base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
+    base_doc, files = load_document(base, base_name, (*chain, here))
+    data, origin = merge(base_doc, doc)
+    return Document(name, data, {}, origin=origin), [path, *files]
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
+    """Read, parse and validate one scenario file (a variant's bases included), then apply
+    `--set PATH=VALUE` overrides."""
+    from .variants import merge, override_as_variant, parse_override
+
     p = Path(path)
     name = str(path)
-    text = read_text(p, name)
-    doc = parse_yaml(text, name)
+    doc, files = load_document(p, name)
+    for text in overrides:
+        label = f"--set {text}"
+        try:
+            parts, value = parse_override(text)
+            change = override_as_variant(parts, value)
+        except ValueError as e:
+            raise ScenarioError([Problem(label, 0, 0, "", str(e))]) from e
+        data, origin = merge(doc, Document(label, change, {}))
+        doc = Document(name, data, {}, origin=origin)
     scenario = validate_document(doc)
-    return LoadedScenario(scenario, p, sha256_of(p), doc.data)
+    digest = sha256_of(p)
+    if len(files) > 1 or overrides:
+        # A variant is traced by every file it was built from, and by its overrides.
+        h = hashlib.sha256()
+        for f in files:
+            h.update(sha256_of(f).encode())
+        for text in overrides:
+            h.update(text.encode())
+        digest = h.hexdigest()
+    return LoadedScenario(scenario, p, digest, doc.data)

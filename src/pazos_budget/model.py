@@ -16,6 +16,7 @@ per variable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -46,7 +47,8 @@ CONTRACT_TOLERANCE = 1e-6
 HOLD_RELATIVE_TOLERANCE = 1e-9
 #: Absolute floor of that tolerance (a stage optimum of exactly 0 is held at 1e-9).
 HOLD_ABSOLUTE_TOLERANCE = 1e-9
-#: In a diagnosis model, a budget may be found short by at most this factor.
+#: In a diagnosis model, a budget may be found short by at most this factor (of the largest
+#: of the total budget, the summed envelopes and the summed minimum spends and costs).
 ELASTIC_BUDGET_FACTOR = 10.0
 
 
@@ -72,6 +74,23 @@ class CommitmentKind(StrEnum):
     DEPARTMENT_MIN_SPEND = "department_min_spend"
     MANDATORY_MIN_UNITS = "mandatory_min_units"
     HARD_TARGET = "hard_target"
+    MAX_CHANGE = "max_change"
+
+
+#: When several smallest sets of commitments could give, a diagnosis prefers to let give
+#: the lower ranks: hard targets first (it then says what the money can reach), then
+#: budgets (it says how much money is missing), then promises about programmes (minimum
+#: spends, mandatory minimum units, the maximum change from current units), which a
+#: missing amount of money explains better than an arbitrary cut of one of several
+#: promises. Ties are left to the smallest relative changes. Every kind needs a rank.
+GIVE_PREFERENCE: dict[CommitmentKind, int] = {
+    CommitmentKind.HARD_TARGET: 1,
+    CommitmentKind.TOTAL_BUDGET: 2,
+    CommitmentKind.DEPARTMENT_BUDGET: 2,
+    CommitmentKind.DEPARTMENT_MIN_SPEND: 3,
+    CommitmentKind.MANDATORY_MIN_UNITS: 3,
+    CommitmentKind.MAX_CHANGE: 3,
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,7 @@ class Commitment:
     scale: float  # to make the violation relative
     elastic_col: int
     indicator_col: int
+    row: int = -1  # the row that gives (its activity less the elastic column is achieved)
 
 
 @dataclass
@@ -267,7 +287,36 @@ class _Builder:
         z = int(self.add_cols(ColKind.INDICATOR, [f"z[{name}]"], np.zeros(1), np.ones(1), True)[0])
         self.append_to_row(row, np.array([e]), np.array([coef]))
         self.add_row(f"link[{name}]", np.array([e, z]), np.array([1.0, -big_m]), -np.inf, 0.0)
-        self.commitments.append(Commitment(kind, subject, key, limit, max(scale, 1e-9), e, z))
+        self.commitments.append(Commitment(kind, subject, key, limit, max(scale, 1e-9), e, z, row))
+
+    def add_target_rows(
+        self, t: Target, expanded: list[tuple[str, IntArray, FloatArray, bool, float, float]]
+    ) -> list[tuple[int, int, int]]:
+        """Rows (and, for a soft target, shortfall columns) of one target in one batch;
+        [(index into expanded, row, shortfall column or -1)]."""
+        if not expanded:
+            return []
+        names = [f"target[{t.id},{key}]" for key, *_ in expanded]
+        lengths = [len(cols) for _, cols, *_ in expanded]
+        group = np.repeat(np.arange(len(expanded), dtype=np.int64), lengths)
+        cols = np.concatenate([cols for _, cols, *_ in expanded])
+        vals = np.concatenate([np.asarray(vals, dtype=float) for _, _, vals, *_ in expanded])
+        lo = np.array([-np.inf if at_most else rhs for _, _, _, at_most, rhs, _ in expanded])
+        hi = np.array([rhs if at_most else np.inf for _, _, _, at_most, rhs, _ in expanded])
+        row_ids = self.add_rows_grouped(names, group, cols, vals, lo, hi)
+        if t.hard:
+            return [(k, int(r), -1) for k, r in enumerate(row_ids.tolist())]
+        s_cols = self.add_cols(
+            ColKind.SHORTFALL,
+            [f"s[{t.id},{key}]" for key, *_ in expanded],
+            np.zeros(len(expanded)),
+            np.full(len(expanded), np.inf),
+        )
+        sign = np.array([-1.0 if at_most else 1.0 for _, _, _, at_most, _, _ in expanded])
+        self.coo_r.append(row_ids)
+        self.coo_c.append(s_cols)
+        self.coo_v.append(sign)
+        return list(zip(range(len(expanded)), row_ids.tolist(), s_cols.tolist(), strict=True))
 
     # ---------------------------------------------------------------- the model
     def build(self) -> Model:
@@ -278,24 +327,36 @@ class _Builder:
         n_prog = len(s.programmes)
         total = s.budget.total
 
-        # Cells: one column per (programme, cluster), or one per city-wide programme.
-        cell_p: list[int] = []
-        cell_c: list[int] = []
-        cell_y: list[float] = []
-        for i, p in enumerate(s.programmes):
-            runs = s.programme_clusters(p) if p.clusters != ALL_CLUSTERS else s.cluster_ids
+        # Cells: one column per (programme, cluster), or one per city-wide programme, in
+        # programme order (so a programme's cells are contiguous columns). One step per
+        # programme, not per cell: a stress scenario has a million cells.
+        cluster_ids = s.cluster_ids
+        every_cluster = np.arange(len(clusters), dtype=np.int64)
+        city = np.full(1, -1, dtype=np.int64)
+        cell_c_parts: list[IntArray] = []
+        cell_y_parts: list[FloatArray] = []
+        for p in s.programmes:
+            runs = cluster_ids if p.clusters == ALL_CLUSTERS else s.programme_clusters(p)
             if not runs:
-                cell_p.append(i)
-                cell_c.append(-1)
-                cell_y.append(s.youth_per_unit(p, None))
+                where = city
+            elif p.clusters == ALL_CLUSTERS:
+                where = every_cluster
             else:
-                for cid in runs:
-                    cell_p.append(i)
-                    cell_c.append(cl_index[cid])
-                    cell_y.append(s.youth_per_unit(p, cid))
-        cp = np.array(cell_p, dtype=np.int64)
-        cc = np.array(cell_c, dtype=np.int64)
-        cy = np.array(cell_y, dtype=float)
+                where = np.array([cl_index[cid] for cid in runs], dtype=np.int64)
+            if isinstance(p.youth_per_unit, dict):
+                ypu = p.youth_per_unit
+                youth = np.array([ypu.get(cid, 0.0) for cid in runs] if runs else [0.0])
+            else:
+                youth = np.full(len(where), float(p.youth_per_unit))
+            cell_c_parts.append(where)
+            cell_y_parts.append(youth)
+        n_cells_per_prog = np.array([len(w) for w in cell_c_parts], dtype=np.int64)
+        cp = np.repeat(np.arange(n_prog, dtype=np.int64), n_cells_per_prog)
+        cc = np.concatenate(cell_c_parts) if cell_c_parts else np.zeros(0, dtype=np.int64)
+        cy = np.concatenate(cell_y_parts) if cell_y_parts else np.zeros(0)
+        # Column range of each programme's cells: cells [first_cell[i], first_cell[i + 1]).
+        first_cell = np.zeros(n_prog + 1, dtype=np.int64)
+        np.cumsum(n_cells_per_prog, out=first_cell[1:])
         unit_cost = np.array([p.unit_cost for p in s.programmes])
         fixed = np.array([p.fixed_cost for p in s.programmes])
         min_units = np.array([p.min_units for p in s.programmes])
@@ -307,6 +368,7 @@ class _Builder:
         if self.elastic:
             envelopes = sum(d.budget or 0.0 for d in s.departments)
             mins = float((min_units * unit_cost + fixed).sum())
+            mins += sum(d.min_spend or 0.0 for d in s.departments)
             money_cap = ELASTIC_BUDGET_FACTOR * max(total, envelopes, mins, 1.0)
         implied = np.where(np.isinf(max_units), money_cap / unit_cost, max_units)
         if integer.any():
@@ -323,16 +385,30 @@ class _Builder:
         pos = in_cluster & (cy > 0)
         reach_cap[pos] = pop[cc[pos]] / cy[pos]
         cell_ub = np.minimum(cell_ub, reach_cap)
+        cell_names = [*cluster_ids, "city"]  # index -1 is the city-wide cell
+        # Per-cluster caps (max_units_per_cluster) are bounds too; per-cluster minimums
+        # hold only when the programme is funded, so they are rows (below) unless mandatory.
+        cell_min: dict[int, float] = {}
+        for i, p in enumerate(s.programmes):
+            cluster_caps, cluster_mins = s.per_cluster(p, "max"), s.per_cluster(p, "min")
+            for k in range(int(first_cell[i]), int(first_cell[i + 1])):
+                cid = cell_names[int(cc[k])]
+                if cid in cluster_caps:
+                    cell_ub[k] = min(cell_ub[k], cluster_caps[cid])
+                if cluster_mins.get(cid, 0.0) > 0:
+                    cell_min[k] = cluster_mins[cid]
+        has_cell_min = np.zeros(n_prog, dtype=bool)
+        for k in cell_min:
+            has_cell_min[cp[k]] = True
         names = [
-            f"x[{s.programmes[p].id},{clusters[c].id if c >= 0 else 'city'}]"
-            for p, c in zip(cell_p, cell_c, strict=True)
+            f"x[{s.programmes[p].id},{cell_names[c]}]"
+            for p, c in zip(cp.tolist(), cc.tolist(), strict=True)
         ]
         x_cols = self.add_cols(ColKind.X, names, np.zeros(len(cp)), cell_ub, integer[cp])
 
-        n_cells_per_prog = np.bincount(cp, minlength=n_prog)
-        needs_y = (fixed > 0) | ((min_units > 0) & ~mandatory)
+        needs_y = (fixed > 0) | (((min_units > 0) | has_cell_min) & ~mandatory)
         y_col: dict[int, int] = {}
-        for i in np.flatnonzero(needs_y):
+        for i in np.flatnonzero(needs_y).tolist():
             lo = 1.0 if mandatory[i] else 0.0
             col = self.add_cols(
                 ColKind.Y, [f"y[{s.programmes[i].id}]"], np.array([lo]), np.ones(1), True
@@ -348,7 +424,7 @@ class _Builder:
 
         # 1. min_units * y <= u <= max_units * y (or plain bounds).
         for i in range(n_prog):
-            cols = x_cols[cp == i]
+            cols = x_cols[first_cell[i] : first_cell[i + 1]]
             lo, hi = float(min_units[i]), float(u_max[i])
             pid = s.programmes[i].id
             if i in y_col:
@@ -386,6 +462,58 @@ class _Builder:
                     self.elastic_for(
                         r, 1.0, CommitmentKind.MANDATORY_MIN_UNITS, pid, "", lo, lo, lo
                     )
+
+        # 1b. Per-cluster minimums (if funded) and the bound on change from current units.
+        for k, low in sorted(cell_min.items()):
+            pi = int(cp[k])
+            pid, cid = s.programmes[pi].id, cell_names[int(cc[k])]
+            xcol = int(x_cols[k])
+            if pi in y_col:
+                self.add_row(
+                    f"min_units_per_cluster[{pid},{cid}]",
+                    np.array([xcol, y_col[pi]]),
+                    np.array([1.0, -low]),
+                    0.0,
+                    np.inf,
+                )
+            elif self.elastic:
+                r = self.add_row(
+                    f"min_units_per_cluster[{pid},{cid}]", np.array([xcol]), np.ones(1), low, np.inf
+                )
+                self.elastic_for(
+                    r, 1.0, CommitmentKind.MANDATORY_MIN_UNITS, pid, cid, low, low, low
+                )
+            else:
+                self.lower[0][xcol] = max(float(self.lower[0][xcol]), low)
+        for i, p in enumerate(s.programmes):
+            bounds = s.change_bounds(p)
+            if bounds is None:
+                continue
+            cols = x_cols[first_cell[i] : first_cell[i + 1]]
+            r = self.add_row(f"max_change[{p.id}]", cols, np.ones(len(cols)), bounds[0], bounds[1])
+            if self.elastic:
+                # Either side may have to give: moving further than allowed, up or down.
+                scale = max(p.current_units or 0.0, 1.0)
+                self.elastic_for(
+                    r,
+                    1.0,
+                    CommitmentKind.MAX_CHANGE,
+                    p.id,
+                    "below",
+                    bounds[0],
+                    scale,
+                    max(bounds[0], 1.0),
+                )
+                self.elastic_for(
+                    r,
+                    -1.0,
+                    CommitmentKind.MAX_CHANGE,
+                    p.id,
+                    "above",
+                    bounds[1],
+                    scale,
+                    money_cap / p.unit_cost,
+                )
 
         # 2. Total budget.
         r = self.add_row(
@@ -436,9 +564,23 @@ class _Builder:
         for owner, t in s.all_targets():
             t_index = len(targets)
             rows: list[int] = []
-            for key, cols, vals, at_most, rhs, scale in ctx.rows(owner, t):
-                if not at_most and rhs <= 0 and not isinstance(t, SpendShareTarget):
-                    continue  # a required amount of 0 is always met (MODEL.md 3)
+            # A row whose required amount is 0 is always met and left out (MODEL.md 3).
+            expanded = [
+                (key, cols, vals, at_most, rhs, scale)
+                for key, cols, vals, at_most, rhs, scale in ctx.rows(owner, t)
+                if at_most or rhs > 0 or isinstance(t, SpendShareTarget)
+            ]
+            if not self.elastic:
+                # All rows of the target at once: the same rows and columns, in the same
+                # order, as the loop below adds one by one (a national scenario has 100,000
+                # target rows; nothing else is added between them without elastic columns).
+                for k, r, s_col in self.add_target_rows(t, expanded):
+                    rows.append(len(target_rows))
+                    key, _, _, at_most, rhs, scale = expanded[k]
+                    target_rows.append(TargetRow(t_index, key, at_most, rhs, scale, r, s_col))
+                targets.append(TargetInfo(t.id, owner, t, tuple(rows)))
+                continue
+            for key, cols, vals, at_most, rhs, scale in expanded:
                 lo, hi = (-np.inf, rhs) if at_most else (rhs, np.inf)
                 r = self.add_row(f"target[{t.id},{key}]", cols, vals, lo, hi)
                 s_col = -1
@@ -450,6 +592,11 @@ class _Builder:
                     )
                     self.append_to_row(r, np.array([s_col]), np.array([-1.0 if at_most else 1.0]))
                 elif self.elastic:
+                    # The tightest valid big-M: reach, metric and presence rows have a
+                    # nonnegative lhs, so they give at most rhs; a spend-share row's lhs is
+                    # bounded by the total spend, itself at most total + money_cap. A loose
+                    # M lets a violation hide inside the integrality tolerance of z.
+                    big_m = total + money_cap if isinstance(t, SpendShareTarget) else rhs
                     self.elastic_for(
                         r,
                         -1.0 if at_most else 1.0,
@@ -458,7 +605,7 @@ class _Builder:
                         key,
                         rhs,
                         scale,
-                        max(scale, rhs, 1.0) * 1e3,
+                        big_m,
                     )
                 rows.append(len(target_rows))
                 target_rows.append(TargetRow(t_index, key, at_most, rhs, scale, r, s_col))
@@ -498,20 +645,34 @@ class _Builder:
         cov_cols: IntArray,
     ) -> Model:
         n_rows = len(self.row_lo)
-        r = np.concatenate(self.coo_r) if self.coo_r else np.zeros(0, dtype=np.int64)
-        c = np.concatenate(self.coo_c) if self.coo_c else np.zeros(0, dtype=np.int64)
+        # Each entry's (row, column) as one sort key, row * n_cols + column: sorting it gives
+        # lexsort((c, r))'s order several times faster (the entries arrive in long sorted
+        # runs, which a stable sort merges quickly), and holding one array instead of two
+        # keeps a million-column model's peak memory down. Each list is freed once joined.
+        n_cols = max(self.n, 1)
+        key = np.concatenate(self.coo_r) if self.coo_r else np.zeros(0, dtype=np.int64)
+        self.coo_r = []
+        key *= n_cols
+        key += np.concatenate(self.coo_c) if self.coo_c else np.zeros(0, dtype=np.int64)
+        self.coo_c = []
         v = np.concatenate(self.coo_v) if self.coo_v else np.zeros(0)
+        self.coo_v = []
+        order = np.argsort(key, kind="stable")
+        key, v = key[order], v[order]
+        del order
         # Merge duplicates (a column may appear twice in one row, e.g. spend-share rows).
-        order = np.lexsort((c, r))
-        r, c, v = r[order], c[order], v[order]
-        if len(r):
-            new = np.ones(len(r), dtype=bool)
-            new[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+        if len(key):
+            new = np.ones(len(key), dtype=bool)
+            new[1:] = key[1:] != key[:-1]
             starts = np.flatnonzero(new)
+            del new
             v = np.add.reduceat(v, starts)
-            r, c = r[starts], c[starts]
+            key = key[starts]
+            del starts
             keep = v != 0
-            r, c, v = r[keep], c[keep], v[keep]
+            key, v = key[keep], v[keep]
+        r, c = np.divmod(key, n_cols)
+        del key
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         np.cumsum(np.bincount(r, minlength=n_rows), out=indptr[1:])
         return Model(
@@ -542,13 +703,23 @@ class _Builder:
         n = model.n_cols
         stages: list[Stage] = []
         if self.elastic:
+            # Fewest commitments; the preferred kinds among equally few; the least money
+            # missing; then the smallest other violations. Money first, so that "the
+            # budget must grow by at least X" is exact and every other amount is what
+            # that budget allows.
             count = np.zeros(n)
+            preference = np.zeros(n)
+            money = np.zeros(n)
             amount = np.zeros(n)
+            budgets = (CommitmentKind.TOTAL_BUDGET, CommitmentKind.DEPARTMENT_BUDGET)
             for k in self.commitments:
                 count[k.indicator_col] = 1.0
-                amount[k.elastic_col] = 1.0 / k.scale
+                preference[k.indicator_col] = GIVE_PREFERENCE[k.kind]
+                (money if k.kind in budgets else amount)[k.elastic_col] = 1.0 / k.scale
             return [
                 Stage("fewest commitments", None, Sense.MIN, count),
+                Stage("preferred commitments", None, Sense.MIN, preference),
+                Stage("smallest budget violations", None, Sense.MIN, money),
                 Stage("smallest violations", None, Sense.MIN, amount),
             ]
         priorities = sorted(
@@ -602,10 +773,34 @@ class _TargetContext:
         self.dept_index = dept_index
         self.cl_index = {c.id: i for i, c in enumerate(s.clusters)}
         self.component = np.array([COMPONENT_IDS.index(p.component.value) for p in s.programmes])
+        # member[i, j]: department j owns or co-funds programme i, the departments that
+        # `Scenario.in_scope` matches a scope against (cofunding shares are validated > 0).
+        self.member = share > 0
+        owners = [dept_index[p.department] for p in s.programmes]
+        self.member[np.arange(len(owners)), owners] = True
 
     def scope(self, owner: str | None, t: Target) -> NDArray[np.bool_]:
+        """Programmes in the target's scope: `Scenario.in_scope` for all at once (tested
+        against it in tests/test_scope.py)."""
         depts = self.s.target_departments(owner, t)
-        return np.array([self.s.in_scope(p, depts, t) for p in self.s.programmes], dtype=bool)
+        mask: NDArray[np.bool_] = np.ones(len(self.s.programmes), dtype=bool)
+        if depts is not None:
+            in_depts = self.member[:, [self.dept_index[d] for d in depts]]
+            mask = np.asarray(in_depts.any(axis=1))
+        if t.components is not None:
+            wanted = [COMPONENT_IDS.index(c.value) for c in t.components]
+            mask &= np.isin(self.component, wanted)
+        return mask
+
+    def cells_by(
+        self, cell_in: NDArray[np.bool_], key: IntArray, n_keys: int
+    ) -> Callable[[int], IntArray]:
+        """k -> the selected cells with key k, in cell order: what `cell_in & (key == k)`
+        selects, for every k in [0, n_keys) after one sort instead of one scan each."""
+        cells = np.flatnonzero(cell_in & (key >= 0))
+        cells = cells[np.argsort(key[cells], kind="stable")]
+        bounds = np.searchsorted(key[cells], np.arange(n_keys + 1)).tolist()
+        return lambda k: cells[bounds[k] : bounds[k + 1]]
 
     def target_clusters(self, t: Target) -> list[int]:
         ids = t.clusters if t.clusters is not None else self.s.prioritized_cluster_ids
@@ -619,11 +814,12 @@ class _TargetContext:
         cell_in = in_scope[self.cp]
         out: list[tuple[str, IntArray, FloatArray, bool, float, float]] = []
         if isinstance(t, YouthReachTarget):
+            in_cluster = self.cells_by(cell_in, self.cc, len(s.clusters))
             for c in self.target_clusters(t):
-                m = cell_in & (self.cc == c)
+                sel = in_cluster(c)
                 pop = s.clusters[c].youth_population
                 rhs = t.at_least if t.at_least is not None else (t.share or 0.0) * pop
-                out.append((s.clusters[c].id, self.x_cols[m], self.cy[m], False, rhs, rhs))
+                out.append((s.clusters[c].id, self.x_cols[sel], self.cy[sel], False, rhs, rhs))
         elif isinstance(t, MetricTarget):
             m = cell_in.copy()
             if t.clusters is not None:
@@ -636,19 +832,19 @@ class _TargetContext:
             out.append((t.metric, self.x_cols[m], vals, False, t.at_least, t.at_least))
         elif isinstance(t, ComponentPresenceTarget):
             comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
+            n_comp = len(COMPONENT_IDS)
+            # Key of a cell: its (cluster, component) pair as one number (-1: city-wide).
+            pair = np.where(self.cc >= 0, self.cc * n_comp + self.component[self.cp], -1)
+            in_pair = self.cells_by(cell_in, pair, len(s.clusters) * n_comp)
             for c in self.target_clusters(t):
                 for comp in comps:
-                    m = (
-                        cell_in
-                        & (self.cc == c)
-                        & (self.component[self.cp] == COMPONENT_IDS.index(comp))
-                    )
+                    sel = in_pair(c * n_comp + COMPONENT_IDS.index(comp))
                     rhs = t.at_least_units
                     key = f"{s.clusters[c].id}/{comp}"
-                    out.append((key, self.x_cols[m], np.ones(int(m.sum())), False, rhs, rhs))
+                    out.append((key, self.x_cols[sel], np.ones(len(sel)), False, rhs, rhs))
         elif isinstance(t, SpendShareTarget):
             at_most = t.at_most is not None
-            frac = float(t.at_most if at_most else t.at_least or 0.0)
+            frac = t.at_most if t.at_most is not None else (t.at_least or 0.0)
             if not at_most and frac <= 0:
                 return []
             # spend in scope (full credit to every funder)
@@ -675,7 +871,12 @@ def build_model(scenario: Scenario, *, elastic: bool = False) -> Model:
     return _Builder(scenario, elastic).build()
 
 
-def hold_bound(value: float, sense: Sense, relative: float = HOLD_RELATIVE_TOLERANCE) -> float:
+def hold_bound(
+    value: float,
+    sense: Sense,
+    relative: float = HOLD_RELATIVE_TOLERANCE,
+    absolute: float = HOLD_ABSOLUTE_TOLERANCE,
+) -> float:
     """The bound that holds a stage optimum within the tolerance of MODEL.md section 4."""
-    slack = max(abs(value) * relative, HOLD_ABSOLUTE_TOLERANCE)
+    slack = max(abs(value) * relative, absolute)
     return value + slack if sense == Sense.MIN else value - slack

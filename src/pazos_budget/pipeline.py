@@ -22,10 +22,13 @@ class ScenarioInfeasible(InfeasibleError):
         self.loaded = loaded
         self.diagnosis = diagnosis
         self.solver = solver
-        lines = [f"  - {d['message']}" for d in diagnosis] or ["  (no diagnosis available)"]
+        from .diagnose import diagnosis_header, diagnosis_lines
+
+        header = diagnosis_header(diagnosis)
         super().__init__(
-            f"{loaded.path}: the scenario is infeasible: its hard commitments cannot all hold. "
-            "The smallest set of commitments that must give:\n" + "\n".join(lines)
+            f"{loaded.path}: the scenario is infeasible: its hard commitments cannot all hold."
+            + (f" {header}" if header else "")
+            + "".join(f"\n{line}" for line in diagnosis_lines(diagnosis))
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -196,11 +196,30 @@ class Programme(Strict):
     youth_per_unit: Money | dict[Slug, Money] = 0.0
     outputs: dict[Slug, Money] = Field(default_factory=dict)
     cofunding: dict[Slug, Annotated[float, Field(gt=0, le=1)]] | None = None
+    min_units_per_cluster: Money | dict[Slug, Money] | None = None
+    max_units_per_cluster: Money | dict[Slug, Money] | None = None
+    current_units: Money | None = None
+    max_change: Share | None = None
     notes: str = ""
 
     @model_validator(mode="after")
     def _own_rules(self) -> Programme:
         issues: list[tuple[Path, str]] = []
+        for name in ("min_units_per_cluster", "max_units_per_cluster"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if self.city_wide:
+                issues.append(
+                    ((name,), "a city-wide programme (no clusters) has no per-cluster units")
+                )
+            values = value.values() if isinstance(value, dict) else [value]
+            if self.integer and any(not float(v).is_integer() for v in values):
+                issues.append(((name,), "must be whole numbers for an integer programme"))
+        if self.max_change is not None and self.current_units is None:
+            issues.append(
+                (("max_change",), "needs current_units (the units it may move away from)")
+            )
         if self.max_units is not None and self.min_units > self.max_units:
             issues.append((("min_units",), f"must not exceed max_units ({self.max_units:g})"))
         if self.integer:
@@ -261,6 +280,8 @@ class Scenario(Strict):
     departments: list[Department] = Field(min_length=1)
     programmes: list[Programme] = Field(min_length=1)
     targets: list[Target] = Field(default_factory=list)
+    #: No programme with current_units moves more than this share from them (0.3 = 30%).
+    max_change: Share | None = None
 
     # ----------------------------------------------------------------- derived views
     @property
@@ -277,6 +298,22 @@ class Scenario(Strict):
             return self.cluster_ids
         assert isinstance(p.clusters, list)
         return list(p.clusters)
+
+    def per_cluster(self, p: Programme, which: str) -> dict[str, float]:
+        """Per-cluster minimum or maximum units ("min" / "max"), cluster id -> units."""
+        value = p.min_units_per_cluster if which == "min" else p.max_units_per_cluster
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            return dict(value)
+        return {c: float(value) for c in self.programme_clusters(p)}
+
+    def change_bounds(self, p: Programme) -> tuple[float, float] | None:
+        """(lowest, highest) total units allowed by max_change, or None if unbounded."""
+        change = p.max_change if p.max_change is not None else self.max_change
+        if change is None or p.current_units is None:
+            return None
+        return (1.0 - change) * p.current_units, (1.0 + change) * p.current_units
 
     def youth_per_unit(self, p: Programme, cluster: str | None) -> float:
         """Youth one unit of `p` reaches in `cluster` (None = city-wide)."""
@@ -354,6 +391,35 @@ class Scenario(Strict):
                                 "(write 0 if a unit reaches no youth there)",
                             )
                         )
+            for name in ("min_units_per_cluster", "max_units_per_cluster"):
+                value = getattr(p, name)
+                if isinstance(value, dict):
+                    for cid in value:
+                        if cid not in runs_in:
+                            issues.append(
+                                (
+                                    at + (name, cid),
+                                    f"cluster '{cid}' is not one of the programme's clusters",
+                                )
+                            )
+            lows, highs = self.per_cluster(p, "min"), self.per_cluster(p, "max")
+            for cid, low in lows.items():
+                if cid in highs and low > highs[cid]:
+                    issues.append(
+                        (
+                            at + ("min_units_per_cluster",),
+                            f"{low:g} in cluster '{cid}' exceeds "
+                            f"max_units_per_cluster ({highs[cid]:g})",
+                        )
+                    )
+            if p.max_units is not None and math.fsum(lows.values()) > p.max_units:
+                issues.append(
+                    (
+                        at + ("min_units_per_cluster",),
+                        f"adds up to {math.fsum(lows.values()):g}, "
+                        f"more than max_units ({p.max_units:g})",
+                    )
+                )
             for dep in p.cofunding or {}:
                 if dep not in dept_ids:
                     issues.append((at + ("cofunding", dep), _unknown("department", dep, dept_ids)))

@@ -25,11 +25,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .errors import SolverError, UsageError
-from .model import CONTRACT_TOLERANCE, FloatArray, Model, Sense, Stage, hold_bound
+from .model import (
+    CONTRACT_TOLERANCE,
+    HOLD_RELATIVE_TOLERANCE,
+    FloatArray,
+    Model,
+    Sense,
+    Stage,
+    hold_bound,
+)
 
 #: LPs with more columns than this use HiGHS's interior point method under "auto".
 IPM_THRESHOLD = 50_000
@@ -112,6 +121,20 @@ def solve_model(model: Model, options: SolveOptions | None = None) -> Solution:
     """Run the lexicographic stages of `model` on the chosen solver."""
     options = options or SolveOptions()
     check_options(options)
+    bad = np.flatnonzero(model.col_lower > model.col_upper + 1e-9)
+    if len(bad):
+        # Contradictory bounds (e.g. a mandatory minimum above a cap): infeasible before
+        # any solve. CBC crashes on such a column instead of saying so.
+        names = ", ".join(model.col_names[j] for j in bad[:3])
+        return Solution(
+            Status.INFEASIBLE,
+            np.zeros(0),
+            [],
+            options.solver,
+            0.0,
+            options.mip_gap,
+            [f"contradictory bounds on {names}"],
+        )
     if options.solver == HIGHS:
         solution = _HighsRun(model, options).run()
     elif options.solver in _PULP_NAMES:
@@ -186,11 +209,10 @@ class _HighsRun:
         deadline = _deadline(self.options)
         m = self.model
         with _quiet_stdout():
-            h = highspy.Highs()
+            h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: no stubs
             h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
-        h.setOptionValue("mip_abs_gap", 1e-9)
         if self.options.threads:
             h.setOptionValue("threads", int(self.options.threads))
         method = self.options.lp_method
@@ -222,8 +244,12 @@ class _HighsRun:
             ]
         if h.passModel(lp) != highspy.HighsStatus.kOk:
             raise SolverError("HiGHS refused the model (passModel failed)")
+        # HiGHS holds its own copy now; the hand-over copy would otherwise stay resident
+        # through every stage (about 150 MB for a million-column model).
+        del lp
 
         outcomes: list[StageOutcome] = []
+        messages: list[str] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
         all_cols = np.arange(m.n_cols, dtype=np.int32)
@@ -240,18 +266,34 @@ class _HighsRun:
             h.changeColsCost(m.n_cols, all_cols, stage.cost)
             h.run()
             stage_status = self._status(h, highspy)
-            if stage_status == Status.INFEASIBLE and outcomes:
-                # The previous optimum was held very tightly; a later stage found that
-                # numerically infeasible. Loosen the hold to the contract's tolerance.
-                prev = outcomes[-1]
-                loose = hold_bound(prev.objective, prev.stage.sense, CONTRACT_TOLERANCE)
-                if prev.stage.sense == Sense.MIN:
-                    h.changeRowBounds(h.getNumRow() - 1, -highspy.kHighsInf, loose)
-                else:
-                    h.changeRowBounds(h.getNumRow() - 1, loose, highspy.kHighsInf)
+            if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
+                # Earlier optima are held very tightly, which a later stage can find
+                # numerically infeasible (or HiGHS fails with "Solve error"): loosen every
+                # hold to the contract's tolerance and try again, then without presolve.
+                for k, prev in enumerate(outcomes):
+                    loose = hold_bound(
+                        prev.objective, prev.stage.sense, CONTRACT_TOLERANCE, CONTRACT_TOLERANCE
+                    )
+                    row = m.n_rows + k
+                    if prev.stage.sense == Sense.MIN:
+                        h.changeRowBounds(row, -highspy.kHighsInf, loose)
+                    else:
+                        h.changeRowBounds(row, loose, highspy.kHighsInf)
                 h.run()
                 stage_status = self._status(h, highspy)
+                if stage_status == Status.ERROR:
+                    h.setOptionValue("presolve", "off")
+                    h.run()
+                    stage_status = self._status(h, highspy)
+                    h.setOptionValue("presolve", "choose")
             if stage_status in (Status.INFEASIBLE, Status.ERROR):
+                why = (
+                    f"{stage.label}: HiGHS model status {h.modelStatusToString(h.getModelStatus())}"
+                )
+                if not stage.reported and len(values):
+                    # The tie-break only tidies unspent money: keep the final stage's answer.
+                    messages.append(f"{why}; the tie-break was skipped")
+                    break
                 return Solution(
                     stage_status,
                     np.zeros(0),
@@ -259,9 +301,7 @@ class _HighsRun:
                     HIGHS,
                     time.perf_counter() - started,
                     self.options.mip_gap,
-                    [
-                        f"{stage.label}: HiGHS model status {h.modelStatusToString(h.getModelStatus())}"
-                    ],
+                    [why],
                 )
             values = np.asarray(h.getSolution().col_value, dtype=float)
             objective = float(stage.cost @ values)
@@ -277,7 +317,13 @@ class _HighsRun:
             )
             h.addRow(lo, hi, len(nz), nz, stage.cost[nz])
         return Solution(
-            status, values, outcomes, HIGHS, time.perf_counter() - started, self.options.mip_gap
+            status,
+            values,
+            outcomes,
+            HIGHS,
+            time.perf_counter() - started,
+            self.options.mip_gap,
+            messages,
         )
 
     @staticmethod
@@ -298,7 +344,12 @@ class _HighsRun:
 
 
 # --------------------------------------------------------------------------- PuLP
-def to_pulp(model: Model, stage: Stage, holds: Sequence[tuple[Stage, float]] = ()) -> object:
+def to_pulp(
+    model: Model,
+    stage: Stage,
+    holds: Sequence[tuple[Stage, float]] = (),
+    tolerance: float = HOLD_RELATIVE_TOLERANCE,
+) -> object:
     """The model as a PuLP problem with `stage`'s objective and earlier optima held."""
     import pulp
 
@@ -343,7 +394,7 @@ def to_pulp(model: Model, stage: Stage, holds: Sequence[tuple[Stage, float]] = (
                 float(hi),
             )
     for k, (held, value) in enumerate(holds):
-        bound = hold_bound(value, held.sense)
+        bound = hold_bound(value, held.sense, tolerance)
         kind = pulp.LpConstraintLE if held.sense == Sense.MIN else pulp.LpConstraintGE
         prob += pulp.LpConstraint(_expr(pulp, xs, held.cost), kind, f"hold_stage_{k + 1}", bound)
     return prob
@@ -405,6 +456,23 @@ class _PulpRun:
             )
         return solver
 
+    def _solve_stage(
+        self,
+        stage: Stage,
+        holds: list[tuple[Stage, float]],
+        remaining: float | None,
+        tolerance: float,
+    ) -> tuple[Any, int]:
+        import pulp
+
+        prob: Any = to_pulp(self.model, stage, holds, tolerance)
+        solver = self._solver(remaining)
+        try:
+            code = int(prob.solve(solver))
+        except pulp.PulpSolverError as e:
+            raise SolverError(f"{self.options.solver} failed: {e}") from e
+        return prob, code
+
     def run(self) -> Solution:
         import pulp
 
@@ -418,14 +486,15 @@ class _PulpRun:
         for stage in m.stages:
             t0 = time.perf_counter()
             remaining = _remaining(deadline)
-            prob = to_pulp(m, stage, holds)
-            solver = self._solver(remaining)
-            try:
-                code = prob.solve(solver)  # type: ignore[attr-defined]
-            except pulp.PulpSolverError as e:
-                raise SolverError(f"{self.options.solver} failed: {e}") from e
+            prob, code = self._solve_stage(stage, holds, remaining, CONTRACT_TOLERANCE * 1e-3)
+            if code == pulp.LpStatusInfeasible and outcomes:
+                # CBC reports values to about 8 digits, so the tightly held optimum of the
+                # previous stage can read as violated: loosen it to the contract's tolerance.
+                prob, code = self._solve_stage(
+                    stage, holds, _remaining(deadline), CONTRACT_TOLERANCE
+                )
             elapsed = time.perf_counter() - t0
-            sol_status = prob.sol_status  # type: ignore[attr-defined]
+            sol_status = prob.sol_status
             if code == pulp.LpStatusInfeasible:
                 return Solution(
                     Status.INFEASIBLE,
@@ -451,7 +520,7 @@ class _PulpRun:
                 remaining is not None and elapsed >= 0.98 * remaining
             ):
                 stage_status = Status.FEASIBLE
-            variables = prob.variables()  # type: ignore[attr-defined]
+            variables = prob.variables()
             by_name = {v.name: v.varValue for v in variables}
             names = _unique_names(m.col_names)
             values = np.array([float(by_name.get(n) or 0.0) for n in names])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from .diagnose import diagnosis_header, diagnosis_lines
 from .result import Result
 
 MET = "[green]✔ met[/]"
@@ -104,19 +106,29 @@ def _fmt_row(kind: str, x: float) -> str:
 
 
 def marginal_sentence(m: dict[str, Any], currency: str) -> str:
+    """'100 more (COP millions) for Culture reaches about 40 more young people.'"""
     who = "the total budget" if m["source"] == "total_budget" else m["name"]
+    head = f"{number(m['extra'])} more ({currency}) for {who}"
     if "error" in m:
-        return f"{number(m['extra'])} more ({currency}) for {who}: re-solve failed ({m['error']})"
-    gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 0]
-    extra = ""
-    if gains:
-        extra = "; it also closes " + ", ".join(
-            f"{g['improvement']:.3g} of the priority-{g['priority']} shortfall" for g in gains
-        )
-    return (
-        f"{number(m['extra'])} more ({currency}) for {who} reaches about "
-        f"{number(m['youth_reached'])} more young people{extra}."
+        return f"{head}: the re-solve failed ({m['error']})."
+    gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
+    closer = ", ".join(
+        f"priority-{g['priority']} shortfall {g['before']:.3g} → {g['after']:.3g}" for g in gains
     )
+    youth = m["youth_reached"]
+    if youth > 0.5:
+        reach = f"reaches about {number(youth)} more young people"
+    elif youth < -0.5:
+        reach = f"reaches about {number(-youth)} fewer young people"
+    else:
+        reach = "reaches no more young people"
+    if gains and youth < -0.5:
+        return f"{head} first brings higher-priority targets closer ({closer}), so it {reach}."
+    if gains:
+        return f"{head} brings higher-priority targets closer ({closer}) and {reach}."
+    if youth <= 0.5:
+        return f"{head} {reach}: this money is not what limits the result."
+    return f"{head} {reach}."
 
 
 def print_marginal(console: Console, values: list[dict[str, Any]], currency: str) -> None:
@@ -126,11 +138,10 @@ def print_marginal(console: Console, values: list[dict[str, Any]], currency: str
 
 
 def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]]) -> None:
+    header = diagnosis_header(diagnosis)
     console.print(
-        "[bold red]Infeasible[/]: the hard commitments cannot all hold. "
-        "The smallest set of commitments that must give:"
+        "[bold red]Infeasible[/]: the hard commitments cannot all hold."
+        + (f" {escape(header)}" if header else "")
     )
-    for d in diagnosis:
-        console.print(f"  - {d['message']}", markup=False)
-    if not diagnosis:
-        console.print("  (no diagnosis could be computed)")
+    for line in diagnosis_lines(diagnosis):
+        console.print(line, markup=False)

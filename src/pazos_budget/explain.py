@@ -1,0 +1,447 @@
+"""Why a programme got the units it got: plain reasons for the department sheets.
+
+No solver calls: every reason is read from the verified `Result` and its `Scenario`. For
+each programme the question is "why not one unit more?", answered in this order:
+
+1. it reached its `max_units` (fully funded);
+2. it already reaches every young person in the clusters where it can run;
+3. nothing values more of it: no target, goal or the final objective asks for what it
+   produces (`not_needed`), or everything it serves is already met and the clusters where
+   it reaches youth are fully covered (`needs_met`);
+4. the money that could pay for it is used up: a funding department's envelope, the total
+   budget (for an integer programme: less is left than one more unit costs; for one not
+   funded: less than starting it costs);
+5. one more unit would break a spend-share target (a cap it is inside of, or a floor it is
+   outside of);
+6. other programmes buy the same results cheaper (the cheapest funded one is named when
+   there is one).
+
+Reasons 4 to 6 can hold together ("the total budget is used up, and X reaches young people
+in Rozo for less"). A programme funded at exactly its `min_units` also says so.
+
+`Reason.code` gives short codes in the words of `result.limits_of` (`max_units`,
+`department_budget:<id>`, `total_budget`, `population`, `cheaper_alternatives`) plus
+`not_needed`, `needs_met`, `spend_share:<target>` and `at_minimum`; `limit_codes` gives
+them for every programme.
+
+Cost: one pass over programmes x targets (through the clusters each programme runs in),
+so that a scenario of 30,000 programmes and clusters is explained in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .result import CHECK_TOLERANCE, ProgrammeResult, Result, TargetResult, within
+from .scenario import (
+    YOUTH_METRIC,
+    ComponentPresenceTarget,
+    MetricTarget,
+    Objective,
+    Programme,
+    Scenario,
+    SpendShareTarget,
+    Target,
+    YouthReachTarget,
+)
+
+#: Relative margin by which an alternative must be cheaper to be named as such.
+CHEAPER_MARGIN = 1e-9
+
+
+class Funding(StrEnum):
+    """How far a programme was funded."""
+
+    FULL = "full"  # reached its max_units
+    PARTIAL = "partial"  # funded, below its max_units
+    OPEN = "open"  # funded; it sets no max_units
+    NONE = "none"  # not funded
+
+
+class Why(StrEnum):
+    MAX_UNITS = "max_units"
+    POPULATION = "population"
+    NOT_NEEDED = "not_needed"
+    NEEDS_MET = "needs_met"
+    DEPARTMENT_BUDGET = "department_budget"
+    TOTAL_BUDGET = "total_budget"
+    SPEND_SHARE = "spend_share"
+    CHEAPER = "cheaper_alternatives"
+    AT_MINIMUM = "at_minimum"
+
+
+class MeasureKind(StrEnum):
+    """What one unit of a programme buys toward a target row or the objective."""
+
+    YOUTH = "youth"  # young people reached in a cluster (or city-wide)
+    METRIC = "metric"  # an output such as mediations
+    PRESENCE = "presence"  # a unit of a component delivered in a cluster
+    SPEND = "spend"  # money in the scope of a spend-share floor
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: MeasureKind
+    cluster: str | None = None
+    metric: str | None = None
+    component: str | None = None
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A unit of a programme counts toward one row of a target (or the objective)."""
+
+    measure: Measure
+    target: str | None  # target id; None = the final objective (weighted coverage)
+    open: bool  # the row is not met (the cluster not fully covered): more would help
+
+
+@dataclass(frozen=True)
+class Reason:
+    why: Why
+    department: str | None = None  # DEPARTMENT_BUDGET
+    target: str | None = None  # SPEND_SHARE: the target id
+    at_most: bool = False  # SPEND_SHARE: the target is a cap (else a floor)
+    left: float | None = None  # budget reasons: money left
+    needed: float | None = None  # budget reasons: what one more unit (or a start) costs
+    start: bool = False  # budget reasons: not funded; `needed` is what starting it costs
+    alternative: str | None = None  # CHEAPER: programme id
+    measure: Measure | None = None  # CHEAPER: the result compared
+    own_cost: float | None = None  # CHEAPER: this programme's money per result
+    alternative_cost: float | None = None  # CHEAPER: the alternative's money per result
+    units: float | None = None  # MAX_UNITS / AT_MINIMUM: the limit
+    minimize_spend: bool = False  # NOT_NEEDED / NEEDS_MET: the objective minimizes spend
+
+    @property
+    def code(self) -> str:
+        """Short machine code, in the words of the JSON's `limited_by`."""
+        if self.why == Why.DEPARTMENT_BUDGET:
+            return f"{self.why.value}:{self.department}"
+        if self.why == Why.SPEND_SHARE:
+            return f"{self.why.value}:{self.target}"
+        return self.why.value
+
+
+@dataclass(frozen=True)
+class Explanation:
+    programme: str
+    funding: Funding
+    reasons: tuple[Reason, ...]
+    serves: tuple[str, ...]  # ids of the targets and goals a unit of it counts toward
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+
+# --------------------------------------------------------------------------- contributions
+@dataclass(frozen=True)
+class _TargetInfo:
+    owner: str | None
+    target: Target
+    result: TargetResult
+    departments: frozenset[str] | None  # scope; None = every department
+    clusters: frozenset[str]  # the clusters of its rows (default: the prioritized ones)
+    open_rows: frozenset[str]  # keys of rows not met
+
+
+def target_contributions(
+    s: Scenario, owner: str | None, t: Target, p: Programme
+) -> Iterator[tuple[str, Measure]]:
+    """(row key, measure) for every row of target `t` that a unit of `p` counts toward.
+
+    Row keys are those of `result.RowResult.key`. A spend-share cap (`at_most`) is a limit,
+    not something a programme serves, so it yields nothing.
+    """
+    depts = s.target_departments(owner, t)
+    clusters = frozenset(t.clusters if t.clusters is not None else s.prioritized_cluster_ids)
+    yield from _contributions(
+        s, t, None if depts is None else frozenset(depts), clusters, p, s.programme_clusters(p)
+    )
+
+
+def _contributions(
+    s: Scenario,
+    t: Target,
+    departments: frozenset[str] | None,
+    clusters: frozenset[str],
+    p: Programme,
+    runs: list[str],
+) -> Iterator[tuple[str, Measure]]:
+    if departments is not None and departments.isdisjoint(p.funders()):
+        return
+    if t.components is not None and p.component not in t.components:
+        return
+    if isinstance(t, YouthReachTarget):
+        for c in runs:
+            if c in clusters and s.youth_per_unit(p, c) > 0:
+                yield c, Measure(MeasureKind.YOUTH, cluster=c)
+    elif isinstance(t, MetricTarget):
+        where: list[str | None] = list(runs) if runs else [None]
+        if t.clusters is not None:
+            where = [c for c in runs if c in clusters]
+        if t.metric == YOUTH_METRIC:
+            for w in where:
+                if s.youth_per_unit(p, w) > 0:
+                    yield t.metric, Measure(MeasureKind.YOUTH, cluster=w)
+        elif p.outputs.get(t.metric, 0.0) > 0 and where:
+            yield t.metric, Measure(MeasureKind.METRIC, metric=t.metric)
+    elif isinstance(t, ComponentPresenceTarget):
+        comp = p.component.value  # out of the target's components: returned above
+        for c in runs:
+            if c in clusters:
+                yield f"{c}/{comp}", Measure(MeasureKind.PRESENCE, cluster=c, component=comp)
+    elif (
+        isinstance(t, SpendShareTarget)
+        and t.at_most is None
+        and (t.clusters is None or any(c in clusters for c in runs))
+    ):
+        yield "share", Measure(MeasureKind.SPEND)
+
+
+def serves(s: Scenario, p: Programme) -> list[tuple[str | None, Target]]:
+    """(owner, target) of every target and goal a unit of `p` counts toward."""
+    return [
+        (owner, t)
+        for owner, t in s.all_targets()
+        if next(target_contributions(s, owner, t, p), None) is not None
+    ]
+
+
+def cost_per(s: Scenario, p: Programme, m: Measure) -> float | None:
+    """Money per unit of result (per young person, per mediation, per unit delivered)."""
+    if m.kind == MeasureKind.YOUTH:
+        per = s.youth_per_unit(p, m.cluster)
+    elif m.kind == MeasureKind.METRIC:
+        per = p.outputs.get(m.metric or "", 0.0)
+    elif m.kind == MeasureKind.PRESENCE:
+        per = 1.0 if p.component.value == m.component else 0.0
+    else:
+        return None
+    return p.unit_cost / per if per > 0 else None
+
+
+# --------------------------------------------------------------------------- explanation
+class Explainer:
+    """Explains every programme of one result; built once, it indexes what each funded
+    programme buys so that the cheapest alternative is a look-up, not a search."""
+
+    def __init__(self, result: Result) -> None:
+        self.r = result
+        self.s = s = result.scenario
+        self.runs = {p.id: s.programme_clusters(p) for p in s.programmes}
+        self.clusters = {c.id: c for c in result.clusters}
+        by_id = {t.id: t for t in result.targets}
+        self.targets: list[_TargetInfo] = []
+        for owner, t in s.all_targets():
+            depts = s.target_departments(owner, t)
+            tr = by_id[t.id]
+            self.targets.append(
+                _TargetInfo(
+                    owner,
+                    t,
+                    tr,
+                    None if depts is None else frozenset(depts),
+                    frozenset(t.clusters if t.clusters is not None else s.prioritized_cluster_ids),
+                    frozenset(r.key for r in tr.rows if not r.met),
+                )
+            )
+        self.file_order = [info.target.id for info in self.targets]
+        self.targets.sort(key=lambda info: info.target.priority)  # stable: file order within
+        self.contributions = {p.id: self._contributions(p) for p in s.programmes}
+        # (target id or None, measure) -> the two cheapest funded programmes buying it
+        self.cheapest: dict[tuple[str | None, Measure], list[tuple[float, str]]] = {}
+        for p, pr in zip(s.programmes, result.programmes, strict=True):
+            if pr.units <= 0:
+                continue
+            for c in self.contributions[p.id]:
+                cost = cost_per(s, p, c.measure)
+                if cost is None:
+                    continue
+                best = self.cheapest.setdefault((c.target, c.measure), [])
+                best.append((cost, p.id))
+                best.sort()
+                del best[2:]
+
+    def _contributions(self, p: Programme) -> list[Contribution]:
+        """Everything one more unit of `p` counts toward, target rows in priority order,
+        then the final objective (weighted coverage of the clusters)."""
+        s, runs = self.s, self.runs[p.id]
+        found = [
+            Contribution(measure, info.target.id, key in info.open_rows)
+            for info in self.targets
+            for key, measure in _contributions(
+                s, info.target, info.departments, info.clusters, p, runs
+            )
+        ]
+        if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH:
+            for cid in runs:
+                c = self.clusters[cid]
+                if c.weight > 0 and s.youth_per_unit(p, cid) > 0:
+                    covered = c.youth_reached >= c.youth_population * (1 - CHECK_TOLERANCE)
+                    found.append(
+                        Contribution(Measure(MeasureKind.YOUTH, cluster=cid), None, not covered)
+                    )
+        return found
+
+    def served(self, p: Programme) -> tuple[str, ...]:
+        """Ids of the targets a unit of `p` counts toward, in the scenario's order."""
+        seen = {c.target for c in self.contributions[p.id]}
+        return tuple(t for t in self.file_order if t in seen)
+
+    # ----------------------------------------------------------------- one programme
+    def explain(self, p: Programme, pr: ProgrammeResult) -> Explanation:
+        served = self.served(p)
+        u = pr.units
+        if p.max_units is not None and u > 0 and within(u, p.max_units):
+            return Explanation(
+                p.id, Funding.FULL, (Reason(Why.MAX_UNITS, units=p.max_units),), served
+            )
+        if u <= 0:
+            funding = Funding.NONE
+        elif p.max_units is None:
+            funding = Funding.OPEN
+        else:
+            funding = Funding.PARTIAL
+        reasons: list[Reason] = []
+        if u > 0 and p.min_units > 0 and within(p.min_units, u):
+            reasons.append(Reason(Why.AT_MINIMUM, units=p.min_units))
+        reasons += self._why_not_more(p, pr)
+        return Explanation(p.id, funding, tuple(reasons), served)
+
+    def _why_not_more(self, p: Programme, pr: ProgrammeResult) -> list[Reason]:
+        s, r = self.s, self.r
+        youth_clusters = [c for c in self.runs[p.id] if s.youth_per_unit(p, c) > 0]
+        if youth_clusters and all(
+            within(
+                s.youth_per_unit(p, c) * pr.clusters.get(c, 0.0),
+                self.clusters[c].youth_population,
+            )
+            for c in youth_clusters
+        ):
+            return [Reason(Why.POPULATION)]
+
+        minimize = s.objective == Objective.MINIMIZE_SPEND
+        contribs = self.contributions[p.id]
+        if not contribs:
+            return [Reason(Why.NOT_NEEDED, minimize_spend=minimize)]
+        open_ = [c for c in contribs if c.open]
+        if not open_:
+            return [Reason(Why.NEEDS_MET, minimize_spend=minimize)]
+
+        reasons: list[Reason] = []
+        step = _next_step(p, pr)
+        start = pr.units <= 0
+        tol = CHECK_TOLERANCE * max(1.0, r.budget)
+        funders = p.funders()
+        for d in r.departments:
+            share = funders.get(d.id, 0.0)
+            if share > 0 and d.budget is not None:
+                left = d.budget - d.spend
+                if left < step * share - tol or left <= tol:
+                    reasons.append(
+                        Reason(
+                            Why.DEPARTMENT_BUDGET,
+                            department=d.id,
+                            left=max(left, 0.0),
+                            needed=step * share,
+                            start=start,
+                        )
+                    )
+        left = r.budget - r.spend
+        if left < step - tol or left <= tol:
+            reasons.append(Reason(Why.TOTAL_BUDGET, left=max(left, 0.0), needed=step, start=start))
+        reasons += self._binding_shares(p, step)
+        # An unmet target comes before the final objective (lexicographic order): when one
+        # is open, cheaper youth elsewhere is not why the programme got no more.
+        open_targets = [c for c in open_ if c.target is not None]
+        cheaper = self._cheaper_alternative(p, open_targets or open_)
+        if cheaper is not None or not reasons:
+            reasons.append(cheaper or Reason(Why.CHEAPER))
+        return reasons
+
+    def _binding_shares(self, p: Programme, step: float) -> list[Reason]:
+        """Spend-share targets that one more unit of `p` would push past their bound."""
+        dept_spend = {d.id: d.spend for d in self.r.departments}
+        runs = self.runs[p.id]
+        funders = p.funders()
+        out: list[Reason] = []
+        for info in self.targets:
+            t = info.target
+            if not isinstance(t, SpendShareTarget) or not info.result.rows:
+                continue
+            row = info.result.rows[0]
+            if info.owner is not None and t.departments is None:
+                base, base_share = dept_spend[info.owner], funders.get(info.owner, 0.0)
+            else:
+                base, base_share = self.r.spend, 1.0
+            if base_share <= 0 or base <= 0:
+                continue
+            in_scope = (info.departments is None or not info.departments.isdisjoint(funders)) and (
+                t.components is None or p.component in t.components
+            )
+            # Where the next unit's money counts: a programme that can run both inside and
+            # outside a cluster-scoped target is held back by neither of its bounds.
+            if t.clusters is None:
+                always_in, always_out = in_scope, not in_scope
+            else:
+                inside = [c for c in runs if c in info.clusters]
+                always_in = in_scope and bool(runs) and len(inside) == len(runs)
+                always_out = not in_scope or not inside
+            # Binding: one more unit crosses the bound, or the share sits on the bound and
+            # any more of `p` (a continuous programme's sliver) moves it the wrong way.
+            spent_in = row.achieved * base
+            new_base = base + step * base_share
+            if t.at_most is not None and always_in:
+                on_cap = t.at_most < 1 and row.achieved >= t.at_most * (1 - CHECK_TOLERANCE)
+                if on_cap or (spent_in + step) / new_base > t.at_most * (1 + CHECK_TOLERANCE):
+                    out.append(Reason(Why.SPEND_SHARE, target=t.id, at_most=True))
+            elif t.at_least is not None and always_out:
+                on_floor = t.at_least > 0 and row.achieved <= t.at_least * (1 + CHECK_TOLERANCE)
+                if on_floor or spent_in / new_base < t.at_least * (1 - CHECK_TOLERANCE):
+                    out.append(Reason(Why.SPEND_SHARE, target=t.id, at_most=False))
+        return out
+
+    def _cheaper_alternative(self, p: Programme, open_: list[Contribution]) -> Reason | None:
+        """The funded programme that buys an open result of `p` for the least money, if
+        cheaper than `p` (the first open result, in priority order, that has one)."""
+        for c in open_:
+            own = cost_per(self.s, p, c.measure)
+            if own is None:
+                continue
+            for cost, q in self.cheapest.get((c.target, c.measure), []):
+                if q != p.id and cost < own * (1 - CHEAPER_MARGIN):
+                    return Reason(
+                        Why.CHEAPER,
+                        alternative=q,
+                        measure=c.measure,
+                        own_cost=own,
+                        alternative_cost=cost,
+                    )
+        return None
+
+
+def _next_step(p: Programme, pr: ProgrammeResult) -> float:
+    """Money one more unit needs: a whole unit for an integer programme (plus the fixed
+    cost and the minimum when starting it); a sliver for a continuous one."""
+    if pr.units <= 0:
+        units = max(p.min_units, 1.0 if p.integer else 0.0)
+        start = p.fixed_cost + units * p.unit_cost
+        return start if start > 0 else p.unit_cost * 1e-6
+    return p.unit_cost if p.integer else p.unit_cost * 1e-6
+
+
+def explain(result: Result) -> dict[str, Explanation]:
+    """Programme id -> its explanation, for every programme of the scenario."""
+    ex = Explainer(result)
+    return {
+        p.id: ex.explain(p, pr)
+        for p, pr in zip(result.scenario.programmes, result.programmes, strict=True)
+    }
+
+
+def limit_codes(result: Result) -> dict[str, list[str]]:
+    """Programme id -> reason codes: a drop-in for `result.limits_of`."""
+    return {pid: e.codes for pid, e in explain(result).items()}

@@ -1,0 +1,93 @@
+"""What every sheet of the workbook needs: the result, the labels of its language,
+display names, the explanations of `explain`, and the sheets made so far.
+
+The sheets are written by mixins of `ReportContext` (`summary`, `department`, `inputs`,
+and `excel` for the rest); `excel.WorkbookBuilder` puts them together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .. import __version__
+from ..explain import Explanation, explain
+from ..result import PAZOS_OWNER, ProgrammeResult, Result
+from ..scenario import COMPONENT_IDS, Programme, Target
+from .labels import Labels
+from .xlsx import Sheet, Styles, new_workbook
+
+
+@dataclass
+class _Names:
+    departments: dict[str, str]
+    programmes: dict[str, str]
+    clusters: dict[str, str]
+    targets: dict[str, str]
+    sheets: dict[str, str] = field(default_factory=dict)  # department id -> sheet name
+
+
+def format_time(when: datetime) -> str:
+    """'2024-05-02 14:03 (-05:00)': the time of the run, with its UTC offset."""
+    text = when.strftime("%Y-%m-%d %H:%M")
+    offset = when.strftime("%z")
+    return f"{text} ({offset[:3]}:{offset[3:]})" if offset else text
+
+
+class ReportContext:
+    """The result and everything derived once for all sheets."""
+
+    def __init__(self, result: Result, lang: str, run_at: datetime) -> None:
+        self.r = result
+        self.s = result.scenario
+        self.L = Labels(lang, self.s.scenario.currency)
+        self.cur = self.L.currency
+        self.when = format_time(run_at)
+        self.wb = new_workbook()
+        self.styles = Styles()
+        self.sheets: list[Sheet] = []
+        self.explanations: dict[str, Explanation] = explain(result)
+        self.names = _Names(
+            departments={d.id: d.name for d in self.s.departments},
+            programmes={p.id: p.name for p in self.s.programmes},
+            clusters={c.id: c.name for c in self.s.clusters},
+            targets={t.id: t.name or t.id for _, t in self.s.all_targets()},
+        )
+        self.targets: dict[str, Target] = {t.id: t for _, t in self.s.all_targets()}
+        self.owners: dict[str, str | None] = {t.id: owner for owner, t in self.s.all_targets()}
+
+    # ----------------------------------------------------------------- helpers
+    def new_sheet(self, title: str) -> Sheet:
+        sheet = Sheet(self.wb, title, self.styles, first=not self.sheets)
+        self.sheets.append(sheet)
+        return sheet
+
+    def owner_name(self, owner: str) -> str:
+        if owner == PAZOS_OWNER:
+            return self.L("owner.pazos")
+        return self.names.departments.get(owner, owner)
+
+    def subtitle(self) -> str:
+        return self.L("subtitle", name=self.s.scenario.name, id=self.s.scenario.id, when=self.when)
+
+    def footer(self) -> str:
+        return self.L(
+            "footer",
+            id=self.s.scenario.id,
+            sha=self.r.sha256[:16],
+            version=__version__,
+            when=self.when,
+        )
+
+    def component_spend(self) -> dict[str, float]:
+        spend = dict.fromkeys(COMPONENT_IDS, 0.0)
+        for pr in self.r.programmes:
+            spend[pr.component] += pr.spend
+        return spend
+
+
+def units_by_cluster(p: Programme, pr: ProgrammeResult) -> list[tuple[str | None, float]]:
+    """(cluster id, or None for a city-wide programme, units) with units > 0."""
+    if p.city_wide:
+        return [(None, pr.units)] if pr.units > 0 else []
+    return [(c, u) for c, u in pr.clusters.items() if u > 0]

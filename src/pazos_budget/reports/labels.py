@@ -1,0 +1,760 @@
+"""Every word a report shows, in Colombian Spanish (`es`) and English (`en`).
+
+No other module of `reports/` spells a label: sheet names, column headers, statuses,
+component and target-kind names, the reasons of `explain` and the marginal-value
+sentence all come from here. `ES` and `EN` have the same keys (a test checks it); the
+few texts that are the same in both languages are listed in `SAME_IN_BOTH`.
+
+Numbers inside sentences are written the way each language writes them (es: 1.234,5;
+en: 1,234.5). Numbers in cells stay numbers: their format (`#,##0.0`) is shown with the
+separators of the reader's own spreadsheet locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from ..errors import ReportError
+from ..explain import Funding, Measure, MeasureKind, Reason, Why
+
+Lang = Literal["es", "en"]
+LANGUAGES: tuple[Lang, ...] = ("es", "en")
+
+ES: dict[str, str] = {
+    # ----------------------------------------------------------------- sheet names
+    "sheet.summary": "Resumen",
+    "sheet.targets": "Metas",
+    "sheet.departments": "Secretarías",
+    "sheet.clusters": "Clústeres",
+    "sheet.allocation": "Asignación",
+    "sheet.scenario": "Escenario",
+    # ----------------------------------------------------------------- titles
+    "title.summary": "Resumen de la asignación del presupuesto PAZOS",
+    "title.targets": "Metas de PAZOS y de las secretarías",
+    "title.departments": "Secretarías y dependencias: techo, asignación y metas",
+    "title.department": "{name}",
+    "title.department.sub": (
+        "Hoja para la jefatura de la dependencia: sus programas, su gasto y sus metas"
+    ),
+    "title.clusters": "Clústeres: jóvenes, cobertura y gasto",
+    "title.presence": "Presencia de los cinco componentes por clúster (unidades entregadas)",
+    "title.scenario": "Escenario: entradas leídas y trazabilidad",
+    "title.stages": "Etapas de la optimización",
+    "title.components": "Gasto por componente",
+    "title.marginal": "Valor marginal del dinero",
+    "title.programmes": "Programas",
+    "title.reasons": "Por qué cada programa recibe lo que recibe, y qué metas atiende",
+    "title.by_cluster": "Unidades, gasto y jóvenes por clúster",
+    "title.goals": "Metas citadas en esta hoja: las de la secretaría y las de PAZOS",
+    "title.cofunding": "Programas cofinanciados",
+    "title.inputs.clusters": "Clústeres (entradas)",
+    "title.inputs.departments": "Secretarías (entradas)",
+    "title.inputs.programmes": "Programas (entradas)",
+    "title.inputs.targets": "Metas (entradas)",
+    "chart.components": "Gasto por componente ({currency})",
+    "title.coverage": "Cobertura de jóvenes por clúster",
+    "title.coverage.lowest": (
+        "Cobertura de jóvenes: los {n} clústeres priorizados con menor cobertura (de {total})"
+    ),
+    "title.envelopes": "Gasto de cada secretaría frente a su techo ({currency})",
+    "title.envelopes.largest": (
+        "Gasto frente al techo: las {n} secretarías con mayor techo (de {total}) ({currency})"
+    ),
+    "subtitle": "Escenario «{name}» ({id}) · corrida del {when}",
+    "footer": "PAZOS · escenario {id} · sha256 {sha} · pazos-budget {version} · {when}",
+    "page": "Página &P de &N",
+    # ----------------------------------------------------------------- summary rows
+    "col.indicator": "Indicador",
+    "col.value": "Valor",
+    "col.unit": "Unidad",
+    "col.meaning": "Significado",
+    "col.stage": "Etapa",
+    "col.share_of_spend": "% del gasto",
+    "col.source": "Fuente del dinero",
+    "col.extra": "Dinero adicional",
+    "col.extra_youth": "Jóvenes adicionales",
+    "col.extra_coverage": "Cobertura ponderada adicional",
+    "col.sentence": "En palabras",
+    "sum.scenario": "Escenario",
+    "sum.date": "Fecha y hora de la corrida",
+    "sum.solver": "Solver",
+    "sum.status": "Estado de la solución",
+    "sum.budget": "Presupuesto",
+    "sum.spend": "Ejecutado",
+    "sum.unspent": "Sin ejecutar",
+    "sum.used": "Porcentaje ejecutado",
+    "sum.youth": "Jóvenes alcanzados",
+    "sum.youth_in_clusters": "Jóvenes alcanzados en los clústeres",
+    "sum.coverage": "Cobertura de los clústeres priorizados",
+    "sum.weighted": "Cobertura ponderada (objetivo final)",
+    "sum.pazos_met": "Metas de PAZOS cumplidas",
+    "sum.goals_met": "Metas de las secretarías cumplidas",
+    "sum.all_met": "Metas cumplidas en total",
+    "unit.youth": "jóvenes (participaciones)",
+    "unit.of": "de {total}",
+    "n_of": "{n} de {total}",
+    "unit.weighted": "jóvenes × peso del clúster",
+    "stage.priority": "Prioridad {priority}",
+    "stage.final": "Final",
+    "stage.shortfall": "Déficit relativo ponderado (0 = todas cumplidas)",
+    "stage.reach": "Cobertura ponderada (jóvenes, con tope en la población)",
+    "stage.spend": "Gasto total ({currency})",
+    "marginal.total_budget.source": "Presupuesto total",
+    "marginal.head": "Con {extra} más ({currency}) {who}",
+    "marginal.total_budget": "en el presupuesto total",
+    "marginal.department": "en el techo de «{name}»",
+    "marginal.error": "{head}: no se pudo volver a resolver ({error}).",
+    "marginal.part": "déficit de prioridad {priority} {before} → {after}",
+    "marginal.more": "se alcanzan unos {youth} jóvenes más",
+    "marginal.fewer": "se alcanzan unos {youth} jóvenes menos",
+    "marginal.no_more": "no se alcanzan más jóvenes",
+    "marginal.first_closer": (
+        "{head} primero se acercan las metas de mayor prioridad ({closer}), así que {reach}."
+    ),
+    "marginal.closer": "{head} se acercan las metas de mayor prioridad ({closer}) y {reach}.",
+    "marginal.not_limiting": "{head} {reach}: este dinero no es lo que limita el resultado.",
+    "marginal.plain": "{head} {reach}.",
+    "marginal.none": "No se calculó (corrida sin --marginal).",
+    # ----------------------------------------------------------------- statuses
+    "status.optimal": "Solución óptima",
+    "status.feasible": "Solución factible (se alcanzó un límite)",
+    "status.infeasible": "Infactible",
+    "status.error": "Error del solver",
+    "met": "✔ Cumplida",
+    "not_met": "✘ No cumplida",
+    "hard": "Obligatoria",
+    "soft": "Flexible",
+    "yes": "Sí",
+    "no": "No",
+    "at_least": "al menos",
+    "at_most": "como máximo",
+    "funding.full": "Completa",
+    "funding.partial": "Parcial",
+    "funding.open": "Sin tope de unidades",
+    "funding.none": "Sin financiar",
+    "owner.pazos": "PAZOS (transversal)",
+    "city_wide": "Toda la ciudad (sin clúster)",
+    "fixed_cost": "Costo fijo (no se atribuye a un clúster)",
+    "cost.variable": "variable",
+    "cost.fixed": "fijo",
+    "no_cluster_row": "Sin clúster: programas de toda la ciudad y costos fijos",
+    "total": "Total",
+    "none": "—",
+    "youth_metric": "jóvenes alcanzados",
+    "share_row": "participación en el gasto",
+    # ----------------------------------------------------------------- components
+    "component.interruption": "Interrupción de la violencia",
+    "component.intervention": "Intervención en terreno",
+    "component.prevention": "Prevención",
+    "component.safe_environments": "Entornos seguros",
+    "component.access_to_justice": "Acceso a la justicia",
+    "components_present": "Componentes presentes",
+    # ----------------------------------------------------------------- target kinds
+    "kind.youth_reach": "Alcance de jóvenes",
+    "kind.metric": "Indicador de producto",
+    "kind.spend_share": "Participación en el gasto",
+    "kind.component_presence": "Presencia de componentes",
+    # ----------------------------------------------------------------- objectives
+    "objective.maximize_weighted_reach": "Maximizar la cobertura ponderada de jóvenes",
+    "objective.minimize_spend": "Minimizar el gasto",
+    # ----------------------------------------------------------------- column headers
+    "col.target": "Meta",
+    "col.name": "Nombre",
+    "col.owner": "Responsable",
+    "col.kind": "Tipo",
+    "col.priority": "Prioridad",
+    "col.weight": "Peso",
+    "col.hard": "Carácter",
+    "col.cluster": "Clúster",
+    "col.cluster_name": "Nombre del clúster",
+    "col.component": "Componente",
+    "col.metric": "Indicador",
+    "col.condition": "Condición",
+    "col.required": "Requerido",
+    "col.achieved": "Logrado",
+    "col.shortfall": "Déficit",
+    "col.pct_achieved": "% logrado",
+    "col.row_met": "Esta fila",
+    "col.target_met": "Meta cumplida",
+    "col.department": "Secretaría o dependencia",
+    "col.department_id": "Código de la secretaría",
+    "col.sheet": "Hoja",
+    "col.envelope": "Techo presupuestal ({currency})",
+    "col.allocated": "Asignado ({currency})",
+    "col.unspent": "Sin ejecutar ({currency})",
+    "col.used": "% ejecutado",
+    "col.min_spend": "Gasto mínimo ({currency})",
+    "col.funded": "Programas financiados",
+    "col.submitted": "Programas presentados",
+    "col.goals_met": "Metas cumplidas",
+    "col.goals_total": "Metas",
+    "col.programme": "Programa",
+    "col.programme_id": "Código del programa",
+    "col.unit_label": "Unidad",
+    "col.units": "Unidades",
+    "col.max_units": "Máximo de unidades",
+    "col.min_units": "Mínimo de unidades",
+    "col.unit_cost": "Costo unitario ({currency})",
+    "col.fixed_cost": "Costo fijo ({currency})",
+    "col.spend": "Gasto ({currency})",
+    "col.spend_total": "Gasto total ({currency})",
+    "col.dept_share": "Parte a cargo",
+    "col.dept_spend": "A cargo de la secretaría ({currency})",
+    "col.cofunding": "Quién paga qué parte",
+    "col.cofunding_input": "Cofinanciación",
+    "col.youth": "Jóvenes alcanzados",
+    "col.funding": "Financiación",
+    "col.reason": "Por qué no recibe más",
+    "col.status": "Estado",
+    "col.dept_goals": "Metas de la secretaría que atiende",
+    "col.pazos_targets": "Metas de PAZOS que atiende",
+    "col.population": "Población joven (14-29)",
+    "col.prioritized": "Priorizado",
+    "col.coverage": "Cobertura",
+    "col.spend_per_youth": "Gasto por joven residente ({currency})",
+    "col.cost_type": "Costo",
+    "col.field": "Dato",
+    "col.integer": "Entero",
+    "col.mandatory": "Obligatorio",
+    "col.clusters": "Clústeres",
+    "col.youth_per_unit": "Jóvenes por unidad",
+    "col.outputs": "Productos por unidad",
+    "col.departments": "Secretarías",
+    "col.components": "Componentes",
+    "col.amount": "Cantidad",
+    "col.goals": "Metas",
+    "col.notes": "Notas",
+    # ----------------------------------------------------------------- scenario sheet
+    "sc.file": "Archivo del escenario",
+    "sc.sha256": "sha256 del archivo",
+    "sc.id": "Código del escenario",
+    "sc.name": "Nombre del escenario",
+    "sc.year": "Año",
+    "sc.currency": "Unidad monetaria",
+    "sc.language": "Idioma del escenario",
+    "sc.objective": "Objetivo final",
+    "sc.budget": "Presupuesto total",
+    "sc.notes": "Notas",
+    "sc.tool": "Versión de pazos-budget",
+    "sc.schema": "Esquema del resultado",
+    "sc.solver": "Solver",
+    "sc.status": "Estado",
+    "sc.seconds": "Tiempo de solución (segundos)",
+    "sc.mip_gap": "Brecha MIP relativa",
+    "sc.run_at": "Fecha y hora de la corrida",
+    "sc.workbook_lang": "Idioma de este libro",
+    # ----------------------------------------------------------------- department sheet
+    "dept.facts": "Resumen de la secretaría",
+    "dept.no_programmes": "Esta secretaría no presentó ni cofinancia programas.",
+    "dept.no_goals": "Esta secretaría no tiene metas propias en el escenario.",
+    "dept.no_cells": "Ningún programa de esta secretaría recibió unidades.",
+    # ----------------------------------------------------------------- reasons
+    "reason.max_units": "Financiado por completo: recibe su máximo de {units} unidades.",
+    "reason.at_minimum": "Recibe solo su mínimo de {units} unidades.",
+    "reason.population": ("Ya alcanza a todos los jóvenes de los clústeres donde puede operar."),
+    "reason.not_needed": (
+        "Ninguna meta pide lo que produce y no alcanza jóvenes en un clúster: "
+        "más unidades no mejorarían el resultado."
+    ),
+    "reason.not_needed.min_spend": (
+        "Ninguna meta pide lo que produce, y el escenario busca gastar lo mínimo."
+    ),
+    "reason.needs_met": (
+        "Las metas a las que aporta ya se cumplen y los clústeres donde opera ya están "
+        "cubiertos: más unidades no mejorarían el resultado."
+    ),
+    "reason.needs_met.min_spend": (
+        "Las metas a las que aporta ya se cumplen, y el escenario busca gastar lo mínimo."
+    ),
+    "reason.department_budget": "El techo presupuestal de «{department}» está agotado.",
+    "reason.department_budget.left": (
+        "Al techo presupuestal de «{department}» le quedan {left} y {step} cuesta {needed} "
+        "({currency})."
+    ),
+    "reason.total_budget": "El presupuesto total está agotado.",
+    "reason.total_budget.left": (
+        "Al presupuesto total le quedan {left} y {step} cuesta {needed} ({currency})."
+    ),
+    "step.more": "una unidad más",
+    "step.start": "iniciarlo",
+    "reason.spend_share.at_most": "Una unidad más superaría el tope de la meta «{target}».",
+    "reason.spend_share.at_least": (
+        "Una unidad más bajaría la participación del gasto que exige la meta «{target}»."
+    ),
+    "reason.cheaper": (
+        "Otros programas logran lo mismo a menor costo: «{alternative}» cuesta {alt_cost} "
+        "por {what}, frente a {own_cost} de este programa ({currency})."
+    ),
+    "reason.cheaper.generic": (
+        "Con el mismo dinero, otros programas aportan más a las metas en su orden de prioridad."
+    ),
+    "what.youth": "joven alcanzado",
+    "what.youth_in": "joven alcanzado en {cluster}",
+    "what.metric": "unidad de «{metric}»",
+    "what.presence": "unidad de {component} en {cluster}",
+    "what.spend": "peso invertido",
+    # ----------------------------------------------------------------- errors
+    "error.lang": "idioma «{lang}» no disponible; use es o en",
+}
+
+EN: dict[str, str] = {
+    "sheet.summary": "Summary",
+    "sheet.targets": "Targets",
+    "sheet.departments": "Departments",
+    "sheet.clusters": "Clusters",
+    "sheet.allocation": "Allocation",
+    "sheet.scenario": "Scenario",
+    "title.summary": "Summary of the PAZOS budget allocation",
+    "title.targets": "PAZOS targets and department goals",
+    "title.departments": "Departments: envelope, allocation and goals",
+    "title.department": "{name}",
+    "title.department.sub": "Sheet for the head of the department: its programmes, spend and goals",
+    "title.clusters": "Clusters: youth, coverage and spend",
+    "title.presence": "Presence of the five components by cluster (units delivered)",
+    "title.scenario": "Scenario: inputs as read, and traceability",
+    "title.stages": "Optimization stages",
+    "title.components": "Spend by component",
+    "title.marginal": "Marginal value of money",
+    "title.programmes": "Programmes",
+    "title.reasons": "Why each programme gets what it gets, and which targets it serves",
+    "title.by_cluster": "Units, spend and youth by cluster",
+    "title.goals": "Targets cited on this sheet: the department's goals and PAZOS targets",
+    "title.cofunding": "Co-funded programmes",
+    "title.inputs.clusters": "Clusters (inputs)",
+    "title.inputs.departments": "Departments (inputs)",
+    "title.inputs.programmes": "Programmes (inputs)",
+    "title.inputs.targets": "Targets and goals (inputs)",
+    "chart.components": "Spend by component ({currency})",
+    "title.coverage": "Youth coverage by cluster",
+    "title.coverage.lowest": (
+        "Youth coverage: the {n} prioritized clusters with the lowest coverage (of {total})"
+    ),
+    "title.envelopes": "Each department's spend against its envelope ({currency})",
+    "title.envelopes.largest": (
+        "Spend against envelope: the {n} departments with the largest envelopes "
+        "(of {total}) ({currency})"
+    ),
+    "subtitle": "Scenario “{name}” ({id}) · run of {when}",
+    "footer": "PAZOS · scenario {id} · sha256 {sha} · pazos-budget {version} · {when}",
+    "page": "Page &P of &N",
+    "col.indicator": "Indicator",
+    "col.value": "Value",
+    "col.unit": "Unit",
+    "col.meaning": "Meaning",
+    "col.stage": "Stage",
+    "col.share_of_spend": "% of spend",
+    "col.source": "Source of the money",
+    "col.extra": "Extra money",
+    "col.extra_youth": "More youth reached",
+    "col.extra_coverage": "More weighted coverage",
+    "col.sentence": "In words",
+    "sum.scenario": "Scenario",
+    "sum.date": "Date and time of the run",
+    "sum.solver": "Solver",
+    "sum.status": "Solution status",
+    "sum.budget": "Budget",
+    "sum.spend": "Spent",
+    "sum.unspent": "Unspent",
+    "sum.used": "Share spent",
+    "sum.youth": "Youth reached",
+    "sum.youth_in_clusters": "Youth reached in the clusters",
+    "sum.coverage": "Coverage of the prioritized clusters",
+    "sum.weighted": "Weighted coverage (final objective)",
+    "sum.pazos_met": "PAZOS targets met",
+    "sum.goals_met": "Department goals met",
+    "sum.all_met": "Targets and goals met",
+    "unit.youth": "youth (participations)",
+    "unit.of": "of {total}",
+    "n_of": "{n} of {total}",
+    "unit.weighted": "youth × cluster weight",
+    "stage.priority": "Priority {priority}",
+    "stage.final": "Final",
+    "stage.shortfall": "Weighted relative shortfall (0 = all met)",
+    "stage.reach": "Weighted coverage (youth, saturated)",
+    "stage.spend": "Total spend ({currency})",
+    "marginal.total_budget.source": "Total budget",
+    "marginal.head": "{extra} more ({currency}) for {who}",
+    "marginal.total_budget": "the total budget",
+    "marginal.department": "{name}",
+    "marginal.error": "{head}: the re-solve failed ({error}).",
+    "marginal.part": "priority-{priority} shortfall {before} → {after}",
+    "marginal.more": "reaches about {youth} more young people",
+    "marginal.fewer": "reaches about {youth} fewer young people",
+    "marginal.no_more": "reaches no more young people",
+    "marginal.first_closer": (
+        "{head} first brings higher-priority targets closer ({closer}), so it {reach}."
+    ),
+    "marginal.closer": "{head} brings higher-priority targets closer ({closer}) and {reach}.",
+    "marginal.not_limiting": "{head} {reach}: this money is not what limits the result.",
+    "marginal.plain": "{head} {reach}.",
+    "marginal.none": "Not computed (run without --marginal).",
+    "status.optimal": "Optimal solution",
+    "status.feasible": "Feasible solution (a limit was reached)",
+    "status.infeasible": "Infeasible",
+    "status.error": "Solver error",
+    "met": "✔ Met",
+    "not_met": "✘ Not met",
+    "hard": "Hard",
+    "soft": "Soft",
+    "yes": "Yes",
+    "no": "No",
+    "at_least": "at least",
+    "at_most": "at most",
+    "funding.full": "Full",
+    "funding.partial": "Partial",
+    "funding.open": "No unit maximum",
+    "funding.none": "Not funded",
+    "owner.pazos": "PAZOS (cross-cutting)",
+    "city_wide": "City-wide (no cluster)",
+    "fixed_cost": "Fixed cost (not attributed to a cluster)",
+    "cost.variable": "variable",
+    "cost.fixed": "fixed",
+    "no_cluster_row": "No cluster: city-wide programmes and fixed costs",
+    "total": "Total",
+    "none": "—",
+    "youth_metric": "youth reached",
+    "share_row": "share of spend",
+    "component.interruption": "Violence interruption",
+    "component.intervention": "Field intervention",
+    "component.prevention": "Prevention",
+    "component.safe_environments": "Safe environments",
+    "component.access_to_justice": "Access to justice",
+    "components_present": "Components present",
+    "kind.youth_reach": "Youth reach",
+    "kind.metric": "Output metric",
+    "kind.spend_share": "Spend share",
+    "kind.component_presence": "Component presence",
+    "objective.maximize_weighted_reach": "Maximize the weighted coverage of youth",
+    "objective.minimize_spend": "Minimize spend",
+    "col.target": "Target",
+    "col.name": "Name",
+    "col.owner": "Owner",
+    "col.kind": "Kind",
+    "col.priority": "Priority",
+    "col.weight": "Weight",
+    "col.hard": "Hard or soft",
+    "col.cluster": "Cluster",
+    "col.cluster_name": "Cluster name",
+    "col.component": "Component",
+    "col.metric": "Metric",
+    "col.condition": "Condition",
+    "col.required": "Required",
+    "col.achieved": "Achieved",
+    "col.shortfall": "Shortfall",
+    "col.pct_achieved": "% achieved",
+    "col.row_met": "This row",
+    "col.target_met": "Target met",
+    "col.department": "Department",
+    "col.department_id": "Department id",
+    "col.sheet": "Sheet",
+    "col.envelope": "Envelope ({currency})",
+    "col.allocated": "Allocated ({currency})",
+    "col.unspent": "Unspent ({currency})",
+    "col.used": "% used",
+    "col.min_spend": "Minimum spend ({currency})",
+    "col.funded": "Programmes funded",
+    "col.submitted": "Programmes submitted",
+    "col.goals_met": "Goals met",
+    "col.goals_total": "Goals",
+    "col.programme": "Programme",
+    "col.programme_id": "Programme id",
+    "col.unit_label": "Unit of delivery",
+    "col.units": "Units",
+    "col.max_units": "Maximum units",
+    "col.min_units": "Minimum units",
+    "col.unit_cost": "Unit cost ({currency})",
+    "col.fixed_cost": "Fixed cost ({currency})",
+    "col.spend": "Spend ({currency})",
+    "col.spend_total": "Total spend ({currency})",
+    "col.dept_share": "Share paid",
+    "col.dept_spend": "Paid by the department ({currency})",
+    "col.cofunding": "Who pays which share",
+    "col.cofunding_input": "Cofunding",
+    "col.youth": "Youth reached",
+    "col.funding": "Funding",
+    "col.reason": "Why it gets no more",
+    "col.status": "Status",
+    "col.dept_goals": "Department goals it serves",
+    "col.pazos_targets": "PAZOS targets it serves",
+    "col.population": "Youth population (14-29)",
+    "col.prioritized": "Prioritized",
+    "col.coverage": "Coverage",
+    "col.spend_per_youth": "Spend per young resident ({currency})",
+    "col.cost_type": "Cost",
+    "col.field": "Field",
+    "col.integer": "Integer",
+    "col.mandatory": "Mandatory",
+    "col.clusters": "Clusters",
+    "col.youth_per_unit": "Youth per unit",
+    "col.outputs": "Outputs per unit",
+    "col.departments": "Departments",
+    "col.components": "Components",
+    "col.amount": "Amount",
+    "col.goals": "Goals",
+    "col.notes": "Notes",
+    "sc.file": "Scenario file",
+    "sc.sha256": "sha256 of the file",
+    "sc.id": "Scenario id",
+    "sc.name": "Scenario name",
+    "sc.year": "Year",
+    "sc.currency": "Money unit",
+    "sc.language": "Scenario language",
+    "sc.objective": "Final objective",
+    "sc.budget": "Total budget",
+    "sc.notes": "Notes",
+    "sc.tool": "pazos-budget version",
+    "sc.schema": "Result schema",
+    "sc.solver": "Solver",
+    "sc.status": "Status",
+    "sc.seconds": "Solve time (seconds)",
+    "sc.mip_gap": "Relative MIP gap",
+    "sc.run_at": "Date and time of the run",
+    "sc.workbook_lang": "Language of this workbook",
+    "dept.facts": "The department at a glance",
+    "dept.no_programmes": "This department submitted or co-funds no programme.",
+    "dept.no_goals": "This department has no goals of its own in the scenario.",
+    "dept.no_cells": "No programme of this department received units.",
+    "reason.max_units": "Fully funded: it receives its maximum of {units} units.",
+    "reason.at_minimum": "It receives only its minimum of {units} units.",
+    "reason.population": "It already reaches every young person in the clusters where it can run.",
+    "reason.not_needed": (
+        "No target or goal asks for what it produces, and it reaches no youth in a cluster: "
+        "more units would not improve the result."
+    ),
+    "reason.not_needed.min_spend": (
+        "No target or goal asks for what it produces, and the scenario minimizes spend."
+    ),
+    "reason.needs_met": (
+        "The targets and goals it serves are already met and the clusters where it runs "
+        "are fully covered: more units would not improve the result."
+    ),
+    "reason.needs_met.min_spend": (
+        "The targets and goals it serves are already met, and the scenario minimizes spend."
+    ),
+    "reason.department_budget": "The envelope of “{department}” is used up.",
+    "reason.department_budget.left": (
+        "The envelope of “{department}” has {left} left and {step} costs {needed} ({currency})."
+    ),
+    "reason.total_budget": "The total budget is used up.",
+    "reason.total_budget.left": (
+        "The total budget has {left} left and {step} costs {needed} ({currency})."
+    ),
+    "step.more": "one more unit",
+    "step.start": "starting it",
+    "reason.spend_share.at_most": "One more unit would break the cap of the target “{target}”.",
+    "reason.spend_share.at_least": (
+        "One more unit would lower the share of spend that the target “{target}” asks for."
+    ),
+    "reason.cheaper": (
+        "Other programmes buy the same results cheaper: “{alternative}” costs {alt_cost} "
+        "per {what}, against {own_cost} for this programme ({currency})."
+    ),
+    "reason.cheaper.generic": (
+        "With the same money, other programmes do more for the targets in their order of priority."
+    ),
+    "what.youth": "young person reached",
+    "what.youth_in": "young person reached in {cluster}",
+    "what.metric": "unit of “{metric}”",
+    "what.presence": "unit of {component} in {cluster}",
+    "what.spend": "peso spent",
+    "error.lang": "language '{lang}' is not available; use es or en",
+}
+
+#: Keys whose text is legitimately the same in both languages.
+SAME_IN_BOTH: frozenset[str] = frozenset(
+    {
+        "title.department",
+        "stage.final",
+        "marginal.plain",
+        "sum.solver",
+        "sc.solver",
+        "no",
+        "total",
+        "none",
+        "cost.variable",
+    }
+)
+
+TEXTS: Mapping[Lang, Mapping[str, str]] = {"es": ES, "en": EN}
+
+#: Money units as a scenario may spell them, in each report language.
+CURRENCIES: Mapping[Lang, Mapping[str, str]] = {
+    "es": {"COP millions": "millones de COP", "COP": "COP", "COP thousands": "miles de COP"},
+    "en": {"millones de COP": "COP millions", "miles de COP": "COP thousands"},
+}
+
+#: How `analysis.marginal_values` names the total budget as a source of money.
+TOTAL_BUDGET_SOURCE = "total_budget"
+
+#: Department name prefixes dropped from sheet names (to fit Excel's 31 characters).
+SHEET_NAME_PREFIXES: tuple[str, ...] = (
+    "Secretaría de la ",
+    "Secretaría de ",
+    "Secretaría del ",
+    "Secretaria de ",
+    "Department of the ",
+    "Department of ",
+)
+
+
+def check_lang(lang: str) -> Lang:
+    if lang not in LANGUAGES:
+        raise ReportError(EN["error.lang"].format(lang=lang))
+    return lang
+
+
+class Labels:
+    """The texts of one language, and numbers written the way that language writes them."""
+
+    def __init__(self, lang: str, currency: str = "") -> None:
+        self.lang: Lang = check_lang(lang)
+        self.texts = TEXTS[self.lang]
+        self.currency = CURRENCIES[self.lang].get(currency, currency)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self.texts[key]
+        return text.format(**values) if values else text
+
+    # ----------------------------------------------------------------- numbers in text
+    def num(self, x: float, decimals: int) -> str:
+        text = f"{x:,.{decimals}f}"
+        if self.lang == "es":
+            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text
+
+    def money(self, x: float) -> str:
+        """As the terminal writes money: one decimal."""
+        return self.num(x, 1)
+
+    def count(self, x: float) -> str:
+        """As the terminal writes counts: whole when whole, else two decimals."""
+        return self.num(x, 0 if abs(x - round(x)) < 1e-6 else 2)
+
+    def sig(self, x: float) -> str:
+        """Three significant digits (stage shortfalls)."""
+        text = f"{x:.3g}"
+        return text.replace(".", ",") if self.lang == "es" else text
+
+    # ----------------------------------------------------------------- domain words
+    def component(self, cid: str) -> str:
+        return self(f"component.{cid}")
+
+    def kind(self, kind: str) -> str:
+        return self(f"kind.{kind}")
+
+    def status(self, status: str) -> str:
+        return self(f"status.{status}")
+
+    def funding(self, funding: Funding) -> str:
+        return self(f"funding.{funding.value}")
+
+    def yes_no(self, flag: bool) -> str:
+        return self("yes") if flag else self("no")
+
+    def met(self, flag: bool) -> str:
+        return self("met") if flag else self("not_met")
+
+    def hard(self, flag: bool) -> str:
+        return self("hard") if flag else self("soft")
+
+    # ----------------------------------------------------------------- sentences
+    def reason(
+        self,
+        r: Reason,
+        *,
+        departments: Mapping[str, str],
+        programmes: Mapping[str, str],
+        clusters: Mapping[str, str],
+        targets: Mapping[str, str],
+    ) -> str:
+        """One plain-language sentence for one reason of `explain`."""
+        cur = self.currency
+        if r.why == Why.MAX_UNITS:
+            return self("reason.max_units", units=self.count(r.units or 0.0))
+        if r.why == Why.AT_MINIMUM:
+            return self("reason.at_minimum", units=self.count(r.units or 0.0))
+        if r.why in (Why.NOT_NEEDED, Why.NEEDS_MET):
+            key = f"reason.{r.why.value}" + (".min_spend" if r.minimize_spend else "")
+            return self(key)
+        if r.why == Why.POPULATION:
+            return self("reason.population")
+        if r.why in (Why.DEPARTMENT_BUDGET, Why.TOTAL_BUDGET):
+            base = f"reason.{r.why.value}"
+            dept = departments.get(r.department or "", r.department or "")
+            left, needed = r.left or 0.0, r.needed or 0.0
+            if left < 0.05 or needed < 0.05:  # nothing worth writing is left
+                return self(base, department=dept)
+            step = self("step.start") if r.start else self("step.more")
+            return self(
+                base + ".left",
+                department=dept,
+                left=self.money(left),
+                needed=self.money(needed),
+                step=step,
+                currency=cur,
+            )
+        if r.why == Why.SPEND_SHARE:
+            key = "reason.spend_share." + ("at_most" if r.at_most else "at_least")
+            return self(key, target=targets.get(r.target or "", r.target or ""))
+        if r.alternative is None or r.measure is None:
+            return self("reason.cheaper.generic")
+        return self(
+            "reason.cheaper",
+            alternative=programmes.get(r.alternative, r.alternative),
+            alt_cost=self.cost(r.alternative_cost or 0.0),
+            own_cost=self.cost(r.own_cost or 0.0),
+            what=self.what(r.measure, clusters),
+            currency=cur,
+        )
+
+    def cost(self, x: float) -> str:
+        return self.num(x, 3 if abs(x) < 1 else 2 if abs(x) < 100 else 1)
+
+    def what(self, m: Measure, clusters: Mapping[str, str]) -> str:
+        cluster = clusters.get(m.cluster or "", m.cluster or "")
+        if m.kind == MeasureKind.YOUTH:
+            return self("what.youth_in", cluster=cluster) if m.cluster else self("what.youth")
+        if m.kind == MeasureKind.METRIC:
+            return self("what.metric", metric=m.metric or "")
+        if m.kind == MeasureKind.PRESENCE:
+            return self(
+                "what.presence", component=self.component(m.component or ""), cluster=cluster
+            )
+        return self("what.spend")
+
+    def marginal_sentence(self, m: Mapping[str, Any]) -> str:
+        """The sentence of `terminal.marginal_sentence` (the same words in English)."""
+        if m["source"] == TOTAL_BUDGET_SOURCE:
+            who = self("marginal.total_budget")
+        else:
+            who = self("marginal.department", name=str(m["name"]))
+        head = self(
+            "marginal.head", extra=self.count(float(m["extra"])), currency=self.currency, who=who
+        )
+        if "error" in m:
+            return self("marginal.error", head=head, error=m["error"])
+        gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
+        closer = ", ".join(
+            self(
+                "marginal.part",
+                priority=g["priority"],
+                before=self.sig(g["before"]),
+                after=self.sig(g["after"]),
+            )
+            for g in gains
+        )
+        youth = float(m["youth_reached"])
+        if youth > 0.5:
+            reach = self("marginal.more", youth=self.count(youth))
+        elif youth < -0.5:
+            reach = self("marginal.fewer", youth=self.count(-youth))
+        else:
+            reach = self("marginal.no_more")
+        if gains and youth < -0.5:
+            return self("marginal.first_closer", head=head, closer=closer, reach=reach)
+        if gains:
+            return self("marginal.closer", head=head, closer=closer, reach=reach)
+        if youth <= 0.5:
+            return self("marginal.not_limiting", head=head, reach=reach)
+        return self("marginal.plain", head=head, reach=reach)

@@ -1,0 +1,432 @@
+"""Scenario tables kept in CSV files that the YAML names, for scenarios too big to write by hand.
+
+A scenario may say
+
+    tables: {programmes: programmes.csv, clusters: clusters.csv}
+
+(paths relative to the YAML file). Each table's rows are appended to the section's inline
+list (if any), before validation, so a CSV row is validated exactly like a YAML item, and
+every problem inside a row is reported at its cell: `programmes.csv:ROW:COL:
+programmes[i].field: message`. ROW is the row as a spreadsheet shows it (the header is row
+1; it is the line number unless a quoted cell spans lines), COL the 1-based column (A = 1).
+
+Columns (docs/tables.md has the same reference with examples):
+- programmes: id, name, department, component, unit, unit_cost, fixed_cost, min_units,
+  max_units, integer, mandatory, clusters, youth_per_unit, min_units_per_cluster,
+  max_units_per_cluster, current_units, max_change, notes; plus one `output:<metric>`
+  column per metric (amount per unit; an empty cell = the programme does not produce it)
+  and one `cofunding:<department>` column per co-funding department (its share; leave all
+  of them empty for "the owner pays everything").
+- clusters: id, name, youth_population, weight, prioritized, notes.
+An empty cell means "not given" (the field's default applies). `clusters` is `all`, empty
+(city-wide) or cluster ids separated by `;` or `|`. `youth_per_unit` and the
+`*_per_cluster` columns take one number or `cluster:number` pairs separated by `;` or `|`.
+Booleans are true/false, yes/no or 1/0.
+Files are UTF-8 (a byte-order mark is fine), comma-separated, with a decimal point.
+
+Cells are read as text (pandas, `dtype=str`) and converted here, so that a cell that is not
+a number stays text and the scenario's own validation reports it at that cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from difflib import get_close_matches
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import Problem, ScenarioError
+
+if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
+    from .loader import Document, Key
+
+#: The key of a scenario file that names its CSV tables.
+TABLES_KEY = "tables"
+#: Largest CSV table read (the 1M-variable stress scenario's tables are about 5 MB).
+MAX_TABLE_BYTES = 200 * 1024 * 1024
+#: Problems reported per table before giving up (the loader caps the total again).
+MAX_TABLE_PROBLEMS = 50
+#: Separators of the items of a list cell (`clusters`, a `youth_per_unit` map).
+LIST_SEPARATORS = re.compile(r"[;|]")
+#: Separator of a `cluster:number` pair in a per-cluster cell (`youth_per_unit`, ...).
+PAIR_SEPARATOR = ":"
+TRUE_WORDS = frozenset({"true", "yes", "1"})
+FALSE_WORDS = frozenset({"false", "no", "0"})
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+class Cell(Enum):
+    """How a column's text becomes data."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    WHOLE = "whole number"
+    BOOL = "boolean"
+    CLUSTERS = "cluster list"
+    PER_CLUSTER = "number or cluster map"
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    section: str  # the scenario section the rows are appended to
+    columns: dict[str, Cell]
+    prefixes: dict[str, str]  # column-name prefix -> mapping field (`output:` -> outputs)
+    required: tuple[str, ...]
+
+
+PROGRAMMES = TableSchema(
+    section="programmes",
+    columns={
+        "id": Cell.TEXT,
+        "name": Cell.TEXT,
+        "department": Cell.TEXT,
+        "component": Cell.TEXT,
+        "unit": Cell.TEXT,
+        "unit_cost": Cell.NUMBER,
+        "fixed_cost": Cell.NUMBER,
+        "min_units": Cell.NUMBER,
+        "max_units": Cell.NUMBER,
+        "integer": Cell.BOOL,
+        "mandatory": Cell.BOOL,
+        "clusters": Cell.CLUSTERS,
+        "youth_per_unit": Cell.PER_CLUSTER,
+        "min_units_per_cluster": Cell.PER_CLUSTER,
+        "max_units_per_cluster": Cell.PER_CLUSTER,
+        "current_units": Cell.NUMBER,
+        "max_change": Cell.NUMBER,
+        "notes": Cell.TEXT,
+    },
+    prefixes={"output:": "outputs", "cofunding:": "cofunding"},
+    required=("id", "name", "department", "component", "unit_cost"),
+)
+
+CLUSTERS = TableSchema(
+    section="clusters",
+    columns={
+        "id": Cell.TEXT,
+        "name": Cell.TEXT,
+        "youth_population": Cell.WHOLE,
+        "weight": Cell.NUMBER,
+        "prioritized": Cell.BOOL,
+        "notes": Cell.TEXT,
+    },
+    prefixes={},
+    required=("id", "name", "youth_population"),
+)
+
+#: The tables a scenario may keep in CSV files, in the order they are read.
+SCHEMAS: dict[str, TableSchema] = {s.section: s for s in (CLUSTERS, PROGRAMMES)}
+
+ColumnKey = str | tuple[str, str]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class TableLocator:
+    """Maps a data path inside the rows of one CSV table to (file, row, column)."""
+
+    file: str
+    section: str
+    first: int  # index in data[section] of the table's first row
+    rows: list[int]  # spreadsheet row of each record (the header is row 1)
+    columns: dict[ColumnKey, int]  # field, or (mapping field, key), -> 1-based column
+
+    def __call__(self, loc: Key) -> tuple[str, int, int] | None:
+        if len(loc) < 2 or loc[0] != self.section or not isinstance(loc[1], int):
+            return None
+        k = loc[1] - self.first
+        if not 0 <= k < len(self.rows):
+            return None
+        col = 1
+        if len(loc) >= 4 and isinstance(loc[2], str) and isinstance(loc[3], str):
+            col = self.columns.get((loc[2], loc[3]), self.columns.get(loc[2], col))
+        elif len(loc) >= 3 and isinstance(loc[2], str):
+            col = self.columns.get(loc[2], col)
+        return self.file, self.rows[k], col
+
+
+# --------------------------------------------------------------------------- the hook
+def expand_tables(doc: Document, folder: Path) -> Document:
+    """Append the rows of the CSV tables named under `tables:` to their sections.
+
+    `folder` is the YAML file's folder (table paths are relative to it). Problems with the
+    `tables:` entry itself, unreadable files and bad headers raise ScenarioError; problems
+    inside rows are left to validation, which `doc` now locates in the CSV files.
+    """
+    if not isinstance(doc.data, dict) or TABLES_KEY not in doc.data:
+        return doc
+    spec = doc.data.pop(TABLES_KEY)
+    problems: list[Problem] = []
+    if not isinstance(spec, dict):
+        names = ", ".join(f"{s}: FILE.csv" for s in SCHEMAS)
+        raise ScenarioError([doc.problem((TABLES_KEY,), f"must be a mapping ({names})")])
+    for section in spec:
+        if section not in SCHEMAS:
+            close = get_close_matches(str(section), list(SCHEMAS), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(SCHEMAS)})"
+            problems.append(doc.problem((TABLES_KEY, section), f"unknown table '{section}'{hint}"))
+    for section, schema in SCHEMAS.items():
+        if section not in spec:
+            continue
+        at: Key = (TABLES_KEY, section)
+        name = spec[section]
+        if not isinstance(name, str) or not name.strip():
+            problems.append(doc.problem(at, "must be the name of a CSV file"))
+            continue
+        inline = doc.data.get(section)
+        if inline is not None and not isinstance(inline, list):
+            problems.append(
+                doc.problem(
+                    (section,), f"must be a list to be combined with {TABLES_KEY}.{section}"
+                )
+            )
+            continue
+        display = str(Path(doc.file).parent / name)
+        try:
+            text = read_table_text(folder / name, display)
+            records, locator = parse_table(text, display, schema, len(inline or []))
+        except ScenarioError as e:
+            problems += e.problems
+            continue
+        doc.data[section] = [*(inline or []), *records]
+        doc.elsewhere.append(locator)
+        # A problem with the section as a whole (say, no rows at all) points at its table.
+        doc.positions.setdefault((section,), doc.positions.get(at, (1, 1)))
+    if problems:
+        raise ScenarioError(problems)
+    return doc
+
+
+# --------------------------------------------------------------------------- reading
+def read_table_text(path: Path, display: str) -> str:
+    """The CSV file's text, or a ScenarioError saying precisely why it cannot be read."""
+
+    def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
+        return ScenarioError([Problem(display, line, col, "", message)])
+
+    try:
+        if path.is_dir():
+            raise fail("is a directory, not a CSV file")
+        size = path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            raise fail(f"file is too large ({size:,} bytes; the limit is {MAX_TABLE_BYTES:,})")
+        raw = path.read_bytes()
+    except FileNotFoundError as e:
+        raise fail("no such file (table paths are relative to the scenario file)") from e
+    except PermissionError as e:
+        raise fail("permission denied") from e
+    except OSError as e:
+        raise fail(f"cannot read file: {e.strerror or e}") from e
+    if b"\x00" in raw:
+        raise fail("binary file (contains NUL bytes); expected a CSV text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line_start = raw.rfind(b"\n", 0, e.start) + 1
+        line = raw.count(b"\n", 0, e.start) + 1
+        # The cell holding the bad byte: count the cells before it on its line.
+        before = raw[line_start : e.start].decode("utf-8", errors="replace")
+        col = len(next(csv.reader([before]), [""]))
+        raise fail(
+            f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as 'CSV UTF-8'",
+            line,
+            col,
+        ) from e
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise fail("file is empty (expected a header row)")
+    return text
+
+
+def parse_table(
+    text: str, display: str, schema: TableSchema, first: int
+) -> tuple[list[dict[str, Any]], TableLocator]:
+    """CSV text to one plain-data record per row, and where each cell came from."""
+    import pandas as pd  # only scenarios with tables pay for importing pandas
+
+    def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
+        return ScenarioError([Problem(display, line, col, "", message)])
+
+    first_line = text.split("\n", 1)[0]
+    if ";" in first_line and "," not in first_line:
+        raise fail(
+            "the header is separated by ';', not ','; save the file as 'CSV UTF-8 "
+            "(comma delimited)' with a decimal point",
+            1,
+            1,
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,  # the header is read as a row, so duplicate names are not renamed
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,  # keeps row numbers equal to the spreadsheet's
+        )
+    except pd.errors.ParserError as e:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        if found:
+            expected, line, saw = map(int, found.groups())
+            raise fail(
+                f"row has {saw} cells but the header has {expected} columns",
+                line,
+                expected + 1,
+            ) from e
+        raise fail(f"not a valid CSV file: {e}") from e
+    except (ValueError, csv.Error) as e:
+        raise fail(f"not a valid CSV file: {e}") from e
+
+    header = [str(h).strip() for h in frame.iloc[0]]
+    body = [frame[j].to_numpy(dtype=object)[1:] for j in frame.columns]
+    columns, problems = _read_header(header, body, schema, display)
+    if problems:
+        raise ScenarioError(problems[:MAX_TABLE_PROBLEMS])
+
+    # Work only on the non-empty cells: output and cofunding columns are mostly empty, and
+    # a national table has over a million cells.
+    present = np.zeros(len(frame) - 1, dtype=bool)
+    filled: dict[ColumnKey, tuple[IntArray, list[str]]] = {}
+    for key, j in columns.items():
+        index = np.flatnonzero(body[j] != "")
+        texts = [str(t).strip() for t in body[j][index]]
+        if not all(texts):  # cells of blanks only are empty too
+            index = index[[bool(t) for t in texts]]
+            texts = [t for t in texts if t]
+        present[index] = True
+        filled[key] = (index, texts)
+    # Blank rows (every cell empty) are skipped; row numbers keep counting them.
+    kept = np.flatnonzero(present)
+    record_of = np.full(len(present), -1, dtype=np.int64)
+    record_of[kept] = np.arange(len(kept))
+    rows = (kept + 2).tolist()  # the header is row 1
+
+    records: list[dict[str, Any]] = [{} for _ in rows]
+    for key, (index, texts) in filled.items():
+        values = _convert(texts, _cell_kind(key, schema))
+        owners = record_of[index].tolist()
+        if isinstance(key, tuple):
+            field, name = key
+            for k, value in zip(owners, values, strict=True):
+                records[k].setdefault(field, {})[name] = value
+        else:
+            for k, value in zip(owners, values, strict=True):
+                records[k][key] = value
+    # The locator speaks in 1-based columns; a mapping field alone points at its first column.
+    located: dict[ColumnKey, int] = {}
+    for key, j in sorted(columns.items(), key=lambda kv: kv[1]):
+        located[key] = j + 1
+        if isinstance(key, tuple):
+            located.setdefault(key[0], j + 1)
+    return records, TableLocator(display, schema.section, first, rows, located)
+
+
+def _read_header(
+    header: list[str], body: list[Any], schema: TableSchema, display: str
+) -> tuple[dict[ColumnKey, int], list[Problem]]:
+    """Column name -> position (0-based), checking names, duplicates and required ones."""
+    problems: list[Problem] = []
+    columns: dict[ColumnKey, int] = {}
+    seen: dict[str, int] = {}
+
+    def problem(col: int, message: str) -> None:
+        problems.append(Problem(display, 1, col, "", message))
+
+    for j, name in enumerate(header):
+        if not name:
+            # Spreadsheets often export trailing empty columns: ignore an empty one.
+            if any(str(t).strip() for t in body[j]):
+                problem(j + 1, f"column {j + 1} has cells but no name in the header")
+            continue
+        if name in seen:
+            problem(j + 1, f"duplicate column '{name}' (also column {seen[name] + 1})")
+            continue
+        seen[name] = j
+        if name in schema.columns:
+            columns[name] = j
+            continue
+        prefix = next((p for p in schema.prefixes if name.startswith(p)), None)
+        if prefix is not None:
+            key = name[len(prefix) :].strip()
+            if not key:
+                problem(j + 1, f"column '{name}' needs a name after '{prefix}'")
+            else:
+                columns[(schema.prefixes[prefix], key)] = j
+            continue
+        known = [*schema.columns, *(f"{p}<name>" for p in schema.prefixes)]
+        head, colon, rest = name.partition(":")
+        if colon:  # a misspelt prefix: suggest the whole corrected name
+            close = get_close_matches(head + colon, list(schema.prefixes), n=1, cutoff=0.6)
+            close = [close[0] + rest] if close else []
+        else:
+            close = get_close_matches(name, list(schema.columns), n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(known)})"
+        problem(j + 1, f"unknown column '{name}'{hint}")
+    missing = [c for c in schema.required if c not in columns]
+    if missing:
+        problem(1, f"missing column(s): {', '.join(missing)}")
+    return columns, sorted(problems)
+
+
+def _cell_kind(key: ColumnKey, schema: TableSchema) -> Cell:
+    return Cell.NUMBER if isinstance(key, tuple) else schema.columns[key]
+
+
+def _convert(texts: list[str], kind: Cell) -> list[Any]:
+    """Non-empty stripped cells of one column -> values; a cell that does not convert stays
+    text, so that validation reports it at its cell."""
+    if kind == Cell.NUMBER:
+        return [_number(t) for t in texts]
+    if kind == Cell.WHOLE:
+        return [int(t) if _WHOLE.fullmatch(t) else _number(t) for t in texts]
+    if kind == Cell.TEXT:
+        return texts
+    if kind == Cell.BOOL:
+        return [_bool(t) for t in texts]
+    if kind == Cell.CLUSTERS:
+        return [_clusters(t) for t in texts]
+    return [_per_cluster(t) for t in texts]
+
+
+def _bool(text: str) -> Any:
+    low = text.lower()
+    if low in TRUE_WORDS:
+        return True
+    if low in FALSE_WORDS:
+        return False
+    return text
+
+
+def _clusters(text: str) -> Any:
+    if text == "all":
+        return text
+    return [part.strip() for part in LIST_SEPARATORS.split(text)]
+
+
+def _number(text: str) -> float | str:
+    """A number, or the text itself (validation then says "must be a number" at its cell).
+    NaN is kept as text too, so that it reads as "not a number" rather than a float."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return text if value != value else value
+
+
+def _per_cluster(text: str) -> Any:
+    if PAIR_SEPARATOR not in text:
+        return _number(text)
+    out: dict[str, Any] = {}
+    for part in LIST_SEPARATORS.split(text):
+        cid, sep, value = part.partition(PAIR_SEPARATOR)
+        if not sep:
+            return text  # not a map after all: validation reports the cell
+        out[cid.strip()] = _number(value.strip())
+    return out

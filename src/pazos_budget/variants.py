@@ -1,0 +1,333 @@
+"""Scenario variants: `extends: base.yaml` plus only what differs, and `--set` overrides.
+
+A variant file names its base and changes it:
+
+    extends: palmira-2023.yaml
+    scenario: {id: palmira-2023-cut10, name: "Recorte del 10 %"}
+    scale_budgets: -10%            # total budget, every envelope and minimum spend
+    budget: {total: -10%}          # or one value: a number sets it, "+5%" / "-10%" scales it
+    departments:
+      change: {culture: {budget: +20%}}
+    programmes:
+      remove: [ruta-saludable-bicicleta]
+      change: {gestores-convivencia: {max_units: 12}}
+      add: [{id: new-programme, ...}]
+
+Sections that are lists of things with ids (clusters, departments, programmes, targets,
+a department's goals) take `add`, `change` (id -> fields) and `remove`; the other sections
+set fields. A changed field replaces the base value, except that a string such as "-10%"
+on a number scales the base value. Every problem points at the file that caused it: the
+variant's own lines for what it changed, the base file's lines for what it kept.
+
+Pure functions on parsed documents: the loader does the reading (and cycle detection).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from .loader import Document
+
+Key = tuple[str | int, ...]
+Where = tuple[str, int, int]
+
+EXTENDS = "extends"
+SCALE_BUDGETS = "scale_budgets"
+#: Sections holding lists of things with ids, and the word for one of them.
+ID_LISTS = {
+    "clusters": "cluster",
+    "departments": "department",
+    "programmes": "programme",
+    "targets": "target",
+    "components": "component",
+}
+NESTED_ID_LISTS = {("departments", "goals"): "goal"}
+OPERATIONS = ("add", "change", "remove")
+_RELATIVE = re.compile(r"^\s*([+-])\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def relative_change(value: Any) -> float | None:
+    """'-10%' -> 0.9, '+5%' -> 1.05; None when `value` is not a relative change."""
+    if not isinstance(value, str):
+        return None
+    m = _RELATIVE.match(value)
+    if m is None:
+        return None
+    pct = float(m.group(2)) / 100.0
+    return 1.0 + pct if m.group(1) == "+" else 1.0 - pct
+
+
+@dataclass
+class Merged:
+    """The merged data and, for every path in it, the file position it came from."""
+
+    data: dict[str, Any]
+    origin: dict[Key, Where] = field(default_factory=dict)
+
+
+class _Merger:
+    def __init__(self, base: Document, variant: Document) -> None:
+        self.base = base
+        self.variant = variant
+        self.problems: list[Problem] = []
+        self.origin: dict[Key, Where] = {}
+
+    # ------------------------------------------------------------- positions
+    def vpos(self, path: Key) -> Where:
+        if not self.variant.positions:  # a --set override: no file lines to point at
+            return (self.variant.file, 0, 0)
+        _, (line, col) = self.variant.locate(path)
+        return (self.variant.file, line, col)
+
+    def graft(self, new: Key, doc: Document, old: Key) -> None:
+        """Copy the positions of `doc` under `old` to the merged paths under `new`."""
+        n = len(old)
+        for path in _positions_under(doc, old):
+            self.origin[new + path[n:]] = _resolve(doc, path)
+
+    def problem(self, path: Key, message: str) -> None:
+        file, line, col = self.vpos(path)
+        from .loader import dotted
+
+        self.problems.append(Problem(file, line, col, dotted(path), message))
+
+    # ------------------------------------------------------------- merging
+    def merge(self) -> Merged:
+        base = copy.deepcopy(self.base.data)
+        self.graft((), self.base, ())
+        for key, value in self.variant.data.items():
+            here: Key = (key,)
+            if key == EXTENDS:
+                continue
+            if key == SCALE_BUDGETS:
+                self.scale_budgets(base, value)
+            elif key in ID_LISTS:
+                self.id_list(base, (key,), here, value, ID_LISTS[key])
+            elif isinstance(value, dict) and isinstance(base.get(key), dict):
+                for field_name, field_value in value.items():
+                    self.set_field(base[key], (key,), (key, field_name), field_name, field_value)
+            else:
+                self.set_field(base, (), here, key, value)
+        return Merged(base, self.origin)
+
+    def set_field(self, target: dict[str, Any], at: Key, vpath: Key, name: str, value: Any) -> None:
+        factor = relative_change(value)
+        if factor is not None:
+            old = target.get(name)
+            if isinstance(old, bool) or not isinstance(old, int | float):
+                self.problem(vpath, f"'{value}' changes a number, but the base has no number here")
+                return
+            value = old * factor
+            if isinstance(old, int) and name == "youth_population":
+                value = round(value)
+        target[name] = copy.deepcopy(value)
+        self.replace_origin(at + (name,), vpath)
+
+    def replace_origin(self, new: Key, vpath: Key) -> None:
+        """What now stands at `new` comes from the variant: forget the base's positions."""
+        n = len(new)
+        for p in [p for p in self.origin if p[:n] == new]:
+            del self.origin[p]
+        self.origin[new] = self.vpos(vpath)
+        self.graft(new, self.variant, vpath)
+
+    def scale_budgets(self, data: dict[str, Any], value: Any) -> None:
+        factor = relative_change(value)
+        if factor is None:
+            self.problem(
+                (SCALE_BUDGETS,), f"must be a change such as '-10%' or '+5%', got {value!r}"
+            )
+            return
+        budget = data.get("budget")
+        if isinstance(budget, dict) and isinstance(budget.get("total"), int | float):
+            budget["total"] = budget["total"] * factor
+        for dept in data.get("departments") or []:
+            if not isinstance(dept, dict):
+                continue
+            for name in ("budget", "min_spend"):
+                if isinstance(dept.get(name), int | float) and not isinstance(dept[name], bool):
+                    dept[name] = dept[name] * factor
+
+    def id_list(self, data: dict[str, Any], at: Key, vpath: Key, ops: Any, word: str) -> None:
+        """Apply add / change / remove to the list `data[at[-1]]`."""
+        name = at[-1]
+        assert isinstance(name, str)
+        if not isinstance(ops, dict):
+            self.problem(
+                vpath,
+                f"must be a mapping of {', '.join(OPERATIONS)} (a variant changes "
+                f"{name} by id; to replace the whole list, write a full scenario)",
+            )
+            return
+        for op in ops:
+            if op not in OPERATIONS:
+                close = get_close_matches(str(op), OPERATIONS, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.problem(
+                    vpath + (op,), f"unknown operation '{op}' (add, change or remove){hint}"
+                )
+        items = data.get(name)
+        if items is None:
+            items = data[name] = []
+        if not isinstance(items, list):
+            self.problem(vpath, f"the base's {name} is not a list")
+            return
+        index = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
+
+        def find(item_id: Any, where: Key) -> int | None:
+            if item_id in index:
+                return index[item_id]
+            close = get_close_matches(str(item_id), [str(k) for k in index], n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            self.problem(where, f"no {word} '{item_id}' in the base{hint}")
+            return None
+
+        removed: set[int] = set()
+        remove = ops.get("remove", [])
+        if not isinstance(remove, list):
+            self.problem(vpath + ("remove",), f"must be a list of {word} ids")
+            remove = []
+        for k, item_id in enumerate(remove):
+            i = find(item_id, vpath + ("remove", k))
+            if i is not None:
+                removed.add(i)
+        change = ops.get("change", {})
+        if not isinstance(change, dict):
+            self.problem(vpath + ("change",), f"must be a mapping of {word} id -> fields to change")
+            change = {}
+        for item_id, fields in change.items():
+            where = vpath + ("change", item_id)
+            i = find(item_id, where)
+            if i is None:
+                continue
+            if i in removed:
+                self.problem(where, f"{word} '{item_id}' is both changed and removed")
+                continue
+            if not isinstance(fields, dict):
+                self.problem(where, "must be a mapping of the fields to change")
+                continue
+            for field_name, value in fields.items():
+                nested = NESTED_ID_LISTS.get((name, field_name))
+                if nested is not None:
+                    self.id_list(
+                        items[i], at + (i, field_name), where + (field_name,), value, nested
+                    )
+                    continue
+                if field_name == "id":
+                    self.problem(
+                        where + ("id",), "an id cannot be changed (remove and add instead)"
+                    )
+                    continue
+                self.set_field(items[i], at + (i,), where + (field_name,), field_name, value)
+        add = ops.get("add", [])
+        if not isinstance(add, list):
+            self.problem(vpath + ("add",), f"must be a list of new {name}")
+            add = []
+        # Rebuild the list, then re-graft positions under the new indices.
+        new_items: list[Any] = []
+        saved = {
+            i: {p: w for p, w in self.origin.items() if p[: len(at) + 1] == at + (i,)}
+            for i in range(len(items))
+        }
+        for p in [p for p in self.origin if p[: len(at)] == at and len(p) > len(at)]:
+            del self.origin[p]
+        for i, item in enumerate(items):
+            if i in removed:
+                continue
+            j = len(new_items)
+            new_items.append(item)
+            for p, w in saved[i].items():
+                self.origin[at + (j,) + p[len(at) + 1 :]] = w
+        for k, item in enumerate(add):
+            where = vpath + ("add", k)
+            if (
+                isinstance(item, dict)
+                and item.get("id") in index
+                and index[item["id"]] not in removed
+            ):
+                self.problem(where, f"{word} '{item['id']}' is already in the base (use change)")
+                continue
+            j = len(new_items)
+            new_items.append(copy.deepcopy(item))
+            self.replace_origin(at + (j,), where)
+        data[name] = new_items
+
+
+def _positions_under(doc: Document, prefix: Key) -> list[Key]:
+    n = len(prefix)
+    own = [p for p in doc.positions if p[:n] == prefix]
+    inherited = [p for p in doc.origin if p[:n] == prefix]
+    return own + [p for p in inherited if p not in doc.positions]
+
+
+def _resolve(doc: Document, path: Key) -> Where:
+    """Where a path of `doc` really comes from (through its own variant origins)."""
+    if path in doc.origin:
+        return doc.origin[path]
+    for where in doc.elsewhere:
+        found = where(path)
+        if found is not None:
+            return found
+    _, (line, col) = doc.locate(path)
+    return (doc.file, line, col)
+
+
+def merge(base: Document, variant: Document) -> tuple[dict[str, Any], dict[Key, Where]]:
+    """The variant applied to its base: (merged data, where each merged path came from).
+
+    Raises ScenarioError with every problem of the variant's operations.
+    """
+    merger = _Merger(base, variant)
+    merged = merger.merge()
+    if merger.problems:
+        raise ScenarioError(sorted(merger.problems))
+    return merged.data, merged.origin
+
+
+# --------------------------------------------------------------------------- --set
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """'departments.culture.budget=+20%' -> (['departments', 'culture', 'budget'], '+20%')."""
+    if "=" not in text:
+        raise ValueError("expected PATH=VALUE, for example budget.total=10800")
+    path, _, raw = text.partition("=")
+    parts = [p for p in path.strip().split(".") if p]
+    if not parts:
+        raise ValueError("expected PATH=VALUE, for example budget.total=10800")
+    from ruamel.yaml import YAML
+
+    try:
+        value = YAML(typ="safe", pure=True).load(raw) if raw.strip() else ""
+    except Exception as e:  # ruamel raises several unrelated types for odd scalars
+        raise ValueError(f"cannot read the value {raw!r}: {e}") from e
+    if relative_change(raw) is not None:
+        value = raw.strip()
+    if isinstance(value, dict | list):
+        raise ValueError("--set takes one plain value (a number, text, true/false)")
+    return parts, value
+
+
+def override_as_variant(parts: list[str], value: Any) -> dict[str, Any]:
+    """A one-change variant document for `--set`.
+
+    `budget.total=X`, `objective=minimize_spend`, `departments.ID.FIELD=X`,
+    `programmes.ID.FIELD=X`, `clusters.ID.FIELD=X`, `targets.ID.FIELD=X`.
+    """
+    head = parts[0]
+    if head in ID_LISTS:
+        if len(parts) != 3:
+            raise ValueError(f"write {head}.ID.FIELD=VALUE, for example {head}.some-id.field=1")
+        return {head: {"change": {parts[1]: {parts[2]: value}}}}
+    if head == SCALE_BUDGETS and len(parts) == 1:
+        return {SCALE_BUDGETS: value}
+    if len(parts) == 1:
+        return {head: value}
+    if len(parts) == 2:
+        return {head: {parts[1]: value}}
+    raise ValueError(f"unknown path {'.'.join(parts)}")

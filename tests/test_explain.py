@@ -1,0 +1,236 @@
+"""`explain`: why each programme got no more units, on tiny scenarios where the answer is
+known by construction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pazos_budget.explain import Explanation, Funding, MeasureKind, Why, explain, limit_codes
+from pazos_budget.loader import load_scenario
+from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports.labels import Labels
+from pazos_budget.result import Result
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def scenario(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "scenario": {"id": "t", "name": "T", "year": 2024, "language": "en"},
+        "budget": {"total": 1000},
+        "clusters": [{"id": "a", "name": "Cluster A", "youth_population": 1000}],
+        "departments": [{"id": "d", "name": "Dept D"}],
+        "programmes": [],
+        "targets": [],
+    }
+    base.update(overrides)
+    return base
+
+
+def programme(pid: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "name": pid.title(),
+        "department": "d",
+        "component": "prevention",
+        "unit_cost": 10,
+        "clusters": "all",
+        "youth_per_unit": 1,
+    } | fields
+
+
+def solve(tmp_path: Path, data: dict[str, Any]) -> Result:
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    return solve_scenario(load_scenario(path))
+
+
+def why(e: Explanation) -> list[Why]:
+    return [r.why for r in e.reasons]
+
+
+def test_minimal_example(tmp_path: Path) -> None:
+    result = solve_scenario(load_scenario(ROOT / "examples" / "minimal.yaml"))
+    ex = explain(result)
+    # Lighting produces lighting points nobody asks for, and reaches no youth.
+    assert ex["lighting"].funding == Funding.NONE
+    assert why(ex["lighting"]) == [Why.NOT_NEEDED]
+    assert ex["lighting"].serves == ()
+    # Art school: Culture's envelope and the total budget are both used up.
+    assert ex["art-school"].codes == ["department_budget:culture", "total_budget"]
+    assert ex["art-school"].funding == Funding.OPEN
+    # Interrupters: the money is gone, and the art school reaches North's youth cheaper.
+    inter = ex["interrupters"]
+    assert why(inter) == [Why.TOTAL_BUDGET, Why.CHEAPER]
+    cheaper = inter.reasons[-1]
+    assert cheaper.alternative == "art-school"
+    assert cheaper.measure is not None and cheaper.measure.kind == MeasureKind.YOUTH
+    assert cheaper.alternative_cost is not None and cheaper.own_cost is not None
+    assert cheaper.alternative_cost < cheaper.own_cost
+    assert inter.serves == ("reach-10pct", "mediations")
+    assert limit_codes(result)["lighting"] == ["not_needed"]
+
+
+def test_max_units(tmp_path: Path) -> None:
+    result = solve(tmp_path, scenario(programmes=[programme("p", max_units=5)]))
+    e = explain(result)["p"]
+    assert e.funding == Funding.FULL
+    assert why(e) == [Why.MAX_UNITS]
+    assert e.reasons[0].units == 5
+
+
+def test_population_and_needs_met(tmp_path: Path) -> None:
+    """The cheap programme reaches everyone in the cluster: the dear one adds nothing."""
+    data = scenario(
+        clusters=[{"id": "a", "name": "Cluster A", "youth_population": 100}],
+        programmes=[
+            programme("cheap", unit_cost=1, youth_per_unit=10),
+            programme("dear", unit_cost=5, youth_per_unit=10),
+        ],
+    )
+    ex = explain(solve(tmp_path, data))
+    assert why(ex["cheap"]) == [Why.POPULATION]
+    assert ex["dear"].funding == Funding.NONE
+    assert why(ex["dear"]) == [Why.NEEDS_MET]
+
+
+def test_department_envelope(tmp_path: Path) -> None:
+    data = scenario(
+        departments=[{"id": "d", "name": "Dept D", "budget": 50}],
+        programmes=[programme("p")],
+    )
+    e = explain(solve(tmp_path, data))["p"]
+    assert e.codes == ["department_budget:d", "cheaper_alternatives"] or e.codes == [
+        "department_budget:d"
+    ]
+    assert Why.TOTAL_BUDGET not in why(e)
+
+
+def test_integer_programme_and_money_left(tmp_path: Path) -> None:
+    """15 is left but one more unit costs 40: the total budget is what binds."""
+    data = scenario(
+        budget={"total": 95},
+        programmes=[programme("p", unit_cost=40, integer=True, youth_per_unit=5)],
+    )
+    result = solve(tmp_path, data)
+    e = explain(result)["p"]
+    budget = next(r for r in e.reasons if r.why == Why.TOTAL_BUDGET)
+    assert budget.left == pytest.approx(15)
+    assert budget.needed == pytest.approx(40)
+    text = Labels("en", "COP millions").reason(
+        budget, departments={}, programmes={}, clusters={}, targets={}
+    )
+    assert text == "The total budget has 15.0 left and one more unit costs 40.0 (COP millions)."
+    es = Labels("es", "COP millions").reason(
+        budget, departments={}, programmes={}, clusters={}, targets={}
+    )
+    assert es == (
+        "Al presupuesto total le quedan 15,0 y una unidad más cuesta 40,0 (millones de COP)."
+    )
+
+
+def test_spend_share_cap(tmp_path: Path) -> None:
+    """Prevention is cheap, but at most half the spend may go to it."""
+    data = scenario(
+        programmes=[
+            programme("prev", unit_cost=1, youth_per_unit=1),
+            programme("interr", component="interruption", unit_cost=10, max_units=20),
+        ],
+        targets=[
+            {
+                "id": "cap",
+                "kind": "spend_share",
+                "components": ["prevention"],
+                "at_most": 0.5,
+                "hard": True,
+            }
+        ],
+    )
+    result = solve(tmp_path, data)
+    e = explain(result)["prev"]
+    assert "spend_share:cap" in e.codes
+    reason = next(r for r in e.reasons if r.why == Why.SPEND_SHARE)
+    assert reason.at_most
+    assert explain(result)["interr"].funding == Funding.FULL
+
+
+def test_minimize_spend(tmp_path: Path) -> None:
+    data = scenario(
+        objective="minimize_spend",
+        programmes=[programme("p"), programme("q", unit_cost=20)],
+        targets=[{"id": "reach", "kind": "youth_reach", "at_least": 30}],
+    )
+    ex = explain(solve(tmp_path, data))
+    assert why(ex["p"]) == [Why.NEEDS_MET]
+    assert ex["p"].reasons[0].minimize_spend
+    assert why(ex["q"]) == [Why.NEEDS_MET]
+    text = Labels("en").reason(
+        ex["q"].reasons[0], departments={}, programmes={}, clusters={}, targets={}
+    )
+    assert "minimizes spend" in text
+
+
+def test_at_minimum_and_city_wide(tmp_path: Path) -> None:
+    data = scenario(
+        programmes=[
+            programme("p"),
+            programme(
+                "analysts",
+                clusters=[],
+                youth_per_unit=0,
+                mandatory=True,
+                min_units=2,
+                max_units=4,
+                outputs={"bulletins": 12},
+            ),
+        ],
+    )
+    e = explain(solve(tmp_path, data))["analysts"]
+    assert e.funding == Funding.PARTIAL
+    assert why(e) == [Why.AT_MINIMUM, Why.NOT_NEEDED]
+
+
+def test_every_reason_has_words(tmp_path: Path) -> None:
+    """Every reason of the Palmira-like examples reads as a sentence in both languages."""
+    result = solve_scenario(load_scenario(ROOT / "examples" / "minimal.yaml"))
+    names = {p.id: p.name for p in result.scenario.programmes}
+    for lang in ("es", "en"):
+        labels = Labels(lang, result.scenario.scenario.currency)
+        for e in explain(result).values():
+            for r in e.reasons:
+                text = labels.reason(r, departments={}, programmes=names, clusters={}, targets={})
+                assert text.endswith(".") and "{" not in text
+
+
+def test_spend_share_floor(tmp_path: Path) -> None:
+    """At least half the spend must go to prevention, which is capped at 500: the cheap
+    interruption programme stops at 500 too, though money is left."""
+    data = scenario(
+        budget={"total": 10_000},
+        clusters=[{"id": "a", "name": "Cluster A", "youth_population": 100_000}],
+        programmes=[
+            programme("prev", unit_cost=10, max_units=50),
+            programme("interr", component="interruption", unit_cost=1),
+        ],
+        targets=[
+            {
+                "id": "floor",
+                "kind": "spend_share",
+                "components": ["prevention"],
+                "at_least": 0.5,
+                "hard": True,
+            }
+        ],
+    )
+    result = solve(tmp_path, data)
+    e = explain(result)["interr"]
+    assert e.codes == ["spend_share:floor"]
+    assert not e.reasons[0].at_most
+    text = Labels("en").reason(
+        e.reasons[0], departments={}, programmes={}, clusters={}, targets={"floor": "Half"}
+    )
+    assert text == "One more unit would lower the share of spend that the target “Half” asks for."

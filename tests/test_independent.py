@@ -1,0 +1,404 @@
+"""The optimizer against a second, independently written formulation of MODEL.md section 4.
+
+`reference_stages` reads only the `Scenario` (never `pazos_budget.model`) and builds the
+model from the contract's words with `scipy.optimize.milp`: variables x, y, s, cov, the
+hard constraints 1-5, the soft target rows with their shortfalls, and the lexicographic
+stages, each optimum held before the next. Its stage optima must match the
+`stages` of the product's JSON result, stage by stage, on random small scenarios
+(1e-6 relative + 1e-7 absolute, plus the absolute NOISE explained below). Examples that
+hit a reported bug (`conftest.KnownSolveBug`) are skipped; a different optimum never is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from pydantic import ValidationError
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+from conftest import (
+    PULP_4_DEPRECATIONS,
+    SOLVERS,
+    KnownSolveBug,
+    random_scenario_data,
+    solve_json_or_none,
+    tiny_cluster,
+    tiny_loaded,
+    tiny_programme,
+    tiny_scenario,
+)
+from pazos_budget.scenario import (
+    COMPONENT_IDS,
+    ComponentPresenceTarget,
+    MetricTarget,
+    Scenario,
+    SpendShareTarget,
+    Target,
+    YouthReachTarget,
+)
+
+pytestmark = PULP_4_DEPRECATIONS
+
+REL_TOL = 1e-6
+CBC_REL_TOL = 1e-5
+ABS_TOL = 1e-7
+#: Solvers accept rows violated by up to ~1e-6 (MIP feasibility tolerance) and a later
+#: stage may exploit that, so a stage whose optimum is 0 can read ~1e-6 (reported bug,
+#: pinned by test_solve_known.test_tie_break_does_not_eat_into_a_met_target). Random
+#: examples allow this much absolute noise; the pinned test holds the brief's 1e-7.
+NOISE = 1e-4
+#: How tightly the reference holds an optimum while solving the next stage, and the
+#: contract's looser hold used when that proves numerically infeasible.
+HOLD = 1e-9
+LOOSE_HOLD = 1e-6
+
+
+class ReferenceInfeasible(Exception):
+    pass
+
+
+@dataclass
+class _Lp:
+    """Columns and rows of the reference model, built one by one (models are tiny)."""
+
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[dict[int, float]] = field(default_factory=list)
+    row_lo: list[float] = field(default_factory=list)
+    row_hi: list[float] = field(default_factory=list)
+
+    def col(self, lo: float, hi: float, integer: bool = False) -> int:
+        if integer:
+            # The same bounds, rounded inward: scipy 1.17's bundled HiGHS presolve returned
+            # a suboptimal "optimum" with an integer column bounded by 5.5 (x <= 5 was right).
+            lo, hi = math.ceil(lo - 1e-9), (math.floor(hi + 1e-9) if math.isfinite(hi) else hi)
+        self.lower.append(lo)
+        self.upper.append(hi)
+        self.integer.append(integer)
+        return len(self.lower) - 1
+
+    def row(self, coefs: dict[int, float], lo: float, hi: float) -> None:
+        self.rows.append(coefs)
+        self.row_lo.append(lo)
+        self.row_hi.append(hi)
+
+
+def _add(expr: dict[int, float], col: int, coef: float) -> None:
+    if coef:
+        expr[col] = expr.get(col, 0.0) + coef
+
+
+def reference_stages(s: Scenario) -> list[float]:
+    """Stage optima (priority stages, then the final objective) of MODEL.md section 4."""
+    lp = _Lp()
+    inf = np.inf
+    cluster_ids = [c.id for c in s.clusters]
+    pop = {c.id: float(c.youth_population) for c in s.clusters}
+
+    # x[p, c] (c None = city-wide), y[p]
+    x: dict[str, dict[str | None, int]] = {}
+    spend: dict[str, dict[int, float]] = {}
+    for p in s.programmes:
+        runs: list[str | None] = (
+            list(cluster_ids)
+            if p.clusters == "all"
+            else (list(p.clusters) if p.clusters else [None])
+        )
+        x[p.id] = {}
+        for c in runs:
+            ypu = _ypu(p.youth_per_unit, c)
+            # 4. a programme cannot reach more youth in a cluster than live there
+            hi = pop[c] / ypu if (c is not None and ypu > 0) else inf
+            x[p.id][c] = lp.col(0.0, hi, p.integer)
+        cap = p.max_units if p.max_units is not None else s.budget.total / p.unit_cost
+        u = {col: 1.0 for col in x[p.id].values()}
+        expr = {col: p.unit_cost for col in x[p.id].values()}
+        needs_y = p.fixed_cost > 0 or (p.min_units > 0 and not p.mandatory)
+        if needs_y:
+            y = lp.col(1.0 if p.mandatory else 0.0, 1.0, True)
+            # 1. min_units*y <= u <= max_units*y
+            lp.row({**u, y: -p.min_units}, 0.0, inf)
+            lp.row({**u, y: -cap}, -inf, 0.0)
+            _add(expr, y, p.fixed_cost)
+        else:
+            lp.row(u, p.min_units, cap)
+        spend[p.id] = expr
+
+    def total_of(exprs: list[tuple[dict[int, float], float]]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for e, factor in exprs:
+            for col, v in e.items():
+                _add(out, col, v * factor)
+        return out
+
+    all_spend = total_of([(spend[p.id], 1.0) for p in s.programmes])
+    # 2. total budget
+    lp.row(all_spend, -inf, s.budget.total)
+
+    def funders(pid: str) -> dict[str, float]:
+        p = next(q for q in s.programmes if q.id == pid)
+        return dict(p.cofunding) if p.cofunding else {p.department: 1.0}
+
+    def dept_spend(did: str) -> dict[int, float]:
+        return total_of([(spend[p.id], funders(p.id).get(did, 0.0)) for p in s.programmes])
+
+    # 3. department envelopes and minimum spend
+    for d in s.departments:
+        if d.budget is not None:
+            lp.row(dept_spend(d.id), -inf, d.budget)
+        if d.min_spend:
+            lp.row(dept_spend(d.id), d.min_spend, inf)
+
+    # targets: (priority, weight, [(shortfall col, scale)]) for soft ones
+    soft: list[tuple[int, float, list[tuple[int, float]]]] = []
+    for owner, t in _targets(s):
+        rows = _target_rows(s, owner, t, x, spend, dept_spend, funders)
+        cols: list[tuple[int, float]] = []
+        for expr, at_most, rhs, scale in rows:
+            if t.hard:
+                lp.row(expr, -inf, rhs) if at_most else lp.row(expr, rhs, inf)
+            else:
+                sc = lp.col(0.0, inf)
+                lp.row({**expr, sc: -1.0}, -inf, rhs) if at_most else lp.row(
+                    {**expr, sc: 1.0}, rhs, inf
+                )
+                cols.append((sc, scale))
+        if cols and not t.hard:
+            soft.append((t.priority, t.weight, cols))
+
+    stages: list[tuple[dict[int, float], bool]] = []  # (objective, maximize)
+    for prio in sorted({prio for prio, _, _ in soft}):
+        obj: dict[int, float] = {}
+        for pr, w, cols in soft:
+            if pr == prio:
+                for sc, scale in cols:
+                    _add(obj, sc, w / (len(cols) * scale))
+        stages.append((obj, False))
+    if s.objective == "maximize_weighted_reach":
+        obj = {}
+        for cl in s.clusters:
+            cov = lp.col(0.0, pop[cl.id])  # cov <= youth_population
+            reach = {
+                x[p.id][cl.id]: _ypu(p.youth_per_unit, cl.id)
+                for p in s.programmes
+                if cl.id in x[p.id]
+            }
+            lp.row({**{k: -v for k, v in reach.items()}, cov: 1.0}, -inf, 0.0)  # cov <= reach
+            obj[cov] = cl.weight
+        stages.append((obj, True))
+    else:
+        stages.append((all_spend, False))
+    return _solve_lexicographic(lp, stages)
+
+
+def _ypu(value: float | dict[str, float], cluster: str | None) -> float:
+    if isinstance(value, dict):
+        return float(value.get(cluster or "", 0.0))
+    return float(value)
+
+
+def _targets(s: Scenario) -> list[tuple[str | None, Target]]:
+    out: list[tuple[str | None, Target]] = [(None, t) for t in s.targets]
+    for d in s.departments:
+        out += [(d.id, g) for g in d.goals]
+    return out
+
+
+Expr = dict[int, float]
+
+
+def _target_rows(
+    s: Scenario,
+    owner: str | None,
+    t: Target,
+    x: dict[str, dict[str | None, int]],
+    spend: dict[str, Expr],
+    dept_spend: Callable[[str], Expr],
+    funders: Callable[[str], dict[str, float]],
+) -> list[tuple[Expr, bool, float, float]]:
+    """[(expr, at_most, rhs, scale)] of one target, MODEL.md section 3."""
+    depts = t.departments if t.departments is not None else ([owner] if owner else None)
+    scope = [
+        p
+        for p in s.programmes
+        if (depts is None or set(funders(p.id)) & set(depts))
+        and (t.components is None or p.component in t.components)
+    ]
+    prioritized = [c.id for c in s.clusters if c.prioritized]
+    target_clusters = list(t.clusters) if t.clusters is not None else prioritized
+    pop = {c.id: c.youth_population for c in s.clusters}
+    rows: list[tuple[Expr, bool, float, float]] = []
+    if isinstance(t, YouthReachTarget):
+        for c in target_clusters:
+            rhs = t.at_least if t.at_least is not None else (t.share or 0.0) * pop[c]
+            expr: dict[int, float] = {}
+            for p in scope:
+                if c in x[p.id]:
+                    _add(expr, x[p.id][c], _ypu(p.youth_per_unit, c))
+            if rhs > 0:
+                rows.append((expr, False, rhs, rhs))
+    elif isinstance(t, MetricTarget):
+        expr = {}
+        for p in scope:
+            for cell, col in x[p.id].items():
+                if t.clusters is not None and cell not in t.clusters:
+                    continue  # city-wide units (cell None) never count with `clusters`
+                per = (
+                    _ypu(p.youth_per_unit, cell)
+                    if t.metric == "youth"
+                    else p.outputs.get(t.metric, 0.0)
+                )
+                _add(expr, col, per)
+        if t.at_least > 0:
+            rows.append((expr, False, t.at_least, t.at_least))
+    elif isinstance(t, ComponentPresenceTarget):
+        comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
+        for c in target_clusters:
+            for comp in comps:
+                expr = {}
+                for p in scope:
+                    if p.component.value == comp and c in x[p.id]:
+                        _add(expr, x[p.id][c], 1.0)
+                if t.at_least_units > 0:
+                    rows.append((expr, False, t.at_least_units, t.at_least_units))
+    elif isinstance(t, SpendShareTarget):
+        at_most = t.at_most is not None
+        share = float((t.at_most if at_most else t.at_least) or 0.0)
+        expr = {}
+        for p in scope:
+            if t.clusters is None:
+                for col, v in spend[p.id].items():
+                    _add(expr, col, v)
+            else:
+                for c in t.clusters:
+                    if c in x[p.id]:
+                        _add(expr, x[p.id][c], p.unit_cost)
+        if owner is not None and t.departments is None:
+            base = dept_spend(owner)
+        else:
+            base = {}
+            for p in s.programmes:
+                for col, v in spend[p.id].items():
+                    _add(base, col, v)
+        for col, v in base.items():
+            _add(expr, col, -share * v)
+        if at_most or share > 0:
+            rows.append((expr, at_most, 0.0, share * s.budget.total))
+    return rows
+
+
+def _solve_lexicographic(lp: _Lp, stages: list[tuple[dict[int, float], bool]]) -> list[float]:
+    n = len(lp.lower)
+    optima: list[float] = []
+    holds: list[tuple[dict[int, float], bool, float]] = []  # (objective, maximize, bound)
+    for obj, maximize in stages:
+        res = _milp(lp, n, obj, maximize, holds)
+        if res.status == 2 and holds:
+            # A hold of 1e-9 can be numerically too tight for the next stage: loosen the
+            # holds to the contract's 1e-6 (MODEL.md section 4), as the product may.
+            for k, ((h_obj, h_max, _), value) in enumerate(zip(holds, optima, strict=True)):
+                slack = max(abs(value) * LOOSE_HOLD, LOOSE_HOLD)
+                holds[k] = (h_obj, h_max, value - slack if h_max else value + slack)
+            res = _milp(lp, n, obj, maximize, holds)
+        if res.status == 2 and not holds:
+            raise ReferenceInfeasible()
+        assert res.status == 0, f"reference milp failed: {res.message}"
+        value = float(sum(v * res.x[col] for col, v in obj.items()))
+        optima.append(value)
+        slack = max(abs(value) * HOLD, HOLD)
+        holds.append((obj, maximize, value - slack if maximize else value + slack))
+    return optima
+
+
+def _milp(
+    lp: _Lp,
+    n: int,
+    obj: dict[int, float],
+    maximize: bool,
+    holds: list[tuple[dict[int, float], bool, float]],
+) -> Any:
+    rows = lp.rows + [h[0] for h in holds]
+    lo = lp.row_lo + [(h[2] if h[1] else -np.inf) for h in holds]
+    hi = lp.row_hi + [(np.inf if h[1] else h[2]) for h in holds]
+    a = lil_matrix((len(rows), n))
+    for r, coefs in enumerate(rows):
+        for col, v in coefs.items():
+            a[r, col] = v
+    c = np.zeros(n)
+    for col, v in obj.items():
+        c[col] = -v if maximize else v
+    for presolve in (True, False):
+        res = milp(
+            c,
+            constraints=LinearConstraint(a.tocsr(), np.array(lo), np.array(hi)),
+            integrality=np.array(lp.integer, dtype=int),
+            bounds=Bounds(np.array(lp.lower), np.array(lp.upper)),
+            options={"mip_rel_gap": 1e-9, "presolve": presolve},
+        )
+        if res.status not in (2, 4) or not holds:
+            break
+        # 4 = "Solve error", 2 = "infeasible" under held optima: scipy 1.17's bundled HiGHS
+        # presolve fails on some tiny MIPs (a binary y with min_units and a department
+        # min_spend); without presolve it is fine.
+    return res
+
+
+def _close(a: float, b: float, noise: float = 0.0) -> bool:
+    return abs(a - b) <= REL_TOL * max(abs(a), abs(b)) + ABS_TOL + noise
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=random_scenario_data())
+def test_stage_optima_match_an_independent_formulation(solver: str, data: dict[str, Any]) -> None:
+    try:
+        loaded = tiny_loaded(data)
+    except ValidationError:
+        assume(False)
+        return
+    try:
+        expected: list[float] | None = reference_stages(loaded.scenario)
+    except ReferenceInfeasible:
+        expected = None
+    try:
+        doc = solve_json_or_none(loaded, solver)
+    except KnownSolveBug:
+        assume(False)
+        return
+    if expected is None or doc is None:
+        assert expected is None and doc is None, "only one formulation found it infeasible"
+        return
+    got = [float(st["objective"]) for st in doc["stages"]]
+    assert len(got) == len(expected), (got, expected)
+    for k, (g, e) in enumerate(zip(got, expected, strict=True)):
+        # CBC's values reach us through PuLP's solution file, to about 8 digits: compare
+        # them at 1e-5 relative; HiGHS (in-process, full precision) at the contract's 1e-6.
+        noise = NOISE + (CBC_REL_TOL * max(abs(g), abs(e)) if solver == "cbc" else 0.0)
+        assert _close(g, e, noise), f"stage {k + 1} ({doc['stages'][k]}): got {g}, reference {e}"
+
+
+def test_reference_agrees_on_a_hand_solved_case() -> None:
+    """The reference itself, on a case solved by hand (guards the guard)."""
+    loaded = tiny_scenario(
+        total=100,
+        clusters=[tiny_cluster("c1", 80), tiny_cluster("c2", 80)],
+        programmes=[tiny_programme("p", "d1", 1, youth=1)],
+        targets=[
+            {"id": "a", "kind": "youth_reach", "at_least": 80, "clusters": ["c1"]},
+            {"id": "b", "kind": "youth_reach", "at_least": 80, "clusters": ["c2"], "priority": 2},
+        ],
+    )
+    # c1 gets 80 (priority 1 met), c2 the remaining 20: shortfall 60/80 = 0.75; reach 100.
+    assert reference_stages(loaded.scenario) == pytest.approx([0.0, 0.75, 100.0])
