@@ -6,6 +6,7 @@ Nothing here computes anything; every command is a few calls into the library.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import EXIT_CODES, PazosBudgetError, ScenarioError
+from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError, UsageError
 from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
 
@@ -147,7 +148,15 @@ def solve(
     from .result import to_json
     from .terminal import print_diagnosis, print_result
 
+    from .files import check_output
+
+    for path, suffix in ((json_out, None), (output, ".xlsx")):
+        if path is not None:
+            check_output(path, suffix)
     loaded = load_scenario(scenario, overrides or ())
+    language = lang or loaded.scenario.scenario.language
+    if output is not None and language not in ("es", "en"):
+        raise UsageError(f"--lang must be es or en, got '{language}'")
     options = SolveOptions(
         solver=solver, time_limit=time_limit, mip_gap=mip_gap, write_model=write_model
     )
@@ -168,11 +177,163 @@ def solve(
     if output is not None:
         from .reports.excel import write_workbook
 
-        write_workbook(
-            result, output, lang=lang or result.scenario.scenario.language, inputs=inputs
-        )
+        write_workbook(result, output, lang=language, inputs=inputs)
         if not quiet:
             out.print(f"Workbook written to {output}", markup=False)
+
+
+def parse_range(option: str, text: str) -> list[float]:
+    """FROM:TO:STEP as the points of a sweep, or a UsageError naming the option."""
+    from .analysis import frange
+
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise UsageError(f"{option} {text}: give FROM:TO:STEP, e.g. {option} 12000:20000:1000")
+    try:
+        start, stop, step = (float(p.replace("_", "").replace(",", "")) for p in parts)
+    except ValueError:
+        raise UsageError(f"{option} {text}: FROM, TO and STEP must be numbers") from None
+    if not all(map(math.isfinite, (start, stop, step))):
+        raise UsageError(f"{option} {text}: FROM, TO and STEP must be finite numbers")
+    if option == "--budget" and start < 0:
+        raise UsageError(f"{option} {text}: a budget cannot be negative")
+    if option == "--scale" and start < 0:
+        raise UsageError(f"{option} {text}: a scale cannot be negative")
+    try:
+        return frange(start, stop, step)
+    except ValueError as e:
+        raise UsageError(f"{option} {text}: {e}") from None
+
+
+def check_jobs(jobs: int | None) -> None:
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give at least 1")
+
+
+@app.command()
+@reports_errors
+def compare(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="The base scenario, then one or more variants (YAML).")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the comparison workbook (.xlsx).")
+    ],
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Workbook language: es or en (default: the base's)."),
+    ] = None,
+    solver: Annotated[
+        str, typer.Option(help="highs (default), cbc, or another PuLP solver.")
+    ] = HIGHS,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for each scenario's solve.")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
+    ] = None,
+) -> None:
+    """Set scenarios side by side for the council: one workbook with the key figures,
+    spend by department, cluster and component, targets, and what is cut first."""
+    from .analysis import compare as compare_scenarios
+    from .reports.council import check_output, write_comparison
+    from .reports.labels import check_lang
+    from .terminal import print_comparison
+
+    if len(scenarios) < 2:
+        raise UsageError("compare needs a base scenario and at least one variant")
+    check_jobs(jobs)
+    check_output(output, scenarios)
+    loaded = [load_scenario(path) for path in scenarios]
+    language = check_lang(lang or loaded[0].scenario.scenario.language)
+    options = SolveOptions(solver=solver, time_limit=time_limit)
+    comparison = compare_scenarios(loaded, options, jobs)
+    print_comparison(out, comparison)
+    write_comparison(comparison, output, lang=language, inputs=scenarios)
+    out.print(f"Workbook written to {output}", markup=False)
+
+
+@app.command()
+@reports_errors
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the frontier workbook (.xlsx).")
+    ],
+    budget: Annotated[
+        str | None,
+        typer.Option("--budget", help="Total budgets FROM:TO:STEP, e.g. 12000:20000:1000."),
+    ] = None,
+    scale: Annotated[
+        str | None,
+        typer.Option(
+            "--scale", help="Factors on every money limit FROM:TO:STEP, e.g. 0.5:1.5:0.1."
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Workbook language: es or en (default: the scenario's)."),
+    ] = None,
+    solver: Annotated[
+        str, typer.Option(help="highs (default), cbc, or another PuLP solver.")
+    ] = HIGHS,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for each point's solve.")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Change one value before sweeping (repeatable)."),
+    ] = None,
+) -> None:
+    """The budget frontier: solve at every budget (or scale of all budgets) and write the
+    table and its charts. Ctrl-C keeps the points already solved."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .analysis import sweep as sweep_budgets
+    from .reports.council import check_output, write_frontier
+    from .reports.labels import check_lang
+    from .terminal import print_frontier
+
+    if (budget is None) == (scale is None):
+        raise UsageError("give exactly one of --budget FROM:TO:STEP or --scale FROM:TO:STEP")
+    totals = parse_range("--budget", budget) if budget is not None else None
+    scales = parse_range("--scale", scale) if scale is not None else None
+    check_jobs(jobs)
+    check_output(output, [scenario])
+    loaded = load_scenario(scenario, overrides or ())
+    language = check_lang(lang or loaded.scenario.scenario.language)
+    options = SolveOptions(solver=solver, time_limit=time_limit)
+    n = len(totals or scales or [])
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Solving", total=n)
+        frontier = sweep_budgets(
+            loaded,
+            options,
+            totals=totals,
+            scales=scales,
+            jobs=jobs,
+            on_done=lambda _: progress.advance(task),
+        )
+    print_frontier(out, frontier)
+    write_frontier(frontier, output, lang=language, inputs=[scenario])
+    if frontier.interrupted:
+        err.print(
+            f"interrupted: {len(frontier.solved())} of {n} points solved; "
+            f"workbook written to {output} with those points",
+            markup=False,
+        )
+        raise typer.Exit(130)
+    out.print(f"Workbook written to {output}", markup=False)
 
 
 def main() -> None:

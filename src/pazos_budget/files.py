@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import ReportError
+from .errors import ReportError, UsageError
 
 
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
@@ -25,6 +25,18 @@ def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
                 raise ReportError(f"{target}: refusing to overwrite the input file {source}")
         if target.resolve() == source.resolve():
             raise ReportError(f"{target}: refusing to overwrite the input file {source}")
+
+
+def check_output(target: Path, suffix: str | None = None) -> None:
+    """Refuse, before any work is done, an output path that cannot be written (exit 2)."""
+    target = Path(target)
+    if suffix is not None and target.suffix.lower() != suffix:
+        raise UsageError(f"{target}: the output must be a {suffix} file")
+    if target.is_dir():
+        raise UsageError(f"{target}: is a directory")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"{target}: the folder {directory} does not exist")
 
 
 def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:

@@ -77,6 +77,11 @@ def solve_scenario(
         limit = f" within the time limit of {options.time_limit:g} s" if options.time_limit else ""
         raise SolverError(f"{loaded.path}: {options.solver} found no solution{limit} ({detail})")
     result = build_result(loaded, model, solution)
+    from .explain import limit_codes
+
+    codes = limit_codes(result)
+    for pr in result.programmes:
+        pr.limited_by = codes.get(pr.id, [])
     if marginal:
         from .analysis import marginal_values
 

@@ -26,7 +26,6 @@ from .scenario import (
     ComponentPresenceTarget,
     MetricTarget,
     Objective,
-    Programme,
     Scenario,
     SpendShareTarget,
     Target,
@@ -66,7 +65,7 @@ class ProgrammeResult:
     clusters: dict[str, float]  # cluster id -> units ({} for a city-wide programme)
     cofunding: dict[str, float]  # department -> share
     youth_reached: float
-    limited_by: list[str] = field(default_factory=list)  # see `limits_of`
+    limited_by: list[str] = field(default_factory=list)  # set by explain.limit_codes
 
 
 @dataclass
@@ -472,9 +471,6 @@ def build_result(
         youth_reached_in_clusters=math.fsum(c.youth_reached for c in clusters),
         weighted_coverage=weighted,
     )
-    populations = {c.id: c.youth_population for c in s.clusters}
-    for pr, p in zip(result.programmes, s.programmes, strict=True):
-        pr.limited_by = limits_of(result, p, pr, populations)
     if verify:
         problems = check_hard_constraints(s, units, fig, targets)
         problems += _check_stages(stages)
@@ -590,45 +586,6 @@ def check_hard_constraints(
             bad = [r.key for r in t.rows if not r.met]
             problems.append(f"hard target {t.id}: not met in {', '.join(bad)}")
     return problems
-
-
-def limits_of(
-    result: Result,
-    p: Programme,
-    pr: ProgrammeResult,
-    populations: dict[str, int] | None = None,
-) -> list[str]:
-    """Why a programme got no more units than it did (for the department sheets).
-
-    Codes: "max_units", "department_budget:<id>", "total_budget", "population",
-    "cheaper_alternatives" (nothing binds: other programmes buy the same results cheaper).
-    `populations` (cluster id -> youth population) saves rebuilding it for each programme.
-    """
-    reasons: list[str] = []
-    if p.max_units is not None and within(pr.units, p.max_units):
-        return ["max_units"]
-    tol = CHECK_TOLERANCE * max(1.0, result.budget)
-    for d in result.departments:
-        if d.id in p.funders() and d.budget is not None and d.spend >= d.budget - tol:
-            reasons.append(f"department_budget:{d.id}")
-    if result.spend >= result.budget - tol:
-        reasons.append("total_budget")
-    if not reasons:
-        s = result.scenario
-        if populations is None:
-            populations = {c.id: c.youth_population for c in s.clusters}
-        capped = [
-            c
-            for c in s.programme_clusters(p)
-            if s.youth_per_unit(p, c) > 0
-            and within(
-                s.youth_per_unit(p, c) * pr.clusters.get(c, 0.0),
-                populations[c],
-            )
-        ]
-        if capped and len(capped) == len(s.programme_clusters(p)):
-            reasons.append("population")
-    return reasons or ["cheaper_alternatives"]
 
 
 # --------------------------------------------------------------------------- JSON
