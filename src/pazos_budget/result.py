@@ -66,6 +66,8 @@ class ProgrammeResult:
     cofunding: dict[str, float]  # department -> share
     youth_reached: float
     limited_by: list[str] = field(default_factory=list)  # set by explain.limit_codes
+    current_units: float | None = None  # this year's plan, when the scenario gives it
+    current_spend: float | None = None  # its cost: unit_cost x current + fixed cost if > 0
 
 
 @dataclass
@@ -79,6 +81,7 @@ class DepartmentResult:
     programmes_funded: int
     goals_met: int
     goals_total: int
+    current_spend: float | None = None  # of the programmes with current_units
 
     @property
     def unspent(self) -> float | None:
@@ -425,6 +428,10 @@ def build_result(
                 clusters={s.clusters[c].id: v for c, v in sorted(units[i].items()) if c >= 0},
                 cofunding=p.funders(),
                 youth_reached=math.fsum(fig.youth(i, c) for c in units[i]),
+                current_units=p.current_units,
+                current_spend=None
+                if p.current_units is None
+                else p.unit_cost * p.current_units + (p.fixed_cost if p.current_units > 0 else 0),
             )
         )
 
@@ -447,6 +454,7 @@ def build_result(
                 sum(pr.funded for pr in mine),
                 sum(g.met for g in goals),
                 len(goals),
+                _current_spend(d.id, s.programmes, programmes),
             )
         )
 
@@ -480,6 +488,18 @@ def build_result(
                 "(please report this bug):\n  " + "\n  ".join(problems)
             )
     return result
+
+
+def _current_spend(
+    dept: str, scenario_programmes: list[Any], programmes: list[ProgrammeResult]
+) -> float | None:
+    """A department's share of the current plan's cost (None if no programme has one)."""
+    shares = [
+        (pr.current_spend, p.funders().get(dept, 0.0))
+        for p, pr in zip(scenario_programmes, programmes, strict=True)
+        if pr.current_spend is not None
+    ]
+    return math.fsum(c * sh for c, sh in shares) if shares else None
 
 
 def _stages(
@@ -642,6 +662,14 @@ def to_json(result: Result) -> dict[str, Any]:
                 "clusters": {c: _clean(u) for c, u in pr.clusters.items()},
                 "cofunding": {d: _clean(v) for d, v in pr.cofunding.items()},
                 "limited_by": pr.limited_by,
+                **(
+                    {
+                        "current_units": _clean(pr.current_units),
+                        "current_spend": _clean(pr.current_spend or 0.0),
+                    }
+                    if pr.current_units is not None
+                    else {}
+                ),
             }
             for pr in result.programmes
         ],
@@ -654,6 +682,11 @@ def to_json(result: Result) -> dict[str, Any]:
                 "programmes_funded": d.programmes_funded,
                 "programmes_submitted": d.programmes_submitted,
                 "goals_met": d.goals_met,
+                **(
+                    {"current_spend": _clean(d.current_spend)}
+                    if d.current_spend is not None
+                    else {}
+                ),
                 "goals_total": d.goals_total,
             }
             for d in result.departments

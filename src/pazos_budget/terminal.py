@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .analysis import Comparison, Sweep, frontier_rows
 from .diagnose import diagnosis_header, diagnosis_lines
 from .result import Result
 
@@ -97,6 +98,22 @@ def print_result(console: Console, r: Result) -> None:
             else "—",
         )
     console.print(tt)
+    planned = [pr for pr in r.programmes if pr.current_units is not None]
+    if planned:
+        ct = Table(title="Current plan against optimized", title_justify="left")
+        for col in ("Programme", "Current units", "Optimized units", "Change", f"Spend ({cur})"):
+            ct.add_column(col, justify="left" if col == "Programme" else "right")
+        for pr in planned:
+            current = pr.current_units or 0.0
+            change = f"{pr.units / current - 1:+.0%}" if current else "new"
+            ct.add_row(
+                pr.id,
+                number(current),
+                number(pr.units),
+                change,
+                f"{money(pr.current_spend)} → {money(pr.spend)}",
+            )
+        console.print(ct)
     if r.marginal_values:
         print_marginal(console, r.marginal_values, cur)
 
@@ -145,3 +162,65 @@ def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]]) -> None:
     )
     for line in diagnosis_lines(diagnosis):
         console.print(line, markup=False)
+
+
+def _signed(x: float, fmt: str) -> str:
+    return "" if abs(x) < 1e-9 else f" ({x:+{fmt}})"
+
+
+def print_comparison(console: Console, c: Comparison) -> None:
+    """Key figures of each scenario, with the change against the base (the first)."""
+    cur = c.base.scenario.scenario.currency
+    table = Table(title=f"Scenarios compared (money in {cur})", title_justify="left")
+    table.add_column("Scenario")
+    for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
+        table.add_column(col, justify="right")
+    figures = c.key_figures()
+    base = figures[0]
+    for k, f in enumerate(figures):
+        d = {key: f[key] - base[key] for key in ("budget", "spend", "youth_reached")} | {
+            "weighted_coverage": f["weighted_coverage"] - base["weighted_coverage"],
+            "targets_met": f["targets_met"] - base["targets_met"],
+        }
+        show = k > 0
+        table.add_row(
+            escape(str(f["scenario"])) + (" (base)" if not show else ""),
+            money(f["budget"]) + (_signed(d["budget"], ",.1f") if show else ""),
+            money(f["spend"]) + (_signed(d["spend"], ",.1f") if show else ""),
+            number(f["youth_reached"]) + (_signed(d["youth_reached"], ",.0f") if show else ""),
+            number(f["weighted_coverage"])
+            + (_signed(d["weighted_coverage"], ",.0f") if show else ""),
+            f"{f['targets_met']}/{f['targets_total']}"
+            + (_signed(d["targets_met"], "d") if show else ""),
+        )
+    console.print(table)
+
+
+def print_frontier(console: Console, sw: Sweep) -> None:
+    """The budget frontier, one line per point."""
+    rows = frontier_rows(sw)
+    cur = sw.scenario.scenario.currency
+    scaled = bool(sw.points) and sw.points[0].scale is not None
+    table = Table(title=f"Budget frontier (money in {cur})", title_justify="left")
+    if scaled:
+        table.add_column("Scale", justify="right")
+    for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
+        table.add_column(col, justify="right")
+    table.add_column("Extra youth per unit", justify="right")
+    for row in rows:
+        head = [f"{row['scale']:g}"] if scaled else []
+        if "spend" not in row:
+            status = "not solved" if row["status"] == "not solved" else "no solution"
+            table.add_row(*head, money(row["budget"]), f"[dim]{status}[/]", "", "", "", "")
+            continue
+        per = row["youth_per_unit"]
+        table.add_row(
+            *head,
+            money(row["budget"]),
+            money(row["spend"]),
+            number(row["youth_reached"]),
+            number(row["weighted_coverage"]),
+            f"{row['targets_met']}/{row['targets_total']}",
+            "—" if per is None else f"{per:,.3f}",
+        )
+    console.print(table)
