@@ -11,15 +11,20 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import TYPE_CHECKING, Annotated, ParamSpec, cast
 
 import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError, UsageError
+from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
+
+if TYPE_CHECKING:
+    from .reports.labels import Lang
+
+LANGUAGES = ("es", "en")
 
 app = typer.Typer(
     name="pazos-budget",
@@ -143,12 +148,10 @@ def solve(
     ] = None,
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
-    from .files import write_json
+    from .files import check_output, write_json
     from .pipeline import ScenarioInfeasible, solve_scenario
     from .result import to_json
     from .terminal import print_diagnosis, print_result
-
-    from .files import check_output
 
     for path, suffix in ((json_out, None), (output, ".xlsx")):
         if path is not None:
@@ -205,6 +208,13 @@ def parse_range(option: str, text: str) -> list[float]:
         raise UsageError(f"{option} {text}: {e}") from None
 
 
+def check_language(language: str) -> Lang:
+    """The workbook language, checked before any solving."""
+    if language not in LANGUAGES:
+        raise UsageError(f"--lang must be es or en, got '{language}'")
+    return cast("Lang", language)
+
+
 def check_jobs(jobs: int | None) -> None:
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
@@ -236,16 +246,17 @@ def compare(
     """Set scenarios side by side for the council: one workbook with the key figures,
     spend by department, cluster and component, targets, and what is cut first."""
     from .analysis import compare as compare_scenarios
-    from .reports.council import check_output, write_comparison
-    from .reports.labels import check_lang
+    from .files import check_output, refuse_inputs
+    from .reports.council import write_comparison
     from .terminal import print_comparison
 
     if len(scenarios) < 2:
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
-    check_output(output, scenarios)
+    check_output(output, ".xlsx")
+    refuse_inputs(output, scenarios)
     loaded = [load_scenario(path) for path in scenarios]
-    language = check_lang(lang or loaded[0].scenario.scenario.language)
+    language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     comparison = compare_scenarios(loaded, options, jobs)
     print_comparison(out, comparison)
@@ -293,8 +304,8 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .analysis import sweep as sweep_budgets
-    from .reports.council import check_output, write_frontier
-    from .reports.labels import check_lang
+    from .files import check_output, refuse_inputs
+    from .reports.council import write_frontier
     from .terminal import print_frontier
 
     if (budget is None) == (scale is None):
@@ -302,9 +313,10 @@ def sweep(
     totals = parse_range("--budget", budget) if budget is not None else None
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
-    check_output(output, [scenario])
+    check_output(output, ".xlsx")
+    refuse_inputs(output, [scenario])
     loaded = load_scenario(scenario, overrides or ())
-    language = check_lang(lang or loaded.scenario.scenario.language)
+    language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
     with Progress(

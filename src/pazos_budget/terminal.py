@@ -164,6 +164,11 @@ def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]]) -> None:
         console.print(line, markup=False)
 
 
+def whole(x: float) -> str:
+    """Compact figures for the side-by-side tables (the workbook has the decimals)."""
+    return f"{x:,.0f}"
+
+
 def _signed(x: float, fmt: str) -> str:
     return "" if abs(x) < 1e-9 else f" ({x:+{fmt}})"
 
@@ -171,11 +176,13 @@ def _signed(x: float, fmt: str) -> str:
 def print_comparison(console: Console, c: Comparison) -> None:
     """Key figures of each scenario, with the change against the base (the first)."""
     cur = c.base.scenario.scenario.currency
-    table = Table(title=f"Scenarios compared (money in {cur})", title_justify="left")
-    table.add_column("Scenario")
+    table = Table(title=f"Scenarios compared (money in {cur}, rounded)", title_justify="left")
+    figures = c.key_figures()
+    # the ids are how the workbook names the scenarios: never cut them
+    widest = max(len(str(f["scenario"])) for f in figures)
+    table.add_column("Scenario", no_wrap=True, min_width=widest)
     for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
         table.add_column(col, justify="right")
-    figures = c.key_figures()
     base = figures[0]
     for k, f in enumerate(figures):
         d = {key: f[key] - base[key] for key in ("budget", "spend", "youth_reached")} | {
@@ -185,10 +192,10 @@ def print_comparison(console: Console, c: Comparison) -> None:
         show = k > 0
         table.add_row(
             escape(str(f["scenario"])) + (" (base)" if not show else ""),
-            money(f["budget"]) + (_signed(d["budget"], ",.1f") if show else ""),
-            money(f["spend"]) + (_signed(d["spend"], ",.1f") if show else ""),
-            number(f["youth_reached"]) + (_signed(d["youth_reached"], ",.0f") if show else ""),
-            number(f["weighted_coverage"])
+            whole(f["budget"]) + (_signed(d["budget"], ",.0f") if show else ""),
+            whole(f["spend"]) + (_signed(d["spend"], ",.0f") if show else ""),
+            whole(f["youth_reached"]) + (_signed(d["youth_reached"], ",.0f") if show else ""),
+            whole(f["weighted_coverage"])
             + (_signed(d["weighted_coverage"], ",.0f") if show else ""),
             f"{f['targets_met']}/{f['targets_total']}"
             + (_signed(d["targets_met"], "d") if show else ""),
@@ -201,7 +208,7 @@ def print_frontier(console: Console, sw: Sweep) -> None:
     rows = frontier_rows(sw)
     cur = sw.scenario.scenario.currency
     scaled = bool(sw.points) and sw.points[0].scale is not None
-    table = Table(title=f"Budget frontier (money in {cur})", title_justify="left")
+    table = Table(title=f"Budget frontier (money in {cur}, rounded)", title_justify="left")
     if scaled:
         table.add_column("Scale", justify="right")
     for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
@@ -211,15 +218,15 @@ def print_frontier(console: Console, sw: Sweep) -> None:
         head = [f"{row['scale']:g}"] if scaled else []
         if "spend" not in row:
             status = "not solved" if row["status"] == "not solved" else "no solution"
-            table.add_row(*head, money(row["budget"]), f"[dim]{status}[/]", "", "", "", "")
+            table.add_row(*head, whole(row["budget"]), f"[dim]{status}[/]", "", "", "", "")
             continue
         per = row["youth_per_unit"]
         table.add_row(
             *head,
-            money(row["budget"]),
-            money(row["spend"]),
-            number(row["youth_reached"]),
-            number(row["weighted_coverage"]),
+            whole(row["budget"]),
+            whole(row["spend"]),
+            whole(row["youth_reached"]),
+            whole(row["weighted_coverage"]),
             f"{row['targets_met']}/{row['targets_total']}",
             "—" if per is None else f"{per:,.3f}",
         )

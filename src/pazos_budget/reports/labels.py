@@ -294,6 +294,91 @@ ES: dict[str, str] = {
     "what.metric": "unidad de «{metric}»",
     "what.presence": "unidad de {component} en {cluster}",
     "what.spend": "peso invertido",
+    # ----------------------------------------------------------------- council workbooks
+    "sheet.council": "Resumen para el Concejo",
+    "sheet.cmp.departments": "Gasto por secretaría",
+    "sheet.cmp.clusters": "Gasto por clúster",
+    "sheet.cmp.components": "Gasto por componente",
+    "sheet.cmp.targets": "Metas por escenario",
+    "sheet.cmp.cuts": "Lo que se recorta primero",
+    "sheet.cmp.scenarios": "Escenarios",
+    "sheet.frontier.chart": "Gráfico de la frontera",
+    "sheet.frontier.table": "Frontera presupuestal",
+    "title.council": "Comparación de escenarios para el Concejo Municipal",
+    "title.council.sub": (
+        "Escenario base «{name}» ({id}) frente a {n} alternativas · corrida del {when}"
+    ),
+    "title.cmp.key": "Cifras clave por escenario (variación frente al escenario base)",
+    "title.cmp.scenarios": "Escenarios comparados",
+    "title.cmp.top_cuts": "Los {n} programas que más pierden frente al escenario base",
+    "title.cmp.departments": "Gasto por secretaría en cada escenario ({currency})",
+    "title.cmp.clusters": "Gasto por clúster en cada escenario ({currency})",
+    "title.cmp.components": "Gasto por componente en cada escenario ({currency})",
+    "title.cmp.targets": "Cumplimiento de cada meta en cada escenario",
+    "title.cmp.cuts": "Lo que se recorta primero",
+    "title.cmp.cuts.programmes": "Programas que más dinero pierden frente al escenario base",
+    "title.cmp.cuts.clusters": "Clústeres que más dinero pierden frente al escenario base",
+    "title.cmp.trace": "Escenarios comparados: archivos y trazabilidad",
+    "note.cmp.deltas": (
+        "Variación = valor del escenario menos valor del escenario base; "
+        "un valor negativo (fondo naranja) es dinero que se pierde."
+    ),
+    "note.cmp.cuts": (
+        "Para cada programa o clúster, la mayor pérdida frente al escenario base en "
+        "cualquiera de los otros escenarios, de mayor a menor."
+    ),
+    "note.cmp.no_cuts": "Ningún programa ni clúster pierde dinero frente al escenario base.",
+    "chart.cmp.youth": "Jóvenes alcanzados por escenario",
+    "chart.cmp.spend": "Gasto por escenario ({currency})",
+    "col.scenario": "Escenario",
+    "col.base": "Escenario base: {id}",
+    "col.delta": "Variación: {id}",
+    "col.delta_pct": "Variación (%)",
+    "col.largest_cut": "Mayor recorte ({currency})",
+    "col.cut_in": "Escenario del mayor recorte",
+    "col.base_spend": "Gasto en la base ({currency})",
+    "col.file": "Archivo",
+    "col.sha256": "sha256",
+    "col.seconds": "Segundos",
+    "col.targets_met": "Metas cumplidas",
+    "col.targets_total": "Metas",
+    "col.budget": "Presupuesto ({currency})",
+    "col.scale": "Escala de los presupuestos",
+    "col.weighted": "Cobertura ponderada",
+    "col.prioritized_coverage": "Cobertura de los clústeres priorizados",
+    "col.shortfall_priority": "Déficit de prioridad {priority}",
+    "col.final_objective": "Objetivo final",
+    "col.extra_youth_per_unit": "Jóvenes adicionales por cada unidad adicional ({currency})",
+    "col.error": "Detalle",
+    "cmp.absent": "— (no existe)",
+    "cmp.footer": "PAZOS · comparación de escenarios · base {id} · pazos-budget {version} · {when}",
+    "title.frontier": "Frontera presupuestal: qué se logra con cada nivel de presupuesto",
+    "title.frontier.sub.total": (
+        "Escenario «{name}» ({id}) · presupuesto total de {start} a {stop} ({currency}) "
+        "· corrida del {when}"
+    ),
+    "title.frontier.sub.scale": (
+        "Escenario «{name}» ({id}) · todos los presupuestos (total, techos y mínimos) "
+        "multiplicados por {start} a {stop} · corrida del {when}"
+    ),
+    "chart.frontier.youth": "Jóvenes alcanzados según el presupuesto total",
+    "chart.frontier.weighted": "Cobertura ponderada según el presupuesto total",
+    "chart.frontier.targets": "Metas cumplidas según el presupuesto total",
+    "axis.budget": "Presupuesto total ({currency})",
+    "frontier.interrupted": (
+        "Barrido interrumpido: {solved} de {total} puntos resueltos; "
+        "los demás aparecen como «no resuelto»."
+    ),
+    "frontier.complete": "{solved} de {total} puntos resueltos.",
+    "frontier.note": (
+        "Déficit de prioridad: 0 = todas las metas de esa prioridad cumplidas. "
+        "Jóvenes adicionales: frente al punto resuelto anterior."
+    ),
+    "status.not_solved": "No resuelto (interrumpido)",
+    "status.failed": "Sin solución",
+    "frontier.footer": (
+        "PAZOS · frontera presupuestal · escenario {id} · pazos-budget {version} · {when}"
+    ),
     # ----------------------------------------------------------------- errors
     "error.lang": "idioma «{lang}» no disponible; use es o en",
 }
@@ -558,6 +643,85 @@ EN: dict[str, str] = {
     "what.metric": "unit of “{metric}”",
     "what.presence": "unit of {component} in {cluster}",
     "what.spend": "peso spent",
+    "sheet.council": "Council summary",
+    "sheet.cmp.departments": "Spend by department",
+    "sheet.cmp.clusters": "Spend by cluster",
+    "sheet.cmp.components": "Spend by component",
+    "sheet.cmp.targets": "Targets by scenario",
+    "sheet.cmp.cuts": "What is cut first",
+    "sheet.cmp.scenarios": "Scenarios",
+    "sheet.frontier.chart": "Frontier chart",
+    "sheet.frontier.table": "Budget frontier",
+    "title.council": "Scenario comparison for the Municipal Council",
+    "title.council.sub": "Base scenario “{name}” ({id}) against {n} alternatives · run of {when}",
+    "title.cmp.key": "Key figures by scenario (change against the base scenario)",
+    "title.cmp.scenarios": "Scenarios compared",
+    "title.cmp.top_cuts": "The {n} programmes that lose most against the base scenario",
+    "title.cmp.departments": "Spend by department in each scenario ({currency})",
+    "title.cmp.clusters": "Spend by cluster in each scenario ({currency})",
+    "title.cmp.components": "Spend by component in each scenario ({currency})",
+    "title.cmp.targets": "Whether each target is met in each scenario",
+    "title.cmp.cuts": "What is cut first",
+    "title.cmp.cuts.programmes": "Programmes that lose most money against the base scenario",
+    "title.cmp.cuts.clusters": "Clusters that lose most money against the base scenario",
+    "title.cmp.trace": "Scenarios compared: files and traceability",
+    "note.cmp.deltas": (
+        "Change = the scenario's value minus the base scenario's; "
+        "a negative value (orange) is money lost."
+    ),
+    "note.cmp.cuts": (
+        "For each programme or cluster, its largest loss against the base scenario in any "
+        "of the other scenarios, largest first."
+    ),
+    "note.cmp.no_cuts": "No programme or cluster loses money against the base scenario.",
+    "chart.cmp.youth": "Youth reached by scenario",
+    "chart.cmp.spend": "Spend by scenario ({currency})",
+    "col.scenario": "Scenario",
+    "col.base": "Base: {id}",
+    "col.delta": "Change: {id}",
+    "col.delta_pct": "Change (%)",
+    "col.largest_cut": "Largest cut ({currency})",
+    "col.cut_in": "Scenario of the largest cut",
+    "col.base_spend": "Spend in the base ({currency})",
+    "col.file": "File",
+    "col.sha256": "sha256",
+    "col.seconds": "Seconds",
+    "col.targets_met": "Targets met",
+    "col.targets_total": "Targets",
+    "col.budget": "Budget ({currency})",
+    "col.scale": "Scale of the budgets",
+    "col.weighted": "Weighted coverage",
+    "col.prioritized_coverage": "Coverage of the prioritized clusters",
+    "col.shortfall_priority": "Priority {priority} shortfall",
+    "col.final_objective": "Final objective",
+    "col.extra_youth_per_unit": "Extra youth per extra unit of money ({currency})",
+    "col.error": "Detail",
+    "cmp.absent": "— (absent)",
+    "cmp.footer": "PAZOS · scenario comparison · base {id} · pazos-budget {version} · {when}",
+    "title.frontier": "Budget frontier: what each level of budget achieves",
+    "title.frontier.sub.total": (
+        "Scenario “{name}” ({id}) · total budget from {start} to {stop} ({currency}) "
+        "· run of {when}"
+    ),
+    "title.frontier.sub.scale": (
+        "Scenario “{name}” ({id}) · every budget (total, envelopes and minimums) "
+        "times {start} to {stop} · run of {when}"
+    ),
+    "chart.frontier.youth": "Youth reached against the total budget",
+    "chart.frontier.weighted": "Weighted coverage against the total budget",
+    "chart.frontier.targets": "Targets met against the total budget",
+    "axis.budget": "Total budget ({currency})",
+    "frontier.interrupted": (
+        "Sweep interrupted: {solved} of {total} points solved; the others are marked “not solved”."
+    ),
+    "frontier.complete": "{solved} of {total} points solved.",
+    "frontier.note": (
+        "Priority shortfall: 0 = every target of that priority met. "
+        "Extra youth: against the previous solved point."
+    ),
+    "status.not_solved": "Not solved (interrupted)",
+    "status.failed": "No solution",
+    "frontier.footer": "PAZOS · budget frontier · scenario {id} · pazos-budget {version} · {when}",
     "error.lang": "language '{lang}' is not available; use es or en",
 }
 
@@ -573,6 +737,7 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "total",
         "none",
         "cost.variable",
+        "col.sha256",
     }
 )
 
