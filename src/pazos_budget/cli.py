@@ -65,6 +65,18 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
     return wrapper
 
 
+# Options shared by solve, compare and sweep, declared once.
+SolverOpt = Annotated[str, typer.Option(help="highs (default), cbc, or another PuLP solver.")]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Workbook language: es or en (default: the scenario's)."),
+]
+TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Seconds for each solve.")]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
+]
+
+
 def version_callback(value: bool) -> None:
     if value:
         out.print(f"pazos-budget {__version__}")
@@ -118,16 +130,9 @@ def solve(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the allocation workbook (.xlsx).")
     ] = None,
-    lang: Annotated[
-        str | None,
-        typer.Option("--lang", help="Workbook language: es or en (default: the scenario's)."),
-    ] = None,
-    solver: Annotated[
-        str, typer.Option(help="highs (default), cbc, or another PuLP solver.")
-    ] = HIGHS,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds for the whole solve.")
-    ] = None,
+    lang: LangOpt = None,
+    solver: SolverOpt = HIGHS,
+    time_limit: TimeLimitOpt = None,
     mip_gap: Annotated[
         float, typer.Option("--mip-gap", help="Relative MIP gap (default 1e-6).")
     ] = DEFAULT_MIP_GAP,
@@ -229,19 +234,10 @@ def compare(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Write the comparison workbook (.xlsx).")
     ],
-    lang: Annotated[
-        str | None,
-        typer.Option("--lang", help="Workbook language: es or en (default: the base's)."),
-    ] = None,
-    solver: Annotated[
-        str, typer.Option(help="highs (default), cbc, or another PuLP solver.")
-    ] = HIGHS,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds for each scenario's solve.")
-    ] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
-    ] = None,
+    lang: LangOpt = None,
+    solver: SolverOpt = HIGHS,
+    time_limit: TimeLimitOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Set scenarios side by side for the council: one workbook with the key figures,
     spend by department, cluster and component, targets, and what is cut first."""
@@ -281,19 +277,10 @@ def sweep(
             "--scale", help="Factors on every money limit FROM:TO:STEP, e.g. 0.5:1.5:0.1."
         ),
     ] = None,
-    lang: Annotated[
-        str | None,
-        typer.Option("--lang", help="Workbook language: es or en (default: the scenario's)."),
-    ] = None,
-    solver: Annotated[
-        str, typer.Option(help="highs (default), cbc, or another PuLP solver.")
-    ] = HIGHS,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds for each point's solve.")
-    ] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
-    ] = None,
+    lang: LangOpt = None,
+    solver: SolverOpt = HIGHS,
+    time_limit: TimeLimitOpt = None,
+    jobs: JobsOpt = None,
     overrides: Annotated[
         list[str] | None,
         typer.Option("--set", help="Change one value before sweeping (repeatable)."),
