@@ -56,3 +56,19 @@ def test_a_programme_own_max_change_overrides_the_scenario(tmp_path: Path) -> No
     doc = to_json(solve_scenario(load_scenario(path)))
     art = next(p for p in doc["programmes"] if p["id"] == "art-school")
     assert art["units"] == pytest.approx(20)
+
+
+def test_department_sheet_shows_current_against_optimized(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from pazos_budget.reports.excel import write_workbook
+
+    result = solve_scenario(load_scenario(variant(tmp_path, 0.3)))
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, out, lang="en", inputs=[])
+    book = load_workbook(out)
+    texts = {
+        str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value
+    }
+    assert "Current plan against the optimized allocation" in texts
+    assert "Current units" in texts

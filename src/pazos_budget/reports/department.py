@@ -142,6 +142,36 @@ class DepartmentSheets(ReportContext):
             rows,
         )
 
+        planned = [(p, pr) for p, pr in mine if pr.current_units is not None]
+        if planned:
+            # Current against optimized (a scenario with current_units, e.g. max_change).
+            sh.section(L("title.current"))
+            current_rows = []
+            for _, pr in planned:
+                current = pr.current_units or 0.0
+                change: Any = V(pr.units / current - 1, PERCENT) if current else L("none")
+                current_rows.append(
+                    [
+                        pr.name,
+                        V(current, count_fmt(current)),
+                        V(pr.units, count_fmt(pr.units)),
+                        change,
+                        pr.current_spend,
+                        pr.spend,
+                    ]
+                )
+            sh.table(
+                [
+                    Col(L("col.programme"), wrap=True, span=3),
+                    Col(L("col.current_units"), wrap=True),
+                    Col(L("col.optimized_units"), wrap=True),
+                    Col(L("col.change")),
+                    Col(L("col.current_spend", currency=cur), fmt=MONEY, wrap=True, span=2),
+                    Col(L("col.optimized_spend", currency=cur), fmt=MONEY, wrap=True, span=2),
+                ],
+                current_rows,
+            )
+
         sh.section(L("title.reasons"))
         reason_rows = []
         for p, pr in mine:
