@@ -419,7 +419,8 @@ def generate(size: str, seed: int = 0) -> dict[str, Any]:
 def _yaml_text(data: dict[str, Any]) -> str:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = None  # short mappings and lists inline, the rest as blocks
-    yaml.width = 100
+    yaml.representer.sort_base_mapping_type_on_output = False  # keys in a reader's order
+    yaml.width = 4096  # no wrapped flow lines
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     return buffer.getvalue()
@@ -491,7 +492,9 @@ def write(size: str, folder: Path, seed: int = 0) -> Path:
             _programmes_csv(data.pop("programmes")), encoding="utf-8"
         )
         (folder / "clusters.csv").write_text(_clusters_csv(data.pop("clusters")), encoding="utf-8")
-        data = {**data, "tables": {"programmes": "programmes.csv", "clusters": "clusters.csv"}}
+        tables = {"programmes": "programmes.csv", "clusters": "clusters.csv"}
+        head = {k: data.pop(k) for k in ("scenario", "budget", "objective")}
+        data = {**head, "tables": tables, **data}
     path = folder / "scenario.yaml"
     path.write_text(header + _yaml_text(data), encoding="utf-8")
     return path

@@ -1,7 +1,8 @@
 """Time and measure the pipeline at four scenario sizes, against the solver's own floor.
 
-    python benchmarks/run.py [--sizes palmira city national stress] [--data DIR]
-                             [--cli-runs 5] [--markdown] [--json FILE]
+    python benchmarks/run.py [--sizes palmira city national stress palmira-2023]
+                             [--data DIR] [--repeat 1] [--cli-runs 5] [--no-floor]
+                             [--markdown] [--json FILE]
 
 For each size (scenarios written by `generate.py` into DIR, default `benchmarks/data`,
 generated when missing) three fresh processes run one after the other, so that each peak
@@ -11,16 +12,17 @@ memory (`ru_maxrss`) is that process's alone:
    output: load (YAML + CSV tables + validation) -> build (model.build_model) ->
    hand-over (solve.py up to HiGHS's `passModel`) -> solve (every lexicographic stage,
    reading each solution and holding its optimum) -> result (allocation, recomputed
-   figures and the independent check) -> JSON (`to_json` and its text, what `--json`
-   adds). Total is their sum; imports are timed apart.
+   figures, the independent check and the "limited by" reasons) -> JSON (`to_json` and
+   the file, what `--json` adds). These are the steps of `pipeline.solve_scenario`, timed
+   by wrapping the functions it calls. Total is their sum; imports are timed apart.
 2. export: builds the same model once and saves its arrays (untimed; only feeds 3).
 3. floor: the same model solved by highspy directly from those arrays, as cheaply as
    highspy allows: `passModel` from the arrays, then per stage a cost change, `run`, the
-   solution read back and the hold row added, with the same options and the same start
-   solutions solve.py uses. Timed: from creating the Highs object to the last stage's
-   solution. Not timed: Python start-up, imports, reading the arrays. Its peak memory is
-   Python + numpy + highspy + the arrays + HiGHS's own working memory: the least any
-   caller must hold to solve this model.
+   solution read back and the hold row added, with the same options as solve.py (and,
+   like it, no start solutions between stages). Timed: from creating the Highs object to
+   the last stage's solution. Not timed: Python start-up, imports, reading the arrays.
+   Its peak memory is Python + numpy + highspy + the arrays + HiGHS's own working
+   memory: the least any caller must hold to solve this model.
 
 Then the Palmira command line end to end (imports included): `pazos-budget solve
 scenarios/palmira-2023.yaml --quiet`, run `--cli-runs` times, median; also with
@@ -44,6 +46,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SIZES = ("palmira", "city", "national", "stress")
 PALMIRA = ROOT / "scenarios" / "palmira-2023.yaml"
+#: The real Palmira scenario, measured like a size (not generated).
+REAL = "palmira-2023"
 
 
 def peak_rss_mb() -> float:
@@ -56,16 +60,31 @@ def child_pipeline(path: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     import highspy
 
+    import pazos_budget.explain as explain
+    import pazos_budget.pipeline as pipeline
+    from pazos_budget.files import write_json
     from pazos_budget.loader import load_scenario
-    from pazos_budget.model import build_model
-    from pazos_budget.result import build_result, to_json
-    from pazos_budget.solve import solve_model
+    from pazos_budget.result import to_json
+    from pazos_budget.solve import SolveOptions
 
     t_import = time.perf_counter() - t0
 
-    # Mark the end of the hand-over inside solve.py without changing it: a Highs that
-    # notes when passModel returns (solve.py looks highspy.Highs up at call time).
+    # Time the steps of pipeline.solve_scenario (what `solve --no-marginal` runs) without
+    # changing it: wrap the names it calls. The end of the hand-over is marked by a Highs
+    # that notes when passModel returns (solve.py looks highspy.Highs up at call time).
+    spans: dict[str, float] = {}
     marks: dict[str, float] = {}
+    captured: dict[str, Any] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            out = fn(*args, **kwargs)
+            spans[name] = spans.get(name, 0.0) + time.perf_counter() - t
+            captured[name] = out
+            return out
+
+        return wrapper
 
     class TimedHighs(highspy.Highs):  # type: ignore[misc]
         def passModel(self, *args: Any) -> Any:
@@ -74,29 +93,30 @@ def child_pipeline(path: Path) -> dict[str, Any]:
             return status
 
     highspy.Highs = TimedHighs
+    pipeline.build_model = timed("build", pipeline.build_model)
+    pipeline.solve_model = timed("solve_model", pipeline.solve_model)
+    pipeline.build_result = timed("result", pipeline.build_result)
+    explain.limit_codes = timed("reasons", explain.limit_codes)  # imported at call time
 
     t = time.perf_counter()
     loaded = load_scenario(path)
     t_load = time.perf_counter() - t
 
-    t = time.perf_counter()
-    model = build_model(loaded.scenario)
-    t_build = time.perf_counter() - t
+    started = time.perf_counter()
+    result = pipeline.solve_scenario(loaded, SolveOptions(), marginal=False)
+    t_pipeline = time.perf_counter() - started
+    model, solution = captured["build"], captured["solve_model"]
+    solve_started = started + spans["build"]  # solve_model runs right after build_model
+    t_handover = marks["passed"] - solve_started
+    t_solve = spans["solve_model"] - t_handover
 
+    # What `--json` adds: the document and its file, as the command writes it.
     t = time.perf_counter()
-    solution = solve_model(model)
-    t_solved = time.perf_counter()
-    t_handover = marks["passed"] - t
-    t_solve = t_solved - marks["passed"]
-
-    t = time.perf_counter()
-    result = build_result(loaded, model, solution)
-    t_result = time.perf_counter() - t
-
-    # What `--json` adds: the document and its text, as files.write_json makes it.
-    t = time.perf_counter()
-    text = json.dumps(to_json(result), indent=2, ensure_ascii=False, allow_nan=False)
+    out = path.parent / f".{path.stem}.bench.json"
+    write_json(out, to_json(result))
     t_json = time.perf_counter() - t
+    json_bytes = out.stat().st_size
+    out.unlink()
 
     return {
         "programmes": len(loaded.scenario.programmes),
@@ -108,15 +128,18 @@ def child_pipeline(path: Path) -> dict[str, Any]:
         "status": solution.status.value,
         "stages": [round(o.objective, 9) for o in solution.stages],
         "stage_seconds": [round(o.seconds, 3) for o in solution.stages],
-        "json_bytes": len(text),
+        "json_bytes": json_bytes,
         "import": t_import,
         "load": t_load,
-        "build": t_build,
+        "build": spans["build"],
         "handover": t_handover,
         "solve": t_solve,
-        "result": t_result,
+        # Everything solve_scenario does after the solver: figures, the independent
+        # check, and the "limited by" reasons (explain.limit_codes, timed apart too).
+        "result": t_pipeline - spans["build"] - spans["solve_model"],
+        "reasons": spans.get("reasons", 0.0),
         "json": t_json,
-        "total": t_load + t_build + t_handover + t_solve + t_result + t_json,
+        "total": t_load + t_pipeline + t_json,
         "peak_mb": peak_rss_mb(),
     }
 
@@ -205,7 +228,6 @@ def child_floor(npz: Path, variant: str = "same") -> dict[str, Any]:
     if status != highspy.HighsStatus.kOk:
         raise SystemExit("floor: passModel failed")
     t_passed = time.perf_counter()
-    values = np.zeros(0)
     statuses = []
     objectives = []
     seconds = []
@@ -214,11 +236,6 @@ def child_floor(npz: Path, variant: str = "same") -> dict[str, Any]:
         sense = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
         h.changeObjectiveSense(sense)
         h.changeColsCost(n_cols, all_cols, cost)
-        if is_mip and len(values):
-            start = highspy.HighsSolution()
-            start.col_value = values
-            start.value_valid = True
-            h.setSolution(start)
         h.run()
         if variant == "simplex-after-first" and not is_mip:
             h.setOptionValue("solver", "simplex")
@@ -271,6 +288,8 @@ def cli_seconds(args: list[str], runs: int) -> tuple[float, list[float]]:
 
 
 def ensure_scenario(data: Path, size: str) -> Path:
+    if size == REAL:
+        return PALMIRA
     path = data / size / "scenario.yaml"
     if not path.exists():
         sys.path.insert(0, str(HERE))
@@ -280,16 +299,35 @@ def ensure_scenario(data: Path, size: str) -> Path:
     return path
 
 
-def measure(size: str, data: Path, floor: bool) -> dict[str, Any]:
+def median_report(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of every number over repeated runs (the first run's other fields)."""
+    out = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, float):
+            out[key] = statistics.median(r[key] for r in runs)
+    out["runs"] = runs if len(runs) > 1 else []
+    return out
+
+
+def measure(size: str, data: Path, floor: bool, repeat: int) -> dict[str, Any]:
+    """Pipeline and floor, `repeat` times each, alternating (so that a busy spell of the
+    machine hits both alike); the medians are reported."""
     path = ensure_scenario(data, size)
     row: dict[str, Any] = {"size": size, "scenario": str(path)}
-    row["pipeline"] = run_child("pipeline", str(path))
+    npz = data / f"{size}-model-arrays.npz"
     if floor:
-        npz = data / size / "model-arrays.npz"
+        data.mkdir(parents=True, exist_ok=True)
         row["export"] = run_child("export", str(path), str(npz))
-        row["floor"] = run_child("floor", str(npz))
+    pipelines, floors = [], []
+    for _ in range(repeat):
+        pipelines.append(run_child("pipeline", str(path)))
+        if floor:
+            floors.append(run_child("floor", str(npz)))
+    row["pipeline"] = median_report(pipelines)
+    if floor:
         npz.unlink()
-        same = row["floor"]["stages"] == row["pipeline"]["stages"]
+        row["floor"] = median_report(floors)
+        same = all(f["stages"] == p["stages"] for f in floors for p in pipelines)
         row["floor"]["same_stages"] = same
     return row
 
@@ -307,7 +345,7 @@ def table(rows: list[dict[str, Any]], markdown: bool) -> str:
         "build s",
         "hand-over s",
         "solve s",
-        "result s",
+        "result s (reasons)",
         "JSON s",
         "total s",
         "peak MB",
@@ -329,7 +367,7 @@ def table(rows: list[dict[str, Any]], markdown: bool) -> str:
                 _s(p["build"]),
                 _s(p["handover"]),
                 _s(p["solve"]),
-                _s(p["result"]),
+                f"{_s(p['result'])} ({_s(p.get('reasons', 0.0))})",
                 _s(p["json"]),
                 _s(p["total"]),
                 f"{p['peak_mb']:.0f}",
@@ -350,10 +388,13 @@ def table(rows: list[dict[str, Any]], markdown: bool) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES))
+    parser.add_argument("--sizes", nargs="+", choices=[*SIZES, REAL], default=list(SIZES))
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--cli-runs", type=int, default=5, help="0 skips the CLI timing")
     parser.add_argument("--no-floor", action="store_true", help="skip the highspy floor")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of pipeline and floor per size (medians)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print README table rows")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -372,7 +413,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for size in args.sizes:
         print(f"measuring {size} ...", file=sys.stderr, flush=True)
-        rows.append(measure(size, args.data, floor=not args.no_floor))
+        rows.append(measure(size, args.data, floor=not args.no_floor, repeat=args.repeat))
         print(table(rows[-1:], markdown=False), file=sys.stderr, flush=True)
 
     cli: dict[str, Any] = {}
@@ -384,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
             palmira.relative_to(ROOT) if palmira.is_relative_to(ROOT) else palmira
         )
         for label, extra in (("solve", []), ("solve --no-marginal", ["--no-marginal"])):
-            median, times = cli_seconds(["solve", str(palmira), "--quiet", *extra], args.cli_runs)
+            median, times = cli_seconds(["solve", str(palmira), *extra, "--quiet"], args.cli_runs)
             cli[label] = {"median": median, "runs": times}
         median, times = cli_seconds(["--version"], args.cli_runs)
         cli["--version"] = {"median": median, "runs": times}
