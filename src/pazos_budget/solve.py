@@ -281,7 +281,7 @@ class _HighsRun:
                         h.changeRowBounds(row, loose, highspy.kHighsInf)
                 h.run()
                 stage_status = self._status(h, highspy)
-                if stage_status == Status.ERROR:
+                if stage_status in (Status.INFEASIBLE, Status.ERROR):
                     h.setOptionValue("presolve", "off")
                     h.run()
                     stage_status = self._status(h, highspy)
