@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import ReportError, UsageError
+from .errors import Problem, ReportError, ScenarioError, UsageError
 
 
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
@@ -25,6 +25,33 @@ def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
                 raise ReportError(f"{target}: refusing to overwrite the input file {source}")
         if target.resolve() == source.resolve():
             raise ReportError(f"{target}: refusing to overwrite the input file {source}")
+
+
+def read_input_bytes(
+    path: Path, name: str, *, what: str, text: str, limit: int, missing: str
+) -> bytes:
+    """An input file's bytes, or a ScenarioError saying why not: a folder, over `limit`
+    bytes, missing (`missing` is the message), unreadable, or binary (NUL bytes)."""
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(name, 0, 0, "", message)])
+
+    try:
+        if path.is_dir():
+            raise fail(f"is a directory, not a {what} file")
+        size = path.stat().st_size
+        if size > limit:
+            raise fail(f"file is too large ({size:,} bytes; the limit is {limit:,})")
+        raw = path.read_bytes()
+    except FileNotFoundError as e:
+        raise fail(missing) from e
+    except PermissionError as e:
+        raise fail("permission denied") from e
+    except OSError as e:
+        raise fail(f"cannot read file: {e.strerror or e}") from e
+    if b"\x00" in raw:
+        raise fail(f"binary file (contains NUL bytes); expected a {text} text file")
+    return raw
 
 
 def check_output(target: Path, suffix: str | None = None) -> None:

@@ -38,6 +38,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from .errors import Problem, ScenarioError
+from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
 from .tables import expand_tables
 
@@ -143,21 +144,9 @@ def read_text(path: Path, display: str | None = None) -> str:
     def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
         return ScenarioError([Problem(name, line, col, "", message)])
 
-    try:
-        if path.is_dir():
-            raise fail("is a directory, not a scenario file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise fail(f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
-        raw = path.read_bytes()
-    except FileNotFoundError as e:
-        raise fail("no such file") from e
-    except PermissionError as e:
-        raise fail("permission denied") from e
-    except OSError as e:
-        raise fail(f"cannot read file: {e.strerror or e}") from e
-    if b"\x00" in raw:
-        raise fail("binary file (contains NUL bytes); expected a YAML text file")
+    raw = read_input_bytes(
+        path, name, what="scenario", text="YAML", limit=MAX_FILE_BYTES, missing="no such file"
+    )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

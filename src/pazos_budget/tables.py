@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import Problem, ScenarioError
+from .files import read_input_bytes
 
 if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
     from .loader import Document, Key
@@ -211,21 +212,14 @@ def read_table_text(path: Path, display: str) -> str:
     def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
         return ScenarioError([Problem(display, line, col, "", message)])
 
-    try:
-        if path.is_dir():
-            raise fail("is a directory, not a CSV file")
-        size = path.stat().st_size
-        if size > MAX_TABLE_BYTES:
-            raise fail(f"file is too large ({size:,} bytes; the limit is {MAX_TABLE_BYTES:,})")
-        raw = path.read_bytes()
-    except FileNotFoundError as e:
-        raise fail("no such file (table paths are relative to the scenario file)") from e
-    except PermissionError as e:
-        raise fail("permission denied") from e
-    except OSError as e:
-        raise fail(f"cannot read file: {e.strerror or e}") from e
-    if b"\x00" in raw:
-        raise fail("binary file (contains NUL bytes); expected a CSV text file")
+    raw = read_input_bytes(
+        path,
+        display,
+        what="CSV",
+        text="CSV",
+        limit=MAX_TABLE_BYTES,
+        missing="no such file (table paths are relative to the scenario file)",
+    )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
