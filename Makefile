@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	@mkdir -p $(OUT)
-	$(BIN)/pazos-budget solve $(SCENARIO) --json $(OUT)/palmira-2023.json --output $(OUT)/palmira-2023.xlsx
+	$(BIN)/pazos-budget solve $(SCENARIO) --marginal --json $(OUT)/palmira-2023.json --output $(OUT)/palmira-2023.xlsx
 
 validate: $(VENV)/.installed
 	$(BIN)/pazos-budget validate scenarios/*.yaml examples/*.yaml

@@ -8,7 +8,7 @@ For each size (scenarios written by `generate.py` into DIR, default `benchmarks/
 generated when missing) three fresh processes run one after the other, so that each peak
 memory (`ru_maxrss`) is that process's alone:
 
-1. pipeline: the library path of `pazos-budget solve --no-marginal` without the terminal
+1. pipeline: the library path of `pazos-budget solve` without the terminal
    output: load (YAML + CSV tables + validation) -> build (model.build_model) ->
    hand-over (solve.py up to HiGHS's `passModel`) -> solve (every lexicographic stage,
    reading each solution and holding its optimum) -> result (allocation, recomputed
@@ -19,14 +19,14 @@ memory (`ru_maxrss`) is that process's alone:
 3. floor: the same model solved by highspy directly from those arrays, as cheaply as
    highspy allows: `passModel` from the arrays, then per stage a cost change, `run`, the
    solution read back and the hold row added, with the same options as solve.py (and,
-   like it, no start solutions between stages). Timed: from creating the Highs object to
-   the last stage's solution. Not timed: Python start-up, imports, reading the arrays.
-   Its peak memory is Python + numpy + highspy + the arrays + HiGHS's own working
-   memory: the least any caller must hold to solve this model.
+   like it, each MIP stage started from the previous stage's solution). Timed: from
+   creating the Highs object to the last stage's solution. Not timed: Python start-up,
+   imports, reading the arrays. Its peak memory is Python + numpy + highspy + the arrays
+   + HiGHS's own working memory: the least any caller must hold to solve this model.
 
 Then the Palmira command line end to end (imports included): `pazos-budget solve
-scenarios/palmira-2023.yaml --quiet`, run `--cli-runs` times, median; also with
-`--no-marginal`, and `pazos-budget --version` (start-up and imports alone).
+scenarios/palmira-2023.yaml`, run `--cli-runs` times, median; also with `--quiet`, with
+`--marginal --quiet`, and `pazos-budget --version` (start-up and imports alone).
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ SIZES = ("palmira", "city", "national", "stress")
 PALMIRA = ROOT / "scenarios" / "palmira-2023.yaml"
 #: The real Palmira scenario, measured like a size (not generated).
 REAL = "palmira-2023"
+#: The Palmira command lines timed end to end (label -> arguments after the scenario); the
+#: terminal summary goes to a pipe, as it would to a file.
+CLI_RUNS = {
+    "solve": [],
+    "solve --quiet": ["--quiet"],
+    "solve --marginal --quiet": ["--marginal", "--quiet"],
+}
 
 
 def peak_rss_mb() -> float:
@@ -69,7 +76,7 @@ def child_pipeline(path: Path) -> dict[str, Any]:
 
     t_import = time.perf_counter() - t0
 
-    # Time the steps of pipeline.solve_scenario (what `solve --no-marginal` runs) without
+    # Time the steps of pipeline.solve_scenario (what `solve` runs) without
     # changing it: wrap the names it calls. The end of the hand-over is marked by a Highs
     # that notes when passModel returns (solve.py looks highspy.Highs up at call time).
     spans: dict[str, float] = {}
@@ -231,11 +238,19 @@ def child_floor(npz: Path, variant: str = "same") -> dict[str, Any]:
     statuses = []
     objectives = []
     seconds = []
+    values = np.zeros(0)
     for cost, maximize in zip(a["costs"], a["maximize"], strict=True):
         t_stage = time.perf_counter()
         sense = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
         h.changeObjectiveSense(sense)
         h.changeColsCost(n_cols, all_cols, cost)
+        if is_mip and objectives:
+            # As solve.py: a MIP stage starts from the previous stage's solution (solve.py
+            # also checks what comes back and re-runs if needed; the floor does not).
+            start = highspy.HighsSolution()
+            start.col_value = values
+            start.value_valid = True
+            h.setSolution(start)
         h.run()
         if variant == "simplex-after-first" and not is_mip:
             h.setOptionValue("solver", "simplex")
@@ -424,8 +439,8 @@ def main(argv: list[str] | None = None) -> None:
         cli["scenario"] = str(
             palmira.relative_to(ROOT) if palmira.is_relative_to(ROOT) else palmira
         )
-        for label, extra in (("solve", []), ("solve --no-marginal", ["--no-marginal"])):
-            median, times = cli_seconds(["solve", str(palmira), *extra, "--quiet"], args.cli_runs)
+        for label, extra in CLI_RUNS.items():
+            median, times = cli_seconds(["solve", str(palmira), *extra], args.cli_runs)
             cli[label] = {"median": median, "runs": times}
         median, times = cli_seconds(["--version"], args.cli_runs)
         cli["--version"] = {"median": median, "runs": times}
@@ -433,12 +448,10 @@ def main(argv: list[str] | None = None) -> None:
     print(table(rows, markdown=args.markdown))
     if cli:
         print()
-        for label in ("solve", "solve --no-marginal", "--version"):
+        for label in [*CLI_RUNS, "--version"]:
             runs = ", ".join(f"{t:.2f}" for t in cli[label]["runs"])
             command = f"pazos-budget {label.replace('solve', 'solve ' + cli['scenario'], 1)}"
-            line = f"{command} --quiet: median {cli[label]['median']:.2f} s ({runs})"
-            if label == "--version":
-                line = f"pazos-budget --version: median {cli[label]['median']:.2f} s ({runs})"
+            line = f"{command}: median {cli[label]['median']:.2f} s ({runs})"
             print(("- " if args.markdown else "") + line)
     if args.json:
         machine = {"nproc": os.cpu_count(), "load_average": os.getloadavg()}

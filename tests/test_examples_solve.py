@@ -33,7 +33,7 @@ KEYS = {
 @pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(ROOT)) for f in FILES])
 def test_shipped_file_solves(path: Path, tmp_path: Path) -> None:
     out = tmp_path / "result.json"
-    run = CliRunner().invoke(app, ["solve", str(path), "--no-marginal", "-q", "--json", str(out)])
+    run = CliRunner().invoke(app, ["solve", str(path), "-q", "--json", str(out)])
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["schema"] == "pazos-budget/result@1"
     assert set(doc) >= KEYS
@@ -48,3 +48,22 @@ def test_shipped_file_solves(path: Path, tmp_path: Path) -> None:
     # Every hard target of a shipped scenario is met (the independent check guarantees it).
     assert all(t["met"] for t in doc["targets"] if t["hard"])
     assert doc["stages"][-1].get("final") in ("maximize_weighted_reach", "minimize_spend")
+
+
+def test_marginal_values_only_on_request(tmp_path: Path) -> None:
+    """`solve` alone says how to get them; `--marginal` computes one entry per money source."""
+    path = ROOT / "examples" / "minimal.yaml"
+    plain, asked = tmp_path / "plain.json", tmp_path / "asked.json"
+    run = CliRunner().invoke(app, ["solve", str(path), "--json", str(plain)])
+    assert run.exit_code == 0, run.output
+    assert json.loads(plain.read_text(encoding="utf-8"))["marginal_values"] == []
+    assert "not computed; add --marginal" in run.output
+    run = CliRunner().invoke(app, ["solve", str(path), "--marginal", "--json", str(asked)])
+    assert run.exit_code == 0, run.output
+    doc = json.loads(asked.read_text(encoding="utf-8"))
+    values = doc["marginal_values"]
+    assert values[0]["source"] == "total_budget"
+    envelopes = sum(d.get("budget") is not None for d in doc["departments"])
+    assert envelopes and len(values) == 1 + envelopes
+    assert "Marginal value of money" in run.output
+    assert "more (" in run.output

@@ -646,15 +646,11 @@ def _xfail_on(reasons: dict[str, str]) -> list[Any]:
     ]
 
 
-WARM_START = (
-    "BUG (uncommitted solve.py change): the previous stage's solution handed to HiGHS as "
-    "a start (setSolution) makes HiGHS stop at that start: minimize_spend reports 71, "
-    "the whole budget, instead of 9"
-)
-
-
 @pytest.mark.parametrize("solver_name", SOLVERS)
 def test_minimize_spend_after_a_priority_stage(solver_name: str) -> None:
+    # Guards the starts between stages: HiGHS 1.16, started from stage 1's solution (which
+    # spends the whole budget), handed that start back as "optimal" at 71 instead of 9.
+    # solve.py now runs such a stage again without its start (test_exact_speedups.py).
     # Stage 1: one prevention unit in c1 (p3, 2.5) meets the goal: 0. Final: least spend
     # with d1's min_spend 9 (every programme is d1's): 9, e.g. p3 = 3.6 units. p4 needs a
     # binary y (min_units 5, fixed cost 18), which makes the model a MIP.

@@ -702,3 +702,15 @@ def test_console_script_valid_file_exits_zero(workdir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [BASE_SUMMARY]
     assert proc.stderr == ""
+
+
+def test_version_is_the_installed_one() -> None:
+    """`--version` prints the version written in the package, which pyproject installs."""
+    from importlib.metadata import version
+
+    from pazos_budget import __version__
+
+    assert __version__ == version("pazos-budget")
+    run = CliRunner().invoke(app, ["--version"])
+    assert run.exit_code == 0
+    assert run.output.strip() == f"pazos-budget {__version__}"

@@ -1,5 +1,5 @@
-"""Analyses that drive the solver several times: marginal value of money (and, later,
-sweeps and comparisons).
+"""Analyses that drive the solver several times: marginal value of money, sweeps and
+comparisons.
 
 Marginal values are measured by re-solving with a little more money (exact for integer
 models too, unlike LP duals, and read in the user's terms): for the total budget and for
@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import PazosBudgetError
 from .loader import LoadedScenario
+from .model import FloatArray
 from .pipeline import solve_scenario
 from .result import Result
 from .scenario import Budget, Scenario
@@ -39,8 +40,8 @@ def money_step(total: float) -> float:
 def with_more_money(s: Scenario, department: str | None, amount: float) -> Scenario:
     """The same scenario with `amount` more in the total budget or one envelope.
 
-    A department's envelope grows alone; the total budget grows with it only when the
-    total would otherwise cap it (so the question is "what if Culture had more?").
+    A department's envelope grows alone and the total budget stays as it is: the question
+    is what raising that ceiling is worth within the same total (docs/model.md).
     """
     if department is None:
         return s.model_copy(update={"budget": Budget(total=s.budget.total + amount)})
@@ -70,10 +71,16 @@ def solve_many(
     jobs: int | None = None,
     on_done: Callable[[int], None] | None = None,
     keep_partial: bool = False,
+    start: FloatArray | None = None,
 ) -> Batch:
     """Solve independent variants of one scenario (see `solve_all`)."""
     return solve_all(
-        [replace(loaded, scenario=v) for v in variants], options, jobs, on_done, keep_partial
+        [replace(loaded, scenario=v) for v in variants],
+        options,
+        jobs,
+        on_done,
+        keep_partial,
+        start,
     )
 
 
@@ -83,8 +90,9 @@ def solve_all(
     jobs: int | None = None,
     on_done: Callable[[int], None] | None = None,
     keep_partial: bool = False,
+    start: FloatArray | None = None,
 ) -> Batch:
-    """Solve independent scenarios in parallel threads.
+    """Solve independent scenarios in parallel threads, each from `start` if given.
 
     HiGHS releases the GIL while it solves, so threads use every core without the start-up
     cost of processes. Each solve gets one solver thread when several run at once. A variant
@@ -99,7 +107,7 @@ def solve_all(
 
     def one(i: int, opts: SolveOptions = parallel) -> Result | PazosBudgetError:
         try:
-            return solve_scenario(scenarios[i], opts)
+            return solve_scenario(scenarios[i], opts, start=start)
         except PazosBudgetError as e:
             return e
 
@@ -135,14 +143,23 @@ def marginal_values(
     options: SolveOptions,
     step: float | None = None,
     jobs: int | None = None,
+    start: FloatArray | None = None,
 ) -> list[dict[str, Any]]:
-    """One entry per money source: total budget, then each department with an envelope."""
+    """One entry per money source: total budget, then each department with an envelope.
+
+    `start` is the base solution: with more money it is still feasible, so each re-solve
+    starts from it (only an exact optimum is reported either way).
+    """
     s = loaded.scenario
     delta = step or money_step(s.budget.total)
     sources: list[tuple[str | None, str]] = [(None, "total budget")]
     sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
     solved = solve_many(
-        loaded, [with_more_money(s, dept, delta) for dept, _ in sources], options, jobs
+        loaded,
+        [with_more_money(s, dept, delta) for dept, _ in sources],
+        options,
+        jobs,
+        start=start,
     ).results
     out = []
     for (dept, name), more in zip(sources, solved, strict=True):

@@ -140,8 +140,13 @@ def solve(
         Path | None, typer.Option("--write-model", help="Export the model as .lp or .mps.")
     ] = None,
     marginal: Annotated[
-        bool, typer.Option("--marginal/--no-marginal", help="Compute the marginal value of money.")
-    ] = True,
+        bool,
+        typer.Option(
+            "--marginal/--no-marginal",
+            help="Also compute the marginal value of money: one more exact solve per money "
+            "source (the total budget and each envelope).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
     overrides: Annotated[
         list[str] | None,

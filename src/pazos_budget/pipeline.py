@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import InfeasibleError, SolverError
 from .loader import LoadedScenario
-from .model import build_model
+from .model import FloatArray, build_model
 from .result import SCHEMA, Result, build_result
 from .solve import SolveOptions, Status, solve_model
 
@@ -59,15 +59,20 @@ class ScenarioInfeasible(InfeasibleError):
 
 
 def solve_scenario(
-    loaded: LoadedScenario, options: SolveOptions | None = None, *, marginal: bool = False
+    loaded: LoadedScenario,
+    options: SolveOptions | None = None,
+    *,
+    marginal: bool = False,
+    start: FloatArray | None = None,
 ) -> Result:
     """Solve one scenario and return its verified result.
 
-    Raises ScenarioInfeasible (with a diagnosis) or SolverError.
+    `start` is a solution of a model with the same columns to try first (see
+    `solve.solve_model`). Raises ScenarioInfeasible (with a diagnosis) or SolverError.
     """
     options = options or SolveOptions()
     model = build_model(loaded.scenario)
-    solution = solve_model(model, options)
+    solution = solve_model(model, options, start)
     if solution.status == Status.INFEASIBLE:
         from .diagnose import diagnose
 
@@ -85,5 +90,5 @@ def solve_scenario(
     if marginal:
         from .analysis import marginal_values
 
-        result.marginal_values = marginal_values(loaded, result, options)
+        result.marginal_values = marginal_values(loaded, result, options, start=solution.values)
     return result

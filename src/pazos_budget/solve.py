@@ -13,6 +13,12 @@ Known traps handled here (each measured on this project's models):
 - Duals are never read from PuLP (their signs flip on maximisation problems).
 - For large LPs HiGHS's interior point method is much faster than its default simplex,
   so `lp_method="auto"` picks IPM above `IPM_THRESHOLD` columns.
+- Each MIP stage starts from the previous stage's solution (feasible for it: it meets
+  the optimum just held), which made the Palmira scenario 2-3x faster. HiGHS 1.16 can
+  return such a start unchanged while reporting the better objective it found in the
+  presolved space (tests/test_independent.py caught it), so a started run's solution is
+  accepted only if its own objective equals the one HiGHS reports; otherwise the stage
+  runs again without a start (`_HighsRun._run_stage`).
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ class Solution:
     seconds: float
     mip_gap: float
     messages: list[str] = field(default_factory=list)
+    restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
 
     @property
     def has_solution(self) -> bool:
@@ -117,8 +124,15 @@ _PULP_NAMES = {
 _PULP_NAMES_REVERSE = {v: k for k, v in _PULP_NAMES.items()}
 
 
-def solve_model(model: Model, options: SolveOptions | None = None) -> Solution:
-    """Run the lexicographic stages of `model` on the chosen solver."""
+def solve_model(
+    model: Model, options: SolveOptions | None = None, start: FloatArray | None = None
+) -> Solution:
+    """Run the lexicographic stages of `model` on the chosen solver.
+
+    `start`, one value per column, is a solution to try first (HiGHS, MIPs only): a
+    re-solve with more money starts from the allocation it improves on. It need not be
+    feasible; HiGHS then ignores it.
+    """
     options = options or SolveOptions()
     check_options(options)
     bad = np.flatnonzero(model.col_lower > model.col_upper + 1e-9)
@@ -136,7 +150,7 @@ def solve_model(model: Model, options: SolveOptions | None = None) -> Solution:
             [f"contradictory bounds on {names}"],
         )
     if options.solver == HIGHS:
-        solution = _HighsRun(model, options).run()
+        solution = _HighsRun(model, options, start).run()
     elif options.solver in _PULP_NAMES:
         solution = _PulpRun(model, options).run()
     if options.write_model is not None:
@@ -198,15 +212,19 @@ def _worse(a: Status, b: Status) -> Status:
 
 # --------------------------------------------------------------------------- HiGHS
 class _HighsRun:
-    def __init__(self, model: Model, options: SolveOptions) -> None:
+    def __init__(self, model: Model, options: SolveOptions, start: FloatArray | None) -> None:
         self.model = model
         self.options = options
+        usable = start is not None and model.is_mip and len(start) == model.n_cols
+        self.start = np.asarray(start, dtype=float) if usable else None
+        self.restarts = 0  # started runs that had to run again without their start
+        self.deadline: float | None = None
 
     def run(self) -> Solution:
         import highspy
 
         started = time.perf_counter()
-        deadline = _deadline(self.options)
+        deadline = self.deadline = _deadline(self.options)
         m = self.model
         with _quiet_stdout():
             h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: no stubs
@@ -264,8 +282,8 @@ class _HighsRun:
                 else highspy.ObjSense.kMaximize
             )
             h.changeColsCost(m.n_cols, all_cols, stage.cost)
-            h.run()
-            stage_status = self._status(h, highspy)
+            start = values if len(values) else self.start
+            stage_status = self._run_stage(h, highspy, stage.cost, start)
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
                 # Earlier optima are held very tightly, which a later stage can find
                 # numerically infeasible (or HiGHS fails with "Solve error"): loosen every
@@ -302,6 +320,7 @@ class _HighsRun:
                     time.perf_counter() - started,
                     self.options.mip_gap,
                     [why],
+                    self.restarts,
                 )
             values = np.asarray(h.getSolution().col_value, dtype=float)
             objective = float(stage.cost @ values)
@@ -324,7 +343,41 @@ class _HighsRun:
             time.perf_counter() - started,
             self.options.mip_gap,
             messages,
+            self.restarts,
         )
+
+    def _run_stage(
+        self, h: Any, highspy: Any, cost: FloatArray, start: FloatArray | None
+    ) -> Status:
+        """Run one stage, from `start` when the model is a MIP, and check what came back."""
+        if start is None or not self.model.is_mip:
+            h.run()
+            return self._status(h, highspy)
+        given = highspy.HighsSolution()
+        given.col_value = start
+        given.value_valid = True
+        h.setSolution(given)
+        h.run()
+        status = self._status(h, highspy)
+        if status in (Status.OPTIMAL, Status.FEASIBLE) and not self._consistent(h, cost):
+            # The solution handed back is not the one whose objective HiGHS reports (it
+            # can be the start itself): solve this stage again without a start.
+            self.restarts += 1
+            h.clearSolver()
+            remaining = _remaining(self.deadline)
+            if remaining is not None:
+                h.setOptionValue("time_limit", float(remaining))
+            h.run()
+            status = self._status(h, highspy)
+        return status
+
+    @staticmethod
+    def _consistent(h: Any, cost: FloatArray) -> bool:
+        """The returned solution's own objective equals the objective HiGHS reports."""
+        values = np.asarray(h.getSolution().col_value, dtype=float)
+        mine = float(cost @ values)
+        claimed = float(h.getInfo().objective_function_value)
+        return abs(mine - claimed) <= 1e-9 * max(1.0, abs(mine), abs(claimed))
 
     @staticmethod
     def _status(h: object, highspy: object) -> Status:

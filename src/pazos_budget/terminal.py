@@ -116,6 +116,11 @@ def print_result(console: Console, r: Result) -> None:
         console.print(ct)
     if r.marginal_values:
         print_marginal(console, r.marginal_values, cur)
+    else:
+        console.print(
+            "[dim]Marginal value of money: not computed; add --marginal "
+            "(one more solve per money source).[/]"
+        )
 
 
 def _fmt_row(kind: str, x: float) -> str:

@@ -1,0 +1,269 @@
+"""The solver speed-ups change no answer.
+
+Three things make integer scenarios faster (benchmarks/README.md), and each must leave
+every stage optimum exactly where it was:
+
+- coverage columns declared integer where every allocation's coverage is a whole number
+  (`model.integral_coverage`);
+- each stage of a MIP starts from the previous stage's solution, and a re-solve with more
+  money (marginal values) from the base solution; a started run's solution is kept only
+  if its own objective is the one HiGHS reports (HiGHS 1.16 can hand back the start itself);
+- so any start, even a useless or infeasible one, gives the same optima as no start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from conftest import random_scenario_data, tiny_cluster, tiny_loaded, tiny_programme, tiny_scenario
+from pazos_budget import model as model_module
+from pazos_budget import solve as solve_module
+from pazos_budget.analysis import marginal_values
+from pazos_budget.loader import LoadedScenario, load_scenario
+from pazos_budget.model import Model, build_model, integral_coverage
+from pazos_budget.pipeline import solve_scenario
+from pazos_budget.scenario import Scenario
+from pazos_budget.solve import Solution, SolveOptions, Status, solve_model
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def _scenario(data: dict[str, Any]) -> Scenario:
+    try:
+        return tiny_loaded(data).scenario
+    except ValidationError:
+        assume(False)
+        raise
+
+
+def _optima(solution: Solution) -> list[float]:
+    return [o.objective for o in solution.stages if o.stage.reported]
+
+
+def _same(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(
+        abs(x - y) <= 1e-6 * max(1.0, abs(x), abs(y)) for x, y in zip(a, b, strict=True)
+    )
+
+
+# --------------------------------------------------------------------------- integer coverage
+def _cells(pop: list[float], cells: list[tuple[int, float, bool]]) -> tuple[Any, Any, Any, Any]:
+    """(population, cell cluster, youth per unit, cell integer) arrays; cluster -1 = city."""
+    return (
+        np.array(pop, dtype=float),
+        np.array([c for c, _, _ in cells], dtype=np.int64),
+        np.array([y for _, y, _ in cells], dtype=float),
+        np.array([i for _, _, i in cells], dtype=bool),
+    )
+
+
+def test_coverage_is_integer_only_where_every_reaching_cell_is_whole() -> None:
+    pop, cc, cy, integer = _cells(
+        [100, 100, 100, 100, 100, 100.5],
+        [
+            (0, 10.0, True),  # c0: integer units, whole youth: integer
+            (1, 10.0, True),
+            (1, 2.5, True),  # c1: 2.5 youth per unit breaks it
+            (2, 10.0, False),  # c2: continuous units break it
+            (3, 0.0, False),  # c3: a continuous cell reaching nobody does not count,
+            (3, 4.0, True),  # ... so c3 is integer
+            (-1, 3.0, False),  # the city-wide cell counts in no cluster
+            (5, 1.0, True),  # c5: half a young person of population breaks it
+        ],
+    )
+    # c4: no cell reaches it, so it stays continuous (an LP must stay an LP).
+    got = integral_coverage(pop, cc, cy, integer)
+    assert got.tolist() == [True, False, False, True, False, False]
+
+
+def test_an_lp_stays_an_lp() -> None:
+    loaded = tiny_scenario(
+        total=100,
+        clusters=[tiny_cluster("c1", 50), tiny_cluster("c2", 50)],
+        programmes=[tiny_programme("p", "d1", 10, youth=5, clusters=["c1"])],
+    )
+    assert not build_model(loaded.scenario).is_mip
+
+
+def test_the_palmira_coverage_is_integer() -> None:
+    # The scenario the speed-up was measured on: every cluster qualifies.
+    m = build_model(load_scenario(ROOT / "scenarios" / "palmira-2023.yaml").scenario)
+    assert m.integrality[m.cov_cols].all()
+
+
+@SETTINGS
+@given(data=random_scenario_data())
+def test_integer_coverage_changes_no_optimum(data: dict[str, Any]) -> None:
+    s = _scenario(data)
+    with_integer = build_model(s)
+    assume(with_integer.cov_cols.min(initial=0) >= 0)
+    assume(bool(with_integer.integrality[with_integer.cov_cols].any()))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            model_module, "integral_coverage", lambda pop, *_: np.zeros(len(pop), dtype=bool)
+        )
+        continuous = build_model(s)
+    assert not continuous.integrality[continuous.cov_cols].any()
+    a, b = solve_model(with_integer), solve_model(continuous)
+    assert a.status == b.status
+    if a.has_solution:
+        assert _same(_optima(a), _optima(b)), (_optima(a), _optima(b))
+
+
+# --------------------------------------------------------------------------- starts
+def _with_start(m: Model, start: Any) -> Solution:
+    return solve_model(m, SolveOptions(), np.asarray(start, dtype=float))
+
+
+@SETTINGS
+@given(data=random_scenario_data(), seed=st.integers(0, 2**32 - 1))
+def test_any_start_gives_the_same_optima(data: dict[str, Any], seed: int) -> None:
+    m = build_model(_scenario(data))
+    plain = solve_model(m)
+    rng = np.random.default_rng(seed)
+    finite_upper = np.where(np.isinf(m.col_upper), 50.0, m.col_upper)
+    starts = [
+        np.zeros(m.n_cols),  # often infeasible (mandatory programmes, minimum spends)
+        rng.uniform(m.col_lower, finite_upper),  # anything within the bounds
+    ]
+    if plain.has_solution:
+        starts.append(plain.values)  # the optimum itself
+    for start in starts:
+        started = _with_start(m, start)
+        assert started.status == plain.status
+        if plain.has_solution:
+            assert _same(_optima(started), _optima(plain))
+
+
+#: Found by tests/test_independent.py once stages started from the previous solution:
+#: HiGHS 1.16 reported the final stage "optimal" at 5 but handed back its start, whose
+#: weighted coverage is 0 (the log says "MIP start solution is feasible in the reduced
+#: space: objective value is 5"). The optimum by hand: p1 reaches 2 youth per unit in c1
+#: (population 10, weight 0.5) and may run 5 units there: coverage 10, times 0.5 = 5.
+START_RETURNED = {
+    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
+    "budget": {"total": 20.0},
+    "clusters": [
+        {"id": "c1", "name": "C1", "youth_population": 10, "weight": 0.5, "prioritized": True},
+        {"id": "c2", "name": "C2", "youth_population": 10, "weight": 0.0, "prioritized": False},
+    ],
+    "departments": [
+        {
+            "id": "d1",
+            "name": "D1",
+            "goals": [
+                {
+                    "id": "t1",
+                    "kind": "metric",
+                    "priority": 2,
+                    "weight": 0.5,
+                    "metric": "youth",
+                    "at_least": 3.0,
+                },
+                {"id": "t2", "kind": "youth_reach", "priority": 1, "weight": 0.5, "at_least": 1.0},
+            ],
+        }
+    ],
+    "programmes": [
+        {
+            "id": "p1",
+            "name": "P1",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 1.0,
+            "clusters": "all",
+            "youth_per_unit": {"c1": 2.0, "c2": 0.0},
+            "fixed_cost": 1.0,
+            "min_units": 1.0,
+            "mandatory": True,
+        },
+        {
+            "id": "p2",
+            "name": "P2",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 1.0,
+            "clusters": [],
+            "youth_per_unit": 1.0,
+            "mandatory": True,
+        },
+        {
+            "id": "p3",
+            "name": "P3",
+            "department": "d1",
+            "component": "intervention",
+            "unit_cost": 1.0,
+            "clusters": "all",
+            "youth_per_unit": 0.0,
+            "min_units": 1.0,
+            "mandatory": True,
+        },
+    ],
+    "targets": [
+        {
+            "id": "t0",
+            "kind": "spend_share",
+            "hard": True,
+            "departments": ["d1"],
+            "components": ["interruption"],
+            "at_least": 0.1,
+        }
+    ],
+    "objective": "maximize_weighted_reach",
+}
+
+
+def test_a_start_handed_back_unchanged_is_solved_again() -> None:
+    solution = solve_model(build_model(tiny_loaded(START_RETURNED).scenario))
+    assert solution.status == Status.OPTIMAL
+    assert _optima(solution) == [0.0, 0.0, pytest.approx(5.0, rel=1e-9)]
+
+
+def test_an_inconsistent_started_run_runs_again_without_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Whatever HiGHS version is installed: pretend the first started run came back wrong.
+    loaded = tiny_scenario(
+        total=100,
+        clusters=[tiny_cluster("c1", 1000)],
+        programmes=[tiny_programme("p", "d1", 30, youth=10, integer=True)],
+        targets=[{"id": "t", "kind": "metric", "metric": "youth", "at_least": 10}],
+    )
+    m = build_model(loaded.scenario)
+    calls: list[bool] = []
+    real = solve_module._HighsRun._consistent
+
+    def first_fails(h: Any, cost: Any) -> bool:
+        calls.append(True)
+        return len(calls) > 1 and real(h, cost)
+
+    monkeypatch.setattr(solve_module._HighsRun, "_consistent", staticmethod(first_fails))
+    solution = solve_model(m)
+    assert solution.restarts == 1
+    assert _optima(solution) == [0.0, pytest.approx(30.0)]  # floor(100 / 30) x 10 youth
+
+
+@pytest.mark.parametrize("name", ["minimal.yaml", "cofunding.yaml", "hard-vs-soft.yaml"])
+def test_marginal_values_from_the_base_solution_equal_those_from_scratch(name: str) -> None:
+    loaded: LoadedScenario = load_scenario(EXAMPLES / name)
+    base = solve_scenario(loaded)
+    m = build_model(loaded.scenario)
+    start = solve_model(m).values
+    options = SolveOptions()
+    assert marginal_values(loaded, base, options, start=start, jobs=1) == marginal_values(
+        loaded, base, options, jobs=1
+    )
