@@ -255,3 +255,24 @@ def test_bad_tables_entry(tmp_path: Path) -> None:
 
 def test_a_table_with_a_header_only(tmp_path: Path) -> None:
     assert problems(write(tmp_path, rows(HEADER))) == ["s.yaml:3:10: programmes: must not be empty"]
+
+
+# --------------------------------------------------------------------------- tracing
+def test_sha256_covers_the_tables(tmp_path: Path) -> None:
+    path = write(tmp_path, rows(HEADER, ART, INTERRUPTERS, LIGHTING))
+    loaded = load_scenario(path)
+    assert loaded.files == (path, Path("clusters.csv"), Path("programmes.csv"))
+    before = loaded.sha256
+    assert load_scenario(path).sha256 == before  # the same files, the same hash
+    (tmp_path / "clusters.csv").write_text(CLUSTERS_CSV.replace("2000", "2001"), "utf-8")
+    assert load_scenario(path).sha256 != before
+
+
+@pytest.mark.parametrize("target", ["programmes.csv", "clusters.csv", "s.yaml"])
+def test_the_json_result_never_overwrites_an_input(tmp_path: Path, target: str) -> None:
+    path = write(tmp_path, rows(HEADER, ART, INTERRUPTERS, LIGHTING))
+    before = (tmp_path / target).read_bytes()
+    run = CliRunner().invoke(app, ["solve", str(path), "--json", target, "-q"])
+    assert run.exit_code != 0
+    assert "refusing to overwrite the input file" in run.output
+    assert (tmp_path / target).read_bytes() == before

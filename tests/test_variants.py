@@ -189,3 +189,14 @@ def test_variant_solve_equals_editing_the_base(folder: Path) -> None:
     b = solve_scenario(load_scenario(edited))
     assert [p.units for p in a.programmes] == [p.units for p in b.programmes]
     assert [st.objective for st in a.stages] == [st.objective for st in b.stages]
+
+
+def test_the_json_result_never_overwrites_the_base(folder: Path) -> None:
+    path = write(folder, "cut.yaml", "extends: base.yaml\nscale_budgets: -10%\n")
+    base = folder / "base.yaml"
+    before = base.read_bytes()
+    run = CliRunner().invoke(app, ["solve", str(path), "--json", str(base), "-q"])
+    assert run.exit_code == 1
+    assert "refusing to overwrite the input file" in run.output
+    assert base.read_bytes() == before
+    assert load_scenario(path).files == (path, base)

@@ -158,7 +158,7 @@ def solve(
     ] = None,
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
-    from .files import check_output, write_json
+    from .files import check_output, refuse_inputs, write_json
     from .pipeline import ScenarioInfeasible, solve_scenario
     from .result import to_json
     from .terminal import print_diagnosis, print_result
@@ -167,13 +167,16 @@ def solve(
         if path is not None:
             check_output(path, suffix)
     loaded = load_scenario(scenario, overrides or ())
+    inputs = list(loaded.files)
+    for path in (json_out, output):
+        if path is not None:
+            refuse_inputs(path, inputs)  # a base it extends or a CSV table it reads
     language = lang or loaded.scenario.scenario.language
     if output is not None and language not in ("es", "en"):
         raise UsageError(f"--lang must be es or en, got '{language}'")
     options = SolveOptions(
         solver=solver, time_limit=time_limit, mip_gap=mip_gap, write_model=write_model
     )
-    inputs = [scenario]
     try:
         result = solve_scenario(loaded, options, marginal=marginal)
     except ScenarioInfeasible as e:
@@ -257,11 +260,13 @@ def compare(
     check_output(output, ".xlsx")
     refuse_inputs(output, scenarios)
     loaded = [load_scenario(path) for path in scenarios]
+    inputs = [f for one in loaded for f in one.files]
+    refuse_inputs(output, inputs)
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     comparison = compare_scenarios(loaded, options, jobs)
     print_comparison(out, comparison)
-    write_comparison(comparison, output, lang=language, inputs=scenarios)
+    write_comparison(comparison, output, lang=language, inputs=inputs)
     out.print(f"Workbook written to {output}", markup=False)
 
 
@@ -308,6 +313,7 @@ def sweep(
     check_output(output, ".xlsx")
     refuse_inputs(output, [scenario])
     loaded = load_scenario(scenario, overrides or ())
+    refuse_inputs(output, loaded.files)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
@@ -329,7 +335,7 @@ def sweep(
             on_done=lambda _: progress.advance(task),
         )
     print_frontier(out, frontier)
-    write_frontier(frontier, output, lang=language, inputs=[scenario])
+    write_frontier(frontier, output, lang=language, inputs=loaded.files)
     if frontier.interrupted:
         err.print(
             f"interrupted: {len(frontier.solved())} of {n} points solved; "

@@ -77,6 +77,9 @@ class LoadedScenario:
     path: Path
     sha256: str
     data: dict[str, Any]  # the plain data as read, for the report's "inputs" sheet
+    # Every file it was read from: the YAML file, its CSV tables, the bases it extends
+    # (and theirs). A report never overwrites one of them.
+    files: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -91,6 +94,8 @@ class Document:
     elsewhere: list[Callable[[Key], tuple[str, int, int] | None]] = field(default_factory=list)
     # A variant merged with its base (variants.py): every data path -> (file, line, column).
     origin: dict[Key, tuple[str, int, int]] = field(default_factory=dict)
+    # The CSV tables whose rows were read into `data` (tables.py).
+    tables: list[Path] = field(default_factory=list)
 
     def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
         """The longest prefix of `loc` found in the file, and its position."""
@@ -573,14 +578,15 @@ def load_document(
 ) -> tuple[Document, list[Path]]:
     """One file as a Document, its CSV tables read and its `extends` chain merged.
 
-    Returns the document and every file it was read from (the variant first).
+    Returns the document and every file it was read from: the file, its tables, then
+    its base's files.
     """
     from .variants import EXTENDS, merge
 
     text = read_text(path, name)
     doc = expand_tables(parse_yaml(text, name), path.parent)  # rows kept in CSV files
     if EXTENDS not in doc.data:
-        return doc, [path]
+        return doc, [path, *doc.tables]
     ref = doc.data[EXTENDS]
     if not isinstance(ref, str) or not ref.strip():
         raise ScenarioError([doc.problem((EXTENDS,), "must be the path of the base scenario")])
@@ -598,7 +604,7 @@ def load_document(
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
     data, origin = merge(base_doc, doc)
-    return Document(name, data, {}, origin=origin), [path, *files]
+    return Document(name, data, {}, origin=origin), [path, *doc.tables, *files]
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
@@ -621,11 +627,12 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
     scenario = validate_document(doc)
     digest = sha256_of(p)
     if len(files) > 1 or overrides:
-        # A variant is traced by every file it was built from, and by its overrides.
+        # A variant or a scenario with tables is traced by every file it was built from
+        # (each file's hash, in the order read), and by its overrides.
         h = hashlib.sha256()
         for f in files:
             h.update(sha256_of(f).encode())
         for text in overrides:
             h.update(text.encode())
         digest = h.hexdigest()
-    return LoadedScenario(scenario, p, digest, doc.data)
+    return LoadedScenario(scenario, p, digest, doc.data, tuple(files))

@@ -198,6 +198,7 @@ def expand_tables(doc: Document, folder: Path) -> Document:
             continue
         doc.data[section] = [*(inline or []), *records]
         doc.elsewhere.append(locator)
+        doc.tables.append(folder / name)
         # A problem with the section as a whole (say, no rows at all) points at its table.
         doc.positions.setdefault((section,), doc.positions.get(at, (1, 1)))
     if problems:

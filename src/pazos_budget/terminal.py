@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .analysis import Comparison, Sweep, frontier_rows
-from .diagnose import diagnosis_header, diagnosis_lines
-from .result import Result
+if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
+    from .analysis import Comparison, Sweep
+    from .result import Result
 
 MET = "[green]✔ met[/]"
 NOT_MET = "[red]✘ not met[/]"
@@ -160,6 +160,8 @@ def print_marginal(console: Console, values: list[dict[str, Any]], currency: str
 
 
 def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]]) -> None:
+    from .diagnose import diagnosis_header, diagnosis_lines
+
     header = diagnosis_header(diagnosis)
     console.print(
         "[bold red]Infeasible[/]: the hard commitments cannot all hold."
@@ -210,6 +212,8 @@ def print_comparison(console: Console, c: Comparison) -> None:
 
 def print_frontier(console: Console, sw: Sweep) -> None:
     """The budget frontier, one line per point."""
+    from .analysis import frontier_rows
+
     rows = frontier_rows(sw)
     cur = sw.scenario.scenario.currency
     scaled = bool(sw.points) and sw.points[0].scale is not None
