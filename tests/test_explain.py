@@ -234,3 +234,28 @@ def test_spend_share_floor(tmp_path: Path) -> None:
         e.reasons[0], departments={}, programmes={}, clusters={}, targets={"floor": "Half"}
     )
     assert text == "One more unit would lower the share of spend that the target “Half” asks for."
+
+
+def test_a_cheaper_alternative_is_named_with_the_metric_name() -> None:
+    from pazos_budget.explain import Measure, Reason
+
+    r = Reason(
+        Why.CHEAPER,
+        alternative="b",
+        measure=Measure(MeasureKind.METRIC, metric="cameras"),
+        own_cost=2.0,
+        alternative_cost=1.0,
+    )
+    names = {"b": "Cámaras B"}
+    es = Labels("es", "COP millions").reason(
+        r,
+        departments={},
+        programmes=names,
+        clusters={},
+        targets={},
+        metrics={"cameras": "cámaras de videovigilancia"},
+    )
+    assert "por unidad de «cámaras de videovigilancia»" in es
+    # Without a name the id is shown.
+    en = Labels("en").reason(r, departments={}, programmes=names, clusters={}, targets={})
+    assert "per unit of “cameras”" in en

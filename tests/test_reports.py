@@ -167,6 +167,13 @@ def test_palmira_workbook(tmp_path: Path) -> None:
     wb = written(result, tmp_path, "es")
     assert len(wb.sheetnames) == 6 + len(result.scenario.departments)
     check_figures(result, wb, "es")
+    # Output metrics by the names the scenario gives them, not by their ids.
+    L = Labels("es", result.scenario.scenario.currency)
+    ws = wb[L("sheet.targets")]
+    metric = {r[L("col.target")]: r[L("col.metric")] for r in table(ws, find(ws, L("col.target")))}
+    assert metric["camaras-40"] == "cámaras de videovigilancia"
+    named = result.scenario.metrics or {}
+    assert all(m in named for p in result.scenario.programmes for m in p.outputs)
 
 
 def check_figures(result: Result, wb: openpyxl.Workbook, lang: str) -> None:

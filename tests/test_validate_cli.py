@@ -83,8 +83,8 @@ BASE_SUMMARY = (
 )
 
 TOP_FIELDS = (
-    "budget, clusters, components, departments, max_change, objective, programmes, scenario, "
-    "targets"
+    "budget, clusters, components, departments, max_change, metrics, objective, programmes, "
+    "scenario, targets"
 )
 COMPONENTS = "interruption, intervention, prevention, safe_environments, access_to_justice"
 
@@ -473,6 +473,21 @@ CATALOGUE = [
         ["s.yaml: binary file (contains NUL bytes); expected a YAML text file"],
         id="binary-garbage",
     ),
+    # --- metric names
+    pytest.param(
+        BASE + "metrics:\n  mediatons: mediaciones\n  youth: jóvenes\n",
+        [
+            "s.yaml:57:3: metrics.mediatons: no programme lists 'mediatons' in its outputs; "
+            "did you mean 'mediations'?",
+            "s.yaml:58:3: metrics.youth: 'youth' is built in (youth reached); it has no name here",
+        ],
+        id="metric-names",
+    ),
+    pytest.param(
+        BASE + "metrics: {mediations: ''}\n",
+        ["s.yaml:56:11: metrics.mediations: must not be empty"],
+        id="metric-name-empty",
+    ),
     pytest.param(
         b"\xef\xbb\xbf" + BASE.encode("utf-8").replace(b"unit_cost: 10", b"unit_cost: -1"),
         ["s.yaml:31:5: programmes[0].unit_cost: must be greater than 0"],
@@ -485,6 +500,13 @@ CATALOGUE = [
 def test_invalid_scenario(workdir: Path, content: str | bytes, expected: list[str]) -> None:
     write(workdir / "s.yaml", content)
     assert_invalid(validate("s.yaml"), expected)
+
+
+def test_metric_names_of_removed_programmes_are_kept(workdir: Path) -> None:
+    # A variant can remove a programme but not a name: a name nobody produces is no error.
+    write(workdir / "s.yaml", BASE + "metrics: {mediations: mediaciones, cameras: cámaras}\n")
+    result = validate("s.yaml")
+    assert result.exit_code == 0, result.output
 
 
 def test_plain_tags_are_accepted(workdir: Path) -> None:

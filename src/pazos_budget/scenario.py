@@ -282,6 +282,9 @@ class Scenario(Strict):
     targets: list[Target] = Field(default_factory=list)
     #: No programme with current_units moves more than this share from them (0.3 = 30%).
     max_change: Share | None = None
+    #: Display names of output metrics in the scenario's language (id -> name), e.g.
+    #: cameras: "cámaras de seguridad"; reports show the id where no name is given.
+    metrics: dict[Slug, Annotated[str, Field(min_length=1, max_length=120)]] | None = None
 
     # ----------------------------------------------------------------- derived views
     @property
@@ -338,6 +341,10 @@ class Scenario(Strict):
         if departments is not None and not ({p.department, *p.funders()} & set(departments)):
             return False
         return t.components is None or p.component in t.components
+
+    def metric_name(self, metric: str) -> str:
+        """The display name of an output metric (its id when none is given)."""
+        return (self.metrics or {}).get(metric, metric)
 
     def component_names(self) -> dict[str, str]:
         given = {c.id.value: c.name for c in self.components or []}
@@ -423,6 +430,22 @@ class Scenario(Strict):
             for dep in p.cofunding or {}:
                 if dep not in dept_ids:
                     issues.append((at + ("cofunding", dep), _unknown("department", dep, dept_ids)))
+
+        # A name for a metric no programme produces is kept (a variant may remove the
+        # programme, and cannot remove the name); one that looks like a misspelt unnamed
+        # metric is reported.
+        unnamed = {m for p in self.programmes for m in p.outputs} - set(self.metrics or {})
+        for metric in self.metrics or {}:
+            if metric == YOUTH_METRIC:
+                built_in = "'youth' is built in (youth reached); it has no name here"
+                issues.append((("metrics", metric), built_in))
+            elif (close := _close(metric, unnamed)) is not None:
+                issues.append(
+                    (
+                        ("metrics", metric),
+                        f"no programme lists '{metric}' in its outputs; did you mean '{close}'?",
+                    )
+                )
 
         seen_targets: dict[str, Path] = {}
         for path, owner, t in _all_targets(self.targets, self.departments):

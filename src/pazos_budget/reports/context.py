@@ -24,6 +24,7 @@ class _Names:
     programmes: dict[str, str]
     clusters: dict[str, str]
     targets: dict[str, str]
+    metrics: dict[str, str]  # output metric id -> display name (the id when not named)
     sheets: dict[str, str] = field(default_factory=dict)  # department id -> sheet name
 
 
@@ -52,6 +53,7 @@ class ReportContext:
             programmes={p.id: p.name for p in self.s.programmes},
             clusters={c.id: c.name for c in self.s.clusters},
             targets={t.id: t.name or t.id for _, t in self.s.all_targets()},
+            metrics={m: self.s.metric_name(m) for p in self.s.programmes for m in p.outputs},
         )
         self.targets: dict[str, Target] = {t.id: t for _, t in self.s.all_targets()}
         self.owners: dict[str, str | None] = {t.id: owner for owner, t in self.s.all_targets()}

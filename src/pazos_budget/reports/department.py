@@ -248,6 +248,7 @@ class DepartmentSheets(ReportContext):
                 programmes=n.programmes,
                 clusters=n.clusters,
                 targets=n.targets,
+                metrics=n.metrics,
             )
             for r in e.reasons
         )

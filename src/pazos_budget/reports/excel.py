@@ -169,7 +169,8 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             cid, _, comp = key.partition("/")
             return self.names.clusters.get(cid, cid), L.component(comp), none
         if isinstance(target, MetricTarget):
-            return clusters, comps, L("youth_metric") if key == YOUTH_METRIC else key
+            metric = L("youth_metric") if key == YOUTH_METRIC else self.names.metrics.get(key, key)
+            return clusters, comps, metric
         return clusters, comps, L("share_row")
 
     # ----------------------------------------------------------------- 3. departments

@@ -121,6 +121,12 @@ class ScenarioSheet(ReportContext):
                 for p in s.programmes
             ],
         )
+        if s.metrics:
+            sh.section(L("title.inputs.metrics"))
+            sh.table(
+                [Col(L("col.metric_id"), w[0]), Col(L("col.name"), w[1], wrap=True)],
+                [[metric, name] for metric, name in s.metrics.items()],
+            )
         sh.section(L("title.inputs.targets"))
         sh.table(
             [

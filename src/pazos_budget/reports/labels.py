@@ -58,6 +58,7 @@ ES: dict[str, str] = {
     "title.inputs.departments": "Secretarías (entradas)",
     "title.inputs.programmes": "Programas (entradas)",
     "title.inputs.targets": "Metas (entradas)",
+    "title.inputs.metrics": "Nombres de los indicadores (entradas)",
     "chart.components": "Gasto por componente ({currency})",
     "title.coverage": "Cobertura de jóvenes por clúster",
     "title.coverage.lowest": (
@@ -176,6 +177,7 @@ ES: dict[str, str] = {
     "col.cluster_name": "Nombre del clúster",
     "col.component": "Componente",
     "col.metric": "Indicador",
+    "col.metric_id": "Id del indicador",
     "col.condition": "Condición",
     "col.required": "Requerido",
     "col.achieved": "Logrado",
@@ -422,6 +424,7 @@ EN: dict[str, str] = {
     "title.inputs.departments": "Departments (inputs)",
     "title.inputs.programmes": "Programmes (inputs)",
     "title.inputs.targets": "Targets and goals (inputs)",
+    "title.inputs.metrics": "Metric names (inputs)",
     "chart.components": "Spend by component ({currency})",
     "title.coverage": "Youth coverage by cluster",
     "title.coverage.lowest": (
@@ -535,6 +538,7 @@ EN: dict[str, str] = {
     "col.cluster_name": "Cluster name",
     "col.component": "Component",
     "col.metric": "Metric",
+    "col.metric_id": "Metric id",
     "col.condition": "Condition",
     "col.required": "Required",
     "col.achieved": "Achieved",
@@ -844,8 +848,10 @@ class Labels:
         programmes: Mapping[str, str],
         clusters: Mapping[str, str],
         targets: Mapping[str, str],
+        metrics: Mapping[str, str] | None = None,
     ) -> str:
-        """One plain-language sentence for one reason of `explain`."""
+        """One plain-language sentence for one reason of `explain`; `metrics` gives the
+        display names of output metrics (their ids otherwise)."""
         cur = self.currency
         if r.why == Why.MAX_UNITS:
             return self("reason.max_units", units=self.count(r.units or 0.0))
@@ -881,19 +887,19 @@ class Labels:
             alternative=programmes.get(r.alternative, r.alternative),
             alt_cost=self.cost(r.alternative_cost or 0.0),
             own_cost=self.cost(r.own_cost or 0.0),
-            what=self.what(r.measure, clusters),
+            what=self.what(r.measure, clusters, metrics or {}),
             currency=cur,
         )
 
     def cost(self, x: float) -> str:
         return self.num(x, 3 if abs(x) < 1 else 2 if abs(x) < 100 else 1)
 
-    def what(self, m: Measure, clusters: Mapping[str, str]) -> str:
+    def what(self, m: Measure, clusters: Mapping[str, str], metrics: Mapping[str, str]) -> str:
         cluster = clusters.get(m.cluster or "", m.cluster or "")
         if m.kind == MeasureKind.YOUTH:
             return self("what.youth_in", cluster=cluster) if m.cluster else self("what.youth")
         if m.kind == MeasureKind.METRIC:
-            return self("what.metric", metric=m.metric or "")
+            return self("what.metric", metric=metrics.get(m.metric or "", m.metric or ""))
         if m.kind == MeasureKind.PRESENCE:
             return self(
                 "what.presence", component=self.component(m.component or ""), cluster=cluster
