@@ -9,7 +9,9 @@ rendering itself is checked by eye (LibreOffice to PDF to PNG, see docs/summary-
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import string
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pazos_budget.errors import ReportError
 from pazos_budget.explain import Funding
+from pazos_budget.files import write_json
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.excel import build_workbook, write_workbook
@@ -477,6 +480,25 @@ def test_never_over_the_scenario(minimal: Result, tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="refusing to overwrite"):
         write_workbook(minimal, scenario, lang="en", inputs=[scenario])
     assert scenario.read_text() == "not really a scenario"
+
+
+def test_reports_get_ordinary_permissions(minimal: Result, tmp_path: Path) -> None:
+    """A new report is readable as the umask allows (not private like a temporary file);
+    a replaced one keeps its permissions."""
+    mask = os.umask(0o027)
+    try:
+        fresh = tmp_path / "new.xlsx"
+        write_workbook(minimal, fresh, lang="en")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o640
+        write_json(tmp_path / "new.json", {"a": 1})
+        assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o640
+    finally:
+        os.umask(mask)
+    old = tmp_path / "old.json"
+    old.write_text("{}")
+    old.chmod(0o604)
+    write_json(old, {"a": 1})
+    assert stat.S_IMODE(old.stat().st_mode) == 0o604
 
 
 def test_atomic_write_replaces_whole(minimal: Result, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -83,11 +84,25 @@ def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[P
     tmp = Path(name)
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); a report is shared like any file the
+        # user writes: the old file's permissions, or those of a new file under the umask.
+        os.chmod(tmp, _file_mode(target))
         os.replace(tmp, target)
     except OSError as e:
         raise ReportError(f"{target}: cannot write: {e.strerror or e}") from e
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _file_mode(target: Path) -> int:
+    """The permissions `open(target, "w")` would leave: the existing file's, else 0666
+    less the process umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)  # reading the umask means setting it; restored at once
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def write_json(target: Path, document: dict[str, Any], inputs: Iterable[Path] = ()) -> None:
