@@ -8,6 +8,7 @@ rendering itself is checked by eye (LibreOffice to PDF to PNG, see docs/summary-
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -499,6 +500,18 @@ def test_reports_get_ordinary_permissions(minimal: Result, tmp_path: Path) -> No
     old.chmod(0o604)
     write_json(old, {"a": 1})
     assert stat.S_IMODE(old.stat().st_mode) == 0o604
+
+
+def test_json_is_streamed_whole_or_not_at_all(minimal: Result, tmp_path: Path) -> None:
+    target = tmp_path / "r.json"
+    doc = to_json(minimal)
+    write_json(target, doc)
+    expected = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    assert target.read_text(encoding="utf-8") == expected
+    with pytest.raises(ValueError):
+        write_json(target, {**doc, "bad": math.nan})  # fails half-way through the stream
+    assert target.read_text(encoding="utf-8") == expected  # the old file, untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
 
 
 def test_atomic_write_replaces_whole(minimal: Result, tmp_path: Path) -> None:
