@@ -29,8 +29,6 @@ from openpyxl.utils import get_column_letter
 
 from .. import __version__
 from ..analysis import Comparison, Sweep, frontier_rows
-from ..errors import ReportError
-from ..files import write_atomic
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS
 from .charts import SERIES_COLOURS, _text, _title, horizontal_bars
@@ -49,6 +47,7 @@ from .xlsx import (
     Styles,
     V,
     new_workbook,
+    save_workbook,
 )
 
 #: A change: its sign is the symbol that goes with the fill (colour-blind and grey print).
@@ -63,13 +62,6 @@ CHART_ROWS = 14  # rows of default height under a chart of CHART_HEIGHT_CM
 #: Width of the value and change columns of the comparison tables.
 VALUE_WIDTH = 13.0
 EVERYTHING = 1_000_000
-
-
-def xlsx_path(path: str | Path) -> Path:
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise ReportError(f"{target}: the workbook must be an .xlsx file")
-    return target
 
 
 class _Book:
@@ -467,9 +459,7 @@ def write_comparison(
     run_at: datetime | None = None,
 ) -> None:
     """Write the comparison workbook to `path`: atomically, and never over an input."""
-    target = xlsx_path(path)
-    wb = build_comparison(comparison, lang=lang, run_at=run_at)
-    write_atomic(target, lambda tmp: wb.save(tmp), [Path(i) for i in inputs])
+    save_workbook(lambda: build_comparison(comparison, lang=lang, run_at=run_at), path, inputs)
 
 
 # --------------------------------------------------------------------------- frontier
@@ -680,6 +670,4 @@ def write_frontier(
     run_at: datetime | None = None,
 ) -> None:
     """Write the frontier workbook to `path`: atomically, and never over an input."""
-    target = xlsx_path(path)
-    wb = build_frontier(sw, lang=lang, run_at=run_at)
-    write_atomic(target, lambda tmp: wb.save(tmp), [Path(i) for i in inputs])
+    save_workbook(lambda: build_frontier(sw, lang=lang, run_at=run_at), path, inputs)

@@ -24,8 +24,6 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
-from ..errors import ReportError
-from ..files import write_atomic
 from ..result import Result
 from ..scenario import (
     COMPONENT_IDS,
@@ -55,6 +53,7 @@ from .xlsx import (
     Sheet,
     V,
     count_fmt,
+    save_workbook,
     sheet_name,
 )
 
@@ -413,8 +412,4 @@ def write_workbook(
     run_at: datetime | None = None,
 ) -> None:
     """Write the workbook to `path`: atomically, and never over one of `inputs`."""
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise ReportError(f"{target}: the workbook must be an .xlsx file")
-    wb = build_workbook(result, lang=lang, run_at=run_at)
-    write_atomic(target, lambda tmp: wb.save(tmp), [Path(i) for i in inputs])
+    save_workbook(lambda: build_workbook(result, lang=lang, run_at=run_at), path, inputs)

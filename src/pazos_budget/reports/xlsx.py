@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -27,6 +28,8 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..errors import ReportError
+from ..files import write_atomic
 from .labels import SHEET_NAME_PREFIXES
 
 # --------------------------------------------------------------------------- formats
@@ -489,3 +492,15 @@ def _shorten(text: str, limit: int) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" –-,;.'") + "…"
+
+
+def save_workbook(
+    build: Callable[[], Workbook], path: str | Path, inputs: Iterable[str | Path] = ()
+) -> None:
+    """Check that `path` is an .xlsx file, build the workbook, and write it atomically and
+    never over one of `inputs` (files.write_atomic)."""
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ReportError(f"{target}: the workbook must be an .xlsx file")
+    wb = build()
+    write_atomic(target, lambda tmp: wb.save(tmp), [Path(i) for i in inputs])
