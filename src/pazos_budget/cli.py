@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
@@ -34,17 +35,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     epilog="Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()),
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No highlighting and no emoji codes: a name such as 'Plan :fire:' is printed as written.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def say(console: Console, text: object) -> None:
+    """Print plain text that may quote user input (a path, a name): never as markup,
+    control characters shown visibly (display.visible)."""
+    console.print(visible(text, newlines=True), markup=False)
 
 
 def fail(error: PazosBudgetError) -> typer.Exit:
     """Print an error the user can act on and return the exit to raise."""
     if isinstance(error, ScenarioError):
         for problem in error.problems:
-            err.print(str(problem), markup=False)
+            say(err, problem)
     else:
-        err.print(f"error: {error}", markup=False)
+        say(err, f"error: {error}")
     return typer.Exit(error.exit_code)
 
 
@@ -105,16 +113,16 @@ def validate(
         except ScenarioError as e:
             bad += 1
             for problem in e.problems:
-                err.print(str(problem), markup=False)
+                say(err, problem)
             continue
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
-        out.print(
+        say(
+            out,
             f"{path}: ok: {len(s.clusters)} clusters "
             f"({len(s.prioritized_cluster_ids)} prioritized), {len(s.departments)} departments, "
             f"{len(s.programmes)} programmes, {targets} targets and goals, "
             f"total budget {s.budget.total:,.0f} {s.scenario.currency}",
-            markup=False,
         )
     if bad:
         raise typer.Exit(ScenarioError.exit_code)
@@ -189,13 +197,13 @@ def solve(
     if json_out is not None:
         write_json(json_out, to_json(result), inputs)
         if not quiet:
-            out.print(f"JSON result written to {json_out}", markup=False)
+            say(out, f"JSON result written to {json_out}")
     if output is not None:
         from .reports.excel import write_workbook
 
         write_workbook(result, output, lang=language, inputs=inputs)
         if not quiet:
-            out.print(f"Workbook written to {output}", markup=False)
+            say(out, f"Workbook written to {output}")
 
 
 def parse_range(option: str, text: str) -> list[float]:
@@ -267,7 +275,7 @@ def compare(
     comparison = compare_scenarios(loaded, options, jobs)
     print_comparison(out, comparison)
     write_comparison(comparison, output, lang=language, inputs=inputs)
-    out.print(f"Workbook written to {output}", markup=False)
+    say(out, f"Workbook written to {output}")
 
 
 @app.command()
@@ -337,13 +345,13 @@ def sweep(
     print_frontier(out, frontier)
     write_frontier(frontier, output, lang=language, inputs=loaded.files)
     if frontier.interrupted:
-        err.print(
+        say(
+            err,
             f"interrupted: {len(frontier.solved())} of {n} points solved; "
             f"workbook written to {output} with those points",
-            markup=False,
         )
         raise typer.Exit(130)
-    out.print(f"Workbook written to {output}", markup=False)
+    say(out, f"Workbook written to {output}")
 
 
 def main() -> None:
@@ -358,10 +366,10 @@ def main() -> None:
     except Exception as e:  # a bug: say so plainly; the traceback on request
         if os.environ.get("PAZOS_BUDGET_DEBUG"):
             raise
-        err.print(
+        say(
+            err,
             f"internal error: {type(e).__name__}: {e}\n"
             "This is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
             "traceback and report it.",
-            markup=False,
         )
         sys.exit(1)

@@ -37,6 +37,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+from .display import control_characters
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
@@ -352,10 +353,61 @@ def _explicit_tag(node: Any) -> str | None:
 # --------------------------------------------------------------------------- validation
 def validate_document(doc: Document) -> Scenario:
     """Plain data to Scenario; every problem located in the file."""
+    controls = control_problems(doc)
     try:
-        return Scenario.model_validate(doc.data)
+        scenario = Scenario.model_validate(doc.data)
     except ValidationError as e:
-        raise ScenarioError(problems_from_validation(doc, e, Scenario)) from e
+        problems = problems_from_validation(doc, e, Scenario)
+        raise ScenarioError(sorted(controls + problems, key=_file_order(doc))) from e
+    if controls:
+        raise ScenarioError(controls)
+    return scenario
+
+
+def _file_order(doc: Document) -> Callable[[Problem], tuple[bool, str, int, int, str]]:
+    return lambda p: (p.file != doc.file, p.file, p.line, p.column, p.path)
+
+
+#: Free-text fields, where a tab or a line break is text (a multi-line note).
+FREE_TEXT = frozenset({"notes"})
+
+
+def control_problems(doc: Document) -> list[Problem]:
+    """Text (and keys) holding control characters: refused, because every name is
+    printed on terminals and in workbooks, where an escape sequence would act instead of
+    being read (display.py)."""
+    problems: list[Problem] = []
+
+    def check(text: str, loc: Key, what: str) -> None:
+        free = bool(loc) and loc[-1] in FREE_TEXT
+        found = control_characters(text, allow_whitespace=free)
+        if found and len(problems) < MAX_PROBLEMS:
+            position, char = found[0]
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            problems.append(
+                doc.problem(
+                    loc,
+                    f"{what} contains the control character {char} at character "
+                    f"{position + 1}{more}; names and text are printed on terminals and in "
+                    "workbooks, where control characters (escape sequences) act instead of "
+                    "showing: remove them",
+                )
+            )
+
+    def walk(node: Any, loc: Key) -> None:
+        if isinstance(node, str):
+            check(node, loc, "text")
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str):
+                    check(k, (*loc, k), "key")
+                walk(v, (*loc, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*loc, i))
+
+    walk(doc.data, ())
+    return problems
 
 
 def problems_from_validation(
