@@ -167,10 +167,10 @@ def solve(
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
     from .files import check_output, refuse_inputs, write_json
-    from .pipeline import ScenarioInfeasible, solve_scenario
-    from .result import to_json
+    from .pipeline import ScenarioInfeasible, result_document, solve_scenario
     from .terminal import print_diagnosis, print_result
 
+    check_time_limit(time_limit)
     for path, suffix in ((json_out, None), (output, ".xlsx")):
         if path is not None:
             check_output(path, suffix)
@@ -195,7 +195,7 @@ def solve(
     if not quiet:
         print_result(out, result)
     if json_out is not None:
-        write_json(json_out, to_json(result), inputs)
+        write_json(json_out, result_document(loaded, result), inputs)
         if not quiet:
             say(out, f"JSON result written to {json_out}")
     if output is not None:
@@ -241,6 +241,14 @@ def check_jobs(jobs: int | None) -> None:
         raise UsageError(f"--jobs {jobs}: give at least 1")
 
 
+def check_time_limit(seconds: float | None) -> None:
+    """A time limit is a positive, finite number of seconds (nan, inf and 0 are not)."""
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(
+            f"--time-limit {seconds:g}: give a positive number of seconds, e.g. --time-limit 60"
+        )
+
+
 @app.command()
 @reports_errors
 def compare(
@@ -265,6 +273,7 @@ def compare(
     if len(scenarios) < 2:
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
+    check_time_limit(time_limit)
     check_output(output, ".xlsx")
     refuse_inputs(output, scenarios)
     loaded = [load_scenario(path) for path in scenarios]
@@ -318,6 +327,7 @@ def sweep(
     totals = parse_range("--budget", budget) if budget is not None else None
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
+    check_time_limit(time_limit)
     check_output(output, ".xlsx")
     refuse_inputs(output, [scenario])
     loaded = load_scenario(scenario, overrides or ())

@@ -31,6 +31,7 @@ a number stays text and the scenario's own validation reports it at that cell.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ from .files import read_input_bytes
 if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
     from .loader import Document, Key
 
+#: The mapping field of the `cofunding:<department>` columns.
+COFUNDING_FIELD = "cofunding"
 #: The key of a scenario file that names its CSV tables.
 TABLES_KEY = "tables"
 #: Largest CSV table read (the 1M-variable stress scenario's tables are about 5 MB).
@@ -104,7 +107,7 @@ PROGRAMMES = TableSchema(
         "max_change": Cell.NUMBER,
         "notes": Cell.TEXT,
     },
-    prefixes={"output:": "outputs", "cofunding:": "cofunding"},
+    prefixes={"output:": "outputs", "cofunding:": COFUNDING_FIELD},
     required=("id", "name", "department", "component", "unit_cost"),
 )
 
@@ -126,6 +129,20 @@ CLUSTERS = TableSchema(
 SCHEMAS: dict[str, TableSchema] = {s.section: s for s in (CLUSTERS, PROGRAMMES)}
 
 ColumnKey = str | tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A header cell that names a thing of the scenario (a `cofunding:<department>`
+    column): checked once the whole scenario is read, empty cells or not."""
+
+    file: str
+    line: int
+    column: int
+    section: str  # where the id must exist: "departments"
+    id: str
+
+
 IntArray = NDArray[np.int64]
 
 
@@ -191,14 +208,19 @@ def expand_tables(doc: Document, folder: Path) -> Document:
             continue
         display = str(Path(doc.file).parent / name)
         try:
-            text = read_table_text(folder / name, display)
+            text, digest = read_table_source(folder / name, display)
             records, locator = parse_table(text, display, schema, len(inline or []))
         except ScenarioError as e:
             problems += e.problems
             continue
         doc.data[section] = [*(inline or []), *records]
         doc.elsewhere.append(locator)
+        for key, col in locator.columns.items():
+            # A co-funding column names a department, even where its cells are empty.
+            if isinstance(key, tuple) and key[0] == COFUNDING_FIELD:
+                doc.references.append(Reference(display, 1, col, "departments", key[1]))
         doc.tables.append(folder / name)
+        doc.digests[folder / name] = digest
         # A problem with the section as a whole (say, no rows at all) points at its table.
         doc.positions.setdefault((section,), doc.positions.get(at, (1, 1)))
     if problems:
@@ -209,6 +231,12 @@ def expand_tables(doc: Document, folder: Path) -> Document:
 # --------------------------------------------------------------------------- reading
 def read_table_text(path: Path, display: str) -> str:
     """The CSV file's text, or a ScenarioError saying precisely why it cannot be read."""
+    return read_table_source(path, display)[0]
+
+
+def read_table_source(path: Path, display: str) -> tuple[str, str]:
+    """The CSV file's text and the sha256 of the bytes it was decoded from (read once),
+    or a ScenarioError saying precisely why it cannot be read."""
 
     def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
         return ScenarioError([Problem(display, line, col, "", message)])
@@ -237,7 +265,7 @@ def read_table_text(path: Path, display: str) -> str:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise fail("file is empty (expected a header row)")
-    return text
+    return text, hashlib.sha256(raw).hexdigest()
 
 
 def parse_table(
@@ -275,9 +303,9 @@ def parse_table(
                 line,
                 expected + 1,
             ) from e
-        raise fail(f"not a valid CSV file: {e}") from e
+        raise _tokenizer_problem(text, display, str(e)) from e
     except (ValueError, csv.Error) as e:
-        raise fail(f"not a valid CSV file: {e}") from e
+        raise _tokenizer_problem(text, display, str(e)) from e
 
     header = [str(h).strip() for h in frame.iloc[0]]
     body = [frame[j].to_numpy(dtype=object)[1:] for j in frame.columns]
@@ -321,6 +349,32 @@ def parse_table(
         if isinstance(key, tuple):
             located.setdefault(key[0], j + 1)
     return records, TableLocator(display, schema.section, first, rows, located)
+
+
+def _tokenizer_problem(text: str, display: str, detail: str) -> ScenarioError:
+    """A CSV file the tokenizer cannot read, located at the row (and cell) where the
+    trouble starts: pandas names the data row where an open quote started, Python's csv
+    module the line where it gave up."""
+    line, col = 0, 0
+    message = f"not a valid CSV file: {detail}"
+    started = re.search(r"EOF inside string starting at row (\d+)", detail)
+    if started:
+        line = int(started.group(1)) + 1  # pandas counts rows from 0; the header is row 1
+        message = "a quoted cell opened here is never closed (a '\"' is missing)"
+    else:
+        reader = csv.reader(io.StringIO(text), strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error as e:
+            line = reader.line_num
+            message = f"not a valid CSV file: {e}"
+    if line:
+        lines = text.split("\n")
+        row = lines[line - 1] if line - 1 < len(lines) else ""
+        quote = row.find('"')
+        col = row.count(",", 0, quote) + 1 if quote >= 0 else 1
+    return ScenarioError([Problem(display, line, col, "", message)])
 
 
 def _read_header(
