@@ -583,8 +583,8 @@ def test_cli_read_only_folder(tmp_path: Path) -> None:
         done = cli(
             "solve", str(MINIMAL), "-o", str(folder / "m.xlsx"), "-q", "--no-marginal", cwd=tmp_path
         )
-        assert done.returncode == 1
-        assert "cannot write" in done.stderr and "Traceback" not in done.stderr
+        assert done.returncode == 2  # found before solving (outputs.OutputPlan)
+        assert "cannot write in the folder" in done.stderr and "Traceback" not in done.stderr
     finally:
         folder.chmod(0o755)
 

@@ -20,6 +20,7 @@ from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
+from .outputs import Terminated
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
 
 if TYPE_CHECKING:
@@ -56,6 +57,15 @@ def fail(error: PazosBudgetError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
+def stopped(signal: Terminated) -> typer.Exit:
+    """A run ended by SIGTERM or SIGHUP: its temporary files and locks are gone."""
+    if signal.written:
+        say(err, f"stopped by {signal} after the outputs were written")
+    else:
+        say(err, f"stopped by {signal}: no output written, no temporary file left")
+    return typer.Exit(signal.exit_code)
+
+
 P = ParamSpec("P")
 
 
@@ -69,6 +79,8 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
             command(*args, **kwargs)
         except PazosBudgetError as e:
             raise fail(e) from None
+        except Terminated as e:
+            raise stopped(e) from None
 
     return wrapper
 
@@ -166,44 +178,64 @@ def solve(
     ] = None,
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
-    from .files import check_output, refuse_inputs, write_json
+    from .files import json_writer
+    from .outputs import WRITTEN, Output, OutputPlan
     from .pipeline import ScenarioInfeasible, result_document, solve_scenario
     from .terminal import print_diagnosis, print_result
 
     check_time_limit(time_limit)
-    for path, suffix in ((json_out, None), (output, ".xlsx")):
-        if path is not None:
-            check_output(path, suffix)
+    plan = OutputPlan(
+        [
+            Output("--json", json_out),
+            Output("--output", output, (".xlsx",)),
+            Output("--write-model", write_model, (".lp", ".mps")),
+        ]
+    )
     loaded = load_scenario(scenario, overrides or ())
-    inputs = list(loaded.files)
-    for path in (json_out, output):
-        if path is not None:
-            refuse_inputs(path, inputs)  # a base it extends or a CSV table it reads
+    plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
     language = lang or loaded.scenario.scenario.language
     if output is not None and language not in ("es", "en"):
         raise UsageError(f"--lang must be es or en, got '{language}'")
-    options = SolveOptions(
-        solver=solver, time_limit=time_limit, mip_gap=mip_gap, write_model=write_model
-    )
-    try:
-        result = solve_scenario(loaded, options, marginal=marginal)
-    except ScenarioInfeasible as e:
-        print_diagnosis(err, e.diagnosis)
-        if json_out is not None:
-            write_json(json_out, e.to_json(), inputs)
-        raise typer.Exit(e.exit_code) from None
-    if not quiet:
-        print_result(out, result)
-    if json_out is not None:
-        write_json(json_out, result_document(loaded, result), inputs)
+    with plan.reserved():
+        options = SolveOptions(
+            solver=solver,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            write_model=plan.temp("--write-model"),
+        )
+        try:
+            result = solve_scenario(loaded, options, marginal=marginal)
+        except ScenarioInfeasible as e:
+            print_diagnosis(err, e.diagnosis)
+            model = plan.temp("--write-model")
+            if output is not None or (model is not None and not model.exists()):
+                # All the outputs or none: an infeasible scenario has no allocation
+                # workbook (nor, refused before any solve, a model to export).
+                missing = "--output" if output is not None else "--write-model"
+                say(err, f"no output written: an infeasible scenario has nothing for {missing}")
+            elif plan.options:
+                plan.commit({"--json": json_writer(e.to_json()), "--write-model": WRITTEN})
+            raise typer.Exit(e.exit_code) from None
         if not quiet:
-            say(out, f"JSON result written to {json_out}")
-    if output is not None:
-        from .reports.excel import write_workbook
+            print_result(out, result)
 
-        write_workbook(result, output, lang=language, inputs=inputs)
-        if not quiet:
-            say(out, f"Workbook written to {output}")
+        def workbook(tmp: Path) -> None:
+            from .reports.excel import build_workbook
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_workbook(result, lang=language), tmp)
+
+        plan.commit(
+            {
+                "--json": json_writer(result_document(loaded, result)),
+                "--output": workbook,
+                "--write-model": WRITTEN,
+            }
+        )
+    if not quiet:
+        for path, what in ((json_out, "JSON result"), (output, "Workbook"), (write_model, "Model")):
+            if path is not None:
+                say(out, f"{what} written to {path}")
 
 
 def parse_range(option: str, text: str) -> list[float]:
@@ -266,24 +298,31 @@ def compare(
     """Set scenarios side by side for the council: one workbook with the key figures,
     spend by department, cluster and component, targets, and what is cut first."""
     from .analysis import compare as compare_scenarios
-    from .files import check_output, refuse_inputs
-    from .reports.council import write_comparison
+    from .outputs import Output, OutputPlan
     from .terminal import print_comparison
 
     if len(scenarios) < 2:
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
     check_time_limit(time_limit)
-    check_output(output, ".xlsx")
-    refuse_inputs(output, scenarios)
+    plan = OutputPlan([Output("--output", output, (".xlsx",))])
+    plan.refuse_inputs(scenarios)
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
-    refuse_inputs(output, inputs)
+    plan.refuse_inputs(inputs)
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
-    comparison = compare_scenarios(loaded, options, jobs)
-    print_comparison(out, comparison)
-    write_comparison(comparison, output, lang=language, inputs=inputs)
+    with plan.reserved():
+        comparison = compare_scenarios(loaded, options, jobs)
+        print_comparison(out, comparison)
+
+        def workbook(tmp: Path) -> None:
+            from .reports.council import build_comparison
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_comparison(comparison, lang=language), tmp)
+
+        plan.commit({"--output": workbook})
     say(out, f"Workbook written to {output}")
 
 
@@ -318,8 +357,7 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .analysis import sweep as sweep_budgets
-    from .files import check_output, refuse_inputs
-    from .reports.council import write_frontier
+    from .outputs import Output, OutputPlan
     from .terminal import print_frontier
 
     if (budget is None) == (scale is None):
@@ -328,32 +366,40 @@ def sweep(
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
     check_time_limit(time_limit)
-    check_output(output, ".xlsx")
-    refuse_inputs(output, [scenario])
+    plan = OutputPlan([Output("--output", output, (".xlsx",))])
+    plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
-    refuse_inputs(output, loaded.files)
+    plan.refuse_inputs(loaded.files)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("Solving", total=n)
-        frontier = sweep_budgets(
-            loaded,
-            options,
-            totals=totals,
-            scales=scales,
-            jobs=jobs,
-            on_done=lambda _: progress.advance(task),
-        )
-    print_frontier(out, frontier)
-    write_frontier(frontier, output, lang=language, inputs=loaded.files)
+    with plan.reserved():
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("Solving", total=n)
+            frontier = sweep_budgets(
+                loaded,
+                options,
+                totals=totals,
+                scales=scales,
+                jobs=jobs,
+                on_done=lambda _: progress.advance(task),
+            )
+        print_frontier(out, frontier)
+
+        def workbook(tmp: Path) -> None:
+            from .reports.council import build_frontier
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_frontier(frontier, lang=language), tmp)
+
+        plan.commit({"--output": workbook})
     if frontier.interrupted:
         say(
             err,
@@ -373,6 +419,8 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Terminated as e:
+        raise SystemExit(stopped(e).exit_code) from None
     except Exception as e:  # a bug: say so plainly; the traceback on request
         if os.environ.get("PAZOS_BUDGET_DEBUG"):
             raise

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, ReportError, ScenarioError, UsageError
+from .errors import Problem, ReportError, ScenarioError
 
 
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
@@ -128,18 +128,6 @@ def _utf16(raw: bytes) -> bool:
     return max(nul_odd, nul_even) >= 0.9 * pairs and min(nul_odd, nul_even) <= 0.1 * pairs
 
 
-def check_output(target: Path, suffix: str | None = None) -> None:
-    """Refuse, before any work is done, an output path that cannot be written (exit 2)."""
-    target = Path(target)
-    if suffix is not None and target.suffix.lower() != suffix:
-        raise UsageError(f"{target}: the output must be a {suffix} file")
-    if target.is_dir():
-        raise UsageError(f"{target}: is a directory")
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"{target}: the folder {directory} does not exist")
-
-
 def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:
     """Call `write(tmp_path)`, then rename the temporary file onto `target`."""
     target = Path(target)
@@ -178,13 +166,19 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~mask
 
 
-def write_json(target: Path, document: dict[str, Any], inputs: Iterable[Path] = ()) -> None:
-    """Stream the indented document into the file: building it as one string first held
-    about 265 MB more at the national size (46 MB of JSON), more than the solver's peak."""
+def json_writer(document: dict[str, Any]) -> Callable[[Path], None]:
+    """A writer that streams the indented document into the file it is given: building
+    it as one string first held about 265 MB more at the national size (46 MB of JSON),
+    more than the solver's peak."""
 
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8") as f:
             json.dump(document, f, indent=2, ensure_ascii=False, allow_nan=False)
             f.write("\n")
 
-    write_atomic(target, write, inputs)
+    return write
+
+
+def write_json(target: Path, document: dict[str, Any], inputs: Iterable[Path] = ()) -> None:
+    """Write the document to `target` atomically (`json_writer`, `write_atomic`)."""
+    write_atomic(target, json_writer(document), inputs)
