@@ -20,7 +20,6 @@ from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
-from .outputs import Terminated
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
 
 if TYPE_CHECKING:
@@ -57,15 +56,6 @@ def fail(error: PazosBudgetError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-def stopped(signal: Terminated) -> typer.Exit:
-    """A run ended by SIGTERM or SIGHUP: its temporary files and locks are gone."""
-    if signal.written:
-        say(err, f"stopped by {signal} after the outputs were written")
-    else:
-        say(err, f"stopped by {signal}: no output written, no temporary file left")
-    return typer.Exit(signal.exit_code)
-
-
 P = ParamSpec("P")
 
 
@@ -79,8 +69,6 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
             command(*args, **kwargs)
         except PazosBudgetError as e:
             raise fail(e) from None
-        except Terminated as e:
-            raise stopped(e) from None
 
     return wrapper
 
@@ -419,8 +407,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except Terminated as e:
-        raise SystemExit(stopped(e).exit_code) from None
+
     except Exception as e:  # a bug: say so plainly; the traceback on request
         if os.environ.get("PAZOS_BUDGET_DEBUG"):
             raise

@@ -25,8 +25,11 @@ from the other): each run holds a lock (`fcntl.flock` on `.NAME.lock` beside eac
 target) from the checks to the end, and a second run exits at once with exit code 5
 (`OutputBusyError`), naming the output and the process that holds it.
 
-SIGTERM and SIGHUP end a run like Ctrl-C does: the temporary files and locks are removed
-(`Terminated`, exit 128 + the signal number).
+SIGTERM and SIGHUP end a run at once, even in the middle of a solve (which runs in the
+solver's C code, where Python's own signal handlers wait): a watcher thread woken by the
+signal (`signal.set_wakeup_fd`) removes the temporary files and locks, waits for a
+rename phase under way to finish (so the set stays whole), says so on stderr, and exits
+with 128 + the signal number (143, 129). Ctrl-C stays a KeyboardInterrupt.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import fcntl
 import os
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -54,20 +58,6 @@ WRITTEN = None
 CLEANUP_SIGNALS = tuple(
     s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s
 )
-
-
-class Terminated(BaseException):
-    """The run was asked to stop by a signal (SIGTERM, SIGHUP); raised so that every
-    `finally` runs and no temporary file or lock is left behind."""
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-        self.written = False  # set by OutputPlan.reserved: were the outputs all renamed?
-        super().__init__(signal.Signals(signum).name)
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
 
 
 @dataclass(frozen=True)
@@ -98,6 +88,7 @@ class OutputPlan:
         self.outputs = []
         self._reserved = False
         self._written = False
+        self._renaming = threading.Lock()  # held while the renames run (see _stop)
         for out in outputs:
             if out.path is not None:
                 self.outputs.append(_check(out))
@@ -124,24 +115,43 @@ class OutputPlan:
     @contextlib.contextmanager
     def reserved(self) -> Iterator[OutputPlan]:
         """Lock every output (exit 5 if another run holds one), and clean up on leaving:
-        temporary files removed, locks released, the signal handlers restored."""
-        restore = _catch_signals()
+        temporary files removed, locks released. SIGTERM and SIGHUP end the run at once,
+        cleaned up likewise (`_stop`)."""
+        watcher = _SignalWatcher(self._stop)
+        watcher.start()
         try:
             for p in sorted(self.outputs, key=lambda p: str(p.target)):
                 _lock(p)
             self._reserved = True
             yield self
-        except Terminated as e:
-            e.written = self._written
-            raise
         finally:
+            watcher.stop()
             self._reserved = False
-            for p in self.outputs:
-                _remove(p.temp)
-                p.temp = None
-            for p in self.outputs:
-                _unlock(p)
-            restore()
+            self._clean()
+
+    def _clean(self) -> None:
+        for p in self.outputs:
+            _remove(p.temp)
+            p.temp = None
+        for p in self.outputs:
+            _unlock(p)
+
+    def _stop(self, signum: int) -> None:
+        """SIGTERM or SIGHUP (from the watcher thread): clean up and end the process now;
+        never midway through the renames."""
+        with self._renaming:
+            self._clean()
+            name = signal.Signals(signum).name
+            message = (
+                f"stopped by {name} after the outputs were written\n"
+                if self._written
+                else f"stopped by {name}: no output written, no temporary file left\n"
+            )
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            with contextlib.suppress(OSError):
+                os.write(2, message.encode())
+            os._exit(128 + signum)
 
     def temp(self, option: str) -> Path | None:
         """A temporary path beside `option`'s target, with the same suffix, for a writer
@@ -179,7 +189,9 @@ class OutputPlan:
                     ) from e
             with contextlib.suppress(OSError):
                 os.chmod(p.temp, _file_mode(p.target))
-        with _signals_held():  # a rename is never cut midway by SIGTERM or Ctrl-C
+        # A rename phase is never cut midway: not by Ctrl-C (held back), nor by SIGTERM
+        # or SIGHUP (their watcher waits for `_renaming`).
+        with self._renaming, _signals_held():
             _rename_all(self.outputs)
             self._written = True
 
@@ -403,27 +415,59 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _catch_signals() -> Callable[[], None]:
-    """Make SIGTERM and SIGHUP raise `Terminated` in this process (so cleanup runs);
-    returns the function that restores the previous handlers. Only the main thread may
-    set handlers; elsewhere (a library caller's thread) nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    owner = os.getpid()
+class _SignalWatcher:
+    """Calls `on_signal(signum)` from a thread as soon as SIGTERM or SIGHUP arrives.
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        if os.getpid() != owner:  # a forked worker: die as it would have
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
+    Python runs its signal handlers in the main thread between bytecodes, so a handler
+    waits for the solver's C code to return (minutes, on a large scenario). The C-level
+    handler does write the signal number to the wakeup fd at once; this thread reads it.
+    Only the main thread can set handlers: elsewhere (a library caller's thread) nothing
+    changes. Forked children get the default action back."""
+
+    def __init__(self, on_signal: Callable[[int], None]) -> None:
+        self.on_signal = on_signal
+        self.active = threading.current_thread() is threading.main_thread()
+        self.previous: dict[int, Any] = {}
+
+    def start(self) -> None:
+        if not self.active:
             return
-        raise Terminated(signum)
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.write_fd, False)
+        self.previous_fd = signal.set_wakeup_fd(self.write_fd, warn_on_full_buffer=False)
+        owner = os.getpid()
 
-    previous: dict[int, Any] = {}
-    for signum in CLEANUP_SIGNALS:
-        previous[signum] = signal.signal(signum, handler)
+        def noted(signum: int, _frame: FrameType | None) -> None:
+            if os.getpid() != owner:  # a forked worker: die as it would have
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+            # in this process the watcher thread acts; nothing to do here
 
-    def restore() -> None:
-        for signum, old in previous.items():
+        for signum in CLEANUP_SIGNALS:
+            self.previous[signum] = signal.signal(signum, noted)
+        self.thread = threading.Thread(target=self._watch, name="pazos-budget-signals", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                data = os.read(self.read_fd, 64)
+            except InterruptedError:
+                continue
+            except OSError:
+                return
+            if not data:  # stop() closed the pipe
+                return
+            for signum in data:
+                if signum in CLEANUP_SIGNALS:
+                    self.on_signal(signum)
+
+    def stop(self) -> None:
+        if not self.active:
+            return
+        for signum, old in self.previous.items():
             signal.signal(signum, old)
-
-    return restore
+        signal.set_wakeup_fd(self.previous_fd)
+        os.close(self.write_fd)
+        self.thread.join()
+        os.close(self.read_fd)
