@@ -7,15 +7,19 @@ or OSC escape sequences in names reached the terminal raw.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
 from typer.testing import CliRunner
 
 from pazos_budget import cli
 from pazos_budget.cli import app
-from pazos_budget.display import control_characters, markup, visible
+from pazos_budget.display import CONTROL, control_characters, markup, visible
 
 runner = CliRunner()
 
@@ -141,3 +145,15 @@ def test_visible_and_markup() -> None:
     assert markup("Cultura [/nota]") == "Cultura \\[/nota]"
     assert control_characters("a\tb", allow_whitespace=True) == []
     assert control_characters("a\tb") == [(1, "U+0009 (TAB)")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_is_printed_as_written(text: str) -> None:
+    """Whatever a name holds, the terminal shows its characters (controls as escapes),
+    never markup, emoji or escape codes."""
+    console = Console(file=io.StringIO(), width=500, highlight=False, soft_wrap=True, emoji=False)
+    console.print(f"[bold]{markup(text)}[/]", end="")
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert shown == visible(text)
+    assert not CONTROL.search(shown)
