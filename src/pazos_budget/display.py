@@ -59,6 +59,26 @@ def control_characters(text: str, *, allow_whitespace: bool = False) -> list[tup
     return found
 
 
+#: Free-text fields, where a tab or a line break is text (a multi-line note).
+FREE_TEXT = frozenset({"notes"})
+
+
+def control_problem(text: str, field: object, what: str = "text") -> str | None:
+    """The message for scenario text (or a key, `what="key"`) holding control
+    characters, None when it holds none; `field` is the field's name (a `notes` field
+    may hold tabs and line breaks)."""
+    found = control_characters(text, allow_whitespace=field in FREE_TEXT)
+    if not found:
+        return None
+    position, char = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return (
+        f"{what} contains the control character {char} at character {position + 1}{more}; "
+        "names and text are printed on terminals and in workbooks, where control "
+        "characters (escape sequences) act instead of showing: remove them"
+    )
+
+
 #: unicodedata has no names for the C0/C1 controls; the ones a user may meet.
 _C0_NAMES = {
     0x00: "NUL",

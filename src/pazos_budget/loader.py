@@ -37,7 +37,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
-from .display import control_characters
+from .display import control_problem
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
@@ -381,6 +381,10 @@ class _Converter:
                 if not isinstance(k, str):
                     self._problem(pos, path, f"key {k!r} must be text")
                     continue
+                bad = control_problem(k, None, "key")
+                if bad is not None:  # refused: names are printed (display.py)
+                    self._problem(pos, path + (k,), bad)
+                    continue
                 self.positions.setdefault(path + (k,), pos)
                 out[k] = self.convert(v, path + (k,), pos, depth + 1)
             return out
@@ -402,6 +406,9 @@ class _Converter:
         if isinstance(node, float):
             return float(node)
         if isinstance(node, str):
+            bad = control_problem(node, path[-1] if path else None)
+            if bad is not None:  # refused: names are printed (display.py)
+                self._problem(where, path, bad)
             return str(node)
         if isinstance(node, _dt.date | _dt.datetime):
             return node.isoformat()
@@ -420,7 +427,7 @@ def _explicit_tag(node: Any) -> str | None:
 # --------------------------------------------------------------------------- validation
 def validate_document(doc: Document) -> Scenario:
     """Plain data to Scenario; every problem located in the file."""
-    controls = control_problems(doc) + reference_problems(doc)
+    controls = reference_problems(doc)
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as e:
@@ -473,48 +480,6 @@ def reference_problems(doc: Document) -> list[Problem]:
                 one_line(f"column 'cofunding:{ref.id}': no department '{ref.id}'{hint}"),
             )
         )
-    return problems
-
-
-#: Free-text fields, where a tab or a line break is text (a multi-line note).
-FREE_TEXT = frozenset({"notes"})
-
-
-def control_problems(doc: Document) -> list[Problem]:
-    """Text (and keys) holding control characters: refused, because every name is
-    printed on terminals and in workbooks, where an escape sequence would act instead of
-    being read (display.py)."""
-    problems: list[Problem] = []
-
-    def check(text: str, loc: Key, what: str) -> None:
-        free = bool(loc) and loc[-1] in FREE_TEXT
-        found = control_characters(text, allow_whitespace=free)
-        if found and len(problems) < MAX_PROBLEMS:
-            position, char = found[0]
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            problems.append(
-                doc.problem(
-                    loc,
-                    f"{what} contains the control character {char} at character "
-                    f"{position + 1}{more}; names and text are printed on terminals and in "
-                    "workbooks, where control characters (escape sequences) act instead of "
-                    "showing: remove them",
-                )
-            )
-
-    def walk(node: Any, loc: Key) -> None:
-        if isinstance(node, str):
-            check(node, loc, "text")
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                if isinstance(k, str):
-                    check(k, (*loc, k), "key")
-                walk(v, (*loc, k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, (*loc, i))
-
-    walk(doc.data, ())
     return problems
 
 

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .display import CONTROL, control_problem
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 
@@ -348,7 +349,57 @@ def parse_table(
         located[key] = j + 1
         if isinstance(key, tuple):
             located.setdefault(key[0], j + 1)
-    return records, TableLocator(display, schema.section, first, rows, located)
+    locator = TableLocator(display, schema.section, first, rows, located)
+    if _may_hold_controls(text):
+        problems = _control_problems(records, locator)
+        if problems:
+            raise ScenarioError(problems[:MAX_TABLE_PROBLEMS])
+    return records, locator
+
+
+#: A control character the CSV format itself never uses (a line break may sit in a quoted
+#: cell, so a table with quotes is looked at cell by cell).
+_CONTROL_BUT_NEWLINES = re.compile(
+    CONTROL.pattern.replace("\x00-\x1f", "\x00-\x09\x0b\x0c\x0e-\x1f")
+)
+
+
+def _may_hold_controls(text: str) -> bool:
+    """Whether any cell might hold a control character: a fast look at the whole text
+    spares a national table's million cells the check cell by cell."""
+    return '"' in text or _CONTROL_BUT_NEWLINES.search(text) is not None
+
+
+def _control_problems(records: list[dict[str, Any]], locator: TableLocator) -> list[Problem]:
+    """Cells (and header keys) holding control characters, at their cells: refused,
+    because names are printed on terminals and in workbooks (display.py)."""
+    problems: list[Problem] = []
+
+    def check(text: str, loc: Key, field: object) -> None:
+        bad = control_problem(text, field)
+        if bad is not None and len(problems) < MAX_TABLE_PROBLEMS:
+            file, line, col = locator(loc) or (locator.file, 0, 0)
+            problems.append(Problem(file, line, col, _dotted(loc), bad))
+
+    section = locator.section
+    for k, record in enumerate(records):
+        for name, value in record.items():
+            loc: Key = (section, locator.first + k, name)
+            if isinstance(value, str):
+                check(value, loc, name)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, str):
+                        check(item, loc, name)
+            elif isinstance(value, dict):
+                for key in value:
+                    check(str(key), (*loc, str(key)), None)
+    return problems
+
+
+def _dotted(loc: Key) -> str:
+    head, index, *rest = loc
+    return f"{head}[{index}]" + "".join(f".{part}" for part in rest)
 
 
 def _tokenizer_problem(text: str, display: str, detail: str) -> ScenarioError:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
+from .display import control_problem
 from .errors import Problem, ScenarioError
 from .tables import TABLES_KEY
 
@@ -323,6 +324,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ValueError(f"cannot read the value {raw!r}: {e}") from e
     if relative_change(raw) is not None:
         value = raw.strip()
+    bad = control_problem(value, parts[-1]) if isinstance(value, str) else None
+    if bad is not None:  # refused like the same text in a file (display.py)
+        raise ValueError(bad)
     if isinstance(value, dict | list):
         raise ValueError("--set takes one plain value (a number, text, true/false)")
     return parts, value
