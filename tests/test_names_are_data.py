@@ -157,3 +157,16 @@ def test_any_text_is_printed_as_written(text: str) -> None:
     shown = console.file.getvalue()  # type: ignore[attr-defined]
     assert shown == visible(text)
     assert not CONTROL.search(shown)
+
+
+def test_a_set_value_with_an_escape_is_refused_and_shown_visibly(workdir: Path) -> None:
+    (workdir / "s.yaml").write_text(scenario(), encoding="utf-8")
+    run = runner.invoke(app, ["solve", "s.yaml", "--set", "scenario.name=\x1b[31mRojo"])
+    assert run.exit_code == 2
+    assert "\x1b" not in run.output
+    assert run.stderr.splitlines() == [
+        "--set scenario.name=\\x1b[31mRojo: text contains the control character U+001B "
+        "(ESCAPE) at character 1; names and text are printed on terminals and in "
+        "workbooks, where control characters (escape sequences) act instead of showing: "
+        "remove them"
+    ]
