@@ -316,6 +316,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
             f"'{parts[0]}' names other files and cannot be changed with --set: "
             f"write a variant file with '{parts[0]}:' instead"
         )
+    bad = control_problem(raw.strip(), parts[-1])
+    if bad is not None:  # refused like the same text in a file (display.py)
+        raise ValueError(bad)
     from ruamel.yaml import YAML
 
     try:
@@ -325,7 +328,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if relative_change(raw) is not None:
         value = raw.strip()
     bad = control_problem(value, parts[-1]) if isinstance(value, str) else None
-    if bad is not None:  # refused like the same text in a file (display.py)
+    if bad is not None:  # a YAML escape such as "\e" decodes to one
         raise ValueError(bad)
     if isinstance(value, dict | list):
         raise ValueError("--set takes one plain value (a number, text, true/false)")
