@@ -238,6 +238,13 @@ def test_a_second_run_on_the_same_outputs_exits_5(workdir: Path) -> None:
     assert listing(workdir) == ["s.yaml"]  # the JSON's lock was released and removed
 
 
+def test_a_stale_lock_file_holds_nothing(workdir: Path) -> None:
+    (workdir / ".r.json.lock").write_text("999999\n", encoding="utf-8")  # killed with -9
+    run = invoke("solve", "s.yaml", "--json", "r.json", "-q")
+    assert run.exit_code == 0, run.output
+    assert listing(workdir) == ["r.json", "s.yaml"]
+
+
 def test_lock_is_exclusive_within_a_process(workdir: Path) -> None:
     first = OutputPlan([Output("--json", Path("r.json"))])
     second = OutputPlan([Output("--json", Path("./r.json"))])
