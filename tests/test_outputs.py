@@ -116,6 +116,33 @@ def test_links_to_an_input_are_refused(workdir: Path, no_solve: None) -> None:
     )
 
 
+def test_a_link_into_a_missing_folder(workdir: Path, no_solve: None) -> None:
+    os.symlink("gone/r.json", workdir / "r.json")
+    refused(
+        invoke("solve", "s.yaml", "--json", "r.json"),
+        f"error: --json r.json: the link points into {workdir.resolve()}/gone, which does "
+        "not exist",
+    )
+
+
+def test_a_read_only_output_is_kept(
+    workdir: Path, no_solve: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "r.json").write_text("keep me", encoding="utf-8")
+    (workdir / "r.json").chmod(0o444)
+    if os.access(workdir / "r.json", os.W_OK):  # root: what an ordinary user would see
+        real = os.access
+        monkeypatch.setattr(
+            outputs.os,
+            "access",
+            lambda p, mode: False if Path(p).name == "r.json" else real(p, mode),
+        )
+    refused(
+        invoke("solve", "s.yaml", "--json", "r.json"),
+        "error: --json r.json: the file is read-only; make it writable or choose another name",
+    )
+
+
 @pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
 def test_a_device_is_not_an_output(workdir: Path, no_solve: None) -> None:
     refused(

@@ -214,10 +214,15 @@ def _check(out: Output) -> _Planned:
         raise UsageError(f"{name}: is not a regular file (a device or a pipe); give a file name")
     folder = target.parent
     if not folder.is_dir():
+        if path.is_symlink():
+            raise UsageError(f"{name}: the link points into {folder}, which does not exist")
         shown = path.parent if str(path.parent) else Path(".")
         raise UsageError(f"{name}: the folder {shown} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{name}: cannot write in the folder {folder} (permission denied)")
+    if target.exists() and not os.access(target, os.W_OK):
+        # Replacing is a rename, which the folder allows; a read-only file says "keep me".
+        raise UsageError(f"{name}: the file is read-only; make it writable or choose another name")
     return _Planned(out.option, path, target, suffix)
 
 
