@@ -131,12 +131,7 @@ def test_a_read_only_output_is_kept(
     (workdir / "r.json").write_text("keep me", encoding="utf-8")
     (workdir / "r.json").chmod(0o444)
     if os.access(workdir / "r.json", os.W_OK):  # root: what an ordinary user would see
-        real = os.access
-        monkeypatch.setattr(
-            outputs.os,
-            "access",
-            lambda p, mode: False if Path(p).name == "r.json" else real(p, mode),
-        )
+        monkeypatch.setattr(outputs, "_writable", lambda path: path.name != "r.json")
     refused(
         invoke("solve", "s.yaml", "--json", "r.json"),
         "error: --json r.json: the file is read-only; make it writable or choose another name",

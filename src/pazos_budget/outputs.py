@@ -220,10 +220,14 @@ def _check(out: Output) -> _Planned:
         raise UsageError(f"{name}: the folder {shown} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{name}: cannot write in the folder {folder} (permission denied)")
-    if target.exists() and not os.access(target, os.W_OK):
+    if target.exists() and not _writable(target):
         # Replacing is a rename, which the folder allows; a read-only file says "keep me".
         raise UsageError(f"{name}: the file is read-only; make it writable or choose another name")
     return _Planned(out.option, path, target, suffix)
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
 
 
 def _refuse_duplicates(outputs: list[_Planned]) -> None:
