@@ -150,6 +150,8 @@ class OutputPlan:
             with contextlib.suppress(Exception):
                 sys.stdout.flush()
             with contextlib.suppress(OSError):
+                if os.isatty(2):  # a progress bar may have hidden the cursor: show it
+                    message = "\x1b[?25h\n" + message
                 os.write(2, message.encode())
             os._exit(128 + signum)
 
