@@ -273,6 +273,8 @@ def test_the_json_result_never_overwrites_an_input(tmp_path: Path, target: str) 
     path = write(tmp_path, rows(HEADER, ART, INTERRUPTERS, LIGHTING))
     before = (tmp_path / target).read_bytes()
     run = CliRunner().invoke(app, ["solve", str(path), "--json", target, "-q"])
-    assert run.exit_code != 0
-    assert "refusing to overwrite the input file" in run.output
+    assert run.exit_code == 2  # refused before solving (outputs.OutputPlan)
+    assert (
+        run.stderr == f"error: --json {target}: is the input file {target}; choose another name\n"
+    )
     assert (tmp_path / target).read_bytes() == before

@@ -625,9 +625,8 @@ def test_directory(workdir: Path) -> None:
 def test_file_over_the_size_limit(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loader, "MAX_FILE_BYTES", 100)
     write(workdir / "s.yaml", BASE)
-    size = len(BASE.encode("utf-8"))
     assert_invalid(
-        validate("s.yaml"), [f"s.yaml: file is too large ({size:,} bytes; the limit is 100)"]
+        validate("s.yaml"), ["s.yaml: file is too large (more than the limit of 100 bytes)"]
     )
 
 
@@ -648,7 +647,10 @@ def test_alias_bomb_fails_fast(workdir: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_deep_nesting(workdir: Path) -> None:
     write(workdir / "s.yaml", "a: " + "[" * 300 + "]" * 300 + "\n")
-    assert_invalid(validate("s.yaml"), ["s.yaml: YAML nesting is too deep"])
+    assert_invalid(
+        validate("s.yaml"),
+        ["s.yaml:1:67: YAML nesting is too deep (more than 64 levels of lists and mappings)"],
+    )
 
 
 # ----------------------------------------------------------------------------- several files

@@ -196,7 +196,7 @@ def test_the_json_result_never_overwrites_the_base(folder: Path) -> None:
     base = folder / "base.yaml"
     before = base.read_bytes()
     run = CliRunner().invoke(app, ["solve", str(path), "--json", str(base), "-q"])
-    assert run.exit_code == 1
-    assert "refusing to overwrite the input file" in run.output
+    assert run.exit_code == 2  # refused before solving (outputs.OutputPlan)
+    assert run.stderr == f"error: --json {base}: is the input file {base}; choose another name\n"
     assert base.read_bytes() == before
     assert load_scenario(path).files == (path, base)

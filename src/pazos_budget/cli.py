@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
@@ -34,17 +35,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     epilog="Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()),
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No highlighting and no emoji codes: a name such as 'Plan :fire:' is printed as written.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def say(console: Console, text: object) -> None:
+    """Print plain text that may quote user input (a path, a name): never as markup,
+    control characters shown visibly (display.visible)."""
+    console.print(visible(text, newlines=True), markup=False)
 
 
 def fail(error: PazosBudgetError) -> typer.Exit:
     """Print an error the user can act on and return the exit to raise."""
     if isinstance(error, ScenarioError):
         for problem in error.problems:
-            err.print(str(problem), markup=False)
+            say(err, problem)
     else:
-        err.print(f"error: {error}", markup=False)
+        say(err, f"error: {error}")
     return typer.Exit(error.exit_code)
 
 
@@ -105,16 +113,16 @@ def validate(
         except ScenarioError as e:
             bad += 1
             for problem in e.problems:
-                err.print(str(problem), markup=False)
+                say(err, problem)
             continue
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
-        out.print(
+        say(
+            out,
             f"{path}: ok: {len(s.clusters)} clusters "
             f"({len(s.prioritized_cluster_ids)} prioritized), {len(s.departments)} departments, "
             f"{len(s.programmes)} programmes, {targets} targets and goals, "
             f"total budget {s.budget.total:,.0f} {s.scenario.currency}",
-            markup=False,
         )
     if bad:
         raise typer.Exit(ScenarioError.exit_code)
@@ -158,44 +166,64 @@ def solve(
     ] = None,
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
-    from .files import check_output, refuse_inputs, write_json
-    from .pipeline import ScenarioInfeasible, solve_scenario
-    from .result import to_json
+    from .files import json_writer
+    from .outputs import WRITTEN, Output, OutputPlan
+    from .pipeline import ScenarioInfeasible, result_document, solve_scenario
     from .terminal import print_diagnosis, print_result
 
-    for path, suffix in ((json_out, None), (output, ".xlsx")):
-        if path is not None:
-            check_output(path, suffix)
+    check_time_limit(time_limit)
+    plan = OutputPlan(
+        [
+            Output("--json", json_out),
+            Output("--output", output, (".xlsx",)),
+            Output("--write-model", write_model, (".lp", ".mps")),
+        ]
+    )
     loaded = load_scenario(scenario, overrides or ())
-    inputs = list(loaded.files)
-    for path in (json_out, output):
-        if path is not None:
-            refuse_inputs(path, inputs)  # a base it extends or a CSV table it reads
+    plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
     language = lang or loaded.scenario.scenario.language
     if output is not None and language not in ("es", "en"):
         raise UsageError(f"--lang must be es or en, got '{language}'")
-    options = SolveOptions(
-        solver=solver, time_limit=time_limit, mip_gap=mip_gap, write_model=write_model
-    )
-    try:
-        result = solve_scenario(loaded, options, marginal=marginal)
-    except ScenarioInfeasible as e:
-        print_diagnosis(err, e.diagnosis)
-        if json_out is not None:
-            write_json(json_out, e.to_json(), inputs)
-        raise typer.Exit(e.exit_code) from None
-    if not quiet:
-        print_result(out, result)
-    if json_out is not None:
-        write_json(json_out, to_json(result), inputs)
+    with plan.reserved():
+        options = SolveOptions(
+            solver=solver,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            write_model=plan.temp("--write-model"),
+        )
+        try:
+            result = solve_scenario(loaded, options, marginal=marginal)
+        except ScenarioInfeasible as e:
+            print_diagnosis(err, e.diagnosis)
+            model = plan.temp("--write-model")
+            if output is not None or (model is not None and not model.exists()):
+                # All the outputs or none: an infeasible scenario has no allocation
+                # workbook (nor, refused before any solve, a model to export).
+                missing = "--output" if output is not None else "--write-model"
+                say(err, f"no output written: an infeasible scenario has nothing for {missing}")
+            elif plan.options:
+                plan.commit({"--json": json_writer(e.to_json()), "--write-model": WRITTEN})
+            raise typer.Exit(e.exit_code) from None
         if not quiet:
-            out.print(f"JSON result written to {json_out}", markup=False)
-    if output is not None:
-        from .reports.excel import write_workbook
+            print_result(out, result)
 
-        write_workbook(result, output, lang=language, inputs=inputs)
-        if not quiet:
-            out.print(f"Workbook written to {output}", markup=False)
+        def workbook(tmp: Path) -> None:
+            from .reports.excel import build_workbook
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_workbook(result, lang=language), tmp)
+
+        plan.commit(
+            {
+                "--json": json_writer(result_document(loaded, result)),
+                "--output": workbook,
+                "--write-model": WRITTEN,
+            }
+        )
+    if not quiet:
+        for path, what in ((json_out, "JSON result"), (output, "Workbook"), (write_model, "Model")):
+            if path is not None:
+                say(out, f"{what} written to {path}")
 
 
 def parse_range(option: str, text: str) -> list[float]:
@@ -233,6 +261,14 @@ def check_jobs(jobs: int | None) -> None:
         raise UsageError(f"--jobs {jobs}: give at least 1")
 
 
+def check_time_limit(seconds: float | None) -> None:
+    """A time limit is a positive, finite number of seconds (nan, inf and 0 are not)."""
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(
+            f"--time-limit {seconds:g}: give a positive number of seconds, e.g. --time-limit 60"
+        )
+
+
 @app.command()
 @reports_errors
 def compare(
@@ -250,24 +286,32 @@ def compare(
     """Set scenarios side by side for the council: one workbook with the key figures,
     spend by department, cluster and component, targets, and what is cut first."""
     from .analysis import compare as compare_scenarios
-    from .files import check_output, refuse_inputs
-    from .reports.council import write_comparison
+    from .outputs import Output, OutputPlan
     from .terminal import print_comparison
 
     if len(scenarios) < 2:
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
-    check_output(output, ".xlsx")
-    refuse_inputs(output, scenarios)
+    check_time_limit(time_limit)
+    plan = OutputPlan([Output("--output", output, (".xlsx",))])
+    plan.refuse_inputs(scenarios)
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
-    refuse_inputs(output, inputs)
+    plan.refuse_inputs(inputs)
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
-    comparison = compare_scenarios(loaded, options, jobs)
-    print_comparison(out, comparison)
-    write_comparison(comparison, output, lang=language, inputs=inputs)
-    out.print(f"Workbook written to {output}", markup=False)
+    with plan.reserved():
+        comparison = compare_scenarios(loaded, options, jobs)
+        print_comparison(out, comparison)
+
+        def workbook(tmp: Path) -> None:
+            from .reports.council import build_comparison
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_comparison(comparison, lang=language), tmp)
+
+        plan.commit({"--output": workbook})
+    say(out, f"Workbook written to {output}")
 
 
 @app.command()
@@ -301,8 +345,7 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .analysis import sweep as sweep_budgets
-    from .files import check_output, refuse_inputs
-    from .reports.council import write_frontier
+    from .outputs import Output, OutputPlan
     from .terminal import print_frontier
 
     if (budget is None) == (scale is None):
@@ -310,40 +353,49 @@ def sweep(
     totals = parse_range("--budget", budget) if budget is not None else None
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
-    check_output(output, ".xlsx")
-    refuse_inputs(output, [scenario])
+    check_time_limit(time_limit)
+    plan = OutputPlan([Output("--output", output, (".xlsx",))])
+    plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
-    refuse_inputs(output, loaded.files)
+    plan.refuse_inputs(loaded.files)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("Solving", total=n)
-        frontier = sweep_budgets(
-            loaded,
-            options,
-            totals=totals,
-            scales=scales,
-            jobs=jobs,
-            on_done=lambda _: progress.advance(task),
-        )
-    print_frontier(out, frontier)
-    write_frontier(frontier, output, lang=language, inputs=loaded.files)
+    with plan.reserved():
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("Solving", total=n)
+            frontier = sweep_budgets(
+                loaded,
+                options,
+                totals=totals,
+                scales=scales,
+                jobs=jobs,
+                on_done=lambda _: progress.advance(task),
+            )
+        print_frontier(out, frontier)
+
+        def workbook(tmp: Path) -> None:
+            from .reports.council import build_frontier
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_frontier(frontier, lang=language), tmp)
+
+        plan.commit({"--output": workbook})
     if frontier.interrupted:
-        err.print(
+        say(
+            err,
             f"interrupted: {len(frontier.solved())} of {n} points solved; "
             f"workbook written to {output} with those points",
-            markup=False,
         )
         raise typer.Exit(130)
-    out.print(f"Workbook written to {output}", markup=False)
+    say(out, f"Workbook written to {output}")
 
 
 def main() -> None:
@@ -355,13 +407,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+
     except Exception as e:  # a bug: say so plainly; the traceback on request
         if os.environ.get("PAZOS_BUDGET_DEBUG"):
             raise
-        err.print(
+        say(
+            err,
             f"internal error: {type(e).__name__}: {e}\n"
             "This is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
             "traceback and report it.",
-            markup=False,
         )
         sys.exit(1)

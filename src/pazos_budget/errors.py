@@ -66,6 +66,12 @@ class ReportError(PazosBudgetError):
     exit_code = 1
 
 
+class OutputBusyError(PazosBudgetError):
+    """Another run holds the lock of an output this run would write (outputs.py)."""
+
+    exit_code = 5
+
+
 class VerificationError(PazosBudgetError):
     """The independent check found a hard constraint violated: a bug, never an answer."""
 
@@ -78,4 +84,6 @@ EXIT_CODES = {
     2: "invalid scenario or bad command-line input",
     3: "infeasible: the hard commitments cannot all hold (a diagnosis is printed)",
     4: "solver failure, solver missing, or no solution within the time limit",
+    5: "an output is being written by another pazos-budget run (its lock is held)",
+    130: "interrupted (Ctrl-C); 143 and 129: stopped by SIGTERM or SIGHUP",
 }

@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, ReportError, ScenarioError, UsageError
+from .errors import Problem, ReportError, ScenarioError
 
 
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
@@ -28,43 +29,103 @@ def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
             raise ReportError(f"{target}: refusing to overwrite the input file {source}")
 
 
+#: Bytes read at a time from an input: a device or a pipe has no size to trust.
+READ_CHUNK = 1 << 20
+#: Seconds a named pipe (FIFO) or a pipe may take to send its first bytes.
+FIFO_WAIT = 2.0
+
+
 def read_input_bytes(
     path: Path, name: str, *, what: str, text: str, limit: int, missing: str
 ) -> bytes:
-    """An input file's bytes, or a ScenarioError saying why not: a folder, over `limit`
-    bytes, missing (`missing` is the message), unreadable, or binary (NUL bytes)."""
+    """An input file's bytes, read once, or a ScenarioError saying why not: a folder,
+    over `limit` bytes, missing (`missing` is the message), unreadable, UTF-16, or binary
+    (NUL bytes).
+
+    The size limit is enforced on what is read (at most `limit` + 1 bytes), never on what
+    `stat` says, so that a device (`/dev/zero`) or a pipe cannot exhaust the memory. A
+    named pipe (FIFO) is opened without waiting: if nothing arrives within `FIFO_WAIT`
+    seconds (nobody is writing to it) it is refused instead of hanging; once its writer
+    has sent something, it is read to its end. Everything the
+    caller parses and hashes comes from these bytes, so the hash is of what was parsed.
+    """
 
     def fail(message: str) -> ScenarioError:
         return ScenarioError([Problem(name, 0, 0, "", message)])
 
     try:
-        if path.is_dir():
-            raise fail(f"is a directory, not a {what} file")
-        size = path.stat().st_size
-        if size > limit:
-            raise fail(f"file is too large ({size:,} bytes; the limit is {limit:,})")
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError as e:
         raise fail(missing) from e
+    except IsADirectoryError as e:
+        raise fail(f"is a directory, not a {what} file") from e
     except PermissionError as e:
         raise fail("permission denied") from e
     except OSError as e:
         raise fail(f"cannot read file: {e.strerror or e}") from e
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise fail(f"is a directory, not a {what} file")
+        fifo = stat.S_ISFIFO(mode)
+        if not fifo:
+            os.set_blocking(fd, True)
+        raw = _read_bounded(fd, limit, fifo)
+    except IsADirectoryError as e:
+        raise fail(f"is a directory, not a {what} file") from e
+    except OSError as e:
+        raise fail(f"cannot read file: {e.strerror or e}") from e
+    finally:
+        os.close(fd)
+    if raw is None:
+        raise fail(
+            f"is a pipe and nothing arrived in {FIFO_WAIT:g} s (is a program writing to "
+            f"it?); start the program that writes it first, or save the {what} data to a file"
+        )
+    if len(raw) > limit:
+        raise fail(f"file is too large (more than the limit of {limit:,} bytes)")
+    if _utf16(raw):
+        advice = "'CSV UTF-8 (comma delimited)'" if text == "CSV" else "UTF-8"
+        raise fail(f"the file is UTF-16 text, which is not read here; save it as {advice}")
     if b"\x00" in raw:
         raise fail(f"binary file (contains NUL bytes); expected a {text} text file")
     return raw
 
 
-def check_output(target: Path, suffix: str | None = None) -> None:
-    """Refuse, before any work is done, an output path that cannot be written (exit 2)."""
-    target = Path(target)
-    if suffix is not None and target.suffix.lower() != suffix:
-        raise UsageError(f"{target}: the output must be a {suffix} file")
-    if target.is_dir():
-        raise UsageError(f"{target}: is a directory")
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"{target}: the folder {directory} does not exist")
+def _read_bounded(fd: int, limit: int, fifo: bool) -> bytes | None:
+    """At most `limit` + 1 bytes from `fd`; None for a pipe where nothing arrives within
+    FIFO_WAIT seconds (no program writing to it)."""
+    if fifo:
+        # Opened without waiting, so a writer that is itself waiting for a reader may
+        # need a moment to connect: wait for its first bytes (or its end), not forever.
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        if not poll.poll(FIFO_WAIT * 1000):
+            return None
+        os.set_blocking(fd, True)
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _utf16(raw: bytes) -> bool:
+    """UTF-16 (or UTF-32) text, with a byte-order mark or, as Windows tools also write
+    it, without: then every other byte of ASCII text is NUL."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return False
+    pairs = len(sample) // 2
+    nul_odd = sample[1::2].count(0)
+    nul_even = sample[0::2].count(0)
+    return max(nul_odd, nul_even) >= 0.9 * pairs and min(nul_odd, nul_even) <= 0.1 * pairs
 
 
 def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:
@@ -105,13 +166,19 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~mask
 
 
-def write_json(target: Path, document: dict[str, Any], inputs: Iterable[Path] = ()) -> None:
-    """Stream the indented document into the file: building it as one string first held
-    about 265 MB more at the national size (46 MB of JSON), more than the solver's peak."""
+def json_writer(document: dict[str, Any]) -> Callable[[Path], None]:
+    """A writer that streams the indented document into the file it is given: building
+    it as one string first held about 265 MB more at the national size (46 MB of JSON),
+    more than the solver's peak."""
 
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8") as f:
             json.dump(document, f, indent=2, ensure_ascii=False, allow_nan=False)
             f.write("\n")
 
-    write_atomic(target, write, inputs)
+    return write
+
+
+def write_json(target: Path, document: dict[str, Any], inputs: Iterable[Path] = ()) -> None:
+    """Write the document to `target` atomically (`json_writer`, `write_atomic`)."""
+    write_atomic(target, json_writer(document), inputs)

@@ -37,10 +37,11 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+from .display import control_problem
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
-from .tables import expand_tables
+from .tables import Reference, expand_tables
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 50
@@ -80,6 +81,13 @@ class LoadedScenario:
     # Every file it was read from: the YAML file, its CSV tables, the bases it extends
     # (and theirs). A report never overwrites one of them.
     files: tuple[Path, ...] = ()
+    # The sha256 of the scenario file's own bytes (`sha256` covers the resolved scenario:
+    # with tables, bases or overrides it is not the file's hash).
+    file_sha256: str = ""
+    # The `--set` values applied, in order, as given.
+    overrides: tuple[str, ...] = ()
+    # The file this scenario extends (a variant), as written relative to the scenario.
+    base: Path | None = None
 
 
 @dataclass
@@ -96,6 +104,13 @@ class Document:
     origin: dict[Key, tuple[str, int, int]] = field(default_factory=dict)
     # The CSV tables whose rows were read into `data` (tables.py).
     tables: list[Path] = field(default_factory=list)
+    # The sha256 of the bytes parsed, per file read into this document (the YAML file,
+    # then each table), in the order read: each input is read once (files.py).
+    digests: dict[Path, str] = field(default_factory=dict)
+    # The base scenario file this document extends (variants.py), None for a plain one.
+    base: Path | None = None
+    # Header cells of CSV tables that name departments (tables.Reference).
+    references: list[Reference] = field(default_factory=list)
 
     def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
         """The longest prefix of `loc` found in the file, and its position."""
@@ -144,6 +159,12 @@ def dotted(path: Key) -> str:
 # --------------------------------------------------------------------------- reading
 def read_text(path: Path, display: str | None = None) -> str:
     """The file's text, or a ScenarioError saying precisely why it cannot be read."""
+    return read_source(path, display)[0]
+
+
+def read_source(path: Path, display: str | None = None) -> tuple[str, str]:
+    """The file's text and the sha256 of the bytes it was decoded from (read once), or a
+    ScenarioError saying precisely why it cannot be read."""
     name = display or str(path)
 
     def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
@@ -163,16 +184,41 @@ def read_text(path: Path, display: str | None = None) -> str:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise fail("file is empty")
-    return text
+    return text, hashlib.sha256(raw).hexdigest()
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+#: A `%YAML` directive: a line of its own before the document (column 1).
+_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+([^\s#]*)", re.MULTILINE)
+
+
+def check_directives(text: str, name: str) -> None:
+    """Refuse a `%YAML` directive other than 1.2: under `%YAML 1.1` a YAML reader brings
+    back the old typing (`yes` is true, `01130` is octal 600, `16:40` is 1000), silently.
+    Every file is read as YAML 1.2 (core schema), where those stay text or decimal."""
+    for m in _YAML_DIRECTIVE.finditer(text):
+        if m.group(1) == "1.2":
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        raise ScenarioError(
+            [
+                Problem(
+                    name,
+                    line,
+                    1,
+                    "",
+                    f"'%YAML {one_line(m.group(1))}' directive: files are read as YAML 1.2 "
+                    "only (under YAML 1.1, 'yes' would be true, 01130 octal and 16:40 a "
+                    "number of minutes); remove the line or write '%YAML 1.2'",
+                )
+            ]
+        )
 
 
 def parse_yaml(text: str, name: str) -> Document:
     """YAML text to plain Python data with positions; refuses tags and duplicates."""
+    check_directives(text, name)
     yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
     try:
         tree = yaml.load(text)
@@ -193,7 +239,9 @@ def parse_yaml(text: str, name: str) -> Document:
         message = one_line(f"not valid YAML: {e}")
         raise ScenarioError([Problem(name, 0, 0, "", message)]) from e
     except RecursionError as e:
-        raise ScenarioError([Problem(name, 0, 0, "", "YAML nesting is too deep")]) from e
+        line, col = _too_deep(text)
+        message = f"YAML nesting is too deep (more than {MAX_DEPTH} levels of lists and mappings)"
+        raise ScenarioError([Problem(name, line, col, "", message)]) from e
     except ValueError as e:
         # Python refuses to read integers longer than 4300 digits.
         long_number = re.search(r"[0-9_]{4300,}", text)
@@ -219,6 +267,26 @@ def parse_yaml(text: str, name: str) -> Document:
             [Problem(name, 1, 1, "", "expected a mapping of sections (scenario:, budget:, ...)")]
         )
     return Document(name, data, converter.positions)
+
+
+def _too_deep(text: str) -> tuple[int, int]:
+    """Line and column where lists and mappings first nest deeper than MAX_DEPTH: the
+    parser's events are a flat stream (the composer is what recursed)."""
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for event in YAML(typ="rt", pure=True).parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return int(mark.line) + 1, int(mark.column) + 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except Exception:
+        pass
+    return 0, 0
 
 
 def _yaml_message(e: MarkedYAMLError, text: str) -> str:
@@ -313,6 +381,10 @@ class _Converter:
                 if not isinstance(k, str):
                     self._problem(pos, path, f"key {k!r} must be text")
                     continue
+                bad = control_problem(k, None, "key")
+                if bad is not None:  # refused: names are printed (display.py)
+                    self._problem(pos, path + (k,), bad)
+                    continue
                 self.positions.setdefault(path + (k,), pos)
                 out[k] = self.convert(v, path + (k,), pos, depth + 1)
             return out
@@ -334,6 +406,9 @@ class _Converter:
         if isinstance(node, float):
             return float(node)
         if isinstance(node, str):
+            bad = control_problem(node, path[-1] if path else None)
+            if bad is not None:  # refused: names are printed (display.py)
+                self._problem(where, path, bad)
             return str(node)
         if isinstance(node, _dt.date | _dt.datetime):
             return node.isoformat()
@@ -352,10 +427,60 @@ def _explicit_tag(node: Any) -> str | None:
 # --------------------------------------------------------------------------- validation
 def validate_document(doc: Document) -> Scenario:
     """Plain data to Scenario; every problem located in the file."""
+    controls = reference_problems(doc)
     try:
-        return Scenario.model_validate(doc.data)
+        scenario = Scenario.model_validate(doc.data)
     except ValidationError as e:
-        raise ScenarioError(problems_from_validation(doc, e, Scenario)) from e
+        problems = problems_from_validation(doc, e, Scenario)
+        raise ScenarioError(sorted(controls + problems, key=_file_order(doc))) from e
+    if controls:
+        raise ScenarioError(controls)
+    return scenario
+
+
+#: How a scenario's name says it was changed on the command line, per report language.
+CHANGED_WITH = {"es": "con", "en": "with"}
+
+
+def relabel(data: dict[str, Any], overrides: Sequence[str]) -> None:
+    """A run with `--set` is not the scenario the file names: its display name says so,
+    'Palmira 2023 (con --set budget.total=5)', on the terminal, in the JSON and on every
+    workbook page. An override that sets the name itself is left alone."""
+    info = data.get("scenario")
+    if not isinstance(info, dict) or not isinstance(info.get("name"), str):
+        return
+    if any(text.partition("=")[0].strip() == "scenario.name" for text in overrides):
+        return
+    word = CHANGED_WITH.get(str(info.get("language")), CHANGED_WITH["en"])
+    changes = ", ".join(f"--set {text.strip()}" for text in overrides)
+    info["name"] = f"{info['name']} ({word} {changes})"
+
+
+def _file_order(doc: Document) -> Callable[[Problem], tuple[bool, str, int, int, str]]:
+    return lambda p: (p.file != doc.file, p.file, p.line, p.column, p.path)
+
+
+def reference_problems(doc: Document) -> list[Problem]:
+    """Header cells naming a department the scenario does not have (`cofunding:nope`),
+    reported at the cell even when the column's cells are all empty."""
+    problems = []
+    for ref in doc.references:
+        items = doc.data.get(ref.section)
+        ids = [str(i.get("id")) for i in items or [] if isinstance(i, dict)]
+        if ref.id in ids:
+            continue
+        close = get_close_matches(ref.id, ids, n=1, cutoff=0.6)
+        hint = f"; did you mean 'cofunding:{close[0]}'?" if close else ""
+        problems.append(
+            Problem(
+                ref.file,
+                ref.line,
+                ref.column,
+                "",
+                one_line(f"column 'cofunding:{ref.id}': no department '{ref.id}'{hint}"),
+            )
+        )
+    return problems
 
 
 def problems_from_validation(
@@ -575,18 +700,20 @@ def _pick_model(annotation: Any, node: Any) -> type[BaseModel] | None:
 # --------------------------------------------------------------------------- entry point
 def load_document(
     path: Path, name: str, chain: tuple[Path, ...] = ()
-) -> tuple[Document, list[Path]]:
+) -> tuple[Document, dict[Path, str]]:
     """One file as a Document, its CSV tables read and its `extends` chain merged.
 
-    Returns the document and every file it was read from: the file, its tables, then
-    its base's files.
+    Returns the document and every file it was read from, with the sha256 of the bytes
+    parsed: the file, its tables, then its base's files.
     """
     from .variants import EXTENDS, merge
 
-    text = read_text(path, name)
-    doc = expand_tables(parse_yaml(text, name), path.parent)  # rows kept in CSV files
+    text, digest = read_source(path, name)
+    doc = parse_yaml(text, name)
+    doc.digests[path] = digest
+    doc = expand_tables(doc, path.parent)  # rows kept in CSV files
     if EXTENDS not in doc.data:
-        return doc, [path, *doc.tables]
+        return doc, dict(doc.digests)
     ref = doc.data[EXTENDS]
     if not isinstance(ref, str) or not ref.strip():
         raise ScenarioError([doc.problem((EXTENDS,), "must be the path of the base scenario")])
@@ -597,42 +724,65 @@ def load_document(
         raise ScenarioError(
             [doc.problem((EXTENDS,), f"variants extend each other in a cycle: {cycle}")]
         )
-    if not base.is_file():
+    if base.is_dir():
+        raise ScenarioError(
+            [doc.problem((EXTENDS,), f"'{ref}' is a directory, not a base scenario file")]
+        )
+    if not base.exists():
         raise ScenarioError(
             [doc.problem((EXTENDS,), f"base scenario '{ref}' not found (looked for {base})")]
         )
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
     data, origin = merge(base_doc, doc)
-    return Document(name, data, {}, origin=origin), [path, *doc.tables, *files]
+    merged = Document(
+        name, data, {}, origin=origin, base=base, references=doc.references + base_doc.references
+    )
+    return merged, {**doc.digests, **files}
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
     """Read, parse and validate one scenario file (a variant's bases included), then apply
-    `--set PATH=VALUE` overrides."""
+    `--set PATH=VALUE` overrides.
+
+    Each file is read once; the hashes are of the bytes parsed (files.read_input_bytes).
+    """
     from .variants import merge, override_as_variant, parse_override
 
     p = Path(path)
     name = str(path)
     doc, files = load_document(p, name)
+    base = doc.base
     for text in overrides:
         label = f"--set {text}"
         try:
             parts, value = parse_override(text)
             change = override_as_variant(parts, value)
         except ValueError as e:
-            raise ScenarioError([Problem(label, 0, 0, "", str(e))]) from e
+            raise ScenarioError([Problem(label, 0, 0, "", one_line(str(e)))]) from e
         data, origin = merge(doc, Document(label, change, {}))
-        doc = Document(name, data, {}, origin=origin)
+        doc = Document(name, data, {}, origin=origin, base=base, references=doc.references)
+    if overrides:
+        relabel(doc.data, overrides)
     scenario = validate_document(doc)
-    digest = sha256_of(p)
+    own = files[p]
+    digest = own
     if len(files) > 1 or overrides:
         # A variant or a scenario with tables is traced by every file it was built from
         # (each file's hash, in the order read), and by its overrides.
         h = hashlib.sha256()
-        for f in files:
-            h.update(sha256_of(f).encode())
+        for f in files.values():
+            h.update(f.encode())
         for text in overrides:
             h.update(text.encode())
         digest = h.hexdigest()
-    return LoadedScenario(scenario, p, digest, doc.data, tuple(files))
+    return LoadedScenario(
+        scenario,
+        p,
+        digest,
+        doc.data,
+        tuple(files),
+        file_sha256=own,
+        overrides=tuple(overrides),
+        base=base,
+    )

@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import Problem, ScenarioError
+from .files import read_input_bytes
 from .loader import LoadedScenario
 from .scenario import Scenario
 
@@ -104,21 +105,14 @@ def _fail(file: str, line: int, message: str, where: str = "") -> ScenarioError:
 
 
 def _read_text(path: Path, name: str) -> str:
-    try:
-        if path.is_dir():
-            raise _fail(name, 0, "is a directory, not a Pabulib (.pb) file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _fail(name, 0, f"file is too large ({size:,} bytes)")
-        raw = path.read_bytes()
-    except FileNotFoundError as e:
-        raise _fail(name, 0, "no such file") from e
-    except PermissionError as e:
-        raise _fail(name, 0, "permission denied") from e
-    except OSError as e:
-        raise _fail(name, 0, f"cannot read file: {e.strerror or e}") from e
-    if b"\x00" in raw:
-        raise _fail(name, 0, "binary file (contains NUL bytes); expected a Pabulib text file")
+    raw = read_input_bytes(
+        path,
+        name,
+        what="Pabulib (.pb)",
+        text="Pabulib",
+        limit=MAX_FILE_BYTES,
+        missing="no such file",
+    )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

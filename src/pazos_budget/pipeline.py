@@ -11,7 +11,7 @@ from typing import Any
 from .errors import InfeasibleError, SolverError
 from .loader import LoadedScenario
 from .model import FloatArray, build_model
-from .result import SCHEMA, Result, build_result
+from .result import SCHEMA, Result, build_result, to_json
 from .solve import SolveOptions, Status, solve_model
 
 
@@ -39,6 +39,7 @@ class ScenarioInfeasible(InfeasibleError):
                 "id": s.scenario.id,
                 "name": s.scenario.name,
                 "sha256": self.loaded.sha256,
+                **provenance(self.loaded),
             },
             "status": Status.INFEASIBLE.value,
             "solver": {"name": self.solver, "seconds": 0.0},
@@ -56,6 +57,25 @@ class ScenarioInfeasible(InfeasibleError):
             "marginal_values": [],
             "diagnosis": self.diagnosis,
         }
+
+
+def provenance(loaded: LoadedScenario) -> dict[str, Any]:
+    """What the result's `scenario` entry says about where the scenario came from: the
+    `--set` values applied (`overrides`, [] if none), the file a variant extends (`base`,
+    or null), and the sha256 of the scenario file's own bytes (`file_sha256`; `sha256`
+    covers the resolved scenario: its tables, bases and overrides too)."""
+    return {
+        "file_sha256": loaded.file_sha256,
+        "overrides": list(loaded.overrides),
+        "base": None if loaded.base is None else str(loaded.base),
+    }
+
+
+def result_document(loaded: LoadedScenario, result: Result) -> dict[str, Any]:
+    """The machine-readable result (`result.to_json`) with the scenario's provenance."""
+    document = to_json(result)
+    document["scenario"].update(provenance(loaded))
+    return document
 
 
 def solve_scenario(

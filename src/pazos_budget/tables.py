@@ -31,6 +31,7 @@ a number stays text and the scenario's own validation reports it at that cell.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -42,12 +43,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .display import CONTROL, control_problem
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 
 if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
     from .loader import Document, Key
 
+#: The mapping field of the `cofunding:<department>` columns.
+COFUNDING_FIELD = "cofunding"
 #: The key of a scenario file that names its CSV tables.
 TABLES_KEY = "tables"
 #: Largest CSV table read (the 1M-variable stress scenario's tables are about 5 MB).
@@ -104,7 +108,7 @@ PROGRAMMES = TableSchema(
         "max_change": Cell.NUMBER,
         "notes": Cell.TEXT,
     },
-    prefixes={"output:": "outputs", "cofunding:": "cofunding"},
+    prefixes={"output:": "outputs", "cofunding:": COFUNDING_FIELD},
     required=("id", "name", "department", "component", "unit_cost"),
 )
 
@@ -126,6 +130,20 @@ CLUSTERS = TableSchema(
 SCHEMAS: dict[str, TableSchema] = {s.section: s for s in (CLUSTERS, PROGRAMMES)}
 
 ColumnKey = str | tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A header cell that names a thing of the scenario (a `cofunding:<department>`
+    column): checked once the whole scenario is read, empty cells or not."""
+
+    file: str
+    line: int
+    column: int
+    section: str  # where the id must exist: "departments"
+    id: str
+
+
 IntArray = NDArray[np.int64]
 
 
@@ -191,14 +209,19 @@ def expand_tables(doc: Document, folder: Path) -> Document:
             continue
         display = str(Path(doc.file).parent / name)
         try:
-            text = read_table_text(folder / name, display)
+            text, digest = read_table_source(folder / name, display)
             records, locator = parse_table(text, display, schema, len(inline or []))
         except ScenarioError as e:
             problems += e.problems
             continue
         doc.data[section] = [*(inline or []), *records]
         doc.elsewhere.append(locator)
+        for key, col in locator.columns.items():
+            # A co-funding column names a department, even where its cells are empty.
+            if isinstance(key, tuple) and key[0] == COFUNDING_FIELD:
+                doc.references.append(Reference(display, 1, col, "departments", key[1]))
         doc.tables.append(folder / name)
+        doc.digests[folder / name] = digest
         # A problem with the section as a whole (say, no rows at all) points at its table.
         doc.positions.setdefault((section,), doc.positions.get(at, (1, 1)))
     if problems:
@@ -209,6 +232,12 @@ def expand_tables(doc: Document, folder: Path) -> Document:
 # --------------------------------------------------------------------------- reading
 def read_table_text(path: Path, display: str) -> str:
     """The CSV file's text, or a ScenarioError saying precisely why it cannot be read."""
+    return read_table_source(path, display)[0]
+
+
+def read_table_source(path: Path, display: str) -> tuple[str, str]:
+    """The CSV file's text and the sha256 of the bytes it was decoded from (read once),
+    or a ScenarioError saying precisely why it cannot be read."""
 
     def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
         return ScenarioError([Problem(display, line, col, "", message)])
@@ -237,7 +266,7 @@ def read_table_text(path: Path, display: str) -> str:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise fail("file is empty (expected a header row)")
-    return text
+    return text, hashlib.sha256(raw).hexdigest()
 
 
 def parse_table(
@@ -275,9 +304,9 @@ def parse_table(
                 line,
                 expected + 1,
             ) from e
-        raise fail(f"not a valid CSV file: {e}") from e
+        raise _tokenizer_problem(text, display, str(e)) from e
     except (ValueError, csv.Error) as e:
-        raise fail(f"not a valid CSV file: {e}") from e
+        raise _tokenizer_problem(text, display, str(e)) from e
 
     header = [str(h).strip() for h in frame.iloc[0]]
     body = [frame[j].to_numpy(dtype=object)[1:] for j in frame.columns]
@@ -320,7 +349,83 @@ def parse_table(
         located[key] = j + 1
         if isinstance(key, tuple):
             located.setdefault(key[0], j + 1)
-    return records, TableLocator(display, schema.section, first, rows, located)
+    locator = TableLocator(display, schema.section, first, rows, located)
+    if _may_hold_controls(text):
+        problems = _control_problems(records, locator)
+        if problems:
+            raise ScenarioError(problems[:MAX_TABLE_PROBLEMS])
+    return records, locator
+
+
+#: A control character the CSV format itself never uses (a line break may sit in a quoted
+#: cell, so a table with quotes is looked at cell by cell).
+_CONTROL_BUT_NEWLINES = re.compile(
+    CONTROL.pattern.replace("\x00-\x1f", "\x00-\x09\x0b\x0c\x0e-\x1f")
+)
+
+
+def _may_hold_controls(text: str) -> bool:
+    """Whether any cell might hold a control character: a fast look at the whole text
+    spares a national table's million cells the check cell by cell."""
+    return '"' in text or _CONTROL_BUT_NEWLINES.search(text) is not None
+
+
+def _control_problems(records: list[dict[str, Any]], locator: TableLocator) -> list[Problem]:
+    """Cells (and header keys) holding control characters, at their cells: refused,
+    because names are printed on terminals and in workbooks (display.py)."""
+    problems: list[Problem] = []
+
+    def check(text: str, loc: Key, field: object) -> None:
+        bad = control_problem(text, field)
+        if bad is not None and len(problems) < MAX_TABLE_PROBLEMS:
+            file, line, col = locator(loc) or (locator.file, 0, 0)
+            problems.append(Problem(file, line, col, _dotted(loc), bad))
+
+    section = locator.section
+    for k, record in enumerate(records):
+        for name, value in record.items():
+            loc: Key = (section, locator.first + k, name)
+            if isinstance(value, str):
+                check(value, loc, name)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, str):
+                        check(item, loc, name)
+            elif isinstance(value, dict):
+                for key in value:
+                    check(str(key), (*loc, str(key)), None)
+    return problems
+
+
+def _dotted(loc: Key) -> str:
+    head, index, *rest = loc
+    return f"{head}[{index}]" + "".join(f".{part}" for part in rest)
+
+
+def _tokenizer_problem(text: str, display: str, detail: str) -> ScenarioError:
+    """A CSV file the tokenizer cannot read, located at the row (and cell) where the
+    trouble starts: pandas names the data row where an open quote started, Python's csv
+    module the line where it gave up."""
+    line, col = 0, 0
+    message = f"not a valid CSV file: {detail}"
+    started = re.search(r"EOF inside string starting at row (\d+)", detail)
+    if started:
+        line = int(started.group(1)) + 1  # pandas counts rows from 0; the header is row 1
+        message = "a quoted cell opened here is never closed (a '\"' is missing)"
+    else:
+        reader = csv.reader(io.StringIO(text), strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error as e:
+            line = reader.line_num
+            message = f"not a valid CSV file: {e}"
+    if line:
+        lines = text.split("\n")
+        row = lines[line - 1] if line - 1 < len(lines) else ""
+        quote = row.find('"')
+        col = row.count(",", 0, quote) + 1 if quote >= 0 else 1
+    return ScenarioError([Problem(display, line, col, "", message)])
 
 
 def _read_header(

@@ -1,12 +1,16 @@
-"""The terminal summary of a result (rich tables), and of a diagnosis."""
+"""The terminal summary of a result (rich tables), and of a diagnosis.
+
+Every string from a scenario goes through `display.markup` (or is printed with
+markup off through `display.visible`): names are data, never markup or escape codes."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from .display import markup, visible
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .analysis import Comparison, Sweep
@@ -28,12 +32,13 @@ def print_result(console: Console, r: Result) -> None:
     s = r.scenario
     cur = s.scenario.currency
     console.print(
-        f"[bold]{s.scenario.name}[/] ({s.scenario.id}) — status [bold]{r.status.value}[/], "
-        f"solver {r.solver}, {r.seconds:.2f} s"
+        f"[bold]{markup(s.scenario.name)}[/] ({markup(s.scenario.id)}) — status "
+        f"[bold]{r.status.value}[/], solver {markup(r.solver)}, {r.seconds:.2f} s"
     )
     met, total = r.targets_met()
     console.print(
-        f"Budget {money(r.budget)} {cur}; spent {money(r.spend)}; unspent {money(r.unspent)}. "
+        f"Budget {money(r.budget)} {markup(cur)}; spent {money(r.spend)}; "
+        f"unspent {money(r.unspent)}. "
         f"Youth reached {number(r.youth_reached)}; prioritized clusters covered "
         f"{r.prioritized_coverage:.1%}. Targets and goals met: {met} of {total}."
     )
@@ -52,16 +57,16 @@ def print_result(console: Console, r: Result) -> None:
         elif st.final == "maximize_weighted_reach":
             stages.add_row("final", number(st.objective), "weighted coverage (youth, saturated)")
         else:
-            stages.add_row("final", money(st.objective), f"total spend ({cur})")
+            stages.add_row("final", money(st.objective), f"total spend ({markup(cur)})")
     console.print(stages)
 
-    deps = Table(title=f"Spend by department ({cur})", title_justify="left")
+    deps = Table(title=f"Spend by department ({markup(cur)})", title_justify="left")
     for col in ("Department", "Envelope", "Spend", "Used", "Unspent", "Programmes", "Goals met"):
         deps.add_column(col, justify="left" if col == "Department" else "right")
     for d in r.departments:
         used = f"{d.spend / d.budget:.0%}" if d.budget else "—"
         deps.add_row(
-            d.name,
+            markup(d.name),
             money(d.budget),
             money(d.spend),
             used,
@@ -86,13 +91,13 @@ def print_result(console: Console, r: Result) -> None:
     for t in r.targets:
         worst = max(t.rows, key=lambda row: row.relative_shortfall, default=None)
         tt.add_row(
-            t.id,
-            t.owner,
-            t.kind,
+            markup(t.id),
+            markup(t.owner),
+            markup(t.kind),
             str(t.priority),
             "yes" if t.hard else "no",
             MET if t.met else NOT_MET,
-            worst.key if worst else "—",
+            markup(worst.key) if worst else "—",
             f"{_fmt_row(t.kind, worst.achieved)} / {_fmt_row(t.kind, worst.required)}"
             if worst
             else "—",
@@ -101,13 +106,19 @@ def print_result(console: Console, r: Result) -> None:
     planned = [pr for pr in r.programmes if pr.current_units is not None]
     if planned:
         ct = Table(title="Current plan against optimized", title_justify="left")
-        for col in ("Programme", "Current units", "Optimized units", "Change", f"Spend ({cur})"):
+        for col in (
+            "Programme",
+            "Current units",
+            "Optimized units",
+            "Change",
+            f"Spend ({markup(cur)})",
+        ):
             ct.add_column(col, justify="left" if col == "Programme" else "right")
         for pr in planned:
             current = pr.current_units or 0.0
             change = f"{pr.units / current - 1:+.0%}" if current else "new"
             ct.add_row(
-                pr.id,
+                markup(pr.id),
                 number(current),
                 number(pr.units),
                 change,
@@ -156,7 +167,7 @@ def marginal_sentence(m: dict[str, Any], currency: str) -> str:
 def print_marginal(console: Console, values: list[dict[str, Any]], currency: str) -> None:
     console.print("[bold]Marginal value of money[/]")
     for m in values:
-        console.print("  " + marginal_sentence(m, currency), markup=False)
+        console.print("  " + visible(marginal_sentence(m, currency)), markup=False)
 
 
 def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]]) -> None:
@@ -165,10 +176,10 @@ def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]]) -> None:
     header = diagnosis_header(diagnosis)
     console.print(
         "[bold red]Infeasible[/]: the hard commitments cannot all hold."
-        + (f" {escape(header)}" if header else "")
+        + (f" {markup(header)}" if header else "")
     )
     for line in diagnosis_lines(diagnosis):
-        console.print(line, markup=False)
+        console.print(visible(line, newlines=True), markup=False)
 
 
 def whole(x: float) -> str:
@@ -183,7 +194,9 @@ def _signed(x: float, fmt: str) -> str:
 def print_comparison(console: Console, c: Comparison) -> None:
     """Key figures of each scenario, with the change against the base (the first)."""
     cur = c.base.scenario.scenario.currency
-    table = Table(title=f"Scenarios compared (money in {cur}, rounded)", title_justify="left")
+    table = Table(
+        title=f"Scenarios compared (money in {markup(cur)}, rounded)", title_justify="left"
+    )
     figures = c.key_figures()
     # the ids are how the workbook names the scenarios: never cut them
     widest = max(len(str(f["scenario"])) for f in figures)
@@ -198,7 +211,7 @@ def print_comparison(console: Console, c: Comparison) -> None:
         }
         show = k > 0
         table.add_row(
-            escape(str(f["scenario"])) + (" (base)" if not show else ""),
+            markup(f["scenario"]) + (" (base)" if not show else ""),
             whole(f["budget"]) + (_signed(d["budget"], ",.0f") if show else ""),
             whole(f["spend"]) + (_signed(d["spend"], ",.0f") if show else ""),
             whole(f["youth_reached"]) + (_signed(d["youth_reached"], ",.0f") if show else ""),
@@ -217,7 +230,7 @@ def print_frontier(console: Console, sw: Sweep) -> None:
     rows = frontier_rows(sw)
     cur = sw.scenario.scenario.currency
     scaled = bool(sw.points) and sw.points[0].scale is not None
-    table = Table(title=f"Budget frontier (money in {cur}, rounded)", title_justify="left")
+    table = Table(title=f"Budget frontier (money in {markup(cur)}, rounded)", title_justify="left")
     if scaled:
         table.add_column("Scale", justify="right")
     for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):

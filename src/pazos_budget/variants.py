@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
+from .display import control_problem
 from .errors import Problem, ScenarioError
+from .tables import TABLES_KEY
 
 if TYPE_CHECKING:
     from .loader import Document
@@ -39,6 +41,8 @@ Key = tuple[str | int, ...]
 Where = tuple[str, int, int]
 
 EXTENDS = "extends"
+#: Keys that name other files: read before any override, so --set cannot change them.
+FILE_KEYS = (EXTENDS, TABLES_KEY)
 SCALE_BUDGETS = "scale_budgets"
 #: Sections holding lists of things with ids, and the word for one of them.
 ID_LISTS = {
@@ -297,9 +301,24 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise ValueError("expected PATH=VALUE, for example budget.total=10800")
     path, _, raw = text.partition("=")
-    parts = [p for p in path.strip().split(".") if p]
-    if not parts:
+    parts = path.strip().split(".")
+    if parts == [""]:
         raise ValueError("expected PATH=VALUE, for example budget.total=10800")
+    if any(not p.strip() for p in parts):
+        fixed = ".".join(p.strip() for p in parts if p.strip()) or "budget.total"
+        raise ValueError(
+            f"the path '{path.strip()}' has an empty part (two dots, or a dot at an end); "
+            f"write, for example, {fixed}={raw.strip()}"
+        )
+    parts = [p.strip() for p in parts]
+    if parts[0] in FILE_KEYS:
+        raise ValueError(
+            f"'{parts[0]}' names other files and cannot be changed with --set: "
+            f"write a variant file with '{parts[0]}:' instead"
+        )
+    bad = control_problem(raw.strip(), parts[-1])
+    if bad is not None:  # refused like the same text in a file (display.py)
+        raise ValueError(bad)
     from ruamel.yaml import YAML
 
     try:
@@ -308,6 +327,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ValueError(f"cannot read the value {raw!r}: {e}") from e
     if relative_change(raw) is not None:
         value = raw.strip()
+    bad = control_problem(value, parts[-1]) if isinstance(value, str) else None
+    if bad is not None:  # a YAML escape such as "\e" decodes to one
+        raise ValueError(bad)
     if isinstance(value, dict | list):
         raise ValueError("--set takes one plain value (a number, text, true/false)")
     return parts, value

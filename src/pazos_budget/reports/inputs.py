@@ -1,6 +1,8 @@
 """The scenario sheet: the inputs as read (scenario, clusters, departments, programmes,
-targets, in the scenario file's own words), the file's sha256, the tool's version, the
-solver and the time of the run, so that any printed sheet can be traced to its inputs."""
+targets, in the scenario file's own words), the resolved scenario's sha256 (of the file's
+bytes for a plain file; of its tables, bases and --set values too otherwise), the tool's
+version, the solver and the time of the run, so that any printed sheet can be traced to
+its inputs."""
 
 from __future__ import annotations
 

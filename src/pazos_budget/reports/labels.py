@@ -235,7 +235,7 @@ ES: dict[str, str] = {
     "col.notes": "Notas",
     # ----------------------------------------------------------------- scenario sheet
     "sc.file": "Archivo del escenario",
-    "sc.sha256": "sha256 del archivo",
+    "sc.sha256": "sha256 del escenario resuelto",
     "sc.id": "Código del escenario",
     "sc.name": "Nombre del escenario",
     "sc.year": "Año",
@@ -595,7 +595,7 @@ EN: dict[str, str] = {
     "col.goals": "Goals",
     "col.notes": "Notes",
     "sc.file": "Scenario file",
-    "sc.sha256": "sha256 of the file",
+    "sc.sha256": "sha256 of the resolved scenario",
     "sc.id": "Scenario id",
     "sc.name": "Scenario name",
     "sc.year": "Year",

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import ReportError
 from ..files import write_atomic
@@ -503,4 +506,13 @@ def save_workbook(
     if target.suffix.lower() != ".xlsx":
         raise ReportError(f"{target}: the workbook must be an .xlsx file")
     wb = build()
-    write_atomic(target, lambda tmp: wb.save(tmp), [Path(i) for i in inputs])
+    write_atomic(target, lambda tmp: save_xlsx(wb, tmp), [Path(i) for i in inputs])
+
+
+def save_xlsx(wb: Workbook, path: Path) -> None:
+    """`wb.save(path)`, except that a failed write (a full disk) closes the archive at
+    once: openpyxl leaves it open, and its later clean-up writes again and prints
+    "Exception ignored in ZipFile.__del__" over the user's terminal."""
+    wb.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
