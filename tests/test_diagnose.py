@@ -514,8 +514,8 @@ def test_diagnosis_does_not_overwrite_the_users_model_file(tmp_path: Path) -> No
     with pytest.raises(ScenarioInfeasible):
         solve_scenario(load_scenario(path), SolveOptions(write_model=lp))
     # The file is the model the user asked to solve, not the elastic one.
-    assert "e_total_budget" not in lp.read_text()
-    assert "budget_total" in lp.read_text()
+    assert "e(total__budget)" not in lp.read_text()
+    assert "budget(total)" in lp.read_text()
 
 
 def test_commitments_of_the_elastic_model() -> None:

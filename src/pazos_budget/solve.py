@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -407,7 +408,7 @@ def to_pulp(
     import pulp
 
     sense = pulp.LpMinimize if stage.sense == Sense.MIN else pulp.LpMaximize
-    prob = pulp.LpProblem(f"pazos_{model.scenario.scenario.id.replace('-', '_')}", sense)
+    prob = pulp.LpProblem(lp_name(f"pazos_{model.scenario.scenario.id}"), sense)
     names = _unique_names(model.col_names)
     xs = [
         pulp.LpVariable(
@@ -449,7 +450,7 @@ def to_pulp(
     for k, (held, value) in enumerate(holds):
         bound = hold_bound(value, held.sense, tolerance)
         kind = pulp.LpConstraintLE if held.sense == Sense.MIN else pulp.LpConstraintGE
-        prob += pulp.LpConstraint(_expr(pulp, xs, held.cost), kind, f"hold_stage_{k + 1}", bound)
+        prob += pulp.LpConstraint(_expr(pulp, xs, held.cost), kind, f"hold_{k + 1}", bound)
     return prob
 
 
@@ -458,19 +459,66 @@ def _expr(pulp: object, xs: list[object], cost: FloatArray) -> object:
     return pulp.LpAffineExpression([(xs[int(j)], float(cost[j])) for j in nz])  # type: ignore[attr-defined]
 
 
+#: How a model name is spelled in an LP/MPS file (`lp_name`): letters and digits stay,
+#: the brackets of `x[p,c]` become parentheses, and everything else is escaped after an
+#: underscore. The escape is reversible (`model_name`), so two ids that differ only by
+#: `-` and `_` (art-school, art_school) can never meet in one exported name, and an
+#: auditor reads `x(art_dschool,north)` back as `x[art-school,north]`.
+_LP_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,.")
+_LP_ESCAPES = {"_": "__", "-": "_d", "/": "_s", ":": "_c", "[": "(", "]": ")"}
+_LP_UNESCAPES = {"_": "_", "d": "-", "s": "/", "c": ":"}
+_LP_CODE = re.compile("u[0-9a-f]{6}")
+
+
+def lp_name(name: str) -> str:
+    """The LP-format spelling of a model name: reversible, and free of every character
+    PuLP rewrites (`-+[] ->/`) or the LP format refuses."""
+    out = []
+    for ch in name:
+        if ch in _LP_PLAIN:
+            out.append(ch)
+        elif ch in _LP_ESCAPES:
+            out.append(_LP_ESCAPES[ch])
+        else:
+            out.append(f"_u{ord(ch):06x}")
+    return "".join(out)
+
+
+def model_name(spelled: str) -> str:
+    """The model name an LP/MPS name stands for (the inverse of `lp_name`); a name that
+    `lp_name` cannot produce (a hold row, a duplicate's suffix) raises ValueError."""
+    out = []
+    i = 0
+    while i < len(spelled):
+        ch = spelled[i]
+        if ch == "(":
+            out.append("[")
+        elif ch == ")":
+            out.append("]")
+        elif ch in _LP_PLAIN:
+            out.append(ch)
+        elif ch == "_" and i + 1 < len(spelled) and spelled[i + 1] in _LP_UNESCAPES:
+            out.append(_LP_UNESCAPES[spelled[i + 1]])
+            i += 1
+        elif ch == "_" and _LP_CODE.fullmatch(spelled[i + 1 : i + 8]):
+            out.append(chr(int(spelled[i + 2 : i + 8], 16)))
+            i += 7
+        else:
+            raise ValueError(f"not a model name: {spelled!r}")
+        i += 1
+    return "".join(out)
+
+
 def _unique_names(raw: list[str]) -> list[str]:
-    """LP-format-safe names; PuLP folds '-' and others to '_', so collisions get a suffix."""
-    table = str.maketrans({c: "_" for c in "-+[] ->/,:*^=<>()"})
+    """`lp_name` of each name; a repeated model name gets `_2`, `_3`, ... (an underscore
+    and a digit, which no escape produces, so a suffixed name meets no other)."""
     seen: dict[str, int] = {}
     out = []
     for name in raw:
-        clean = name.translate(table).strip("_") or "v"
-        if clean in seen:
-            seen[clean] += 1
-            clean = f"{clean}__{seen[clean]}"
-        else:
-            seen[clean] = 0
-        out.append(clean)
+        spelled = lp_name(name)
+        count = seen.get(spelled, 0) + 1
+        seen[spelled] = count
+        out.append(spelled if count == 1 else f"{spelled}_{count}")
     return out
 
 
