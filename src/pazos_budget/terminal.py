@@ -131,8 +131,8 @@ def marginal_sentence(m: dict[str, Any], currency: str) -> str:
     """'100 more (COP millions) for Culture reaches about 40 more young people.'"""
     who = "the total budget" if m["source"] == "total_budget" else m["name"]
     head = f"{number(m['extra'])} more ({currency}) for {who}"
-    if "error" in m:
-        return f"{head}: the re-solve failed ({m['error']})."
+    if not m.get("exact", True):
+        return f"{head}: {m['reason']}."
     gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
     closer = ", ".join(
         f"priority-{g['priority']} shortfall {g['before']:.3g} → {g['after']:.3g}" for g in gains

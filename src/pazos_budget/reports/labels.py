@@ -111,7 +111,16 @@ ES: dict[str, str] = {
     "marginal.head": "Con {extra} más ({currency}) {who}",
     "marginal.total_budget": "en el presupuesto total",
     "marginal.department": "en el techo de «{name}»",
-    "marginal.error": "{head}: no se pudo volver a resolver ({error}).",
+    "marginal.resolve_failed": "{head}: no se calculó: no se pudo volver a resolver ({error}).",
+    "marginal.plan_not_optimal": (
+        "{head}: no se calculó: el plan mismo no está probado como óptimo (se detuvo en un "
+        "límite), así que una diferencia mediría su brecha y no el dinero."
+    ),
+    "marginal.resolve_not_optimal": (
+        "{head}: no se calculó: la nueva corrida con más dinero se detuvo en un límite antes "
+        "de probar su óptimo, así que la diferencia no sería exacta."
+    ),
+    "marginal.not_solved": "{head}: no se calculó: la nueva corrida no se hizo.",
     "marginal.part": "déficit de prioridad {priority} {before} → {after}",
     "marginal.more": "se alcanzan unos {youth} jóvenes más",
     "marginal.fewer": "se alcanzan unos {youth} jóvenes menos",
@@ -477,7 +486,16 @@ EN: dict[str, str] = {
     "marginal.head": "{extra} more ({currency}) for {who}",
     "marginal.total_budget": "the total budget",
     "marginal.department": "{name}",
-    "marginal.error": "{head}: the re-solve failed ({error}).",
+    "marginal.resolve_failed": "{head}: not computed: the re-solve failed ({error}).",
+    "marginal.plan_not_optimal": (
+        "{head}: not computed: the plan itself is not proven optimal (it stopped at a limit), "
+        "so a difference would measure its gap, not the money."
+    ),
+    "marginal.resolve_not_optimal": (
+        "{head}: not computed: the re-solve with more money stopped at a limit before proving "
+        "its optimum, so the difference would not be exact."
+    ),
+    "marginal.not_solved": "{head}: not computed: the re-solve did not run.",
     "marginal.part": "priority-{priority} shortfall {before} → {after}",
     "marginal.more": "reaches about {youth} more young people",
     "marginal.fewer": "reaches about {youth} fewer young people",
@@ -915,8 +933,8 @@ class Labels:
         head = self(
             "marginal.head", extra=self.count(float(m["extra"])), currency=self.currency, who=who
         )
-        if "error" in m:
-            return self("marginal.error", head=head, error=m["error"])
+        if not m.get("exact", True):
+            return self(f"marginal.{m['reason_code']}", head=head, error=m.get("error", ""))
         gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
         closer = ", ".join(
             self(

@@ -164,12 +164,13 @@ class SummarySheet(ReportContext):
                     if m["source"] == TOTAL_BUDGET_SOURCE
                     else str(m["name"])
                 )
-                youth = float(m.get("youth_reached", 0.0))
+                # An entry that is not exact has no figures: its cell stays empty.
+                youth = m.get("youth_reached")
                 rows.append(
                     [
                         source,
                         V(float(m["extra"]), MONEY),
-                        V(youth, count_fmt(youth)),
+                        V(None) if youth is None else V(float(youth), count_fmt(float(youth))),
                         L.marginal_sentence(m),
                     ]
                 )
