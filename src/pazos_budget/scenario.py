@@ -260,6 +260,112 @@ class Programme(Strict):
         return dict(self.cofunding) if self.cofunding is not None else {self.department: 1.0}
 
 
+#: No number in a scenario may be larger than this: sums of such amounts stay exact to
+#: the unit in floating point (which holds integers exactly up to 9.007e15), and every
+#: product of two of them stays finite (docs/model.md, "Numbers the optimizer can trust").
+MAX_MAGNITUDE = 1e15
+#: The largest number of one kind may be at most this many times the smallest nonzero one
+#: of the same kind: the solver works to about 1e-9 of a row's largest coefficient, so a
+#: smaller one is lost whatever unit the kind is written in.
+MAX_SPAN = 1e9
+#: Weights (of clusters, and of targets within one priority) may span less: a weight
+#: below the contract's 1e-6 tolerance times the largest weighs less than the tolerance
+#: every stage optimum is held within; write 0 for "does not count".
+MAX_WEIGHT_SPAN = 1e6
+
+
+def _numbers(value: object, at: Path) -> Iterator[tuple[Path, float]]:
+    """Every number of a scenario model, with its path."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _numbers(getattr(value, name), at + (name,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, at + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _numbers(item, at + (i,))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield at, float(value)
+
+
+def _power(x: float) -> str:
+    """1e9 as '1e9'."""
+    return f"1e{round(math.log10(x))}"
+
+
+def _span_issue(
+    kind: str, amounts: list[tuple[Path, float]], limit: float, advice: str
+) -> list[tuple[Path, str]]:
+    """One issue, at the smallest nonzero amount, if `amounts` span more than `limit`."""
+    nonzero = [(at, abs(v)) for at, v in amounts if v != 0 and abs(v) <= MAX_MAGNITUDE]
+    if len(nonzero) < 2:
+        return []
+    small_at, small = min(nonzero, key=lambda a: a[1])
+    large_at, large = max(nonzero, key=lambda a: a[1])
+    if large <= limit * small:
+        return []
+    return [
+        (
+            small_at,
+            f"{small:g} is more than {_power(limit)} times smaller than the largest {kind} "
+            f"({_dotted(large_at)} = {large:g}): no unit keeps both within what the solver "
+            f"can tell apart; {advice}",
+        )
+    ]
+
+
+def numeric_issues(s: Scenario) -> list[tuple[Path, str]]:
+    """The numbers no scaling makes honest (docs/model.md, "Numbers the optimizer can
+    trust"): any beyond MAX_MAGNITUDE, and kinds that span more than MAX_SPAN."""
+    issues: list[tuple[Path, str]] = [
+        (at, f"{v:g} is too large: no number in a scenario may exceed {_power(MAX_MAGNITUDE)}")
+        for at, v in _numbers(s, ())
+        if abs(v) > MAX_MAGNITUDE
+    ]
+    money: list[tuple[Path, float]] = [(("budget", "total"), s.budget.total)]
+    for j, d in enumerate(s.departments):
+        for key in ("budget", "min_spend"):
+            if (amount := getattr(d, key)) is not None:
+                money.append((("departments", j, key), amount))
+    youth: list[tuple[Path, float]] = [
+        (("clusters", i, "youth_population"), float(c.youth_population))
+        for i, c in enumerate(s.clusters)
+    ]
+    metrics: dict[str, list[tuple[Path, float]]] = {}
+    for i, p in enumerate(s.programmes):
+        at: Path = ("programmes", i)
+        money += [(at + ("unit_cost",), p.unit_cost), (at + ("fixed_cost",), p.fixed_cost)]
+        if isinstance(p.youth_per_unit, dict):
+            youth += [(at + ("youth_per_unit", c), v) for c, v in p.youth_per_unit.items()]
+        else:
+            youth.append((at + ("youth_per_unit",), p.youth_per_unit))
+        for metric, v in p.outputs.items():
+            metrics.setdefault(metric, []).append((at + ("outputs", metric), v))
+    weights: dict[int, list[tuple[Path, float]]] = {}
+    for at, _, t in _all_targets(s.targets, s.departments):
+        if not t.hard:
+            weights.setdefault(t.priority, []).append((at + ("weight",), t.weight))
+        if isinstance(t, YouthReachTarget) and t.at_least is not None:
+            youth.append((at + ("at_least",), t.at_least))
+        elif isinstance(t, MetricTarget):
+            kind = youth if t.metric == YOUTH_METRIC else metrics.setdefault(t.metric, [])
+            kind.append((at + ("at_least",), t.at_least))
+    unit = "check both for a typo"
+    issues += _span_issue("money amount", money, MAX_SPAN, unit)
+    issues += _span_issue("number of youth", youth, MAX_SPAN, unit)
+    for metric, amounts in sorted(metrics.items()):
+        issues += _span_issue(f"amount of '{metric}'", amounts, MAX_SPAN, unit)
+    zero = "write 0 for a weight that does not count"
+    cluster_weights: list[tuple[Path, float]] = [
+        (("clusters", i, "weight"), c.weight) for i, c in enumerate(s.clusters)
+    ]
+    issues += _span_issue("cluster weight", cluster_weights, MAX_WEIGHT_SPAN, zero)
+    for prio, amounts in sorted(weights.items()):
+        issues += _span_issue(f"weight of a priority-{prio} target", amounts, MAX_WEIGHT_SPAN, zero)
+    return issues
+
+
 def _all_targets(
     targets: list[Target], departments: list[Department]
 ) -> Iterator[tuple[Path, str | None, Target]]:
@@ -459,6 +565,7 @@ class Scenario(Strict):
             else:
                 seen_targets[t.id] = path
             issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
+        issues += numeric_issues(self)
         _raise_if(issues)
         return self
 

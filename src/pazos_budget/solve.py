@@ -24,6 +24,7 @@ Known traps handled here (each measured on this project's models):
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import sys
@@ -46,6 +47,7 @@ from .model import (
     Stage,
     hold_bound,
 )
+from .scaling import scale_model
 
 #: LPs with more columns than this use HiGHS's interior point method under "auto".
 IPM_THRESHOLD = 50_000
@@ -231,6 +233,9 @@ class _HighsRun:
             h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: no stubs
             h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
+        # Scaled, a coefficient at the edge of what validation lets through (MAX_SPAN) can
+        # fall just below HiGHS's default 1e-9, which would drop it from the model.
+        h.setOptionValue("small_matrix_value", 1e-12)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
         if self.options.threads:
             h.setOptionValue("threads", int(self.options.threads))
@@ -242,32 +247,40 @@ class _HighsRun:
         if not m.is_mip:
             h.setOptionValue("solver", method)
 
+        # The solver sees the scaled model (scaling.py): any unit of money works.
+        sc = scale_model(m)
         lp = highspy.HighsLp()
         lp.num_col_ = m.n_cols
         lp.num_row_ = m.n_rows
         lp.col_cost_ = np.zeros(m.n_cols)
-        lp.col_lower_ = m.col_lower
-        lp.col_upper_ = np.where(np.isinf(m.col_upper), highspy.kHighsInf, m.col_upper)
-        lp.row_lower_ = np.where(np.isinf(m.row_lower), -highspy.kHighsInf, m.row_lower)
-        lp.row_upper_ = np.where(np.isinf(m.row_upper), highspy.kHighsInf, m.row_upper)
+        lp.col_lower_ = sc.col_lower
+        lp.col_upper_ = np.where(np.isinf(sc.col_upper), highspy.kHighsInf, sc.col_upper)
+        lp.row_lower_ = np.where(np.isinf(sc.row_lower), -highspy.kHighsInf, sc.row_lower)
+        lp.row_upper_ = np.where(np.isinf(sc.row_upper), highspy.kHighsInf, sc.row_upper)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.num_col_ = m.n_cols
         lp.a_matrix_.num_row_ = m.n_rows
         lp.a_matrix_.start_ = m.indptr.astype(np.int32)
         lp.a_matrix_.index_ = m.indices.astype(np.int32)
-        lp.a_matrix_.value_ = m.values
+        lp.a_matrix_.value_ = sc.values
         if m.is_mip:
             lp.integrality_ = [
                 highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                 for i in m.integrality
             ]
         if h.passModel(lp) != highspy.HighsStatus.kOk:
-            raise SolverError("HiGHS refused the model (passModel failed)")
+            # A warning too: HiGHS then drops coefficients it finds too small or large,
+            # which would solve another model than the scenario's.
+            raise SolverError(
+                "HiGHS refused the model: its numbers span more than the solver can hold "
+                "(see 'Numbers the optimizer can trust' in docs/model.md)"
+            )
         # HiGHS holds its own copy now; the hand-over copy would otherwise stay resident
         # through every stage (about 150 MB for a million-column model).
         del lp
 
         outcomes: list[StageOutcome] = []
+        factors: list[float] = []  # each held stage's objective scale
         messages: list[str] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
@@ -282,15 +295,18 @@ class _HighsRun:
                 if stage.sense == Sense.MIN
                 else highspy.ObjSense.kMaximize
             )
-            h.changeColsCost(m.n_cols, all_cols, stage.cost)
+            cost, factor = sc.cost(stage.cost)
+            h.changeColsCost(m.n_cols, all_cols, cost)
             start = values if len(values) else self.start
-            stage_status = self._run_stage(h, highspy, stage.cost, start)
+            stage_status = self._run_stage(
+                h, highspy, cost, None if start is None else sc.to_scaled(start)
+            )
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
                 # Earlier optima are held very tightly, which a later stage can find
                 # numerically infeasible (or HiGHS fails with "Solve error"): loosen every
                 # hold to the contract's tolerance and try again, then without presolve.
                 for k, prev in enumerate(outcomes):
-                    loose = hold_bound(
+                    loose = factors[k] * hold_bound(
                         prev.objective, prev.stage.sense, CONTRACT_TOLERANCE, CONTRACT_TOLERANCE
                     )
                     row = m.n_rows + k
@@ -323,19 +339,37 @@ class _HighsRun:
                     [why],
                     self.restarts,
                 )
-            values = np.asarray(h.getSolution().col_value, dtype=float)
+            scaled = np.asarray(h.getSolution().col_value, dtype=float)
+            values = sc.from_scaled(scaled)
             objective = float(stage.cost @ values)
+            disagreement = objective_disagreement(
+                float(cost @ scaled), float(h.getInfo().objective_function_value)
+            )
+            if disagreement is not None:
+                # The solution is not the one whose objective the solver proved: whatever
+                # its status, nothing about it can be reported as optimal.
+                return Solution(
+                    Status.ERROR,
+                    np.zeros(0),
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [f"{stage.label}: {disagreement}"],
+                    self.restarts,
+                )
             outcomes.append(StageOutcome(stage, stage_status, objective, time.perf_counter() - t0))
+            factors.append(factor)
             status = _worse(status, stage_status)
             # Hold this optimum while the next stages run.
-            nz = np.flatnonzero(stage.cost).astype(np.int32)
-            bound = hold_bound(objective, stage.sense)
+            nz = np.flatnonzero(cost).astype(np.int32)
+            bound = factor * hold_bound(objective, stage.sense)
             lo, hi = (
                 (-highspy.kHighsInf, bound)
                 if stage.sense == Sense.MIN
                 else (bound, highspy.kHighsInf)
             )
-            h.addRow(lo, hi, len(nz), nz, stage.cost[nz])
+            h.addRow(lo, hi, len(nz), nz, cost[nz])
         return Solution(
             status,
             values,
@@ -395,6 +429,26 @@ class _HighsRun:
             if info.primal_solution_status == hs.kSolutionStatusFeasible:  # type: ignore[attr-defined]
                 return Status.FEASIBLE
         return Status.ERROR
+
+
+#: The objective recomputed from a solution and the one the solver reports for it may
+#: differ by this much (relative, on the scaled objective whose largest coefficient is 1).
+OBJECTIVE_AGREEMENT = 1e-6
+
+
+def objective_disagreement(recomputed: float, claimed: float) -> str | None:
+    """Why a stage's solution cannot be trusted (None when the solver's objective is the
+    one recomputed from its solution, within OBJECTIVE_AGREEMENT)."""
+    if not (math.isfinite(recomputed) and math.isfinite(claimed)):
+        return (
+            f"the objective is not a finite number (solver {claimed:g}, recomputed {recomputed:g})"
+        )
+    if abs(recomputed - claimed) > OBJECTIVE_AGREEMENT * max(1.0, abs(recomputed), abs(claimed)):
+        return (
+            f"the solver reports objective {claimed:.9g}, but its solution gives {recomputed:.9g}"
+            " (scaled): the answer cannot be trusted"
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- PuLP
