@@ -101,7 +101,10 @@ def solve_all(
     With `keep_partial`, Ctrl-C stops the batch and keeps what was solved.
     """
     jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
-    sequential = replace(options, write_model=None)
+    # A control stops these solves too (Ctrl-C during marginal values), but shows no
+    # progress: the progress line belongs to one solve.
+    control = None if options.control is None else options.control.silent()
+    sequential = replace(options, write_model=None, control=control)
     # HiGHS keeps one scheduler per calling thread, sized by the first solve in that
     # thread: a pool worker may ask for one thread, the main thread must keep its setting.
     parallel = replace(sequential, threads=1)

@@ -5,6 +5,7 @@ Nothing here computes anything; every command is a few calls into the library.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -19,7 +20,7 @@ from rich.console import Console
 from . import __version__
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
-from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
+from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
 
 if TYPE_CHECKING:
     from .reports.labels import Lang
@@ -161,7 +162,7 @@ def solve(
     from .files import check_output, refuse_inputs, write_json
     from .pipeline import ScenarioInfeasible, solve_scenario
     from .result import to_json
-    from .terminal import print_diagnosis, print_result
+    from .terminal import print_diagnosis, print_result, solve_progress
 
     for path, suffix in ((json_out, None), (output, ".xlsx")):
         if path is not None:
@@ -174,11 +175,20 @@ def solve(
     language = lang or loaded.scenario.scenario.language
     if output is not None and language not in ("es", "en"):
         raise UsageError(f"--lang must be es or en, got '{language}'")
+    control = SolveControl()
     options = SolveOptions(
-        solver=solver, time_limit=time_limit, mip_gap=mip_gap, write_model=write_model
+        solver=solver,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        write_model=write_model,
+        control=control,
     )
+    # With HiGHS, the first Ctrl-C stops the solve and keeps its best plan (docs/model.md);
+    # another solver runs in its own process and is interrupted as before.
+    stopper = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
     try:
-        result = solve_scenario(loaded, options, marginal=marginal)
+        with stopper, solve_progress(err, control):
+            result = solve_scenario(loaded, options, marginal=marginal)
     except ScenarioInfeasible as e:
         print_diagnosis(err, e.diagnosis)
         if json_out is not None:

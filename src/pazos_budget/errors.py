@@ -60,6 +60,13 @@ class SolverError(PazosBudgetError):
     exit_code = 4
 
 
+class SolveInterrupted(PazosBudgetError):
+    """Ctrl-C stopped a solve before it had found any plan (with a plan, the solve is
+    `feasible` instead and its outputs are written)."""
+
+    exit_code = 130
+
+
 class ReportError(PazosBudgetError):
     """A report could not be written (unwritable path, refused overwrite, ...)."""
 
@@ -78,4 +85,5 @@ EXIT_CODES = {
     2: "invalid scenario or bad command-line input",
     3: "infeasible: the hard commitments cannot all hold (a diagnosis is printed)",
     4: "solver failure, solver missing, or no solution within the time limit",
+    130: "interrupted (Ctrl-C) before any plan was found",
 }

@@ -131,8 +131,9 @@ class StageResult:
     priority: int | None
     final: str | None
     objective: float  # recomputed from the allocation
-    solver_objective: float
-    status: str
+    solver_objective: float  # NaN for a stage not run (a solve interrupted before it)
+    status: str  # optimal, feasible (stopped at a limit, see gap) or not_run
+    gap: float | None = None  # relative MIP gap of a stage stopped at a limit
 
 
 @dataclass
@@ -156,6 +157,8 @@ class Result:
     weighted_coverage: float
     marginal_values: list[dict[str, Any]] = field(default_factory=list)
     diagnosis: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C: the best plan found, stages not run listed
+    notes: list[str] = field(default_factory=list)  # what the solve said (interruption ...)
 
     @property
     def unspent(self) -> float:
@@ -459,7 +462,7 @@ def build_result(
         )
 
     weighted = math.fsum(c.weight * min(c.youth_reached, c.youth_population) for c in clusters)
-    stages = _stages(s, solution, targets, weighted, fig.total_spend)
+    stages = _stages(s, model, solution, targets, weighted, fig.total_spend)
     result = Result(
         scenario=s,
         scenario_path=str(loaded.path),
@@ -478,6 +481,8 @@ def build_result(
         youth_reached=math.fsum(pr.youth_reached for pr in programmes),
         youth_reached_in_clusters=math.fsum(c.youth_reached for c in clusters),
         weighted_coverage=weighted,
+        interrupted=solution.interrupted,
+        notes=list(solution.messages),
     )
     if verify:
         problems = check_hard_constraints(s, units, fig, targets)
@@ -502,23 +507,43 @@ def _current_spend(
     return math.fsum(c * sh for c, sh in shares) if shares else None
 
 
+#: The status of a stage that an interrupted solve never ran.
+NOT_RUN = "not_run"
+
+
 def _stages(
-    s: Scenario, solution: Solution, targets: list[TargetResult], weighted: float, spend: float
+    s: Scenario,
+    model: Model,
+    solution: Solution,
+    targets: list[TargetResult],
+    weighted: float,
+    spend: float,
 ) -> list[StageResult]:
+    """Every reported stage of the model, in order: those solved with the solver's
+    objective, those an interruption left out as `not_run`, each with the value of this
+    plan recomputed from the allocation."""
+    done = {id(o.stage): o for o in solution.stages}
     out = []
-    for o in solution.stages:
-        st = o.stage
+    for st in model.stages:
         if not st.reported:
             continue
+        o = done.get(id(st))
+        if o is None and not solution.interrupted:
+            continue
+        solver_objective = math.nan if o is None else o.objective
+        status = NOT_RUN if o is None else o.status.value
+        gap = None if o is None else o.gap
         if st.priority is not None:
             value = math.fsum(
                 t.weighted_shortfall for t in targets if not t.hard and t.priority == st.priority
             )
-            out.append(StageResult(st.label, st.priority, None, value, o.objective, o.status.value))
+            out.append(
+                StageResult(st.label, st.priority, None, value, solver_objective, status, gap)
+            )
         else:
             value = weighted if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH else spend
             out.append(
-                StageResult(st.label, None, s.objective.value, value, o.objective, o.status.value)
+                StageResult(st.label, None, s.objective.value, value, solver_objective, status, gap)
             )
     return out
 
@@ -527,6 +552,8 @@ def _check_stages(stages: list[StageResult]) -> list[str]:
     """The recomputed stage values must be at least as good as what the solver held."""
     problems = []
     for st in stages:
+        if st.status == NOT_RUN:
+            continue
         if st.priority is not None:
             bound = hold_bound(st.solver_objective, Sense.MIN, CONTRACT_TOLERANCE)
             if st.objective > bound + STAGE_TOLERANCE * max(1.0, abs(st.solver_objective)):
@@ -635,10 +662,14 @@ def to_json(result: Result) -> dict[str, Any]:
             "name": result.solver,
             "seconds": round(result.seconds, 3),
             "mip_gap": result.mip_gap,
+            "interrupted": result.interrupted,
+            "notes": result.notes,
         },
         "stages": [
             ({"priority": st.priority} if st.priority is not None else {"final": st.final})
             | {"objective": _clean(st.objective)}
+            # A stage that is not a proven optimum says so, with its gap where known.
+            | ({} if st.status == Status.OPTIMAL.value else {"status": st.status, "gap": st.gap})
             for st in result.stages
         ],
         "totals": {

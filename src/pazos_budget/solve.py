@@ -27,9 +27,11 @@ import contextlib
 import math
 import os
 import re
+import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -71,6 +73,72 @@ class SolveOptions:
     lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
     threads: int | None = None
     write_model: Path | None = None  # .lp or .mps of the last stage, for an auditor
+    # Watches the solve and can stop it (HiGHS only); never part of what is solved.
+    control: SolveControl | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running solve is, for a progress line."""
+
+    stage: str  # the stage's label ("priority 1", "final", "tie-break")
+    number: int  # 1-based among the model's stages
+    stages: int
+    incumbent: float | None  # best objective found so far in this stage (MIP only)
+    bound: float | None  # the best objective still possible (MIP only)
+    gap: float | None  # relative gap between the two (MIP only)
+    elapsed: float  # seconds since the solve began
+
+
+class SolveControl:
+    """Watch a HiGHS solve and stop it.
+
+    `on_progress` is called from inside the solve (in its thread) at most every
+    `interval` seconds. `stop()`, from anywhere (a signal handler: `stop_on_sigint`), makes
+    the stage running end with its best solution so far; later stages are not run and the
+    solve is `feasible`, with that stage's gap (or an error if no plan was found yet).
+    """
+
+    def __init__(
+        self, on_progress: Callable[[Progress], None] | None = None, interval: float = 0.25
+    ) -> None:
+        self.on_progress = on_progress
+        self.interval = interval
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def silent(self) -> SolveControl:
+        """A control that stops when this one does, and reports no progress."""
+        child = SolveControl()
+        child._stop = self._stop
+        return child
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+
+@contextlib.contextmanager
+def stop_on_sigint(control: SolveControl) -> Iterator[None]:
+    """While inside, the first Ctrl-C stops the solve through `control` (the best plan so
+    far is kept); a second one interrupts as usual (KeyboardInterrupt). Outside the main
+    thread, where no signal handler can be set, Ctrl-C is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def first(signum: int, frame: object) -> None:
+        control.stop()
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True)
@@ -79,6 +147,7 @@ class StageOutcome:
     status: Status
     objective: float  # the solver's objective value for this stage
     seconds: float
+    gap: float | None = None  # relative MIP gap of a stage stopped at a limit (else None)
 
 
 @dataclass
@@ -91,6 +160,7 @@ class Solution:
     mip_gap: float
     messages: list[str] = field(default_factory=list)
     restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
+    interrupted: bool = False  # stopped by SolveControl.stop (Ctrl-C): later stages not run
 
     @property
     def has_solution(self) -> bool:
@@ -222,6 +292,8 @@ class _HighsRun:
         self.start = np.asarray(start, dtype=float) if usable else None
         self.restarts = 0  # started runs that had to run again without their start
         self.deadline: float | None = None
+        self.current = ("", 0, 1.0)  # the stage running: label, number, objective scale
+        self.keyboard_interrupt = False  # a Ctrl-C that reached a callback (re-raised)
 
     def run(self) -> Solution:
         import highspy
@@ -285,7 +357,10 @@ class _HighsRun:
         status = Status.OPTIMAL
         values = np.zeros(0)
         all_cols = np.arange(m.n_cols, dtype=np.int32)
-        for stage in m.stages:
+        control = self.options.control
+        if control is not None:
+            self._watch(h, highspy, control, started)
+        for number, stage in enumerate(m.stages, 1):
             t0 = time.perf_counter()
             remaining = _remaining(deadline)
             if remaining is not None:
@@ -296,11 +371,31 @@ class _HighsRun:
                 else highspy.ObjSense.kMaximize
             )
             cost, factor = sc.cost(stage.cost)
+            self.current = (stage.label, number, factor)
             h.changeColsCost(m.n_cols, all_cols, cost)
             start = values if len(values) else self.start
             stage_status = self._run_stage(
                 h, highspy, cost, None if start is None else sc.to_scaled(start)
             )
+            if self.keyboard_interrupt:
+                raise KeyboardInterrupt
+            interrupted = control is not None and control.stopping
+            if interrupted and stage_status in (Status.INFEASIBLE, Status.ERROR):
+                # Stopped before this stage found a solution: the previous stage's plan,
+                # which meets every hard constraint and the optima held so far, is the
+                # best one found.
+                found = len(values) > 0
+                return Solution(
+                    Status.FEASIBLE if found else Status.ERROR,
+                    values,
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [_interrupted_message(stage, found, m.stages[number - 1 :])],
+                    self.restarts,
+                    interrupted=True,
+                )
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
                 # Earlier optima are held very tightly, which a later stage can find
                 # numerically infeasible (or HiGHS fails with "Solve error"): loosen every
@@ -339,12 +434,27 @@ class _HighsRun:
                     [why],
                     self.restarts,
                 )
+            previous = values
             scaled = np.asarray(h.getSolution().col_value, dtype=float)
             values = sc.from_scaled(scaled)
             objective = float(stage.cost @ values)
             disagreement = objective_disagreement(
                 float(cost @ scaled), float(h.getInfo().objective_function_value)
             )
+            if disagreement is not None and interrupted and len(previous):
+                # Stopped with a solution that is not what HiGHS says it is: keep the plan
+                # of the stage before, which is.
+                return Solution(
+                    Status.FEASIBLE,
+                    previous,
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [_interrupted_message(stage, True, m.stages[number - 1 :])],
+                    self.restarts,
+                    interrupted=True,
+                )
             if disagreement is not None:
                 # The solution is not the one whose objective the solver proved: whatever
                 # its status, nothing about it can be reported as optimal.
@@ -358,9 +468,28 @@ class _HighsRun:
                     [f"{stage.label}: {disagreement}"],
                     self.restarts,
                 )
-            outcomes.append(StageOutcome(stage, stage_status, objective, time.perf_counter() - t0))
+            gap = None
+            if stage_status == Status.FEASIBLE and m.is_mip:
+                reported = float(h.getInfo().mip_gap)
+                gap = reported if math.isfinite(reported) and reported < 1e30 else None
+            outcomes.append(
+                StageOutcome(stage, stage_status, objective, time.perf_counter() - t0, gap)
+            )
             factors.append(factor)
             status = _worse(status, stage_status)
+            if interrupted:
+                messages.append(_interrupted_message(stage, True, m.stages[number:]))
+                return Solution(
+                    _worse(status, Status.FEASIBLE),
+                    values,
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    messages,
+                    self.restarts,
+                    interrupted=True,
+                )
             # Hold this optimum while the next stages run.
             nz = np.flatnonzero(cost).astype(np.int32)
             bound = factor * hold_bound(objective, stage.sense)
@@ -381,6 +510,53 @@ class _HighsRun:
             self.restarts,
         )
 
+    def _watch(self, h: Any, highspy: Any, control: SolveControl, started: float) -> None:
+        """Report progress and honour `control.stop()` from HiGHS's interrupt callbacks."""
+        n = len(self.model.stages)
+        mip_event = highspy.cb.HighsCallbackType.kCallbackMipInterrupt
+        last = [-math.inf]
+
+        def finite(x: float) -> float | None:
+            return x if math.isfinite(x) and abs(x) < 1e30 else None
+
+        def event(e: Any) -> None:
+            try:
+                if control.stopping:
+                    e.interrupt()
+                    return
+                now = time.perf_counter()
+                if control.on_progress is None or now - last[0] < control.interval:
+                    return
+                last[0] = now
+                label, number, factor = self.current
+                out = e.data_out
+                mip = e.callback_type == mip_event
+                incumbent = finite(out.mip_primal_bound) if mip else None
+                bound = finite(out.mip_dual_bound) if mip else None
+                control.on_progress(
+                    Progress(
+                        label,
+                        number,
+                        n,
+                        None if incumbent is None else incumbent / factor,
+                        None if bound is None else bound / factor,
+                        finite(out.mip_gap) if mip and incumbent is not None else None,
+                        now - started,
+                    )
+                )
+            except KeyboardInterrupt:
+                # A Ctrl-C while no handler holds it (see stop_on_sigint): stop here and
+                # raise it once HiGHS has returned, not through HiGHS's C++ frames.
+                self.keyboard_interrupt = True
+                control.stop()
+                e.interrupt()
+            except Exception:
+                pass
+
+        h.cbMipInterrupt += event
+        h.cbSimplexInterrupt += event
+        h.cbIpmInterrupt += event
+
     def _run_stage(
         self, h: Any, highspy: Any, cost: FloatArray, start: FloatArray | None
     ) -> Status:
@@ -394,7 +570,13 @@ class _HighsRun:
         h.setSolution(given)
         h.run()
         status = self._status(h, highspy)
-        if status in (Status.OPTIMAL, Status.FEASIBLE) and not self._consistent(h, cost):
+        control = self.options.control
+        stopping = control is not None and control.stopping
+        if (
+            status in (Status.OPTIMAL, Status.FEASIBLE)
+            and not stopping
+            and not self._consistent(h, cost)
+        ):
             # The solution handed back is not the one whose objective HiGHS reports (it
             # can be the start itself): solve this stage again without a start.
             self.restarts += 1
@@ -429,6 +611,19 @@ class _HighsRun:
             if info.primal_solution_status == hs.kSolutionStatusFeasible:  # type: ignore[attr-defined]
                 return Status.FEASIBLE
         return Status.ERROR
+
+
+def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) -> str:
+    """What an interrupted solve says: where it stopped and what was not run."""
+    if not found:
+        return f"interrupted during {stage.label}, before any plan was found"
+    head = f"interrupted during {stage.label}: the best plan found is kept"
+    skipped = [st.label for st in rest if st.reported]
+    if skipped:
+        return f"{head}; not run: {', '.join(skipped)}"
+    if rest:
+        return f"{head}; the tie-break, which only tidies unspent money, was not run"
+    return head
 
 
 #: The objective recomputed from a solution and the one the solver reports for it may
