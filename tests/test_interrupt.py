@@ -9,6 +9,7 @@ is done in a few seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pty
@@ -145,3 +146,24 @@ def test_ctrl_c_before_any_plan_exits_130(monkeypatch: pytest.MonkeyPatch) -> No
     run = CliRunner().invoke(app, ["solve", str(ROOT / "examples" / "minimal.yaml")])
     assert run.exit_code == 130, run.output
     assert run.output.endswith("interrupted during priority 1, before any plan was found\n")
+
+
+def test_the_workbook_marks_a_stage_that_is_not_a_proven_optimum(tmp_path: Path) -> None:
+    from pazos_budget.reports.excel import write_workbook
+
+    r = solve_scenario(load_scenario(ROOT / "examples" / "minimal.yaml"))
+    r.stages[-1] = dataclasses.replace(r.stages[-1], status="feasible", gap=0.00037)
+    r.stages[0] = dataclasses.replace(r.stages[0], status="not_run")
+    for lang, feasible, not_run in (
+        (
+            "es",
+            "Final (factible, brecha 0,037 %)",
+            "Prioridad 1 (sin resolver: corrida interrumpida)",
+        ),
+        ("en", "Final (feasible, gap 0.037 %)", "Priority 1 (not run: solve interrupted)"),
+    ):
+        out = tmp_path / f"{lang}.xlsx"
+        write_workbook(r, out, lang=lang)
+        wb = openpyxl.load_workbook(out, read_only=True)
+        texts = {c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+        assert feasible in texts and not_run in texts

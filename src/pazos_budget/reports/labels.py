@@ -104,6 +104,9 @@ ES: dict[str, str] = {
     "unit.weighted": "jóvenes × peso del clúster",
     "stage.priority": "Prioridad {priority}",
     "stage.final": "Final",
+    "stage.feasible": "{stage} (factible, brecha {gap})",
+    "stage.feasible_no_gap": "{stage} (factible, brecha desconocida)",
+    "stage.not_run": "{stage} (sin resolver: corrida interrumpida)",
     "stage.shortfall": "Déficit relativo ponderado (0 = todas cumplidas)",
     "stage.reach": "Cobertura ponderada (jóvenes, con tope en la población)",
     "stage.spend": "Gasto total ({currency})",
@@ -113,12 +116,13 @@ ES: dict[str, str] = {
     "marginal.department": "en el techo de «{name}»",
     "marginal.resolve_failed": "{head}: no se calculó: no se pudo volver a resolver ({error}).",
     "marginal.plan_not_optimal": (
-        "{head}: no se calculó: el plan mismo no está probado como óptimo (se detuvo en un "
-        "límite), así que una diferencia mediría su brecha y no el dinero."
+        "{head}: no se calculó: no está demostrado que el plan sea óptimo (la corrida se "
+        "detuvo en un límite), así que una diferencia mediría su brecha y no el efecto del "
+        "dinero."
     ),
     "marginal.resolve_not_optimal": (
         "{head}: no se calculó: la nueva corrida con más dinero se detuvo en un límite antes "
-        "de probar su óptimo, así que la diferencia no sería exacta."
+        "de demostrar su óptimo, así que la diferencia no sería exacta."
     ),
     "marginal.not_solved": "{head}: no se calculó: la nueva corrida no se hizo.",
     "marginal.part": "déficit de prioridad {priority} {before} → {after}",
@@ -479,6 +483,9 @@ EN: dict[str, str] = {
     "unit.weighted": "youth × cluster weight",
     "stage.priority": "Priority {priority}",
     "stage.final": "Final",
+    "stage.feasible": "{stage} (feasible, gap {gap})",
+    "stage.feasible_no_gap": "{stage} (feasible, gap unknown)",
+    "stage.not_run": "{stage} (not run: solve interrupted)",
     "stage.shortfall": "Weighted relative shortfall (0 = all met)",
     "stage.reach": "Weighted coverage (youth, saturated)",
     "stage.spend": "Total spend ({currency})",
