@@ -167,3 +167,13 @@ def test_the_workbook_marks_a_stage_that_is_not_a_proven_optimum(tmp_path: Path)
         wb = openpyxl.load_workbook(out, read_only=True)
         texts = {c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row}
         assert feasible in texts and not_run in texts
+
+
+def test_a_time_limit_marks_the_stage_it_stopped_with_its_gap() -> None:
+    """The same marking for a solve that reached --time-limit (no interruption)."""
+    loaded = load_scenario(PALMIRA, SLOW[1:])
+    r = solve_scenario(loaded, SolveOptions(time_limit=2.0), marginal=True)
+    assert r.status == Status.FEASIBLE and not r.interrupted
+    stopped = [st for st in r.stages if st.status == "feasible"]
+    assert stopped and all(st.gap is not None and st.gap >= 0 for st in stopped)
+    assert all(m["reason_code"] == "plan_not_optimal" for m in r.marginal_values)

@@ -85,5 +85,5 @@ EXIT_CODES = {
     2: "invalid scenario or bad command-line input",
     3: "infeasible: the hard commitments cannot all hold (a diagnosis is printed)",
     4: "solver failure, solver missing, or no solution within the time limit",
-    130: "interrupted (Ctrl-C) before any plan was found",
+    130: "interrupted (Ctrl-C): solve before it had any plan, sweep with the points solved",
 }
