@@ -19,6 +19,15 @@ Known traps handled here (each measured on this project's models):
   presolved space (tests/test_independent.py caught it), so a started run's solution is
   accepted only if its own objective equals the one HiGHS reports; otherwise the stage
   runs again without a start (`_HighsRun._run_stage`).
+- HiGHS's tolerances are absolute, so it is handed the model scaled by powers of two
+  (scaling.py): pesos and millions of pesos are solved alike. After every stage the
+  objective recomputed from the solution must equal the one HiGHS reports
+  (`objective_disagreement`), or the solve is an error, never an optimum.
+- A `SolveControl` watches a HiGHS solve through its interrupt callbacks (progress for a
+  terminal line) and stops it (Ctrl-C through `stop_on_sigint`): the stage running keeps
+  its best solution, later stages are not run, and the solve is `feasible`.
+- LP/MPS names are the model's names escaped reversibly (`lp_name`, `model_name`), so ids
+  that differ only by `-` and `_` cannot collide once PuLP folds `-` into `_`.
 """
 
 from __future__ import annotations
