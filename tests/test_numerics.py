@@ -178,3 +178,43 @@ def test_a_misreported_objective_is_never_optimal(monkeypatch: pytest.MonkeyPatc
     assert run.exit_code == 4, run.output
     assert "status optimal" not in run.output
     assert "the answer cannot be trusted" in run.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "youth_per_unit: {north: 30, south: 40}",
+            "youth_per_unit: {north: 1e-12, south: 40}",
+            "programmes[1].youth_per_unit.north: 1e-12 is more than 1e9 times smaller than the "
+            "largest number of youth (clusters[0].youth_population = 2000)",
+        ),
+        (
+            "outputs: {mediations: 60}",
+            "outputs: {mediations: 1e-8}",
+            "programmes[1].outputs.mediations: 1e-08 is more than 1e9 times smaller than the "
+            "largest amount of 'mediations' (targets[1].at_least = 200)",
+        ),
+        (
+            "unit_cost: 40",
+            "unit_cost: 40\n    max_units: 1e16",
+            "programmes[1].max_units: 1e+16 is too large",
+        ),
+        (
+            "{id: reach-10pct, kind: youth_reach, share: 0.10}",
+            "{id: reach-10pct, kind: youth_reach, share: 0.10, weight: 1e-7}\n"
+            "  - {id: reach-n, kind: youth_reach, share: 0.2, clusters: [north]}",
+            "targets[0].weight: 1e-07 is more than 1e6 times smaller than the largest weight of "
+            "a priority-1 target (targets[1].weight = 1): it would weigh less than the tolerance",
+        ),
+    ],
+)
+def test_each_kind_of_number_is_checked_where_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, expected: str
+) -> None:
+    _edited(tmp_path, old, new)
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(app, ["validate", "s.yaml"])
+    assert run.exit_code == 2, run.output
+    assert expected in run.output
+    assert run.output.startswith("s.yaml:")
