@@ -177,3 +177,26 @@ def test_a_time_limit_marks_the_stage_it_stopped_with_its_gap() -> None:
     stopped = [st for st in r.stages if st.status == "feasible"]
     assert stopped and all(st.gap is not None and st.gap >= 0 for st in stopped)
     assert all(m["reason_code"] == "plan_not_optimal" for m in r.marginal_values)
+
+
+def test_ctrl_c_during_marginal_values_keeps_the_plan_without_them() -> None:
+    """Stopped once the plan is solved: the re-solves stop too, the plan stays optimal and
+    no marginal value is given as if exact."""
+    control = SolveControl()
+    phases: list[str] = []
+
+    def stop_at(text: str) -> None:
+        phases.append(text)
+        control.stop()
+
+    control.on_phase = stop_at
+    loaded = load_scenario(ROOT / "examples" / "minimal.yaml")
+    r = solve_scenario(loaded, SolveOptions(control=control), marginal=True)
+    assert phases == ["Marginal value of money: 3 more solves, one per money source"]
+    assert r.status == Status.OPTIMAL and not r.interrupted
+    assert len(r.marginal_values) == 3
+    assert not any(m["exact"] for m in r.marginal_values)
+    assert {m["reason_code"] for m in r.marginal_values} <= {
+        "resolve_not_optimal",
+        "resolve_failed",
+    }

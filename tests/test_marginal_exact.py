@@ -74,7 +74,7 @@ def test_a_re_solve_stopped_at_a_limit_gives_no_value(
     monkeypatch.setattr(analysis, "solve_many", stopped)
     values = marginal_values(load_scenario(MINIMAL), base, SolveOptions(), jobs=1)
     _assert_no_value(values[0], "resolve_not_optimal")
-    assert "stopped at a limit" in values[0]["reason"]
+    assert "was stopped (time limit or Ctrl-C)" in values[0]["reason"]
     assert all(v["exact"] for v in values[1:])
     # Said plainly in the terminal and in both workbook languages; the English workbook
     # says what the terminal says.

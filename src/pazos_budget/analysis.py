@@ -165,6 +165,10 @@ def marginal_values(
         # as the money: no re-solve can make it exact, so none is run.
         solved = [None] * len(sources)
     else:
+        if options.control is not None:
+            options.control.phase(
+                f"Marginal value of money: {len(sources)} more solves, one per money source"
+            )
         solved = solve_many(
             loaded,
             [with_more_money(s, dept, delta) for dept, _ in sources],
@@ -244,12 +248,12 @@ MARGINAL_FIGURES = ("stages", "youth_reached", "youth_per_unit", "weighted_cover
 #: same (reports/labels.py, `marginal.<code>`).
 NOT_EXACT_REASONS = {
     NotExact.PLAN_NOT_OPTIMAL: (
-        "not computed: the plan itself is not proven optimal (it stopped at a limit), "
-        "so a difference would measure its gap, not the money"
+        "not computed: the plan itself is not proven optimal (its solve was stopped by the "
+        "time limit or Ctrl-C), so a difference would measure its gap, not the money"
     ),
     NotExact.RESOLVE_NOT_OPTIMAL: (
-        "not computed: the re-solve with more money stopped at a limit before proving its "
-        "optimum, so the difference would not be exact"
+        "not computed: the re-solve with more money was stopped (time limit or Ctrl-C) "
+        "before proving its optimum, so the difference would not be exact"
     ),
     NotExact.RESOLVE_FAILED: "not computed: the re-solve failed ({error})",
     NotExact.NOT_SOLVED: "not computed: the re-solve did not run",

@@ -113,7 +113,14 @@ class SolveControl:
     ) -> None:
         self.on_progress = on_progress
         self.interval = interval
+        #: Told what the run does between solves (a progress line's text).
+        self.on_phase: Callable[[str], None] | None = None
         self._stop = threading.Event()
+
+    def phase(self, text: str) -> None:
+        """Say what the run does next (e.g. 'marginal value of money: 13 more solves')."""
+        if self.on_phase is not None:
+            self.on_phase(text)
 
     def stop(self) -> None:
         self._stop.set()

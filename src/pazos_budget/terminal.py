@@ -58,11 +58,16 @@ def solve_progress(console: Console, control: SolveControl) -> Iterator[None]:
         def show(p: Progress) -> None:
             status.update(escape(progress_line(p)))
 
+        def phase(text: str) -> None:
+            status.update(escape(f"{text} · Ctrl-C keeps the plan without them"))
+
         control.on_progress = show
+        control.on_phase = phase
         try:
             yield
         finally:
             control.on_progress = None
+            control.on_phase = None
 
 
 def stage_status(status: str, gap: float | None) -> str:

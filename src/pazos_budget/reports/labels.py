@@ -117,12 +117,13 @@ ES: dict[str, str] = {
     "marginal.resolve_failed": "{head}: no se calculó: no se pudo volver a resolver ({error}).",
     "marginal.plan_not_optimal": (
         "{head}: no se calculó: no está demostrado que el plan sea óptimo (la corrida se "
-        "detuvo en un límite), así que una diferencia mediría su brecha y no el efecto del "
-        "dinero."
+        "detuvo por el límite de tiempo o por Ctrl-C), así que una diferencia mediría su "
+        "brecha y no el efecto del dinero."
     ),
     "marginal.resolve_not_optimal": (
-        "{head}: no se calculó: la nueva corrida con más dinero se detuvo en un límite antes "
-        "de demostrar su óptimo, así que la diferencia no sería exacta."
+        "{head}: no se calculó: la nueva corrida con más dinero se detuvo (por el límite de "
+        "tiempo o por Ctrl-C) antes de demostrar su óptimo, así que la diferencia no sería "
+        "exacta."
     ),
     "marginal.not_solved": "{head}: no se calculó: la nueva corrida no se hizo.",
     "marginal.part": "déficit de prioridad {priority} {before} → {after}",
@@ -495,12 +496,12 @@ EN: dict[str, str] = {
     "marginal.department": "{name}",
     "marginal.resolve_failed": "{head}: not computed: the re-solve failed ({error}).",
     "marginal.plan_not_optimal": (
-        "{head}: not computed: the plan itself is not proven optimal (it stopped at a limit), "
-        "so a difference would measure its gap, not the money."
+        "{head}: not computed: the plan itself is not proven optimal (its solve was stopped "
+        "by the time limit or Ctrl-C), so a difference would measure its gap, not the money."
     ),
     "marginal.resolve_not_optimal": (
-        "{head}: not computed: the re-solve with more money stopped at a limit before proving "
-        "its optimum, so the difference would not be exact."
+        "{head}: not computed: the re-solve with more money was stopped (time limit or "
+        "Ctrl-C) before proving its optimum, so the difference would not be exact."
     ),
     "marginal.not_solved": "{head}: not computed: the re-solve did not run.",
     "marginal.part": "priority-{priority} shortfall {before} → {after}",
