@@ -566,7 +566,7 @@ class _HighsRun:
                 self.keyboard_interrupt = True
                 control.stop()
                 e.interrupt()
-            except Exception:
+            except Exception:  # a broken progress display must not break the solve
                 pass
 
         h.cbMipInterrupt += event
