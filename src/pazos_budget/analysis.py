@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from .errors import PazosBudgetError
@@ -22,7 +23,7 @@ from .model import FloatArray
 from .pipeline import solve_scenario
 from .result import Result
 from .scenario import Budget, Scenario
-from .solve import SolveOptions
+from .solve import SolveOptions, Status
 
 
 def money_step(total: float) -> float:
@@ -100,9 +101,12 @@ def solve_all(
     With `keep_partial`, Ctrl-C stops the batch and keeps what was solved.
     """
     jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
-    # Every solve has the same options however many run at once (solve.DEFAULT_THREADS):
-    # a scenario's plan must not depend on -j.
-    sequential = replace(options, write_model=None)
+    # A control stops these solves too (Ctrl-C during marginal values), but shows no
+    # progress: the progress line belongs to one solve. Every solve has the same options
+    # however many run at once (solve.DEFAULT_THREADS): a scenario's plan must not depend
+    # on -j.
+    control = None if options.control is None else options.control.silent()
+    sequential = replace(options, write_model=None, control=control)
     parallel = sequential
 
     def one(i: int, opts: SolveOptions = parallel) -> Result | PazosBudgetError:
@@ -148,19 +152,30 @@ def marginal_values(
     """One entry per money source: total budget, then each department with an envelope.
 
     `start` is the base solution: with more money it is still feasible, so each re-solve
-    starts from it (only an exact optimum is reported either way).
+    starts from it. A value is given only when the base and the re-solve are both proven
+    optima; otherwise the entry says why (`exact` false, a `reason`, the figures None).
     """
     s = loaded.scenario
     delta = step or money_step(s.budget.total)
     sources: list[tuple[str | None, str]] = [(None, "total budget")]
     sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
-    solved = solve_many(
-        loaded,
-        [with_more_money(s, dept, delta) for dept, _ in sources],
-        options,
-        jobs,
-        start=start,
-    ).results
+    solved: Sequence[Result | PazosBudgetError | None]
+    if base.status != Status.OPTIMAL:
+        # A difference against a plan that is not proven optimal measures the gap as much
+        # as the money: no re-solve can make it exact, so none is run.
+        solved = [None] * len(sources)
+    else:
+        if options.control is not None:
+            options.control.phase(
+                f"Marginal value of money: {len(sources)} more solves, one per money source"
+            )
+        solved = solve_many(
+            loaded,
+            [with_more_money(s, dept, delta) for dept, _ in sources],
+            options,
+            jobs,
+            start=start,
+        ).results
     out = []
     for (dept, name), more in zip(sources, solved, strict=True):
         entry: dict[str, Any] = {
@@ -169,10 +184,20 @@ def marginal_values(
             "name": name,
             "extra": delta,
         }
-        if not isinstance(more, Result):  # a re-solve that fails is reported, not fatal
-            entry["error"] = str(more).splitlines()[0] if more else "not solved"
+        code = _not_exact(base, more)
+        if code is not None:
+            error = "" if more is None or isinstance(more, Result) else str(more).splitlines()[0]
+            entry |= {
+                "exact": False,
+                "reason": NOT_EXACT_REASONS[code].format(error=error),
+                "reason_code": code.value,
+            }
+            entry |= dict.fromkeys(MARGINAL_FIGURES)
+            if code == NotExact.RESOLVE_FAILED:
+                entry["error"] = error  # a re-solve that fails is reported, not fatal
             out.append(entry)
             continue
+        assert isinstance(more, Result)
         stages = []
         for a, b in zip(base.stages, more.stages, strict=False):
             if a.priority is not None:
@@ -193,6 +218,9 @@ def marginal_values(
             )
         youth = more.youth_reached - base.youth_reached
         entry |= {
+            "exact": True,
+            "reason": None,
+            "reason_code": None,
             "stages": stages,
             "youth_reached": _r(youth),
             "youth_per_unit": _r(youth / delta),
@@ -201,6 +229,49 @@ def marginal_values(
         }
         out.append(entry)
     return out
+
+
+class NotExact(StrEnum):
+    """Why a marginal-value entry has no value (its `reason_code`)."""
+
+    PLAN_NOT_OPTIMAL = "plan_not_optimal"  # the base solve stopped at a limit
+    RESOLVE_NOT_OPTIMAL = "resolve_not_optimal"  # the re-solve stopped at a limit
+    RESOLVE_FAILED = "resolve_failed"  # the re-solve raised (infeasible, solver error)
+    NOT_SOLVED = "not_solved"  # the re-solve never ran
+
+
+#: The figures of a marginal-value entry; each is null (None) in an entry that is not exact.
+MARGINAL_FIGURES = ("stages", "youth_reached", "youth_per_unit", "weighted_coverage", "spend")
+
+
+#: What an entry without a value says (`reason`), by `reason_code`; the workbook says the
+#: same (reports/labels.py, `marginal.<code>`).
+NOT_EXACT_REASONS = {
+    NotExact.PLAN_NOT_OPTIMAL: (
+        "not computed: the plan itself is not proven optimal (its solve was stopped by the "
+        "time limit or Ctrl-C), so a difference would measure its gap, not the money"
+    ),
+    NotExact.RESOLVE_NOT_OPTIMAL: (
+        "not computed: the re-solve with more money was stopped (time limit or Ctrl-C) "
+        "before proving its optimum, so the difference would not be exact"
+    ),
+    NotExact.RESOLVE_FAILED: "not computed: the re-solve failed ({error})",
+    NotExact.NOT_SOLVED: "not computed: the re-solve did not run",
+}
+
+
+def _not_exact(base: Result, more: Result | PazosBudgetError | None) -> NotExact | None:
+    """Why a marginal value cannot be given; None when the base and the re-solve are both
+    proven optima (a feasible solve, stopped at a limit, proves nothing about the money)."""
+    if base.status != Status.OPTIMAL:
+        return NotExact.PLAN_NOT_OPTIMAL
+    if more is None:
+        return NotExact.NOT_SOLVED
+    if not isinstance(more, Result):
+        return NotExact.RESOLVE_FAILED
+    if more.status != Status.OPTIMAL:
+        return NotExact.RESOLVE_NOT_OPTIMAL
+    return None
 
 
 def _r(x: float) -> float:

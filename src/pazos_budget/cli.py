@@ -5,6 +5,7 @@ Nothing here computes anything; every command is a few calls into the library.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -20,7 +21,7 @@ from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
-from .solve import DEFAULT_MIP_GAP, HIGHS, SolveOptions
+from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
 
 if TYPE_CHECKING:
     from .reports.labels import Lang
@@ -171,7 +172,7 @@ def solve(
     from .files import json_writer
     from .outputs import WRITTEN, Output, OutputPlan
     from .pipeline import ScenarioInfeasible, result_document, solve_scenario
-    from .terminal import print_diagnosis, print_result
+    from .terminal import print_diagnosis, print_result, solve_progress
 
     check_time_limit(time_limit)
     plan = OutputPlan(
@@ -189,14 +190,21 @@ def solve(
     if output is not None and language not in ("es", "en"):
         raise UsageError(f"--lang must be es or en, got '{language}'")
     with plan.reserved():
+        control = SolveControl()
         options = SolveOptions(
             solver=solver,
             time_limit=time_limit,
             mip_gap=mip_gap,
             write_model=plan.temp("--write-model"),
+            control=control,
         )
+        # With HiGHS, the first Ctrl-C stops the solve and keeps its best plan
+        # (docs/model.md); another solver runs in its own process and is interrupted as
+        # before.
+        stopper = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
         try:
-            result = solve_scenario(loaded, options, marginal=marginal)
+            with stopper, solve_progress(err, control):
+                result = solve_scenario(loaded, options, marginal=marginal)
         except ScenarioInfeasible as e:
             print_diagnosis(err, e.diagnosis)
             model = plan.temp("--write-model")

@@ -449,7 +449,7 @@ def _finding(
         message = (
             f"Department `{k.subject}` can spend at most {_num(possible)} of its minimum "
             f"spend of {_num(committed)} ({cur}){_because(money, budget_gives)}"
-            f"{_more(money, _num(k.limit - violation_free))}."
+            f"{_more(money, k.limit - violation_free)}."
         )
     elif k.kind == CommitmentKind.MANDATORY_MIN_UNITS:
         committed, possible, unit = k.limit, k.limit - e, "units"
@@ -457,7 +457,7 @@ def _finding(
         message = (
             f"Programme `{k.subject}` (mandatory): only {_num(possible)} of its minimum "
             f"{_num(committed)} units{_unit_label(r, k)}{where} fit"
-            f"{_because(money, budget_gives)}{_more(money, _num(k.limit - violation_free))}."
+            f"{_because(money, budget_gives)}{_more(money, k.limit - violation_free)}."
         )
     elif k.kind == CommitmentKind.MAX_CHANGE:
         programme = next(p for p in s.programmes if p.id == k.subject)
@@ -472,7 +472,7 @@ def _finding(
             message = (
                 f"Programme `{k.subject}` can keep at most {_num(possible)} units"
                 f"{_unit_label(r, k)}{_because(money, budget_gives)}"
-                f"{_more(money, _num(k.limit - violation_free))}; {rule} requires at least "
+                f"{_more(money, k.limit - violation_free)}; {rule} requires at least "
                 f"{_num(committed)}."
             )
         else:
@@ -555,14 +555,14 @@ def _target_finding(
             achieved,
             t.metric,
             f"{who} can reach at most {_num(achieved)} of the {_num(k.limit)} {what} "
-            f"required{where}{_because(money, budget_gives)}{_more(money, _num(free))}.",
+            f"required{where}{_because(money, budget_gives)}{_more(money, free)}.",
         )
     if isinstance(t, ComponentPresenceTarget):
         cluster, comp = k.key.split("/", 1)
         if r.row_cells(k) == 0:
             because = " (no programme in its scope delivers this component there)"
         else:
-            because = _because(money, budget_gives) + _more(money, _num(free))
+            because = _because(money, budget_gives) + _more(money, free)
         if achieved <= GIVE_TOLERANCE:
             text = f"no units of component `{comp}` can be delivered in cluster `{cluster}`"
         else:
@@ -607,9 +607,10 @@ def _because(money: Money, budget_gives: bool) -> str:
     return ""
 
 
-def _more(money: Money, amount: str) -> str:
-    """What more money would reach, when it helps only partly."""
-    return f" ({amount} with more money)" if money == Money.PARTLY else ""
+def _more(money: Money, amount: float) -> str:
+    """What more money would reach, when it helps only partly (the amount is NaN when the
+    money check did not run, so it is formatted only then)."""
+    return f" ({_num(amount)} with more money)" if money == Money.PARTLY else ""
 
 
 def _label(r: _Reader, k: Commitment) -> str:

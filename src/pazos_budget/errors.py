@@ -60,6 +60,13 @@ class SolverError(PazosBudgetError):
     exit_code = 4
 
 
+class SolveInterrupted(PazosBudgetError):
+    """Ctrl-C stopped a solve before it had found any plan (with a plan, the solve is
+    `feasible` instead and its outputs are written)."""
+
+    exit_code = 130
+
+
 class ReportError(PazosBudgetError):
     """A report could not be written (unwritable path, refused overwrite, ...)."""
 
@@ -85,5 +92,6 @@ EXIT_CODES = {
     3: "infeasible: the hard commitments cannot all hold (a diagnosis is printed)",
     4: "solver failure, solver missing, or no solution within the time limit",
     5: "an output is being written by another pazos-budget run (its lock is held)",
-    130: "interrupted (Ctrl-C); 143 and 129: stopped by SIGTERM or SIGHUP",
+    130: "interrupted (Ctrl-C): solve before it had any plan, sweep with the points solved; "
+    "143 and 129: stopped by SIGTERM or SIGHUP",
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import InfeasibleError, SolverError
+from .errors import InfeasibleError, SolveInterrupted, SolverError
 from .loader import LoadedScenario
 from .model import FloatArray, build_model
 from .result import SCHEMA, Result, build_result, to_json
@@ -98,6 +98,8 @@ def solve_scenario(
         from .diagnose import diagnose
 
         raise ScenarioInfeasible(loaded, diagnose(loaded.scenario, options), options.solver)
+    if solution.interrupted and not solution.has_solution:
+        raise SolveInterrupted(f"{loaded.path}: {'; '.join(solution.messages)}")
     if not solution.has_solution:
         detail = "; ".join(solution.messages) or "no solution"
         limit = f" within the time limit of {options.time_limit:g} s" if options.time_limit else ""

@@ -144,8 +144,9 @@ class StageResult:
     priority: int | None
     final: str | None
     objective: float  # recomputed from the allocation
-    solver_objective: float
-    status: str
+    solver_objective: float  # NaN for a stage not run (a solve interrupted before it)
+    status: str  # optimal, feasible (stopped at a limit, see gap) or not_run
+    gap: float | None = None  # relative MIP gap of a stage stopped at a limit
 
 
 @dataclass
@@ -174,6 +175,8 @@ class Result:
     overrides: tuple[str, ...] = ()  # `--set` values applied
     base: str | None = None  # the file a variant extends
     solver_version: str = ""
+    interrupted: bool = False  # stopped by Ctrl-C: the best plan found, stages not run listed
+    notes: list[str] = field(default_factory=list)  # what the solve said (interruption ...)
 
     @property
     def unspent(self) -> float:
@@ -515,7 +518,7 @@ def build_result(
     weighted = math.fsum(c.weight * c.youth_reached for c in clusters)
     equity = set(s.equity_cluster_ids())
     min_cov = min((c.coverage for c in clusters if c.id in equity), default=0.0)
-    stages = _stages(s, solution, targets, weighted, fig.total_spend, min_cov)
+    stages = _stages(s, model, solution, targets, weighted, fig.total_spend, min_cov)
     result = Result(
         scenario=s,
         scenario_path=str(loaded.path),
@@ -537,8 +540,10 @@ def build_result(
         participations=math.fsum(pr.participations for pr in programmes),
         participations_in_clusters=math.fsum(c.participations for c in clusters),
         overrides=loaded.overrides,
-        base=loaded.base,
+        base=None if loaded.base is None else str(loaded.base),
         solver_version=solver_version(solution.solver),
+        interrupted=solution.interrupted,
+        notes=list(solution.messages),
     )
     if verify:
         problems = check_hard_constraints(s, units, fig, targets)
@@ -603,33 +608,49 @@ def solver_version(solver: str) -> str:
         return ""
 
 
+#: The status of a stage that an interrupted solve never ran.
+NOT_RUN = "not_run"
+
+
 def _stages(
     s: Scenario,
+    model: Model,
     solution: Solution,
     targets: list[TargetResult],
     weighted: float,
     spend: float,
     min_coverage: float,
 ) -> list[StageResult]:
+    """Every reported stage of the model, in order: those solved with the solver's
+    objective, those an interruption left out as `not_run`, each with the value of this
+    plan recomputed from the allocation."""
+    done = {id(o.stage): o for o in solution.stages}
     out = []
     finals = {
         Objective.MAXIMIZE_WEIGHTED_REACH.value: weighted,
         Objective.MAXIMIZE_MIN_COVERAGE.value: min_coverage,
         Objective.MINIMIZE_SPEND.value: spend,
     }
-    for o in solution.stages:
-        st = o.stage
+    for st in model.stages:
         if not st.reported:
             continue
+        o = done.get(id(st))
+        if o is None and not solution.interrupted:
+            continue
+        solver_objective = math.nan if o is None else o.objective
+        status = NOT_RUN if o is None else o.status.value
+        gap = None if o is None else o.gap
         if st.priority is not None:
             value = math.fsum(
                 t.weighted_shortfall for t in targets if not t.hard and t.priority == st.priority
             )
-            out.append(StageResult(st.label, st.priority, None, value, o.objective, o.status.value))
+            out.append(
+                StageResult(st.label, st.priority, None, value, solver_objective, status, gap)
+            )
         else:
             final = st.final or s.objective.value
             out.append(
-                StageResult(st.label, None, final, finals[final], o.objective, o.status.value)
+                StageResult(st.label, None, final, finals[final], solver_objective, status, gap)
             )
     return out
 
@@ -641,6 +662,8 @@ def _check_stages(stages: list[StageResult]) -> list[str]:
     """The recomputed stage values must be at least as good as what the solver held."""
     problems = []
     for st in stages:
+        if st.status == NOT_RUN:
+            continue
         if st.priority is not None:
             bound = hold_bound(st.solver_objective, Sense.MIN, CONTRACT_TOLERANCE)
             if st.objective > bound + STAGE_TOLERANCE * max(1.0, abs(st.solver_objective)):
@@ -754,10 +777,14 @@ def to_json(result: Result) -> dict[str, Any]:
             "version": result.solver_version,
             "seconds": round(result.seconds, 3),
             "mip_gap": result.mip_gap,
+            "interrupted": result.interrupted,
+            "notes": result.notes,
         },
         "stages": [
             ({"priority": st.priority} if st.priority is not None else {"final": st.final})
             | {"objective": _clean(st.objective)}
+            # A stage that is not a proven optimum says so, with its gap where known.
+            | ({} if st.status == Status.OPTIMAL.value else {"status": st.status, "gap": st.gap})
             for st in result.stages
         ],
         "totals": {

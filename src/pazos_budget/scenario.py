@@ -264,6 +264,159 @@ class Programme(Strict):
         return dict(self.cofunding) if self.cofunding is not None else {self.department: 1.0}
 
 
+#: No number in a scenario may be larger than this: sums of such amounts stay exact to
+#: the unit in floating point (which holds integers exactly up to 9.007e15), and every
+#: product of two of them stays finite (docs/model.md, "Numbers the optimizer can trust").
+MAX_MAGNITUDE = 1e15
+#: The largest number of one kind may be at most this many times the smallest nonzero one
+#: of the same kind: the solver works to about 1e-9 of a row's largest coefficient, so a
+#: smaller one is lost whatever unit the kind is written in.
+MAX_SPAN = 1e9
+#: Weights (of clusters, and of targets within one priority) may span less: a weight
+#: below the contract's 1e-6 tolerance times the largest weighs less than the tolerance
+#: every stage optimum is held within; write 0 for "does not count".
+MAX_WEIGHT_SPAN = 1e6
+
+
+#: A number of a scenario with where it is: its path, or (for speed) None until a rule
+#: fails and the numbers are gathered again with their paths.
+_Amount = tuple[Path | None, float]
+
+
+def _kinds(s: Scenario, where: bool) -> dict[str, list[_Amount]]:
+    """Every number of the scenario that can be large, by kind ("money", "youth",
+    "metric:<id>", "cluster weight", "weight:<priority>", "units"); with `where`, each with
+    its path (slower: a national scenario has a quarter of a million numbers)."""
+
+    def at(*path: str | int) -> Path | None:
+        return path if where else None
+
+    money: list[_Amount] = [(at("budget", "total"), s.budget.total)]
+    youth: list[_Amount] = []
+    units: list[_Amount] = []
+    kinds: dict[str, list[_Amount]] = {"money": money, "youth": youth, "units": units}
+    weights: list[_Amount] = []
+    kinds["cluster weight"] = weights
+    for i, c in enumerate(s.clusters):
+        youth.append((at("clusters", i, "youth_population"), float(c.youth_population)))
+        weights.append((at("clusters", i, "weight"), c.weight))
+    for j, d in enumerate(s.departments):
+        for key in ("budget", "min_spend"):
+            if (amount := getattr(d, key)) is not None:
+                money.append((at("departments", j, key), amount))
+    for i, p in enumerate(s.programmes):
+        money.append((at("programmes", i, "unit_cost"), p.unit_cost))
+        money.append((at("programmes", i, "fixed_cost"), p.fixed_cost))
+        if isinstance(p.youth_per_unit, dict):
+            youth += [
+                (at("programmes", i, "youth_per_unit", c), v) for c, v in p.youth_per_unit.items()
+            ]
+        else:
+            youth.append((at("programmes", i, "youth_per_unit"), p.youth_per_unit))
+        for metric, v in p.outputs.items():
+            kinds.setdefault(f"metric:{metric}", []).append(
+                (at("programmes", i, "outputs", metric), v)
+            )
+        for key in ("min_units", "max_units", "current_units"):
+            if (n := getattr(p, key)) is not None:
+                units.append((at("programmes", i, key), n))
+        for key in ("min_units_per_cluster", "max_units_per_cluster"):
+            per = getattr(p, key)
+            if isinstance(per, dict):
+                units += [(at("programmes", i, key, c), v) for c, v in per.items()]
+            elif per is not None:
+                units.append((at("programmes", i, key), per))
+    for path, _, t in _all_targets(s.targets, s.departments):
+        if not t.hard:
+            kinds.setdefault(f"weight:{t.priority}", []).append(
+                (path + ("weight",) if where else None, t.weight)
+            )
+        target_at = path + ("at_least",) if where else None
+        if isinstance(t, YouthReachTarget) and t.at_least is not None:
+            youth.append((target_at, t.at_least))
+        elif isinstance(t, MetricTarget):
+            kind = "youth" if t.metric == YOUTH_METRIC else f"metric:{t.metric}"
+            kinds.setdefault(kind, []).append((target_at, t.at_least))
+        elif isinstance(t, ComponentPresenceTarget):
+            units.append((path + ("at_least_units",) if where else None, t.at_least_units))
+    return kinds
+
+
+def _limit_of(kind: str) -> float | None:
+    """The span a kind may have (None: magnitude only)."""
+    if kind == "units":
+        return None
+    return MAX_WEIGHT_SPAN if "weight" in kind else MAX_SPAN
+
+
+def _describe(kind: str) -> tuple[str, str]:
+    """How a kind is named in a message, and why the span is refused, with advice."""
+    unit = "no unit keeps both within what the solver can tell apart; check both for a typo"
+    weight = (
+        "it would weigh less than the tolerance every stage optimum is held within; "
+        "write 0 for a weight that does not count"
+    )
+    if kind.startswith("metric:"):
+        return f"amount of '{kind[7:]}'", unit
+    if kind.startswith("weight:"):
+        return f"weight of a priority-{kind[7:]} target", weight
+    if kind == "cluster weight":
+        return "cluster weight", weight
+    return {"money": "money amount", "youth": "number of youth"}[kind], unit
+
+
+def _fails(amounts: list[_Amount], limit: float | None) -> bool:
+    values = [abs(v) for _, v in amounts]
+    if values and max(values) > MAX_MAGNITUDE:
+        return True
+    if limit is None:
+        return False
+    nonzero = [v for v in values if v != 0]
+    return len(nonzero) > 1 and max(nonzero) > limit * min(nonzero)
+
+
+def _power(x: float) -> str:
+    """1e9 as '1e9'."""
+    return f"1e{round(math.log10(x))}"
+
+
+def numeric_issues(s: Scenario) -> list[tuple[Path, str]]:
+    """The numbers no scaling makes honest (docs/model.md, "Numbers the optimizer can
+    trust"): any beyond MAX_MAGNITUDE, and kinds that span more than their limit."""
+    fast = _kinds(s, where=False)
+    failing = sorted(kind for kind, amounts in fast.items() if _fails(amounts, _limit_of(kind)))
+    if not failing:
+        return []
+    located = _kinds(s, where=True)
+    issues: list[tuple[Path, str]] = []
+    for kind in failing:
+        amounts = [(path, v) for path, v in located[kind] if path is not None]
+        issues += [
+            (
+                path,
+                f"{v:g} is too large: no number in a scenario may exceed {_power(MAX_MAGNITUDE)}",
+            )
+            for path, v in amounts
+            if abs(v) > MAX_MAGNITUDE
+        ]
+        limit = _limit_of(kind)
+        nonzero = [(path, abs(v)) for path, v in amounts if v != 0 and abs(v) <= MAX_MAGNITUDE]
+        if limit is None or len(nonzero) < 2:
+            continue
+        small_at, small = min(nonzero, key=lambda a: a[1])
+        large_at, large = max(nonzero, key=lambda a: a[1])
+        if large > limit * small:
+            name, advice = _describe(kind)
+            issues.append(
+                (
+                    small_at,
+                    f"{small:g} is more than {_power(limit)} times smaller than the largest "
+                    f"{name} ({_dotted(large_at)} = {large:g}): {advice}",
+                )
+            )
+    return issues
+
+
 def _all_targets(
     targets: list[Target], departments: list[Department]
 ) -> Iterator[tuple[Path, str | None, Target]]:
@@ -548,6 +701,7 @@ class Scenario(Strict):
             else:
                 seen_targets[t.id] = path
             issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
+        issues += numeric_issues(self)
         _raise_if(issues)
         return self
 

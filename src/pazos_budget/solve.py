@@ -19,15 +19,28 @@ Known traps handled here (each measured on this project's models):
   presolved space (tests/test_independent.py caught it), so a started run's solution is
   accepted only if its own objective equals the one HiGHS reports; otherwise the stage
   runs again without a start (`_HighsRun._run_stage`).
+- HiGHS's tolerances are absolute, so it is handed the model scaled by powers of two
+  (scaling.py): pesos and millions of pesos are solved alike. After every stage the
+  objective recomputed from the solution must equal the one HiGHS reports
+  (`objective_disagreement`), or the solve is an error, never an optimum.
+- A `SolveControl` watches a HiGHS solve through its interrupt callbacks (progress for a
+  terminal line) and stops it (Ctrl-C through `stop_on_sigint`): the stage running keeps
+  its best solution, later stages are not run, and the solve is `feasible`.
+- LP/MPS names are the model's names escaped reversibly (`lp_name`, `model_name`), so ids
+  that differ only by `-` and `_` cannot collide once PuLP folds `-` into `_`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import re
+import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -45,6 +58,7 @@ from .model import (
     Stage,
     hold_bound,
 )
+from .scaling import scale_model
 
 #: LPs with more columns than this use HiGHS's interior point method under "auto".
 IPM_THRESHOLD = 50_000
@@ -71,6 +85,79 @@ class SolveOptions:
     lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
     threads: int = DEFAULT_THREADS  # the same for every solve (see DEFAULT_THREADS)
     write_model: Path | None = None  # .lp or .mps of the last stage, for an auditor
+    # Watches the solve and can stop it (HiGHS only); never part of what is solved.
+    control: SolveControl | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running solve is, for a progress line."""
+
+    stage: str  # the stage's label ("priority 1", "final", "tie-break")
+    number: int  # 1-based among the model's stages
+    stages: int
+    incumbent: float | None  # best objective found so far in this stage (MIP only)
+    bound: float | None  # the best objective still possible (MIP only)
+    gap: float | None  # relative gap between the two (MIP only)
+    elapsed: float  # seconds since the solve began
+
+
+class SolveControl:
+    """Watch a HiGHS solve and stop it.
+
+    `on_progress` is called from inside the solve (in its thread) at most every
+    `interval` seconds. `stop()`, from anywhere (a signal handler: `stop_on_sigint`), makes
+    the stage running end with its best solution so far; later stages are not run and the
+    solve is `feasible`, with that stage's gap (or an error if no plan was found yet).
+    """
+
+    def __init__(
+        self, on_progress: Callable[[Progress], None] | None = None, interval: float = 0.25
+    ) -> None:
+        self.on_progress = on_progress
+        self.interval = interval
+        #: Told what the run does between solves (a progress line's text).
+        self.on_phase: Callable[[str], None] | None = None
+        self._stop = threading.Event()
+
+    def phase(self, text: str) -> None:
+        """Say what the run does next (e.g. 'marginal value of money: 13 more solves')."""
+        if self.on_phase is not None:
+            self.on_phase(text)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def silent(self) -> SolveControl:
+        """A control that stops when this one does, and reports no progress."""
+        child = SolveControl()
+        child._stop = self._stop
+        return child
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+
+@contextlib.contextmanager
+def stop_on_sigint(control: SolveControl) -> Iterator[None]:
+    """While inside, the first Ctrl-C stops the solve through `control` (the best plan so
+    far is kept); a second one interrupts as usual (KeyboardInterrupt). Outside the main
+    thread, where no signal handler can be set, Ctrl-C is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def first(signum: int, frame: object) -> None:
+        control.stop()
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True)
@@ -79,6 +166,7 @@ class StageOutcome:
     status: Status
     objective: float  # the solver's objective value for this stage
     seconds: float
+    gap: float | None = None  # relative MIP gap of a stage stopped at a limit (else None)
 
 
 @dataclass
@@ -91,6 +179,7 @@ class Solution:
     mip_gap: float
     messages: list[str] = field(default_factory=list)
     restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
+    interrupted: bool = False  # stopped by SolveControl.stop (Ctrl-C): later stages not run
 
     @property
     def has_solution(self) -> bool:
@@ -222,6 +311,8 @@ class _HighsRun:
         self.start = np.asarray(start, dtype=float) if usable else None
         self.restarts = 0  # started runs that had to run again without their start
         self.deadline: float | None = None
+        self.current = ("", 0, 1.0)  # the stage running: label, number, objective scale
+        self.keyboard_interrupt = False  # a Ctrl-C that reached a callback (re-raised)
 
     def run(self) -> Solution:
         import highspy
@@ -233,6 +324,9 @@ class _HighsRun:
             h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: no stubs
             h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
+        # Scaled, a coefficient at the edge of what validation lets through (MAX_SPAN) can
+        # fall just below HiGHS's default 1e-9, which would drop it from the model.
+        h.setOptionValue("small_matrix_value", 1e-12)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
         h.setOptionValue("threads", int(self.options.threads))
         method = self.options.lp_method
@@ -243,37 +337,48 @@ class _HighsRun:
         if not m.is_mip:
             h.setOptionValue("solver", method)
 
+        # The solver sees the scaled model (scaling.py): any unit of money works.
+        sc = scale_model(m)
         lp = highspy.HighsLp()
         lp.num_col_ = m.n_cols
         lp.num_row_ = m.n_rows
         lp.col_cost_ = np.zeros(m.n_cols)
-        lp.col_lower_ = m.col_lower
-        lp.col_upper_ = np.where(np.isinf(m.col_upper), highspy.kHighsInf, m.col_upper)
-        lp.row_lower_ = np.where(np.isinf(m.row_lower), -highspy.kHighsInf, m.row_lower)
-        lp.row_upper_ = np.where(np.isinf(m.row_upper), highspy.kHighsInf, m.row_upper)
+        lp.col_lower_ = sc.col_lower
+        lp.col_upper_ = np.where(np.isinf(sc.col_upper), highspy.kHighsInf, sc.col_upper)
+        lp.row_lower_ = np.where(np.isinf(sc.row_lower), -highspy.kHighsInf, sc.row_lower)
+        lp.row_upper_ = np.where(np.isinf(sc.row_upper), highspy.kHighsInf, sc.row_upper)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.num_col_ = m.n_cols
         lp.a_matrix_.num_row_ = m.n_rows
         lp.a_matrix_.start_ = m.indptr.astype(np.int32)
         lp.a_matrix_.index_ = m.indices.astype(np.int32)
-        lp.a_matrix_.value_ = m.values
+        lp.a_matrix_.value_ = sc.values
         if m.is_mip:
             lp.integrality_ = [
                 highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                 for i in m.integrality
             ]
         if h.passModel(lp) != highspy.HighsStatus.kOk:
-            raise SolverError("HiGHS refused the model (passModel failed)")
+            # A warning too: HiGHS then drops coefficients it finds too small or large,
+            # which would solve another model than the scenario's.
+            raise SolverError(
+                "HiGHS refused the model: its numbers span more than the solver can hold "
+                "(see 'Numbers the optimizer can trust' in docs/model.md)"
+            )
         # HiGHS holds its own copy now; the hand-over copy would otherwise stay resident
         # through every stage (about 150 MB for a million-column model).
         del lp
 
         outcomes: list[StageOutcome] = []
+        factors: list[float] = []  # each held stage's objective scale
         messages: list[str] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
         all_cols = np.arange(m.n_cols, dtype=np.int32)
-        for stage in m.stages:
+        control = self.options.control
+        if control is not None:
+            self._watch(h, highspy, control, started)
+        for number, stage in enumerate(m.stages, 1):
             t0 = time.perf_counter()
             remaining = _remaining(deadline)
             if remaining is not None:
@@ -283,26 +388,51 @@ class _HighsRun:
                 if stage.sense == Sense.MIN
                 else highspy.ObjSense.kMaximize
             )
-            h.changeColsCost(m.n_cols, all_cols, stage.cost)
+            cost, factor = sc.cost(stage.cost)
+            self.current = (stage.label, number, factor)
+            h.changeColsCost(m.n_cols, all_cols, cost)
             if stage.fix_integers and len(values):
+                # Integer columns are never scaled (scaling.py): their values are the same
+                # on both sides of the scaling.
                 fixed = np.flatnonzero(m.integrality).astype(np.int32)
                 whole = np.round(values[fixed])
                 h.changeColsBounds(len(fixed), fixed, whole, whole)
             start = values if len(values) else self.start
             if stage.node_limit is not None and m.is_mip:
                 h.setOptionValue("mip_max_nodes", int(stage.node_limit))
-            stage_status = self._run_stage(h, highspy, stage.cost, start)
+            stage_status = self._run_stage(
+                h, highspy, cost, None if start is None else sc.to_scaled(start)
+            )
             if stage.node_limit is not None and m.is_mip:
                 h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
                 if stage_status == Status.FEASIBLE and not stage.reported:
                     # The node limit is part of the stage: the reported stages are exact.
                     stage_status = Status.OPTIMAL
+            if self.keyboard_interrupt:
+                raise KeyboardInterrupt
+            interrupted = control is not None and control.stopping
+            if interrupted and stage_status in (Status.INFEASIBLE, Status.ERROR):
+                # Stopped before this stage found a solution: the previous stage's plan,
+                # which meets every hard constraint and the optima held so far, is the
+                # best one found.
+                found = len(values) > 0
+                return Solution(
+                    Status.FEASIBLE if found else Status.ERROR,
+                    values,
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [_interrupted_message(stage, found, m.stages[number - 1 :])],
+                    self.restarts,
+                    interrupted=True,
+                )
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
                 # Earlier optima are held very tightly, which a later stage can find
                 # numerically infeasible (or HiGHS fails with "Solve error"): loosen every
                 # hold to the contract's tolerance and try again, then without presolve.
                 for k, prev in enumerate(outcomes):
-                    loose = hold_bound(
+                    loose = factors[k] * hold_bound(
                         prev.objective, prev.stage.sense, CONTRACT_TOLERANCE, CONTRACT_TOLERANCE
                     )
                     row = m.n_rows + k
@@ -335,19 +465,71 @@ class _HighsRun:
                     [why],
                     self.restarts,
                 )
-            values = np.asarray(h.getSolution().col_value, dtype=float)
+            previous = values
+            scaled = np.asarray(h.getSolution().col_value, dtype=float)
+            values = sc.from_scaled(scaled)
             objective = float(stage.cost @ values)
-            outcomes.append(StageOutcome(stage, stage_status, objective, time.perf_counter() - t0))
+            disagreement = objective_disagreement(
+                float(cost @ scaled), float(h.getInfo().objective_function_value)
+            )
+            if disagreement is not None and interrupted and len(previous):
+                # Stopped with a solution that is not what HiGHS says it is: keep the plan
+                # of the stage before, which is.
+                return Solution(
+                    Status.FEASIBLE,
+                    previous,
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [_interrupted_message(stage, True, m.stages[number - 1 :])],
+                    self.restarts,
+                    interrupted=True,
+                )
+            if disagreement is not None:
+                # The solution is not the one whose objective the solver proved: whatever
+                # its status, nothing about it can be reported as optimal.
+                return Solution(
+                    Status.ERROR,
+                    np.zeros(0),
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    [f"{stage.label}: {disagreement}"],
+                    self.restarts,
+                )
+            gap = None
+            if stage_status == Status.FEASIBLE and m.is_mip:
+                reported = float(h.getInfo().mip_gap)
+                gap = reported if math.isfinite(reported) and reported < 1e30 else None
+            outcomes.append(
+                StageOutcome(stage, stage_status, objective, time.perf_counter() - t0, gap)
+            )
+            factors.append(factor)
             status = _worse(status, stage_status)
+            if interrupted:
+                messages.append(_interrupted_message(stage, True, m.stages[number:]))
+                return Solution(
+                    _worse(status, Status.FEASIBLE),
+                    values,
+                    outcomes,
+                    HIGHS,
+                    time.perf_counter() - started,
+                    self.options.mip_gap,
+                    messages,
+                    self.restarts,
+                    interrupted=True,
+                )
             # Hold this optimum while the next stages run.
-            nz = np.flatnonzero(stage.cost).astype(np.int32)
-            bound = hold_bound(objective, stage.sense)
+            nz = np.flatnonzero(cost).astype(np.int32)
+            bound = factor * hold_bound(objective, stage.sense)
             lo, hi = (
                 (-highspy.kHighsInf, bound)
                 if stage.sense == Sense.MIN
                 else (bound, highspy.kHighsInf)
             )
-            h.addRow(lo, hi, len(nz), nz, stage.cost[nz])
+            h.addRow(lo, hi, len(nz), nz, cost[nz])
         return Solution(
             status,
             values,
@@ -358,6 +540,53 @@ class _HighsRun:
             messages,
             self.restarts,
         )
+
+    def _watch(self, h: Any, highspy: Any, control: SolveControl, started: float) -> None:
+        """Report progress and honour `control.stop()` from HiGHS's interrupt callbacks."""
+        n = len(self.model.stages)
+        mip_event = highspy.cb.HighsCallbackType.kCallbackMipInterrupt
+        last = [-math.inf]
+
+        def finite(x: float) -> float | None:
+            return x if math.isfinite(x) and abs(x) < 1e30 else None
+
+        def event(e: Any) -> None:
+            try:
+                if control.stopping:
+                    e.interrupt()
+                    return
+                now = time.perf_counter()
+                if control.on_progress is None or now - last[0] < control.interval:
+                    return
+                last[0] = now
+                label, number, factor = self.current
+                out = e.data_out
+                mip = e.callback_type == mip_event
+                incumbent = finite(out.mip_primal_bound) if mip else None
+                bound = finite(out.mip_dual_bound) if mip else None
+                control.on_progress(
+                    Progress(
+                        label,
+                        number,
+                        n,
+                        None if incumbent is None else incumbent / factor,
+                        None if bound is None else bound / factor,
+                        finite(out.mip_gap) if mip and incumbent is not None else None,
+                        now - started,
+                    )
+                )
+            except KeyboardInterrupt:
+                # A Ctrl-C while no handler holds it (see stop_on_sigint): stop here and
+                # raise it once HiGHS has returned, not through HiGHS's C++ frames.
+                self.keyboard_interrupt = True
+                control.stop()
+                e.interrupt()
+            except Exception:  # a broken progress display must not break the solve
+                pass
+
+        h.cbMipInterrupt += event
+        h.cbSimplexInterrupt += event
+        h.cbIpmInterrupt += event
 
     def _run_stage(
         self, h: Any, highspy: Any, cost: FloatArray, start: FloatArray | None
@@ -372,7 +601,13 @@ class _HighsRun:
         h.setSolution(given)
         h.run()
         status = self._status(h, highspy)
-        if status in (Status.OPTIMAL, Status.FEASIBLE) and not self._consistent(h, cost):
+        control = self.options.control
+        stopping = control is not None and control.stopping
+        if (
+            status in (Status.OPTIMAL, Status.FEASIBLE)
+            and not stopping
+            and not self._consistent(h, cost)
+        ):
             # The solution handed back is not the one whose objective HiGHS reports (it
             # can be the start itself): solve this stage again without a start.
             self.restarts += 1
@@ -409,6 +644,39 @@ class _HighsRun:
         return Status.ERROR
 
 
+def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) -> str:
+    """What an interrupted solve says: where it stopped and what was not run."""
+    if not found:
+        return f"interrupted during {stage.label}, before any plan was found"
+    head = f"interrupted during {stage.label}: the best plan found is kept"
+    skipped = [st.label for st in rest if st.reported]
+    if skipped:
+        return f"{head}; not run: {', '.join(skipped)}"
+    if rest:
+        return f"{head}; the tie-break, which only tidies unspent money, was not run"
+    return head
+
+
+#: The objective recomputed from a solution and the one the solver reports for it may
+#: differ by this much (relative, on the scaled objective whose largest coefficient is 1).
+OBJECTIVE_AGREEMENT = 1e-6
+
+
+def objective_disagreement(recomputed: float, claimed: float) -> str | None:
+    """Why a stage's solution cannot be trusted (None when the solver's objective is the
+    one recomputed from its solution, within OBJECTIVE_AGREEMENT)."""
+    if not (math.isfinite(recomputed) and math.isfinite(claimed)):
+        return (
+            f"the objective is not a finite number (solver {claimed:g}, recomputed {recomputed:g})"
+        )
+    if abs(recomputed - claimed) > OBJECTIVE_AGREEMENT * max(1.0, abs(recomputed), abs(claimed)):
+        return (
+            f"the solver reports objective {claimed:.9g}, but its solution gives {recomputed:.9g}"
+            " (scaled): the answer cannot be trusted"
+        )
+    return None
+
+
 # --------------------------------------------------------------------------- PuLP
 def to_pulp(
     model: Model,
@@ -424,7 +692,7 @@ def to_pulp(
     fixed = fixed or {}
 
     sense = pulp.LpMinimize if stage.sense == Sense.MIN else pulp.LpMaximize
-    prob = pulp.LpProblem(f"pazos_{model.scenario.scenario.id.replace('-', '_')}", sense)
+    prob = pulp.LpProblem(lp_name(f"pazos_{model.scenario.scenario.id}"), sense)
     names = _unique_names(model.col_names)
     xs = [
         pulp.LpVariable(
@@ -470,7 +738,7 @@ def to_pulp(
     for k, (held, value) in enumerate(holds):
         bound = hold_bound(value, held.sense, tolerance)
         kind = pulp.LpConstraintLE if held.sense == Sense.MIN else pulp.LpConstraintGE
-        prob += pulp.LpConstraint(_expr(pulp, xs, held.cost), kind, f"hold_stage_{k + 1}", bound)
+        prob += pulp.LpConstraint(_expr(pulp, xs, held.cost), kind, f"hold_{k + 1}", bound)
     return prob
 
 
@@ -479,19 +747,66 @@ def _expr(pulp: object, xs: list[object], cost: FloatArray) -> object:
     return pulp.LpAffineExpression([(xs[int(j)], float(cost[j])) for j in nz])  # type: ignore[attr-defined]
 
 
+#: How a model name is spelled in an LP/MPS file (`lp_name`): letters and digits stay,
+#: the brackets of `x[p,c]` become parentheses, and everything else is escaped after an
+#: underscore. The escape is reversible (`model_name`), so two ids that differ only by
+#: `-` and `_` (art-school, art_school) can never meet in one exported name, and an
+#: auditor reads `x(art_dschool,north)` back as `x[art-school,north]`.
+_LP_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,.")
+_LP_ESCAPES = {"_": "__", "-": "_d", "/": "_s", ":": "_c", "[": "(", "]": ")"}
+_LP_UNESCAPES = {"_": "_", "d": "-", "s": "/", "c": ":"}
+_LP_CODE = re.compile("u[0-9a-f]{6}")
+
+
+def lp_name(name: str) -> str:
+    """The LP-format spelling of a model name: reversible, and free of every character
+    PuLP rewrites (`-+[] ->/`) or the LP format refuses."""
+    out = []
+    for ch in name:
+        if ch in _LP_PLAIN:
+            out.append(ch)
+        elif ch in _LP_ESCAPES:
+            out.append(_LP_ESCAPES[ch])
+        else:
+            out.append(f"_u{ord(ch):06x}")
+    return "".join(out)
+
+
+def model_name(spelled: str) -> str:
+    """The model name an LP/MPS name stands for (the inverse of `lp_name`); a name that
+    `lp_name` cannot produce (a hold row, a duplicate's suffix) raises ValueError."""
+    out = []
+    i = 0
+    while i < len(spelled):
+        ch = spelled[i]
+        if ch == "(":
+            out.append("[")
+        elif ch == ")":
+            out.append("]")
+        elif ch in _LP_PLAIN:
+            out.append(ch)
+        elif ch == "_" and i + 1 < len(spelled) and spelled[i + 1] in _LP_UNESCAPES:
+            out.append(_LP_UNESCAPES[spelled[i + 1]])
+            i += 1
+        elif ch == "_" and _LP_CODE.fullmatch(spelled[i + 1 : i + 8]):
+            out.append(chr(int(spelled[i + 2 : i + 8], 16)))
+            i += 7
+        else:
+            raise ValueError(f"not a model name: {spelled!r}")
+        i += 1
+    return "".join(out)
+
+
 def _unique_names(raw: list[str]) -> list[str]:
-    """LP-format-safe names; PuLP folds '-' and others to '_', so collisions get a suffix."""
-    table = str.maketrans({c: "_" for c in "-+[] ->/,:*^=<>()"})
+    """`lp_name` of each name; a repeated model name gets `_2`, `_3`, ... (an underscore
+    and a digit, which no escape produces, so a suffixed name meets no other)."""
     seen: dict[str, int] = {}
     out = []
     for name in raw:
-        clean = name.translate(table).strip("_") or "v"
-        if clean in seen:
-            seen[clean] += 1
-            clean = f"{clean}__{seen[clean]}"
-        else:
-            seen[clean] = 0
-        out.append(clean)
+        spelled = lp_name(name)
+        count = seen.get(spelled, 0) + 1
+        seen[spelled] = count
+        out.append(spelled if count == 1 else f"{spelled}_{count}")
     return out
 
 

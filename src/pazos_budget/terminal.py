@@ -5,6 +5,8 @@ markup off through `display.visible`): names are data, never markup or escape co
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -15,6 +17,7 @@ from .display import markup, visible
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .analysis import Comparison, Sweep
     from .result import Result
+    from .solve import Progress, SolveControl
 
 MET = "[green]✔ met[/]"
 NOT_MET = "[red]✘ not met[/]"
@@ -28,6 +31,58 @@ def number(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
 
 
+def percent(x: float) -> str:
+    """A relative gap as a percentage that stays readable when small: 0.0011%, 2.5%."""
+    return f"{x * 100:.2g}%" if x < 0.01 else f"{x:.1%}"
+
+
+def progress_line(p: Progress) -> str:
+    """'Solving stage 4 of 5 (final): best 53,440.2, bound 53,449.3, gap 0.02% · 5.8 s'."""
+    text = f"Solving stage {p.number} of {p.stages} ({p.stage})"
+    if p.incumbent is not None:
+        text += f": best {p.incumbent:,.6g}"
+        if p.bound is not None:
+            text += f", bound {p.bound:,.6g}"
+        if p.gap is not None:
+            text += f", gap {percent(p.gap)}"
+    elif p.bound is not None:
+        text += f": no plan yet, bound {p.bound:,.6g}"
+    return f"{text} · {p.elapsed:,.1f} s · Ctrl-C keeps the best plan found"
+
+
+@contextlib.contextmanager
+def solve_progress(console: Console, control: SolveControl) -> Iterator[None]:
+    """A live progress line on `console` while a solve runs, only if it is a terminal
+    (never in a pipe, a file or a JSON stream); it disappears when the solve ends."""
+    if not console.is_terminal:
+        yield
+        return
+    with console.status("Solving…") as status:
+
+        def show(p: Progress) -> None:
+            status.update(markup(progress_line(p)))
+
+        def phase(text: str) -> None:
+            status.update(markup(f"{text} · Ctrl-C keeps the plan without them"))
+
+        control.on_progress = show
+        control.on_phase = phase
+        try:
+            yield
+        finally:
+            control.on_progress = None
+            control.on_phase = None
+
+
+def stage_status(status: str, gap: float | None) -> str:
+    """'' for a proven optimum; ' (feasible, gap 0.02%)' or ' (not run)' otherwise."""
+    if status == "optimal":
+        return ""
+    if status == "not_run":
+        return " (not run)"
+    return f" ({status}, gap {percent(gap)})" if gap is not None else f" ({status}, gap unknown)"
+
+
 def print_result(console: Console, r: Result) -> None:
     s = r.scenario
     cur = s.scenario.currency
@@ -35,6 +90,8 @@ def print_result(console: Console, r: Result) -> None:
         f"[bold]{markup(s.scenario.name)}[/] ({markup(s.scenario.id)}) — status "
         f"[bold]{r.status.value}[/], solver {markup(r.solver)}, {r.seconds:.2f} s"
     )
+    for note in r.notes:
+        console.print(f"[yellow]{markup(note)}[/]")
     met, total = r.targets_met()
     console.print(
         f"Budget {money(r.budget)} {markup(cur)}; spent {money(r.spend)}; "
@@ -51,18 +108,28 @@ def print_result(console: Console, r: Result) -> None:
     for st in r.stages:
         if st.priority is not None:
             stages.add_row(
-                f"priority {st.priority}",
+                f"priority {st.priority}{stage_status(st.status, st.gap)}",
                 f"{st.objective:.6g}",
                 "weighted relative shortfall (0 = all met)",
             )
         elif st.final == "maximize_weighted_reach":
-            stages.add_row("final", number(st.objective), "weighted distinct youth reached")
+            stages.add_row(
+                f"final{stage_status(st.status, st.gap)}",
+                number(st.objective),
+                "weighted distinct youth reached",
+            )
         elif st.final == "maximize_min_coverage":
             stages.add_row(
-                "final", f"{st.objective:.1%}", "lowest coverage of a prioritized cluster"
+                f"final{stage_status(st.status, st.gap)}",
+                f"{st.objective:.1%}",
+                "lowest coverage of a prioritized cluster",
             )
         else:
-            stages.add_row("final", money(st.objective), f"total spend ({markup(cur)})")
+            stages.add_row(
+                f"final{stage_status(st.status, st.gap)}",
+                money(st.objective),
+                f"total spend ({markup(cur)})",
+            )
     console.print(stages)
 
     deps = Table(title=f"Spend by department ({markup(cur)})", title_justify="left")
@@ -147,8 +214,8 @@ def marginal_sentence(m: dict[str, Any], currency: str) -> str:
     """'100 more (COP millions) for Culture reaches about 40 more young people.'"""
     who = "the total budget" if m["source"] == "total_budget" else m["name"]
     head = f"{number(m['extra'])} more ({currency}) for {who}"
-    if "error" in m:
-        return f"{head}: the re-solve failed ({m['error']})."
+    if not m.get("exact", True):
+        return f"{head}: {m['reason']}."
     gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
     closer = ", ".join(
         f"priority-{g['priority']} shortfall {g['before']:.3g} → {g['after']:.3g}" for g in gains
@@ -171,6 +238,12 @@ def marginal_sentence(m: dict[str, Any], currency: str) -> str:
 
 def print_marginal(console: Console, values: list[dict[str, Any]], currency: str) -> None:
     console.print("[bold]Marginal value of money[/]")
+    if values and all(m.get("reason_code") == "plan_not_optimal" for m in values):
+        # One reason for every source: say it once.
+        console.print(
+            f"  {values[0]['reason'][:1].upper()}{values[0]['reason'][1:]}.", markup=False
+        )
+        return
     for m in values:
         console.print("  " + visible(marginal_sentence(m, currency)), markup=False)
 

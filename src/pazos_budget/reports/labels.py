@@ -104,6 +104,9 @@ ES: dict[str, str] = {
     "unit.weighted": "jóvenes × peso del clúster",
     "stage.priority": "Prioridad {priority}",
     "stage.final": "Final",
+    "stage.feasible": "{stage} (factible, brecha {gap})",
+    "stage.feasible_no_gap": "{stage} (factible, brecha desconocida)",
+    "stage.not_run": "{stage} (sin resolver: corrida interrumpida)",
     "stage.shortfall": "Déficit relativo ponderado (0 = todas cumplidas)",
     "stage.reach": "Cobertura ponderada (jóvenes, con tope en la población)",
     "stage.spend": "Gasto total ({currency})",
@@ -111,7 +114,18 @@ ES: dict[str, str] = {
     "marginal.head": "Con {extra} más ({currency}) {who}",
     "marginal.total_budget": "en el presupuesto total",
     "marginal.department": "en el techo de «{name}»",
-    "marginal.error": "{head}: no se pudo volver a resolver ({error}).",
+    "marginal.resolve_failed": "{head}: no se calculó: no se pudo volver a resolver ({error}).",
+    "marginal.plan_not_optimal": (
+        "{head}: no se calculó: no está demostrado que el plan sea óptimo (la corrida se "
+        "detuvo por el límite de tiempo o por Ctrl-C), así que una diferencia mediría su "
+        "brecha y no el efecto del dinero."
+    ),
+    "marginal.resolve_not_optimal": (
+        "{head}: no se calculó: la nueva corrida con más dinero se detuvo (por el límite de "
+        "tiempo o por Ctrl-C) antes de demostrar su óptimo, así que la diferencia no sería "
+        "exacta."
+    ),
+    "marginal.not_solved": "{head}: no se calculó: la nueva corrida no se hizo.",
     "marginal.part": "déficit de prioridad {priority} {before} → {after}",
     "marginal.more": "se alcanzan unos {youth} jóvenes más",
     "marginal.fewer": "se alcanzan unos {youth} jóvenes menos",
@@ -470,6 +484,9 @@ EN: dict[str, str] = {
     "unit.weighted": "youth × cluster weight",
     "stage.priority": "Priority {priority}",
     "stage.final": "Final",
+    "stage.feasible": "{stage} (feasible, gap {gap})",
+    "stage.feasible_no_gap": "{stage} (feasible, gap unknown)",
+    "stage.not_run": "{stage} (not run: solve interrupted)",
     "stage.shortfall": "Weighted relative shortfall (0 = all met)",
     "stage.reach": "Weighted coverage (youth, saturated)",
     "stage.spend": "Total spend ({currency})",
@@ -477,7 +494,16 @@ EN: dict[str, str] = {
     "marginal.head": "{extra} more ({currency}) for {who}",
     "marginal.total_budget": "the total budget",
     "marginal.department": "{name}",
-    "marginal.error": "{head}: the re-solve failed ({error}).",
+    "marginal.resolve_failed": "{head}: not computed: the re-solve failed ({error}).",
+    "marginal.plan_not_optimal": (
+        "{head}: not computed: the plan itself is not proven optimal (its solve was stopped "
+        "by the time limit or Ctrl-C), so a difference would measure its gap, not the money."
+    ),
+    "marginal.resolve_not_optimal": (
+        "{head}: not computed: the re-solve with more money was stopped (time limit or "
+        "Ctrl-C) before proving its optimum, so the difference would not be exact."
+    ),
+    "marginal.not_solved": "{head}: not computed: the re-solve did not run.",
     "marginal.part": "priority-{priority} shortfall {before} → {after}",
     "marginal.more": "reaches about {youth} more young people",
     "marginal.fewer": "reaches about {youth} fewer young people",
@@ -915,8 +941,8 @@ class Labels:
         head = self(
             "marginal.head", extra=self.count(float(m["extra"])), currency=self.currency, who=who
         )
-        if "error" in m:
-            return self("marginal.error", head=head, error=m["error"])
+        if not m.get("exact", True):
+            return self(f"marginal.{m['reason_code']}", head=head, error=m.get("error", ""))
         gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
         closer = ", ".join(
             self(

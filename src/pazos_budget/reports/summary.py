@@ -153,7 +153,10 @@ class SummarySheet(ReportContext):
                 Col(L("col.value"), cols3[1]),
                 Col(L("col.meaning"), cols3[2], wrap=True),
             ],
-            [self.stage_row(st.priority, st.final, st.objective) for st in r.stages],
+            [
+                self.stage_row(st.priority, st.final, st.objective, st.status, st.gap)
+                for st in r.stages
+            ],
         )
         sh.section(L("title.marginal"))
         if r.marginal_values:
@@ -164,12 +167,13 @@ class SummarySheet(ReportContext):
                     if m["source"] == TOTAL_BUDGET_SOURCE
                     else str(m["name"])
                 )
-                youth = float(m.get("youth_reached", 0.0))
+                # An entry that is not exact has no figures: its cell stays empty.
+                youth = m.get("youth_reached")
                 rows.append(
                     [
                         source,
                         V(float(m["extra"]), MONEY),
-                        V(youth, count_fmt(youth)),
+                        V(None) if youth is None else V(float(youth), count_fmt(float(youth))),
                         L.marginal_sentence(m),
                     ]
                 )
@@ -261,10 +265,28 @@ class SummarySheet(ReportContext):
             title = L("title.envelopes.largest", n=len(deps), total=total, currency=self.cur)
         return title, [[d.name, d.spend, d.budget] for d in deps]
 
-    def stage_row(self, priority: int | None, final: str | None, value: float) -> list[Any]:
+    def stage_row(
+        self,
+        priority: int | None,
+        final: str | None,
+        value: float,
+        status: str = "optimal",
+        gap: float | None = None,
+    ) -> list[Any]:
         L = self.L
+        name = L("stage.priority", priority=priority) if priority is not None else L("stage.final")
+        # A stage that is not a proven optimum says so (a solve stopped by Ctrl-C or a limit).
+        if status == "not_run":
+            name = L("stage.not_run", stage=name)
+        elif status != "optimal" and gap is None:
+            name = L("stage.feasible_no_gap", stage=name)
+        elif status != "optimal" and gap is not None:
+            digits = f"{gap * 100:.2g}" if gap < 0.01 else f"{gap * 100:.1f}"
+            if L.lang == "es":
+                digits = digits.replace(".", ",")
+            name = L("stage.feasible", stage=name, gap=f"{digits} %")
         if priority is not None:
-            return [L("stage.priority", priority=priority), V(value, GENERAL), L("stage.shortfall")]
+            return [name, V(value, GENERAL), L("stage.shortfall")]
         if final == Objective.MAXIMIZE_WEIGHTED_REACH.value:
-            return [L("stage.final"), V(value, count_fmt(value)), L("stage.reach")]
-        return [L("stage.final"), V(value, MONEY), L("stage.spend", currency=self.cur)]
+            return [name, V(value, count_fmt(value)), L("stage.reach")]
+        return [name, V(value, MONEY), L("stage.spend", currency=self.cur)]

@@ -1,0 +1,99 @@
+"""Marginal values only from exact solves: a plan or a re-solve that stopped at a limit
+(status feasible) gives no value, and every output says so plainly."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pazos_budget import analysis
+from pazos_budget.analysis import MARGINAL_FIGURES, marginal_values
+from pazos_budget.loader import load_scenario
+from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports.labels import Labels
+from pazos_budget.result import Result
+from pazos_budget.solve import SolveOptions, Status
+from pazos_budget.terminal import marginal_sentence
+
+MINIMAL = Path(__file__).resolve().parent.parent / "examples" / "minimal.yaml"
+
+
+@pytest.fixture(scope="module")
+def base() -> Result:
+    return solve_scenario(load_scenario(MINIMAL))
+
+
+def _feasible(r: Result) -> Result:
+    """The same plan as if its solve had stopped at a limit."""
+    return dataclasses.replace(r, status=Status.FEASIBLE)
+
+
+def _assert_no_value(entry: dict[str, Any], code: str) -> None:
+    assert entry["exact"] is False
+    assert entry["reason_code"] == code
+    assert entry["reason"].startswith("not computed: ")
+    for key in MARGINAL_FIGURES:
+        assert entry[key] is None, key
+
+
+def test_exact_solves_give_values(base: Result) -> None:
+    values = marginal_values(load_scenario(MINIMAL), base, SolveOptions(), jobs=1)
+    assert values and all(v["exact"] is True and v["reason"] is None for v in values)
+    assert all(isinstance(v["youth_reached"], float) for v in values)
+
+
+def test_a_plan_stopped_at_a_limit_gives_no_value(
+    base: Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("no re-solve can make a feasible plan's difference exact")
+
+    monkeypatch.setattr(analysis, "solve_many", never)
+    values = marginal_values(load_scenario(MINIMAL), _feasible(base), SolveOptions())
+    assert len(values) == 3  # the total budget and two envelopes
+    for v in values:
+        _assert_no_value(v, "plan_not_optimal")
+        assert "not proven optimal" in v["reason"]
+
+
+def test_a_re_solve_stopped_at_a_limit_gives_no_value(
+    base: Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = analysis.solve_many
+
+    def stopped(*args: Any, **kwargs: Any) -> analysis.Batch:
+        batch = real(*args, **kwargs)
+        first = batch.results[0]
+        assert isinstance(first, Result)
+        batch.results[0] = _feasible(first)  # the total budget's re-solve hit its limit
+        return batch
+
+    monkeypatch.setattr(analysis, "solve_many", stopped)
+    values = marginal_values(load_scenario(MINIMAL), base, SolveOptions(), jobs=1)
+    _assert_no_value(values[0], "resolve_not_optimal")
+    assert "was stopped (time limit or Ctrl-C)" in values[0]["reason"]
+    assert all(v["exact"] for v in values[1:])
+    # Said plainly in the terminal and in both workbook languages; the English workbook
+    # says what the terminal says.
+    line = marginal_sentence(values[0], "COP millions")
+    assert line == "10 more (COP millions) for the total budget: " + values[0]["reason"] + "."
+    assert Labels("en", "COP millions").marginal_sentence(values[0]) == line
+    es = Labels("es", "COP millones").marginal_sentence(values[0])
+    assert "no se calculó" in es and "no sería exacta" in es
+
+
+def test_a_failed_re_solve_gives_no_value(base: Result, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pazos_budget.errors import SolverError
+
+    def failed(*args: Any, **kwargs: Any) -> analysis.Batch:
+        return analysis.Batch([SolverError("highs failed: boom")] * 3)
+
+    monkeypatch.setattr(analysis, "solve_many", failed)
+    values = marginal_values(load_scenario(MINIMAL), base, SolveOptions())
+    for v in values:
+        _assert_no_value(v, "resolve_failed")
+        assert v["error"] == "highs failed: boom"
+        assert v["reason"] == "not computed: the re-solve failed (highs failed: boom)"
