@@ -40,13 +40,14 @@ def progress_line(p: Progress) -> str:
     """'Solving stage 4 of 5 (final): best 53,440.2, bound 53,449.3, gap 0.02% · 5.8 s'."""
     text = f"Solving stage {p.number} of {p.stages} ({p.stage})"
     if p.incumbent is not None:
-        text += f": best {p.incumbent:,.6g}"
+        # `+ 0.0` turns a solver's -0.0 into 0: "best -0" reads as a loss.
+        text += f": best {p.incumbent + 0.0:,.6g}"
         if p.bound is not None:
-            text += f", bound {p.bound:,.6g}"
+            text += f", bound {p.bound + 0.0:,.6g}"
         if p.gap is not None:
             text += f", gap {percent(p.gap)}"
     elif p.bound is not None:
-        text += f": no plan yet, bound {p.bound:,.6g}"
+        text += f": no plan yet, bound {p.bound + 0.0:,.6g}"
     return f"{text} · {p.elapsed:,.1f} s · Ctrl-C keeps the best plan found"
 
 
