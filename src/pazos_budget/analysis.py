@@ -95,15 +95,15 @@ def solve_all(
     """Solve independent scenarios in parallel threads, each from `start` if given.
 
     HiGHS releases the GIL while it solves, so threads use every core without the start-up
-    cost of processes. Each solve gets one solver thread when several run at once. A variant
+    cost of processes. Each solve has the same solver options (threads included). A variant
     that fails gives its error in its place; `on_done(i)` is called as each one finishes.
     With `keep_partial`, Ctrl-C stops the batch and keeps what was solved.
     """
     jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
+    # Every solve has the same options however many run at once (solve.DEFAULT_THREADS):
+    # a scenario's plan must not depend on -j.
     sequential = replace(options, write_model=None)
-    # HiGHS keeps one scheduler per calling thread, sized by the first solve in that
-    # thread: a pool worker may ask for one thread, the main thread must keep its setting.
-    parallel = replace(sequential, threads=1)
+    parallel = sequential
 
     def one(i: int, opts: SolveOptions = parallel) -> Result | PazosBudgetError:
         try:

@@ -115,6 +115,8 @@ def validate(
             for problem in e.problems:
                 say(err, problem)
             continue
+        for warning in loaded.warnings:
+            say(err, warning)
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
         say(
@@ -181,6 +183,8 @@ def solve(
     )
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
+    for warning in loaded.warnings:
+        say(err, warning)
     language = lang or loaded.scenario.scenario.language
     if output is not None and language not in ("es", "en"):
         raise UsageError(f"--lang must be es or en, got '{language}'")

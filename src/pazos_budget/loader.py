@@ -88,6 +88,9 @@ class LoadedScenario:
     overrides: tuple[str, ...] = ()
     # The file this scenario extends (a variant), as written relative to the scenario.
     base: Path | None = None
+    # Located warnings (`FILE:LINE:COL: warning: path: message`): the scenario is valid,
+    # but something in it will not do what it reads as (Scenario.warnings).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -741,6 +744,14 @@ def load_document(
     return merged, {**doc.digests, **files}
 
 
+def _warning(p: Problem) -> str:
+    """`FILE:LINE:COL: warning: path: message`, the compiler form of a warning."""
+    where = f"{p.file}:{p.line}:{p.column}" if p.line else p.file
+    return (
+        f"{where}: warning: {p.path}: {p.message}" if p.path else f"{where}: warning: {p.message}"
+    )
+
+
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
     """Read, parse and validate one scenario file (a variant's bases included), then apply
     `--set PATH=VALUE` overrides.
@@ -776,6 +787,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         for text in overrides:
             h.update(text.encode())
         digest = h.hexdigest()
+    warnings = tuple(_warning(doc.problem(path, m)) for path, m in scenario.warnings())
     return LoadedScenario(
         scenario,
         p,
@@ -785,4 +797,5 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         file_sha256=own,
         overrides=tuple(overrides),
         base=base,
+        warnings=warnings,
     )
