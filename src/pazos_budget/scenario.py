@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from difflib import get_close_matches
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -397,6 +398,15 @@ class Scenario(Strict):
                             "no programme reaches youth there",
                         )
                     )
+        index = ServingIndex(self)
+        for path, owner, t in _all_targets(self.targets, self.departments):
+            lead = (
+                "this hard target cannot be met, so the scenario is infeasible"
+                if t.hard
+                else "this target cannot be met (the solve goes on and reports it unmet)"
+            )
+            for u in self.unservable(owner, t, index):
+                out.append((path + u.field, f"{lead}: {u.message}"))
         if self.reach_model == ReachModel.DISTINCT:
             for path, _owner, t in _all_targets(self.targets, self.departments):
                 if not isinstance(t, YouthReachTarget) or t.hard:
@@ -423,6 +433,119 @@ class Scenario(Strict):
                             )
                         )
         return out
+
+    def unservable(
+        self, owner: str | None, t: Target, index: ServingIndex | None = None
+    ) -> list[Unservable]:
+        """The rows of a target that nothing in its scope can serve (MODEL.md 5): no
+        programme in scope produces its metric, reaches youth, belongs to its component or
+        runs in its clusters. Such a soft target is a warning and is reported unmet with
+        this reason; such a hard one makes the scenario infeasible. `index` is the
+        scenario's `ServingIndex`, built once for many targets."""
+        ix = index or ServingIndex(self)
+        depts = self.target_departments(owner, t)
+        scope = [p for p in self.programmes if self.in_scope(p, depts, t)]
+        where = _scope_words(owner, t)
+        clusters = t.clusters if t.clusters is not None else self.prioritized_cluster_ids
+        if isinstance(t, MetricTarget):
+            return self._unservable_metric(t, scope, where, ix)
+        if isinstance(t, YouthReachTarget):
+            if (t.at_least if t.at_least is not None else t.share or 0.0) <= 0:
+                return []
+            reached = ix.union(scope, ix.reaches)
+            missing = [c for c in clusters if c not in reached]
+            if not missing:
+                return []
+            if not reached:
+                message = f"no programme {where} reaches any youth"
+                code, named = UnservableCode.YOUTH, tuple[str, ...]()
+            else:
+                message = f"no programme {where} reaches youth in {_clusters_words(missing)}"
+                code, named = UnservableCode.YOUTH_IN, tuple(missing)
+            field: Path = ("clusters",) if t.clusters is not None and reached else ()
+            return [Unservable(field, tuple(missing), message, code, "", named)]
+        if isinstance(t, ComponentPresenceTarget):
+            if t.at_least_units <= 0:
+                return []
+            out = []
+            for comp in t.components or list(Component):
+                of_comp = [p for p in scope if p.component == comp]
+                runs = ix.union(of_comp, ix.runs)
+                missing = [c for c in clusters if c not in runs]
+                if not missing:
+                    continue
+                code, named = UnservableCode.COMPONENT_IN, tuple(missing)
+                if not of_comp:
+                    message = f"no programme {where} belongs to component '{comp.value}'"
+                    code, named = UnservableCode.COMPONENT, tuple[str, ...]()
+                else:
+                    message = (
+                        f"no programme {where} of component '{comp.value}' runs in "
+                        f"{_clusters_words(missing)}"
+                    )
+                keys = tuple(f"{c}/{comp.value}" for c in missing)
+                field = ("components",) if t.components is not None else ()
+                out.append(Unservable(field, keys, message, code, comp.value, named))
+            return out
+        assert isinstance(t, SpendShareTarget)
+        if t.at_least is None or t.at_least <= 0:
+            return []
+        if t.clusters is None:
+            if scope:
+                return []
+            return [
+                Unservable(
+                    (),
+                    ("share",),
+                    f"no programme is {where}, so no spend can count toward it",
+                    UnservableCode.SPEND,
+                )
+            ]
+        runs = ix.union(scope, ix.runs)
+        if any(c in runs for c in t.clusters):
+            return []
+        message = (
+            f"no programme {where} runs in {_clusters_words(list(t.clusters))}, so no spend "
+            "can count toward it"
+        )
+        code = UnservableCode.SPEND_IN
+        return [Unservable(("clusters",), ("share",), message, code, "", tuple(t.clusters))]
+
+    def _unservable_metric(
+        self, t: MetricTarget, scope: list[Programme], where: str, ix: ServingIndex
+    ) -> list[Unservable]:
+        if t.at_least <= 0:
+            return []
+        key = (t.metric,)
+        if t.metric == YOUTH_METRIC:
+            if not any(_reaches_youth(p) for p in scope):
+                message = f"no programme {where} reaches any youth"
+                return [Unservable(("metric",), key, message, UnservableCode.YOUTH)]
+            if t.clusters is not None and not set(t.clusters) & ix.union(scope, ix.reaches):
+                message = f"no programme {where} reaches youth in {_clusters_words(t.clusters)}"
+                code = UnservableCode.YOUTH_IN
+                return [Unservable(("clusters",), key, message, code, "", tuple(t.clusters))]
+            return []
+        producers_in_scope = [p for p in scope if p.outputs.get(t.metric, 0.0) > 0]
+        if not producers_in_scope:
+            producers = sorted({p.id for p in self.programmes if t.metric in p.outputs})
+            metrics = {m for p in self.programmes for m in p.outputs} | {YOUTH_METRIC}
+            if producers:
+                hint = f"; produced only by {', '.join(producers[:5])}, outside the scope"
+            else:
+                # Said only when the scope is narrower than the whole scenario, where it
+                # would repeat the message.
+                scoped = len(scope) < len(self.programmes)
+                hint = "; no programme lists it in its outputs" if scoped else ""
+                close = _close(t.metric, metrics)
+                hint += f"; did you mean '{close}'?" if close else ""
+            message = f"no programme {where} produces '{t.metric}'{hint}"
+            return [Unservable(("metric",), key, message, UnservableCode.METRIC, t.metric)]
+        if t.clusters is not None and not set(t.clusters) & ix.union(producers_in_scope, ix.runs):
+            message = f"no programme {where} produces '{t.metric}' in {_clusters_words(t.clusters)}"
+            code = UnservableCode.METRIC_IN
+            return [Unservable(("clusters",), key, message, code, t.metric, tuple(t.clusters))]
+        return []
 
     def metric_name(self, metric: str) -> str:
         """The display name of an output metric (its id when none is given)."""
@@ -570,53 +693,65 @@ class Scenario(Strict):
         if t.components is not None and not t.components:
             return [(at + ("components",), "must list at least one component (omit it for all)")]
 
-        depts = self.target_departments(owner, t)
-        scope = [p for p in self.programmes if self.in_scope(p, depts, t)]
-        where = _scope_words(owner, t)
-        if isinstance(t, MetricTarget):
-            if t.metric == YOUTH_METRIC:
-                if not any(_reaches_youth(p) for p in scope):
-                    issues.append((at + ("metric",), f"no programme {where} reaches any youth"))
-            elif not any(t.metric in p.outputs for p in scope):
-                producers = sorted({p.id for p in self.programmes if t.metric in p.outputs})
-                metrics = {m for p in self.programmes for m in p.outputs} | {YOUTH_METRIC}
-                if producers:
-                    hint = f"; produced only by {', '.join(producers[:5])}, outside the scope"
-                else:
-                    # Said only when the scope is narrower than the whole scenario, where
-                    # it would repeat the message.
-                    scoped = len(scope) < len(self.programmes)
-                    hint = "; no programme lists it in its outputs" if scoped else ""
-                    close = _close(t.metric, metrics)
-                    hint += f"; did you mean '{close}'?" if close else ""
-                issues.append(
-                    (at + ("metric",), f"no programme {where} produces '{t.metric}'{hint}")
-                )
-        elif isinstance(t, YouthReachTarget):
-            if not any(_reaches_youth(p) for p in scope):
-                issues.append((at, f"no programme {where} reaches any youth"))
-            if t.clusters is None and not self.prioritized_cluster_ids:
-                issues.append((at, "no cluster is prioritized; list the clusters of this target"))
-        elif isinstance(t, ComponentPresenceTarget):
-            comps = t.components or list(Component)
-            for comp in comps:
-                if not any(p.component == comp for p in scope):
-                    issues.append(
-                        (
-                            at + ("components",),
-                            f"no programme {where} belongs to component '{comp.value}'",
-                        )
-                    )
-            if t.clusters is None and not self.prioritized_cluster_ids:
-                issues.append((at, "no cluster is prioritized; list the clusters of this target"))
-        elif (
-            isinstance(t, SpendShareTarget)
-            and t.at_least is not None
-            and t.at_least > 0
-            and not scope
+        if (
+            isinstance(t, YouthReachTarget | ComponentPresenceTarget)
+            and t.clusters is None
+            and not self.prioritized_cluster_ids
         ):
-            issues.append((at, f"no programme is {where}, so no spend can count toward it"))
+            issues.append((at, "no cluster is prioritized; list the clusters of this target"))
         return issues
+
+
+@dataclass(frozen=True)
+class Unservable:
+    """Rows of a target that nothing in its scope can serve, and why."""
+
+    field: Path  # the field of the target the warning points at (relative to the target)
+    keys: tuple[str, ...]  # the keys of the rows concerned (as in the result's rows)
+    message: str
+    # What is missing, for reports in other words: `UnservableCode` value, the metric or
+    # component concerned ("" if none) and the clusters concerned (() if all of them).
+    code: str = ""
+    subject: str = ""
+    clusters: tuple[str, ...] = ()
+
+
+class UnservableCode(StrEnum):
+    METRIC = "metric"  # no programme in scope produces the metric
+    METRIC_IN = "metric_in"  # ... in the target's clusters
+    YOUTH = "youth"  # no programme in scope reaches any youth
+    YOUTH_IN = "youth_in"  # ... in these clusters
+    COMPONENT = "component"  # no programme in scope belongs to the component
+    COMPONENT_IN = "component_in"  # ... runs in these clusters
+    SPEND = "spend"  # no programme is in scope
+    SPEND_IN = "spend_in"  # ... runs in the target's clusters
+
+
+class ServingIndex:
+    """Per programme, the clusters it runs in and those where it reaches youth: built
+    once, so that checking every target of a 30,000-cluster scenario stays fast."""
+
+    def __init__(self, s: Scenario) -> None:
+        self.runs: dict[str, frozenset[str]] = {}
+        self.reaches: dict[str, frozenset[str]] = {}
+        for p in s.programmes:
+            where = s.programme_clusters(p)
+            self.runs[p.id] = frozenset(where)
+            self.reaches[p.id] = frozenset(c for c in where if s.youth_per_unit(p, c) > 0)
+
+    @staticmethod
+    def union(programmes: Iterable[Programme], by: dict[str, frozenset[str]]) -> set[str]:
+        out: set[str] = set()
+        for p in programmes:
+            out |= by[p.id]
+        return out
+
+
+def _clusters_words(ids: Iterable[str]) -> str:
+    """'cluster north' / 'clusters north, south and 3 more'."""
+    ids = list(ids)
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return ("cluster " if len(ids) == 1 else "clusters ") + shown
 
 
 def _reaches_youth(p: Programme) -> bool:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from ..errors import ReportError
 from ..explain import Funding, Measure, MeasureKind, Reason, Why
+from ..scenario import Unservable
 
 Lang = Literal["es", "en"]
 LANGUAGES: tuple[Lang, ...] = ("es", "en")
@@ -236,6 +237,25 @@ ES: dict[str, str] = {
     # ----------------------------------------------------------------- scenario sheet
     "sc.file": "Archivo del escenario",
     "sc.sha256": "sha256 del escenario resuelto",
+    "col.unservable": "Por qué no puede cumplirse",
+    "unservable.metric": "Ningún programa de su alcance produce «{metric}».",
+    "unservable.metric_in": "Ningún programa de su alcance produce «{metric}» en {clusters}.",
+    "unservable.youth": "Ningún programa de su alcance llega a jóvenes.",
+    "unservable.youth_in": "Ningún programa de su alcance llega a jóvenes en {clusters}.",
+    "unservable.component": (
+        "Ningún programa de su alcance pertenece al componente «{component}»."
+    ),
+    "unservable.component_in": (
+        "Ningún programa del componente «{component}» de su alcance se ejecuta en {clusters}."
+    ),
+    "unservable.spend": "Ningún programa está en su alcance: ningún gasto cuenta para ella.",
+    "unservable.spend_in": (
+        "Ningún programa de su alcance se ejecuta en {clusters}: ningún gasto cuenta para ella."
+    ),
+    "unservable.and_more": "{shown} y {more} más",
+    "sc.file_sha256": "sha256 del archivo del escenario",
+    "sc.base": "Escenario base (extends)",
+    "sc.overrides": "Cambios con --set",
     "sc.id": "Código del escenario",
     "sc.name": "Nombre del escenario",
     "sc.year": "Año",
@@ -596,6 +616,23 @@ EN: dict[str, str] = {
     "col.notes": "Notes",
     "sc.file": "Scenario file",
     "sc.sha256": "sha256 of the resolved scenario",
+    "col.unservable": "Why it cannot be met",
+    "unservable.metric": "No programme in its scope produces “{metric}”.",
+    "unservable.metric_in": "No programme in its scope produces “{metric}” in {clusters}.",
+    "unservable.youth": "No programme in its scope reaches any youth.",
+    "unservable.youth_in": "No programme in its scope reaches youth in {clusters}.",
+    "unservable.component": "No programme in its scope belongs to the component “{component}”.",
+    "unservable.component_in": (
+        "No programme of the component “{component}” in its scope runs in {clusters}."
+    ),
+    "unservable.spend": "No programme is in its scope, so no spend can count toward it.",
+    "unservable.spend_in": (
+        "No programme in its scope runs in {clusters}, so no spend can count toward it."
+    ),
+    "unservable.and_more": "{shown} and {more} more",
+    "sc.file_sha256": "sha256 of the scenario file",
+    "sc.base": "Base scenario (extends)",
+    "sc.overrides": "Changes made with --set",
     "sc.id": "Scenario id",
     "sc.name": "Scenario name",
     "sc.year": "Year",
@@ -835,6 +872,21 @@ class Labels:
 
     def met(self, flag: bool) -> str:
         return self("met") if flag else self("not_met")
+
+    def unservable(
+        self, u: Unservable, clusters: Mapping[str, str], metrics: Mapping[str, str]
+    ) -> str:
+        """Why nothing in a target's scope can serve some of its rows (Scenario.unservable)."""
+        names = [clusters.get(c, c) for c in u.clusters]
+        shown = ", ".join(names[:5])
+        if len(names) > 5:
+            shown = self("unservable.and_more", shown=shown, more=len(names) - 5)
+        return self(
+            f"unservable.{u.code}",
+            metric=metrics.get(u.subject, u.subject),
+            component=self.component(u.subject) if u.code.startswith("component") else "",
+            clusters=shown,
+        )
 
     def hard(self, flag: bool) -> str:
         return self("hard") if flag else self("soft")
