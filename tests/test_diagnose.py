@@ -134,7 +134,7 @@ def test_department_envelope_too_small_for_its_mandatory_programmes(
     assert f["violation"] == pytest.approx(200)
     assert f["unavoidable"] is True
     assert f["message"] == (
-        "Department `security`: its commitments need 200 more than its envelope of "
+        "Department Security: its commitments need 200 more than its envelope of "
         "100 (COP millions)."
     )
 
@@ -158,7 +158,7 @@ def test_min_spend_out_of_reach_because_of_max_units(tmp_path: Path, solver: str
     assert (f["committed"], f["possible"], f["violation"]) == (120, 80, 40)
     assert f["money"] == "no"
     assert f["message"] == (
-        "Department `culture` can spend at most 80 of its minimum spend of 120 "
+        "Department Culture can spend at most 80 of its minimum spend of 120 "
         "(COP millions), even with more money."
     )
 
@@ -183,7 +183,7 @@ def test_hard_metric_target_beyond_reach(tmp_path: Path, solver: str) -> None:
     assert f["owner"] == "pazos"
     assert f["unit"] == "mediations"
     assert f["message"] == (
-        "Target `mediations` (hard) can reach at most 450 of the 600 mediations required, "
+        "Target “mediations” (hard) can reach at most 450 of the 600 mediations required, "
         "even with more money."
     )
 
@@ -201,10 +201,15 @@ def test_hard_metric_target_beyond_the_budget_names_the_budget_as_alternative(
     assert f["money"] == "limits"
     assert f["unavoidable"] is False
     assert f["alternatives"] == [
-        {"kind": "total_budget", "subject": "", "key": "", "label": "the total budget"}
+        {
+            "kind": "total_budget",
+            "subject": "",
+            "key": "",
+            "label": "raise the total budget by 100 (to 400; COP millions)",
+        }
     ]
     assert f["message"] == (
-        "Target `mediations` (hard) can reach at most 450 of the 600 mediations required "
+        "Target “mediations” (hard) can reach at most 450 of the 600 mediations required "
         "with this budget."
     )
     assert diagnosis_header(findings) == EXAMPLE_HEADER
@@ -235,7 +240,7 @@ def test_hard_youth_reach_share_beyond_max_units_in_one_cluster(
     assert f["possible"] == pytest.approx(0.41)
     assert f["unit"] == "share"
     assert f["message"] == (
-        "Target `reach-99pct` (hard) can reach at most 41% in cluster `c3`, even with more "
+        "Target “reach-99pct” (hard) can reach at most 41% in cluster Cluster 3, even with more "
         "money (required 99%)."
     )
 
@@ -256,7 +261,7 @@ targets:
     (f,) = findings
     assert (f["committed"], f["possible"], f["violation"]) == (1200, 1000, 200)
     assert f["message"] == (
-        "Target `reach-1200` (hard) can reach at most 1,000 youth in cluster `c3`, even "
+        "Target “reach-1200” (hard) can reach at most 1,000 youth in cluster Cluster 3, even "
         "with more money (required 1,200)."
     )
 
@@ -291,10 +296,10 @@ def test_hard_component_presence_where_no_programme_can_run(tmp_path: Path, solv
     assert (first["committed"], first["possible"], first["owner"]) == (1, 0, "pazos")
     assert (second["committed"], second["possible"], second["owner"]) == (2, 0, "security")
     assert [f["message"] for f in findings] == [
-        "Target `prevention-c3` (hard): no units of component `prevention` can be delivered "
-        "in cluster `c3` (no programme in its scope delivers this component there).",
-        "Goal `safe-c3` of department `security` (hard): no units of component "
-        "`safe_environments` can be delivered in cluster `c3` (no programme in its scope "
+        "Target “prevention-c3” (hard): no units of component prevention can be delivered "
+        "in cluster Cluster 3 (no programme in its scope delivers this component there).",
+        "Goal “safe-c3” of department Security (hard): no units of component "
+        "safe environments can be delivered in cluster Cluster 3 (no programme in its scope "
         "delivers this component there).",
     ]
     assert all(f["unavoidable"] is True for f in findings)
@@ -322,9 +327,9 @@ programmes:
     ]
     assert [f["violation"] for f in findings] == [pytest.approx(200), pytest.approx(40)]
     assert [f["message"] for f in findings] == [
-        "Department `security`: its commitments need 200 more than its envelope of "
+        "Department Security: its commitments need 200 more than its envelope of "
         "100 (COP millions).",
-        "Department `culture` can spend at most 80 of its minimum spend of 120 "
+        "Department Culture can spend at most 80 of its minimum spend of 120 "
         "(COP millions), even with more money.",
     ]
     assert diagnosis_header(findings) == ONLY
@@ -353,7 +358,7 @@ programmes:
             "kind": "mandatory_min_units",
             "subject": "art",
             "key": "",
-            "label": "the minimum units of programme `art`",
+            "label": "lower the minimum units of “Art” by 2 (to 8)",
         }
     ]
     assert diagnosis_header(findings) == EXAMPLE_HEADER
@@ -374,7 +379,7 @@ programmes:
     (f,) = findings
     assert (f["committed"], f["possible"], f["violation"]) == (12, 10, 2)
     assert f["message"] == (
-        "Programme `mentors` (mandatory): only 10 of its minimum 12 units (mentor) fit, "
+        "Programme “Mentors” (mandatory): only 10 of its minimum 12 units (mentor) fit, "
         "even with more money."
     )
 
@@ -392,7 +397,7 @@ programmes:
     (f,) = findings
     assert (f["committed"], f["possible"], f["violation"]) == (12, 10, 2)
     assert f["message"] == (
-        "Programme `art` (mandatory): only 10 of its minimum 12 units in cluster `c3` fit, "
+        "Programme “Art” (mandatory): only 10 of its minimum 12 units in cluster Cluster 3 fit, "
         "even with more money."
     )
 
@@ -412,7 +417,7 @@ programmes:
     (f,) = findings
     assert (f["committed"], f["possible"], f["violation"]) == (14, 10, 4)
     assert f["message"] == (
-        "Programme `art` can keep at most 10 units (workshop), even with more money; its "
+        "Programme “Art” can keep at most 10 units (workshop), even with more money; its "
         "maximum change (at most 30% from its current 20) requires at least 14."
     )
 
@@ -433,7 +438,7 @@ max_change: 0.3
     (f,) = findings
     assert (f["committed"], f["possible"], f["violation"]) == (26, 30, 4)
     assert f["message"] == (
-        "Programme `art` needs at least 30 units; its maximum change (at most 30% from its "
+        "Programme “Art” needs at least 30 units; its maximum change (at most 30% from its "
         "current 20) allows at most 26."
     )
 
@@ -464,7 +469,7 @@ targets:
     assert f["possible"] == pytest.approx(100 / 700)
     assert f["unavoidable"] is False  # the mandatory minimum could give instead
     assert f["message"] == (
-        "Target `prevention-half` (hard): spend in its scope can reach at most 14.3% of "
+        "Target “prevention-half” (hard): spend in its scope can reach at most 14.3% of "
         "total spend (required at least 50%)."
     )
 
@@ -487,7 +492,7 @@ targets:
     assert f["possible"] == pytest.approx(0.6)
     assert f["money"] == "partly"
     assert f["message"] == (
-        "Target `reach-90pct` (hard) can reach at most 60% in cluster `c3` with this budget "
+        "Target “reach-90pct” (hard) can reach at most 60% in cluster Cluster 3 with this budget "
         "(required 90%; 80% with more money)."
     )
 
@@ -560,9 +565,9 @@ def test_cli_exit_code_messages_and_json(tmp_path: Path, solver: str) -> None:
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         LEAD + ONLY,
-        "  - Department `security`: its commitments need 200 more than its envelope of 100 "
+        "  - Department Security: its commitments need 200 more than its envelope of 100 "
         "(COP millions).",
-        "  - Department `culture` can spend at most 80 of its minimum spend of 120 "
+        "  - Department Culture can spend at most 80 of its minimum spend of 120 "
         "(COP millions), even with more money.",
     ]
     doc = json.loads(out.read_text(encoding="utf-8"))
@@ -581,9 +586,9 @@ def test_cli_prints_the_alternatives(tmp_path: Path, solver: str) -> None:
     assert result.exit_code == 3, result.output
     assert result.stderr.splitlines() == [
         LEAD + EXAMPLE_HEADER,
-        "  - Target `mediations` (hard) can reach at most 450 of the 600 mediations "
+        "  - Target “mediations” (hard) can reach at most 450 of the 600 mediations "
         "required with this budget.",
-        "    or instead: the total budget",
+        "    or instead: raise the total budget by 100 (to 400; COP millions)",
     ]
 
 
@@ -595,12 +600,12 @@ def test_example_infeasible_scenario(solver: str) -> None:
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         LEAD + EXAMPLE_HEADER,
-        "  - Department `culture`: its commitments need 60 more than its envelope of 100 "
+        "  - Department Culture: its commitments need 60 more than its envelope of 100 "
         "(COP millions).",
-        "    or instead: the minimum units of programme `art-school`",
-        "  - Goal `mediations-400` of department `security` (hard) can reach at most 240 of "
+        "    or instead: lower the minimum units of “Municipal art school courses” by 3 (to 5)",
+        "  - Goal “mediations-400” of department Security (hard) can reach at most 240 of "
         "the 400 mediations required with this budget.",
-        "    or instead: the envelope of department `security`",
+        "    or instead: raise the envelope of Security by 200 (to 500; COP millions)",
     ]
 
 
@@ -669,6 +674,9 @@ def relaxed(
         else:
             assert kind == "hard_target", f
             t = next(g for g in out["targets"] + goals if g["id"] == subject)
+            # A target of several rows is one finding; its rows each say what is possible.
+            rows = [r["possible"] for r in f.get("rows", [f])]
+            possible = max(rows) if t["kind"] == "spend_share" and "at_most" in t else min(rows)
             if t["kind"] == "spend_share" and "at_most" in t:
                 if possible + slack <= 1:
                     t["at_most"] = max(t["at_most"], possible + slack)
