@@ -184,7 +184,8 @@ def test_hard_metric_target_beyond_reach(tmp_path: Path, solver: str) -> None:
     assert f["unit"] == "mediations"
     assert f["message"] == (
         "Target “mediations” (hard) can reach at most 450 of the 600 mediations required, "
-        "even with more money."
+        "even with more money: the programmes that count are at their limits: "
+        "“Interrupters” at most 30 units (its max_units)."
     )
 
 
@@ -380,7 +381,8 @@ programmes:
     assert (f["committed"], f["possible"], f["violation"]) == (12, 10, 2)
     assert f["message"] == (
         "Programme “Mentors” (mandatory): only 10 of its minimum 12 units (mentor) fit, "
-        "even with more money."
+        "even with more money: “Mentors” reaches every young person it may in Cluster 3 "
+        "(a programme cannot reach more youth than live there)."
     )
 
 
@@ -398,7 +400,8 @@ programmes:
     assert (f["committed"], f["possible"], f["violation"]) == (12, 10, 2)
     assert f["message"] == (
         "Programme “Art” (mandatory): only 10 of its minimum 12 units in cluster Cluster 3 fit, "
-        "even with more money."
+        "even with more money: “Art” reaches every young person it may in Cluster 3 "
+        "(a programme cannot reach more youth than live there)."
     )
 
 

@@ -634,6 +634,13 @@ def _finding(
             r, k, t_owner, target, e, money, violation_free, budget_gives
         )
     violation = abs(committed - possible)
+    if money == Money.NO and k.kind in (
+        CommitmentKind.HARD_TARGET,
+        CommitmentKind.MANDATORY_MIN_UNITS,
+    ):
+        cause = _capacity(r, k)
+        if cause and message.endswith("."):
+            message = f"{message[:-1]}: {cause}."
     return {
         "kind": k.kind.value,
         "subject": k.subject,
@@ -741,6 +748,58 @@ def _target_finding(
         f"{who}: spend in its scope can reach at most {_pct(share)} of {base_words} "
         f"(required at least {_pct(required)}).",
     )
+
+
+def _capacity(r: _Reader, k: Commitment) -> str:
+    """Why more money would not help: the bounds that bind on the programmes that count
+    for `k`'s row ("“Interrupters” at most 2 per cluster x 6 clusters = 12")."""
+    m, s = r.model, r.s
+    cols = m.indices[m.indptr[k.row] : m.indptr[k.row + 1]]
+    cells = cols[cols < m.n_cells]
+    x = r.values[: m.n_cells]
+    causes = []
+    for i in np.unique(m.cell_programme[cells]):
+        p = s.programmes[int(i)]
+        mine = cells[m.cell_programme[cells] == i]
+        units = float(x[m.cell_programme == i].sum())
+        tol = 1e-6 * max(1.0, units)
+        name = r.prog(p.id)
+        if p.max_units is not None and units >= p.max_units - tol:
+            causes.append(f"{name} at most {_num(p.max_units)} units (its max_units)")
+            continue
+        caps = s.per_cluster(p, "max")
+        where = [s.clusters[int(c)].id for c in m.cell_cluster[mine] if c >= 0]
+        at_cap = [c for c in where if c in caps]
+        if where and len(at_cap) == len(where):
+            values = {caps[c] for c in at_cap}
+            if len(values) == 1:
+                cap = values.pop()
+                causes.append(
+                    f"{name} at most {_num(cap)} per cluster x {len(at_cap)} "
+                    f"cluster{'s' if len(at_cap) > 1 else ''} = {_num(cap * len(at_cap))}"
+                )
+            else:
+                causes.append(f"{name} at its max_units_per_cluster in {len(at_cap)} clusters")
+            continue
+        pops = [
+            c
+            for c in mine
+            if m.cell_cluster[c] >= 0
+            and s.youth_per_unit(p, s.clusters[int(m.cell_cluster[c])].id) > 0
+            and x[c] * s.youth_per_unit(p, s.clusters[int(m.cell_cluster[c])].id)
+            >= s.clusters[int(m.cell_cluster[c])].youth_population * (1 - 1e-6)
+        ]
+        if pops:
+            names = [r.cluster(s.clusters[int(m.cell_cluster[c])].id) for c in pops]
+            causes.append(
+                f"{name} reaches every young person it may in {_and(names[:5])} "
+                "(a programme cannot reach more youth than live there)"
+            )
+    if not causes:
+        return ""
+    if k.kind != CommitmentKind.HARD_TARGET:
+        return "; ".join(causes)
+    return "the programmes that count are at their limits: " + "; ".join(causes)
 
 
 def _unit_label(r: _Reader, k: Commitment) -> str:
