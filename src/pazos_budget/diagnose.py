@@ -161,23 +161,39 @@ def diagnosis_header(findings: list[dict[str, Any]]) -> str:
     when another, equally small set exists (each such finding says what could give
     instead); a set found at a time limit is not called the smallest.
     """
+    return HEADERS[diagnosis_header_key(findings)]
+
+
+#: The sentences of `diagnosis_header`, by `diagnosis_header_key` (reports translate the key).
+HEADERS = {
+    "none": "(No diagnosis could be computed.)",
+    "fallback": "",
+    "limit": (
+        "A set of commitments that must give (the diagnosis stopped at its time limit, "
+        "so a smaller set may exist):"
+    ),
+    "example": (
+        "One smallest set of commitments that must give, for example "
+        "('or instead' names equally small alternatives):"
+    ),
+    "only": "The smallest set of commitments that must give:",
+    "some": "A smallest set of commitments that must give:",
+}
+
+
+def diagnosis_header_key(findings: list[dict[str, Any]]) -> str:
+    """Which `HEADERS` sentence introduces the findings."""
     if not findings:
-        return "(No diagnosis could be computed.)"
+        return "none"
     if any(f["kind"] in {k.value for k in FallbackKind} for f in findings):
-        return ""
+        return "fallback"
     if not all(f.get("proven", True) for f in findings):
-        return (
-            "A set of commitments that must give (the diagnosis stopped at its time limit, "
-            "so a smaller set may exist):"
-        )
+        return "limit"
     if any(f.get("unavoidable") is False for f in findings):
-        return (
-            "One smallest set of commitments that must give, for example "
-            "('or instead' names equally small alternatives):"
-        )
+        return "example"
     if all(f.get("unavoidable") is True for f in findings):
-        return "The smallest set of commitments that must give:"
-    return "A smallest set of commitments that must give:"
+        return "only"
+    return "some"
 
 
 def diagnosis_lines(findings: list[dict[str, Any]]) -> list[str]:

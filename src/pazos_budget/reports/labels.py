@@ -253,6 +253,47 @@ ES: dict[str, str] = {
         "Ningún programa de su alcance se ejecuta en {clusters}: ningún gasto cuenta para ella."
     ),
     "unservable.and_more": "{shown} y {more} más",
+    "sheet.diagnosis": "Diagnóstico",
+    "title.diagnosis": "Escenario infactible: los compromisos obligatorios que deben ceder",
+    "diagnosis.lead": (
+        "No hay asignación: los compromisos obligatorios no caben juntos. Cada fila es un "
+        "compromiso que debe ceder, con cuánto; «O en su lugar» nombra otros igual de "
+        "pequeños."
+    ),
+    "diagnosis.header.none": "(No se pudo calcular un diagnóstico.)",
+    "diagnosis.header.limit": (
+        "Un conjunto de compromisos que deben ceder (el diagnóstico se detuvo en su límite "
+        "de tiempo: puede existir uno más pequeño):"
+    ),
+    "diagnosis.header.example": (
+        "Un conjunto mínimo de compromisos que deben ceder, por ejemplo («O en su lugar» "
+        "nombra alternativas igual de pequeñas):"
+    ),
+    "diagnosis.header.only": "El conjunto mínimo de compromisos que deben ceder:",
+    "diagnosis.header.some": "Un conjunto mínimo de compromisos que deben ceder:",
+    "col.commitment": "Compromiso",
+    "col.about": "Sobre",
+    "col.committed": "Comprometido",
+    "col.possible": "Posible",
+    "col.gives_by": "Debe ceder",
+    "col.more_money": "¿Más dinero ayuda?",
+    "col.detail": "Detalle",
+    "col.or_instead": "O en su lugar",
+    "commitment.total_budget": "Presupuesto total",
+    "commitment.department_budget": "Techo de la secretaría",
+    "commitment.department_min_spend": "Gasto mínimo de la secretaría",
+    "commitment.mandatory_min_units": "Unidades mínimas de un programa obligatorio",
+    "commitment.hard_target": "Meta obligatoria",
+    "commitment.max_change": "Cambio máximo de un programa",
+    "commitment.structure": "Estructura del escenario",
+    "commitment.undiagnosed": "Diagnóstico incompleto",
+    "commitment.numerical": "Problema numérico",
+    "commitment.whole_city": "Todo el municipio",
+    "money.limits": "Sí",
+    "money.partly": "En parte",
+    "money.no": "No",
+    "money.unknown": "—",
+    "unit.share": "participación",
     "sc.file_sha256": "sha256 del archivo del escenario",
     "sc.base": "Escenario base (extends)",
     "sc.overrides": "Cambios con --set",
@@ -630,6 +671,46 @@ EN: dict[str, str] = {
         "No programme in its scope runs in {clusters}, so no spend can count toward it."
     ),
     "unservable.and_more": "{shown} and {more} more",
+    "sheet.diagnosis": "Diagnosis",
+    "title.diagnosis": "Infeasible scenario: the hard commitments that must give",
+    "diagnosis.lead": (
+        "There is no allocation: the hard commitments do not fit together. Each row is a "
+        "commitment that must give, and by how much; “Or instead” names others as small."
+    ),
+    "diagnosis.header.none": "(No diagnosis could be computed.)",
+    "diagnosis.header.limit": (
+        "A set of commitments that must give (the diagnosis stopped at its time limit, "
+        "so a smaller set may exist):"
+    ),
+    "diagnosis.header.example": (
+        "One smallest set of commitments that must give, for example (“Or instead” names "
+        "equally small alternatives):"
+    ),
+    "diagnosis.header.only": "The smallest set of commitments that must give:",
+    "diagnosis.header.some": "A smallest set of commitments that must give:",
+    "col.commitment": "Commitment",
+    "col.about": "About",
+    "col.committed": "Committed",
+    "col.possible": "Possible",
+    "col.gives_by": "Must give by",
+    "col.more_money": "Would more money help?",
+    "col.detail": "Detail",
+    "col.or_instead": "Or instead",
+    "commitment.total_budget": "Total budget",
+    "commitment.department_budget": "Department envelope",
+    "commitment.department_min_spend": "Department minimum spend",
+    "commitment.mandatory_min_units": "Minimum units of a mandatory programme",
+    "commitment.hard_target": "Hard target",
+    "commitment.max_change": "Maximum change of a programme",
+    "commitment.structure": "Scenario structure",
+    "commitment.undiagnosed": "Diagnosis incomplete",
+    "commitment.numerical": "Numerical trouble",
+    "commitment.whole_city": "The whole city",
+    "money.limits": "Yes",
+    "money.partly": "Partly",
+    "money.no": "No",
+    "money.unknown": "—",
+    "unit.share": "share",
     "sc.file_sha256": "sha256 of the scenario file",
     "sc.base": "Base scenario (extends)",
     "sc.overrides": "Changes made with --set",
@@ -791,6 +872,8 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "none",
         "cost.variable",
         "col.sha256",
+        "money.no",
+        "money.unknown",
     }
 )
 

@@ -1,0 +1,88 @@
+"""The workbook of an infeasible solve: one sheet with the diagnosis.
+
+An infeasible scenario has no allocation, but the planning office still needs something to
+pass around: which hard commitments must give, by how much, and what could give instead.
+One row per commitment (a hard target is one commitment however many rows it has), with
+the committed and possible amounts as number cells, then the diagnosis sentence itself.
+Labels come from `labels.py` (es / en); the sentences are the diagnosis's own words.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+
+from .. import __version__
+from ..scenario import Scenario
+from .context import format_time
+from .labels import Labels
+from .xlsx import Col, Sheet, Styles, V, count_fmt, new_workbook
+
+#: Units of a finding whose amounts are shares (shown as percentages).
+SHARE_UNIT = "share"
+
+
+def build_diagnosis(
+    scenario: Scenario,
+    sha256: str,
+    diagnosis: list[dict[str, Any]],
+    header: str,  # diagnose.diagnosis_header_key
+    *,
+    lang: str,
+    run_at: datetime | None = None,
+) -> Workbook:
+    L = Labels(lang, scenario.scenario.currency)
+    when = format_time(run_at or datetime.now().astimezone())
+    wb = new_workbook()
+    sh = Sheet(wb, L("sheet.diagnosis"), Styles(), first=True)
+    info = scenario.scenario
+    sh.title(L("title.diagnosis"), L("subtitle", name=info.name, id=info.id, when=when))
+    sh.note(L("diagnosis.lead"))
+    if header != "fallback":
+        sh.section(L(f"diagnosis.header.{header}"))
+    names = _names(scenario)
+    cols = [
+        Col(L("col.commitment"), 24, wrap=True),
+        Col(L("col.about"), 26, wrap=True),
+        Col(L("col.committed")),
+        Col(L("col.possible")),
+        Col(L("col.gives_by")),
+        Col(L("col.unit"), 14, wrap=True),
+        Col(L("col.more_money"), 14, wrap=True),
+        Col(L("col.detail"), 70, wrap=True),
+        Col(L("col.or_instead"), 44, wrap=True),
+    ]
+    rows = []
+    for f in diagnosis:
+        share = f["unit"] == SHARE_UNIT
+        fmt = "0.0%" if share else None
+
+        def cell(x: float, fmt: str | None = fmt) -> V:
+            return V(x, fmt or count_fmt(x))
+
+        unit = L.currency if f["unit"] == scenario.scenario.currency else f["unit"]
+        rows.append(
+            [
+                L(f"commitment.{f['kind']}"),
+                names.get(f["subject"], f["subject"]) or L("commitment.whole_city"),
+                cell(f["committed"]),
+                cell(f["possible"]),
+                cell(f["violation"]),
+                L("unit.share") if share else unit,
+                L(f"money.{f['money']}"),
+                f["message"],
+                "\n".join(a["label"] for a in f.get("alternatives", [])) or L("none"),
+            ]
+        )
+    sh.table(cols, rows, freeze=True)
+    sh.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when), L("page"))
+    return wb
+
+
+def _names(s: Scenario) -> dict[str, str]:
+    out = {d.id: d.name for d in s.departments}
+    out.update({p.id: p.name for p in s.programmes})
+    out.update({t.id: t.name or t.id for _, t in s.all_targets()})
+    return out
