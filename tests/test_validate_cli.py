@@ -206,7 +206,7 @@ CATALOGUE = [
     ),
     pytest.param(
         variant(("integer: true", "integer: yes")),
-        ["s.yaml:42:5: programmes[1].integer: must be true or false"],
+        ["s.yaml:42:5: programmes[1].integer: must be true or false; write true (not 'yes')"],
         id="yes-is-not-a-boolean",
     ),
     pytest.param(
@@ -374,8 +374,23 @@ CATALOGUE = [
     ),
     pytest.param(
         variant(("share: 0.1", "share: 10")),
+        ["s.yaml:51:5: targets[0].share: must be at most 1 (a share); did you mean 0.1?"],
+        id="share-as-a-percent",
+    ),
+    pytest.param(
+        variant(("share: 0.1", "share: 150")),
         ["s.yaml:51:5: targets[0].share: must be at most 1"],
         id="share-above-one",
+    ),
+    pytest.param(
+        variant(
+            (
+                "metric: mediations\n    at_least: 200",
+                "metric: mediations\n    at_least: 200\n    hard: no",
+            )
+        ),
+        ["s.yaml:56:5: targets[1].hard: must be true or false; write false (not 'no')"],
+        id="hard-no-on-a-metric-target-is-at-hard",
     ),
     # --- YAML itself
     pytest.param(
@@ -528,7 +543,7 @@ def test_several_errors_all_reported_sorted_by_line(workdir: Path) -> None:
             "s.yaml:22:5: departments[1].nme: unknown field 'nme'; did you mean 'name'?",
             "s.yaml:31:5: programmes[0].unit_cost: must be greater than 0",
             "s.yaml:44:5: programmes[1].max_units: must be a number",
-            "s.yaml:51:5: targets[0].share: must be at most 1",
+            "s.yaml:51:5: targets[0].share: must be at most 1 (a share); did you mean 0.015?",
         ],
     )
 
@@ -738,3 +753,28 @@ def test_version_is_the_installed_one() -> None:
     run = CliRunner().invoke(app, ["--version"])
     assert run.exit_code == 0
     assert run.output.strip() == f"pazos-budget {__version__}"
+
+
+def test_issue_examples_right_field_hints_and_one_round(workdir: Path) -> None:
+    """`hard: yes` on a metric target is reported at its own field with a hint; a share
+    written as a percent suggests the share; an unknown reference is reported in the same
+    round as the field errors, not after they are fixed."""
+    metric, department = "metric: mediations\n    at_least: 200", "department: security\n"
+    text = variant(
+        (metric, metric + "\n    hard: yes"),
+        ("share: 0.1", "share: 15"),
+        (
+            department + "    component: interruption",
+            "department: securty\n    component: interruption",
+        ),
+    )
+    write(workdir / "s.yaml", text)
+    assert_invalid(
+        validate("s.yaml"),
+        [
+            "s.yaml:38:5: programmes[1].department: unknown department 'securty'; "
+            "did you mean 'security'?",
+            "s.yaml:51:5: targets[0].share: must be at most 1 (a share); did you mean 0.15?",
+            "s.yaml:56:5: targets[1].hard: must be true or false; write true (not 'yes')",
+        ],
+    )

@@ -558,6 +558,13 @@ class Scenario(Strict):
     # ----------------------------------------------------------------- cross rules
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
+        _raise_if(self.reference_issues())
+        return self
+
+    def reference_issues(self) -> list[tuple[Path, str]]:
+        """The rules that relate sections: unique ids, references that resolve, scopes.
+        (The loader also runs them on a stand-in of an invalid scenario, so that these
+        problems are reported together with its field errors.)"""
         issues: list[tuple[Path, str]] = []
         issues += _unique_ids("clusters", self.clusters)
         issues += _unique_ids("departments", self.departments)
@@ -671,8 +678,7 @@ class Scenario(Strict):
             else:
                 seen_targets[t.id] = path
             issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
-        _raise_if(issues)
-        return self
+        return issues
 
     def _target_rules(
         self, at: Path, owner: str | None, t: Target, dept_ids: set[str], cluster_ids: set[str]
