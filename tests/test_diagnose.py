@@ -243,7 +243,8 @@ def test_hard_youth_reach_share_beyond_max_units_in_one_cluster(
     assert f["unit"] == "share"
     assert f["message"] == (
         "Target “reach-99pct” (hard) can reach at most 41% in cluster Cluster 3, even with more "
-        "money (required 99%)."
+        "money (required 99%): the programmes that count are at their limits: “Art” at most "
+        "20 units (its max_units); “Sport” at most 10 units (its max_units)."
     )
 
 
@@ -265,7 +266,9 @@ reach_model: participations
     assert (f["committed"], f["possible"], f["violation"]) == (1200, 1000, 200)
     assert f["message"] == (
         "Target “reach-1200” (hard) can reach at most 1,000 youth in cluster Cluster 3, even "
-        "with more money (required 1,200)."
+        "with more money (required 1,200): the programmes that count are at their limits: "
+        "“Art” reaches every young person it may in Cluster 3 (a programme cannot reach more "
+        "youth than live there)."
     )
 
 
@@ -578,6 +581,7 @@ def test_cli_exit_code_messages_and_json(tmp_path: Path, solver: str) -> None:
         "(COP millions).",
         "  - Department Culture can spend at most 80 of its minimum spend of 120 "
         "(COP millions), even with more money.",
+        f"JSON result written to {out}",
     ]
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["status"] == "infeasible"
