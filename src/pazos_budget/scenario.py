@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -443,16 +443,15 @@ class Scenario(Strict):
         this reason; such a hard one makes the scenario infeasible. `index` is the
         scenario's `ServingIndex`, built once for many targets."""
         ix = index or ServingIndex(self)
-        depts = self.target_departments(owner, t)
-        scope = [p for p in self.programmes if self.in_scope(p, depts, t)]
+        scope = ix.scope(self.target_departments(owner, t), t)
         where = _scope_words(owner, t)
-        clusters = t.clusters if t.clusters is not None else self.prioritized_cluster_ids
+        clusters = t.clusters if t.clusters is not None else ix.prioritized
         if isinstance(t, MetricTarget):
-            return self._unservable_metric(t, scope, where, ix)
+            return self._unservable_metric(t, scope, where)
         if isinstance(t, YouthReachTarget):
             if (t.at_least if t.at_least is not None else t.share or 0.0) <= 0:
                 return []
-            reached = ix.union(scope, ix.reaches)
+            reached = ix.union(scope, "reaches")
             missing = [c for c in clusters if c not in reached]
             if not missing:
                 return []
@@ -469,8 +468,8 @@ class Scenario(Strict):
                 return []
             out = []
             for comp in t.components or list(Component):
-                of_comp = [p for p in scope if p.component == comp]
-                runs = ix.union(of_comp, ix.runs)
+                of_comp = [k for k in scope if k.component == comp.value]
+                runs = ix.union(of_comp, "runs")
                 missing = [c for c in clusters if c not in runs]
                 if not missing:
                     continue
@@ -501,7 +500,7 @@ class Scenario(Strict):
                     UnservableCode.SPEND,
                 )
             ]
-        runs = ix.union(scope, ix.runs)
+        runs = ix.union(scope, "runs")
         if any(c in runs for c in t.clusters):
             return []
         message = (
@@ -512,21 +511,23 @@ class Scenario(Strict):
         return [Unservable(("clusters",), ("share",), message, code, "", tuple(t.clusters))]
 
     def _unservable_metric(
-        self, t: MetricTarget, scope: list[Programme], where: str, ix: ServingIndex
+        self, t: MetricTarget, scope: list[ServedBy], where: str
     ) -> list[Unservable]:
         if t.at_least <= 0:
             return []
         key = (t.metric,)
         if t.metric == YOUTH_METRIC:
-            if not any(_reaches_youth(p) for p in scope):
+            if not any(k.reaches_any for k in scope):
                 message = f"no programme {where} reaches any youth"
                 return [Unservable(("metric",), key, message, UnservableCode.YOUTH)]
-            if t.clusters is not None and not set(t.clusters) & ix.union(scope, ix.reaches):
+            if t.clusters is not None and not set(t.clusters) & ServingIndex.union(
+                scope, "reaches"
+            ):
                 message = f"no programme {where} reaches youth in {_clusters_words(t.clusters)}"
                 code = UnservableCode.YOUTH_IN
                 return [Unservable(("clusters",), key, message, code, "", tuple(t.clusters))]
             return []
-        producers_in_scope = [p for p in scope if p.outputs.get(t.metric, 0.0) > 0]
+        producers_in_scope = [k for k in scope if t.metric in k.produces]
         if not producers_in_scope:
             producers = sorted({p.id for p in self.programmes if t.metric in p.outputs})
             metrics = {m for p in self.programmes for m in p.outputs} | {YOUTH_METRIC}
@@ -535,16 +536,22 @@ class Scenario(Strict):
             else:
                 # Said only when the scope is narrower than the whole scenario, where it
                 # would repeat the message.
-                scoped = len(scope) < len(self.programmes)
+                scoped = sum(k.count for k in scope) < len(self.programmes)
                 hint = "; no programme lists it in its outputs" if scoped else ""
                 close = _close(t.metric, metrics)
                 hint += f"; did you mean '{close}'?" if close else ""
             message = f"no programme {where} produces '{t.metric}'{hint}"
             return [Unservable(("metric",), key, message, UnservableCode.METRIC, t.metric)]
-        if t.clusters is not None and not set(t.clusters) & ix.union(producers_in_scope, ix.runs):
-            message = f"no programme {where} produces '{t.metric}' in {_clusters_words(t.clusters)}"
-            code = UnservableCode.METRIC_IN
-            return [Unservable(("clusters",), key, message, code, t.metric, tuple(t.clusters))]
+        if t.clusters is not None:
+            runs: set[str] = set()
+            for k in producers_in_scope:
+                runs |= k.produces[t.metric]
+            if not set(t.clusters) & runs:
+                message = (
+                    f"no programme {where} produces '{t.metric}' in {_clusters_words(t.clusters)}"
+                )
+                code = UnservableCode.METRIC_IN
+                return [Unservable(("clusters",), key, message, code, t.metric, tuple(t.clusters))]
         return []
 
     def metric_name(self, metric: str) -> str:
@@ -733,23 +740,63 @@ class UnservableCode(StrEnum):
     SPEND_IN = "spend_in"  # ... runs in the target's clusters
 
 
+@dataclass
+class ServedBy:
+    """What the programmes of one kind (the same owner and cofunders, the same component)
+    can serve together: a target's scope is a set of such kinds."""
+
+    members: frozenset[str]  # owner and cofunders: what a scope's departments match
+    component: str
+    count: int = 0  # programmes of this kind
+    runs: set[str] = field(default_factory=set)  # clusters where one runs
+    reaches: set[str] = field(default_factory=set)  # clusters where one reaches youth
+    reaches_any: bool = False  # one reaches youth somewhere (city-wide included)
+    # metric -> clusters where a programme producing it runs (empty: city-wide only)
+    produces: dict[str, set[str]] = field(default_factory=dict)
+
+
 class ServingIndex:
-    """Per programme, the clusters it runs in and those where it reaches youth: built
-    once, so that checking every target of a 30,000-cluster scenario stays fast."""
+    """The programmes grouped by kind (`ServedBy`): built once, so that checking every
+    target of a 30,000-programme scenario costs a pass over a few dozen kinds each."""
 
     def __init__(self, s: Scenario) -> None:
-        self.runs: dict[str, frozenset[str]] = {}
-        self.reaches: dict[str, frozenset[str]] = {}
+        kinds: dict[tuple[frozenset[str], str], ServedBy] = {}
         for p in s.programmes:
+            members = frozenset({p.department, *p.funders()})
+            key = (members, p.component.value)
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = ServedBy(members, p.component.value)
+            kind.count += 1
             where = s.programme_clusters(p)
-            self.runs[p.id] = frozenset(where)
-            self.reaches[p.id] = frozenset(c for c in where if s.youth_per_unit(p, c) > 0)
+            kind.runs.update(where)
+            if isinstance(p.youth_per_unit, dict):
+                kind.reaches.update(c for c, v in p.youth_per_unit.items() if v > 0)
+                kind.reaches_any = kind.reaches_any or any(v > 0 for v in p.youth_per_unit.values())
+            elif p.youth_per_unit > 0:
+                kind.reaches.update(where)
+                kind.reaches_any = True
+            for metric, amount in p.outputs.items():
+                if amount > 0:
+                    kind.produces.setdefault(metric, set()).update(where)
+        self.kinds = list(kinds.values())
+        self.prioritized = s.prioritized_cluster_ids
+
+    def scope(self, departments: Iterable[str] | None, t: Target) -> list[ServedBy]:
+        """The kinds in a target's scope (`Scenario.in_scope`, kind by kind)."""
+        depts = None if departments is None else set(departments)
+        comps = None if t.components is None else {c.value for c in t.components}
+        return [
+            k
+            for k in self.kinds
+            if (depts is None or k.members & depts) and (comps is None or k.component in comps)
+        ]
 
     @staticmethod
-    def union(programmes: Iterable[Programme], by: dict[str, frozenset[str]]) -> set[str]:
+    def union(kinds: Iterable[ServedBy], what: str) -> set[str]:
         out: set[str] = set()
-        for p in programmes:
-            out |= by[p.id]
+        for k in kinds:
+            out |= getattr(k, what)
         return out
 
 
