@@ -171,3 +171,17 @@ def test_hard_target_nothing_can_serve_is_infeasible_and_named(workdir: Path) ->
         "delivers this component there); no units of component access to justice can be "
         "delivered in cluster South (no programme in its scope delivers this component there).",
     ]
+
+
+def test_compare_and_sweep_print_the_warnings_too(workdir: Path) -> None:
+    (workdir / "cut.yaml").write_text(
+        "extends: s.yaml\nscenario: {id: cut, name: Cut}\nbudget: {total: 800}\n",
+        encoding="utf-8",
+    )
+    compared = invoke("compare", "s.yaml", "cut.yaml", "-o", "c.xlsx", "-j", "1")
+    assert compared.exit_code == 0, compared.output
+    # The variant's target is the base's: its warning points at the base file.
+    assert compared.stderr.splitlines() == [SOFT_WARNING, SOFT_WARNING]
+    swept = invoke("sweep", "s.yaml", "-o", "f.xlsx", "--budget", "500:1000:500", "-j", "1")
+    assert swept.exit_code == 0, swept.output
+    assert swept.stderr.splitlines()[0] == SOFT_WARNING

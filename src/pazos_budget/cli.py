@@ -324,6 +324,8 @@ def compare(
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
     plan.refuse_inputs(inputs)
+    for warning in (w for one in loaded for w in one.warnings):
+        say(err, warning)
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
@@ -384,6 +386,8 @@ def sweep(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
+    for warning in loaded.warnings:
+        say(err, warning)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
