@@ -455,14 +455,15 @@ class Scenario(Strict):
             missing = [c for c in clusters if c not in reached]
             if not missing:
                 return []
+            named: tuple[str, ...] = ()
             if not reached:
                 message = f"no programme {where} reaches any youth"
-                code, named = UnservableCode.YOUTH, tuple[str, ...]()
+                code = UnservableCode.YOUTH
             else:
                 message = f"no programme {where} reaches youth in {_clusters_words(missing)}"
                 code, named = UnservableCode.YOUTH_IN, tuple(missing)
-            field: Path = ("clusters",) if t.clusters is not None and reached else ()
-            return [Unservable(field, tuple(missing), message, code, "", named)]
+            at: Path = ("clusters",) if t.clusters is not None and reached else ()
+            return [Unservable(at, tuple(missing), message, code, "", named)]
         if isinstance(t, ComponentPresenceTarget):
             if t.at_least_units <= 0:
                 return []
@@ -476,15 +477,15 @@ class Scenario(Strict):
                 code, named = UnservableCode.COMPONENT_IN, tuple(missing)
                 if not of_comp:
                     message = f"no programme {where} belongs to component '{comp.value}'"
-                    code, named = UnservableCode.COMPONENT, tuple[str, ...]()
+                    code, named = UnservableCode.COMPONENT, ()
                 else:
                     message = (
                         f"no programme {where} of component '{comp.value}' runs in "
                         f"{_clusters_words(missing)}"
                     )
                 keys = tuple(f"{c}/{comp.value}" for c in missing)
-                field = ("components",) if t.components is not None else ()
-                out.append(Unservable(field, keys, message, code, comp.value, named))
+                comps_at: Path = ("components",) if t.components is not None else ()
+                out.append(Unservable(comps_at, keys, message, code, comp.value, named))
             return out
         assert isinstance(t, SpendShareTarget)
         if t.at_least is None or t.at_least <= 0:
