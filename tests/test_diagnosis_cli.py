@@ -126,5 +126,5 @@ def test_infeasible_with_output_writes_a_diagnosis_workbook(
     rows = [[c.value for c in row] for row in wb[sheet].iter_rows()]
     at = next(i for i, r in enumerate(rows) if r[0] == header)
     finding = rows[at + 1]
-    assert finding[:7] == [kind, "Mediaciones", 20, 12, 8, "mediations", money]
+    assert finding[:7] == [kind, "Mediaciones", 20, 12, 8, "mediaciones", money]
     assert str(finding[7]).startswith("Target “Mediaciones” (hard)")

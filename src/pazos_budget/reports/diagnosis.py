@@ -62,7 +62,7 @@ def build_diagnosis(
         def cell(x: float, fmt: str | None = fmt) -> V:
             return V(x, fmt or count_fmt(x))
 
-        unit = L.currency if f["unit"] == scenario.scenario.currency else f["unit"]
+        unit = _unit(L, scenario, f["unit"])
         rows.append(
             [
                 L(f"commitment.{f['kind']}"),
@@ -70,7 +70,7 @@ def build_diagnosis(
                 cell(f["committed"]),
                 cell(f["possible"]),
                 cell(f["violation"]),
-                L("unit.share") if share else unit,
+                unit,
                 L(f"money.{f['money']}"),
                 f["message"],
                 "\n".join(a["label"] for a in f.get("alternatives", [])) or L("none"),
@@ -79,6 +79,16 @@ def build_diagnosis(
     sh.table(cols, rows, freeze=True)
     sh.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when), L("page"))
     return wb
+
+
+def _unit(L: Labels, s: Scenario, unit: str) -> str:
+    """A finding's unit in the workbook's words: the money unit, a share, units, youth,
+    or an output metric's display name."""
+    if unit == s.scenario.currency:
+        return L.currency
+    if unit in (SHARE_UNIT, "units", "youth"):
+        return L(f"unit.{unit}")
+    return s.metric_name(unit)
 
 
 def _names(s: Scenario) -> dict[str, str]:
