@@ -86,8 +86,10 @@ def _unit(L: Labels, s: Scenario, unit: str) -> str:
     or an output metric's display name."""
     if unit == s.scenario.currency:
         return L.currency
-    if unit in (SHARE_UNIT, "units", "youth"):
+    if unit in (SHARE_UNIT, "units"):
         return L(f"unit.{unit}")
+    if unit == "youth":  # distinct youth of a youth_reach row, or the youth metric
+        return L("unit.young_people")
     return s.metric_name(unit)
 
 
