@@ -48,6 +48,7 @@ class ScenarioInfeasible(InfeasibleError):
                 "budget": s.budget.total,
                 "spend": 0.0,
                 "youth_reached": 0.0,
+                "participations": 0.0,
                 "weighted_coverage": 0.0,
             },
             "programmes": [],

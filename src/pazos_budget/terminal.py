@@ -39,7 +39,8 @@ def print_result(console: Console, r: Result) -> None:
     console.print(
         f"Budget {money(r.budget)} {markup(cur)}; spent {money(r.spend)}; "
         f"unspent {money(r.unspent)}. "
-        f"Youth reached {number(r.youth_reached)}; prioritized clusters covered "
+        f"Distinct youth reached (estimated) {number(r.youth_reached)} from "
+        f"{number(r.participations)} participations; prioritized clusters covered "
         f"{r.prioritized_coverage:.1%}. Targets and goals met: {met} of {total}."
     )
 
@@ -55,7 +56,11 @@ def print_result(console: Console, r: Result) -> None:
                 "weighted relative shortfall (0 = all met)",
             )
         elif st.final == "maximize_weighted_reach":
-            stages.add_row("final", number(st.objective), "weighted coverage (youth, saturated)")
+            stages.add_row("final", number(st.objective), "weighted distinct youth reached")
+        elif st.final == "maximize_min_coverage":
+            stages.add_row(
+                "final", f"{st.objective:.1%}", "lowest coverage of a prioritized cluster"
+            )
         else:
             stages.add_row("final", money(st.objective), f"total spend ({markup(cur)})")
     console.print(stages)
