@@ -92,6 +92,7 @@ def test_a_hard_target_is_one_commitment_as_small_as_the_total_budget(tmp_path: 
     ]
     (finding,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["diagnosis"]
     assert finding["kind"] == "hard_target"
+    assert finding["name"] == "Half of the youth"
     assert finding["unavoidable"] is False
     assert [r["key"] for r in finding["rows"]] == ["north", "south"]
     assert [a["kind"] for a in finding["alternatives"]] == ["total_budget"]

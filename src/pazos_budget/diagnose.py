@@ -660,6 +660,7 @@ def _finding(
     return {
         "kind": k.kind.value,
         "subject": k.subject,
+        "name": _subject_name(r, k),
         "key": k.key,
         "owner": owner,
         "committed": _clean(committed),
@@ -876,6 +877,18 @@ def _label(r: _Reader, g: _Group) -> str:
     return f"lower the hard {r.who(owner, t)} to " + _and(parts)
 
 
+def _subject_name(r: _Reader, k: Commitment) -> str:
+    """The display name of what a commitment is about ("" for the total budget)."""
+    if k.kind == CommitmentKind.TOTAL_BUDGET:
+        return ""
+    if k.kind in (CommitmentKind.DEPARTMENT_BUDGET, CommitmentKind.DEPARTMENT_MIN_SPEND):
+        return r.dept(k.subject)
+    if k.kind == CommitmentKind.HARD_TARGET:
+        t = _target(r.model, k.subject)[1]
+        return t.name or t.id
+    return next((p.name for p in r.s.programmes if p.id == k.subject), k.subject)
+
+
 def _target_at_most(t: Target) -> bool:
     return isinstance(t, SpendShareTarget) and t.at_most is not None
 
@@ -950,6 +963,7 @@ def _fallback(kind: FallbackKind, detail: str = "") -> dict[str, Any]:
     return {
         "kind": kind.value,
         "subject": "",
+        "name": "",
         "key": "",
         "owner": "",
         "committed": 0.0,

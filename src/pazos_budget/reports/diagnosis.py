@@ -66,7 +66,9 @@ def build_diagnosis(
         rows.append(
             [
                 L(f"commitment.{f['kind']}"),
-                names.get(f["subject"], f["subject"]) or L("commitment.whole_city"),
+                f.get("name")
+                or names.get(f["subject"], f["subject"])
+                or L("commitment.whole_city"),
                 cell(f["committed"]),
                 cell(f["possible"]),
                 cell(f["violation"]),
