@@ -833,7 +833,12 @@ def load_document(
     base_doc, files = load_document(base, base_name, (*chain, here))
     data, origin = merge(base_doc, doc)
     merged = Document(
-        name, data, {}, origin=origin, base=base, references=doc.references + base_doc.references
+        name,
+        data,
+        {},
+        origin=origin,
+        base=Path(ref),
+        references=doc.references + base_doc.references,
     )
     return merged, {**doc.digests, **files}
 
