@@ -129,3 +129,67 @@ def test_infeasible_with_output_writes_a_diagnosis_workbook(
     finding = rows[at + 1]
     assert finding[:7] == [kind, "Mediaciones", 20, 12, 8, "mediaciones", money]
     assert str(finding[7]).startswith("Target “Mediaciones” (hard)")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "es",
+            [
+                "aumentar el techo de Seguridad en 6.000,0 (hasta 16.000,0)",
+                "reducir las unidades mínimas de «Talleres» en 3 (hasta 5)",
+                "bajar la meta obligatoria «Alcance» a lo alcanzable: 41,0 % en Comuna 3; "
+                "12,5 % en Comuna 4",
+                "bajar la meta obligatoria «Presencia» a lo alcanzable: 0 en Comuna 3 / "
+                "Acceso a la justicia",
+                "bajar la meta obligatoria «Mediaciones» a lo alcanzable: 450 mediaciones",
+            ],
+        ),
+        (
+            "en",
+            [
+                "raise the envelope of Seguridad by 6,000.0 (to 16,000.0)",
+                "lower the minimum units of “Talleres” by 3 (to 5)",
+                "lower the hard target “Alcance” to what can be reached: 41.0 % in Comuna 3; "
+                "12.5 % in Comuna 4",
+                "lower the hard target “Presencia” to what can be reached: 0 in Comuna 3 / "
+                "Access to justice",
+                "lower the hard target “Mediaciones” to what can be reached: 450 mediaciones",
+            ],
+        ),
+    ],
+)
+def test_alternatives_in_the_workbook_language(lang: str, expected: list[str]) -> None:
+    from pazos_budget.reports.labels import Labels
+
+    places = {
+        "c3": "Comuna 3",
+        "c4": "Comuna 4",
+        "access_to_justice": Labels(lang).component("access_to_justice"),
+        "mediations": "mediaciones",
+    }
+    alternatives = [
+        {"kind": "department_budget", "name": "Seguridad", "amount": 6000, "to": 16000},
+        {"kind": "mandatory_min_units", "name": "Talleres", "amount": 3, "to": 5},
+        {
+            "kind": "hard_target",
+            "name": "Alcance",
+            "unit": "share",
+            "rows": [{"key": "c3", "possible": 0.41}, {"key": "c4", "possible": 0.125}],
+        },
+        {
+            "kind": "hard_target",
+            "name": "Presencia",
+            "unit": "units",
+            "rows": [{"key": "c3/access_to_justice", "possible": 0}],
+        },
+        {
+            "kind": "hard_target",
+            "name": "Mediaciones",
+            "unit": "units",
+            "rows": [{"key": "mediations", "possible": 450}],
+        },
+    ]
+    L = Labels(lang)
+    assert [L.alternative(a, places, {"c3", "c4"}) for a in alternatives] == expected

@@ -561,12 +561,14 @@ class _Reader:
         s, m = self.s, self.model
         depts = s.target_departments(owner, t)
         in_scope = np.array([s.in_scope(p, depts, t) for p in s.programmes], dtype=bool)
+        # Spend in scope counts the scope's own money (its departments' cofunding shares).
+        own = np.array([s.scope_money_share(p, depts) for p in s.programmes])
         if t.clusters is not None:
             ids = {s.cluster_ids.index(c) for c in t.clusters}
             cell_in = in_scope[m.cell_programme] & np.isin(m.cell_cluster, list(ids))
-            num = float(self.cell_spend[cell_in].sum())
+            num = float((self.cell_spend * own[m.cell_programme])[cell_in].sum())
         else:
-            num = float(self.spend[in_scope].sum())
+            num = float((self.spend * own)[in_scope].sum())
         if owner is not None and t.departments is None:
             weights = np.array([p.funders().get(owner, 0.0) for p in s.programmes])
             base = float((self.spend * weights).sum())
@@ -670,15 +672,7 @@ def _finding(
         "relative": _clean(e / k.scale),
         "money": money.value,
         "unavoidable": unavoidable,
-        "alternatives": [
-            {
-                "kind": a.kind.value,
-                "subject": a.subject,
-                "key": a.commitments[0].key if len(a.commitments) == 1 else "",
-                "label": _label(ra, a),
-            }
-            for a, ra in alternatives
-        ],
+        "alternatives": [_alternative(ra, a) for a, ra in alternatives],
         "proven": proven,
         "message": message,
     }
@@ -875,6 +869,47 @@ def _label(r: _Reader, g: _Group) -> str:
         possible = c.limit + e if _target_at_most(t) else c.limit - e
         parts.append(_row_amount(r, c, t, possible))
     return f"lower the hard {r.who(owner, t)} to " + _and(parts)
+
+
+def _alternative(r: _Reader, g: _Group) -> dict[str, Any]:
+    """What could give instead, for the JSON: what it is, its amount (`amount` and the
+    new value `to`; for a hard target, what each of its rows that gives can reach, in
+    `rows`, and their `unit`), and `label`, the words of the terminal."""
+    k = g.commitments[0]
+    out: dict[str, Any] = {
+        "kind": k.kind.value,
+        "subject": k.subject,
+        "key": k.key if len(g.commitments) == 1 else "",
+        "name": _subject_name(r, k),
+    }
+    if k.kind == CommitmentKind.HARD_TARGET:
+        t = _target(r.model, k.subject)[1]
+        share = isinstance(t, SpendShareTarget) or (
+            isinstance(t, YouthReachTarget) and t.share is not None
+        )
+        rows = []
+        for c in g.commitments:
+            if not _gives(c, r.values):
+                continue
+            e = float(r.values[c.elastic_col])
+            possible = c.limit + e if _target_at_most(t) else c.limit - e
+            if isinstance(t, YouthReachTarget) and t.share is not None:
+                pop = next(cl.youth_population for cl in r.s.clusters if cl.id == c.key)
+                possible /= pop
+            elif isinstance(t, SpendShareTarget):
+                possible = r.share(_target(r.model, t.id)[0], t)[0]
+            rows.append({"key": c.key, "possible": _clean(possible)})
+        out["rows"] = rows
+        out["unit"] = "share" if share else "units"
+    else:
+        e = float(r.values[k.elastic_col])
+        grows = k.kind in _BUDGET_KINDS or (
+            k.kind == CommitmentKind.MAX_CHANGE and k.key == "above"
+        )
+        out["amount"] = _clean(e)
+        out["to"] = _clean(k.limit + e if grows else k.limit - e)
+    out["label"] = _label(r, g)
+    return out
 
 
 def _subject_name(r: _Reader, k: Commitment) -> str:

@@ -43,6 +43,11 @@ def build_diagnosis(
     if header != "fallback":
         sh.section(L(f"diagnosis.header.{header}"))
     names = _names(scenario)
+    places = {c.id: c.name for c in scenario.clusters}
+    clusters = set(places)
+    places.update({m: scenario.metric_name(m) for p in scenario.programmes for m in p.outputs})
+    places["youth"] = L("unit.young_people")
+    places.update({cid: L.component(cid) for cid in scenario.component_names()})
     cols = [
         Col(L("col.commitment"), 24, wrap=True),
         Col(L("col.about"), 26, wrap=True),
@@ -75,7 +80,8 @@ def build_diagnosis(
                 unit,
                 L(f"money.{f['money']}"),
                 f["message"],
-                "\n".join(a["label"] for a in f.get("alternatives", [])) or L("none"),
+                "\n".join(L.alternative(a, places, clusters) for a in f.get("alternatives", []))
+                or L("none"),
             ]
         )
     sh.table(cols, rows, freeze=True)

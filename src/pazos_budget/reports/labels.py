@@ -12,7 +12,7 @@ separators of the reader's own spreadsheet locale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 from ..errors import ReportError
@@ -271,6 +271,13 @@ ES: dict[str, str] = {
     ),
     "diagnosis.header.only": "El conjunto mínimo de compromisos que deben ceder:",
     "diagnosis.header.some": "Un conjunto mínimo de compromisos que deben ceder:",
+    "alt.total_budget": "aumentar el presupuesto total en {amount} (hasta {to})",
+    "alt.department_budget": "aumentar el techo de {name} en {amount} (hasta {to})",
+    "alt.department_min_spend": "reducir el gasto mínimo de {name} en {amount} (hasta {to})",
+    "alt.mandatory_min_units": "reducir las unidades mínimas de «{name}» en {amount} (hasta {to})",
+    "alt.max_change": "permitir que «{name}» se aparte {amount} unidades más de su cambio máximo",
+    "alt.hard_target": "bajar la meta obligatoria «{name}» a lo alcanzable: {rows}",
+    "alt.row": "{amount} en {where}",
     "col.commitment": "Compromiso",
     "col.about": "Sobre",
     "col.committed": "Comprometido",
@@ -690,6 +697,13 @@ EN: dict[str, str] = {
     ),
     "diagnosis.header.only": "The smallest set of commitments that must give:",
     "diagnosis.header.some": "A smallest set of commitments that must give:",
+    "alt.total_budget": "raise the total budget by {amount} (to {to})",
+    "alt.department_budget": "raise the envelope of {name} by {amount} (to {to})",
+    "alt.department_min_spend": "lower the minimum spend of {name} by {amount} (to {to})",
+    "alt.mandatory_min_units": "lower the minimum units of “{name}” by {amount} (to {to})",
+    "alt.max_change": "let “{name}” move {amount} units beyond its maximum change",
+    "alt.hard_target": "lower the hard target “{name}” to what can be reached: {rows}",
+    "alt.row": "{amount} in {where}",
     "col.commitment": "Commitment",
     "col.about": "About",
     "col.committed": "Committed",
@@ -974,6 +988,36 @@ class Labels:
             component=self.component(u.subject) if u.code.startswith("component") else "",
             clusters=shown,
         )
+
+    def alternative(
+        self, a: Mapping[str, Any], places: Mapping[str, str], clusters: Collection[str]
+    ) -> str:
+        """An equally small alternative of a diagnosis (`diagnose._alternative`) in this
+        language, with its amount; `places` names clusters, components and metrics, and
+        `clusters` are the cluster ids."""
+        kind = a["kind"]
+        if kind != "hard_target":
+            money = kind in ("total_budget", "department_budget", "department_min_spend")
+            fmt = self.money if money else self.count
+            return self(
+                f"alt.{kind}", name=a.get("name", ""), amount=fmt(a["amount"]), to=fmt(a["to"])
+            )
+        rows = []
+        for row in a.get("rows", []):
+            amount = (
+                f"{self.num(100 * row['possible'], 1)} %"
+                if a.get("unit") == "share"
+                else self.count(row["possible"])
+            )
+            key = str(row["key"])
+            if key == "share":  # a spend share: one row
+                rows.append(amount)
+            elif "/" in key or key in clusters:  # a cluster, or a cluster and component
+                where = " / ".join(places.get(part, part) for part in key.split("/"))
+                rows.append(self("alt.row", amount=amount, where=where))
+            else:  # a metric
+                rows.append(f"{amount} {places.get(key, key)}")
+        return self("alt.hard_target", name=a.get("name", ""), rows="; ".join(rows))
 
     def hard(self, flag: bool) -> str:
         return self("hard") if flag else self("soft")
