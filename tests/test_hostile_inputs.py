@@ -100,7 +100,7 @@ def test_sexagesimal_and_yes_stay_text(workdir: Path) -> None:
     refused(
         invoke("validate", "s.yaml"),
         "s.yaml:3:3: budget.total: must be a number",
-        "s.yaml:15:5: programmes[0].integer: must be true or false",
+        "s.yaml:15:5: programmes[0].integer: must be true or false; write true (not 'yes')",
     )
 
 

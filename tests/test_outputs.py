@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
 from pazos_budget import outputs
@@ -225,16 +226,20 @@ def test_a_rename_failing_midway_puts_the_old_files_back(
 
 
 @pytest.mark.filterwarnings("ignore:Constructing LpVariable.*:DeprecationWarning")
-def test_infeasible_with_a_workbook_writes_nothing(workdir: Path) -> None:
+def test_infeasible_with_a_workbook_writes_the_diagnosis_and_the_json(workdir: Path) -> None:
+    """An infeasible solve with --output writes a one-sheet diagnosis workbook together
+    with the JSON, through the same output plan (both new, or both old)."""
     shutil.copy(INFEASIBLE, workdir / "i.yaml")
     (workdir / "r.json").write_text("old json", encoding="utf-8")
     run = invoke("solve", "i.yaml", "--json", "r.json", "-o", "r.xlsx")
     assert run.exit_code == 3
-    assert run.stderr.splitlines()[-1] == (
-        "no output written: an infeasible scenario has nothing for --output"
-    )
-    assert (workdir / "r.json").read_text(encoding="utf-8") == "old json"
-    assert listing(workdir) == ["i.yaml", "r.json", "s.yaml"]
+    assert run.stderr.splitlines()[-2:] == [
+        "JSON result written to r.json",
+        "Diagnosis workbook written to r.xlsx",
+    ]
+    assert json.loads((workdir / "r.json").read_text("utf-8"))["status"] == "infeasible"
+    assert load_workbook(workdir / "r.xlsx").sheetnames == ["Diagnosis"]
+    assert listing(workdir) == ["i.yaml", "r.json", "r.xlsx", "s.yaml"]
     run = invoke("solve", "i.yaml", "--json", "r.json", "--write-model", "m.lp")
     assert run.exit_code == 3
     assert json.loads((workdir / "r.json").read_text("utf-8"))["status"] == "infeasible"

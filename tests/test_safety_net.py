@@ -671,16 +671,17 @@ def test_every_marginal_sentence(
 def test_more_money_can_reach_fewer_youth_for_more_weighted_coverage() -> None:
     """The case of the bug below is real: one more unit of money buys a whole programme
     in a cluster of weight 3 instead of 100 single places in a cluster of weight 1."""
-    loaded = tiny_loaded(
-        tiny_data(
-            total=100,
-            clusters=[tiny_cluster("c1", 1000, weight=3), tiny_cluster("c2", 1000)],
-            programmes=[
-                tiny_programme("p", "d1", 101, clusters=["c1"], youth=40, integer=True),
-                tiny_programme("q", "d1", 1, clusters=["c2"], youth=1),
-            ],
-        )
+    data = tiny_data(
+        total=100,
+        clusters=[tiny_cluster("c1", 1000, weight=3), tiny_cluster("c2", 1000)],
+        programmes=[
+            tiny_programme("p", "d1", 101, clusters=["c1"], youth=40, integer=True),
+            tiny_programme("q", "d1", 1, clusters=["c2"], youth=1),
+        ],
     )
+    # Whole numbers by hand: youth reached are participations here (capped at the
+    # population), not the distinct-youth curve.
+    loaded = tiny_loaded({**data, "reach_model": "participations"})
     (m,) = solve_scenario(loaded, marginal=True).marginal_values
     assert (m["extra"], m["youth_reached"], m["weighted_coverage"]) == (1, -60, 20)
     assert [s.get("priority") for s in m["stages"]] == [None]  # no target to bring closer

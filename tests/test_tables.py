@@ -161,18 +161,21 @@ def test_cross_reference_problems_point_at_the_cell(tmp_path: Path) -> None:
         INTERRUPTERS.replace(",security,", ",securty,").replace("north;south", "north;east"),
         LIGHTING,
     )
-    clusters = rows("id,name,youth_population", "north,North,2000", "south,South,1500.5")
-    assert problems(write(tmp_path, csv, clusters)) == [
-        "clusters.csv:3:3: clusters[1].youth_population: must be a whole number",
-    ]
-    clusters = rows("id,name,youth_population", "north,North,2000", "south,South,1500")
-    assert problems(write(tmp_path, csv, clusters)) == [
+    references = [
         "programmes.csv:3:3: programmes[1].department: unknown department 'securty'; "
         "did you mean 'security'?",
         "programmes.csv:3:8: programmes[1].clusters[1]: unknown cluster 'east'",
         "programmes.csv:3:9: programmes[1].youth_per_unit.south: "
         "cluster 'south' is not one of the programme's clusters",
     ]
+    # Independent problems in one round: a field error does not hide the references.
+    clusters = rows("id,name,youth_population", "north,North,2000", "south,South,1500.5")
+    assert problems(write(tmp_path, csv, clusters)) == [
+        "clusters.csv:3:3: clusters[1].youth_population: must be a whole number",
+        *references,
+    ]
+    clusters = rows("id,name,youth_population", "north,North,2000", "south,South,1500")
+    assert problems(write(tmp_path, csv, clusters)) == references
 
 
 def test_yaml_problems_come_before_table_problems(tmp_path: Path) -> None:

@@ -207,14 +207,36 @@ def solve(
                 result = solve_scenario(loaded, options, marginal=marginal)
         except ScenarioInfeasible as e:
             print_diagnosis(err, e.diagnosis)
+            infeasible = e
             model = plan.temp("--write-model")
-            if output is not None or (model is not None and not model.exists()):
-                # All the outputs or none: an infeasible scenario has no allocation
-                # workbook (nor, refused before any solve, a model to export).
-                missing = "--output" if output is not None else "--write-model"
-                say(err, f"no output written: an infeasible scenario has nothing for {missing}")
+            if model is not None and not model.exists():
+                # All the outputs or none: refused before any solve, there is no model.
+                say(err, "no output written: an infeasible scenario has nothing for --write-model")
             elif plan.options:
-                plan.commit({"--json": json_writer(e.to_json()), "--write-model": WRITTEN})
+
+                def diagnosis_workbook(tmp: Path) -> None:
+                    from .diagnose import diagnosis_header_key
+                    from .reports.diagnosis import build_diagnosis
+                    from .reports.xlsx import save_xlsx
+
+                    found = infeasible.diagnosis
+                    header = diagnosis_header_key(found)
+                    book = build_diagnosis(
+                        loaded.scenario, loaded.sha256, found, header, lang=language
+                    )
+                    save_xlsx(book, tmp)
+
+                plan.commit(
+                    {
+                        "--json": json_writer(e.to_json()),
+                        "--output": diagnosis_workbook,
+                        "--write-model": WRITTEN,
+                    }
+                )
+                if not quiet:
+                    for path, what in ((json_out, "JSON result"), (output, "Diagnosis workbook")):
+                        if path is not None:
+                            say(err, f"{what} written to {path}")
             raise typer.Exit(e.exit_code) from None
         if not quiet:
             print_result(out, result)
@@ -310,6 +332,8 @@ def compare(
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
     plan.refuse_inputs(inputs)
+    for warning in (w for one in loaded for w in one.warnings):
+        say(err, warning)
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
@@ -370,6 +394,8 @@ def sweep(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
+    for warning in loaded.warnings:
+        say(err, warning)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])

@@ -36,6 +36,7 @@ import numpy as np
 from .errors import SolverError
 from .model import (
     CONTRACT_TOLERANCE,
+    ColKind,
     Commitment,
     CommitmentKind,
     FloatArray,
@@ -59,6 +60,8 @@ from .solve import Solution, SolveOptions, Status, solve_model
 GIVE_TOLERANCE = 1e-6
 #: The follow-up solves (alternatives, money) are made for at most this many findings.
 MAX_FOLLOW_UPS = 10
+#: At most this many equally small alternatives are named for one finding.
+MAX_ALTERNATIVES = 4
 #: Under a time limit, no solve is started with less time than this left.
 MIN_SOLVE_SECONDS = 0.05
 #: Owner of a PAZOS cross-cutting target (department goals are owned by their department).
@@ -97,7 +100,7 @@ def diagnose(scenario: Scenario, options: SolveOptions) -> list[dict[str, Any]]:
     # The user's --write-model file holds the model they asked to solve, not this one.
     options = dataclasses.replace(options, write_model=None)
     deadline = time.perf_counter() + options.time_limit if options.time_limit else None
-    model = build_model(scenario, elastic=True)
+    model = one_per_target(build_model(scenario, elastic=True))
     try:
         solution = _solve_elastic(model, options, deadline)
     except SolverError as e:
@@ -109,35 +112,44 @@ def diagnose(scenario: Scenario, options: SolveOptions) -> list[dict[str, Any]]:
         return [_fallback(FallbackKind.UNDIAGNOSED, detail)]
 
     values = solution.values
-    giving = [k for k in model.commitments if _gives(k, values)]
+    groups = _groups(model)
+    giving = [g for g in groups if g.gives(values)]
     if not giving:
         return [_fallback(FallbackKind.NUMERICAL)]
+    giving_rows = [k for g in giving for k in g.commitments if _gives(k, values)]
 
     proven = solution.status == Status.OPTIMAL
     reader = _Reader(model, values)
     findings = []
-    for i, k in enumerate(sorted(giving, key=lambda c: _order(model, c))):
+    follow_ups = 0
+    for g in sorted(giving, key=lambda g: _order(model, g.commitments[0])):
         unavoidable: bool | None = None
-        alternatives: list[Commitment] = []
-        money = Money.UNKNOWN
-        limit_free = math.nan
-        if proven and i < MAX_FOLLOW_UPS:
-            unavoidable, alternatives = _alternatives(model, giving, k, options, deadline)
-            if _money_matters(model, k):
-                money, limit_free = _money_check(model, giving, k, values, options, deadline)
-        findings.append(
-            _finding(
-                reader,
-                k,
-                single=len(giving) == 1,
-                budget_gives=_grown_budget_limits(model, giving, k),
-                proven=proven,
-                unavoidable=unavoidable,
-                alternatives=alternatives,
-                money=money,
-                violation_free=limit_free,
+        alternatives: list[tuple[_Group, _Reader]] = []
+        if proven and follow_ups < MAX_FOLLOW_UPS:
+            unavoidable, alternatives = _alternatives(model, groups, giving, g, options, deadline)
+        parts = []
+        for k in g.commitments:
+            if not _gives(k, values):
+                continue
+            money = Money.UNKNOWN
+            limit_free = math.nan
+            if proven and follow_ups < MAX_FOLLOW_UPS and _money_matters(model, k):
+                money, limit_free = _money_check(model, giving_rows, k, values, options, deadline)
+            follow_ups += 1
+            parts.append(
+                _finding(
+                    reader,
+                    k,
+                    single=len(giving) == 1,
+                    budget_gives=_grown_budget_limits(model, giving_rows, k),
+                    proven=proven,
+                    unavoidable=unavoidable,
+                    alternatives=alternatives,
+                    money=money,
+                    violation_free=limit_free,
+                )
             )
-        )
+        findings.append(_merge(parts))
     return findings
 
 
@@ -149,23 +161,39 @@ def diagnosis_header(findings: list[dict[str, Any]]) -> str:
     when another, equally small set exists (each such finding says what could give
     instead); a set found at a time limit is not called the smallest.
     """
+    return HEADERS[diagnosis_header_key(findings)]
+
+
+#: The sentences of `diagnosis_header`, by `diagnosis_header_key` (reports translate the key).
+HEADERS = {
+    "none": "(No diagnosis could be computed.)",
+    "fallback": "",
+    "limit": (
+        "A set of commitments that must give (the diagnosis stopped at its time limit, "
+        "so a smaller set may exist):"
+    ),
+    "example": (
+        "One smallest set of commitments that must give, for example "
+        "('or instead' names equally small alternatives):"
+    ),
+    "only": "The smallest set of commitments that must give:",
+    "some": "A smallest set of commitments that must give:",
+}
+
+
+def diagnosis_header_key(findings: list[dict[str, Any]]) -> str:
+    """Which `HEADERS` sentence introduces the findings."""
     if not findings:
-        return "(No diagnosis could be computed.)"
+        return "none"
     if any(f["kind"] in {k.value for k in FallbackKind} for f in findings):
-        return ""
+        return "fallback"
     if not all(f.get("proven", True) for f in findings):
-        return (
-            "A set of commitments that must give (the diagnosis stopped at its time limit, "
-            "so a smaller set may exist):"
-        )
+        return "limit"
     if any(f.get("unavoidable") is False for f in findings):
-        return (
-            "One smallest set of commitments that must give, for example "
-            "('or instead' names equally small alternatives):"
-        )
+        return "example"
     if all(f.get("unavoidable") is True for f in findings):
-        return "The smallest set of commitments that must give:"
-    return "A smallest set of commitments that must give:"
+        return "only"
+    return "some"
 
 
 def diagnosis_lines(findings: list[dict[str, Any]]) -> list[str]:
@@ -176,6 +204,106 @@ def diagnosis_lines(findings: list[dict[str, Any]]) -> list[str]:
         if f.get("alternatives"):
             lines.append("    or instead: " + " and ".join(a["label"] for a in f["alternatives"]))
     return lines
+
+
+# --------------------------------------------------------------------------- commitments
+@dataclasses.dataclass(frozen=True)
+class _Group:
+    """One commitment in the user's terms: a budget, a promise about a programme, or a
+    hard target with all its rows (MODEL.md 5, rev 2: a target is one commitment however
+    many rows it expands to). `indicator` is the binary counted in the diagnosis."""
+
+    commitments: tuple[Commitment, ...]
+    indicator: int
+
+    def gives(self, values: FloatArray) -> bool:
+        return any(_gives(k, values) for k in self.commitments)
+
+    def hold(self, upper: FloatArray) -> None:
+        """Let none of it give (column upper bounds of its elastic and indicator columns)."""
+        for k in self.commitments:
+            upper[[k.elastic_col, k.indicator_col]] = 0.0
+        upper[self.indicator] = 0.0
+
+    @property
+    def kind(self) -> CommitmentKind:
+        return self.commitments[0].kind
+
+    @property
+    def subject(self) -> str:
+        return self.commitments[0].subject
+
+
+def _groups(model: Model) -> list[_Group]:
+    """The commitments of an elastic model built by `one_per_target`, grouped."""
+    by_target: dict[str, list[Commitment]] = {}
+    out: list[_Group] = []
+    for k in model.commitments:
+        if k.kind == CommitmentKind.HARD_TARGET:
+            by_target.setdefault(k.subject, []).append(k)
+        else:
+            out.append(_Group((k,), k.indicator_col))
+    for subject, rows in by_target.items():
+        indicator = (
+            model.col_names.index(f"w[{subject}]") if len(rows) > 1 else rows[0].indicator_col
+        )
+        out.append(_Group(tuple(rows), indicator))
+    return out
+
+
+def one_per_target(model: Model) -> Model:
+    """The elastic model with one binary per hard target of several rows, at least each
+    of its rows' indicators, counted (and preferred) instead of them: dropping a target of
+    six clusters is one commitment that gives, like growing the total budget."""
+    rows_of: dict[str, list[Commitment]] = {}
+    for k in model.commitments:
+        if k.kind == CommitmentKind.HARD_TARGET:
+            rows_of.setdefault(k.subject, []).append(k)
+    multi = {t: ks for t, ks in rows_of.items() if len(ks) > 1}
+    if not multi:
+        return model
+    n = model.n_cols
+    new_cols = list(range(n, n + len(multi)))
+    indptr = [int(model.indptr[-1])]
+    indices: list[int] = []
+    values: list[float] = []
+    names = []
+    count_fix: dict[int, float] = {}
+    for w, (subject, ks) in zip(new_cols, multi.items(), strict=True):
+        for k in ks:
+            indices += [k.indicator_col, w]
+            values += [1.0, -1.0]
+            indptr.append(indptr[-1] + 2)
+            names.append(f"one_target[{subject},{k.key}]")
+            count_fix[k.indicator_col] = 0.0
+    stages = []
+    for st in model.stages[:2]:  # the count and the preference
+        cost = np.concatenate([st.cost, np.zeros(len(multi))])
+        weight = float(
+            max((st.cost[k.indicator_col] for ks in multi.values() for k in ks), default=1.0)
+        )
+        for col in count_fix:
+            cost[col] = 0.0
+        cost[new_cols] = weight
+        stages.append(dataclasses.replace(st, cost=cost))
+    for st in model.stages[2:]:
+        stages.append(dataclasses.replace(st, cost=np.concatenate([st.cost, np.zeros(len(multi))])))
+    k_extra = len(multi)
+    return dataclasses.replace(
+        model,
+        col_kind=[*model.col_kind, *([ColKind.INDICATOR] * k_extra)],
+        col_names=[*model.col_names, *(f"w[{t}]" for t in multi)],
+        col_lower=np.concatenate([model.col_lower, np.zeros(k_extra)]),
+        col_upper=np.concatenate([model.col_upper, np.ones(k_extra)]),
+        integrality=np.concatenate([model.integrality, np.ones(k_extra, dtype=bool)]),
+        row_lower=np.concatenate([model.row_lower, np.full(len(names), -np.inf)]),
+        row_upper=np.concatenate([model.row_upper, np.zeros(len(names))]),
+        row_names=[*model.row_names, *names],
+        indptr=np.concatenate([model.indptr, np.array(indptr[1:], dtype=model.indptr.dtype)]),
+        indices=np.concatenate([model.indices, np.array(indices, dtype=model.indices.dtype)]),
+        values=np.concatenate([model.values, np.array(values)]),
+        stages=stages,
+    )
 
 
 # --------------------------------------------------------------------------- solving
@@ -277,31 +405,46 @@ def _follow_up(
 
 def _alternatives(
     model: Model,
-    giving: list[Commitment],
-    k: Commitment,
+    groups: list[_Group],
+    giving: list[_Group],
+    g: _Group,
     options: SolveOptions,
     deadline: float | None,
-) -> tuple[bool | None, list[Commitment]]:
-    """Whether `k` is in every smallest set; if not, what gives in its place."""
+) -> tuple[bool | None, list[tuple[_Group, _Reader]]]:
+    """Whether `g` is in every smallest set; if not, every commitment that could give in
+    its place in a set as small (up to MAX_ALTERNATIVES), each with the figures of the
+    elastic solution where it does (its amount: the least money, then the smallest
+    violations, as in the diagnosis itself)."""
     upper = model.col_upper.copy()
-    upper[[k.elastic_col, k.indicator_col]] = 0.0
-    solution = _follow_up(model, upper, model.stages[:2], options, deadline)
-    if solution is None:
-        return None, []
-    if solution.status == Status.INFEASIBLE:
+    g.hold(upper)
+    found: list[tuple[_Group, _Reader]] = []
+    while len(found) < MAX_ALTERNATIVES:
+        variant = dataclasses.replace(model, col_upper=upper.copy())
+        solution = _follow_up(variant, variant.col_upper, model.stages[:2], options, deadline)
+        if solution is None or solution.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            return (None, []) if not found else (False, found)
+        if solution.status == Status.INFEASIBLE or solution.stages[0].objective > len(giving) + 0.5:
+            break
+        v = solution.values
+        new = [
+            h for h in groups if h not in giving and h.gives(v) and h not in (a for a, _ in found)
+        ]
+        if not new:
+            break
+        try:
+            amounts = _solve_elastic(variant, options, deadline)
+        except SolverError:
+            amounts = None
+        if amounts is None or not amounts.has_solution:
+            break
+        reader = _Reader(model, amounts.values)
+        for h in sorted(new, key=lambda h: _order(model, h.commitments[0])):
+            if h.gives(amounts.values):
+                found.append((h, reader))
+            h.hold(upper)
+    if not found:
         return True, []
-    if solution.status != Status.OPTIMAL:
-        return None, []
-    count = solution.stages[0].objective
-    if count > len(giving) + 0.5:
-        return True, []
-    v = solution.values
-    alt = [
-        c
-        for c in model.commitments
-        if c not in giving and (v[c.indicator_col] > 0.5 or _gives(c, v))
-    ]
-    return False, sorted(alt, key=lambda c: _order(model, c))
+    return False, found
 
 
 def _money_check(
@@ -388,6 +531,25 @@ class _Reader:
         for i, col in model.y_col.items():
             self.spend[i] += s.programmes[i].fixed_cost * values[col]
 
+    def dept(self, did: str) -> str:
+        return next((d.name for d in self.s.departments if d.id == did), did)
+
+    def prog(self, pid: str) -> str:
+        return "“" + next((p.name for p in self.s.programmes if p.id == pid), pid) + "”"
+
+    def cluster(self, cid: str) -> str:
+        return next((c.name for c in self.s.clusters if c.id == cid), cid)
+
+    def component(self, cid: str) -> str:
+        return self.s.component_names().get(cid, cid).replace("_", " ")
+
+    def who(self, owner: str | None, t: Target) -> str:
+        """'target “Reach 10%”' or 'goal “Mediations” of department Security'."""
+        name = f"“{t.name or t.id}”"
+        return (
+            f"target {name}" if owner is None else f"goal {name} of department {self.dept(owner)}"
+        )
+
     def row_cells(self, k: Commitment) -> int:
         """How many x columns a row has (0: nothing in scope can ever count)."""
         m = self.model
@@ -399,16 +561,18 @@ class _Reader:
         s, m = self.s, self.model
         depts = s.target_departments(owner, t)
         in_scope = np.array([s.in_scope(p, depts, t) for p in s.programmes], dtype=bool)
+        # Spend in scope counts the scope's own money (its departments' cofunding shares).
+        own = np.array([s.scope_money_share(p, depts) for p in s.programmes])
         if t.clusters is not None:
             ids = {s.cluster_ids.index(c) for c in t.clusters}
             cell_in = in_scope[m.cell_programme] & np.isin(m.cell_cluster, list(ids))
-            num = float(self.cell_spend[cell_in].sum())
+            num = float((self.cell_spend * own[m.cell_programme])[cell_in].sum())
         else:
-            num = float(self.spend[in_scope].sum())
+            num = float((self.spend * own)[in_scope].sum())
         if owner is not None and t.departments is None:
             weights = np.array([p.funders().get(owner, 0.0) for p in s.programmes])
             base = float((self.spend * weights).sum())
-            base_words = f"department `{owner}`'s spend"
+            base_words = f"{self.dept(owner)}'s spend"
         else:
             base = float(self.spend.sum())
             base_words = "total spend"
@@ -423,7 +587,7 @@ def _finding(
     budget_gives: bool,
     proven: bool,
     unavoidable: bool | None,
-    alternatives: list[Commitment],
+    alternatives: list[tuple[_Group, _Reader]],
     money: Money,
     violation_free: float,
 ) -> dict[str, Any]:
@@ -441,21 +605,21 @@ def _finding(
     elif k.kind == CommitmentKind.DEPARTMENT_BUDGET:
         committed, possible, unit = k.limit, k.limit + e, cur
         message = (
-            f"Department `{k.subject}`: its commitments need {_num(e)} more than its "
+            f"Department {r.dept(k.subject)}: its commitments need {_num(e)} more than its "
             f"envelope of {_num(committed)} ({cur})."
         )
     elif k.kind == CommitmentKind.DEPARTMENT_MIN_SPEND:
         committed, possible, unit = k.limit, k.limit - e, cur
         message = (
-            f"Department `{k.subject}` can spend at most {_num(possible)} of its minimum "
+            f"Department {r.dept(k.subject)} can spend at most {_num(possible)} of its minimum "
             f"spend of {_num(committed)} ({cur}){_because(money, budget_gives)}"
             f"{_more(money, k.limit - violation_free)}."
         )
     elif k.kind == CommitmentKind.MANDATORY_MIN_UNITS:
         committed, possible, unit = k.limit, k.limit - e, "units"
-        where = f" in cluster `{k.key}`" if k.key else ""
+        where = f" in cluster {r.cluster(k.key)}" if k.key else ""
         message = (
-            f"Programme `{k.subject}` (mandatory): only {_num(possible)} of its minimum "
+            f"Programme {r.prog(k.subject)} (mandatory): only {_num(possible)} of its minimum "
             f"{_num(committed)} units{_unit_label(r, k)}{where} fit"
             f"{_because(money, budget_gives)}{_more(money, k.limit - violation_free)}."
         )
@@ -470,7 +634,7 @@ def _finding(
         if k.key == "below":
             committed, possible = k.limit, k.limit - e
             message = (
-                f"Programme `{k.subject}` can keep at most {_num(possible)} units"
+                f"Programme {r.prog(k.subject)} can keep at most {_num(possible)} units"
                 f"{_unit_label(r, k)}{_because(money, budget_gives)}"
                 f"{_more(money, k.limit - violation_free)}; {rule} requires at least "
                 f"{_num(committed)}."
@@ -478,7 +642,7 @@ def _finding(
         else:
             committed, possible = k.limit, k.limit + e
             message = (
-                f"Programme `{k.subject}` needs at least {_num(possible)} units"
+                f"Programme {r.prog(k.subject)} needs at least {_num(possible)} units"
                 f"{_unit_label(r, k)}; {rule} allows at most {_num(committed)}."
             )
     else:
@@ -488,9 +652,17 @@ def _finding(
             r, k, t_owner, target, e, money, violation_free, budget_gives
         )
     violation = abs(committed - possible)
+    if money == Money.NO and k.kind in (
+        CommitmentKind.HARD_TARGET,
+        CommitmentKind.MANDATORY_MIN_UNITS,
+    ):
+        cause = _capacity(r, k)
+        if cause and message.endswith("."):
+            message = f"{message[:-1]}: {cause}."
     return {
         "kind": k.kind.value,
         "subject": k.subject,
+        "name": _subject_name(r, k),
         "key": k.key,
         "owner": owner,
         "committed": _clean(committed),
@@ -500,10 +672,7 @@ def _finding(
         "relative": _clean(e / k.scale),
         "money": money.value,
         "unavoidable": unavoidable,
-        "alternatives": [
-            {"kind": a.kind.value, "subject": a.subject, "key": a.key, "label": _label(r, a)}
-            for a in alternatives
-        ],
+        "alternatives": [_alternative(ra, a) for a, ra in alternatives],
         "proven": proven,
         "message": message,
     }
@@ -521,8 +690,8 @@ def _target_finding(
 ) -> tuple[float, float, str, str]:
     """(committed, possible, unit, message) of a hard target row that gives."""
     s = r.s
-    who = f"Target `{t.id}`" if owner is None else f"Goal `{t.id}` of department `{owner}`"
-    who += " (hard)"
+    who = r.who(owner, t)
+    who = who[:1].upper() + who[1:] + " (hard)"
     achieved = k.limit - e
     free = k.limit - violation_free  # reachable with the budgets free (PARTLY only)
     if isinstance(t, YouthReachTarget):
@@ -533,7 +702,7 @@ def _target_finding(
                 t.share,
                 achieved / pop,
                 "share",
-                f"{who} can reach at most {_pct(achieved / pop)} in cluster `{k.key}`"
+                f"{who} can reach at most {_pct(achieved / pop)} in cluster {r.cluster(k.key)}"
                 f"{_because(money, budget_gives)} (required {_pct(t.share)}{more}).",
             )
         more = f"; {_num(free)} with more money" if money == Money.PARTLY else ""
@@ -541,15 +710,15 @@ def _target_finding(
             k.limit,
             achieved,
             "youth",
-            f"{who} can reach at most {_num(achieved)} youth in cluster `{k.key}`"
+            f"{who} can reach at most {_num(achieved)} youth in cluster {r.cluster(k.key)}"
             f"{_because(money, budget_gives)} (required {_num(k.limit)}{more}).",
         )
     if isinstance(t, MetricTarget):
-        what = "youth reached" if t.metric == YOUTH_METRIC else t.metric
+        what = "youth reached" if t.metric == YOUTH_METRIC else s.metric_name(t.metric)
         where = ""
         if t.clusters is not None:
             where = " in cluster" + ("s " if len(t.clusters) > 1 else " ")
-            where += ", ".join(f"`{c}`" for c in t.clusters)
+            where += ", ".join(r.cluster(c) for c in t.clusters)
         return (
             k.limit,
             achieved,
@@ -558,17 +727,18 @@ def _target_finding(
             f"required{where}{_because(money, budget_gives)}{_more(money, free)}.",
         )
     if isinstance(t, ComponentPresenceTarget):
-        cluster, comp = k.key.split("/", 1)
+        cluster_id, comp_id = k.key.split("/", 1)
+        cluster, comp = r.cluster(cluster_id), r.component(comp_id)
         if r.row_cells(k) == 0:
             because = " (no programme in its scope delivers this component there)"
         else:
             because = _because(money, budget_gives) + _more(money, free)
         if achieved <= GIVE_TOLERANCE:
-            text = f"no units of component `{comp}` can be delivered in cluster `{cluster}`"
+            text = f"no units of component {comp} can be delivered in cluster {cluster}"
         else:
             text = (
-                f"only {_num(achieved)} of the {_num(k.limit)} units of component `{comp}` "
-                f"required in cluster `{cluster}` can be delivered"
+                f"only {_num(achieved)} of the {_num(k.limit)} units of component {comp} "
+                f"required in cluster {cluster} can be delivered"
             )
         return k.limit, achieved, "units", f"{who}: {text}{because}."
     assert isinstance(t, SpendShareTarget)
@@ -589,6 +759,58 @@ def _target_finding(
         f"{who}: spend in its scope can reach at most {_pct(share)} of {base_words} "
         f"(required at least {_pct(required)}).",
     )
+
+
+def _capacity(r: _Reader, k: Commitment) -> str:
+    """Why more money would not help: the bounds that bind on the programmes that count
+    for `k`'s row ("“Interrupters” at most 2 per cluster x 6 clusters = 12")."""
+    m, s = r.model, r.s
+    cols = m.indices[m.indptr[k.row] : m.indptr[k.row + 1]]
+    cells = cols[cols < m.n_cells]
+    x = r.values[: m.n_cells]
+    causes = []
+    for i in np.unique(m.cell_programme[cells]):
+        p = s.programmes[int(i)]
+        mine = cells[m.cell_programme[cells] == i]
+        units = float(x[m.cell_programme == i].sum())
+        tol = 1e-6 * max(1.0, units)
+        name = r.prog(p.id)
+        if p.max_units is not None and units >= p.max_units - tol:
+            causes.append(f"{name} at most {_num(p.max_units)} units (its max_units)")
+            continue
+        caps = s.per_cluster(p, "max")
+        where = [s.clusters[int(c)].id for c in m.cell_cluster[mine] if c >= 0]
+        at_cap = [c for c in where if c in caps]
+        if where and len(at_cap) == len(where):
+            values = {caps[c] for c in at_cap}
+            if len(values) == 1:
+                cap = values.pop()
+                causes.append(
+                    f"{name} at most {_num(cap)} per cluster x {len(at_cap)} "
+                    f"cluster{'s' if len(at_cap) > 1 else ''} = {_num(cap * len(at_cap))}"
+                )
+            else:
+                causes.append(f"{name} at its max_units_per_cluster in {len(at_cap)} clusters")
+            continue
+        pops = [
+            c
+            for c in mine
+            if m.cell_cluster[c] >= 0
+            and s.youth_per_unit(p, s.clusters[int(m.cell_cluster[c])].id) > 0
+            and x[c] * s.youth_per_unit(p, s.clusters[int(m.cell_cluster[c])].id)
+            >= s.clusters[int(m.cell_cluster[c])].youth_population * (1 - 1e-6)
+        ]
+        if pops:
+            names = [r.cluster(s.clusters[int(m.cell_cluster[c])].id) for c in pops]
+            causes.append(
+                f"{name} reaches every young person it may in {_and(names[:5])} "
+                "(a programme cannot reach more youth than live there)"
+            )
+    if not causes:
+        return ""
+    if k.kind != CommitmentKind.HARD_TARGET:
+        return "; ".join(causes)
+    return "the programmes that count are at their limits: " + "; ".join(causes)
 
 
 def _unit_label(r: _Reader, k: Commitment) -> str:
@@ -613,27 +835,141 @@ def _more(money: Money, amount: float) -> str:
     return f" ({_num(amount)} with more money)" if money == Money.PARTLY else ""
 
 
-def _label(r: _Reader, k: Commitment) -> str:
-    """A commitment named in a few words (for 'or instead')."""
+def _label(r: _Reader, g: _Group) -> str:
+    """What could give instead, in a few words with its amount (read from `r`, the
+    diagnosis where it gives): "raise the envelope of Security by 6,000"."""
+    k = g.commitments[0]
+    e = float(r.values[k.elastic_col])
+    cur = r.s.scenario.currency
     if k.kind == CommitmentKind.TOTAL_BUDGET:
-        return "the total budget"
+        return f"raise the total budget by {_num(e)} (to {_num(k.limit + e)}; {cur})"
     if k.kind == CommitmentKind.DEPARTMENT_BUDGET:
-        return f"the envelope of department `{k.subject}`"
+        return (
+            f"raise the envelope of {r.dept(k.subject)} by {_num(e)} "
+            f"(to {_num(k.limit + e)}; {cur})"
+        )
     if k.kind == CommitmentKind.DEPARTMENT_MIN_SPEND:
-        return f"the minimum spend of department `{k.subject}`"
+        return (
+            f"lower the minimum spend of {r.dept(k.subject)} by {_num(e)} "
+            f"(to {_num(k.limit - e)}; {cur})"
+        )
     if k.kind == CommitmentKind.MANDATORY_MIN_UNITS:
-        where = f" in cluster `{k.key}`" if k.key else ""
-        return f"the minimum units of programme `{k.subject}`{where}"
+        where = f" in cluster {r.cluster(k.key)}" if k.key else ""
+        return (
+            f"lower the minimum units of {r.prog(k.subject)}{where} by {_num(e)} "
+            f"(to {_num(k.limit - e)})"
+        )
     if k.kind == CommitmentKind.MAX_CHANGE:
-        return f"the maximum change of programme `{k.subject}`"
+        way = "below" if k.key == "below" else "above"
+        return f"let {r.prog(k.subject)} move {_num(e)} units {way} what its maximum change allows"
     owner, t = _target(r.model, k.subject)
-    who = f"target `{t.id}`" if owner is None else f"goal `{t.id}` of department `{owner}`"
+    rows = [c for c in g.commitments if _gives(c, r.values)]
+    parts = []
+    for c in rows:
+        e = float(r.values[c.elastic_col])
+        possible = c.limit + e if _target_at_most(t) else c.limit - e
+        parts.append(_row_amount(r, c, t, possible))
+    return f"lower the hard {r.who(owner, t)} to " + _and(parts)
+
+
+def _alternative(r: _Reader, g: _Group) -> dict[str, Any]:
+    """What could give instead, for the JSON: what it is, its amount (`amount` and the
+    new value `to`; for a hard target, what each of its rows that gives can reach, in
+    `rows`, and their `unit`), and `label`, the words of the terminal."""
+    k = g.commitments[0]
+    out: dict[str, Any] = {
+        "kind": k.kind.value,
+        "subject": k.subject,
+        "key": k.key if len(g.commitments) == 1 else "",
+        "name": _subject_name(r, k),
+    }
+    if k.kind == CommitmentKind.HARD_TARGET:
+        t = _target(r.model, k.subject)[1]
+        share = isinstance(t, SpendShareTarget) or (
+            isinstance(t, YouthReachTarget) and t.share is not None
+        )
+        rows = []
+        for c in g.commitments:
+            if not _gives(c, r.values):
+                continue
+            e = float(r.values[c.elastic_col])
+            possible = c.limit + e if _target_at_most(t) else c.limit - e
+            if isinstance(t, YouthReachTarget) and t.share is not None:
+                pop = next(cl.youth_population for cl in r.s.clusters if cl.id == c.key)
+                possible /= pop
+            elif isinstance(t, SpendShareTarget):
+                possible = r.share(_target(r.model, t.id)[0], t)[0]
+            rows.append({"key": c.key, "possible": _clean(possible)})
+        out["rows"] = rows
+        out["unit"] = "share" if share else "units"
+    else:
+        e = float(r.values[k.elastic_col])
+        grows = k.kind in _BUDGET_KINDS or (
+            k.kind == CommitmentKind.MAX_CHANGE and k.key == "above"
+        )
+        out["amount"] = _clean(e)
+        out["to"] = _clean(k.limit + e if grows else k.limit - e)
+    out["label"] = _label(r, g)
+    return out
+
+
+def _subject_name(r: _Reader, k: Commitment) -> str:
+    """The display name of what a commitment is about ("" for the total budget)."""
+    if k.kind == CommitmentKind.TOTAL_BUDGET:
+        return ""
+    if k.kind in (CommitmentKind.DEPARTMENT_BUDGET, CommitmentKind.DEPARTMENT_MIN_SPEND):
+        return r.dept(k.subject)
+    if k.kind == CommitmentKind.HARD_TARGET:
+        t = _target(r.model, k.subject)[1]
+        return t.name or t.id
+    return next((p.name for p in r.s.programmes if p.id == k.subject), k.subject)
+
+
+def _target_at_most(t: Target) -> bool:
+    return isinstance(t, SpendShareTarget) and t.at_most is not None
+
+
+def _row_amount(r: _Reader, k: Commitment, t: Target, possible: float) -> str:
+    """A hard target row's reachable amount, in its own unit and place."""
     if isinstance(t, YouthReachTarget):
-        return f"{who} in cluster `{k.key}`"
+        pop = next(c.youth_population for c in r.s.clusters if c.id == k.key)
+        amount = _pct(possible / pop) if t.share is not None else f"{_num(possible)} youth"
+        return f"{amount} in {r.cluster(k.key)}"
     if isinstance(t, ComponentPresenceTarget):
         cluster, comp = k.key.split("/", 1)
-        return f"{who} for component `{comp}` in cluster `{cluster}`"
-    return who
+        return f"{_num(possible)} units of {r.component(comp)} in {r.cluster(cluster)}"
+    if isinstance(t, SpendShareTarget):
+        share, _ = r.share(_target(r.model, t.id)[0], t)
+        return _pct(share)
+    assert isinstance(t, MetricTarget)
+    what = "youth reached" if t.metric == YOUTH_METRIC else r.s.metric_name(t.metric)
+    return f"{_num(possible)} {what}"
+
+
+def _and(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One finding per commitment: a hard target whose several rows give is one finding,
+    its rows listed in `rows` and its message naming each."""
+    if len(parts) == 1:
+        return parts[0]
+    first = dict(parts[0])
+    first["key"] = ""
+    first["rows"] = [
+        {k: p[k] for k in ("key", "committed", "possible", "violation", "relative", "money")}
+        for p in parts
+    ]
+    first["violation"] = max(p["violation"] for p in parts)
+    first["relative"] = max(p["relative"] for p in parts)
+    head, sep, _ = parts[0]["message"].partition(" (hard)")
+    bodies = [p["message"].partition(" (hard)")[2].strip().rstrip(".") for p in parts]
+    bodies = [b.removeprefix(": ") for b in bodies]
+    first["message"] = f"{head}{sep}, {len(parts)} of its rows: " + "; ".join(bodies) + "."
+    return first
 
 
 def _status_words(solution: Solution) -> str:
@@ -663,6 +999,7 @@ def _fallback(kind: FallbackKind, detail: str = "") -> dict[str, Any]:
     return {
         "kind": kind.value,
         "subject": "",
+        "name": "",
         "key": "",
         "owner": "",
         "committed": 0.0,

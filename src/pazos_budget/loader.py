@@ -435,10 +435,73 @@ def validate_document(doc: Document) -> Scenario:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as e:
         problems = problems_from_validation(doc, e, Scenario)
+        problems += _cross_problems_anyway(doc, problems)
         raise ScenarioError(sorted(controls + problems, key=_file_order(doc))) from e
     if controls:
         raise ScenarioError(controls)
     return scenario
+
+
+def _cross_problems_anyway(doc: Document, found: list[Problem]) -> list[Problem]:
+    """The cross-reference rules (unknown ids, duplicates, scopes) checked even though some
+    fields are invalid, so that independent problems are reported in one round, not one
+    after another as each is fixed. Each item that does not validate stands in with its
+    values as written; a rule about a field already reported, or one that cannot read a
+    stand-in, adds nothing."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return []
+    try:
+        issues = _construct(Scenario, data).reference_issues()
+    except Exception:  # a stand-in the rules cannot read: the field errors say enough
+        return []
+    reported = [p.path for p in found]
+    out = []
+    for path, message in issues:
+        problem = doc.problem(path, message)
+        if any(_overlaps(problem.path, r) for r in reported):
+            continue
+        out.append(problem)
+    return out
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Whether one dotted path is the other or inside it (`programmes[0]`, `...unit_cost`)."""
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith((short + ".", short + "["))
+
+
+def _construct(model: type[BaseModel], data: Any) -> Any:
+    """`model` from `data`: validated when it is valid, else built from its values as
+    written (no validation), its lists of models built the same way, item by item."""
+    if not isinstance(data, dict):
+        raise TypeError("not a mapping")
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        pass
+    values: dict[str, Any] = {}
+    for name, field_info in model.model_fields.items():
+        if name not in data:
+            continue
+        value = data[name]
+        item = _list_item(field_info.annotation)
+        if isinstance(value, list) and item is not None:
+            built = []
+            for v in value:
+                sub = _pick_model(item, v)
+                if sub is None:
+                    raise TypeError("an item of unknown kind")
+                built.append(_construct(sub, v))
+            values[name] = built
+        else:
+            sub = _pick_model(field_info.annotation, value)
+            values[name] = (
+                _construct(sub, value) if sub is not None and isinstance(value, dict) else value
+            )
+    return model.model_construct(**values)
 
 
 #: How a scenario's name says it was changed on the command line, per report language.
@@ -537,7 +600,18 @@ def _data_path(data: Any, loc: Key) -> Key:
     '[key]' markers, validator wrappers)."""
     out: list[str | int] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
+        if (
+            i > 0
+            and isinstance(loc[i - 1], int)
+            and isinstance(node, dict)
+            and node.get("kind") == part
+            and _is_label(str(part))
+        ):
+            # The tag of a target's union (`targets[0]` of kind metric is reported at
+            # ('targets', 0, 'metric', 'hard')), even where the target has a key of
+            # that name: `hard: yes` is at targets[0].hard, not at targets[0].metric.
+            continue
         child = _child(node, part)
         if child is not None or (isinstance(node, dict) and part in node):
             out.append(part)
@@ -581,6 +655,16 @@ def _friendly(doc: Document, loc: Key, err: ErrorDetails, root: type[BaseModel])
             "less_than_equal": ("at most", "le"),
         }[kind]
         bound = ctx.get(words[1])
+        value = _value_at(doc.data, loc)
+        if (
+            kind == "less_than_equal"
+            and bound == 1
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and 1 < value <= 100
+        ):
+            # A share written as a percent: 15 for 15%.
+            return f"must be at most 1 (a share); did you mean {value / 100:g}?"
         return f"must be {words[0]} {_num(bound)}"
     if kind == "finite_number":
         return "must be a finite number (not NaN or infinity)"
@@ -589,6 +673,11 @@ def _friendly(doc: Document, loc: Key, err: ErrorDetails, root: type[BaseModel])
     if kind in ("float_type", "float_parsing"):
         return "must be a number"
     if kind in ("bool_type", "bool_parsing"):
+        value = _value_at(doc.data, loc)
+        word = str(value).strip().lower() if isinstance(value, str) else ""
+        if word in _YES or word in _NO:
+            right = "true" if word in _YES else "false"
+            return f"must be true or false; write {right} (not '{value}')"
         return "must be true or false"
     if kind in ("string_type", "string_sub_type"):
         return "must be text"
@@ -625,6 +714,11 @@ def _friendly(doc: Document, loc: Key, err: ErrorDetails, root: type[BaseModel])
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return err["msg"][0].lower() + err["msg"][1:] if err["msg"] else kind
+
+
+#: How people write true and false in YAML 1.1 and in speech; YAML 1.2 reads them as text.
+_YES = frozenset({"yes", "y", "on", "si", "sí", "true"})
+_NO = frozenset({"no", "n", "off", "false"})
 
 
 def _num(value: Any) -> str:
@@ -739,7 +833,12 @@ def load_document(
     base_doc, files = load_document(base, base_name, (*chain, here))
     data, origin = merge(base_doc, doc)
     merged = Document(
-        name, data, {}, origin=origin, base=base, references=doc.references + base_doc.references
+        name,
+        data,
+        {},
+        origin=origin,
+        base=Path(ref),
+        references=doc.references + base_doc.references,
     )
     return merged, {**doc.digests, **files}
 

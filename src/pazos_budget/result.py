@@ -28,8 +28,10 @@ from .scenario import (
     MetricTarget,
     Objective,
     Scenario,
+    ServingIndex,
     SpendShareTarget,
     Target,
+    Unservable,
     YouthReachTarget,
 )
 from .solve import Solution, Status
@@ -122,6 +124,8 @@ class RowResult:
     shortfall: float  # in the row's own unit (youth, units, metric, share)
     relative_shortfall: float  # shortfall / scale, as in the stage objective
     met: bool
+    # Why nothing in the target's scope can serve this row (Scenario.unservable), or None.
+    reason: str | None = None
 
 
 @dataclass
@@ -136,6 +140,10 @@ class TargetResult:
     met: bool
     weighted_shortfall: float  # weight x mean relative shortfall of the rows
     rows: list[RowResult]
+    # Why the target cannot be met whatever the money: what nothing in its scope can
+    # serve (Scenario.unservable, also a located warning), or None.
+    reason: str | None = None
+    unservable: list[Unservable] = field(default_factory=list)
 
 
 @dataclass
@@ -174,6 +182,7 @@ class Result:
     diagnosis: list[dict[str, Any]] = field(default_factory=list)
     overrides: tuple[str, ...] = ()  # `--set` values applied
     base: str | None = None  # the file a variant extends
+    file_sha256: str = ""  # the scenario file's own bytes (`sha256` is the resolved one's)
     solver_version: str = ""
     interrupted: bool = False  # stopped by Ctrl-C: the best plan found, stages not run listed
     notes: list[str] = field(default_factory=list)  # what the solve said (interruption ...)
@@ -425,8 +434,14 @@ def build_result(
     fig = _Figures(s, units, paid)
 
     targets: list[TargetResult] = []
+    index = ServingIndex(s)
     for owner, t in s.all_targets():
         rows = fig.rows(owner, t)
+        unservable = s.unservable(owner, t, index)
+        for why in unservable:
+            for r, _ in rows:
+                if r.key in why.keys:
+                    r.reason = why.message if r.reason is None else f"{r.reason}; {why.message}"
         rel = [r.relative_shortfall for r, _ in rows]
         targets.append(
             TargetResult(
@@ -440,6 +455,8 @@ def build_result(
                 met=all(r.met for r, _ in rows),
                 weighted_shortfall=t.weight * (math.fsum(rel) / len(rel)) if rel else 0.0,
                 rows=[r for r, _ in rows],
+                reason="; ".join(why.message for why in unservable) or None,
+                unservable=unservable,
             )
         )
 
@@ -541,6 +558,7 @@ def build_result(
         participations_in_clusters=math.fsum(c.participations for c in clusters),
         overrides=loaded.overrides,
         base=None if loaded.base is None else str(loaded.base),
+        file_sha256=loaded.file_sha256,
         solver_version=solver_version(solution.solver),
         interrupted=solution.interrupted,
         notes=list(solution.messages),
@@ -869,6 +887,7 @@ def to_json(result: Result) -> dict[str, Any]:
                 "hard": t.hard,
                 "met": t.met,
                 "weighted_shortfall": _clean(t.weighted_shortfall),
+                "reason": t.reason,
                 "rows": [
                     {
                         "key": r.key,
@@ -877,6 +896,7 @@ def to_json(result: Result) -> dict[str, Any]:
                         "shortfall": _clean(r.shortfall),
                         "relative_shortfall": _clean(r.relative_shortfall),
                         "met": r.met,
+                        "reason": r.reason,
                     }
                     for r in t.rows
                 ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -550,6 +551,15 @@ class Scenario(Strict):
                             "no programme reaches youth there",
                         )
                     )
+        index = ServingIndex(self)
+        for path, owner, t in _all_targets(self.targets, self.departments):
+            lead = (
+                "this hard target cannot be met, so the scenario is infeasible"
+                if t.hard
+                else "this target cannot be met (the solve goes on and reports it unmet)"
+            )
+            for u in self.unservable(owner, t, index):
+                out.append((path + u.field, f"{lead}: {u.message}"))
         if self.reach_model == ReachModel.DISTINCT:
             for path, _owner, t in _all_targets(self.targets, self.departments):
                 if not isinstance(t, YouthReachTarget) or t.hard:
@@ -577,6 +587,127 @@ class Scenario(Strict):
                         )
         return out
 
+    def unservable(
+        self, owner: str | None, t: Target, index: ServingIndex | None = None
+    ) -> list[Unservable]:
+        """The rows of a target that nothing in its scope can serve (MODEL.md 5): no
+        programme in scope produces its metric, reaches youth, belongs to its component or
+        runs in its clusters. Such a soft target is a warning and is reported unmet with
+        this reason; such a hard one makes the scenario infeasible. `index` is the
+        scenario's `ServingIndex`, built once for many targets."""
+        ix = index or ServingIndex(self)
+        scope = ix.scope(self.target_departments(owner, t), t)
+        where = _scope_words(owner, t)
+        clusters = t.clusters if t.clusters is not None else ix.prioritized
+        if isinstance(t, MetricTarget):
+            return self._unservable_metric(t, scope, where)
+        if isinstance(t, YouthReachTarget):
+            if (t.at_least if t.at_least is not None else t.share or 0.0) <= 0:
+                return []
+            reached = ix.union(scope, "reaches")
+            missing = [c for c in clusters if c not in reached]
+            if not missing:
+                return []
+            named: tuple[str, ...] = ()
+            if not reached:
+                message = f"no programme {where} reaches any youth"
+                code = UnservableCode.YOUTH
+            else:
+                message = f"no programme {where} reaches youth in {_clusters_words(missing)}"
+                code, named = UnservableCode.YOUTH_IN, tuple(missing)
+            at: Path = ("clusters",) if t.clusters is not None and reached else ()
+            return [Unservable(at, tuple(missing), message, code, "", named)]
+        if isinstance(t, ComponentPresenceTarget):
+            if t.at_least_units <= 0:
+                return []
+            out = []
+            for comp in t.components or list(Component):
+                of_comp = [k for k in scope if k.component == comp.value]
+                runs = ix.union(of_comp, "runs")
+                missing = [c for c in clusters if c not in runs]
+                if not missing:
+                    continue
+                code, named = UnservableCode.COMPONENT_IN, tuple(missing)
+                if not of_comp:
+                    message = f"no programme {where} belongs to component '{comp.value}'"
+                    code, named = UnservableCode.COMPONENT, ()
+                else:
+                    message = (
+                        f"no programme {where} of component '{comp.value}' runs in "
+                        f"{_clusters_words(missing)}"
+                    )
+                keys = tuple(f"{c}/{comp.value}" for c in missing)
+                comps_at: Path = ("components",) if t.components is not None else ()
+                out.append(Unservable(comps_at, keys, message, code, comp.value, named))
+            return out
+        assert isinstance(t, SpendShareTarget)
+        if t.at_least is None or t.at_least <= 0:
+            return []
+        if t.clusters is None:
+            if scope:
+                return []
+            return [
+                Unservable(
+                    (),
+                    ("share",),
+                    f"no programme is {where}, so no spend can count toward it",
+                    UnservableCode.SPEND,
+                )
+            ]
+        runs = ix.union(scope, "runs")
+        if any(c in runs for c in t.clusters):
+            return []
+        message = (
+            f"no programme {where} runs in {_clusters_words(list(t.clusters))}, so no spend "
+            "can count toward it"
+        )
+        code = UnservableCode.SPEND_IN
+        return [Unservable(("clusters",), ("share",), message, code, "", tuple(t.clusters))]
+
+    def _unservable_metric(
+        self, t: MetricTarget, scope: list[ServedBy], where: str
+    ) -> list[Unservable]:
+        if t.at_least <= 0:
+            return []
+        key = (t.metric,)
+        if t.metric == YOUTH_METRIC:
+            if not any(k.reaches_any for k in scope):
+                message = f"no programme {where} reaches any youth"
+                return [Unservable(("metric",), key, message, UnservableCode.YOUTH)]
+            if t.clusters is not None and not set(t.clusters) & ServingIndex.union(
+                scope, "reaches"
+            ):
+                message = f"no programme {where} reaches youth in {_clusters_words(t.clusters)}"
+                code = UnservableCode.YOUTH_IN
+                return [Unservable(("clusters",), key, message, code, "", tuple(t.clusters))]
+            return []
+        producers_in_scope = [k for k in scope if t.metric in k.produces]
+        if not producers_in_scope:
+            producers = sorted({p.id for p in self.programmes if t.metric in p.outputs})
+            metrics = {m for p in self.programmes for m in p.outputs} | {YOUTH_METRIC}
+            if producers:
+                hint = f"; produced only by {', '.join(producers[:5])}, outside the scope"
+            else:
+                # Said only when the scope is narrower than the whole scenario, where it
+                # would repeat the message.
+                scoped = sum(k.count for k in scope) < len(self.programmes)
+                hint = "; no programme lists it in its outputs" if scoped else ""
+                close = _close(t.metric, metrics)
+                hint += f"; did you mean '{close}'?" if close else ""
+            message = f"no programme {where} produces '{t.metric}'{hint}"
+            return [Unservable(("metric",), key, message, UnservableCode.METRIC, t.metric)]
+        if t.clusters is not None:
+            runs: set[str] = set()
+            for k in producers_in_scope:
+                runs |= k.produces[t.metric]
+            if not set(t.clusters) & runs:
+                message = (
+                    f"no programme {where} produces '{t.metric}' in {_clusters_words(t.clusters)}"
+                )
+                code = UnservableCode.METRIC_IN
+                return [Unservable(("clusters",), key, message, code, t.metric, tuple(t.clusters))]
+        return []
+
     def metric_name(self, metric: str) -> str:
         """The display name of an output metric (its id when none is given)."""
         return (self.metrics or {}).get(metric, metric)
@@ -588,6 +719,13 @@ class Scenario(Strict):
     # ----------------------------------------------------------------- cross rules
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
+        _raise_if(self.reference_issues() + numeric_issues(self))
+        return self
+
+    def reference_issues(self) -> list[tuple[Path, str]]:
+        """The rules that relate sections: unique ids, references that resolve, scopes.
+        (The loader also runs them on a stand-in of an invalid scenario, so that these
+        problems are reported together with its field errors.)"""
         issues: list[tuple[Path, str]] = []
         issues += _unique_ids("clusters", self.clusters)
         issues += _unique_ids("departments", self.departments)
@@ -701,9 +839,7 @@ class Scenario(Strict):
             else:
                 seen_targets[t.id] = path
             issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
-        issues += numeric_issues(self)
-        _raise_if(issues)
-        return self
+        return issues
 
     def _target_rules(
         self, at: Path, owner: str | None, t: Target, dept_ids: set[str], cluster_ids: set[str]
@@ -724,53 +860,105 @@ class Scenario(Strict):
         if t.components is not None and not t.components:
             return [(at + ("components",), "must list at least one component (omit it for all)")]
 
-        depts = self.target_departments(owner, t)
-        scope = [p for p in self.programmes if self.in_scope(p, depts, t)]
-        where = _scope_words(owner, t)
-        if isinstance(t, MetricTarget):
-            if t.metric == YOUTH_METRIC:
-                if not any(_reaches_youth(p) for p in scope):
-                    issues.append((at + ("metric",), f"no programme {where} reaches any youth"))
-            elif not any(t.metric in p.outputs for p in scope):
-                producers = sorted({p.id for p in self.programmes if t.metric in p.outputs})
-                metrics = {m for p in self.programmes for m in p.outputs} | {YOUTH_METRIC}
-                if producers:
-                    hint = f"; produced only by {', '.join(producers[:5])}, outside the scope"
-                else:
-                    # Said only when the scope is narrower than the whole scenario, where
-                    # it would repeat the message.
-                    scoped = len(scope) < len(self.programmes)
-                    hint = "; no programme lists it in its outputs" if scoped else ""
-                    close = _close(t.metric, metrics)
-                    hint += f"; did you mean '{close}'?" if close else ""
-                issues.append(
-                    (at + ("metric",), f"no programme {where} produces '{t.metric}'{hint}")
-                )
-        elif isinstance(t, YouthReachTarget):
-            if not any(_reaches_youth(p) for p in scope):
-                issues.append((at, f"no programme {where} reaches any youth"))
-            if t.clusters is None and not self.prioritized_cluster_ids:
-                issues.append((at, "no cluster is prioritized; list the clusters of this target"))
-        elif isinstance(t, ComponentPresenceTarget):
-            comps = t.components or list(Component)
-            for comp in comps:
-                if not any(p.component == comp for p in scope):
-                    issues.append(
-                        (
-                            at + ("components",),
-                            f"no programme {where} belongs to component '{comp.value}'",
-                        )
-                    )
-            if t.clusters is None and not self.prioritized_cluster_ids:
-                issues.append((at, "no cluster is prioritized; list the clusters of this target"))
-        elif (
-            isinstance(t, SpendShareTarget)
-            and t.at_least is not None
-            and t.at_least > 0
-            and not scope
+        if (
+            isinstance(t, YouthReachTarget | ComponentPresenceTarget)
+            and t.clusters is None
+            and not self.prioritized_cluster_ids
         ):
-            issues.append((at, f"no programme is {where}, so no spend can count toward it"))
+            issues.append((at, "no cluster is prioritized; list the clusters of this target"))
         return issues
+
+
+@dataclass(frozen=True)
+class Unservable:
+    """Rows of a target that nothing in its scope can serve, and why."""
+
+    field: Path  # the field of the target the warning points at (relative to the target)
+    keys: tuple[str, ...]  # the keys of the rows concerned (as in the result's rows)
+    message: str
+    # What is missing, for reports in other words: `UnservableCode` value, the metric or
+    # component concerned ("" if none) and the clusters concerned (() if all of them).
+    code: str = ""
+    subject: str = ""
+    clusters: tuple[str, ...] = ()
+
+
+class UnservableCode(StrEnum):
+    METRIC = "metric"  # no programme in scope produces the metric
+    METRIC_IN = "metric_in"  # ... in the target's clusters
+    YOUTH = "youth"  # no programme in scope reaches any youth
+    YOUTH_IN = "youth_in"  # ... in these clusters
+    COMPONENT = "component"  # no programme in scope belongs to the component
+    COMPONENT_IN = "component_in"  # ... runs in these clusters
+    SPEND = "spend"  # no programme is in scope
+    SPEND_IN = "spend_in"  # ... runs in the target's clusters
+
+
+@dataclass
+class ServedBy:
+    """What the programmes of one kind (the same owner and cofunders, the same component)
+    can serve together: a target's scope is a set of such kinds."""
+
+    members: frozenset[str]  # owner and cofunders: what a scope's departments match
+    component: str
+    count: int = 0  # programmes of this kind
+    runs: set[str] = field(default_factory=set)  # clusters where one runs
+    reaches: set[str] = field(default_factory=set)  # clusters where one reaches youth
+    reaches_any: bool = False  # one reaches youth somewhere (city-wide included)
+    # metric -> clusters where a programme producing it runs (empty: city-wide only)
+    produces: dict[str, set[str]] = field(default_factory=dict)
+
+
+class ServingIndex:
+    """The programmes grouped by kind (`ServedBy`): built once, so that checking every
+    target of a 30,000-programme scenario costs a pass over a few dozen kinds each."""
+
+    def __init__(self, s: Scenario) -> None:
+        kinds: dict[tuple[frozenset[str], str], ServedBy] = {}
+        for p in s.programmes:
+            members = frozenset({p.department, *p.funders()})
+            key = (members, p.component.value)
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = ServedBy(members, p.component.value)
+            kind.count += 1
+            where = s.programme_clusters(p)
+            kind.runs.update(where)
+            if isinstance(p.youth_per_unit, dict):
+                kind.reaches.update(c for c, v in p.youth_per_unit.items() if v > 0)
+                kind.reaches_any = kind.reaches_any or any(v > 0 for v in p.youth_per_unit.values())
+            elif p.youth_per_unit > 0:
+                kind.reaches.update(where)
+                kind.reaches_any = True
+            for metric, amount in p.outputs.items():
+                if amount > 0:
+                    kind.produces.setdefault(metric, set()).update(where)
+        self.kinds = list(kinds.values())
+        self.prioritized = s.prioritized_cluster_ids
+
+    def scope(self, departments: Iterable[str] | None, t: Target) -> list[ServedBy]:
+        """The kinds in a target's scope (`Scenario.in_scope`, kind by kind)."""
+        depts = None if departments is None else set(departments)
+        comps = None if t.components is None else {c.value for c in t.components}
+        return [
+            k
+            for k in self.kinds
+            if (depts is None or k.members & depts) and (comps is None or k.component in comps)
+        ]
+
+    @staticmethod
+    def union(kinds: Iterable[ServedBy], what: str) -> set[str]:
+        out: set[str] = set()
+        for k in kinds:
+            out |= getattr(k, what)
+        return out
+
+
+def _clusters_words(ids: Iterable[str]) -> str:
+    """'cluster north' / 'clusters north, south and 3 more'."""
+    ids = list(ids)
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return ("cluster " if len(ids) == 1 else "clusters ") + shown
 
 
 def _reaches_youth(p: Programme) -> bool:

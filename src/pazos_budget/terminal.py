@@ -176,6 +176,11 @@ def print_result(console: Console, r: Result) -> None:
             else "—",
         )
     console.print(tt)
+    unservable = [t for t in r.targets if t.reason]
+    if unservable:
+        console.print("[bold]Targets nothing in their scope can serve[/] (reported unmet)")
+        for t in unservable:
+            console.print(visible(f"  - {t.name}: {t.reason}."), markup=False)
     planned = [pr for pr in r.programmes if pr.current_units is not None]
     if planned:
         ct = Table(title="Current plan against optimized", title_justify="left")

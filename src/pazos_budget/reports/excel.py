@@ -33,6 +33,7 @@ from ..scenario import (
     SpendShareTarget,
     Target,
     TargetKind,
+    Unservable,
     YouthReachTarget,
 )
 from .context import units_by_cluster
@@ -109,6 +110,7 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             Col(L("col.shortfall")),
             Col(L("col.pct_achieved")),
             Col(L("col.row_met"), 14),
+            Col(L("col.unservable"), 44, wrap=True),
         ]
         rows: list[list[Any]] = []
         for t in self.r.targets:
@@ -127,7 +129,7 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             # next target and a filter on the id still finds every row.
             more: list[Any] = [V(t.id, muted=True)] + [None] * (len(head) - 1)
             if not t.rows:
-                rows.append(head + [L("none")] * 4 + [None] * 4 + [head[-1]])
+                rows.append(head + [L("none")] * 4 + [None] * 4 + [head[-1], None])
                 continue
             for i, row in enumerate(t.rows):
                 cluster, component, metric = self.row_parts(row.key, target)
@@ -147,9 +149,19 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
                         V(row.shortfall, fmt or count_fmt(row.shortfall)),
                         pct,
                         V(L.met(row.met), fill=GOOD_FILL if row.met else BAD_FILL),
+                        self.unservable_words(t.unservable, row.key),
                     ]
                 )
         sh.table(cols, rows, freeze=True, autofilter=True)
+
+    def unservable_words(self, unservable: list[Unservable], key: str) -> str | None:
+        """Why nothing in a target's scope can serve this row, in the workbook's language."""
+        words = [
+            self.L.unservable(u, self.names.clusters, self.names.metrics)
+            for u in unservable
+            if key in u.keys
+        ]
+        return " ".join(words) or None
 
     def row_parts(self, key: str, target: Target) -> tuple[str, str, str]:
         """(cluster, component, metric) shown for one target row."""

@@ -32,6 +32,9 @@ class ScenarioSheet(ReportContext):
         rows: list[list[Any]] = [
             [L("sc.file"), r.scenario_path],
             [L("sc.sha256"), r.sha256],
+            [L("sc.file_sha256"), r.file_sha256 or none],
+            [L("sc.base"), r.base or none],
+            [L("sc.overrides"), "\n".join(f"--set {o}" for o in r.overrides) or none],
             [L("sc.id"), info.id],
             [L("sc.name"), info.name],
             [L("sc.year"), V(info.year, "0")],

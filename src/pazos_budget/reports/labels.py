@@ -12,11 +12,12 @@ separators of the reader's own spreadsheet locale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 from ..errors import ReportError
 from ..explain import Funding, Measure, MeasureKind, Reason, Why
+from ..scenario import Unservable
 
 Lang = Literal["es", "en"]
 LANGUAGES: tuple[Lang, ...] = ("es", "en")
@@ -250,6 +251,75 @@ ES: dict[str, str] = {
     # ----------------------------------------------------------------- scenario sheet
     "sc.file": "Archivo del escenario",
     "sc.sha256": "sha256 del escenario resuelto",
+    "col.unservable": "Por qué no puede cumplirse",
+    "unservable.metric": "Ningún programa de su alcance produce «{metric}».",
+    "unservable.metric_in": "Ningún programa de su alcance produce «{metric}» en {clusters}.",
+    "unservable.youth": "Ningún programa de su alcance llega a jóvenes.",
+    "unservable.youth_in": "Ningún programa de su alcance llega a jóvenes en {clusters}.",
+    "unservable.component": (
+        "Ningún programa de su alcance pertenece al componente «{component}»."
+    ),
+    "unservable.component_in": (
+        "Ningún programa del componente «{component}» de su alcance se ejecuta en {clusters}."
+    ),
+    "unservable.spend": "Ningún programa está en su alcance: ningún gasto cuenta para ella.",
+    "unservable.spend_in": (
+        "Ningún programa de su alcance se ejecuta en {clusters}: ningún gasto cuenta para ella."
+    ),
+    "unservable.and_more": "{shown} y {more} más",
+    "sheet.diagnosis": "Diagnóstico",
+    "title.diagnosis": "Escenario infactible: los compromisos obligatorios que deben ceder",
+    "diagnosis.lead": (
+        "No hay asignación: los compromisos obligatorios no caben juntos. Cada fila es un "
+        "compromiso que debe ceder, con cuánto; «O en su lugar» nombra otros igual de "
+        "pequeños."
+    ),
+    "diagnosis.header.none": "(No se pudo calcular un diagnóstico.)",
+    "diagnosis.header.limit": (
+        "Un conjunto de compromisos que deben ceder (el diagnóstico se detuvo en su límite "
+        "de tiempo: puede existir uno más pequeño):"
+    ),
+    "diagnosis.header.example": (
+        "Un conjunto mínimo de compromisos que deben ceder, por ejemplo («O en su lugar» "
+        "nombra alternativas igual de pequeñas):"
+    ),
+    "diagnosis.header.only": "El conjunto mínimo de compromisos que deben ceder:",
+    "diagnosis.header.some": "Un conjunto mínimo de compromisos que deben ceder:",
+    "alt.total_budget": "aumentar el presupuesto total en {amount} (hasta {to})",
+    "alt.department_budget": "aumentar el techo de {name} en {amount} (hasta {to})",
+    "alt.department_min_spend": "reducir el gasto mínimo de {name} en {amount} (hasta {to})",
+    "alt.mandatory_min_units": "reducir las unidades mínimas de «{name}» en {amount} (hasta {to})",
+    "alt.max_change": "permitir que «{name}» se aparte {amount} unidades más de su cambio máximo",
+    "alt.hard_target": "bajar la meta obligatoria «{name}» a lo alcanzable: {rows}",
+    "alt.row": "{amount} en {where}",
+    "col.commitment": "Compromiso",
+    "col.about": "Sobre",
+    "col.committed": "Comprometido",
+    "col.possible": "Posible",
+    "col.gives_by": "Debe ceder",
+    "col.more_money": "¿Más dinero ayuda?",
+    "col.detail": "Detalle",
+    "col.or_instead": "O en su lugar",
+    "commitment.total_budget": "Presupuesto total",
+    "commitment.department_budget": "Techo de la secretaría",
+    "commitment.department_min_spend": "Gasto mínimo de la secretaría",
+    "commitment.mandatory_min_units": "Unidades mínimas de un programa obligatorio",
+    "commitment.hard_target": "Meta obligatoria",
+    "commitment.max_change": "Cambio máximo de un programa",
+    "commitment.structure": "Estructura del escenario",
+    "commitment.undiagnosed": "Diagnóstico incompleto",
+    "commitment.numerical": "Problema numérico",
+    "commitment.whole_city": "Todo el municipio",
+    "money.limits": "Sí",
+    "money.partly": "En parte",
+    "money.no": "No",
+    "money.unknown": "—",
+    "unit.share": "porcentaje",
+    "unit.units": "unidades",
+    "unit.young_people": "jóvenes",
+    "sc.file_sha256": "sha256 del archivo del escenario",
+    "sc.base": "Escenario base (extends)",
+    "sc.overrides": "Cambios con --set",
     "sc.id": "Código del escenario",
     "sc.name": "Nombre del escenario",
     "sc.year": "Año",
@@ -622,6 +692,72 @@ EN: dict[str, str] = {
     "col.notes": "Notes",
     "sc.file": "Scenario file",
     "sc.sha256": "sha256 of the resolved scenario",
+    "col.unservable": "Why it cannot be met",
+    "unservable.metric": "No programme in its scope produces “{metric}”.",
+    "unservable.metric_in": "No programme in its scope produces “{metric}” in {clusters}.",
+    "unservable.youth": "No programme in its scope reaches any youth.",
+    "unservable.youth_in": "No programme in its scope reaches youth in {clusters}.",
+    "unservable.component": "No programme in its scope belongs to the component “{component}”.",
+    "unservable.component_in": (
+        "No programme of the component “{component}” in its scope runs in {clusters}."
+    ),
+    "unservable.spend": "No programme is in its scope, so no spend can count toward it.",
+    "unservable.spend_in": (
+        "No programme in its scope runs in {clusters}, so no spend can count toward it."
+    ),
+    "unservable.and_more": "{shown} and {more} more",
+    "sheet.diagnosis": "Diagnosis",
+    "title.diagnosis": "Infeasible scenario: the hard commitments that must give",
+    "diagnosis.lead": (
+        "There is no allocation: the hard commitments do not fit together. Each row is a "
+        "commitment that must give, and by how much; “Or instead” names others as small."
+    ),
+    "diagnosis.header.none": "(No diagnosis could be computed.)",
+    "diagnosis.header.limit": (
+        "A set of commitments that must give (the diagnosis stopped at its time limit, "
+        "so a smaller set may exist):"
+    ),
+    "diagnosis.header.example": (
+        "One smallest set of commitments that must give, for example (“Or instead” names "
+        "equally small alternatives):"
+    ),
+    "diagnosis.header.only": "The smallest set of commitments that must give:",
+    "diagnosis.header.some": "A smallest set of commitments that must give:",
+    "alt.total_budget": "raise the total budget by {amount} (to {to})",
+    "alt.department_budget": "raise the envelope of {name} by {amount} (to {to})",
+    "alt.department_min_spend": "lower the minimum spend of {name} by {amount} (to {to})",
+    "alt.mandatory_min_units": "lower the minimum units of “{name}” by {amount} (to {to})",
+    "alt.max_change": "let “{name}” move {amount} units beyond its maximum change",
+    "alt.hard_target": "lower the hard target “{name}” to what can be reached: {rows}",
+    "alt.row": "{amount} in {where}",
+    "col.commitment": "Commitment",
+    "col.about": "About",
+    "col.committed": "Committed",
+    "col.possible": "Possible",
+    "col.gives_by": "Must give by",
+    "col.more_money": "Would more money help?",
+    "col.detail": "Detail",
+    "col.or_instead": "Or instead",
+    "commitment.total_budget": "Total budget",
+    "commitment.department_budget": "Department envelope",
+    "commitment.department_min_spend": "Department minimum spend",
+    "commitment.mandatory_min_units": "Minimum units of a mandatory programme",
+    "commitment.hard_target": "Hard target",
+    "commitment.max_change": "Maximum change of a programme",
+    "commitment.structure": "Scenario structure",
+    "commitment.undiagnosed": "Diagnosis incomplete",
+    "commitment.numerical": "Numerical trouble",
+    "commitment.whole_city": "The whole city",
+    "money.limits": "Yes",
+    "money.partly": "Partly",
+    "money.no": "No",
+    "money.unknown": "—",
+    "unit.share": "percentage",
+    "unit.units": "units",
+    "unit.young_people": "young people",
+    "sc.file_sha256": "sha256 of the scenario file",
+    "sc.base": "Base scenario (extends)",
+    "sc.overrides": "Changes made with --set",
     "sc.id": "Scenario id",
     "sc.name": "Scenario name",
     "sc.year": "Year",
@@ -780,6 +916,8 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "none",
         "cost.variable",
         "col.sha256",
+        "money.no",
+        "money.unknown",
     }
 )
 
@@ -861,6 +999,51 @@ class Labels:
 
     def met(self, flag: bool) -> str:
         return self("met") if flag else self("not_met")
+
+    def unservable(
+        self, u: Unservable, clusters: Mapping[str, str], metrics: Mapping[str, str]
+    ) -> str:
+        """Why nothing in a target's scope can serve some of its rows (Scenario.unservable)."""
+        names = [clusters.get(c, c) for c in u.clusters]
+        shown = ", ".join(names[:5])
+        if len(names) > 5:
+            shown = self("unservable.and_more", shown=shown, more=len(names) - 5)
+        return self(
+            f"unservable.{u.code}",
+            metric=metrics.get(u.subject, u.subject),
+            component=self.component(u.subject) if u.code.startswith("component") else "",
+            clusters=shown,
+        )
+
+    def alternative(
+        self, a: Mapping[str, Any], places: Mapping[str, str], clusters: Collection[str]
+    ) -> str:
+        """An equally small alternative of a diagnosis (`diagnose._alternative`) in this
+        language, with its amount; `places` names clusters, components and metrics, and
+        `clusters` are the cluster ids."""
+        kind = a["kind"]
+        if kind != "hard_target":
+            money = kind in ("total_budget", "department_budget", "department_min_spend")
+            fmt = self.money if money else self.count
+            return self(
+                f"alt.{kind}", name=a.get("name", ""), amount=fmt(a["amount"]), to=fmt(a["to"])
+            )
+        rows = []
+        for row in a.get("rows", []):
+            amount = (
+                f"{self.num(100 * row['possible'], 1)} %"
+                if a.get("unit") == "share"
+                else self.count(row["possible"])
+            )
+            key = str(row["key"])
+            if key == "share":  # a spend share: one row
+                rows.append(amount)
+            elif "/" in key or key in clusters:  # a cluster, or a cluster and component
+                where = " / ".join(places.get(part, part) for part in key.split("/"))
+                rows.append(self("alt.row", amount=amount, where=where))
+            else:  # a metric
+                rows.append(f"{amount} {places.get(key, key)}")
+        return self("alt.hard_target", name=a.get("name", ""), rows="; ".join(rows))
 
     def hard(self, flag: bool) -> str:
         return self("hard") if flag else self("soft")

@@ -1,0 +1,108 @@
+"""The workbook of an infeasible solve: one sheet with the diagnosis.
+
+An infeasible scenario has no allocation, but the planning office still needs something to
+pass around: which hard commitments must give, by how much, and what could give instead.
+One row per commitment (a hard target is one commitment however many rows it has), with
+the committed and possible amounts as number cells, then the diagnosis sentence itself.
+Labels come from `labels.py` (es / en); the sentences are the diagnosis's own words.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+
+from .. import __version__
+from ..scenario import Scenario
+from .context import format_time
+from .labels import Labels
+from .xlsx import Col, Sheet, Styles, V, count_fmt, new_workbook
+
+#: Units of a finding whose amounts are shares (shown as percentages).
+SHARE_UNIT = "share"
+
+
+def build_diagnosis(
+    scenario: Scenario,
+    sha256: str,
+    diagnosis: list[dict[str, Any]],
+    header: str,  # diagnose.diagnosis_header_key
+    *,
+    lang: str,
+    run_at: datetime | None = None,
+) -> Workbook:
+    L = Labels(lang, scenario.scenario.currency)
+    when = format_time(run_at or datetime.now().astimezone())
+    wb = new_workbook()
+    sh = Sheet(wb, L("sheet.diagnosis"), Styles(), first=True)
+    info = scenario.scenario
+    sh.title(L("title.diagnosis"), L("subtitle", name=info.name, id=info.id, when=when))
+    sh.note(L("diagnosis.lead"))
+    if header != "fallback":
+        sh.section(L(f"diagnosis.header.{header}"))
+    names = _names(scenario)
+    places = {c.id: c.name for c in scenario.clusters}
+    clusters = set(places)
+    places.update({m: scenario.metric_name(m) for p in scenario.programmes for m in p.outputs})
+    places["youth"] = L("unit.young_people")
+    places.update({cid: L.component(cid) for cid in scenario.component_names()})
+    cols = [
+        Col(L("col.commitment"), 24, wrap=True),
+        Col(L("col.about"), 26, wrap=True),
+        Col(L("col.committed")),
+        Col(L("col.possible")),
+        Col(L("col.gives_by")),
+        Col(L("col.unit"), 14, wrap=True),
+        Col(L("col.more_money"), 14, wrap=True),
+        Col(L("col.detail"), 70, wrap=True),
+        Col(L("col.or_instead"), 44, wrap=True),
+    ]
+    rows = []
+    for f in diagnosis:
+        share = f["unit"] == SHARE_UNIT
+        fmt = "0.0%" if share else None
+
+        def cell(x: float, fmt: str | None = fmt) -> V:
+            return V(x, fmt or count_fmt(x))
+
+        unit = _unit(L, scenario, f["unit"])
+        rows.append(
+            [
+                L(f"commitment.{f['kind']}"),
+                f.get("name")
+                or names.get(f["subject"], f["subject"])
+                or L("commitment.whole_city"),
+                cell(f["committed"]),
+                cell(f["possible"]),
+                cell(f["violation"]),
+                unit,
+                L(f"money.{f['money']}"),
+                f["message"],
+                "\n".join(L.alternative(a, places, clusters) for a in f.get("alternatives", []))
+                or L("none"),
+            ]
+        )
+    sh.table(cols, rows, freeze=True)
+    sh.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when), L("page"))
+    return wb
+
+
+def _unit(L: Labels, s: Scenario, unit: str) -> str:
+    """A finding's unit in the workbook's words: the money unit, a share, units, youth,
+    or an output metric's display name."""
+    if unit == s.scenario.currency:
+        return L.currency
+    if unit in (SHARE_UNIT, "units"):
+        return L(f"unit.{unit}")
+    if unit == "youth":  # distinct youth of a youth_reach row, or the youth metric
+        return L("unit.young_people")
+    return s.metric_name(unit)
+
+
+def _names(s: Scenario) -> dict[str, str]:
+    out = {d.id: d.name for d in s.departments}
+    out.update({p.id: p.name for p in s.programmes})
+    out.update({t.id: t.name or t.id for _, t in s.all_targets()})
+    return out
