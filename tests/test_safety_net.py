@@ -33,6 +33,7 @@ from conftest import (
     tiny_programme,
 )
 from pazos_budget import pipeline, result
+from pazos_budget.analysis import MARGINAL_FIGURES, NOT_EXACT_REASONS, NotExact
 from pazos_budget.cli import app
 from pazos_budget.errors import VerificationError
 from pazos_budget.loader import LoadedScenario
@@ -556,7 +557,15 @@ def entry(
         "extra": 1500.0,
     }
     if error is not None:
-        return m | {"error": error}
+        # A re-solve that failed: no figures, the reason instead (analysis.marginal_values).
+        reason = NOT_EXACT_REASONS[NotExact.RESOLVE_FAILED].format(error=error)
+        figures = dict.fromkeys(MARGINAL_FIGURES)
+        return (
+            m
+            | figures
+            | {"exact": False, "reason": reason, "reason_code": "resolve_failed"}
+            | {"error": error}
+        )
     stages = [
         {"priority": p, "before": b, "after": a, "improvement": b - a, "per_unit": (b - a) / 1500}
         for p, b, a in gains
@@ -581,12 +590,12 @@ SENTENCES = [
     (
         "re-solve failed",
         entry(0, error="highs found no solution"),
-        "1,500 more (COP millions) for the total budget: the re-solve failed "
+        "1,500 more (COP millions) for the total budget: not computed: the re-solve failed "
         "(highs found no solution).",
-        "1,500 more (COP millions) for the total budget: the re-solve failed "
+        "1,500 more (COP millions) for the total budget: not computed: the re-solve failed "
         "(highs found no solution).",
-        "Con 1.500 más (millones de COP) en el presupuesto total: no se pudo volver a "
-        "resolver (highs found no solution).",
+        "Con 1.500 más (millones de COP) en el presupuesto total: no se calculó: no se pudo "
+        "volver a resolver (highs found no solution).",
     ),
     (
         "closer, so fewer youth",
