@@ -75,6 +75,14 @@ TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Second
 JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
 ]
+BatchJsonOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--json",
+        help="Also write every result, as solve --json would, in one document "
+        "(pazos-budget/batch@1).",
+    ),
+]
 
 
 def version_callback(value: bool) -> None:
@@ -233,6 +241,20 @@ def check_jobs(jobs: int | None) -> None:
         raise UsageError(f"--jobs {jobs}: give at least 1")
 
 
+def check_batch_outputs(output: Path, json_out: Path | None, inputs: list[Path]) -> None:
+    """The workbook and the JSON document of compare / sweep, checked before any solve:
+    each writable, neither an input, and not one file for both."""
+    from .files import check_output, refuse_inputs
+
+    check_output(output, ".xlsx")
+    refuse_inputs(output, inputs)
+    if json_out is not None:
+        check_output(json_out)
+        refuse_inputs(json_out, inputs)
+        if json_out.resolve() == output.resolve():
+            raise UsageError(f"{json_out}: --json and --output must be different files")
+
+
 @app.command()
 @reports_errors
 def compare(
@@ -242,6 +264,7 @@ def compare(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Write the comparison workbook (.xlsx).")
     ],
+    json_out: BatchJsonOpt = None,
     lang: LangOpt = None,
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
@@ -250,24 +273,27 @@ def compare(
     """Set scenarios side by side for the council: one workbook with the key figures,
     spend by department, cluster and component, targets, and what is cut first."""
     from .analysis import compare as compare_scenarios
-    from .files import check_output, refuse_inputs
+    from .analysis import comparison_json
+    from .files import write_json
     from .reports.council import write_comparison
     from .terminal import print_comparison
 
     if len(scenarios) < 2:
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
-    check_output(output, ".xlsx")
-    refuse_inputs(output, scenarios)
+    check_batch_outputs(output, json_out, list(scenarios))
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
-    refuse_inputs(output, inputs)
+    check_batch_outputs(output, json_out, inputs)
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     comparison = compare_scenarios(loaded, options, jobs)
     print_comparison(out, comparison)
     write_comparison(comparison, output, lang=language, inputs=inputs)
     out.print(f"Workbook written to {output}", markup=False)
+    if json_out is not None:
+        write_json(json_out, comparison_json(comparison), inputs)
+        out.print(f"JSON results written to {json_out}", markup=False)
 
 
 @app.command()
@@ -287,6 +313,7 @@ def sweep(
             "--scale", help="Factors on every money limit FROM:TO:STEP, e.g. 0.5:1.5:0.1."
         ),
     ] = None,
+    json_out: BatchJsonOpt = None,
     lang: LangOpt = None,
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
@@ -301,7 +328,8 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .analysis import sweep as sweep_budgets
-    from .files import check_output, refuse_inputs
+    from .analysis import sweep_json
+    from .files import write_json
     from .reports.council import write_frontier
     from .terminal import print_frontier
 
@@ -310,10 +338,9 @@ def sweep(
     totals = parse_range("--budget", budget) if budget is not None else None
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
-    check_output(output, ".xlsx")
-    refuse_inputs(output, [scenario])
+    check_batch_outputs(output, json_out, [scenario])
     loaded = load_scenario(scenario, overrides or ())
-    refuse_inputs(output, loaded.files)
+    check_batch_outputs(output, json_out, list(loaded.files))
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
@@ -336,14 +363,19 @@ def sweep(
         )
     print_frontier(out, frontier)
     write_frontier(frontier, output, lang=language, inputs=loaded.files)
+    if json_out is not None:
+        write_json(json_out, sweep_json(frontier), loaded.files)
+    written = f"workbook written to {output}" + (
+        f" and JSON results to {json_out}" if json_out is not None else ""
+    )
     if frontier.interrupted:
         err.print(
             f"interrupted: {len(frontier.solved())} of {n} points solved; "
-            f"workbook written to {output} with those points",
+            f"{written} with those points",
             markup=False,
         )
         raise typer.Exit(130)
-    out.print(f"Workbook written to {output}", markup=False)
+    out.print(written[0].upper() + written[1:], markup=False)
 
 
 def main() -> None:

@@ -32,30 +32,44 @@ class ScenarioInfeasible(InfeasibleError):
         )
 
     def to_json(self) -> dict[str, Any]:
-        s = self.loaded.scenario
-        return {
-            "schema": SCHEMA,
-            "scenario": {
-                "id": s.scenario.id,
-                "name": s.scenario.name,
-                "sha256": self.loaded.sha256,
-            },
-            "status": Status.INFEASIBLE.value,
-            "solver": {"name": self.solver, "seconds": 0.0},
-            "stages": [],
-            "totals": {
-                "budget": s.budget.total,
-                "spend": 0.0,
-                "youth_reached": 0.0,
-                "weighted_coverage": 0.0,
-            },
-            "programmes": [],
-            "departments": [],
-            "clusters": [],
-            "targets": [],
-            "marginal_values": [],
-            "diagnosis": self.diagnosis,
-        }
+        return unsolved_json(self.loaded, Status.INFEASIBLE, self.solver, diagnosis=self.diagnosis)
+
+
+def unsolved_json(
+    loaded: LoadedScenario,
+    status: Status,
+    solver: str,
+    *,
+    diagnosis: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A result@1 document for a scenario without a solution: no allocation, the status,
+    and the diagnosis (infeasible) or the solver's message (error)."""
+    s = loaded.scenario
+    return {
+        "schema": SCHEMA,
+        "scenario": {
+            "id": s.scenario.id,
+            "name": s.scenario.name,
+            "sha256": loaded.sha256,
+        },
+        "status": status.value,
+        "solver": {"name": solver, "seconds": 0.0},
+        "stages": [],
+        "totals": {
+            "budget": s.budget.total,
+            "spend": 0.0,
+            "youth_reached": 0.0,
+            "weighted_coverage": 0.0,
+        },
+        "programmes": [],
+        "departments": [],
+        "clusters": [],
+        "targets": [],
+        "marginal_values": [],
+        **({"diagnosis": diagnosis} if diagnosis is not None else {}),
+        **({"error": error} if error is not None else {}),
+    }
 
 
 def solve_scenario(

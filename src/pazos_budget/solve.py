@@ -66,7 +66,10 @@ class SolveOptions:
     time_limit: float | None = None  # seconds, for the whole lexicographic run
     mip_gap: float = DEFAULT_MIP_GAP
     lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
-    threads: int | None = None
+    # One solver thread for every solve, however many run at once (`-j`): a solve's options
+    # never depend on how it is run, so neither does its answer. (HiGHS's own default,
+    # half the machine's cores, would give a different thread count on every machine.)
+    threads: int = 1
     write_model: Path | None = None  # .lp or .mps of the last stage, for an auditor
 
 
