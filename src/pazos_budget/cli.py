@@ -115,6 +115,8 @@ def validate(
             for problem in e.problems:
                 err.print(str(problem), markup=False)
             continue
+        for warning in loaded.warnings:
+            err.print(warning, markup=False)
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
         out.print(
@@ -175,6 +177,8 @@ def solve(
         if path is not None:
             check_output(path, suffix)
     loaded = load_scenario(scenario, overrides or ())
+    for warning in loaded.warnings:
+        err.print(warning, markup=False)
     inputs = list(loaded.files)
     for path in (json_out, output):
         if path is not None:

@@ -80,6 +80,11 @@ class LoadedScenario:
     # Every file it was read from: the YAML file, its CSV tables, the bases it extends
     # (and theirs). A report never overwrites one of them.
     files: tuple[Path, ...] = ()
+    overrides: tuple[str, ...] = ()  # the `--set PATH=VALUE` texts applied, in order
+    base: str | None = None  # the `extends:` reference of a variant, as written
+    # Located warnings (`FILE:LINE:COL: warning: path: message`): the scenario is valid,
+    # but something in it will not do what it reads as (Scenario.warnings).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -96,6 +101,8 @@ class Document:
     origin: dict[Key, tuple[str, int, int]] = field(default_factory=dict)
     # The CSV tables whose rows were read into `data` (tables.py).
     tables: list[Path] = field(default_factory=list)
+    # The `extends:` reference of a variant, as written (None for a plain scenario).
+    base: str | None = None
 
     def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
         """The longest prefix of `loc` found in the file, and its position."""
@@ -604,7 +611,15 @@ def load_document(
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
     data, origin = merge(base_doc, doc)
-    return Document(name, data, {}, origin=origin), [path, *doc.tables, *files]
+    return Document(name, data, {}, origin=origin, base=ref), [path, *doc.tables, *files]
+
+
+def _warning(p: Problem) -> str:
+    """`FILE:LINE:COL: warning: path: message`, the compiler form of a warning."""
+    where = f"{p.file}:{p.line}:{p.column}" if p.line else p.file
+    return (
+        f"{where}: warning: {p.path}: {p.message}" if p.path else f"{where}: warning: {p.message}"
+    )
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
@@ -615,6 +630,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
     p = Path(path)
     name = str(path)
     doc, files = load_document(p, name)
+    base = doc.base
     for text in overrides:
         label = f"--set {text}"
         try:
@@ -635,4 +651,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         for text in overrides:
             h.update(text.encode())
         digest = h.hexdigest()
-    return LoadedScenario(scenario, p, digest, doc.data, tuple(files))
+    warnings = tuple(_warning(doc.problem(path, m)) for path, m in scenario.warnings())
+    return LoadedScenario(
+        scenario, p, digest, doc.data, tuple(files), tuple(overrides), base, warnings
+    )

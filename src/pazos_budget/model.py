@@ -4,8 +4,12 @@ The model follows MODEL.md section 4. Columns are, in order:
   x[p,c]  units of programme p in cluster c (one column for a city-wide programme),
   y[p]    binary "programme funded", only where needed (fixed cost, or min_units on a
           programme that is not mandatory; fixed to 1 when mandatory),
+  P, d    participations and distinct youth of a youth_reach row under
+          `reach_model: distinct` (d bounded by the curve's chords, reach.py),
   s[r]    shortfall of soft target row r,
-  cov[c]  saturated coverage of cluster c (objective `maximize_weighted_reach` only),
+  P, cov  participations and distinct youth of each cluster (the final stages; under
+          `participations` only cov, with cov <= reach and cov <= population),
+  m       the lowest coverage (objective `maximize_min_coverage` only),
   e[k]    elastic violation of hard commitment k (diagnosis models only).
 Rows are built as COO triplets with numpy and handed over as one CSR matrix.
 
@@ -16,6 +20,7 @@ per variable.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,6 +28,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from .reach import CURVE_CEILING, ReachModel, chords
 from .scenario import (
     ALL_CLUSTERS,
     COMPONENT_IDS,
@@ -51,6 +57,10 @@ HOLD_ABSOLUTE_TOLERANCE = 1e-9
 #: of the total budget, the summed envelopes and the summed minimum spends and costs).
 ELASTIC_BUDGET_FACTOR = 10.0
 
+#: The distinct-youth curve's chords for a population of 1 (reach.py), as arrays.
+CHORDS_A = np.array([a for a, _ in chords()])
+CHORDS_B = np.array([b for _, b in chords()])
+
 
 class Sense(StrEnum):
     MIN = "min"
@@ -62,6 +72,9 @@ class ColKind(StrEnum):
     Y = "y"
     SHORTFALL = "s"
     COVERAGE = "cov"
+    PARTICIPATIONS = "P"
+    DISTINCT = "d"
+    MIN_COVERAGE = "m"
     ELASTIC = "e"
     INDICATOR = "z"
 
@@ -123,6 +136,10 @@ class Stage:
     sense: Sense
     cost: FloatArray  # dense objective vector, one entry per column
     reported: bool = True  # tie-break stages are not part of the contract's `stages`
+    final: str | None = None  # the objective a final stage optimizes (Objective value)
+    # Solve with the integer columns fixed at the previous stage's values (the last
+    # tie-break of an integer model: see `_Builder._stages`).
+    fix_integers: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,7 @@ class Model:
     stages: list[Stage]
     commitments: list[Commitment] = field(default_factory=list)
     elastic: bool = False
+    min_cov_col: int = -1  # the lowest coverage m (maximize_min_coverage only)
 
     @property
     def n_cols(self) -> int:
@@ -195,6 +213,36 @@ class Model:
 
 
 # --------------------------------------------------------------------------- builder
+@dataclass(frozen=True)
+class RowSpec:
+    """One row of a target before it enters the model: `lhs >= rhs` (or `<= rhs`).
+
+    `curve_population` > 0 marks a youth_reach row under `reach_model: distinct`: its
+    lhs (`cols`, `vals`) are participations, which the builder turns into distinct youth
+    through the curve of reach.py before the row compares them with `rhs`.
+    """
+
+    key: str  # cluster id, "cluster/component", metric name or "share"
+    cols: IntArray
+    vals: FloatArray
+    at_most: bool
+    rhs: float
+    scale: float
+    curve_population: float = 0.0
+
+
+@dataclass
+class _Cells:
+    """The cell table: one x column per (programme, cluster), or per city-wide programme,
+    in programme order (a programme's cells are contiguous columns)."""
+
+    cp: IntArray  # programme index per cell
+    cc: IntArray  # cluster index per cell, -1 for city-wide
+    cy: FloatArray  # youth per unit per cell
+    first: IntArray  # cells of programme i: [first[i], first[i + 1])
+    names: list[str]  # cluster ids, then "city" (index -1)
+
+
 class _Builder:
     def __init__(self, scenario: Scenario, elastic: bool) -> None:
         self.s = scenario
@@ -212,6 +260,36 @@ class _Builder:
         self.row_hi: list[float] = []
         self.row_names: list[str] = []
         self.commitments: list[Commitment] = []
+        s = scenario
+        self.pop = np.array([c.youth_population for c in s.clusters], dtype=float)
+        self.total = s.budget.total
+        self.unit_cost = np.array([p.unit_cost for p in s.programmes])
+        self.fixed = np.array([p.fixed_cost for p in s.programmes])
+        self.min_units = np.array([p.min_units for p in s.programmes])
+        self.max_units = np.array(
+            [np.inf if p.max_units is None else p.max_units for p in s.programmes]
+        )
+        self.mandatory = np.array([p.mandatory for p in s.programmes], dtype=bool)
+        self.integer_prog = np.array([p.integer for p in s.programmes], dtype=bool)
+        self.dept_index = {d.id: j for j, d in enumerate(s.departments)}
+        self.share = np.zeros((len(s.programmes), len(s.departments)))
+        for i, p in enumerate(s.programmes):
+            for dep, sh in p.funders().items():
+                self.share[i, self.dept_index[dep]] = sh
+        # Filled by the steps of `build`, in order.
+        self.money_cap = self.total
+        self.u_max = np.zeros(0)
+        self.x_cols = np.zeros(0, dtype=np.int64)
+        self.y_col: dict[int, int] = {}
+        self.spend_cols = np.zeros(0, dtype=np.int64)
+        self.spend_prog = np.zeros(0, dtype=np.int64)
+        self.spend_vals = np.zeros(0)
+        self.fixed_mandatory_no_y = 0.0
+        self.cell_min: dict[int, float] = {}
+        self.targets: list[TargetInfo] = []
+        self.target_rows: list[TargetRow] = []
+        self.cov_cols = np.full(len(s.clusters), -1, dtype=np.int64)
+        self.min_cov_col = -1
 
     # ---------------------------------------------------------------- columns & rows
     def add_cols(
@@ -289,49 +367,82 @@ class _Builder:
         self.add_row(f"link[{name}]", np.array([e, z]), np.array([1.0, -big_m]), -np.inf, 0.0)
         self.commitments.append(Commitment(kind, subject, key, limit, max(scale, 1e-9), e, z, row))
 
-    def add_target_rows(
-        self, t: Target, expanded: list[tuple[str, IntArray, FloatArray, bool, float, float]]
-    ) -> list[tuple[int, int, int]]:
-        """Rows (and, for a soft target, shortfall columns) of one target in one batch;
-        [(index into expanded, row, shortfall column or -1)]."""
-        if not expanded:
-            return []
-        names = [f"target[{t.id},{key}]" for key, *_ in expanded]
-        lengths = [len(cols) for _, cols, *_ in expanded]
-        group = np.repeat(np.arange(len(expanded), dtype=np.int64), lengths)
-        cols = np.concatenate([cols for _, cols, *_ in expanded])
-        vals = np.concatenate([np.asarray(vals, dtype=float) for _, _, vals, *_ in expanded])
-        lo = np.array([-np.inf if at_most else rhs for _, _, _, at_most, rhs, _ in expanded])
-        hi = np.array([rhs if at_most else np.inf for _, _, _, at_most, rhs, _ in expanded])
-        row_ids = self.add_rows_grouped(names, group, cols, vals, lo, hi)
-        if t.hard:
-            return [(k, int(r), -1) for k, r in enumerate(row_ids.tolist())]
-        s_cols = self.add_cols(
-            ColKind.SHORTFALL,
-            [f"s[{t.id},{key}]" for key, *_ in expanded],
-            np.zeros(len(expanded)),
-            np.full(len(expanded), np.inf),
+    def distinct_columns(
+        self,
+        label: str,
+        group: IntArray,
+        cols: IntArray,
+        vals: FloatArray,
+        pop: FloatArray,
+        cap: FloatArray,
+        kind: ColKind,
+    ) -> IntArray:
+        """Distinct youth d[g] = F(P[g]) for several groups of cells at once (reach.py).
+
+        Each group g gets a participations column P[g] = sum vals x cols (entry i belongs
+        to group `group[i]`; one equality row) and a distinct-youth column d[g] <= cap[g],
+        bounded by the curve's chords `d - b_k P <= pop * a_k`: two nonzeros each, however
+        many cells reach the group. A chord whose intercept pop * a_k is at least cap[g]
+        can never bind and is left out (a target row's d needs no more than its required
+        amount). Returns the d columns.
+        """
+        n = len(pop)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        p_cols = self.add_cols(
+            ColKind.PARTICIPATIONS,
+            [f"P[{label}{g}]" for g in range(n)],
+            np.zeros(n),
+            np.full(n, np.inf),
         )
-        sign = np.array([-1.0 if at_most else 1.0 for _, _, _, at_most, _, _ in expanded])
-        self.coo_r.append(row_ids)
-        self.coo_c.append(s_cols)
-        self.coo_v.append(sign)
-        return list(zip(range(len(expanded)), row_ids.tolist(), s_cols.tolist(), strict=True))
+        d_cols = self.add_cols(
+            kind if kind == ColKind.COVERAGE else ColKind.DISTINCT,
+            [f"{'cov' if kind == ColKind.COVERAGE else 'd'}[{label}{g}]" for g in range(n)],
+            np.zeros(n),
+            np.minimum(cap, pop * CURVE_CEILING),
+        )
+        self.add_rows_grouped(
+            [f"participations[{label}{g}]" for g in range(n)],
+            np.concatenate([np.arange(n, dtype=np.int64), group]),
+            np.concatenate([p_cols, cols]),
+            np.concatenate([np.ones(n), -vals]),
+            np.zeros(n),
+            np.zeros(n),
+        )
+        chord_a, chord_b = CHORDS_A[:-1], CHORDS_B[:-1]  # the flat part is d's bound
+        needed = pop[:, None] * chord_a[None, :] < cap[:, None] - 1e-12
+        gs, ks = np.nonzero(needed)
+        m = len(gs)
+        if m:
+            self.add_rows_grouped(
+                [f"chord[{label}{g},{k}]" for g, k in zip(gs.tolist(), ks.tolist(), strict=True)],
+                np.repeat(np.arange(m, dtype=np.int64), 2),
+                np.stack([d_cols[gs], p_cols[gs]], axis=1).ravel(),
+                np.stack([np.ones(m), -chord_b[ks]], axis=1).ravel(),
+                np.full(m, -np.inf),
+                pop[gs] * chord_a[ks],
+            )
+        return d_cols
 
     # ---------------------------------------------------------------- the model
     def build(self) -> Model:
-        s = self.s
-        clusters = s.clusters
-        cl_index = {c.id: i for i, c in enumerate(clusters)}
-        pop = np.array([c.youth_population for c in clusters], dtype=float)
-        n_prog = len(s.programmes)
-        total = s.budget.total
+        cells = self._cells()
+        self._columns(cells)
+        self._unit_rows(cells)
+        self._budget_rows()
+        self._target_rows(cells)
+        self._coverage(cells)
+        model = self._assemble(cells)
+        model.stages = self._stages(model)
+        return model
 
-        # Cells: one column per (programme, cluster), or one per city-wide programme, in
-        # programme order (so a programme's cells are contiguous columns). One step per
-        # programme, not per cell: a stress scenario has a million cells.
+    def _cells(self) -> _Cells:
+        """The cell table, one step per programme, not per cell: a stress scenario has a
+        million cells."""
+        s = self.s
         cluster_ids = s.cluster_ids
-        every_cluster = np.arange(len(clusters), dtype=np.int64)
+        cl_index = {c.id: i for i, c in enumerate(s.clusters)}
+        every_cluster = np.arange(len(s.clusters), dtype=np.int64)
         city = np.full(1, -1, dtype=np.int64)
         cell_c_parts: list[IntArray] = []
         cell_y_parts: list[FloatArray] = []
@@ -350,85 +461,92 @@ class _Builder:
                 youth = np.full(len(where), float(p.youth_per_unit))
             cell_c_parts.append(where)
             cell_y_parts.append(youth)
-        n_cells_per_prog = np.array([len(w) for w in cell_c_parts], dtype=np.int64)
-        cp = np.repeat(np.arange(n_prog, dtype=np.int64), n_cells_per_prog)
+        n_prog = len(s.programmes)
+        per_prog = np.array([len(w) for w in cell_c_parts], dtype=np.int64)
+        cp = np.repeat(np.arange(n_prog, dtype=np.int64), per_prog)
         cc = np.concatenate(cell_c_parts) if cell_c_parts else np.zeros(0, dtype=np.int64)
         cy = np.concatenate(cell_y_parts) if cell_y_parts else np.zeros(0)
-        # Column range of each programme's cells: cells [first_cell[i], first_cell[i + 1]).
-        first_cell = np.zeros(n_prog + 1, dtype=np.int64)
-        np.cumsum(n_cells_per_prog, out=first_cell[1:])
-        unit_cost = np.array([p.unit_cost for p in s.programmes])
-        fixed = np.array([p.fixed_cost for p in s.programmes])
-        min_units = np.array([p.min_units for p in s.programmes])
-        max_units = np.array([np.inf if p.max_units is None else p.max_units for p in s.programmes])
-        mandatory = np.array([p.mandatory for p in s.programmes], dtype=bool)
-        integer = np.array([p.integer for p in s.programmes], dtype=bool)
+        first = np.zeros(n_prog + 1, dtype=np.int64)
+        np.cumsum(per_prog, out=first[1:])
+        return _Cells(cp, cc, cy, first, [*cluster_ids, "city"])
+
+    def _columns(self, cells: _Cells) -> None:
+        """x columns with their bounds, y columns, and the spend coefficients."""
+        s = self.s
+        cp, cc, cy = cells.cp, cells.cc, cells.cy
+        unit_cost, fixed, min_units = self.unit_cost, self.fixed, self.min_units
+        mandatory, integer = self.mandatory, self.integer_prog
         # An absent max_units is bounded by what the whole budget could buy.
-        money_cap = total
         if self.elastic:
             envelopes = sum(d.budget or 0.0 for d in s.departments)
             mins = float((min_units * unit_cost + fixed).sum())
             mins += sum(d.min_spend or 0.0 for d in s.departments)
-            money_cap = ELASTIC_BUDGET_FACTOR * max(total, envelopes, mins, 1.0)
-        implied = np.where(np.isinf(max_units), money_cap / unit_cost, max_units)
+            self.money_cap = ELASTIC_BUDGET_FACTOR * max(self.total, envelopes, mins, 1.0)
+        implied = np.where(np.isinf(self.max_units), self.money_cap / unit_cost, self.max_units)
         if integer.any():
             implied = np.where(integer, np.floor(implied + 1e-9), implied)
-        u_max = (
+        self.u_max = (
             np.maximum(implied, np.where(mandatory, min_units, 0.0)) if self.elastic else implied
         )
 
         # Cell upper bound: the programme's own cap, and the population cap
         # youth_per_unit * x <= youth_population (MODEL.md 4.4) as a bound.
-        cell_ub = u_max[cp].copy()
-        in_cluster = cc >= 0
+        cell_ub = self.u_max[cp].copy()
         reach_cap = np.full(len(cp), np.inf)
-        pos = in_cluster & (cy > 0)
-        reach_cap[pos] = pop[cc[pos]] / cy[pos]
+        pos = (cc >= 0) & (cy > 0)
+        reach_cap[pos] = self.pop[cc[pos]] / cy[pos]
         cell_ub = np.minimum(cell_ub, reach_cap)
-        cell_names = [*cluster_ids, "city"]  # index -1 is the city-wide cell
         # Per-cluster caps (max_units_per_cluster) are bounds too; per-cluster minimums
-        # hold only when the programme is funded, so they are rows (below) unless mandatory.
-        cell_min: dict[int, float] = {}
+        # hold only when the programme is funded, so they are rows unless mandatory.
         for i, p in enumerate(s.programmes):
             cluster_caps, cluster_mins = s.per_cluster(p, "max"), s.per_cluster(p, "min")
-            for k in range(int(first_cell[i]), int(first_cell[i + 1])):
-                cid = cell_names[int(cc[k])]
+            if not cluster_caps and not cluster_mins:
+                continue
+            for k in range(int(cells.first[i]), int(cells.first[i + 1])):
+                cid = cells.names[int(cc[k])]
                 if cid in cluster_caps:
                     cell_ub[k] = min(cell_ub[k], cluster_caps[cid])
                 if cluster_mins.get(cid, 0.0) > 0:
-                    cell_min[k] = cluster_mins[cid]
-        has_cell_min = np.zeros(n_prog, dtype=bool)
-        for k in cell_min:
+                    self.cell_min[k] = cluster_mins[cid]
+        has_cell_min = np.zeros(len(s.programmes), dtype=bool)
+        for k in self.cell_min:
             has_cell_min[cp[k]] = True
         names = [
-            f"x[{s.programmes[p].id},{cell_names[c]}]"
+            f"x[{s.programmes[p].id},{cells.names[c]}]"
             for p, c in zip(cp.tolist(), cc.tolist(), strict=True)
         ]
-        x_cols = self.add_cols(ColKind.X, names, np.zeros(len(cp)), cell_ub, integer[cp])
+        self.x_cols = self.add_cols(ColKind.X, names, np.zeros(len(cp)), cell_ub, integer[cp])
 
         needs_y = (fixed > 0) | (((min_units > 0) | has_cell_min) & ~mandatory)
-        y_col: dict[int, int] = {}
         for i in np.flatnonzero(needs_y).tolist():
             lo = 1.0 if mandatory[i] else 0.0
             col = self.add_cols(
                 ColKind.Y, [f"y[{s.programmes[i].id}]"], np.array([lo]), np.ones(1), True
             )
-            y_col[int(i)] = int(col[0])
+            self.y_col[int(i)] = int(col[0])
 
         # spend[p] = unit_cost * u[p] + fixed_cost * y[p], as coefficients over columns.
-        spend_cols = np.concatenate([x_cols, np.array(list(y_col.values()), dtype=np.int64)])
-        y_progs = np.array(list(y_col.keys()), dtype=np.int64)
-        spend_prog = np.concatenate([cp, y_progs])
-        spend_vals = np.concatenate([unit_cost[cp], fixed[y_progs]])
-        fixed_mandatory_no_y = float(fixed[mandatory & ~needs_y].sum())  # always 0 today
+        y_progs = np.array(list(self.y_col.keys()), dtype=np.int64)
+        self.spend_cols = np.concatenate(
+            [self.x_cols, np.array(list(self.y_col.values()), dtype=np.int64)]
+        )
+        self.spend_prog = np.concatenate([cp, y_progs])
+        self.spend_vals = np.concatenate([unit_cost[cp], fixed[y_progs]])
+        self.fixed_mandatory_no_y = float(fixed[mandatory & ~needs_y].sum())  # always 0 today
 
-        # 1. min_units * y <= u <= max_units * y (or plain bounds).
-        for i in range(n_prog):
-            cols = x_cols[first_cell[i] : first_cell[i + 1]]
-            lo, hi = float(min_units[i]), float(u_max[i])
+    def _unit_rows(self, cells: _Cells) -> None:
+        """1. min_units * y <= u <= max_units * y (or plain bounds); per-cluster minimums
+        (if funded); the bound on change from current units."""
+        s = self.s
+        x_cols, first, cp, cc = self.x_cols, cells.first, cells.cp, cells.cc
+        n_cells = np.diff(first)
+        for i in range(len(s.programmes)):
+            cols = x_cols[first[i] : first[i + 1]]
+            lo, hi = float(self.min_units[i]), float(self.u_max[i])
             pid = s.programmes[i].id
-            if i in y_col:
-                yc = y_col[i]
+            mandatory = bool(self.mandatory[i])
+            if i in self.y_col:
+                yc = self.y_col[i]
                 if lo > 0:
                     r = self.add_row(
                         f"min_units[{pid}]",
@@ -437,7 +555,7 @@ class _Builder:
                         0.0,
                         np.inf,
                     )
-                    if self.elastic and mandatory[i]:
+                    if self.elastic and mandatory:
                         self.elastic_for(
                             r, 1.0, CommitmentKind.MANDATORY_MIN_UNITS, pid, "", lo, lo, lo
                         )
@@ -448,92 +566,68 @@ class _Builder:
                     -np.inf,
                     0.0,
                 )
-            else:
-                need_row = lo > 0 or (n_cells_per_prog[i] > 1 and np.isfinite(hi))
-                if not need_row:
-                    continue
-                if n_cells_per_prog[i] == 1 and not (self.elastic and lo > 0):
-                    c = int(cols[0])
-                    self.lower[0][c] = max(self.lower[0][c], lo)
-                    self.upper[0][c] = min(self.upper[0][c], hi)
-                    continue
-                r = self.add_row(f"units[{pid}]", cols, np.ones(len(cols)), lo, hi)
-                if self.elastic and lo > 0:
-                    self.elastic_for(
-                        r, 1.0, CommitmentKind.MANDATORY_MIN_UNITS, pid, "", lo, lo, lo
-                    )
+                continue
+            if not (lo > 0 or (n_cells[i] > 1 and np.isfinite(hi))):
+                continue
+            if n_cells[i] == 1 and not (self.elastic and lo > 0):
+                c = int(cols[0])
+                self.lower[0][c] = max(self.lower[0][c], lo)
+                self.upper[0][c] = min(self.upper[0][c], hi)
+                continue
+            r = self.add_row(f"units[{pid}]", cols, np.ones(len(cols)), lo, hi)
+            if self.elastic and lo > 0:
+                self.elastic_for(r, 1.0, CommitmentKind.MANDATORY_MIN_UNITS, pid, "", lo, lo, lo)
 
-        # 1b. Per-cluster minimums (if funded) and the bound on change from current units.
-        for k, low in sorted(cell_min.items()):
+        for k, low in sorted(self.cell_min.items()):
             pi = int(cp[k])
-            pid, cid = s.programmes[pi].id, cell_names[int(cc[k])]
+            pid, cid = s.programmes[pi].id, cells.names[int(cc[k])]
             xcol = int(x_cols[k])
-            if pi in y_col:
+            name = f"min_units_per_cluster[{pid},{cid}]"
+            if pi in self.y_col:
                 self.add_row(
-                    f"min_units_per_cluster[{pid},{cid}]",
-                    np.array([xcol, y_col[pi]]),
-                    np.array([1.0, -low]),
-                    0.0,
-                    np.inf,
+                    name, np.array([xcol, self.y_col[pi]]), np.array([1.0, -low]), 0.0, np.inf
                 )
             elif self.elastic:
-                r = self.add_row(
-                    f"min_units_per_cluster[{pid},{cid}]", np.array([xcol]), np.ones(1), low, np.inf
-                )
+                r = self.add_row(name, np.array([xcol]), np.ones(1), low, np.inf)
                 self.elastic_for(
                     r, 1.0, CommitmentKind.MANDATORY_MIN_UNITS, pid, cid, low, low, low
                 )
             else:
                 self.lower[0][xcol] = max(float(self.lower[0][xcol]), low)
+
         for i, p in enumerate(s.programmes):
             bounds = s.change_bounds(p)
             if bounds is None:
                 continue
-            cols = x_cols[first_cell[i] : first_cell[i + 1]]
+            cols = x_cols[first[i] : first[i + 1]]
             r = self.add_row(f"max_change[{p.id}]", cols, np.ones(len(cols)), bounds[0], bounds[1])
             if self.elastic:
                 # Either side may have to give: moving further than allowed, up or down.
                 scale = max(p.current_units or 0.0, 1.0)
+                kind = CommitmentKind.MAX_CHANGE
+                low, high = bounds
+                self.elastic_for(r, 1.0, kind, p.id, "below", low, scale, max(low, 1.0))
                 self.elastic_for(
-                    r,
-                    1.0,
-                    CommitmentKind.MAX_CHANGE,
-                    p.id,
-                    "below",
-                    bounds[0],
-                    scale,
-                    max(bounds[0], 1.0),
-                )
-                self.elastic_for(
-                    r,
-                    -1.0,
-                    CommitmentKind.MAX_CHANGE,
-                    p.id,
-                    "above",
-                    bounds[1],
-                    scale,
-                    money_cap / p.unit_cost,
+                    r, -1.0, kind, p.id, "above", high, scale, self.money_cap / p.unit_cost
                 )
 
-        # 2. Total budget.
+    def _budget_rows(self) -> None:
+        """2. The total budget; 3. department envelopes and minimum spends (cofunding-
+        weighted)."""
+        s = self.s
+        spend_cols, spend_vals = self.spend_cols, self.spend_vals
+        total = self.total
         r = self.add_row(
-            "budget[total]", spend_cols, spend_vals, -np.inf, total - fixed_mandatory_no_y
+            "budget[total]", spend_cols, spend_vals, -np.inf, total - self.fixed_mandatory_no_y
         )
         if self.elastic:
             self.elastic_for(
-                r, -1.0, CommitmentKind.TOTAL_BUDGET, "", "", total, max(total, 1.0), money_cap
+                r, -1.0, CommitmentKind.TOTAL_BUDGET, "", "", total, max(total, 1.0), self.money_cap
             )
-
-        # 3. Department envelopes and minimum spend (cofunding-weighted).
-        dept_index = {d.id: j for j, d in enumerate(s.departments)}
-        share = np.zeros((n_prog, len(s.departments)))
-        for i, p in enumerate(s.programmes):
-            for dep, sh in p.funders().items():
-                share[i, dept_index[dep]] = sh
         for j, d in enumerate(s.departments):
             if d.budget is None and not d.min_spend:
                 continue
-            vals = spend_vals * share[spend_prog, j]
+            vals = spend_vals * self.share[self.spend_prog, j]
             lo = d.min_spend if d.min_spend else -np.inf
             hi = d.budget if d.budget is not None else np.inf
             if not self.elastic:
@@ -549,105 +643,176 @@ class _Builder:
                     "",
                     d.budget,
                     max(d.budget, 1.0),
-                    money_cap,
+                    self.money_cap,
                 )
             if d.min_spend:
                 r = self.add_row(f"department_min[{d.id}]", spend_cols, vals, lo, np.inf)
                 self.elastic_for(r, 1.0, CommitmentKind.DEPARTMENT_MIN_SPEND, d.id, "", lo, lo, lo)
 
-        # 5. Targets: rows with shortfalls (soft) or exact (hard).
-        targets: list[TargetInfo] = []
-        target_rows: list[TargetRow] = []
-        ctx = _TargetContext(
-            s, cp, cc, cy, x_cols, unit_cost, spend_cols, spend_prog, spend_vals, share, dept_index
+    def _through_curve(self, t: Target, specs: list[RowSpec]) -> list[RowSpec]:
+        """Youth_reach rows under `distinct`: their participations become distinct youth
+        (one participations column and its chords per row), and the row reads d >= rhs."""
+        curved = [i for i, sp in enumerate(specs) if sp.curve_population > 0]
+        if not curved:
+            return specs
+        group = np.concatenate(
+            [np.full(len(specs[i].cols), g, dtype=np.int64) for g, i in enumerate(curved)]
         )
-        for owner, t in s.all_targets():
-            t_index = len(targets)
+        d_cols = self.distinct_columns(
+            f"{t.id},",
+            group,
+            np.concatenate([specs[i].cols for i in curved]),
+            np.concatenate([np.asarray(specs[i].vals, dtype=float) for i in curved]),
+            np.array([specs[i].curve_population for i in curved]),
+            np.array([specs[i].rhs for i in curved]),
+            ColKind.DISTINCT,
+        )
+        out = list(specs)
+        for g, i in enumerate(curved):
+            sp = specs[i]
+            out[i] = RowSpec(sp.key, d_cols[g : g + 1], np.ones(1), sp.at_most, sp.rhs, sp.scale)
+        return out
+
+    def _target_rows(self, cells: _Cells) -> None:
+        """5. Targets: rows with shortfalls (soft) or exact (hard)."""
+        ctx = _TargetContext(
+            self.s,
+            cells,
+            self.x_cols,
+            self.unit_cost,
+            self.spend_cols,
+            self.spend_prog,
+            self.spend_vals,
+            self.share,
+            self.dept_index,
+        )
+        for owner, t in self.s.all_targets():
+            t_index = len(self.targets)
             rows: list[int] = []
             # A row whose required amount is 0 is always met and left out (MODEL.md 3).
-            expanded = [
-                (key, cols, vals, at_most, rhs, scale)
-                for key, cols, vals, at_most, rhs, scale in ctx.rows(owner, t)
-                if at_most or rhs > 0 or isinstance(t, SpendShareTarget)
+            specs = [
+                sp
+                for sp in ctx.rows(owner, t)
+                if sp.at_most or sp.rhs > 0 or isinstance(t, SpendShareTarget)
             ]
-            if not self.elastic:
-                # All rows of the target at once: the same rows and columns, in the same
-                # order, as the loop below adds one by one (a national scenario has 100,000
-                # target rows; nothing else is added between them without elastic columns).
-                for k, r, s_col in self.add_target_rows(t, expanded):
-                    rows.append(len(target_rows))
-                    key, _, _, at_most, rhs, scale = expanded[k]
-                    target_rows.append(TargetRow(t_index, key, at_most, rhs, scale, r, s_col))
-                targets.append(TargetInfo(t.id, owner, t, tuple(rows)))
-                continue
-            for key, cols, vals, at_most, rhs, scale in expanded:
-                lo, hi = (-np.inf, rhs) if at_most else (rhs, np.inf)
-                r = self.add_row(f"target[{t.id},{key}]", cols, vals, lo, hi)
-                s_col = -1
-                if not t.hard:
-                    s_col = int(
-                        self.add_cols(
-                            ColKind.SHORTFALL, [f"s[{t.id},{key}]"], np.zeros(1), np.full(1, np.inf)
-                        )[0]
-                    )
-                    self.append_to_row(r, np.array([s_col]), np.array([-1.0 if at_most else 1.0]))
-                elif self.elastic:
-                    # The tightest valid big-M: reach, metric and presence rows have a
-                    # nonnegative lhs, so they give at most rhs; a spend-share row's lhs is
-                    # bounded by the total spend, itself at most total + money_cap. A loose
-                    # M lets a violation hide inside the integrality tolerance of z.
-                    big_m = total + money_cap if isinstance(t, SpendShareTarget) else rhs
-                    self.elastic_for(
-                        r,
-                        -1.0 if at_most else 1.0,
-                        CommitmentKind.HARD_TARGET,
-                        t.id,
-                        key,
-                        rhs,
-                        scale,
-                        big_m,
-                    )
-                rows.append(len(target_rows))
-                target_rows.append(TargetRow(t_index, key, at_most, rhs, scale, r, s_col))
-            targets.append(TargetInfo(t.id, owner, t, tuple(rows)))
+            specs = self._through_curve(t, specs)
+            for sp, r, s_col in self._add_target(t, specs):
+                rows.append(len(self.target_rows))
+                self.target_rows.append(
+                    TargetRow(t_index, sp.key, sp.at_most, sp.rhs, sp.scale, r, s_col)
+                )
+            self.targets.append(TargetInfo(t.id, owner, t, tuple(rows)))
 
-        # Final-stage coverage columns: cov[c] <= reach[c], cov[c] <= youth_population[c].
-        cov_cols = np.full(len(clusters), -1, dtype=np.int64)
-        if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH and not self.elastic:
+    def _add_target(self, t: Target, specs: list[RowSpec]) -> list[tuple[RowSpec, int, int]]:
+        """Rows (and, for a soft target, shortfall columns) of one target; [(spec, row,
+        shortfall column or -1)]. Without elastic columns all rows go in one batch (a
+        national scenario has 100,000 target rows)."""
+        if not specs:
+            return []
+        if self.elastic:
+            return [self._add_elastic_target_row(t, sp) for sp in specs]
+        names = [f"target[{t.id},{sp.key}]" for sp in specs]
+        group = np.repeat(np.arange(len(specs), dtype=np.int64), [len(sp.cols) for sp in specs])
+        cols = np.concatenate([sp.cols for sp in specs])
+        vals = np.concatenate([np.asarray(sp.vals, dtype=float) for sp in specs])
+        lo = np.array([-np.inf if sp.at_most else sp.rhs for sp in specs])
+        hi = np.array([sp.rhs if sp.at_most else np.inf for sp in specs])
+        row_ids = self.add_rows_grouped(names, group, cols, vals, lo, hi).tolist()
+        if t.hard:
+            return [(sp, r, -1) for sp, r in zip(specs, row_ids, strict=True)]
+        s_cols = self.add_cols(
+            ColKind.SHORTFALL,
+            [f"s[{t.id},{sp.key}]" for sp in specs],
+            np.zeros(len(specs)),
+            np.full(len(specs), np.inf),
+        )
+        self.coo_r.append(np.asarray(row_ids, dtype=np.int64))
+        self.coo_c.append(s_cols)
+        self.coo_v.append(np.array([-1.0 if sp.at_most else 1.0 for sp in specs]))
+        return list(zip(specs, row_ids, s_cols.tolist(), strict=True))
+
+    def _add_elastic_target_row(self, t: Target, sp: RowSpec) -> tuple[RowSpec, int, int]:
+        lo, hi = (-np.inf, sp.rhs) if sp.at_most else (sp.rhs, np.inf)
+        r = self.add_row(f"target[{t.id},{sp.key}]", sp.cols, sp.vals, lo, hi)
+        sign = -1.0 if sp.at_most else 1.0
+        if not t.hard:
+            name = f"s[{t.id},{sp.key}]"
+            s_col = int(
+                self.add_cols(ColKind.SHORTFALL, [name], np.zeros(1), np.full(1, np.inf))[0]
+            )
+            self.append_to_row(r, np.array([s_col]), np.array([sign]))
+            return sp, r, s_col
+        # The tightest valid big-M: reach, metric and presence rows have a nonnegative
+        # lhs, so they give at most rhs; a spend-share row's lhs is bounded by the total
+        # spend, itself at most total + money_cap. A loose M lets a violation hide inside
+        # the integrality tolerance of z.
+        big_m = self.total + self.money_cap if isinstance(t, SpendShareTarget) else sp.rhs
+        self.elastic_for(r, sign, CommitmentKind.HARD_TARGET, t.id, sp.key, sp.rhs, sp.scale, big_m)
+        return sp, r, -1
+
+    def _coverage(self, cells: _Cells) -> None:
+        """Final-stage columns: cov[c], the distinct youth of cluster c (the curve of
+        reach.py under `distinct`; cov <= reach and cov <= population under
+        `participations`), and for `maximize_min_coverage` the lowest coverage m."""
+        s = self.s
+        if self.elastic or s.objective == Objective.MINIMIZE_SPEND:
+            return
+        clusters = s.clusters
+        n = len(clusters)
+        cc, cy = cells.cc, cells.cy
+        m = (cc >= 0) & (cy != 0)
+        if s.reach_model == ReachModel.DISTINCT:
+            self.cov_cols[:] = self.distinct_columns(
+                "",
+                cc[m],
+                self.x_cols[m],
+                cy[m],
+                self.pop,
+                self.pop,
+                ColKind.COVERAGE,
+            )
+            # The columns carry cluster ids, not group numbers.
+            for c, col in enumerate(self.cov_cols.tolist()):
+                self.names[col] = f"cov[{clusters[c].id}]"
+        else:
             cov = self.add_cols(
                 ColKind.COVERAGE,
                 [f"cov[{c.id}]" for c in clusters],
-                np.zeros(len(clusters)),
-                pop,
-                integral_coverage(pop, cc, cy, integer[cp]),
+                np.zeros(n),
+                self.pop,
+                integral_coverage(self.pop, cc, cy, self.integer_prog[cells.cp]),
             )
-            cov_cols[:] = cov
-            m = cc >= 0
-            group = np.concatenate([np.arange(len(clusters)), cc[m]])
-            cols = np.concatenate([cov, x_cols[m]])
-            vals = np.concatenate([np.ones(len(clusters)), -cy[m]])
+            self.cov_cols[:] = cov
             self.add_rows_grouped(
                 [f"coverage[{c.id}]" for c in clusters],
-                group,
-                cols,
-                vals,
-                np.full(len(clusters), -np.inf),
-                np.zeros(len(clusters)),
+                np.concatenate([np.arange(n), cc[m]]),
+                np.concatenate([cov, self.x_cols[m]]),
+                np.concatenate([np.ones(n), -cy[m]]),
+                np.full(n, -np.inf),
+                np.zeros(n),
             )
+        if s.objective == Objective.MAXIMIZE_MIN_COVERAGE:
+            equity = [self.cluster_index[cid] for cid in s.equity_cluster_ids()]
+            col = int(self.add_cols(ColKind.MIN_COVERAGE, ["m"], np.zeros(1), np.ones(1))[0])
+            self.min_cov_col = col
+            k = len(equity)
+            if k:
+                self.add_rows_grouped(
+                    [f"min_coverage[{clusters[c].id}]" for c in equity],
+                    np.repeat(np.arange(k, dtype=np.int64), 2),
+                    np.stack([np.full(k, col), self.cov_cols[equity]], axis=1).ravel(),
+                    np.stack([np.ones(k), -1.0 / self.pop[equity]], axis=1).ravel(),
+                    np.full(k, -np.inf),
+                    np.zeros(k),
+                )
+            else:  # no reachable prioritized cluster: the lowest coverage is 0
+                self.upper[-1][0] = 0.0
 
-        model = self._assemble(cp, cc, y_col, targets, target_rows, cov_cols)
-        model.stages = self._stages(model, spend_cols, spend_vals)
-        return model
+    @property
+    def cluster_index(self) -> dict[str, int]:
+        return {c.id: i for i, c in enumerate(self.s.clusters)}
 
-    def _assemble(
-        self,
-        cp: IntArray,
-        cc: IntArray,
-        y_col: dict[int, int],
-        targets: list[TargetInfo],
-        target_rows: list[TargetRow],
-        cov_cols: IntArray,
-    ) -> Model:
+    def _assemble(self, cells: _Cells) -> Model:
         n_rows = len(self.row_lo)
         # Each entry's (row, column) as one sort key, row * n_cols + column: sorting it gives
         # lexsort((c, r))'s order several times faster (the entries arrive in long sorted
@@ -692,18 +857,19 @@ class _Builder:
             indptr=indptr,
             indices=c,
             values=v,
-            cell_programme=cp,
-            cell_cluster=cc,
-            y_col=y_col,
-            targets=targets,
-            target_rows=target_rows,
-            cov_cols=cov_cols,
+            cell_programme=cells.cp,
+            cell_cluster=cells.cc,
+            y_col=self.y_col,
+            targets=self.targets,
+            target_rows=self.target_rows,
+            cov_cols=self.cov_cols,
             stages=[],
             commitments=self.commitments,
             elastic=self.elastic,
+            min_cov_col=self.min_cov_col,
         )
 
-    def _stages(self, model: Model, spend_cols: IntArray, spend_vals: FloatArray) -> list[Stage]:
+    def _stages(self, model: Model) -> list[Stage]:
         n = model.n_cols
         stages: list[Stage] = []
         if self.elastic:
@@ -740,16 +906,63 @@ class _Builder:
                     cost[tr.shortfall_col] += t.weight / (len(info.rows) * tr.scale)
             stages.append(Stage(f"priority {prio}", prio, Sense.MIN, cost))
         spend = np.zeros(n)
-        np.add.at(spend, spend_cols, spend_vals)
-        if self.s.objective == Objective.MAXIMIZE_WEIGHTED_REACH:
-            cost = np.zeros(n)
-            cost[model.cov_cols] = [c.weight for c in self.s.clusters]
-            stages.append(Stage("final", None, Sense.MAX, cost))
-            # Tie-break: spend nothing that buys nothing (docs/model.md).
-            stages.append(Stage("tie-break", None, Sense.MIN, spend, reported=False))
+        np.add.at(spend, self.spend_cols, self.spend_vals)
+        objective = self.s.objective
+        weighted = np.zeros(n)
+        if objective != Objective.MINIMIZE_SPEND:
+            weighted[model.cov_cols] = [c.weight for c in self.s.clusters]
+        if objective == Objective.MAXIMIZE_MIN_COVERAGE:
+            lowest = np.zeros(n)
+            lowest[model.min_cov_col] = 1.0
+            stages.append(Stage("final", None, Sense.MAX, lowest, final=objective.value))
+            reach = Objective.MAXIMIZE_WEIGHTED_REACH.value
+            stages.append(Stage("final (reach)", None, Sense.MAX, weighted, final=reach))
+        elif objective == Objective.MAXIMIZE_WEIGHTED_REACH:
+            stages.append(Stage("final", None, Sense.MAX, weighted, final=objective.value))
         else:
-            stages.append(Stage("final", None, Sense.MIN, spend))
+            stages.append(Stage("final", None, Sense.MIN, spend, final=objective.value))
+        # The canonical tie-break (MODEL.md 5): the least spend, then fixed hashed weights
+        # per cell, so that a model with several optima has one answer however it is run.
+        if objective != Objective.MINIMIZE_SPEND:
+            stages.append(Stage("tie-break: spend", None, Sense.MIN, spend, reported=False))
+        # In an integer model it orders the continuous columns only, the whole units
+        # staying where the exact stages put them: as a MIP it took Palmira from 2 s to
+        # 25-250 s (it searches the many equal placements of zero-youth units), while a
+        # fixed thread count and cold starts already make those units the same on
+        # every run.
+        cells = np.zeros(n)
+        cells[self.x_cols] = cell_weights(self.s, model.cell_programme, model.cell_cluster)
+        stages.append(
+            Stage(
+                "tie-break: cells",
+                None,
+                Sense.MIN,
+                cells,
+                reported=False,
+                fix_integers=model.is_mip,
+            )
+        )
         return stages
+
+
+def cell_weight(programme: str, cluster: str | None) -> float:
+    """h[p,c] = 1 + (first 8 hex digits of sha256("p/c") mod 1000) / 1000, c = "*" for a
+    city-wide programme: fixed, arbitrary and the same on every machine."""
+    digest = hashlib.sha256(f"{programme}/{cluster or '*'}".encode()).hexdigest()
+    return 1.0 + (int(digest[:8], 16) % 1000) / 1000.0
+
+
+def cell_weights(s: Scenario, cp: IntArray, cc: IntArray) -> FloatArray:
+    """cell_weight of every cell, in cell order."""
+    pids = [p.id for p in s.programmes]
+    cids = s.cluster_ids
+    return np.array(
+        [
+            cell_weight(pids[p], cids[c] if c >= 0 else None)
+            for p, c in zip(cp.tolist(), cc.tolist(), strict=True)
+        ],
+        dtype=float,
+    )
 
 
 def integral_coverage(
@@ -777,14 +990,12 @@ def integral_coverage(
 
 
 class _TargetContext:
-    """Expands one target into rows: (key, cols, vals, at_most, rhs, scale)."""
+    """Expands one target into its rows (`RowSpec`)."""
 
     def __init__(
         self,
         s: Scenario,
-        cp: IntArray,
-        cc: IntArray,
-        cy: FloatArray,
+        cells: _Cells,
         x_cols: IntArray,
         unit_cost: FloatArray,
         spend_cols: IntArray,
@@ -794,7 +1005,7 @@ class _TargetContext:
         dept_index: dict[str, int],
     ) -> None:
         self.s = s
-        self.cp, self.cc, self.cy, self.x_cols = cp, cc, cy, x_cols
+        self.cp, self.cc, self.cy, self.x_cols = cells.cp, cells.cc, cells.cy, x_cols
         self.unit_cost = unit_cost
         self.spend_cols, self.spend_prog, self.spend_vals = spend_cols, spend_prog, spend_vals
         self.share = share
@@ -820,6 +1031,17 @@ class _TargetContext:
             mask &= np.isin(self.component, wanted)
         return mask
 
+    def money_share(self, owner: str | None, t: Target) -> FloatArray:
+        """Per programme, the part of its spend that is the scope's own money
+        (`Scenario.scope_money_share` for all at once): the summed cofunding shares of the
+        scope's departments, 1 for a scope of every department."""
+        depts = self.s.target_departments(owner, t)
+        if depts is None:
+            return np.ones(len(self.s.programmes))
+        cols = sorted({self.dept_index[d] for d in depts})
+        out: FloatArray = np.minimum(self.share[:, cols].sum(axis=1), 1.0)
+        return out
+
     def cells_by(
         self, cell_in: NDArray[np.bool_], key: IntArray, n_keys: int
     ) -> Callable[[int], IntArray]:
@@ -834,20 +1056,29 @@ class _TargetContext:
         ids = t.clusters if t.clusters is not None else self.s.prioritized_cluster_ids
         return [self.cl_index[c] for c in ids]
 
-    def rows(
-        self, owner: str | None, t: Target
-    ) -> list[tuple[str, IntArray, FloatArray, bool, float, float]]:
+    def rows(self, owner: str | None, t: Target) -> list[RowSpec]:
         s = self.s
         in_scope = self.scope(owner, t)
         cell_in = in_scope[self.cp]
-        out: list[tuple[str, IntArray, FloatArray, bool, float, float]] = []
+        out: list[RowSpec] = []
         if isinstance(t, YouthReachTarget):
+            distinct = s.reach_model == ReachModel.DISTINCT
             in_cluster = self.cells_by(cell_in, self.cc, len(s.clusters))
             for c in self.target_clusters(t):
                 sel = in_cluster(c)
                 pop = s.clusters[c].youth_population
                 rhs = t.at_least if t.at_least is not None else (t.share or 0.0) * pop
-                out.append((s.clusters[c].id, self.x_cols[sel], self.cy[sel], False, rhs, rhs))
+                out.append(
+                    RowSpec(
+                        s.clusters[c].id,
+                        self.x_cols[sel],
+                        self.cy[sel],
+                        False,
+                        rhs,
+                        rhs,
+                        float(pop) if distinct else 0.0,
+                    )
+                )
         elif isinstance(t, MetricTarget):
             m = cell_in.copy()
             if t.clusters is not None:
@@ -857,7 +1088,7 @@ class _TargetContext:
             else:
                 per_prog = np.array([p.outputs.get(t.metric, 0.0) for p in s.programmes])
                 vals = per_prog[self.cp[m]]
-            out.append((t.metric, self.x_cols[m], vals, False, t.at_least, t.at_least))
+            out.append(RowSpec(t.metric, self.x_cols[m], vals, False, t.at_least, t.at_least))
         elif isinstance(t, ComponentPresenceTarget):
             comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
             n_comp = len(COMPONENT_IDS)
@@ -869,19 +1100,23 @@ class _TargetContext:
                     sel = in_pair(c * n_comp + COMPONENT_IDS.index(comp))
                     rhs = t.at_least_units
                     key = f"{s.clusters[c].id}/{comp}"
-                    out.append((key, self.x_cols[sel], np.ones(len(sel)), False, rhs, rhs))
+                    out.append(RowSpec(key, self.x_cols[sel], np.ones(len(sel)), False, rhs, rhs))
         elif isinstance(t, SpendShareTarget):
             at_most = t.at_most is not None
             frac = t.at_most if t.at_most is not None else (t.at_least or 0.0)
             if not at_most and frac <= 0:
                 return []
-            # spend in scope (full credit to every funder)
+            # Spend in scope: the scope's own money (MODEL.md 3, rev 2), in its clusters
+            # (variable cost only) if it names any.
+            own = self.money_share(owner, t)
             if t.clusters is not None:
                 m = cell_in & np.isin(self.cc, self.target_clusters(t))
-                num_cols, num_vals = self.x_cols[m], self.unit_cost[self.cp[m]]
+                num_cols = self.x_cols[m]
+                num_vals = self.unit_cost[self.cp[m]] * own[self.cp[m]]
             else:
                 m = in_scope[self.spend_prog]
-                num_cols, num_vals = self.spend_cols[m], self.spend_vals[m]
+                num_cols = self.spend_cols[m]
+                num_vals = self.spend_vals[m] * own[self.spend_prog[m]]
             # base: total spend, or the owning department's cofunding-weighted spend
             if owner is not None and t.departments is None:
                 base_vals = self.spend_vals * self.share[self.spend_prog, self.dept_index[owner]]
@@ -889,8 +1124,9 @@ class _TargetContext:
                 base_vals = self.spend_vals
             cols = np.concatenate([num_cols, self.spend_cols])
             vals = np.concatenate([num_vals, -frac * base_vals])
-            scale = frac * s.budget.total if frac > 0 else s.budget.total
-            out.append(("share", cols, vals, at_most, 0.0, max(scale, 1e-9)))
+            cap = s.share_base_cap(owner, t)
+            scale = frac * cap if frac > 0 else cap
+            out.append(RowSpec("share", cols, vals, at_most, 0.0, max(scale, 1e-9)))
         return out
 
 

@@ -20,6 +20,7 @@ from . import __version__
 from .errors import VerificationError
 from .loader import LoadedScenario
 from .model import CONTRACT_TOLERANCE, ColKind, Model, Sense, hold_bound
+from .reach import distinct_youth, right_slope
 from .scenario import (
     COMPONENT_IDS,
     YOUTH_METRIC,
@@ -64,10 +65,17 @@ class ProgrammeResult:
     funded: bool
     clusters: dict[str, float]  # cluster id -> units ({} for a city-wide programme)
     cofunding: dict[str, float]  # department -> share
-    youth_reached: float
+    # Youth reached counted as participations (sum of youth_per_unit x units): distinct
+    # youth exist per cluster only (ClusterResult.youth_reached), not per programme.
+    participations: float
     limited_by: list[str] = field(default_factory=list)  # set by explain.limit_codes
     current_units: float | None = None  # this year's plan, when the scenario gives it
     current_spend: float | None = None  # its cost: unit_cost x current + fixed cost if > 0
+
+    @property
+    def youth_reached(self) -> float:
+        """The programme's participations (kept for readers of the first result form)."""
+        return self.participations
 
 
 @dataclass
@@ -95,10 +103,15 @@ class ClusterResult:
     youth_population: int
     weight: float
     prioritized: bool
-    youth_reached: float
-    coverage: float  # saturated: min(reached, population) / population
+    youth_reached: float  # distinct youth under the scenario's reach model (reach.py)
+    coverage: float  # youth_reached / population, in [0, 1]
     spend: float  # variable cost delivered there (fixed costs are not attributed)
     components: dict[str, float]  # component -> units delivered there
+    participations: float = 0.0  # sum of youth_per_unit x units there
+    # Distinct youth one more unit of money would reach here at this plan: the curve's
+    # right slope at `participations` times the best youth_per_unit / unit_cost of a
+    # programme that runs here and can still add a unit (0 if none).
+    marginal_youth_per_money: float = 0.0
 
 
 @dataclass
@@ -151,19 +164,37 @@ class Result:
     targets: list[TargetResult]
     budget: float
     spend: float
-    youth_reached: float
-    youth_reached_in_clusters: float
-    weighted_coverage: float
+    youth_reached: float  # distinct youth, summed over clusters (city-wide units add none)
+    youth_reached_in_clusters: float  # the same sum (distinct youth live in clusters)
+    weighted_coverage: float  # sum of weight x distinct youth over clusters
+    participations: float = 0.0  # every programme's participations, city-wide ones too
+    participations_in_clusters: float = 0.0  # those delivered in clusters
     marginal_values: list[dict[str, Any]] = field(default_factory=list)
     diagnosis: list[dict[str, Any]] = field(default_factory=list)
+    overrides: tuple[str, ...] = ()  # `--set` values applied
+    base: str | None = None  # the file a variant extends
+    solver_version: str = ""
 
     @property
     def unspent(self) -> float:
         return self.budget - self.spend
 
     @property
+    def participations_city_wide(self) -> float:
+        """Participations of city-wide programmes (attributed to no cluster)."""
+        return self.participations - self.participations_in_clusters
+
+    @property
+    def min_coverage(self) -> float:
+        """The lowest coverage over the prioritized clusters some programme can reach
+        (what `maximize_min_coverage` raises); 0 if there is none."""
+        reach = self.scenario.equity_cluster_ids()
+        covs = [c.coverage for c in self.clusters if c.id in reach]
+        return min(covs) if covs else 0.0
+
+    @property
     def prioritized_coverage(self) -> float:
-        """Share of the prioritized clusters' youth covered (saturated)."""
+        """Share of the prioritized clusters' youth reached (distinct youth)."""
         pc = [c for c in self.clusters if c.prioritized]
         pop = sum(c.youth_population for c in pc)
         return sum(c.coverage * c.youth_population for c in pc) / pop if pop else 0.0
@@ -242,10 +273,37 @@ class _Figures:
             i
         ].get(c, 0.0)
 
-    def reach(self, c: int, progs: Collection[int] | None = None) -> float:
-        """Youth reached in cluster c (by the programmes `progs`, default all)."""
+    def participations(self, c: int, progs: Collection[int] | None = None) -> float:
+        """Participations in cluster c (of the programmes `progs`, default all)."""
         cells = self.cells_in.get(c, [])
         return math.fsum(y for i, _, y in cells if progs is None or i in progs)
+
+    def distinct(self, c: int, progs: Collection[int] | None = None) -> float:
+        """Distinct youth reached in cluster c under the scenario's reach model."""
+        pop = self.s.clusters[c].youth_population
+        return distinct_youth(self.participations(c, progs), pop, self.s.reach_model)
+
+    def reach_row(self, c: int, progs: Collection[int]) -> float:
+        """What a youth_reach row counts: distinct youth of the scope under `distinct`,
+        participations of the scope under `participations` (MODEL.md 3, 4)."""
+        if self.s.reach_model == "distinct":
+            return self.distinct(c, progs)
+        return self.participations(c, progs)
+
+    def spend_in_scope(self, owner: str | None, t: Target, scope: list[int]) -> float:
+        """A spend share's numerator: the scope's own money (cofunding shares of the
+        scope's departments) of the programmes in scope, in its clusters if it has any."""
+        depts = self.s.target_departments(owner, t)
+        share = {i: self.s.scope_money_share(self.s.programmes[i], depts) for i in scope}
+        if t.clusters is not None:
+            cls = set(self.target_clusters(t))
+            return math.fsum(
+                share[i] * self.s.programmes[i].unit_cost * u
+                for i in scope
+                for c, u in self.units[i].items()
+                if c in cls
+            )
+        return math.fsum(share[i] * self.spend[i] for i in scope)
 
     def dept_spend(self, dep: str) -> float:
         if dep not in self.dept_spends:
@@ -293,7 +351,7 @@ class _Figures:
             for c in self.target_clusters(t):
                 pop = s.clusters[c].youth_population
                 req = t.at_least if t.at_least is not None else (t.share or 0.0) * pop
-                at_least(s.clusters[c].id, self.reach(c, in_scope_set), req)
+                at_least(s.clusters[c].id, self.reach_row(c, in_scope_set), req)
         elif isinstance(t, MetricTarget):
             cls = set(self.target_clusters(t)) if t.clusters is not None else None
             total = 0.0
@@ -322,24 +380,17 @@ class _Figures:
             frac = t.at_most if t.at_most is not None else (t.at_least or 0.0)
             if not at_most and frac <= 0:
                 return out
-            if t.clusters is not None:
-                cls = set(self.target_clusters(t))
-                in_scope = math.fsum(
-                    s.programmes[i].unit_cost * u
-                    for i in scope
-                    for c, u in self.units[i].items()
-                    if c in cls
-                )
-            else:
-                in_scope = math.fsum(self.spend[i] for i in scope)
+            in_scope = self.spend_in_scope(owner, t, scope)
             if owner is not None and t.departments is None:
                 base = self.dept_spend(owner)
             else:
                 base = self.total_spend
             lhs = in_scope - frac * base
-            scale = frac * s.budget.total if frac > 0 else s.budget.total
-            scale = max(scale, 1e-9)
-            achieved = in_scope / base if base > 0 else 0.0
+            cap = s.share_base_cap(owner, t)
+            scale = max(frac * cap if frac > 0 else cap, 1e-9)
+            # The scope's money is part of its base, so the share is in [0, 1]; the clip
+            # only removes float noise.
+            achieved = min(max(in_scope / base, 0.0), 1.0) if base > 0 else 0.0
             gap = max(0.0, lhs) if at_most else max(0.0, -lhs)
             short = max(0.0, achieved - frac) if at_most else max(0.0, frac - achieved)
             if gap <= CHECK_TOLERANCE * max(1.0, frac * base):
@@ -391,7 +442,8 @@ def build_result(
 
     clusters: list[ClusterResult] = []
     for c_i, c in enumerate(s.clusters):
-        reached = fig.reach(c_i)
+        participations = fig.participations(c_i)
+        reached = distinct_youth(participations, c.youth_population, s.reach_model)
         comps = {comp: 0.0 for comp in COMPONENT_IDS}
         spend = 0.0
         for i, u, _ in fig.cells_in.get(c_i, []):  # in programme order, as a scan would add
@@ -406,9 +458,11 @@ def build_result(
                 c.weight,
                 c.prioritized,
                 reached,
-                min(reached, c.youth_population) / c.youth_population,
+                min(reached / c.youth_population, 1.0),
                 spend,
                 comps,
+                participations,
+                _marginal_youth_per_money(s, fig, c_i, participations),
             )
         )
 
@@ -427,7 +481,7 @@ def build_result(
                 funded=u > 0 or fig.fixed_paid[i] or p.mandatory,
                 clusters={s.clusters[c].id: v for c, v in sorted(units[i].items()) if c >= 0},
                 cofunding=p.funders(),
-                youth_reached=math.fsum(fig.youth(i, c) for c in units[i]),
+                participations=math.fsum(fig.youth(i, c) for c in units[i]),
                 current_units=p.current_units,
                 current_spend=None
                 if p.current_units is None
@@ -458,8 +512,10 @@ def build_result(
             )
         )
 
-    weighted = math.fsum(c.weight * min(c.youth_reached, c.youth_population) for c in clusters)
-    stages = _stages(s, solution, targets, weighted, fig.total_spend)
+    weighted = math.fsum(c.weight * c.youth_reached for c in clusters)
+    equity = set(s.equity_cluster_ids())
+    min_cov = min((c.coverage for c in clusters if c.id in equity), default=0.0)
+    stages = _stages(s, solution, targets, weighted, fig.total_spend, min_cov)
     result = Result(
         scenario=s,
         scenario_path=str(loaded.path),
@@ -475,9 +531,14 @@ def build_result(
         targets=targets,
         budget=s.budget.total,
         spend=fig.total_spend,
-        youth_reached=math.fsum(pr.youth_reached for pr in programmes),
+        youth_reached=math.fsum(c.youth_reached for c in clusters),
         youth_reached_in_clusters=math.fsum(c.youth_reached for c in clusters),
         weighted_coverage=weighted,
+        participations=math.fsum(pr.participations for pr in programmes),
+        participations_in_clusters=math.fsum(c.participations for c in clusters),
+        overrides=loaded.overrides,
+        base=loaded.base,
+        solver_version=solver_version(solution.solver),
     )
     if verify:
         problems = check_hard_constraints(s, units, fig, targets)
@@ -502,10 +563,60 @@ def _current_spend(
     return math.fsum(c * sh for c, sh in shares) if shares else None
 
 
+def _marginal_youth_per_money(s: Scenario, fig: _Figures, c: int, participations: float) -> float:
+    """MODEL.md 6: the curve's right slope at the cluster's participations times the best
+    youth_per_unit / unit_cost among the programmes that run in c and can still add a unit
+    there (below max_units, the per-cluster cap, the allowed change and the population
+    cap; a whole unit for an integer programme); 0 if none can."""
+    cluster = s.clusters[c]
+    pop = cluster.youth_population
+    slope = right_slope(participations, pop, s.reach_model)
+    if slope <= 0:
+        return 0.0
+    best = 0.0
+    for i, p in enumerate(s.programmes):
+        ypu = s.youth_per_unit(p, cluster.id)
+        if ypu <= 0 or cluster.id not in s.programme_clusters(p):
+            continue
+        here = fig.units[i].get(c, 0.0)
+        room = pop / ypu - here
+        if p.max_units is not None:
+            room = min(room, p.max_units - fig.prog_units[i])
+        cap = s.per_cluster(p, "max").get(cluster.id)
+        if cap is not None:
+            room = min(room, cap - here)
+        bounds = s.change_bounds(p)
+        if bounds is not None:
+            room = min(room, bounds[1] - fig.prog_units[i])
+        if room >= (1.0 - SNAP if p.integer else NOISE):
+            best = max(best, ypu / p.unit_cost)
+    return slope * best
+
+
+def solver_version(solver: str) -> str:
+    """The version of the solver's package (highspy for HiGHS, PuLP for the others)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("highspy" if solver == "highs" else "pulp")
+    except PackageNotFoundError:  # pragma: no cover - both are dependencies
+        return ""
+
+
 def _stages(
-    s: Scenario, solution: Solution, targets: list[TargetResult], weighted: float, spend: float
+    s: Scenario,
+    solution: Solution,
+    targets: list[TargetResult],
+    weighted: float,
+    spend: float,
+    min_coverage: float,
 ) -> list[StageResult]:
     out = []
+    finals = {
+        Objective.MAXIMIZE_WEIGHTED_REACH.value: weighted,
+        Objective.MAXIMIZE_MIN_COVERAGE.value: min_coverage,
+        Objective.MINIMIZE_SPEND.value: spend,
+    }
     for o in solution.stages:
         st = o.stage
         if not st.reported:
@@ -516,11 +627,14 @@ def _stages(
             )
             out.append(StageResult(st.label, st.priority, None, value, o.objective, o.status.value))
         else:
-            value = weighted if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH else spend
+            final = st.final or s.objective.value
             out.append(
-                StageResult(st.label, None, s.objective.value, value, o.objective, o.status.value)
+                StageResult(st.label, None, final, finals[final], o.objective, o.status.value)
             )
     return out
+
+
+_MAXIMIZED = (Objective.MAXIMIZE_WEIGHTED_REACH.value, Objective.MAXIMIZE_MIN_COVERAGE.value)
 
 
 def _check_stages(stages: list[StageResult]) -> list[str]:
@@ -534,11 +648,11 @@ def _check_stages(stages: list[StageResult]) -> list[str]:
                     f"stage {st.label}: recomputed shortfall {st.objective:.9g} exceeds the "
                     f"solver's {st.solver_objective:.9g}"
                 )
-        elif st.final == Objective.MAXIMIZE_WEIGHTED_REACH.value and st.objective < (
+        elif st.final in _MAXIMIZED and st.objective < (
             st.solver_objective - STAGE_TOLERANCE * max(1.0, abs(st.solver_objective))
         ):
             problems.append(
-                f"final stage: recomputed weighted coverage {st.objective:.9g} is below the "
+                f"final stage {st.final}: recomputed value {st.objective:.9g} is below the "
                 f"solver's {st.solver_objective:.9g}"
             )
     return problems
@@ -622,6 +736,7 @@ def to_json(result: Result) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "tool": {"name": "pazos-budget", "version": __version__},
+        "pazos_budget_version": __version__,
         "scenario": {
             "id": s.scenario.id,
             "name": s.scenario.name,
@@ -629,10 +744,14 @@ def to_json(result: Result) -> dict[str, Any]:
             "year": s.scenario.year,
             "currency": s.scenario.currency,
             "objective": s.objective.value,
+            "reach_model": s.reach_model.value,
+            "overrides": list(result.overrides),
+            "base": result.base,
         },
         "status": result.status.value,
         "solver": {
             "name": result.solver,
+            "version": result.solver_version,
             "seconds": round(result.seconds, 3),
             "mip_gap": result.mip_gap,
         },
@@ -647,18 +766,22 @@ def to_json(result: Result) -> dict[str, Any]:
             "unspent": _clean(result.unspent),
             "youth_reached": _clean(result.youth_reached),
             "youth_reached_in_clusters": _clean(result.youth_reached_in_clusters),
+            "participations": _clean(result.participations),
+            "participations_in_clusters": _clean(result.participations_in_clusters),
             "weighted_coverage": _clean(result.weighted_coverage),
+            "min_coverage": _clean(result.min_coverage),
             "prioritized_coverage": _clean(result.prioritized_coverage),
         },
         "programmes": [
             {
                 "id": pr.id,
+                "name": pr.name,
                 "department": pr.department,
                 "component": pr.component,
                 "funded": pr.funded,
                 "units": _clean(pr.units),
                 "spend": _clean(pr.spend),
-                "youth_reached": _clean(pr.youth_reached),
+                "participations": _clean(pr.participations),
                 "clusters": {c: _clean(u) for c, u in pr.clusters.items()},
                 "cofunding": {d: _clean(v) for d, v in pr.cofunding.items()},
                 "limited_by": pr.limited_by,
@@ -676,6 +799,7 @@ def to_json(result: Result) -> dict[str, Any]:
         "departments": [
             {
                 "id": d.id,
+                "name": d.name,
                 "budget": None if d.budget is None else _clean(d.budget),
                 "min_spend": None if d.min_spend is None else _clean(d.min_spend),
                 "spend": _clean(d.spend),
@@ -694,11 +818,14 @@ def to_json(result: Result) -> dict[str, Any]:
         "clusters": [
             {
                 "id": c.id,
+                "name": c.name,
                 "youth_population": c.youth_population,
                 "prioritized": c.prioritized,
                 "weight": _clean(c.weight),
                 "youth_reached": _clean(c.youth_reached),
+                "participations": _clean(c.participations),
                 "coverage": _clean(c.coverage),
+                "marginal_youth_per_money": _clean(c.marginal_youth_per_money),
                 "spend": _clean(c.spend),
                 "components": {k: _clean(v) for k, v in c.components.items()},
             }
@@ -707,6 +834,7 @@ def to_json(result: Result) -> dict[str, Any]:
         "targets": [
             {
                 "id": t.id,
+                "name": t.name,
                 "owner": t.owner,
                 "kind": t.kind,
                 "priority": t.priority,

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .reach import MAX_DISTINCT_SHARE, ReachModel
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
 Money = Annotated[float, Field(ge=0)]
@@ -50,10 +52,12 @@ ComponentId = Annotated[Component, Field(strict=False)]
 
 class Objective(StrEnum):
     MAXIMIZE_WEIGHTED_REACH = "maximize_weighted_reach"
+    MAXIMIZE_MIN_COVERAGE = "maximize_min_coverage"
     MINIMIZE_SPEND = "minimize_spend"
 
 
 ObjectiveId = Annotated[Objective, Field(strict=False)]
+ReachModelId = Annotated[ReachModel, Field(strict=False)]
 
 
 class TargetKind(StrEnum):
@@ -275,6 +279,9 @@ class Scenario(Strict):
     scenario: ScenarioInfo
     budget: Budget
     objective: ObjectiveId = Objective.MAXIMIZE_WEIGHTED_REACH
+    #: How participations become distinct youth (reach.py): `distinct` (diminishing
+    #: returns) or `participations` (capped at the population).
+    reach_model: ReachModelId = ReachModel.DISTINCT
     clusters: list[Cluster] = Field(min_length=1)
     components: list[ComponentInfo] | None = None
     departments: list[Department] = Field(min_length=1)
@@ -342,6 +349,81 @@ class Scenario(Strict):
             return False
         return t.components is None or p.component in t.components
 
+    def scope_money_share(self, p: Programme, departments: Iterable[str] | None) -> float:
+        """The part of `p`'s spend that counts toward a spend share scoped to
+        `departments`: the summed cofunding shares of those departments (None = every
+        department: all of it). Whether `p` is in scope at all is `in_scope`'s question."""
+        if departments is None:
+            return 1.0
+        funders = p.funders()
+        return min(1.0, math.fsum(funders.get(d, 0.0) for d in set(departments)))
+
+    def share_base_cap(self, owner: str | None, t: Target) -> float:
+        """B, the largest a spend share's base can be: the department's budget for a
+        department goal without `departments` (budget.total when it has none), else
+        budget.total. A share row's scale is share x B (B itself for a share of 0)."""
+        if owner is not None and t.departments is None:
+            budget = next(d.budget for d in self.departments if d.id == owner)
+            if budget is not None and budget > 0:
+                return budget
+        return self.budget.total
+
+    def reaching_cluster_ids(self) -> set[str]:
+        """Clusters where at least one programme reaches youth (youth_per_unit > 0)."""
+        out: set[str] = set()
+        for p in self.programmes:
+            for cid in self.programme_clusters(p):
+                if self.youth_per_unit(p, cid) > 0:
+                    out.add(cid)
+        return out
+
+    def equity_cluster_ids(self) -> list[str]:
+        """The clusters `maximize_min_coverage` raises: prioritized and reachable."""
+        reach = self.reaching_cluster_ids()
+        return [cid for cid in self.prioritized_cluster_ids if cid in reach]
+
+    def warnings(self) -> list[tuple[Path, str]]:
+        """Things that make a scenario weaker than it reads without making it invalid,
+        each with the path of the field concerned."""
+        out: list[tuple[Path, str]] = []
+        if self.objective == Objective.MAXIMIZE_MIN_COVERAGE:
+            reach = self.reaching_cluster_ids()
+            for i, c in enumerate(self.clusters):
+                if c.prioritized and c.id not in reach:
+                    out.append(
+                        (
+                            ("clusters", i),
+                            f"prioritized cluster '{c.id}' is left out of maximize_min_coverage: "
+                            "no programme reaches youth there",
+                        )
+                    )
+        if self.reach_model == ReachModel.DISTINCT:
+            for path, _owner, t in _all_targets(self.targets, self.departments):
+                if not isinstance(t, YouthReachTarget) or t.hard:
+                    continue
+                clusters = t.clusters if t.clusters is not None else self.prioritized_cluster_ids
+                pops = {c.id: c.youth_population for c in self.clusters}
+                if t.share is not None and t.share > MAX_DISTINCT_SHARE:
+                    out.append(
+                        (
+                            path + ("share",),
+                            f"a share above {MAX_DISTINCT_SHARE:g} cannot be met under "
+                            "reach_model: distinct (participations alone never reach everyone)",
+                        )
+                    )
+                elif t.at_least is not None:
+                    over = [c for c in clusters if t.at_least > MAX_DISTINCT_SHARE * pops[c]]
+                    if over:
+                        out.append(
+                            (
+                                path + ("at_least",),
+                                f"more than {MAX_DISTINCT_SHARE:g} of the youth of "
+                                f"{', '.join(over[:5])} cannot be reached under "
+                                "reach_model: distinct",
+                            )
+                        )
+        return out
+
     def metric_name(self, metric: str) -> str:
         """The display name of an output metric (its id when none is given)."""
         return (self.metrics or {}).get(metric, metric)
@@ -364,6 +446,13 @@ class Scenario(Strict):
             if missing:
                 issues.append((("components",), f"missing component(s): {', '.join(missing)}"))
 
+        if self.objective == Objective.MAXIMIZE_MIN_COVERAGE and not self.prioritized_cluster_ids:
+            issues.append(
+                (
+                    ("objective",),
+                    "maximize_min_coverage needs at least one prioritized cluster",
+                )
+            )
         for i, c in enumerate(self.clusters):
             if c.id == ALL_CLUSTERS:
                 issues.append((("clusters", i, "id"), "'all' is reserved (it means every cluster)"))

@@ -27,7 +27,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -49,6 +49,9 @@ from .model import (
 #: LPs with more columns than this use HiGHS's interior point method under "auto".
 IPM_THRESHOLD = 50_000
 DEFAULT_MIP_GAP = 1e-6
+#: Solver threads of every solve, whatever `-j` is: one plan however a scenario is run
+#: (HiGHS's MIP search depends on its thread count, and so would the plan).
+DEFAULT_THREADS = 1
 HIGHS = "highs"
 CBC = "cbc"
 
@@ -66,10 +69,7 @@ class SolveOptions:
     time_limit: float | None = None  # seconds, for the whole lexicographic run
     mip_gap: float = DEFAULT_MIP_GAP
     lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
-    # One solver thread for every solve, however many run at once (`-j`): a solve's options
-    # never depend on how it is run, so neither does its answer. (HiGHS's own default,
-    # half the machine's cores, would give a different thread count on every machine.)
-    threads: int = 1
+    threads: int = DEFAULT_THREADS  # the same for every solve (see DEFAULT_THREADS)
     write_model: Path | None = None  # .lp or .mps of the last stage, for an auditor
 
 
@@ -231,11 +231,10 @@ class _HighsRun:
         m = self.model
         with _quiet_stdout():
             h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: no stubs
-            h.setOptionValue("output_flag", False)
+            h.setOptionValue("output_flag", bool(os.environ.get("PAZOS_HIGHS_LOG")))
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
-        if self.options.threads:
-            h.setOptionValue("threads", int(self.options.threads))
+        h.setOptionValue("threads", int(self.options.threads))
         method = self.options.lp_method
         if method == "auto":
             method = "ipm" if (not m.is_mip and m.n_cols > IPM_THRESHOLD) else "simplex"
@@ -285,6 +284,10 @@ class _HighsRun:
                 else highspy.ObjSense.kMaximize
             )
             h.changeColsCost(m.n_cols, all_cols, stage.cost)
+            if stage.fix_integers and len(values):
+                fixed = np.flatnonzero(m.integrality).astype(np.int32)
+                whole = np.round(values[fixed])
+                h.changeColsBounds(len(fixed), fixed, whole, whole)
             start = values if len(values) else self.start
             stage_status = self._run_stage(h, highspy, stage.cost, start)
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
@@ -405,9 +408,13 @@ def to_pulp(
     stage: Stage,
     holds: Sequence[tuple[Stage, float]] = (),
     tolerance: float = HOLD_RELATIVE_TOLERANCE,
+    fixed: Mapping[int, float] | None = None,
 ) -> object:
-    """The model as a PuLP problem with `stage`'s objective and earlier optima held."""
+    """The model as a PuLP problem with `stage`'s objective and earlier optima held, and
+    the columns in `fixed` (column -> value) fixed."""
     import pulp
+
+    fixed = fixed or {}
 
     sense = pulp.LpMinimize if stage.sense == Sense.MIN else pulp.LpMaximize
     prob = pulp.LpProblem(f"pazos_{model.scenario.scenario.id.replace('-', '_')}", sense)
@@ -415,8 +422,12 @@ def to_pulp(
     xs = [
         pulp.LpVariable(
             names[j],
-            lowBound=None if np.isinf(model.col_lower[j]) else float(model.col_lower[j]),
-            upBound=None if np.isinf(model.col_upper[j]) else float(model.col_upper[j]),
+            lowBound=fixed[j]
+            if j in fixed
+            else (None if np.isinf(model.col_lower[j]) else float(model.col_lower[j])),
+            upBound=fixed[j]
+            if j in fixed
+            else (None if np.isinf(model.col_upper[j]) else float(model.col_upper[j])),
             cat=pulp.LpInteger if model.integrality[j] else pulp.LpContinuous,
         )
         for j in range(model.n_cols)
@@ -518,10 +529,11 @@ class _PulpRun:
         holds: list[tuple[Stage, float]],
         remaining: float | None,
         tolerance: float,
+        fixed: Mapping[int, float] | None = None,
     ) -> tuple[Any, int]:
         import pulp
 
-        prob: Any = to_pulp(self.model, stage, holds, tolerance)
+        prob: Any = to_pulp(self.model, stage, holds, tolerance, fixed)
         solver = self._solver(remaining)
         try:
             code = int(prob.solve(solver))
@@ -537,20 +549,31 @@ class _PulpRun:
         m = self.model
         outcomes: list[StageOutcome] = []
         holds: list[tuple[Stage, float]] = []
+        messages: list[str] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
         for stage in m.stages:
             t0 = time.perf_counter()
             remaining = _remaining(deadline)
-            prob, code = self._solve_stage(stage, holds, remaining, CONTRACT_TOLERANCE * 1e-3)
+            fixed = None
+            if stage.fix_integers and len(values):
+                fixed = {int(j): float(round(values[j])) for j in np.flatnonzero(m.integrality)}
+            prob, code = self._solve_stage(
+                stage, holds, remaining, CONTRACT_TOLERANCE * 1e-3, fixed
+            )
             if code == pulp.LpStatusInfeasible and outcomes:
                 # CBC reports values to about 8 digits, so the tightly held optimum of the
                 # previous stage can read as violated: loosen it to the contract's tolerance.
                 prob, code = self._solve_stage(
-                    stage, holds, _remaining(deadline), CONTRACT_TOLERANCE
+                    stage, holds, _remaining(deadline), CONTRACT_TOLERANCE, fixed
                 )
             elapsed = time.perf_counter() - t0
             sol_status = prob.sol_status
+            usable = (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+            if not stage.reported and len(values) and sol_status not in usable:
+                # A tie-break only picks among equal plans: keep the plan already found.
+                messages.append(f"{stage.label}: {pulp.LpStatus[code]}; the tie-break was skipped")
+                break
             if code == pulp.LpStatusInfeasible:
                 return Solution(
                     Status.INFEASIBLE,
@@ -591,6 +614,7 @@ class _PulpRun:
             self.options.solver,
             time.perf_counter() - started,
             self.options.mip_gap,
+            messages,
         )
 
 
