@@ -394,6 +394,7 @@ class Comparison:
                     "spend": r.spend,
                     "unspent": r.unspent,
                     "youth_reached": r.youth_reached,
+                    "participations": r.participations,
                     "weighted_coverage": r.weighted_coverage,
                     "prioritized_coverage": r.prioritized_coverage,
                     "targets_met": met,

@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .explain import MILLION_UNITS, top_marginal_clusters
+
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .analysis import Comparison, Sweep
     from .result import Result
@@ -34,9 +36,11 @@ def print_result(console: Console, r: Result) -> None:
     met, total = r.targets_met()
     console.print(
         f"Budget {money(r.budget)} {cur}; spent {money(r.spend)}; unspent {money(r.unspent)}. "
-        f"Youth reached {number(r.youth_reached)}; prioritized clusters covered "
+        f"Distinct youth reached (estimated) {number(round(r.youth_reached))}, from "
+        f"{number(round(r.participations))} participations; prioritized clusters covered "
         f"{r.prioritized_coverage:.1%}. Targets and goals met: {met} of {total}."
     )
+    console.print(marginal_youth_sentence(r), markup=False)
 
     stages = Table(title="Stage objectives", title_justify="left")
     stages.add_column("Stage")
@@ -70,6 +74,8 @@ def print_result(console: Console, r: Result) -> None:
             f"{d.goals_met}/{d.goals_total}",
         )
     console.print(deps)
+
+    print_clusters(console, r)
 
     tt = Table(title="Targets and goals", title_justify="left")
     for col in (
@@ -121,6 +127,66 @@ def print_result(console: Console, r: Result) -> None:
             "[dim]Marginal value of money: not computed; add --marginal "
             "(one more solve per money source).[/]"
         )
+
+
+#: The terminal lists at most this many clusters (the workbook has them all).
+TERMINAL_CLUSTERS = 24
+
+
+def print_clusters(console: Console, r: Result) -> None:
+    """Distinct youth beside participations, per cluster (the prioritized ones with the
+    lowest coverage first when there are too many to list)."""
+    cur = r.scenario.scenario.currency
+    clusters = r.clusters
+    title = "Clusters"
+    if len(clusters) > TERMINAL_CLUSTERS:
+        clusters = sorted(clusters, key=lambda c: (not c.prioritized, c.coverage, c.id))
+        clusters = clusters[:TERMINAL_CLUSTERS]
+        title += f" (the {TERMINAL_CLUSTERS} with the lowest coverage, of {len(r.clusters)})"
+    table = Table(title=title, title_justify="left")
+    per = one_more(cur).removeprefix("one more ")
+    for col in (
+        "Cluster",
+        "Youth",
+        "Distinct youth (est.)",
+        "Participations",
+        "Coverage",
+        f"Spend ({cur})",
+        f"Extra youth per {per}",
+    ):
+        table.add_column(col, justify="left" if col == "Cluster" else "right")
+    for c in clusters:
+        table.add_row(
+            escape(c.name) + ("" if c.prioritized else " [dim](not prioritized)[/]"),
+            f"{c.youth_population:,}",
+            whole(c.youth_reached),
+            whole(c.participations),
+            f"{c.coverage:.1%}",
+            money(c.spend),
+            f"{c.marginal_youth_per_money:,.2f}",
+        )
+    console.print(table)
+
+
+def one_more(currency: str) -> str:
+    """'one more million' (money in COP millions) or 'one more <unit>'."""
+    return "one more million" if currency in MILLION_UNITS else f"one more {currency}"
+
+
+def about(x: float) -> str:
+    """A count of young people as the summary sentence gives it."""
+    return f"{x:,.0f}" if x >= 9.5 else f"{x:.1f}"
+
+
+def marginal_youth_sentence(r: Result) -> str:
+    """'One more million in Zamorano reaches about 120 more young people; in Rozo, 95.'"""
+    top = top_marginal_clusters(r)
+    more = one_more(r.scenario.scenario.currency)
+    if not top:
+        return f"{more[0].upper()}{more[1:]} reaches no more young people in any cluster."
+    (first, n), rest = top[0], top[1:]
+    text = f"{more[0].upper()}{more[1:]} in {first} reaches about {about(n)} more young people"
+    return text + "".join(f"; in {name}, {about(m)}" for name, m in rest) + "."
 
 
 def _fmt_row(kind: str, x: float) -> str:
@@ -188,7 +254,7 @@ def print_comparison(console: Console, c: Comparison) -> None:
     # the ids are how the workbook names the scenarios: never cut them
     widest = max(len(str(f["scenario"])) for f in figures)
     table.add_column("Scenario", no_wrap=True, min_width=widest)
-    for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
+    for col in ("Budget", "Spend", "Distinct youth (est.)", "Weighted coverage", "Targets met"):
         table.add_column(col, justify="right")
     base = figures[0]
     for k, f in enumerate(figures):
@@ -220,7 +286,7 @@ def print_frontier(console: Console, sw: Sweep) -> None:
     table = Table(title=f"Budget frontier (money in {cur}, rounded)", title_justify="left")
     if scaled:
         table.add_column("Scale", justify="right")
-    for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
+    for col in ("Budget", "Spend", "Distinct youth (est.)", "Weighted coverage", "Targets met"):
         table.add_column(col, justify="right")
     table.add_column("Extra youth per unit", justify="right")
     for row in rows:

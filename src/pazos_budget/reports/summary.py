@@ -7,6 +7,7 @@ from typing import Any
 
 from openpyxl.worksheet.pagebreak import Break
 
+from ..explain import top_marginal_clusters
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS, Objective
 from .charts import horizontal_bars
@@ -65,9 +66,9 @@ class SummarySheet(ReportContext):
             [L("sum.used"), V(r.spend / r.budget if r.budget else 0.0, PERCENT), ""],
             [L("sum.youth"), V(r.youth_reached, count_fmt(r.youth_reached)), youth],
             [
-                L("sum.youth_in_clusters"),
-                V(r.youth_reached_in_clusters, count_fmt(r.youth_reached_in_clusters)),
-                youth,
+                L("sum.participations"),
+                V(r.participations, count_fmt(r.participations)),
+                L("unit.participations"),
             ],
             [L("sum.coverage"), V(r.prioritized_coverage, PERCENT), ""],
             [
@@ -103,7 +104,10 @@ class SummarySheet(ReportContext):
         for col in SUMMARY_CHART_COLUMNS:
             sh.fixed[col] = 9
         sh.repeat = None
-        chart_rows = key_last + 2
+        # Why each cluster gets what it gets, in one sentence under the key figures.
+        sh.row = key_last + 2
+        sh.note(L.marginal_youth_sentence(top_marginal_clusters(r), self.s.scenario.currency))
+        chart_rows = sh.row
 
         sh.row = max(sh.row, SUMMARY_SECOND_PAGE_ROW)
         sh.ws.row_breaks.append(Break(id=sh.row - 1))
