@@ -103,6 +103,11 @@ def test_compare_j2_gives_every_scenario_its_plan_alone(tmp_path: Path) -> None:
         alone = cli_solve_alone(path)
         assert alone.exit_code == 0, alone.output
         assert_same_plan(entry, alone.doc, f"{path.name} in compare -j 2")
+    # What the council sees of the 10% cut: less spend, fewer youth, fewer participations.
+    by_id = {r["scenario"]["id"]: r["totals"] for r in doc["results"]}
+    base, cut = by_id["palmira-2023"], by_id["palmira-2023-recorte-10"]
+    for key in ("spend", "youth_reached", "participations", "weighted_coverage"):
+        assert cut[key] < base[key], key
 
 
 @pytest.mark.parametrize("path", FEASIBLE, ids=ids(FEASIBLE))

@@ -456,10 +456,13 @@ MILLION_UNITS = frozenset({"COP millions", "millones de COP", "millions", "millo
 
 def top_marginal_clusters(result: Result, n: int = MARGINAL_CLUSTERS) -> list[tuple[str, float]]:
     """(cluster name, distinct youth one more unit of money reaches there) for the `n`
-    clusters where that is highest (`clusters[].marginal_youth_per_money`), ties by
-    name; clusters where it is 0 are left out."""
-    ranked = sorted(
-        (c for c in result.clusters if c.marginal_youth_per_money > 0),
-        key=lambda c: (-c.marginal_youth_per_money, c.name),
-    )
+    clusters where that is highest (`clusters[].marginal_youth_per_money`), ties by name.
+
+    The prioritized clusters are the ones the strategy focuses on, so the sentence names
+    them; the others only when no prioritized cluster gains from more money. Clusters
+    where it is 0 are left out.
+    """
+    gaining = [c for c in result.clusters if c.marginal_youth_per_money > 0]
+    pool = [c for c in gaining if c.prioritized] or gaining
+    ranked = sorted(pool, key=lambda c: (-c.marginal_youth_per_money, c.name))
     return [(c.name, c.marginal_youth_per_money) for c in ranked[:n]]

@@ -25,7 +25,7 @@ from .xlsx import (
 )
 
 #: Column widths of a department sheet: every table there lines up on these ten columns.
-DEPARTMENT_GRID = (34.0, 13.0, 18.0, 16.0, 9.0, 9.0, 12.0, 9.0, 12.0, 11.0)
+DEPARTMENT_GRID = (32.0, 13.0, 17.0, 15.0, 9.0, 9.0, 12.0, 9.0, 12.0, 15.0)
 
 
 class DepartmentSheets(ReportContext):

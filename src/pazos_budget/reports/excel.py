@@ -265,7 +265,7 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
                     L.yes_no(c.prioritized),
                     c.weight,
                     c.youth_population,
-                    V(c.youth_reached, count_fmt(c.youth_reached)),
+                    V(c.youth_reached, WHOLE),
                     V(c.participations, count_fmt(c.participations)),
                     V(
                         c.coverage,
@@ -302,7 +302,7 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             None,
             None,
             population,
-            V(r.youth_reached, count_fmt(r.youth_reached)),
+            V(r.youth_reached, WHOLE),
             V(r.participations, count_fmt(r.participations)),
             None,
             r.spend,

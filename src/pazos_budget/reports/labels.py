@@ -61,9 +61,10 @@ ES: dict[str, str] = {
     "title.inputs.targets": "Metas (entradas)",
     "title.inputs.metrics": "Nombres de los indicadores (entradas)",
     "chart.components": "Gasto por componente ({currency})",
-    "title.coverage": "Cobertura de jóvenes por clúster",
+    "title.coverage": "Cobertura de jóvenes distintos por clúster (estimado)",
     "title.coverage.lowest": (
-        "Cobertura de jóvenes: los {n} clústeres priorizados con menor cobertura (de {total})"
+        "Cobertura de jóvenes distintos: los {n} clústeres priorizados con menor cobertura "
+        "(de {total})"
     ),
     "title.envelopes": "Gasto de cada secretaría frente a su techo ({currency})",
     "title.envelopes.largest": (
@@ -103,11 +104,12 @@ ES: dict[str, str] = {
     "unit.participations": "participaciones",
     "unit.of": "de {total}",
     "n_of": "{n} de {total}",
-    "unit.weighted": "jóvenes × peso del clúster",
+    "unit.weighted": "jóvenes distintos × peso del clúster",
     "stage.priority": "Prioridad {priority}",
     "stage.final": "Final",
     "stage.shortfall": "Déficit relativo ponderado (0 = todas cumplidas)",
     "stage.reach": "Cobertura ponderada (jóvenes distintos × peso del clúster)",
+    "stage.min_coverage": "Cobertura más baja entre los clústeres priorizados",
     "stage.spend": "Gasto total ({currency})",
     "marginal.total_budget.source": "Presupuesto total",
     "marginal.head": "Con {extra} más ({currency}) {who}",
@@ -317,7 +319,7 @@ ES: dict[str, str] = {
         "{other_weight}"
     ),
     "pile.costs": (
-        "sus costos: cada joven alcanzado cuesta {cost} allí y {other_cost} en {other} ({currency})"
+        "sus costos: cada participación cuesta {cost} allí y {other_cost} en {other} ({currency})"
     ),
     "pile.curve": (
         "la curva de alcance: {other} ya tiene alcanzado el {other_coverage} de sus jóvenes "
@@ -334,8 +336,8 @@ ES: dict[str, str] = {
         "desempate elige el clúster (un tope por clúster, max_units_per_cluster, las "
         "repartiría)"
     ),
-    "what.youth": "joven alcanzado",
-    "what.youth_in": "joven alcanzado en {cluster}",
+    "what.youth": "participación de un joven",
+    "what.youth_in": "participación de un joven en {cluster}",
     "what.metric": "unidad de «{metric}»",
     "what.presence": "unidad de {component} en {cluster}",
     "what.spend": "peso invertido",
@@ -463,9 +465,10 @@ EN: dict[str, str] = {
     "title.inputs.targets": "Targets and goals (inputs)",
     "title.inputs.metrics": "Metric names (inputs)",
     "chart.components": "Spend by component ({currency})",
-    "title.coverage": "Youth coverage by cluster",
+    "title.coverage": "Coverage of distinct youth by cluster (estimated)",
     "title.coverage.lowest": (
-        "Youth coverage: the {n} prioritized clusters with the lowest coverage (of {total})"
+        "Coverage of distinct youth: the {n} prioritized clusters with the lowest coverage "
+        "(of {total})"
     ),
     "title.envelopes": "Each department's spend against its envelope ({currency})",
     "title.envelopes.largest": (
@@ -495,7 +498,7 @@ EN: dict[str, str] = {
     "sum.unspent": "Unspent",
     "sum.used": "Share spent",
     "sum.youth": "Distinct youth reached (estimated)",
-    "sum.participations": "Participations (one young person may count several)",
+    "sum.participations": "Participations (a youth may count twice)",
     "sum.coverage": "Coverage of the prioritized clusters",
     "sum.weighted": "Weighted coverage (final objective)",
     "sum.pazos_met": "PAZOS targets met",
@@ -505,11 +508,12 @@ EN: dict[str, str] = {
     "unit.participations": "participations",
     "unit.of": "of {total}",
     "n_of": "{n} of {total}",
-    "unit.weighted": "youth × cluster weight",
+    "unit.weighted": "distinct youth × cluster weight",
     "stage.priority": "Priority {priority}",
     "stage.final": "Final",
     "stage.shortfall": "Weighted relative shortfall (0 = all met)",
     "stage.reach": "Weighted coverage (distinct youth × cluster weight)",
+    "stage.min_coverage": "Lowest coverage of the prioritized clusters",
     "stage.spend": "Total spend ({currency})",
     "marginal.total_budget.source": "Total budget",
     "marginal.head": "{extra} more ({currency}) for {who}",
@@ -710,8 +714,7 @@ EN: dict[str, str] = {
         "alternative, {other_weight}"
     ),
     "pile.costs": (
-        "its costs: a young person reached costs {cost} there and {other_cost} in {other} "
-        "({currency})"
+        "its costs: a participation costs {cost} there and {other_cost} in {other} ({currency})"
     ),
     "pile.curve": (
         "the reach curve: {other} already has {other_coverage} of its youth reached and "
@@ -726,8 +729,8 @@ EN: dict[str, str] = {
         "where its units go changes no target and no reach; a fixed tie-break rule picks the "
         "cluster (a per-cluster cap, max_units_per_cluster, would spread them)"
     ),
-    "what.youth": "young person reached",
-    "what.youth_in": "young person reached in {cluster}",
+    "what.youth": "youth participation",
+    "what.youth_in": "youth participation in {cluster}",
     "what.metric": "unit of “{metric}”",
     "what.presence": "unit of {component} in {cluster}",
     "what.spend": "peso spent",

@@ -64,7 +64,7 @@ class SummarySheet(ReportContext):
             [L("sum.spend"), V(r.spend, MONEY), cur],
             [L("sum.unspent"), V(r.unspent, MONEY), cur],
             [L("sum.used"), V(r.spend / r.budget if r.budget else 0.0, PERCENT), ""],
-            [L("sum.youth"), V(r.youth_reached, count_fmt(r.youth_reached)), youth],
+            [L("sum.youth"), V(r.youth_reached, WHOLE), youth],
             [
                 L("sum.participations"),
                 V(r.participations, count_fmt(r.participations)),
@@ -250,9 +250,7 @@ class SummarySheet(ReportContext):
                 :MAX_CHART_BARS
             ]
             title = L("title.coverage.lowest", n=len(clusters), total=total)
-        return title, [
-            [c.name, c.coverage, V(c.youth_reached, count_fmt(c.youth_reached))] for c in clusters
-        ]
+        return title, [[c.name, c.coverage, V(c.youth_reached, WHOLE)] for c in clusters]
 
     def envelope_rows(self) -> tuple[str, list[list[Any]]]:
         """(title, rows) of spend against envelope: every department, or, when there are
@@ -269,6 +267,8 @@ class SummarySheet(ReportContext):
         L = self.L
         if priority is not None:
             return [L("stage.priority", priority=priority), V(value, GENERAL), L("stage.shortfall")]
+        if final == Objective.MAXIMIZE_MIN_COVERAGE.value:
+            return [L("stage.final"), V(value, PERCENT), L("stage.min_coverage")]
         if final == Objective.MAXIMIZE_WEIGHTED_REACH.value:
             return [L("stage.final"), V(value, count_fmt(value)), L("stage.reach")]
         return [L("stage.final"), V(value, MONEY), L("stage.spend", currency=self.cur)]
