@@ -130,9 +130,10 @@ def test_sweep_point_is_the_plan_alone(path: Path) -> None:
 
 # --------------------------------------------------------------------------- batch@1
 def hard_reach() -> LoadedScenario:
-    """A hard target that needs 60 of the 100 budget: infeasible below that."""
+    """A hard target of 60 distinct youth of 100: about 92 participations, so infeasible
+    with a budget of 40, feasible with 100."""
     return tiny_scenario(
-        total=100,
+        total=120,
         clusters=[tiny_cluster("c1", 100)],
         programmes=[tiny_programme("p1", "d1", 1.0, clusters=["c1"], youth=1.0)],
         targets=[{"id": "hard", "kind": "youth_reach", "at_least": 60, "hard": True}],
@@ -141,11 +142,11 @@ def hard_reach() -> LoadedScenario:
 
 def test_sweep_json_keeps_every_point_in_order() -> None:
     """A point that is infeasible is a result@1 document with its diagnosis, in place."""
-    sw = sweep(hard_reach(), SolveOptions(), totals=[40.0, 80.0, 120.0], jobs=2)
+    sw = sweep(hard_reach(), SolveOptions(), totals=[40.0, 100.0, 120.0], jobs=2)
     doc = sweep_json(sw)
     assert doc["schema"] == BATCH_SCHEMA and doc["command"] == "sweep"
     assert not doc["interrupted"] and doc["not_solved"] == []
-    assert [r["budget"] for r in doc["results"]] == [40.0, 80.0, 120.0]
+    assert [r["budget"] for r in doc["results"]] == [40.0, 100.0, 120.0]
     assert all("scale" not in r for r in doc["results"])
     assert [r["schema"] for r in doc["results"]] == [SCHEMA] * 3
     assert [r["status"] for r in doc["results"]] == ["infeasible", "optimal", "optimal"]

@@ -140,8 +140,9 @@ TERMINAL_CLUSTERS = 24
 
 
 def print_clusters(console: Console, r: Result) -> None:
-    """Distinct youth beside participations, per cluster (the prioritized ones with the
-    lowest coverage first when there are too many to list)."""
+    """Distinct youth beside participations, per cluster, by id (names are long; the
+    workbook has them), the prioritized ones with the lowest coverage first when there
+    are too many to list."""
     cur = r.scenario.scenario.currency
     clusters = r.clusters
     title = "Clusters"
@@ -160,10 +161,12 @@ def print_clusters(console: Console, r: Result) -> None:
         f"Spend ({cur})",
         f"Extra youth per {per}",
     ):
-        table.add_column(col, justify="left" if col == "Cluster" else "right")
+        table.add_column(
+            col, justify="left" if col == "Cluster" else "right", no_wrap=col == "Cluster"
+        )
     for c in clusters:
         table.add_row(
-            escape(c.name) + ("" if c.prioritized else " [dim](not prioritized)[/]"),
+            escape(c.id) + ("" if c.prioritized else " [dim](not prioritized)[/]"),
             f"{c.youth_population:,}",
             whole(c.youth_reached),
             whole(c.participations),
