@@ -111,6 +111,7 @@ def tiny_data(
     targets: list[dict[str, Any]] | None = None,
     objective: str | None = None,
     sid: str = "tiny",
+    reach_model: str | None = None,
 ) -> dict[str, Any]:
     """Scenario data with one department `d1` unless `departments` are given."""
     data: dict[str, Any] = {
@@ -123,6 +124,8 @@ def tiny_data(
     }
     if objective is not None:
         data["objective"] = objective
+    if reach_model is not None:
+        data["reach_model"] = reach_model
     return data
 
 
@@ -218,9 +221,12 @@ _METRIC = "mediations"
 
 
 @st.composite
-def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
+def random_scenario_data(draw: st.DrawFn, scoped: bool = False) -> dict[str, Any]:
     """Plain data of a small random scenario (1-4 clusters, 1-3 departments,
     1-6 programmes, 0-4 targets). Mostly valid; callers validate and `assume` it.
+
+    `scoped` leans on what revision 2 changed: cofunded programmes are common and the
+    targets are department-scoped youth_reach and spend_share rows.
 
     Numbers are small and "nice" (integers and halves) so that optima are well
     separated and float noise cannot reorder lexicographic stages.
@@ -282,7 +288,7 @@ def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             extra["mandatory"] = True
         if draw(st.integers(0, 2)) == 0:
             extra["outputs"] = {_METRIC: float(draw(st.integers(1, 10)))}
-        if n_dep > 1 and draw(st.integers(0, 3)) == 0:
+        if n_dep > 1 and draw(st.integers(0, 1 if scoped else 3)) == 0:
             other = draw(st.sampled_from([d for d in dept_ids if d != owner]))
             share = draw(st.sampled_from([0.25, 0.5, 0.75]))
             extra["cofunding"] = {owner: share, other: 1.0 - share}
@@ -299,7 +305,8 @@ def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         )
 
     def target(j: int, owner: str | None) -> dict[str, Any]:
-        kind = draw(st.sampled_from(["youth_reach", "metric", "spend_share", "component_presence"]))
+        kinds = ["youth_reach", "metric", "spend_share", "component_presence"]
+        kind = draw(st.sampled_from(kinds[::2] if scoped else kinds))
         t: dict[str, Any] = {
             "id": f"t{j}",
             "kind": kind,
@@ -307,7 +314,7 @@ def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             "weight": draw(st.sampled_from([0.5, 1.0, 2.0])),
             "hard": draw(st.integers(0, 9)) == 0,
         }
-        if owner is None and draw(st.integers(0, 2)) == 0:
+        if (owner is None or scoped) and draw(st.integers(0, 1 if scoped else 2)) == 0:
             t["departments"] = draw(
                 st.lists(st.sampled_from(dept_ids), min_size=1, max_size=2, unique=True)
             )
@@ -336,7 +343,9 @@ def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
     n_targets = draw(st.integers(0, 4))
     targets = []
     for j in range(n_targets):
-        goal_of = draw(st.one_of(st.none(), st.sampled_from(dept_ids)))
+        goal_of = draw(
+            st.sampled_from(dept_ids) if scoped else st.one_of(st.none(), st.sampled_from(dept_ids))
+        )
         t = target(j, goal_of)
         if goal_of is None:
             targets.append(t)
@@ -344,7 +353,9 @@ def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
             dept = next(d for d in departments if d["id"] == goal_of)
             dept.setdefault("goals", []).append(t)
 
-    objective = draw(st.sampled_from(["maximize_weighted_reach", "minimize_spend"]))
+    objective = draw(
+        st.sampled_from(["maximize_weighted_reach", "minimize_spend", "maximize_min_coverage"])
+    )
     return tiny_data(
         total=total,
         clusters=clusters,
@@ -353,6 +364,7 @@ def random_scenario_data(draw: st.DrawFn) -> dict[str, Any]:
         targets=targets,
         objective=objective,
         sid="random",
+        reach_model=draw(st.sampled_from(["distinct", "participations"])),
     )
 
 

@@ -222,6 +222,7 @@ programmes:
      clusters: [north, south], youth_per_unit: 10}
 targets:
   - {id: reach-99pct, kind: youth_reach, share: 0.99, hard: true}
+reach_model: participations
 """
 
 
@@ -250,6 +251,7 @@ programmes:
      clusters: all, youth_per_unit: 50}
 targets:
   - {id: reach-1200, kind: youth_reach, at_least: 1200, clusters: [c3, north], hard: true}
+reach_model: participations
 """
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("hard_target", "reach-1200", "c3")]
@@ -470,8 +472,11 @@ targets:
 
 
 def test_partly_money_limited_reach_says_what_more_money_buys(tmp_path: Path, solver: str) -> None:
-    # In c3, art reaches 20 youth per unit at 10 each; the budget of 300 buys 30 units
-    # (600 youth, 60%); with more money art is capped at 40 units (800 youth, 80%).
+    # In c3 (1,000 youth), art reaches 20 youth per unit at 10 each; the budget of 300
+    # buys 30 units, 600 participations: distinct youth on the curve between t = 0.5 and
+    # 0.75, 1000 * (f(0.5) + (f(0.75) - f(0.5)) * 0.4) = 447.1 with f(t) = 1 - exp(-t),
+    # 44.7%. With more money art is capped at 40 units, 800 participations:
+    # 1000 * (f(0.75) + (f(1) - f(0.75)) * 0.2) = 548.5, 54.9%.
     body = """\
 departments:
   - {id: culture, name: Culture}
@@ -484,11 +489,12 @@ targets:
     findings = run(tmp_path, 300, body, solver)
     assert named(findings) == [("hard_target", "reach-90pct", "c3")]
     (f,) = findings
-    assert f["possible"] == pytest.approx(0.6)
+    f_t = lambda t: 1 - math.exp(-t)  # noqa: E731
+    assert f["possible"] == pytest.approx(f_t(0.5) + (f_t(0.75) - f_t(0.5)) * 0.4)
     assert f["money"] == "partly"
     assert f["message"] == (
-        "Target `reach-90pct` (hard) can reach at most 60% in cluster `c3` with this budget "
-        "(required 90%; 80% with more money)."
+        "Target `reach-90pct` (hard) can reach at most 44.7% in cluster `c3` with this budget "
+        "(required 90%; 54.9% with more money)."
     )
 
 

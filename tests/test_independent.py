@@ -3,8 +3,13 @@
 `reference_stages` reads only the `Scenario` (never `pazos_budget.model`) and builds the
 model from the contract's words with `scipy.optimize.milp`: variables x, y, s, cov, the
 hard constraints 1-5, the soft target rows with their shortfalls, and the lexicographic
-stages, each optimum held before the next. Its stage optima must match the
-`stages` of the product's JSON result, stage by stage, on random small scenarios
+stages, each optimum held before the next. Revision 2: distinct youth are written as a
+convex combination of the curve's points (lambda form: P >= sum lambda_k t_k N,
+d <= sum lambda_k N f_k, sum lambda = 1), not as the product's chords; only the points
+come from `pazos_budget.reach` (the contract's numbers, shared so both read one curve).
+Spend shares count the scope's own money and are scaled by the department's envelope;
+`maximize_min_coverage` is a stage of its own before the weighted reach. Its stage optima
+must match the `stages` of the product's JSON result, stage by stage, on random scenarios
 (1e-6 relative + 1e-7 absolute, plus the absolute NOISE explained below). Examples that
 hit a reported bug (`conftest.KnownSolveBug`) are skipped; a different optimum never is.
 """
@@ -30,10 +35,12 @@ from conftest import (
     random_scenario_data,
     solve_json_or_none,
     tiny_cluster,
+    tiny_department,
     tiny_loaded,
     tiny_programme,
     tiny_scenario,
 )
+from pazos_budget.reach import POINTS
 from pazos_budget.scenario import (
     COMPONENT_IDS,
     ComponentPresenceTarget,
@@ -89,6 +96,24 @@ class _Lp:
         self.rows.append(coefs)
         self.row_lo.append(lo)
         self.row_hi.append(hi)
+
+
+def _distinct(lp: _Lp, participations: dict[int, float], pop: float, cap: float) -> int:
+    """A column d with d <= F(participations) for a population `pop` (lambda form)."""
+    lambdas = [lp.col(0.0, 1.0) for _ in POINTS]
+    lp.row(dict.fromkeys(lambdas, 1.0), 1.0, 1.0)
+    d = lp.col(0.0, cap)
+    # participations >= sum lambda_k t_k N: beyond the last point the curve is flat
+    row = dict(participations)
+    for lam, (t, _) in zip(lambdas, POINTS, strict=True):
+        _add(row, lam, -t * pop)
+    lp.row(row, 0.0, np.inf)
+    # d <= sum lambda_k f_k N
+    row = {d: 1.0}
+    for lam, (_, f) in zip(lambdas, POINTS, strict=True):
+        _add(row, lam, -f * pop)
+    lp.row(row, -np.inf, 0.0)
+    return d
 
 
 def _add(expr: dict[int, float], col: int, coef: float) -> None:
@@ -157,10 +182,20 @@ def reference_stages(s: Scenario) -> list[float]:
         if d.min_spend:
             lp.row(dept_spend(d.id), d.min_spend, inf)
 
+    prioritized = [c.id for c in s.clusters if c.prioritized]
     # targets: (priority, weight, [(shortfall col, scale)]) for soft ones
     soft: list[tuple[int, float, list[tuple[int, float]]]] = []
     for owner, t in _targets(s):
         rows = _target_rows(s, owner, t, x, spend, dept_spend, funders)
+        if isinstance(t, YouthReachTarget) and s.reach_model == "distinct":
+            # the row counts the distinct youth of its participations
+            target_clusters = t.clusters if t.clusters is not None else prioritized
+            rows = [
+                ({_distinct(lp, expr, pop[c], pop[c]): 1.0}, at_most, rhs, scale)
+                for (expr, at_most, rhs, scale), c in zip(
+                    rows, _nonzero(t, target_clusters, pop), strict=True
+                )
+            ]
         cols: list[tuple[int, float]] = []
         for expr, at_most, rhs, scale in rows:
             if t.hard:
@@ -182,21 +217,53 @@ def reference_stages(s: Scenario) -> list[float]:
                 for sc, scale in cols:
                     _add(obj, sc, w / (len(cols) * scale))
         stages.append((obj, False))
-    if s.objective == "maximize_weighted_reach":
+    if s.objective in ("maximize_weighted_reach", "maximize_min_coverage"):
         obj = {}
+        covs = {}
         for cl in s.clusters:
-            cov = lp.col(0.0, pop[cl.id])  # cov <= youth_population
             reach = {
                 x[p.id][cl.id]: _ypu(p.youth_per_unit, cl.id)
                 for p in s.programmes
                 if cl.id in x[p.id]
             }
-            lp.row({**{k: -v for k, v in reach.items()}, cov: 1.0}, -inf, 0.0)  # cov <= reach
+            if s.reach_model == "distinct":
+                cov = _distinct(lp, reach, pop[cl.id], pop[cl.id])
+            else:
+                cov = lp.col(0.0, pop[cl.id])  # cov <= youth_population
+                lp.row({**{k: -v for k, v in reach.items()}, cov: 1.0}, -inf, 0.0)  # <= reach
             obj[cov] = cl.weight
+            covs[cl.id] = cov
+        if s.objective == "maximize_min_coverage":
+            # the lowest coverage over prioritized clusters some programme can reach
+            reachable = {
+                c
+                for p in s.programmes
+                for c in x[p.id]
+                if c is not None and _ypu(p.youth_per_unit, c) > 0
+            }
+            m = lp.col(0.0, 1.0)
+            for c in prioritized:
+                if c in reachable:
+                    lp.row({m: 1.0, covs[c]: -1.0 / pop[c]}, -inf, 0.0)
+                else:
+                    pass  # left out (a warning)
+            if not any(c in reachable for c in prioritized):
+                lp.row({m: 1.0}, -inf, 0.0)
+            stages.append(({m: 1.0}, True))
         stages.append((obj, True))
     else:
         stages.append((all_spend, False))
     return _solve_lexicographic(lp, stages)
+
+
+def _nonzero(t: YouthReachTarget, clusters: list[str], pop: dict[str, float]) -> list[str]:
+    """The clusters of a youth_reach target whose required amount is above 0 (the rows)."""
+    out = []
+    for c in clusters:
+        rhs = t.at_least if t.at_least is not None else (t.share or 0.0) * pop[c]
+        if rhs > 0:
+            out.append(c)
+    return out
 
 
 def _ypu(value: float | dict[str, float], cluster: str | None) -> float:
@@ -274,13 +341,16 @@ def _target_rows(
         share = float((t.at_most if at_most else t.at_least) or 0.0)
         expr = {}
         for p in scope:
+            # the scope's own money: the cofunding shares of its departments (all of it
+            # for a scope of every department)
+            own = 1.0 if depts is None else sum(funders(p.id).get(d, 0.0) for d in set(depts))
             if t.clusters is None:
                 for col, v in spend[p.id].items():
-                    _add(expr, col, v)
+                    _add(expr, col, own * v)
             else:
                 for c in t.clusters:
                     if c in x[p.id]:
-                        _add(expr, x[p.id][c], p.unit_cost)
+                        _add(expr, x[p.id][c], own * p.unit_cost)
         if owner is not None and t.departments is None:
             base = dept_spend(owner)
         else:
@@ -290,8 +360,12 @@ def _target_rows(
                     _add(base, col, v)
         for col, v in base.items():
             _add(expr, col, -share * v)
+        big_b = s.budget.total
+        if owner is not None and t.departments is None:
+            envelope = next(d.budget for d in s.departments if d.id == owner)
+            big_b = envelope if envelope else s.budget.total
         if at_most or share > 0:
-            rows.append((expr, at_most, 0.0, share * s.budget.total))
+            rows.append((expr, at_most, 0.0, share * big_b if share > 0 else big_b))
     return rows
 
 
@@ -363,6 +437,25 @@ def _close(a: float, b: float, noise: float = 0.0) -> bool:
 )
 @given(data=random_scenario_data())
 def test_stage_optima_match_an_independent_formulation(solver: str, data: dict[str, Any]) -> None:
+    _agree_stage_by_stage(solver, data)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=random_scenario_data(scoped=True))
+def test_department_scoped_targets_match_an_independent_formulation(
+    solver: str, data: dict[str, Any]
+) -> None:
+    """Own-money spend shares and distinct youth of a department's programmes: cofunded
+    programmes under department-scoped youth_reach and spend_share targets."""
+    _agree_stage_by_stage(solver, data)
+
+
+def _agree_stage_by_stage(solver: str, data: dict[str, Any]) -> None:
     try:
         loaded = tiny_loaded(data)
     except ValidationError:
@@ -387,6 +480,8 @@ def test_stage_optima_match_an_independent_formulation(solver: str, data: dict[s
         # them at 1e-4 relative; HiGHS (in-process, full precision) at the contract's 1e-6.
         noise = NOISE + (CBC_REL_TOL * max(abs(g), abs(e)) if solver == "cbc" else 0.0)
         assert _close(g, e, noise), f"stage {k + 1} ({doc['stages'][k]}): got {g}, reference {e}"
+    for row in (r for t in doc["targets"] if t["kind"] == "spend_share" for r in t["rows"]):
+        assert 0.0 <= row["achieved"] <= 1.0, row
 
 
 def test_reference_agrees_on_a_hand_solved_case() -> None:
@@ -399,6 +494,95 @@ def test_reference_agrees_on_a_hand_solved_case() -> None:
             {"id": "a", "kind": "youth_reach", "at_least": 80, "clusters": ["c1"]},
             {"id": "b", "kind": "youth_reach", "at_least": 80, "clusters": ["c2"], "priority": 2},
         ],
+        reach_model="participations",
     )
     # c1 gets 80 (priority 1 met), c2 the remaining 20: shortfall 60/80 = 0.75; reach 100.
     assert reference_stages(loaded.scenario) == pytest.approx([0.0, 0.75, 100.0])
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_distinct_youth_on_hand_solved_cases(solver: str) -> None:
+    """The curve by hand: 30 participations among 100 youth (t = 0.3, between the points
+    0.2 and 0.35) reach 100 * (f(0.2) + (f(0.35) - f(0.2)) * 0.1 / 0.15) distinct youth,
+    f(t) = 1 - exp(-t); both formulations and the JSON agree."""
+    f = lambda t: 1 - math.exp(-t)  # noqa: E731
+    expected = 100 * (f(0.2) + (f(0.35) - f(0.2)) * (0.1 / 0.15))
+    loaded = tiny_scenario(
+        total=30,
+        clusters=[tiny_cluster("c1", 100)],
+        programmes=[tiny_programme("p", "d1", 1, youth=1)],
+    )
+    assert reference_stages(loaded.scenario) == pytest.approx([expected], rel=1e-9)
+    doc = solve_json_or_none(loaded, solver)
+    assert doc is not None
+    assert doc["clusters"][0]["participations"] == pytest.approx(30)
+    assert doc["clusters"][0]["youth_reached"] == pytest.approx(expected, rel=1e-9)
+    assert doc["totals"]["youth_reached"] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_min_coverage_on_a_hand_solved_case(solver: str) -> None:
+    """60 participations over clusters of 100 and 200 youth: the lowest coverage is
+    highest with the same t = 0.2 in both (20 and 40), coverage f(0.2); the second final
+    stage then keeps it (moving a participation lowers one cluster below it)."""
+    cov = 1 - math.exp(-0.2)
+    loaded = tiny_scenario(
+        total=60,
+        clusters=[tiny_cluster("c1", 100), tiny_cluster("c2", 200)],
+        programmes=[tiny_programme("p", "d1", 1, youth=1, clusters="all")],
+        objective="maximize_min_coverage",
+    )
+    assert reference_stages(loaded.scenario) == pytest.approx([cov, 300 * cov], rel=1e-9)
+    doc = solve_json_or_none(loaded, solver)
+    assert doc is not None
+    assert [list(st) for st in doc["stages"]] == [["final", "objective"]] * 2
+    assert [st["final"] for st in doc["stages"]] == [
+        "maximize_min_coverage",
+        "maximize_weighted_reach",
+    ]
+    tol = CBC_REL_TOL if solver == "cbc" else 1e-9
+    assert [st["objective"] for st in doc["stages"]] == pytest.approx([cov, 300 * cov], rel=tol)
+    assert doc["programmes"][0]["clusters"] == pytest.approx({"c1": 20, "c2": 40}, rel=tol)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_own_money_share_on_a_hand_solved_case(solver: str) -> None:
+    """A department's prevention share counts only its half of a cofunded programme.
+
+    p (prevention, paid half by d1, half by d2) reaches nobody; q (d1's own) reaches one
+    young person per unit; 100 to spend. d1's goal: prevention at least 50% of d1's
+    spend: 0.5 p >= 0.5 (0.5 p + q), so p >= 2 q, and the most youth is q = 100/3.
+    Counting all of p's money (the first revision) would allow q = 60.
+    """
+    loaded = tiny_scenario(
+        total=100,
+        clusters=[tiny_cluster("c1", 1000)],
+        departments=[
+            tiny_department(
+                "d1",
+                budget=100,
+                goals=[
+                    {
+                        "id": "g",
+                        "kind": "spend_share",
+                        "components": ["prevention"],
+                        "at_least": 0.5,
+                    }
+                ],
+            ),
+            tiny_department("d2"),
+        ],
+        programmes=[
+            tiny_programme("p", "d1", 1, component="prevention", cofunding={"d1": 0.5, "d2": 0.5}),
+            tiny_programme("q", "d1", 1, youth=1, component="intervention"),
+        ],
+        reach_model="participations",
+    )
+    assert reference_stages(loaded.scenario) == pytest.approx([0.0, 100 / 3], rel=1e-7)
+    doc = solve_json_or_none(loaded, solver)
+    assert doc is not None
+    tol = CBC_REL_TOL if solver == "cbc" else 1e-7
+    units = {p["id"]: p["units"] for p in doc["programmes"]}
+    assert units == pytest.approx({"p": 200 / 3, "q": 100 / 3}, rel=tol)
+    (row,) = doc["targets"][0]["rows"]
+    assert row["achieved"] == pytest.approx(0.5, rel=tol)

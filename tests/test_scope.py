@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import random_scenario_data, tiny_cluster, tiny_data, tiny_department, tiny_programme
-from pazos_budget.model import _TargetContext
+from pazos_budget.model import _Cells, _TargetContext
 from pazos_budget.result import _Figures
 from pazos_budget.scenario import Scenario
 
@@ -27,9 +28,8 @@ def model_scope(s: Scenario) -> _TargetContext:
             share[i, dept_index[dep]] = sh
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0)
-    return _TargetContext(
-        s, empty_i, empty_i, empty_f, empty_i, empty_f, empty_i, empty_i, empty_f, share, dept_index
-    )
+    cells = _Cells(empty_i, empty_i, empty_f, empty_i, [])
+    return _TargetContext(s, cells, empty_i, empty_f, empty_i, empty_i, empty_f, share, dept_index)
 
 
 def assert_scopes_agree(s: Scenario) -> None:
@@ -40,6 +40,10 @@ def assert_scopes_agree(s: Scenario) -> None:
         expected = [i for i, p in enumerate(s.programmes) if s.in_scope(p, depts, t)]
         assert np.flatnonzero(ctx.scope(owner, t)).tolist() == expected, t.id
         assert fig.scope(owner, t) == expected, t.id
+        # the scope's own money (spend shares): vectorized against the scenario's rule
+        own = [s.scope_money_share(p, depts) for p in s.programmes]
+        assert ctx.money_share(owner, t).tolist() == pytest.approx(own, abs=1e-15), t.id
+        assert all(0.0 <= v <= 1.0 for v in own), t.id
 
 
 def without_owner(data: dict[str, Any], drop: list[bool]) -> dict[str, Any]:

@@ -4,7 +4,10 @@
 - every hard constraint of MODEL.md section 4 holds, re-checked here from the JSON
   allocation alone (units per programme and cluster), independently of result.py;
 - raising the total budget never worsens the stage results, lexicographically;
-- a second solve gives the same JSON (except the solver's seconds).
+- a second solve gives the same JSON (except the solver's seconds);
+- distinct youth never exceed a cluster's population (nor its participations), and
+  every share reported is in [0, 1];
+- once every priority stage is at 0, the weighted reach never falls as the budget grows.
 
 Random scenarios may be infeasible (hard targets, mandatory programmes, minimum spends);
 those are accepted (`solve_json_or_none` returns None). Examples that hit a reported bug
@@ -32,6 +35,7 @@ from conftest import (
     tiny_loaded,
 )
 from pazos_budget.loader import LoadedScenario
+from pazos_budget.reach import distinct_youth
 from pazos_budget.scenario import (
     COMPONENT_IDS,
     ComponentPresenceTarget,
@@ -130,7 +134,7 @@ def _rows(
         for c in where:
             need = t.at_least if t.at_least is not None else (t.share or 0.0) * pop[c]
             got = sum(_ypu(p.youth_per_unit, c) * alloc[p.id].get(c, 0.0) for p in scope)
-            rows.append((got, need, False))
+            rows.append((distinct_youth(got, pop[c], s.reach_model), need, False))
     elif isinstance(t, MetricTarget):
         got = 0.0
         for p in scope:
@@ -153,10 +157,18 @@ def _rows(
     elif isinstance(t, SpendShareTarget):
         at_most = t.at_most is not None
         share = float((t.at_most if at_most else t.at_least) or 0.0)
+        # the scope's own money (its departments' cofunding shares; all of it for a scope
+        # of every department)
+        own = {
+            p.id: 1.0 if depts is None else sum(funders(p).get(d, 0.0) for d in set(depts))
+            for p in scope
+        }
         if t.clusters is None:
-            in_scope = sum(spend[p.id] for p in scope)
+            in_scope = sum(own[p.id] * spend[p.id] for p in scope)
         else:
-            in_scope = sum(p.unit_cost * alloc[p.id].get(c, 0.0) for p in scope for c in t.clusters)
+            in_scope = sum(
+                own[p.id] * p.unit_cost * alloc[p.id].get(c, 0.0) for p in scope for c in t.clusters
+            )
         if owner is not None and t.departments is None:
             base = sum(spend[p.id] * funders(p).get(owner, 0.0) for p in s.programmes)
         else:
@@ -245,7 +257,7 @@ def _lexicographic_not_worse(small: dict[str, Any], large: dict[str, Any]) -> No
     assert [next(iter(st)) for st in a] == [next(iter(st)) for st in b]
     for before, after in zip(a, b, strict=True):
         x, y = float(before["objective"]), float(after["objective"])
-        maximize = before.get("final") == "maximize_weighted_reach"
+        maximize = before.get("final") in ("maximize_weighted_reach", "maximize_min_coverage")
         better, worse = (y - x, x - y) if maximize else (x - y, y - x)
         tol = REL * max(abs(x), abs(y)) + NOISE
         if better > tol:
@@ -283,3 +295,56 @@ def test_second_solve_gives_the_same_result(solver: str, data: dict[str, Any]) -
     for doc in (first, second):
         doc["solver"].pop("seconds")
     assert first == second
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@SETTINGS
+@given(data=random_scenario_data())
+def test_distinct_youth_within_population_and_shares_within_0_1(
+    solver: str, data: dict[str, Any]
+) -> None:
+    loaded = _loaded(data)
+    doc = _solve(loaded, solver)
+    if doc is None:
+        return
+    s = loaded.scenario
+    for c, cj in zip(s.clusters, doc["clusters"], strict=True):
+        assert 0.0 <= cj["youth_reached"] <= c.youth_population * (1 + 1e-12), cj
+        assert cj["youth_reached"] <= cj["participations"] * (1 + 1e-12) + 1e-12, cj
+        assert 0.0 <= cj["coverage"] <= 1.0
+        assert cj["marginal_youth_per_money"] >= 0.0
+    total = doc["totals"]
+    assert total["youth_reached"] <= sum(c.youth_population for c in s.clusters)
+    assert total["participations"] >= total["participations_in_clusters"] - 1e-9
+    for t in doc["targets"]:
+        if t["kind"] == "spend_share":
+            for row in t["rows"]:
+                assert 0.0 <= row["achieved"] <= 1.0, (t["id"], row)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=random_scenario_data(), factor=st.sampled_from([1.25, 2.0]))
+def test_weighted_reach_never_falls_as_the_budget_grows(
+    solver: str, data: dict[str, Any], factor: float
+) -> None:
+    """With every priority stage at 0 (all soft targets met), more money never lowers the
+    weighted reach: the smaller plan is still feasible and meets them all."""
+    data["objective"] = "maximize_weighted_reach"
+    loaded = _loaded(data)
+    doc = _solve(loaded, solver)
+    if doc is None:
+        return
+    assume(all(st["objective"] <= 1e-9 for st in doc["stages"] if "priority" in st))
+    richer = copy.deepcopy(data)
+    richer["budget"]["total"] = data["budget"]["total"] * factor
+    more = _solve(tiny_loaded(richer), solver)
+    assert more is not None
+    before = doc["totals"]["weighted_coverage"]
+    after = more["totals"]["weighted_coverage"]
+    tol = (1e-4 if solver == "cbc" else REL) * max(1.0, abs(before)) + NOISE
+    assert after >= before - tol, (before, after)

@@ -924,12 +924,20 @@ class _Builder:
         # The canonical tie-break (MODEL.md 5): the least spend, then fixed hashed weights
         # per cell, so that a model with several optima has one answer however it is run.
         if objective != Objective.MINIMIZE_SPEND:
-            stages.append(Stage("tie-break: spend", None, Sense.MIN, spend, reported=False))
-        # In an integer model it orders the continuous columns only, the whole units
-        # staying where the exact stages put them: as a MIP it took Palmira from 2 s to
-        # 25-250 s (it searches the many equal placements of zero-youth units), while a
-        # fixed thread count and cold starts already make those units the same on
-        # every run.
+            stages.append(
+                Stage(
+                    "tie-break: spend",
+                    None,
+                    Sense.MIN,
+                    spend,
+                    reported=False,
+                    fix_integers=model.is_mip,
+                )
+            )
+        # In an integer model both tie-breaks move the continuous columns only, the whole
+        # units staying where the exact stages put them: as MIPs they took Palmira from
+        # 2 s to 25-250 s (they search the many equal placements of zero-youth units),
+        # while a fixed thread count makes those units the same on every run.
         cells = np.zeros(n)
         cells[self.x_cols] = cell_weights(self.s, model.cell_programme, model.cell_cluster)
         stages.append(

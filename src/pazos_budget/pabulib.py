@@ -11,7 +11,8 @@ budget, by approval votes: one all-or-nothing programme per project (integer,
 left out, see `free_projects`) and one cluster whose
 youth population is the sum of all votes, each project "reaching" its number of votes, so
 that coverage never saturates and `maximize_weighted_reach` maximizes the votes of the
-selected projects (the tie-break then picks the cheapest such set). A project's votes are
+selected projects under `reach_model: participations` (votes add up; the distinct-youth
+curve does not apply to them); the tie-break then picks the cheapest such set. A project's votes are
 the `votes` column of PROJECTS; where that column is absent or a cell is empty, they are
 counted from the VOTES section (the number of voters whose vote lists the project).
 
@@ -353,6 +354,8 @@ def instance_data(instance: PabulibInstance) -> dict[str, Any]:
         },
         "budget": {"total": instance.budget},
         "objective": "maximize_weighted_reach",
+        # Votes are counted, not de-duplicated: the optimum is the knapsack's.
+        "reach_model": "participations",
         "clusters": [
             {
                 "id": CLUSTER_ID,
