@@ -154,6 +154,7 @@ def print_clusters(console: Console, r: Result) -> None:
     per = one_more(cur).removeprefix("one more ")
     for col in (
         "Cluster",
+        "Prioritized",
         "Youth",
         "Distinct youth (est.)",
         "Participations",
@@ -166,7 +167,8 @@ def print_clusters(console: Console, r: Result) -> None:
         )
     for c in clusters:
         table.add_row(
-            escape(c.id) + ("" if c.prioritized else " [dim](not prioritized)[/]"),
+            escape(c.id),
+            "yes" if c.prioritized else "no",
             f"{c.youth_population:,}",
             whole(c.youth_reached),
             whole(c.participations),
@@ -214,9 +216,9 @@ def marginal_sentence(m: dict[str, Any], currency: str) -> str:
     )
     youth = m["youth_reached"]
     if youth > 0.5:
-        reach = f"reaches about {number(youth)} more young people"
+        reach = f"reaches about {youth:,.0f} more young people"
     elif youth < -0.5:
-        reach = f"reaches about {number(-youth)} fewer young people"
+        reach = f"reaches about {-youth:,.0f} fewer young people"
     else:
         reach = "reaches no more young people"
     if gains and youth < -0.5:

@@ -1081,9 +1081,9 @@ class Labels:
         )
         youth = float(m["youth_reached"])
         if youth > 0.5:
-            reach = self("marginal.more", youth=self.count(youth))
+            reach = self("marginal.more", youth=self.num(youth, 0))
         elif youth < -0.5:
-            reach = self("marginal.fewer", youth=self.count(-youth))
+            reach = self("marginal.fewer", youth=self.num(-youth, 0))
         else:
             reach = self("marginal.no_more")
         if gains and youth < -0.5:
