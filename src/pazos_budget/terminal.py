@@ -145,26 +145,28 @@ def print_clusters(console: Console, r: Result) -> None:
     are too many to list."""
     cur = r.scenario.scenario.currency
     clusters = r.clusters
-    title = "Clusters"
+    title = f"Clusters (money in {cur})"
     if len(clusters) > TERMINAL_CLUSTERS:
         clusters = sorted(clusters, key=lambda c: (not c.prioritized, c.coverage, c.id))
         clusters = clusters[:TERMINAL_CLUSTERS]
-        title += f" (the {TERMINAL_CLUSTERS} with the lowest coverage, of {len(r.clusters)})"
+        title += f": the {TERMINAL_CLUSTERS} with the lowest coverage, of {len(r.clusters)}"
     table = Table(title=title, title_justify="left")
     per = one_more(cur).removeprefix("one more ")
+    # Headers broken by hand so that the numbers never wrap, even in 80 columns.
     for col in (
         "Cluster",
-        "Prioritized",
+        "Prio",
         "Youth",
-        "Distinct youth (est.)",
-        "Participations",
-        "Coverage",
-        f"Spend ({cur})",
-        f"Extra youth per {per}",
+        "Distinct\nyouth\n(est.)",
+        "Partici-\npations",
+        "Cover-\nage",
+        "Spend",
+        f"Extra\nyouth per\n{per}",
     ):
-        table.add_column(
-            col, justify="left" if col == "Cluster" else "right", no_wrap=col == "Cluster"
-        )
+        if col == "Cluster":
+            table.add_column(col, overflow="fold")
+        else:
+            table.add_column(col, justify="right", no_wrap=True)
     for c in clusters:
         table.add_row(
             escape(c.id),
