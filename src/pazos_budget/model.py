@@ -57,6 +57,9 @@ HOLD_ABSOLUTE_TOLERANCE = 1e-9
 #: of the total budget, the summed envelopes and the summed minimum spends and costs).
 ELASTIC_BUDGET_FACTOR = 10.0
 
+#: Branch-and-bound nodes of the spend tie-break of an integer model (`_Builder._stages`).
+TIE_BREAK_NODES = 200
+
 #: The distinct-youth curve's chords for a population of 1 (reach.py), as arrays.
 CHORDS_A = np.array([a for a, _ in chords()])
 CHORDS_B = np.array([b for _, b in chords()])
@@ -140,6 +143,9 @@ class Stage:
     # Solve with the integer columns fixed at the previous stage's values (the last
     # tie-break of an integer model: see `_Builder._stages`).
     fix_integers: bool = False
+    # Stop a MIP stage after this many branch-and-bound nodes (HiGHS; a deterministic
+    # limit, unlike time), keeping the best plan found: the spend tie-break only.
+    node_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -931,13 +937,15 @@ class _Builder:
                     Sense.MIN,
                     spend,
                     reported=False,
-                    fix_integers=model.is_mip,
+                    node_limit=TIE_BREAK_NODES if model.is_mip else None,
                 )
             )
-        # In an integer model both tie-breaks move the continuous columns only, the whole
-        # units staying where the exact stages put them: as MIPs they took Palmira from
-        # 2 s to 25-250 s (they search the many equal placements of zero-youth units),
-        # while a fixed thread count makes those units the same on every run.
+        # In an integer model the spend tie-break searches a fixed number of branch-and-
+        # bound nodes from the final stage's plan (a deterministic amount of work: proving
+        # it optimal took up to minutes on Palmira's 10% cut), and the cell tie-break
+        # moves the continuous units only, the whole units staying where the earlier
+        # stages put them (as a MIP it searched the many equal placements of zero-youth
+        # units for 25-250 s); a fixed thread count makes them the same on every run.
         cells = np.zeros(n)
         cells[self.x_cols] = cell_weights(self.s, model.cell_programme, model.cell_cluster)
         stages.append(

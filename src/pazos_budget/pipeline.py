@@ -60,6 +60,7 @@ def unsolved_json(
             "budget": s.budget.total,
             "spend": 0.0,
             "youth_reached": 0.0,
+            "participations": 0.0,
             "weighted_coverage": 0.0,
         },
         "programmes": [],

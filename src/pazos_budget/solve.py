@@ -289,7 +289,14 @@ class _HighsRun:
                 whole = np.round(values[fixed])
                 h.changeColsBounds(len(fixed), fixed, whole, whole)
             start = values if len(values) else self.start
+            if stage.node_limit is not None and m.is_mip:
+                h.setOptionValue("mip_max_nodes", int(stage.node_limit))
             stage_status = self._run_stage(h, highspy, stage.cost, start)
+            if stage.node_limit is not None and m.is_mip:
+                h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+                if stage_status == Status.FEASIBLE and not stage.reported:
+                    # The node limit is part of the stage: the reported stages are exact.
+                    stage_status = Status.OPTIMAL
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
                 # Earlier optima are held very tightly, which a later stage can find
                 # numerically infeasible (or HiGHS fails with "Solve error"): loosen every

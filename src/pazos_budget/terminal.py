@@ -53,13 +53,11 @@ def print_result(console: Console, r: Result) -> None:
                 f"{st.objective:.6g}",
                 "weighted relative shortfall (0 = all met)",
             )
+        elif st.final == "maximize_weighted_reach":
+            stages.add_row("final", number(st.objective), "weighted distinct youth reached")
         elif st.final == "maximize_min_coverage":
             stages.add_row(
-                "final", f"{st.objective:.2%}", "lowest coverage of the prioritized clusters"
-            )
-        elif st.final == "maximize_weighted_reach":
-            stages.add_row(
-                "final", number(st.objective), "weighted coverage (distinct youth x weight)"
+                "final", f"{st.objective:.1%}", "lowest coverage of a prioritized cluster"
             )
         else:
             stages.add_row("final", money(st.objective), f"total spend ({cur})")
