@@ -231,7 +231,7 @@ class _HighsRun:
         m = self.model
         with _quiet_stdout():
             h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: no stubs
-            h.setOptionValue("output_flag", bool(os.environ.get("PAZOS_HIGHS_LOG")))
+            h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
         h.setOptionValue("threads", int(self.options.threads))
