@@ -1,9 +1,10 @@
 """One plan however a scenario is run, and the batch documents of compare and sweep.
 
 Every shipped scenario and example is solved alone (`solve --json`, once per session, see
-conftest.cli_solve_alone), inside `compare -j 2` (all of them in one batch, in reverse
-order) and as the matching point of `sweep` (scale 1.0, and its own budget); the
-allocation and the whole JSON document must be the same, the solver's seconds aside.
+conftest.cli_solve_alone) and inside `compare -j 2` (all of them in one batch, in reverse
+order); Palmira and every example also as the matching point of `sweep` (scale 1.0, and
+Palmira at its own budget). The allocation and the whole JSON document must be the same,
+the solver's seconds aside.
 `compare --json` and `sweep --json` write `pazos-budget/batch@1`: one result@1 document
 per scenario or point, in order, checked and written like every other output.
 """
@@ -110,7 +111,12 @@ def test_compare_j2_gives_every_scenario_its_plan_alone(tmp_path: Path) -> None:
         assert cut[key] < base[key], key
 
 
-@pytest.mark.parametrize("path", FEASIBLE, ids=ids(FEASIBLE))
+#: Palmira and every example as a sweep point (the Palmira variants are in the compare
+#: test above; each costs a full solve, 5 to 25 s on two busy cores).
+SWEPT = [PALMIRA, *(p for p in FEASIBLE if p.parent.name == "examples")]
+
+
+@pytest.mark.parametrize("path", SWEPT, ids=ids(SWEPT))
 def test_sweep_point_is_the_plan_alone(path: Path) -> None:
     """Library level: the sweep point at scale 1.0 (and, for Palmira, at its own total
     budget) is the solve alone, in the batch document too."""
