@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -392,3 +394,47 @@ def random_scenario_data(draw: st.DrawFn, scoped: bool = False) -> dict[str, Any
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+# --------------------------------------------------------------------------- shipped files
+ROOT = Path(__file__).resolve().parents[1]
+#: Every shipped scenario and example: the tests solve each one as a user would.
+SHIPPED = sorted([*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("examples/*.yaml")])
+#: Examples that teach infeasibility: they must exit 3 with a diagnosis.
+SHIPPED_INFEASIBLE = {"infeasible.yaml"}
+
+
+@dataclass(frozen=True)
+class CliSolve:
+    exit_code: int
+    output: str
+    doc: dict[str, Any]
+
+
+_CLI_SOLVES: dict[Path, CliSolve] = {}
+
+
+def cli_solve_alone(path: Path) -> CliSolve:
+    """`pazos-budget solve PATH -q --json FILE` of one shipped file, run once per session:
+    the reference that compare and sweep must reproduce (tests/test_batch.py)."""
+    if path not in _CLI_SOLVES:
+        from typer.testing import CliRunner
+
+        from pazos_budget.cli import app
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "result.json"
+            run = CliRunner().invoke(app, ["solve", str(path), "-q", "--json", str(out)])
+            doc = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+        _CLI_SOLVES[path] = CliSolve(run.exit_code, run.output, doc)
+    return _CLI_SOLVES[path]
+
+
+def without_timings(doc: dict[str, Any]) -> dict[str, Any]:
+    """A result@1 document without what may differ between two runs of one solve: the
+    solver's seconds (and a sweep point's own `scale` / `budget` key)."""
+    copy = json.loads(json.dumps(doc))
+    copy["solver"].pop("seconds", None)
+    copy.pop("scale", None)
+    copy.pop("budget", None)
+    return copy

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import ROOT, SHIPPED, SHIPPED_INFEASIBLE, cli_solve_alone
 from pazos_budget.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
-FILES = sorted([*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("examples/*.yaml")])
-#: Examples that teach infeasibility: they must exit 3 with a diagnosis.
-INFEASIBLE = {"infeasible.yaml"}
+FILES = SHIPPED
+INFEASIBLE = SHIPPED_INFEASIBLE
 KEYS = {
     "schema",
     "scenario",
@@ -31,10 +30,9 @@ KEYS = {
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(ROOT)) for f in FILES])
-def test_shipped_file_solves(path: Path, tmp_path: Path) -> None:
-    out = tmp_path / "result.json"
-    run = CliRunner().invoke(app, ["solve", str(path), "-q", "--json", str(out)])
-    doc = json.loads(out.read_text(encoding="utf-8"))
+def test_shipped_file_solves(path: Path) -> None:
+    run = cli_solve_alone(path)
+    doc = run.doc
     assert doc["schema"] == "pazos-budget/result@1"
     assert set(doc) >= KEYS
     if path.name in INFEASIBLE:

@@ -28,7 +28,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pazos_budget.errors import ReportError
-from pazos_budget.explain import Funding
+from pazos_budget.explain import Funding, top_marginal_clusters
 from pazos_budget.files import write_json
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
@@ -202,7 +202,10 @@ def check_figures(result: Result, wb: openpyxl.Workbook, lang: str) -> None:
     assert close(key[L("sum.spend")], totals["spend"])
     assert close(key[L("sum.unspent")], totals["unspent"])
     assert close(key[L("sum.youth")], totals["youth_reached"])
-    assert close(key[L("sum.youth_in_clusters")], totals["youth_reached_in_clusters"])
+    assert close(key[L("sum.participations")], totals["participations"])
+    # distinct youth never exceed the population, nor the participations
+    population = sum(c["youth_population"] for c in doc["clusters"])
+    assert key[L("sum.youth")] <= min(population, totals["participations"]) + 1e-6
     assert close(key[L("sum.coverage")], totals["prioritized_coverage"])
     assert close(key[L("sum.weighted")], totals["weighted_coverage"])
     assert key[L("sum.all_met")] == sum(t["met"] for t in doc["targets"])
@@ -224,6 +227,12 @@ def check_figures(result: Result, wb: openpyxl.Workbook, lang: str) -> None:
         assert close(row[L("col.extra_youth")], m["youth_reached"])
         assert row[L("col.sentence")] == L.marginal_sentence(m)
     assert len(ws._charts) == 3
+    # Summary: "one more million in Zamorano reaches about N more young people; ..."
+    sentence = L.marginal_youth_sentence(
+        top_marginal_clusters(result), result.scenario.scenario.currency
+    )
+    texts = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert sentence in texts
 
     # Departments
     ws = wb[L("sheet.departments")]
@@ -241,14 +250,21 @@ def check_figures(result: Result, wb: openpyxl.Workbook, lang: str) -> None:
 
     # Clusters
     ws = wb[L("sheet.clusters")]
+    marginal_col = L(
+        "col.marginal_youth", per=L.money_unit("per", result.scenario.scenario.currency)
+    )
     rows = table(ws, find(ws, L("col.cluster")))
     for row, c in zip(rows, doc["clusters"], strict=False):
         assert row[L("col.cluster")] == c["id"]
         assert row[L("col.population")] == c["youth_population"]
         assert close(row[L("col.youth")], c["youth_reached"])
+        assert row[L("col.youth")] <= c["youth_population"] + 1e-6
+        assert close(row[L("col.participations")], c["participations"])
         assert close(row[L("col.coverage")], c["coverage"])
         assert close(row[L("col.spend", currency=L.currency)], c["spend"])
+        assert close(row[marginal_col], c["marginal_youth_per_money"])
     assert close(rows[-1][L("col.youth")], totals["youth_reached"])
+    assert close(rows[-1][L("col.participations")], totals["participations"])
     assert close(rows[-1][L("col.spend", currency=L.currency)], totals["spend"])
 
     # Targets: every row of every target, in order
@@ -344,8 +360,13 @@ def test_workbooks_in_es_and_en_differ(minimal: Result, tmp_path: Path) -> None:
     assert en.sheetnames[:3] == ["Summary", "Targets", "Departments"]
     es_text = texts(es)
     en_text = texts(en)
-    assert {"Jóvenes alcanzados", "Presupuesto", "Ejecutado", "Sin ejecutar"} <= es_text
-    assert {"Youth reached", "Budget", "Spent", "Unspent"} <= en_text
+    assert {"Presupuesto", "Ejecutado", "Sin ejecutar"} <= es_text
+    assert {"Budget", "Spent", "Unspent"} <= en_text
+    # distinct youth and participations, labelled so that no one confuses them
+    assert {"Jóvenes distintos alcanzados (estimado)", "Jóvenes distintos (estimado)"} <= es_text
+    assert {"Participaciones", "participaciones"} <= es_text
+    assert {"Distinct youth reached (estimated)", "Distinct youth (estimated)"} <= en_text
+    assert {"Participations", "participations"} <= en_text
     # no label of the other language slipped in
     only_en = {v for k, v in EN.items() if k not in SAME_IN_BOTH and "{" not in v}
     only_es = {v for k, v in ES.items() if k not in SAME_IN_BOTH and "{" not in v}

@@ -20,10 +20,13 @@ from typing import Any
 from .errors import PazosBudgetError
 from .loader import LoadedScenario
 from .model import FloatArray
-from .pipeline import solve_scenario
-from .result import Result
+from .pipeline import ScenarioInfeasible, solve_scenario, unsolved_json
+from .result import Result, to_json
 from .scenario import Budget, Scenario
 from .solve import SolveOptions, Status
+
+#: The machine-readable document of `compare --json` and `sweep --json`.
+BATCH_SCHEMA = "pazos-budget/batch@1"
 
 
 def money_step(total: float) -> float:
@@ -96,20 +99,21 @@ def solve_all(
     """Solve independent scenarios in parallel threads, each from `start` if given.
 
     HiGHS releases the GIL while it solves, so threads use every core without the start-up
-    cost of processes. Each solve has the same solver options (threads included). A variant
+    cost of processes. Each solve runs with `options` unchanged (one solver thread by
+    default), so a variant solves the same here as alone, with any `jobs`. A variant
     that fails gives its error in its place; `on_done(i)` is called as each one finishes.
     With `keep_partial`, Ctrl-C stops the batch and keeps what was solved.
     """
     jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
-    # A control stops these solves too (Ctrl-C during marginal values), but shows no
-    # progress: the progress line belongs to one solve. Every solve has the same options
-    # however many run at once (solve.DEFAULT_THREADS): a scenario's plan must not depend
-    # on -j.
+    # Every solve gets the very options a solve alone gets (the solver's thread count
+    # included), whatever `jobs` is: the plan must not depend on how the batch is run.
+    # Only the model export is dropped (one file, not one per variant), and a control
+    # stops these solves too (Ctrl-C during marginal values) but shows no progress: the
+    # progress line belongs to one solve.
     control = None if options.control is None else options.control.silent()
-    sequential = replace(options, write_model=None, control=control)
-    parallel = sequential
+    opts = replace(options, write_model=None, control=control)
 
-    def one(i: int, opts: SolveOptions = parallel) -> Result | PazosBudgetError:
+    def one(i: int) -> Result | PazosBudgetError:
         try:
             return solve_scenario(scenarios[i], opts, start=start)
         except PazosBudgetError as e:
@@ -119,7 +123,7 @@ def solve_all(
     try:
         if jobs == 1:
             for i in range(len(scenarios)):
-                batch.results[i] = one(i, sequential)
+                batch.results[i] = one(i)
                 if on_done:
                     on_done(i)
         else:
@@ -317,6 +321,7 @@ class SweepPoint:
     scale: float | None  # the factor on every money limit, for --scale sweeps
     result: Result | None
     error: str | None = None
+    document: dict[str, Any] | None = None  # result@1 of a point that failed (see sweep)
 
 
 @dataclass
@@ -350,14 +355,48 @@ def sweep(
         variants = [scaled_budgets(s, f) for f in scales]
         points = [SweepPoint(s.budget.total * f, f, None) for f in scales]
     batch = solve_many(loaded, variants, options, jobs, on_done, keep_partial=True)
-    for point, res in zip(points, batch.results, strict=True):
+    for point, variant, res in zip(points, variants, batch.results, strict=True):
         if isinstance(res, Result):
             point.result = res
         elif res is not None:
             point.error = str(res).splitlines()[0]
+            point.document = _failure_json(replace(loaded, scenario=variant), res, options)
         else:
             point.error = "not solved (interrupted)"
     return Sweep(s, points, batch.interrupted)
+
+
+def _failure_json(
+    loaded: LoadedScenario, error: PazosBudgetError, options: SolveOptions
+) -> dict[str, Any]:
+    """The result@1 document of a point without a solution: infeasible with its
+    diagnosis, or a solver error with its message."""
+    if isinstance(error, ScenarioInfeasible):
+        return error.to_json()
+    return unsolved_json(loaded, Status.ERROR, options.solver, error=str(error))
+
+
+def sweep_json(sw: Sweep) -> dict[str, Any]:
+    """`sweep --json`: one result@1 document per point, in order, each with the point's
+    `scale` (a --scale sweep) or `budget` (a --budget sweep). Points an interrupted sweep
+    never solved are listed in `not_solved`, not as results."""
+    results: list[dict[str, Any]] = []
+    not_solved: list[dict[str, float]] = []
+    for p in sw.points:
+        where = {"scale": p.scale} if p.scale is not None else {"budget": p.budget}
+        if p.result is not None:
+            results.append(to_json(p.result) | where)
+        elif p.document is not None:
+            results.append(p.document | where)
+        else:
+            not_solved.append(where)
+    return {
+        "schema": BATCH_SCHEMA,
+        "command": "sweep",
+        "interrupted": sw.interrupted,
+        "results": results,
+        "not_solved": not_solved,
+    }
 
 
 def frontier_rows(sw: Sweep) -> list[dict[str, Any]]:
@@ -426,6 +465,7 @@ class Comparison:
                     "spend": r.spend,
                     "unspent": r.unspent,
                     "youth_reached": r.youth_reached,
+                    "participations": r.participations,
                     "weighted_coverage": r.weighted_coverage,
                     "prioritized_coverage": r.prioritized_coverage,
                     "targets_met": met,
@@ -505,3 +545,15 @@ def compare(
             raise res if res is not None else PazosBudgetError("a scenario was not solved")
         results.append(res)
     return Comparison([one.scenario.scenario.id for one in loaded], results)
+
+
+def comparison_json(c: Comparison) -> dict[str, Any]:
+    """`compare --json`: one result@1 document per scenario, the base first, each the
+    document `solve --json` writes for that scenario alone."""
+    return {
+        "schema": BATCH_SCHEMA,
+        "command": "compare",
+        "interrupted": False,
+        "results": [to_json(r) for r in c.results],
+        "not_solved": [],
+    }

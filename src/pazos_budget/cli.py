@@ -84,6 +84,14 @@ TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Second
 JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
 ]
+BatchJsonOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--json",
+        help="Also write every result, as solve --json would, in one document "
+        "(pazos-budget/batch@1).",
+    ),
+]
 
 
 def version_callback(value: bool) -> None:
@@ -312,6 +320,7 @@ def compare(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Write the comparison workbook (.xlsx).")
     ],
+    json_out: BatchJsonOpt = None,
     lang: LangOpt = None,
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
@@ -320,6 +329,8 @@ def compare(
     """Set scenarios side by side for the council: one workbook with the key figures,
     spend by department, cluster and component, targets, and what is cut first."""
     from .analysis import compare as compare_scenarios
+    from .analysis import comparison_json
+    from .files import json_writer
     from .outputs import Output, OutputPlan
     from .terminal import print_comparison
 
@@ -327,7 +338,7 @@ def compare(
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
     check_time_limit(time_limit)
-    plan = OutputPlan([Output("--output", output, (".xlsx",))])
+    plan = OutputPlan([Output("--output", output, (".xlsx",)), Output("--json", json_out)])
     plan.refuse_inputs(scenarios)
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
@@ -346,8 +357,10 @@ def compare(
 
             save_xlsx(build_comparison(comparison, lang=language), tmp)
 
-        plan.commit({"--output": workbook})
+        plan.commit({"--output": workbook, "--json": json_writer(comparison_json(comparison))})
     say(out, f"Workbook written to {output}")
+    if json_out is not None:
+        say(out, f"JSON results written to {json_out}")
 
 
 @app.command()
@@ -367,6 +380,7 @@ def sweep(
             "--scale", help="Factors on every money limit FROM:TO:STEP, e.g. 0.5:1.5:0.1."
         ),
     ] = None,
+    json_out: BatchJsonOpt = None,
     lang: LangOpt = None,
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
@@ -381,6 +395,8 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .analysis import sweep as sweep_budgets
+    from .analysis import sweep_json
+    from .files import json_writer
     from .outputs import Output, OutputPlan
     from .terminal import print_frontier
 
@@ -390,7 +406,7 @@ def sweep(
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
     check_time_limit(time_limit)
-    plan = OutputPlan([Output("--output", output, (".xlsx",))])
+    plan = OutputPlan([Output("--output", output, (".xlsx",)), Output("--json", json_out)])
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
@@ -425,15 +441,18 @@ def sweep(
 
             save_xlsx(build_frontier(frontier, lang=language), tmp)
 
-        plan.commit({"--output": workbook})
+        plan.commit({"--output": workbook, "--json": json_writer(sweep_json(frontier))})
+    written = f"workbook written to {output}" + (
+        f" and JSON results to {json_out}" if json_out is not None else ""
+    )
     if frontier.interrupted:
         say(
             err,
             f"interrupted: {len(frontier.solved())} of {n} points solved; "
-            f"workbook written to {output} with those points",
+            f"{written} with those points",
         )
         raise typer.Exit(130)
-    say(out, f"Workbook written to {output}")
+    say(out, written[0].upper() + written[1:])
 
 
 def main() -> None:

@@ -445,3 +445,24 @@ def explain(result: Result) -> dict[str, Explanation]:
 def limit_codes(result: Result) -> dict[str, list[str]]:
     """Programme id -> reason codes: a drop-in for `result.limits_of`."""
     return {pid: e.codes for pid, e in explain(result).items()}
+
+
+# --------------------------------------------------------------------------- clusters
+#: How many clusters the "one more million in ..." sentence names.
+MARGINAL_CLUSTERS = 3
+#: Money units whose "one" is a million (the sentence says "one more million").
+MILLION_UNITS = frozenset({"COP millions", "millones de COP", "millions", "millones"})
+
+
+def top_marginal_clusters(result: Result, n: int = MARGINAL_CLUSTERS) -> list[tuple[str, float]]:
+    """(cluster name, distinct youth one more unit of money reaches there) for the `n`
+    clusters where that is highest (`clusters[].marginal_youth_per_money`), ties by name.
+
+    The prioritized clusters are the ones the strategy focuses on, so the sentence names
+    them; the others only when no prioritized cluster gains from more money. Clusters
+    where it is 0 are left out.
+    """
+    gaining = [c for c in result.clusters if c.marginal_youth_per_money > 0]
+    pool = [c for c in gaining if c.prioritized] or gaining
+    ranked = sorted(pool, key=lambda c: (-c.marginal_youth_per_money, c.name))
+    return [(c.name, c.marginal_youth_per_money) for c in ranked[:n]]

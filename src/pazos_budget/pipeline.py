@@ -32,32 +32,46 @@ class ScenarioInfeasible(InfeasibleError):
         )
 
     def to_json(self) -> dict[str, Any]:
-        s = self.loaded.scenario
-        return {
-            "schema": SCHEMA,
-            "scenario": {
-                "id": s.scenario.id,
-                "name": s.scenario.name,
-                "sha256": self.loaded.sha256,
-                **provenance(self.loaded),
-            },
-            "status": Status.INFEASIBLE.value,
-            "solver": {"name": self.solver, "seconds": 0.0},
-            "stages": [],
-            "totals": {
-                "budget": s.budget.total,
-                "spend": 0.0,
-                "youth_reached": 0.0,
-                "participations": 0.0,
-                "weighted_coverage": 0.0,
-            },
-            "programmes": [],
-            "departments": [],
-            "clusters": [],
-            "targets": [],
-            "marginal_values": [],
-            "diagnosis": self.diagnosis,
-        }
+        return unsolved_json(self.loaded, Status.INFEASIBLE, self.solver, diagnosis=self.diagnosis)
+
+
+def unsolved_json(
+    loaded: LoadedScenario,
+    status: Status,
+    solver: str,
+    *,
+    diagnosis: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A result@1 document for a scenario without a solution: no allocation, the status,
+    and the diagnosis (infeasible) or the solver's message (error)."""
+    s = loaded.scenario
+    return {
+        "schema": SCHEMA,
+        "scenario": {
+            "id": s.scenario.id,
+            "name": s.scenario.name,
+            "sha256": loaded.sha256,
+            **provenance(loaded),
+        },
+        "status": status.value,
+        "solver": {"name": solver, "seconds": 0.0},
+        "stages": [],
+        "totals": {
+            "budget": s.budget.total,
+            "spend": 0.0,
+            "youth_reached": 0.0,
+            "participations": 0.0,
+            "weighted_coverage": 0.0,
+        },
+        "programmes": [],
+        "departments": [],
+        "clusters": [],
+        "targets": [],
+        "marginal_values": [],
+        **({"diagnosis": diagnosis} if diagnosis is not None else {}),
+        **({"error": error} if error is not None else {}),
+    }
 
 
 def provenance(loaded: LoadedScenario) -> dict[str, Any]:
@@ -73,10 +87,11 @@ def provenance(loaded: LoadedScenario) -> dict[str, Any]:
 
 
 def result_document(loaded: LoadedScenario, result: Result) -> dict[str, Any]:
-    """The machine-readable result (`result.to_json`) with the scenario's provenance."""
-    document = to_json(result)
-    document["scenario"].update(provenance(loaded))
-    return document
+    """The machine-readable result of a solve: `result.to_json`, which carries the
+    scenario's provenance itself (so `compare --json` and `sweep --json` write the very
+    document `solve --json` does)."""
+    del loaded  # the result already holds what it says of its scenario
+    return to_json(result)
 
 
 def solve_scenario(

@@ -786,6 +786,7 @@ def to_json(result: Result) -> dict[str, Any]:
             "currency": s.scenario.currency,
             "objective": s.objective.value,
             "reach_model": s.reach_model.value,
+            "file_sha256": result.file_sha256,
             "overrides": list(result.overrides),
             "base": result.base,
         },

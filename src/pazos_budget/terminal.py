@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .display import markup, visible
+from .explain import MILLION_UNITS, top_marginal_clusters
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .analysis import Comparison, Sweep
@@ -97,10 +98,11 @@ def print_result(console: Console, r: Result) -> None:
     console.print(
         f"Budget {money(r.budget)} {markup(cur)}; spent {money(r.spend)}; "
         f"unspent {money(r.unspent)}. "
-        f"Distinct youth reached (estimated) {number(r.youth_reached)} from "
-        f"{number(r.participations)} participations; prioritized clusters covered "
+        f"Distinct youth reached (estimated) {number(round(r.youth_reached))}, from "
+        f"{number(round(r.participations))} participations; prioritized clusters covered "
         f"{r.prioritized_coverage:.1%}. Targets and goals met: {met} of {total}."
     )
+    console.print(marginal_youth_sentence(r), markup=False)
 
     stages = Table(title="Stage objectives", title_justify="left")
     stages.add_column("Stage")
@@ -148,6 +150,8 @@ def print_result(console: Console, r: Result) -> None:
             f"{d.goals_met}/{d.goals_total}",
         )
     console.print(deps)
+
+    print_clusters(console, r)
 
     tt = Table(title="Targets and goals", title_justify="left")
     for col in (
@@ -212,6 +216,73 @@ def print_result(console: Console, r: Result) -> None:
         )
 
 
+#: The terminal lists at most this many clusters (the workbook has them all).
+TERMINAL_CLUSTERS = 24
+
+
+def print_clusters(console: Console, r: Result) -> None:
+    """Distinct youth beside participations, per cluster, by id (names are long; the
+    workbook has them), the prioritized ones with the lowest coverage first when there
+    are too many to list."""
+    cur = r.scenario.scenario.currency
+    clusters = r.clusters
+    title = f"Clusters (money in {cur})"
+    if len(clusters) > TERMINAL_CLUSTERS:
+        clusters = sorted(clusters, key=lambda c: (not c.prioritized, c.coverage, c.id))
+        clusters = clusters[:TERMINAL_CLUSTERS]
+        title += f": the {TERMINAL_CLUSTERS} with the lowest coverage, of {len(r.clusters)}"
+    table = Table(title=title, title_justify="left")
+    per = one_more(cur).removeprefix("one more ")
+    # Headers broken by hand so that the numbers never wrap, even in 80 columns.
+    for col in (
+        "Cluster",
+        "Prio",
+        "Youth",
+        "Distinct\nyouth\n(est.)",
+        "Partici-\npations",
+        "Cover-\nage",
+        "Spend",
+        f"Extra\nyouth per\n{per}",
+    ):
+        if col == "Cluster":
+            table.add_column(col, overflow="fold")
+        else:
+            table.add_column(col, justify="right", no_wrap=True)
+    for c in clusters:
+        table.add_row(
+            markup(c.id),
+            "yes" if c.prioritized else "no",
+            f"{c.youth_population:,}",
+            whole(c.youth_reached),
+            whole(c.participations),
+            f"{c.coverage:.1%}",
+            money(c.spend),
+            f"{c.marginal_youth_per_money:,.2f}",
+        )
+    console.print(table)
+
+
+def one_more(currency: str) -> str:
+    """'one more million' (money in COP millions) or 'one more <unit>'."""
+    return "one more million" if currency in MILLION_UNITS else f"one more {currency}"
+
+
+def about(x: float) -> str:
+    """A count of young people as the summary sentence gives it."""
+    return f"{x:,.0f}" if x >= 9.5 else f"{x:.1f}"
+
+
+def marginal_youth_sentence(r: Result) -> str:
+    """'One more million in Zamorano reaches about 120 more young people; in Rozo, 95.'"""
+    top = top_marginal_clusters(r)
+    more = one_more(r.scenario.scenario.currency)
+    if not top:
+        return f"{more[0].upper()}{more[1:]} reaches no more young people in any cluster."
+    (first, n), rest = top[0], top[1:]
+    text = f"{more[0].upper()}{more[1:]} in {first} reaches about {about(n)} more young people"
+    return text + "".join(f"; in {name}, {about(m)}" for name, m in rest) + "."
+
+
 def _fmt_row(kind: str, x: float) -> str:
     return f"{x:.1%}" if kind == "spend_share" else number(x)
 
@@ -228,9 +299,9 @@ def marginal_sentence(m: dict[str, Any], currency: str) -> str:
     )
     youth = m["youth_reached"]
     if youth > 0.5:
-        reach = f"reaches about {number(youth)} more young people"
+        reach = f"reaches about {youth:,.0f} more young people"
     elif youth < -0.5:
-        reach = f"reaches about {number(-youth)} fewer young people"
+        reach = f"reaches about {-youth:,.0f} fewer young people"
     else:
         reach = "reaches no more young people"
     if gains and youth < -0.5:
@@ -285,7 +356,7 @@ def print_comparison(console: Console, c: Comparison) -> None:
     # the ids are how the workbook names the scenarios: never cut them
     widest = max(len(str(f["scenario"])) for f in figures)
     table.add_column("Scenario", no_wrap=True, min_width=widest)
-    for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
+    for col in ("Budget", "Spend", "Distinct youth (est.)", "Weighted coverage", "Targets met"):
         table.add_column(col, justify="right")
     base = figures[0]
     for k, f in enumerate(figures):
@@ -317,7 +388,7 @@ def print_frontier(console: Console, sw: Sweep) -> None:
     table = Table(title=f"Budget frontier (money in {markup(cur)}, rounded)", title_justify="left")
     if scaled:
         table.add_column("Scale", justify="right")
-    for col in ("Budget", "Spend", "Youth reached", "Weighted coverage", "Targets met"):
+    for col in ("Budget", "Spend", "Distinct youth (est.)", "Weighted coverage", "Targets met"):
         table.add_column(col, justify="right")
     table.add_column("Extra youth per unit", justify="right")
     for row in rows:

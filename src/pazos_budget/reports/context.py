@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import __version__
+from ..concentration import Concentration, concentrations
 from ..explain import Explanation, explain
 from ..result import PAZOS_OWNER, ProgrammeResult, Result
 from ..scenario import COMPONENT_IDS, Programme, Target
@@ -48,6 +49,7 @@ class ReportContext:
         self.styles = Styles()
         self.sheets: list[Sheet] = []
         self.explanations: dict[str, Explanation] = explain(result)
+        self.concentrations: dict[str, Concentration] = concentrations(result)
         self.names = _Names(
             departments={d.id: d.name for d in self.s.departments},
             programmes={p.id: p.name for p in self.s.programmes},

@@ -189,6 +189,13 @@ class ComparisonBuilder(_Book):
             row(L("sum.spend"), cur, "spend", MONEY, DELTA_MONEY),
             row(L("sum.unspent"), cur, "unspent", MONEY, DELTA_MONEY),
             row(L("sum.youth"), youth, "youth_reached", WHOLE, DELTA_COUNT),
+            row(
+                L("sum.participations"),
+                L("unit.participations"),
+                "participations",
+                WHOLE,
+                DELTA_COUNT,
+            ),
             row(L("sum.weighted"), L("unit.weighted"), "weighted_coverage", WHOLE, DELTA_COUNT),
             row(L("sum.coverage"), "", "prioritized_coverage", PERCENT, DELTA_PERCENT),
         ]

@@ -25,7 +25,7 @@ from .xlsx import (
 )
 
 #: Column widths of a department sheet: every table there lines up on these ten columns.
-DEPARTMENT_GRID = (34.0, 13.0, 18.0, 16.0, 9.0, 9.0, 12.0, 9.0, 12.0, 11.0)
+DEPARTMENT_GRID = (32.0, 13.0, 17.0, 15.0, 9.0, 9.0, 12.0, 9.0, 12.0, 15.0)
 
 
 class DepartmentSheets(ReportContext):
@@ -123,7 +123,7 @@ class DepartmentSheets(ReportContext):
                     pr.spend,
                     share,
                     pr.spend * share,
-                    V(pr.youth_reached, count_fmt(pr.youth_reached)),
+                    V(pr.participations, count_fmt(pr.participations)),
                 ]
             )
         sh.table(
@@ -137,7 +137,7 @@ class DepartmentSheets(ReportContext):
                 Col(L("col.spend_total", currency=cur), fmt=MONEY),
                 Col(L("col.dept_share"), fmt=SHARE),
                 Col(L("col.dept_spend", currency=cur), fmt=MONEY),
-                Col(L("col.youth")),
+                Col(L("col.participations"), wrap=True),
             ],
             rows,
         )
@@ -176,7 +176,15 @@ class DepartmentSheets(ReportContext):
         reason_rows = []
         for p, pr in mine:
             goals, pazos = self.served_by(p, dept_id)
-            reason_rows.append([pr.name, self.reason_text(self.explanations[p.id]), goals, pazos])
+            reason = self.reason_text(self.explanations[p.id])
+            if p.id in self.concentrations:  # "why all in one cluster?", computed
+                where = self.L.concentration(
+                    self.concentrations[p.id],
+                    clusters=self.names.clusters,
+                    targets=self.names.targets,
+                )
+                reason = f"{reason} {where}"
+            reason_rows.append([pr.name, reason, goals, pazos])
         sh.table(
             [
                 Col(L("col.programme"), wrap=True),
@@ -225,7 +233,7 @@ class DepartmentSheets(ReportContext):
                 Col(L("col.cluster"), wrap=True, span=3),
                 Col(L("col.units")),
                 Col(L("col.spend", currency=cur), span=2),
-                Col(L("col.youth"), span=3),
+                Col(L("col.participations"), span=3),
             ],
             cell_rows,
         )

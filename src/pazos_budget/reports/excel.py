@@ -24,6 +24,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
+from ..explain import top_marginal_clusters
 from ..result import Result
 from ..scenario import (
     COMPONENT_IDS,
@@ -248,16 +249,24 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
     def clusters_sheet(self, sh: Sheet) -> None:
         L, cur, r = self.L, self.cur, self.r
         sh.title(L("title.clusters"), self.subtitle())
+        raw_currency = self.s.scenario.currency
         cols = [
             Col(L("col.cluster"), 18),
-            Col(L("col.name"), 36, wrap=True),
-            Col(L("col.prioritized"), 14),
-            Col(L("col.weight"), 14, fmt=WEIGHT),
-            Col(L("col.population"), 14, fmt=WHOLE),
-            Col(L("col.youth"), 14),
-            Col(L("col.coverage"), 14, fmt=PERCENT),
-            Col(L("col.spend", currency=cur), 14, fmt=MONEY),
-            Col(L("col.spend_per_youth", currency=cur), 16, fmt=PER_YOUTH),
+            Col(L("col.name"), 30, wrap=True),
+            Col(L("col.prioritized"), 11),
+            Col(L("col.weight"), 9, fmt=WEIGHT),
+            Col(L("col.population"), 12, fmt=WHOLE, wrap=True),
+            Col(L("col.youth"), 13, wrap=True),
+            Col(L("col.participations"), 14, wrap=True),
+            Col(L("col.coverage"), 11, fmt=PERCENT),
+            Col(L("col.spend", currency=cur), 13, fmt=MONEY, wrap=True),
+            Col(L("col.spend_per_youth", currency=cur), 14, fmt=PER_YOUTH, wrap=True),
+            Col(
+                L("col.marginal_youth", per=L.money_unit("per", raw_currency)),
+                16,
+                fmt=PER_YOUTH,
+                wrap=True,
+            ),
         ]
         rows = []
         for c in r.clusters:
@@ -268,7 +277,8 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
                     L.yes_no(c.prioritized),
                     c.weight,
                     c.youth_population,
-                    V(c.youth_reached, count_fmt(c.youth_reached)),
+                    V(c.youth_reached, WHOLE),
+                    V(c.participations, count_fmt(c.participations)),
                     V(
                         c.coverage,
                         PERCENT,
@@ -276,10 +286,12 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
                     ),
                     c.spend,
                     c.spend / c.youth_population,
+                    c.marginal_youth_per_money,
                 ]
             )
         in_clusters = math.fsum(c.spend for c in r.clusters)
-        outside = r.youth_reached - r.youth_reached_in_clusters
+        outside = r.participations - r.participations_in_clusters
+        # City-wide programmes: participations, but no distinct youth of any cluster.
         rows.append(
             [
                 L("none"),
@@ -287,9 +299,11 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
                 L("none"),
                 None,
                 None,
+                None,
                 V(outside, count_fmt(outside)),
                 None,
                 r.spend - in_clusters,
+                None,
                 None,
             ]
         )
@@ -300,11 +314,14 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             None,
             None,
             population,
-            V(r.youth_reached, count_fmt(r.youth_reached)),
+            V(r.youth_reached, WHOLE),
+            V(r.participations, count_fmt(r.participations)),
             None,
             r.spend,
             r.spend / population if population else None,
+            None,
         ]
+        sh.note(L.marginal_youth_sentence(top_marginal_clusters(r), raw_currency))
         sh.table(cols, rows, freeze=True, total=total)
         sh.repeat = "title"
 
@@ -364,7 +381,7 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             Col(L("col.unit_label"), 24),
             Col(L("col.units")),
             Col(L("col.spend", currency=self.cur), fmt=MONEY),
-            Col(L("col.youth")),
+            Col(L("col.participations")),
         ]
         prioritized = {c.id: c.prioritized for c in s.clusters}
         rows: list[list[Any]] = []

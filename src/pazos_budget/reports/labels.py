@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
+from ..concentration import Cause, Concentration
 from ..errors import ReportError
-from ..explain import Funding, Measure, MeasureKind, Reason, Why
+from ..explain import MILLION_UNITS, Funding, Measure, MeasureKind, Reason, Why
 from ..scenario import Unservable
 
 Lang = Literal["es", "en"]
@@ -52,7 +53,7 @@ ES: dict[str, str] = {
     "col.change": "Cambio",
     "col.current_spend": "Gasto del plan vigente ({currency})",
     "col.optimized_spend": "Gasto optimizado ({currency})",
-    "title.by_cluster": "Unidades, gasto y jóvenes por clúster",
+    "title.by_cluster": "Unidades, gasto y participaciones por clúster",
     "title.goals": "Metas citadas en esta hoja: las de la secretaría y las de PAZOS",
     "title.cofunding": "Programas cofinanciados",
     "title.inputs.clusters": "Clústeres (entradas)",
@@ -61,9 +62,10 @@ ES: dict[str, str] = {
     "title.inputs.targets": "Metas (entradas)",
     "title.inputs.metrics": "Nombres de los indicadores (entradas)",
     "chart.components": "Gasto por componente ({currency})",
-    "title.coverage": "Cobertura de jóvenes por clúster",
+    "title.coverage": "Cobertura de jóvenes distintos por clúster (estimado)",
     "title.coverage.lowest": (
-        "Cobertura de jóvenes: los {n} clústeres priorizados con menor cobertura (de {total})"
+        "Cobertura de jóvenes distintos: los {n} clústeres priorizados con menor cobertura "
+        "(de {total})"
     ),
     "title.envelopes": "Gasto de cada secretaría frente a su techo ({currency})",
     "title.envelopes.largest": (
@@ -81,7 +83,7 @@ ES: dict[str, str] = {
     "col.share_of_spend": "% del gasto",
     "col.source": "Fuente del dinero",
     "col.extra": "Dinero adicional",
-    "col.extra_youth": "Jóvenes adicionales",
+    "col.extra_youth": "Jóvenes distintos adicionales (estimado)",
     "col.extra_coverage": "Cobertura ponderada adicional",
     "col.sentence": "En palabras",
     "sum.scenario": "Escenario",
@@ -92,24 +94,26 @@ ES: dict[str, str] = {
     "sum.spend": "Ejecutado",
     "sum.unspent": "Sin ejecutar",
     "sum.used": "Porcentaje ejecutado",
-    "sum.youth": "Jóvenes alcanzados",
-    "sum.youth_in_clusters": "Jóvenes alcanzados en los clústeres",
+    "sum.youth": "Jóvenes distintos alcanzados (estimado)",
+    "sum.participations": "Participaciones (un joven puede sumar varias)",
     "sum.coverage": "Cobertura de los clústeres priorizados",
     "sum.weighted": "Cobertura ponderada (objetivo final)",
     "sum.pazos_met": "Metas de PAZOS cumplidas",
     "sum.goals_met": "Metas de las secretarías cumplidas",
     "sum.all_met": "Metas cumplidas en total",
-    "unit.youth": "jóvenes (participaciones)",
+    "unit.youth": "jóvenes distintos (estimado)",
+    "unit.participations": "participaciones",
     "unit.of": "de {total}",
     "n_of": "{n} de {total}",
-    "unit.weighted": "jóvenes × peso del clúster",
+    "unit.weighted": "jóvenes distintos × peso",
     "stage.priority": "Prioridad {priority}",
     "stage.final": "Final",
     "stage.feasible": "{stage} (factible, brecha {gap})",
     "stage.feasible_no_gap": "{stage} (factible, brecha desconocida)",
     "stage.not_run": "{stage} (sin resolver: corrida interrumpida)",
     "stage.shortfall": "Déficit relativo ponderado (0 = todas cumplidas)",
-    "stage.reach": "Cobertura ponderada (jóvenes, con tope en la población)",
+    "stage.reach": "Cobertura ponderada (jóvenes distintos × peso del clúster)",
+    "stage.min_coverage": "Cobertura más baja entre los clústeres priorizados",
     "stage.spend": "Gasto total ({currency})",
     "marginal.total_budget.source": "Presupuesto total",
     "marginal.head": "Con {extra} más ({currency}) {who}",
@@ -226,7 +230,16 @@ ES: dict[str, str] = {
     "col.dept_spend": "A cargo de la secretaría ({currency})",
     "col.cofunding": "Quién paga qué parte",
     "col.cofunding_input": "Cofinanciación",
-    "col.youth": "Jóvenes alcanzados",
+    "col.youth": "Jóvenes distintos (estimado)",
+    "col.participations": "Participaciones",
+    "col.marginal_youth": "Jóvenes distintos más por {per}",
+    "per.million": "cada millón más",
+    "per.unit": "cada unidad más de {currency}",
+    "more.million": "Un millón más",
+    "more.unit": "Una unidad más de {currency}",
+    "marginal_youth.head": "{more} en {cluster} llega a unos {youth} jóvenes más",
+    "marginal_youth.next": "en {cluster}, a {youth}",
+    "marginal_youth.none": "{more} no llega a más jóvenes en ningún clúster.",
     "col.funding": "Financiación",
     "col.reason": "Por qué no recibe más",
     "col.status": "Estado",
@@ -381,8 +394,34 @@ ES: dict[str, str] = {
     "reason.cheaper.generic": (
         "Con el mismo dinero, otros programas aportan más a las metas en su orden de prioridad."
     ),
-    "what.youth": "joven alcanzado",
-    "what.youth_in": "joven alcanzado en {cluster}",
+    "pile.head": "El {share} de sus unidades está en {cluster}",
+    "pile.cap": "en {clusters} ya llegó a su tope por clúster",
+    "pile.no_youth": "en otros clústeres donde puede operar no alcanza jóvenes",
+    "pile.target": "las metas {targets} cuentan sus unidades allí y no en todos los demás",
+    "pile.weights": (
+        "los pesos: {cluster} pesa {weight} en el objetivo y {other}, la mejor alternativa, "
+        "{other_weight}"
+    ),
+    "pile.costs": (
+        "sus costos: cada participación cuesta {cost} allí y {other_cost} en {other} ({currency})"
+    ),
+    "pile.curve": (
+        "la curva de alcance: {other} ya tiene alcanzado el {other_coverage} de sus jóvenes "
+        "y {cluster} el {coverage}, así que allí una unidad más suma menos jóvenes distintos"
+    ),
+    "pile.tie": (
+        "otros programas que también operan allí alcanzan a los jóvenes de los demás "
+        "clústeres; intercambiarlos no cambia ninguna meta ni el alcance, y una regla fija de "
+        "desempate elige el clúster (un tope por clúster, max_units_per_cluster, los "
+        "repartiría)"
+    ),
+    "pile.indifferent": (
+        "dónde van sus unidades no cambia ninguna meta ni el alcance; una regla fija de "
+        "desempate elige el clúster (un tope por clúster, max_units_per_cluster, las "
+        "repartiría)"
+    ),
+    "what.youth": "participación de un joven",
+    "what.youth_in": "participación de un joven en {cluster}",
     "what.metric": "unidad de «{metric}»",
     "what.presence": "unidad de {component} en {cluster}",
     "what.spend": "peso invertido",
@@ -420,7 +459,7 @@ ES: dict[str, str] = {
         "cualquiera de los otros escenarios, de mayor a menor."
     ),
     "note.cmp.no_cuts": "Ningún programa ni clúster pierde dinero frente al escenario base.",
-    "chart.cmp.youth": "Jóvenes alcanzados por escenario",
+    "chart.cmp.youth": "Jóvenes distintos alcanzados (estimado) por escenario",
     "chart.cmp.spend": "Gasto por escenario ({currency})",
     "col.scenario": "Escenario",
     "col.base": "Escenario base: {id}",
@@ -453,7 +492,7 @@ ES: dict[str, str] = {
         "Escenario «{name}» ({id}) · todos los presupuestos (total, techos y mínimos) "
         "multiplicados por {start} a {stop} · corrida del {when}"
     ),
-    "chart.frontier.youth": "Jóvenes alcanzados según el presupuesto total",
+    "chart.frontier.youth": "Jóvenes distintos alcanzados (estimado) según el presupuesto total",
     "chart.frontier.weighted": "Cobertura ponderada según el presupuesto total",
     "chart.frontier.targets": "Metas cumplidas según el presupuesto total",
     "axis.budget": "Presupuesto total ({currency})",
@@ -501,7 +540,7 @@ EN: dict[str, str] = {
     "col.change": "Change",
     "col.current_spend": "Current spend ({currency})",
     "col.optimized_spend": "Optimized spend ({currency})",
-    "title.by_cluster": "Units, spend and youth by cluster",
+    "title.by_cluster": "Units, spend and participations by cluster",
     "title.goals": "Targets cited on this sheet: the department's goals and PAZOS targets",
     "title.cofunding": "Co-funded programmes",
     "title.inputs.clusters": "Clusters (inputs)",
@@ -510,9 +549,10 @@ EN: dict[str, str] = {
     "title.inputs.targets": "Targets and goals (inputs)",
     "title.inputs.metrics": "Metric names (inputs)",
     "chart.components": "Spend by component ({currency})",
-    "title.coverage": "Youth coverage by cluster",
+    "title.coverage": "Coverage of distinct youth by cluster (estimated)",
     "title.coverage.lowest": (
-        "Youth coverage: the {n} prioritized clusters with the lowest coverage (of {total})"
+        "Coverage of distinct youth: the {n} prioritized clusters with the lowest coverage "
+        "(of {total})"
     ),
     "title.envelopes": "Each department's spend against its envelope ({currency})",
     "title.envelopes.largest": (
@@ -530,7 +570,7 @@ EN: dict[str, str] = {
     "col.share_of_spend": "% of spend",
     "col.source": "Source of the money",
     "col.extra": "Extra money",
-    "col.extra_youth": "More youth reached",
+    "col.extra_youth": "More distinct youth (estimated)",
     "col.extra_coverage": "More weighted coverage",
     "col.sentence": "In words",
     "sum.scenario": "Scenario",
@@ -541,24 +581,26 @@ EN: dict[str, str] = {
     "sum.spend": "Spent",
     "sum.unspent": "Unspent",
     "sum.used": "Share spent",
-    "sum.youth": "Youth reached",
-    "sum.youth_in_clusters": "Youth reached in the clusters",
+    "sum.youth": "Distinct youth reached (estimated)",
+    "sum.participations": "Participations (a youth may count twice)",
     "sum.coverage": "Coverage of the prioritized clusters",
     "sum.weighted": "Weighted coverage (final objective)",
     "sum.pazos_met": "PAZOS targets met",
     "sum.goals_met": "Department goals met",
     "sum.all_met": "Targets and goals met",
-    "unit.youth": "youth (participations)",
+    "unit.youth": "distinct youth (estimated)",
+    "unit.participations": "participations",
     "unit.of": "of {total}",
     "n_of": "{n} of {total}",
-    "unit.weighted": "youth × cluster weight",
+    "unit.weighted": "distinct youth × weight",
     "stage.priority": "Priority {priority}",
     "stage.final": "Final",
     "stage.feasible": "{stage} (feasible, gap {gap})",
     "stage.feasible_no_gap": "{stage} (feasible, gap unknown)",
     "stage.not_run": "{stage} (not run: solve interrupted)",
     "stage.shortfall": "Weighted relative shortfall (0 = all met)",
-    "stage.reach": "Weighted coverage (youth, saturated)",
+    "stage.reach": "Weighted coverage (distinct youth × cluster weight)",
+    "stage.min_coverage": "Lowest coverage of the prioritized clusters",
     "stage.spend": "Total spend ({currency})",
     "marginal.total_budget.source": "Total budget",
     "marginal.head": "{extra} more ({currency}) for {who}",
@@ -668,7 +710,16 @@ EN: dict[str, str] = {
     "col.dept_spend": "Paid by the department ({currency})",
     "col.cofunding": "Who pays which share",
     "col.cofunding_input": "Cofunding",
-    "col.youth": "Youth reached",
+    "col.youth": "Distinct youth (estimated)",
+    "col.participations": "Participations",
+    "col.marginal_youth": "More distinct youth per {per}",
+    "per.million": "one more million",
+    "per.unit": "one more {currency}",
+    "more.million": "One more million",
+    "more.unit": "One more {currency}",
+    "marginal_youth.head": "{more} in {cluster} reaches about {youth} more young people",
+    "marginal_youth.next": "in {cluster}, {youth}",
+    "marginal_youth.none": "{more} reaches no more young people in any cluster.",
     "col.funding": "Funding",
     "col.reason": "Why it gets no more",
     "col.status": "Status",
@@ -816,8 +867,32 @@ EN: dict[str, str] = {
     "reason.cheaper.generic": (
         "With the same money, other programmes do more for the targets in their order of priority."
     ),
-    "what.youth": "young person reached",
-    "what.youth_in": "young person reached in {cluster}",
+    "pile.head": "{share} of its units are in {cluster}",
+    "pile.cap": "in {clusters} it is already at its per-cluster cap",
+    "pile.no_youth": "in other clusters where it can run it reaches no youth",
+    "pile.target": "the targets {targets} count its units there and not in every other cluster",
+    "pile.weights": (
+        "the weights: {cluster} weighs {weight} in the objective and {other}, the best "
+        "alternative, {other_weight}"
+    ),
+    "pile.costs": (
+        "its costs: a participation costs {cost} there and {other_cost} in {other} ({currency})"
+    ),
+    "pile.curve": (
+        "the reach curve: {other} already has {other_coverage} of its youth reached and "
+        "{cluster} {coverage}, so one more unit there adds fewer distinct young people"
+    ),
+    "pile.tie": (
+        "other programmes that also run there reach the youth of the other clusters; "
+        "trading places changes no target and no reach, and a fixed tie-break rule picks the "
+        "cluster (a per-cluster cap, max_units_per_cluster, would spread them)"
+    ),
+    "pile.indifferent": (
+        "where its units go changes no target and no reach; a fixed tie-break rule picks the "
+        "cluster (a per-cluster cap, max_units_per_cluster, would spread them)"
+    ),
+    "what.youth": "youth participation",
+    "what.youth_in": "youth participation in {cluster}",
     "what.metric": "unit of “{metric}”",
     "what.presence": "unit of {component} in {cluster}",
     "what.spend": "peso spent",
@@ -852,7 +927,7 @@ EN: dict[str, str] = {
         "of the other scenarios, largest first."
     ),
     "note.cmp.no_cuts": "No programme or cluster loses money against the base scenario.",
-    "chart.cmp.youth": "Youth reached by scenario",
+    "chart.cmp.youth": "Distinct youth reached (estimated) by scenario",
     "chart.cmp.spend": "Spend by scenario ({currency})",
     "col.scenario": "Scenario",
     "col.base": "Base: {id}",
@@ -885,7 +960,7 @@ EN: dict[str, str] = {
         "Scenario “{name}” ({id}) · every budget (total, envelopes and minimums) "
         "times {start} to {stop} · run of {when}"
     ),
-    "chart.frontier.youth": "Youth reached against the total budget",
+    "chart.frontier.youth": "Distinct youth reached (estimated) against the total budget",
     "chart.frontier.weighted": "Weighted coverage against the total budget",
     "chart.frontier.targets": "Targets met against the total budget",
     "axis.budget": "Total budget ({currency})",
@@ -1100,6 +1175,83 @@ class Labels:
             currency=cur,
         )
 
+    def concentration(
+        self, k: Concentration, *, clusters: Mapping[str, str], targets: Mapping[str, str]
+    ) -> str:
+        """'90 % of its units are in Zamorano: the weights: ...; its costs: ....'"""
+        name = clusters.get(k.cluster, k.cluster)
+        other = clusters.get(k.other or "", k.other or "")
+        pct = self.percent(k.share)
+        parts = []
+        for cause in k.causes:
+            if cause == Cause.CAP:
+                parts.append(
+                    self("pile.cap", clusters=", ".join(clusters.get(c, c) for c in k.capped))
+                )
+            elif cause == Cause.TARGET:
+                names = ", ".join(
+                    f"«{targets.get(t, t)}»" if self.lang == "es" else f"“{targets.get(t, t)}”"
+                    for t in k.targets
+                )
+                parts.append(self("pile.target", targets=names))
+            elif cause == Cause.WEIGHTS:
+                parts.append(
+                    self(
+                        "pile.weights",
+                        cluster=name,
+                        other=other,
+                        weight=self.num(k.weight[0], 2),
+                        other_weight=self.num(k.weight[1], 2),
+                    )
+                )
+            elif cause == Cause.COSTS:
+                parts.append(
+                    self(
+                        "pile.costs",
+                        other=other,
+                        cost=self.cost(k.cost_per_youth[0]),
+                        other_cost=self.cost(k.cost_per_youth[1]),
+                        currency=self.currency,
+                    )
+                )
+            elif cause == Cause.CURVE:
+                parts.append(
+                    self(
+                        "pile.curve",
+                        cluster=name,
+                        other=other,
+                        coverage=self.percent(k.coverage[0]),
+                        other_coverage=self.percent(k.coverage[1]),
+                    )
+                )
+            else:
+                parts.append(self(f"pile.{cause.value}", other=other))
+        return self("pile.head", share=pct, cluster=name) + ": " + "; ".join(parts) + "."
+
+    def money_unit(self, key: str, raw_currency: str) -> str:
+        """'more' or 'per' phrase of one more unit of money: a million for a scenario in
+        COP millions, else one of its unit."""
+        if raw_currency in MILLION_UNITS:
+            return self(f"{key}.million")
+        return self(f"{key}.unit", currency=self.currency)
+
+    def marginal_youth_sentence(self, top: list[tuple[str, float]], raw_currency: str) -> str:
+        """'Un millón más en Zamorano llega a unos 120 jóvenes más; en Rozo, a 95.'"""
+        more = self.money_unit("more", raw_currency)
+        if not top:
+            return self("marginal_youth.none", more=more)
+        (first, n), rest = top[0], top[1:]
+        parts = [self("marginal_youth.head", more=more, cluster=first, youth=self.about(n))]
+        parts += [self("marginal_youth.next", cluster=c, youth=self.about(m)) for c, m in rest]
+        return "; ".join(parts) + "."
+
+    def about(self, x: float) -> str:
+        """A count of young people in a sentence: whole from 10 on, else one decimal."""
+        return self.num(x, 0 if x >= 9.5 else 1)
+
+    def percent(self, x: float) -> str:
+        return self.num(100 * x, 0) + (" %" if self.lang == "es" else "%")
+
     def cost(self, x: float) -> str:
         return self.num(x, 3 if abs(x) < 1 else 2 if abs(x) < 100 else 1)
 
@@ -1138,9 +1290,9 @@ class Labels:
         )
         youth = float(m["youth_reached"])
         if youth > 0.5:
-            reach = self("marginal.more", youth=self.count(youth))
+            reach = self("marginal.more", youth=self.num(youth, 0))
         elif youth < -0.5:
-            reach = self("marginal.fewer", youth=self.count(-youth))
+            reach = self("marginal.fewer", youth=self.num(-youth, 0))
         else:
             reach = self("marginal.no_more")
         if gains and youth < -0.5:

@@ -7,6 +7,7 @@ from typing import Any
 
 from openpyxl.worksheet.pagebreak import Break
 
+from ..explain import top_marginal_clusters
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS, Objective
 from .charts import horizontal_bars
@@ -63,11 +64,11 @@ class SummarySheet(ReportContext):
             [L("sum.spend"), V(r.spend, MONEY), cur],
             [L("sum.unspent"), V(r.unspent, MONEY), cur],
             [L("sum.used"), V(r.spend / r.budget if r.budget else 0.0, PERCENT), ""],
-            [L("sum.youth"), V(r.youth_reached, count_fmt(r.youth_reached)), youth],
+            [L("sum.youth"), V(r.youth_reached, WHOLE), youth],
             [
-                L("sum.youth_in_clusters"),
-                V(r.youth_reached_in_clusters, count_fmt(r.youth_reached_in_clusters)),
-                youth,
+                L("sum.participations"),
+                V(r.participations, count_fmt(r.participations)),
+                L("unit.participations"),
             ],
             [L("sum.coverage"), V(r.prioritized_coverage, PERCENT), ""],
             [
@@ -103,7 +104,10 @@ class SummarySheet(ReportContext):
         for col in SUMMARY_CHART_COLUMNS:
             sh.fixed[col] = 9
         sh.repeat = None
-        chart_rows = key_last + 2
+        # Why each cluster gets what it gets, in one sentence under the key figures.
+        sh.row = key_last + 2
+        sh.note(L.marginal_youth_sentence(top_marginal_clusters(r), self.s.scenario.currency))
+        chart_rows = sh.row
 
         sh.row = max(sh.row, SUMMARY_SECOND_PAGE_ROW)
         sh.ws.row_breaks.append(Break(id=sh.row - 1))
@@ -250,9 +254,7 @@ class SummarySheet(ReportContext):
                 :MAX_CHART_BARS
             ]
             title = L("title.coverage.lowest", n=len(clusters), total=total)
-        return title, [
-            [c.name, c.coverage, V(c.youth_reached, count_fmt(c.youth_reached))] for c in clusters
-        ]
+        return title, [[c.name, c.coverage, V(c.youth_reached, WHOLE)] for c in clusters]
 
     def envelope_rows(self) -> tuple[str, list[list[Any]]]:
         """(title, rows) of spend against envelope: every department, or, when there are
@@ -287,6 +289,8 @@ class SummarySheet(ReportContext):
             name = L("stage.feasible", stage=name, gap=f"{digits} %")
         if priority is not None:
             return [name, V(value, GENERAL), L("stage.shortfall")]
+        if final == Objective.MAXIMIZE_MIN_COVERAGE.value:
+            return [name, V(value, PERCENT), L("stage.min_coverage")]
         if final == Objective.MAXIMIZE_WEIGHTED_REACH.value:
             return [name, V(value, count_fmt(value)), L("stage.reach")]
         return [name, V(value, MONEY), L("stage.spend", currency=self.cur)]
