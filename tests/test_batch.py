@@ -213,9 +213,9 @@ def test_cli_batch_json_checked_before_solving(
     before = scenario.read_bytes()
     out = tmp_path / "out.xlsx"
     target, message = {
-        "same-as-output": (out, "--json and --output must be different files"),
+        "same-as-output": (out, "is the same file as --output"),
         "missing-folder": (tmp_path / "nope" / "r.json", "does not exist"),
-        "the-scenario": (scenario, "refusing to overwrite the input file"),
+        "the-scenario": (scenario, "is the input file"),
     }[case]
     args = [str(scenario), str(scenario)] if command == "compare" else [str(scenario)]
     if command == "sweep":

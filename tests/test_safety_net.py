@@ -614,13 +614,13 @@ SENTENCES = [
         "closer and more youth",
         entry(40.25, gains=TWO_GAINS[:1], final_gain=40.25),
         "1,500 more (COP millions) for the total budget brings higher-priority targets "
-        "closer (priority-1 shortfall 0.125 → 0.0625) and reaches about 40.25 more young "
+        "closer (priority-1 shortfall 0.125 → 0.0625) and reaches about 40 more young "
         "people.",
         "1,500 more (COP millions) for the total budget brings higher-priority targets "
-        "closer (priority-1 shortfall 0.125 → 0.0625) and reaches about 40.25 more young "
+        "closer (priority-1 shortfall 0.125 → 0.0625) and reaches about 40 more young "
         "people.",
         "Con 1.500 más (millones de COP) en el presupuesto total se acercan las metas de "
-        "mayor prioridad (déficit de prioridad 1 0,125 → 0,0625) y se alcanzan unos 40,25 "
+        "mayor prioridad (déficit de prioridad 1 0,125 → 0,0625) y se alcanzan unos 40 "
         "jóvenes más.",
     ),
     (
@@ -656,9 +656,9 @@ SENTENCES = [
     (
         "more youth",
         entry(1234.5, department="Culture", final_gain=1234.5),
-        "1,500 more (COP millions) for Culture reaches about 1,234.50 more young people.",
-        "1,500 more (COP millions) for Culture reaches about 1,234.50 more young people.",
-        "Con 1.500 más (millones de COP) en el techo de «Culture» se alcanzan unos 1.234,50 "
+        "1,500 more (COP millions) for Culture reaches about 1,234 more young people.",
+        "1,500 more (COP millions) for Culture reaches about 1,234 more young people.",
+        "Con 1.500 más (millones de COP) en el techo de «Culture» se alcanzan unos 1.234 "
         "jóvenes más.",
     ),
 ]
