@@ -27,8 +27,9 @@ run: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/pazos-budget validate scenarios/*.yaml examples/*.yaml
 
+# Two workers: the suite is solver-bound, and CI (like a developer's laptop) has 2 cores.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -297,12 +297,12 @@ def test_second_solve_gives_the_same_result(solver: str, data: dict[str, Any]) -
     assert first == second
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
 @SETTINGS
 @given(data=random_scenario_data())
-def test_distinct_youth_within_population_and_shares_within_0_1(
-    solver: str, data: dict[str, Any]
-) -> None:
+def test_distinct_youth_within_population_and_shares_within_0_1(data: dict[str, Any]) -> None:
+    """A property of the figures, which are recomputed from the allocation alike for every
+    solver (CBC took 80 s here for what test_independent already checks on CBC)."""
+    solver = "highs"
     loaded = _loaded(data)
     doc = _solve(loaded, solver)
     if doc is None:
