@@ -141,9 +141,13 @@ def test_any_start_gives_the_same_optima(data: dict[str, Any], seed: int) -> Non
     plain = solve_model(m)
     rng = np.random.default_rng(seed)
     finite_upper = np.where(np.isinf(m.col_upper), 50.0, m.col_upper)
+    # A model whose bounds contradict each other (a mandatory minimum above a cap) is
+    # infeasible before any solve; a start "within its bounds" is then one within the
+    # widest interval they allow.
+    low, high = np.minimum(m.col_lower, finite_upper), np.maximum(m.col_lower, finite_upper)
     starts = [
         np.zeros(m.n_cols),  # often infeasible (mandatory programmes, minimum spends)
-        rng.uniform(m.col_lower, finite_upper),  # anything within the bounds
+        rng.uniform(low, high),  # anything within the bounds
     ]
     if plain.has_solution:
         starts.append(plain.values)  # the optimum itself
