@@ -18,6 +18,7 @@ skipped; any other failure fails the test.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from typing import Any
 
@@ -34,8 +35,10 @@ from conftest import (
     solve_json_or_none,
     tiny_loaded,
 )
+from pazos_budget import analysis
 from pazos_budget.loader import LoadedScenario
 from pazos_budget.reach import distinct_youth
+from pazos_budget.result import to_json
 from pazos_budget.scenario import (
     COMPONENT_IDS,
     ComponentPresenceTarget,
@@ -45,6 +48,7 @@ from pazos_budget.scenario import (
     Target,
     YouthReachTarget,
 )
+from pazos_budget.solve import SolveOptions
 
 pytestmark = PULP_4_DEPRECATIONS
 
@@ -348,3 +352,29 @@ def test_weighted_reach_never_falls_as_the_budget_grows(
     after = more["totals"]["weighted_coverage"]
     tol = (1e-4 if solver == "cbc" else REL) * max(1.0, abs(before)) + NOISE
     assert after >= before - tol, (before, after)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=random_scenario_data())
+def test_spend_never_falls_along_a_budget_sweep(data: dict[str, Any]) -> None:
+    """Along `sweep --budget`, with every priority stage at 0 at every point, spend never
+    falls as the budget grows: a cheaper plan that reaches as many would have been
+    feasible at the smaller budget too, where the tie-break (least spend, after the
+    final stage) would have picked it. (Issue 12 saw spend fall along a sweep.)"""
+    data["objective"] = "maximize_weighted_reach"
+    loaded = _loaded(data)
+    total = loaded.scenario.budget.total
+    frontier = analysis.sweep(
+        loaded, SolveOptions(), totals=[total, total * 1.25, total * 2.0], jobs=1
+    )
+    results = [p.result for p in frontier.points]
+    assume(all(r is not None for r in results))
+    docs = [to_json(r) for r in results if r is not None]
+    assume(all(st["objective"] <= 1e-9 for d in docs for st in d["stages"] if "priority" in st))
+    spends = [d["totals"]["spend"] for d in docs]
+    for before, after in itertools.pairwise(spends):
+        assert after >= before - REL * max(1.0, before) - NOISE, spends
