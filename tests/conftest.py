@@ -438,3 +438,16 @@ def without_timings(doc: dict[str, Any]) -> dict[str, Any]:
     copy.pop("scale", None)
     copy.pop("budget", None)
     return copy
+
+
+def invoke_cli(*args: str) -> Any:
+    """`pazos-budget ARGS...` in-process: it may exit with any code, but never with an
+    exception other than SystemExit, nor print a traceback (hostile-input tests)."""
+    from typer.testing import CliRunner
+
+    from pazos_budget.cli import app
+
+    run = CliRunner().invoke(app, list(args))
+    assert run.exception is None or isinstance(run.exception, SystemExit), run.output
+    assert "Traceback" not in run.output
+    return run

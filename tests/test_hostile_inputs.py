@@ -12,13 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
+from conftest import invoke_cli
 from pazos_budget import files
-from pazos_budget.cli import app
 from pazos_budget.loader import load_scenario
-
-runner = CliRunner()
 
 BASE = """\
 scenario: {id: t, name: Tiny, year: 2024, currency: COP millions, language: en}
@@ -54,9 +52,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def invoke(*args: str) -> Result:
-    run = runner.invoke(app, list(args))
-    assert run.exception is None or isinstance(run.exception, SystemExit), run.output
-    assert "Traceback" not in run.output
+    run: Result = invoke_cli(*args)
     return run
 
 

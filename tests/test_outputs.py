@@ -23,18 +23,16 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
+from conftest import invoke_cli
 from pazos_budget import outputs
-from pazos_budget.cli import app
 from pazos_budget.errors import OutputBusyError, ReportError, UsageError
 from pazos_budget.outputs import Output, OutputPlan
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "examples" / "minimal.yaml"
 INFEASIBLE = ROOT / "examples" / "infeasible.yaml"
-
-runner = CliRunner()
 
 
 @pytest.fixture
@@ -45,9 +43,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def invoke(*args: str) -> Result:
-    run = runner.invoke(app, list(args))
-    assert run.exception is None or isinstance(run.exception, SystemExit), run.output
-    assert "Traceback" not in run.output
+    run: Result = invoke_cli(*args)
     return run
 
 

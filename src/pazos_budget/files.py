@@ -147,7 +147,7 @@ def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[P
         write(tmp)
         # mkstemp makes the file private (0600); a report is shared like any file the
         # user writes: the old file's permissions, or those of a new file under the umask.
-        os.chmod(tmp, _file_mode(target))
+        os.chmod(tmp, file_mode(target))
         os.replace(tmp, target)
     except OSError as e:
         raise ReportError(f"{target}: cannot write: {e.strerror or e}") from e
@@ -155,7 +155,7 @@ def write_atomic(target: Path, write: Callable[[Path], None], inputs: Iterable[P
         tmp.unlink(missing_ok=True)
 
 
-def _file_mode(target: Path) -> int:
+def file_mode(target: Path) -> int:
     """The permissions `open(target, "w")` would leave: the existing file's, else 0666
     less the process umask."""
     try:

@@ -39,7 +39,6 @@ import errno
 import fcntl
 import os
 import signal
-import stat
 import sys
 import tempfile
 import threading
@@ -50,6 +49,7 @@ from types import FrameType
 from typing import Any
 
 from .errors import OutputBusyError, ReportError, UsageError
+from .files import file_mode
 
 Writer = Callable[[Path], None]
 #: In `commit`, the temporary file (`OutputPlan.temp`) already holds this output.
@@ -190,7 +190,7 @@ class OutputPlan:
                         "was written, the old files are unchanged"
                     ) from e
             with contextlib.suppress(OSError):
-                os.chmod(p.temp, _file_mode(p.target))
+                os.chmod(p.temp, file_mode(p.target))
         # A rename phase is never cut midway: not by Ctrl-C (held back), nor by SIGTERM
         # or SIGHUP (their watcher waits for `_renaming`).
         with self._renaming, _signals_held():
@@ -398,17 +398,6 @@ def _midway_message(
     new = ", ".join(str(outputs[i].path) for i in done)
     old = ", ".join(str(q.path) for j, q in enumerate(outputs) if j not in done)
     return f"{head}; these outputs are new: {new}; these are old: {old}"
-
-
-def _file_mode(target: Path) -> int:
-    """The permissions `open(target, "w")` would leave: the existing file's, else 0666
-    less the process umask."""
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        mask = os.umask(0o022)  # reading the umask means setting it; restored at once
-        os.umask(mask)
-        return 0o666 & ~mask
 
 
 # --------------------------------------------------------------------------- signals

@@ -311,13 +311,14 @@ class _HighsRun:
         self.start = np.asarray(start, dtype=float) if usable else None
         self.restarts = 0  # started runs that had to run again without their start
         self.deadline: float | None = None
+        self.started = 0.0  # perf_counter at the start of run()
         self.current = ("", 0, 1.0)  # the stage running: label, number, objective scale
         self.keyboard_interrupt = False  # a Ctrl-C that reached a callback (re-raised)
 
     def run(self) -> Solution:
         import highspy
 
-        started = time.perf_counter()
+        started = self.started = time.perf_counter()
         deadline = self.deadline = _deadline(self.options)
         m = self.model
         with _quiet_stdout():
@@ -416,15 +417,11 @@ class _HighsRun:
                 # which meets every hard constraint and the optima held so far, is the
                 # best one found.
                 found = len(values) > 0
-                return Solution(
+                return self._solution(
                     Status.FEASIBLE if found else Status.ERROR,
                     values,
                     outcomes,
-                    HIGHS,
-                    time.perf_counter() - started,
-                    self.options.mip_gap,
                     [_interrupted_message(stage, found, m.stages[number - 1 :])],
-                    self.restarts,
                     interrupted=True,
                 )
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
@@ -455,15 +452,11 @@ class _HighsRun:
                     # The tie-break only tidies unspent money: keep the final stage's answer.
                     messages.append(f"{why}; the tie-break was skipped")
                     break
-                return Solution(
+                return self._solution(
                     stage_status,
                     np.zeros(0),
                     outcomes,
-                    HIGHS,
-                    time.perf_counter() - started,
-                    self.options.mip_gap,
                     [why],
-                    self.restarts,
                 )
             previous = values
             scaled = np.asarray(h.getSolution().col_value, dtype=float)
@@ -475,29 +468,21 @@ class _HighsRun:
             if disagreement is not None and interrupted and len(previous):
                 # Stopped with a solution that is not what HiGHS says it is: keep the plan
                 # of the stage before, which is.
-                return Solution(
+                return self._solution(
                     Status.FEASIBLE,
                     previous,
                     outcomes,
-                    HIGHS,
-                    time.perf_counter() - started,
-                    self.options.mip_gap,
                     [_interrupted_message(stage, True, m.stages[number - 1 :])],
-                    self.restarts,
                     interrupted=True,
                 )
             if disagreement is not None:
                 # The solution is not the one whose objective the solver proved: whatever
                 # its status, nothing about it can be reported as optimal.
-                return Solution(
+                return self._solution(
                     Status.ERROR,
                     np.zeros(0),
                     outcomes,
-                    HIGHS,
-                    time.perf_counter() - started,
-                    self.options.mip_gap,
                     [f"{stage.label}: {disagreement}"],
-                    self.restarts,
                 )
             gap = None
             if stage_status == Status.FEASIBLE and m.is_mip:
@@ -510,15 +495,11 @@ class _HighsRun:
             status = _worse(status, stage_status)
             if interrupted:
                 messages.append(_interrupted_message(stage, True, m.stages[number:]))
-                return Solution(
+                return self._solution(
                     _worse(status, Status.FEASIBLE),
                     values,
                     outcomes,
-                    HIGHS,
-                    time.perf_counter() - started,
-                    self.options.mip_gap,
                     messages,
-                    self.restarts,
                     interrupted=True,
                 )
             # Hold this optimum while the next stages run.
@@ -530,15 +511,33 @@ class _HighsRun:
                 else (bound, highspy.kHighsInf)
             )
             h.addRow(lo, hi, len(nz), nz, cost[nz])
+        return self._solution(
+            status,
+            values,
+            outcomes,
+            messages,
+        )
+
+    def _solution(
+        self,
+        status: Status,
+        values: FloatArray,
+        outcomes: list[StageOutcome],
+        messages: list[str],
+        *,
+        interrupted: bool = False,
+    ) -> Solution:
+        """The run's answer, timed from its start, with its gap and restarts."""
         return Solution(
             status,
             values,
             outcomes,
             HIGHS,
-            time.perf_counter() - started,
+            time.perf_counter() - self.started,
             self.options.mip_gap,
             messages,
             self.restarts,
+            interrupted=interrupted,
         )
 
     def _watch(self, h: Any, highspy: Any, control: SolveControl, started: float) -> None:
