@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ruamel.yaml import YAML
+import yaml
 
 COMPONENTS = (
     "interruption",
@@ -417,13 +417,12 @@ def generate(size: str, seed: int = 0) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- writing
 def _yaml_text(data: dict[str, Any]) -> str:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = None  # short mappings and lists inline, the rest as blocks
-    yaml.representer.sort_base_mapping_type_on_output = False  # keys in a reader's order
-    yaml.width = 4096  # no wrapped flow lines
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+    # Short mappings and lists inline, the rest as blocks; keys in a reader's order; no
+    # wrapped flow lines.
+    text: str = yaml.safe_dump(
+        data, default_flow_style=None, sort_keys=False, width=4096, allow_unicode=True
+    )
+    return text
 
 
 def _cell(value: Any) -> str:

@@ -13,19 +13,18 @@ section and target kind):
 from __future__ import annotations
 
 import copy
-import io
 import os
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from pazos_budget.cli import app
 from pazos_budget.errors import Problem, ScenarioError
-from pazos_budget.loader import MAX_PROBLEMS, load_scenario
+from pazos_budget.loader import MAX_PROBLEMS, load_scenario, parse_yaml
 
 BASE = """\
 scenario:
@@ -327,7 +326,7 @@ def test_damaged_text_fails_cleanly(tmp_path: Path, content: bytes) -> None:
 
 # ----------------------------------------------------------------------------- structure
 def _plain(text: str) -> Any:
-    return YAML(typ="safe", pure=True).load(text)
+    return parse_yaml(text, "s.yaml").data
 
 
 def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -417,11 +416,7 @@ def restructured(draw: st.DrawFn) -> Any:
 
 
 def _dump(data: Any) -> str:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    buf = io.StringIO()
-    yaml.dump(data, buf)
-    return buf.getvalue()
+    return yaml.safe_dump(data, default_flow_style=False, sort_keys=False, allow_unicode=True)
 
 
 @FUZZ

@@ -67,6 +67,8 @@ def control_problem(text: str, field: object, what: str = "text") -> str | None:
     """The message for scenario text (or a key, `what="key"`) holding control
     characters, None when it holds none; `field` is the field's name (a `notes` field
     may hold tabs and line breaks)."""
+    if text.isprintable():  # the common case, in C: every CONTROL character is unprintable
+        return None
     found = control_characters(text, allow_whitespace=field in FREE_TEXT)
     if not found:
         return None

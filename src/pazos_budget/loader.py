@@ -25,23 +25,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import (
-    CommentedMap,
-    CommentedOrderedMap,
-    CommentedSeq,
-    CommentedSet,
-    TaggedScalar,
-)
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from ruamel.yaml.reader import ReaderError
 
+from . import yaml12
 from .display import control_problem
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
 from .tables import Reference, expand_tables
+from .yaml12 import MAPPING, SCALAR, SEQUENCE
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 50
@@ -49,23 +40,19 @@ MAX_PROBLEMS = 50
 MAX_NODES = 500_000
 MAX_DEPTH = 64
 
-#: Explicit tags that only restate what plain YAML already means.
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
+#: Explicit tags that only restate what plain YAML already means, by kind of node.
+_STR = "tag:yaml.org,2002:str"
+_TAG_TYPES: dict[str, type | tuple[type, ...]] = {
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": bool,
+    "tag:yaml.org,2002:null": type(None),
 }
-
-#: What ruamel builds for standard tags that are not plain data here.
-_TAGGED_TYPES: tuple[tuple[type, str], ...] = (
-    (CommentedOrderedMap, "!!omap"),
-    (CommentedSet, "!!set"),
-    (bytes, "!!binary"),
-)
+_PLAIN_TAGS = {
+    MAPPING: frozenset({"tag:yaml.org,2002:map"}),
+    SEQUENCE: frozenset({"tag:yaml.org,2002:seq"}),
+    SCALAR: frozenset({_STR, *_TAG_TYPES}),
+}
 
 Key = tuple[str | int, ...]
 
@@ -220,51 +207,17 @@ def check_directives(text: str, name: str) -> None:
 def parse_yaml(text: str, name: str) -> Document:
     """YAML text to plain Python data with positions; refuses tags and duplicates."""
     check_directives(text, name)
-    yaml = YAML(typ="rt", pure=True)
-    yaml.version = (1, 2)
-    yaml.allow_duplicate_keys = False
     try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        message = one_line(_yaml_message(e, text))
-        raise ScenarioError([Problem(name, line, col, "", message)]) from e
-    except ReaderError as e:  # a control character; its position is an index into `text`
-        line, col = (0, 0)
-        if isinstance(e.position, int) and 0 <= e.position <= len(text):
-            line = text.count("\n", 0, e.position) + 1
-            col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
-        char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
-        message = f"not valid YAML: character {char} is not allowed in a YAML file"
-        raise ScenarioError([Problem(name, line, col, "", message)]) from e
-    except YAMLError as e:
-        message = one_line(f"not valid YAML: {e}")
-        raise ScenarioError([Problem(name, 0, 0, "", message)]) from e
-    except RecursionError as e:
-        line, col = _too_deep(text)
-        message = f"YAML nesting is too deep (more than {MAX_DEPTH} levels of lists and mappings)"
-        raise ScenarioError([Problem(name, line, col, "", message)]) from e
-    except ValueError as e:
-        # Python refuses to read integers longer than 4300 digits.
-        long_number = re.search(r"[0-9_]{4300,}", text)
-        line, col, message = 0, 0, f"not valid YAML: {e}"
-        if long_number:
-            line = text.count("\n", 0, long_number.start()) + 1
-            col = long_number.start() - (text.rfind("\n", 0, long_number.start()) + 1) + 1
-            message = "number too long (more than 4300 digits)"
-        raise ScenarioError([Problem(name, line, col, "", message)]) from e
-    except Exception as e:
-        # ruamel's constructors assert or fail on some malformed input (a duplicate key in
-        # '!!omap', a mapping merged into itself); that is bad input, not a crash.
-        message = f"not valid YAML: its structure cannot be read ({type(e).__name__})"
-        raise ScenarioError([Problem(name, 0, 0, "", message)]) from e
-    if tree is None:
-        raise ScenarioError([Problem(name, 1, 1, "", "file holds no data (only comments?)")])
+        tree = yaml12.compose(text, MAX_DEPTH)
+    except yaml12.YamlSyntaxError as e:
+        problem = Problem(name, e.line, e.column, "", one_line(e.message))
+        raise ScenarioError([problem]) from e
     converter = _Converter(name)
-    data = converter.convert(tree, (), (1, 1), 0)
+    data = None if tree is None else converter.convert(tree, (), (1, 1), 0)
     if converter.problems:
         raise ScenarioError(sorted(converter.problems)[:MAX_PROBLEMS])
+    if data is None:
+        raise ScenarioError([Problem(name, 1, 1, "", "file holds no data (only comments?)")])
     if not isinstance(data, dict):
         raise ScenarioError(
             [Problem(name, 1, 1, "", "expected a mapping of sections (scenario:, budget:, ...)")]
@@ -272,71 +225,15 @@ def parse_yaml(text: str, name: str) -> Document:
     return Document(name, data, converter.positions)
 
 
-def _too_deep(text: str) -> tuple[int, int]:
-    """Line and column where lists and mappings first nest deeper than MAX_DEPTH: the
-    parser's events are a flat stream (the composer is what recursed)."""
-    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
-
-    depth = 0
-    try:
-        for event in YAML(typ="rt", pure=True).parse(text):
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    return int(mark.line) + 1, int(mark.column) + 1
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-    except Exception:
-        pass
-    return 0, 0
-
-
-def _yaml_message(e: MarkedYAMLError, text: str) -> str:
-    problem = (e.problem or "").strip()
-    if "duplicate key" in problem or type(e).__name__ == "DuplicateKeyError":
-        key = problem.split('"')[1] if problem.count('"') >= 2 else ""
-        first = _first_key_line(text, e.context_mark, key)
-        where = f" (first given at line {first})" if first is not None else ""
-        return f"duplicate key '{key}'{where}; a key may appear only once in a mapping"
-    context = (e.context or "").strip()
-    text = f"{context}: {problem}" if context and problem else problem or context
-    return f"not valid YAML: {text or 'syntax error'}"
-
-
-def _first_key_line(text: str, mapping_mark: Any, key: str) -> int | None:
-    """The line of the first `key` in the mapping that starts at `mapping_mark`.
-
-    ruamel's error marks the start of the mapping, not the first key; composing (no
-    construction, so no tags run) finds the key itself.
-    """
-    if mapping_mark is None:
-        return None
-    try:
-        root = YAML(typ="rt", pure=True).compose(text)
-    except Exception:
-        return None
-    todo: list[Any] = [root]
-    seen: set[int] = set()
-    while todo:
-        node = todo.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            start = node.start_mark
-            if (start.line, start.column) == (mapping_mark.line, mapping_mark.column):
-                for key_node, _ in node.value:
-                    if isinstance(key_node, ScalarNode) and str(key_node.value) == key:
-                        return int(key_node.start_mark.line) + 1
-            todo += [n for pair in node.value for n in pair]
-        elif isinstance(node, SequenceNode):
-            todo += node.value
-    return None
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 class _Converter:
-    """ruamel round-trip nodes -> plain dict/list/scalars, recording positions."""
+    """YAML nodes (yaml12.py) -> plain dict/list/scalars, recording positions.
+
+    Values are counted with aliases expanded (MAX_NODES) and nested at most MAX_DEPTH
+    deep: an alias bomb stops here, located, instead of filling the memory."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -349,82 +246,166 @@ class _Converter:
             problem = Problem(self.name, *where, one_line(dotted(path)), one_line(message))
             self.problems.append(problem)
 
-    def convert(self, node: Any, path: Key, where: tuple[int, int], depth: int) -> Any:
+    def convert(self, node: yaml12.Node, path: Key, where: tuple[int, int], depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES or depth > MAX_DEPTH:
             if self.nodes == MAX_NODES + 1 or depth == MAX_DEPTH + 1:
                 self._problem(where, path, "too many or too deeply nested values (alias bomb?)")
             return None
-        tag = _explicit_tag(node)
-        if tag is not None and tag not in _PLAIN_TAGS:
-            short = tag.replace("tag:yaml.org,2002:", "!!")
-            self._problem(where, path, f"YAML tag '{short}' is not allowed; write plain data")
+        tag = node.tag
+        if tag is not None and tag not in _PLAIN_TAGS.get(node.kind, ()):
+            self._problem(where, path, f"YAML tag '{_short(tag)}' is not allowed; write plain data")
             return None
-        for kind, short in _TAGGED_TYPES:
-            if isinstance(node, kind):
-                self._problem(where, path, f"YAML tag '{short}' is not allowed; write plain data")
-                return None
-        if isinstance(node, TaggedScalar):  # '!!str': every other tag was refused above
-            node = node.value
-        if isinstance(node, CommentedMap):
-            out: dict[str, Any] = {}
-            for k, v in node.items():
-                try:
-                    kl, kc = node.lc.key(k)
-                    pos = (kl + 1, kc + 1)
-                except (KeyError, TypeError, AttributeError):
-                    pos = where
-                if isinstance(k, TaggedScalar):
-                    key_tag = _explicit_tag(k)
-                    if key_tag not in _PLAIN_TAGS:
-                        short = str(key_tag).replace("tag:yaml.org,2002:", "!!")
-                        self._problem(pos, path, f"YAML tag '{short}' is not allowed on a key")
-                        continue
-                    k = k.value
-                if not isinstance(k, str):
-                    self._problem(pos, path, f"key {k!r} must be text")
-                    continue
-                bad = control_problem(k, None, "key")
-                if bad is not None:  # refused: names are printed (display.py)
-                    self._problem(pos, path + (k,), bad)
-                    continue
-                self.positions.setdefault(path + (k,), pos)
-                out[k] = self.convert(v, path + (k,), pos, depth + 1)
-            return out
-        if isinstance(node, CommentedSeq):
+        if node.kind == yaml12.MAPPING:
+            return self._mapping(node, path, where, depth)
+        if node.kind == yaml12.SEQUENCE:
             items: list[Any] = []
-            for i, v in enumerate(node):
-                try:
-                    il, ic = node.lc.item(i)
-                    pos = (il + 1, ic + 1)
-                except (KeyError, TypeError, AttributeError, IndexError):
-                    pos = where
+            for i, item in enumerate(node.value):
+                pos = (item.line, item.column)
                 self.positions.setdefault(path + (i,), pos)
-                items.append(self.convert(v, path + (i,), pos, depth + 1))
+                items.append(self.convert(item, path + (i,), pos, depth + 1))
             return items
-        if node is None or isinstance(node, bool):
-            return node
-        if isinstance(node, int):
-            return int(node)
-        if isinstance(node, float):
-            return float(node)
-        if isinstance(node, str):
-            bad = control_problem(node, path[-1] if path else None)
+        value = self._scalar(node, path, where)
+        if isinstance(value, _dt.date | _dt.datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            bad = control_problem(value, path[-1] if path else None)
             if bad is not None:  # refused: names are printed (display.py)
                 self._problem(where, path, bad)
-            return str(node)
-        if isinstance(node, _dt.date | _dt.datetime):
-            return node.isoformat()
-        self._problem(where, path, f"unsupported YAML value of type {type(node).__name__}")
-        return None
+        return value
 
+    def _scalar(self, node: yaml12.Node, path: Key, where: tuple[int, int]) -> Any:
+        """A scalar's value: plain ones by YAML 1.2 core rules, the others as text (or as
+        the plain type their explicit standard tag names)."""
+        text: str = node.value
+        try:
+            if node.plain:
+                return yaml12.resolve_plain(text)
+            if node.tag is None or node.tag == _STR:
+                return text
+            value = yaml12.resolve_plain(text)
+        except yaml12.NotData as e:
+            self._problem(
+                where, path, f"YAML tag '{_short(e.tag)}' is not allowed; write plain data"
+            )
+            return None
+        except ValueError as e:
+            if re.fullmatch(r"[-+]?[0-9_]{4300,}", text.strip()):
+                message = "number too long (more than 4300 digits)"
+                self.problems.append(Problem(self.name, node.line, node.column, "", message))
+            else:
+                self._problem(where, path, f"not valid YAML: {e}")
+            return None
+        want = _TAG_TYPES[str(node.tag)]
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+            self._problem(
+                where, path, f"'{text}' is not a value of YAML tag '{_short(str(node.tag))}'"
+            )
+            return None
+        return value
 
-def _explicit_tag(node: Any) -> str | None:
-    tag = getattr(node, "tag", None)
-    if tag is None:
-        return None
-    value = getattr(tag, "value", tag)
-    return str(value) if value else None
+    def _key(self, node: yaml12.Node, path: Key) -> str | None:
+        """A mapping key as text, or None (a problem) when it is not text."""
+        pos = (node.line, node.column)
+        if node.tag is not None and node.tag not in _PLAIN_TAGS[yaml12.SCALAR]:
+            self._problem(pos, path, f"YAML tag '{_short(node.tag)}' is not allowed on a key")
+            return None
+        if node.kind != yaml12.SCALAR:
+            self._problem(pos, path, f"key {self._plain(node)!r} must be text")
+            return None
+        key = self._scalar(node, path, pos)
+        if not isinstance(key, str):
+            if key is not None or node.plain:
+                self._problem(pos, path, f"key {key!r} must be text")
+            return None
+        bad = control_problem(key, None, "key")
+        if bad is not None:  # refused: names are printed (display.py)
+            self._problem(pos, path + (key,), bad)
+            return None
+        return key
+
+    def _plain(self, node: yaml12.Node) -> Any:
+        """A complex key as data, only to name it in a message."""
+        saved = (self.positions, self.problems, self.nodes)
+        self.positions, self.problems = {}, []
+        try:
+            return self.convert(node, (), (node.line, node.column), MAX_DEPTH - 2)
+        finally:
+            self.positions, self.problems, self.nodes = saved
+
+    def _pairs(
+        self, node: yaml12.Node, path: Key, merging: tuple[int, ...]
+    ) -> list[tuple[yaml12.Node, yaml12.Node]] | None:
+        """A mapping's own pairs, then those merged into it (`<<: *base`) that it does not
+        set itself (the YAML merge key, as PyYAML and ruamel.yaml read it)."""
+        own: list[tuple[yaml12.Node, yaml12.Node]] = []
+        merged: list[tuple[yaml12.Node, yaml12.Node]] = []
+        for key, value in node.value:
+            if not (key.plain and key.value == "<<"):
+                own.append((key, value))
+                continue
+            sources = value.value if value.kind == yaml12.SEQUENCE else [value]
+            for source in sources:
+                if source.kind != yaml12.MAPPING:
+                    what = (
+                        "a mapping"
+                        if value.kind == yaml12.SEQUENCE
+                        else ("a mapping or list of mappings")
+                    )
+                    message = (
+                        f"not valid YAML: while constructing a mapping: expected {what} for "
+                        f"merging, but found {source.kind}"
+                    )
+                    self.problems.append(
+                        Problem(self.name, source.line, source.column, "", message)
+                    )
+                    return None
+                if id(source) in merging:
+                    message = "not valid YAML: a mapping is merged into itself ('<<')"
+                    self.problems.append(Problem(self.name, key.line, key.column, "", message))
+                    return None
+                pairs = self._pairs(source, path, (*merging, id(source)))
+                if pairs is None:
+                    return None
+                merged += pairs
+        if not merged:
+            return own
+        seen = {k.value for k, _ in own if k.kind == yaml12.SCALAR}
+        for key, value in merged:
+            if key.kind == yaml12.SCALAR and key.value in seen:
+                continue
+            seen.add(key.value)
+            own.append((key, value))
+        return own
+
+    def _mapping(
+        self, node: yaml12.Node, path: Key, where: tuple[int, int], depth: int
+    ) -> dict[str, Any] | None:
+        pairs = self._pairs(node, path, (id(node),))
+        if pairs is None:
+            return None
+        out: dict[str, Any] = {}
+        first: dict[str, yaml12.Node] = {}
+        for key_node, value_node in pairs:
+            k = self._key(key_node, path)
+            if k is None:
+                continue
+            if k in first:
+                line = first[k].line
+                message = (
+                    f"duplicate key '{k}' (first given at line {line}); "
+                    "a key may appear only once in a mapping"
+                )
+                dupe = Problem(self.name, key_node.line, key_node.column, "", one_line(message))
+                self.problems.append(dupe)
+                continue
+            first[k] = key_node
+            pos = (key_node.line, key_node.column)
+            self.positions.setdefault(path + (k,), pos)
+            out[k] = self.convert(value_node, path + (k,), pos, depth + 1)
+        return out
 
 
 # --------------------------------------------------------------------------- validation

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .display import control_problem
 from .errors import Problem, ScenarioError
 from .tables import TABLES_KEY
+from .yaml12 import plain_value
 
 if TYPE_CHECKING:
     from .loader import Document
@@ -319,11 +320,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     bad = control_problem(raw.strip(), parts[-1])
     if bad is not None:  # refused like the same text in a file (display.py)
         raise ValueError(bad)
-    from ruamel.yaml import YAML
-
     try:
-        value = YAML(typ="safe", pure=True).load(raw) if raw.strip() else ""
-    except Exception as e:  # ruamel raises several unrelated types for odd scalars
+        value = plain_value(raw) if raw.strip() else ""
+    except ValueError as e:
         raise ValueError(f"cannot read the value {raw!r}: {e}") from e
     if relative_change(raw) is not None:
         value = raw.strip()
