@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "pazos_budget"
 #: missing from this table fails the test: a new module is placed on purpose.
 LAYERS: tuple[tuple[str, ...], ...] = (
     # 0. Foundations: no project imports beyond this layer.
-    ("__init__", "errors", "tolerances", "display", "files", "document", "reach"),
+    ("__init__", "errors", "tolerances", "display", "files", "document", "reach", "yaml12"),
     # 1. What a scenario is (pydantic models and their rules; no I/O).
     ("scenario",),
     # 2. Reading files into a scenario.
@@ -87,14 +87,17 @@ def project_imports(source: str, module: str) -> set[str]:
             for alias in node.names:
                 # `from . import x` and `from .reports import labels` name modules.
                 sub = ".".join([*base, alias.name])
-                found.add(sub if (PACKAGE / Path(*sub.split("."))).with_suffix(".py").exists()
-                          else target or "__init__")
+                found.add(
+                    sub
+                    if (PACKAGE / Path(*sub.split("."))).with_suffix(".py").exists()
+                    else target or "__init__"
+                )
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("pazos_budget"):
                     found.add(".".join(alias.name.split(".")[1:]) or "__init__")
     found.discard(module)
-    return {"__init__" if not m else m for m in found}
+    return {m or "__init__" for m in found}
 
 
 def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
@@ -149,7 +152,9 @@ def against_the_flow(graph: dict[str, set[str]]) -> list[str]:
             continue
         for other in sorted(imported):
             if other in layers and layers[other] > layers[module]:
-                bad.append(f"{module} (layer {layers[module]}) imports {other} (layer {layers[other]})")
+                bad.append(
+                    f"{module} (layer {layers[module]}) imports {other} (layer {layers[other]})"
+                )
     return bad
 
 

@@ -18,7 +18,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,12 @@ from pydantic_core import ErrorDetails
 
 from . import yaml12
 from .display import control_problem
+from .document import Document, Key, dotted, one_line
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
-from .tables import Reference, expand_tables
+from .tables import expand_tables
+from .variants import EXTENDS, merge, override_as_variant, parse_override
 from .yaml12 import MAPPING, SCALAR, SEQUENCE
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -53,8 +55,6 @@ _PLAIN_TAGS = {
     SEQUENCE: frozenset({"tag:yaml.org,2002:seq"}),
     SCALAR: frozenset({_STR, *_TAG_TYPES}),
 }
-
-Key = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -78,72 +78,6 @@ class LoadedScenario:
     # Located warnings (`FILE:LINE:COL: warning: path: message`): the scenario is valid,
     # but something in it will not do what it reads as (Scenario.warnings).
     warnings: tuple[str, ...] = ()
-
-
-@dataclass
-class Document:
-    """Plain data read from one YAML file plus the position of every key and item."""
-
-    file: str
-    data: Any
-    positions: dict[Key, tuple[int, int]]  # 1-based line, column of a key / list item
-    # Parts of the data read from other files (CSV tables, see tables.py): each maps a
-    # data path to (file, line, column), or None when the path is not one of its own.
-    elsewhere: list[Callable[[Key], tuple[str, int, int] | None]] = field(default_factory=list)
-    # A variant merged with its base (variants.py): every data path -> (file, line, column).
-    origin: dict[Key, tuple[str, int, int]] = field(default_factory=dict)
-    # The CSV tables whose rows were read into `data` (tables.py).
-    tables: list[Path] = field(default_factory=list)
-    # The sha256 of the bytes parsed, per file read into this document (the YAML file,
-    # then each table), in the order read: each input is read once (files.py).
-    digests: dict[Path, str] = field(default_factory=dict)
-    # The base scenario file this document extends (variants.py), None for a plain one.
-    base: Path | None = None
-    # Header cells of CSV tables that name departments (tables.Reference).
-    references: list[Reference] = field(default_factory=list)
-
-    def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
-        """The longest prefix of `loc` found in the file, and its position."""
-        best: Key = ()
-        for n in range(len(loc), 0, -1):
-            if loc[:n] in self.positions:
-                best = loc[:n]
-                break
-        return best, self.positions.get(best, (1, 1))
-
-    def problem(self, loc: Key, message: str) -> Problem:
-        file = self.file
-        from_origin = next(
-            (self.origin[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in self.origin), None
-        )
-
-        def merged(_: Key) -> tuple[str, int, int] | None:
-            return from_origin
-
-        for where in [*self.elsewhere, merged]:
-            found = where(loc)
-            if found is not None:
-                file, line, col = found
-                break
-        else:
-            _, (line, col) = self.locate(loc)
-        return Problem(file, line, col, one_line(dotted(loc)), one_line(message))
-
-
-def one_line(text: str) -> str:
-    """Escape newlines and other invisible characters: one problem, one line of output."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
-def dotted(path: Key) -> str:
-    """('programmes', 3, 'unit_cost') -> 'programmes[3].unit_cost'."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 # --------------------------------------------------------------------------- reading
@@ -784,8 +718,6 @@ def load_document(
     Returns the document and every file it was read from, with the sha256 of the bytes
     parsed: the file, its tables, then its base's files.
     """
-    from .variants import EXTENDS, merge
-
     text, digest = read_source(path, name)
     doc = parse_yaml(text, name)
     doc.digests[path] = digest
@@ -838,8 +770,6 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
 
     Each file is read once; the hashes are of the bytes parsed (files.read_input_bytes).
     """
-    from .variants import merge, override_as_variant, parse_override
-
     p = Path(path)
     name = str(path)
     doc, files = load_document(p, name)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .document import Key
 from .reach import MAX_DISTINCT_SHARE, ReachModel
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -33,7 +34,8 @@ YOUTH_METRIC = "youth"
 #: Cluster selector meaning "every cluster of the scenario".
 ALL_CLUSTERS = "all"
 
-Path = tuple[str | int, ...]
+#: A path into a scenario's data (the reading layer's `Key`).
+Path = Key
 
 
 class Component(StrEnum):

@@ -38,17 +38,15 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .display import CONTROL, control_problem
+from .document import Document, Key, Reference
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
-
-if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
-    from .loader import Document, Key
 
 #: The mapping field of the `cofunding:<department>` columns.
 COFUNDING_FIELD = "cofunding"
@@ -130,18 +128,6 @@ CLUSTERS = TableSchema(
 SCHEMAS: dict[str, TableSchema] = {s.section: s for s in (CLUSTERS, PROGRAMMES)}
 
 ColumnKey = str | tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A header cell that names a thing of the scenario (a `cofunding:<department>`
-    column): checked once the whole scenario is read, empty cells or not."""
-
-    file: str
-    line: int
-    column: int
-    section: str  # where the id must exist: "departments"
-    id: str
 
 
 IntArray = NDArray[np.int64]

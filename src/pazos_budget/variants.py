@@ -28,18 +28,13 @@ import copy
 import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .display import control_problem
+from .document import Document, Key, Where, dotted
 from .errors import Problem, ScenarioError
 from .tables import TABLES_KEY
 from .yaml12 import plain_value
-
-if TYPE_CHECKING:
-    from .loader import Document
-
-Key = tuple[str | int, ...]
-Where = tuple[str, int, int]
 
 EXTENDS = "extends"
 #: Keys that name other files: read before any override, so --set cannot change them.
@@ -99,8 +94,6 @@ class _Merger:
 
     def problem(self, path: Key, message: str) -> None:
         file, line, col = self.vpos(path)
-        from .loader import dotted
-
         self.problems.append(Problem(file, line, col, dotted(path), message))
 
     # ------------------------------------------------------------- merging
