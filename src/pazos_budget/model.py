@@ -207,16 +207,6 @@ class Model:
     def is_mip(self) -> bool:
         return bool(self.integrality.any())
 
-    def row_activity(self, values: FloatArray) -> FloatArray:
-        """A x for a column vector (used for the solver-independent consistency checks)."""
-        out = np.zeros(self.n_rows)
-        np.add.at(
-            out,
-            np.repeat(np.arange(self.n_rows), np.diff(self.indptr)),
-            self.values * values[self.indices],
-        )
-        return out
-
 
 # --------------------------------------------------------------------------- builder
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from . import __version__
 from .errors import VerificationError
 from .loader import LoadedScenario
-from .model import CONTRACT_TOLERANCE, ColKind, Model, Sense, hold_bound
+from .model import CONTRACT_TOLERANCE, Model, Sense, hold_bound
 from .reach import distinct_youth, right_slope
 from .scenario import (
     COMPONENT_IDS,
@@ -179,7 +179,6 @@ class Result:
     participations: float = 0.0  # every programme's participations, city-wide ones too
     participations_in_clusters: float = 0.0  # those delivered in clusters
     marginal_values: list[dict[str, Any]] = field(default_factory=list)
-    diagnosis: list[dict[str, Any]] = field(default_factory=list)
     overrides: tuple[str, ...] = ()  # `--set` values applied
     base: str | None = None  # the file a variant extends
     file_sha256: str = ""  # the scenario file's own bytes (`sha256` is the resolved one's)
@@ -905,12 +904,4 @@ def to_json(result: Result) -> dict[str, Any]:
             for t in result.targets
         ],
         "marginal_values": result.marginal_values,
-        **({"diagnosis": result.diagnosis} if result.diagnosis else {}),
     }
-
-
-def column_values(model: Model, solution: Solution, kind: ColKind) -> np.ndarray[Any, Any]:
-    """Solver values of all columns of one kind (diagnostics and tests)."""
-    mask = np.array([k == kind for k in model.col_kind], dtype=bool)
-    picked: np.ndarray[Any, Any] = solution.values[mask]
-    return picked

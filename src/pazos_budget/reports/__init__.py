@@ -1,17 +1,7 @@
-"""Reports of a result: the allocation workbook (`excel`) and its es/en labels (`labels`).
+"""Reports of a result: the allocation workbook (`excel`), the council comparison
+(`council`), the diagnosis workbook (`diagnosis`) and their es/en labels (`labels`).
 
-Reports read a verified `Result`; they never solve and never import a solver.
+Reports read a verified `Result`; they never solve and never import a solver. Import the
+module you need (`from pazos_budget.reports.excel import write_workbook`): openpyxl is
+loaded only by the modules that write a workbook.
 """
-
-from __future__ import annotations
-
-__all__ = ["write_workbook"]
-
-
-def __getattr__(name: str) -> object:
-    # openpyxl is imported only when a workbook is actually written
-    if name == "write_workbook":
-        from .excel import write_workbook
-
-        return write_workbook
-    raise AttributeError(name)
