@@ -17,11 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__
+from .cells import Cells, cells, group_max
 from .errors import VerificationError
 from .loader import LoadedScenario
 from .model import CONTRACT_TOLERANCE, Model, Sense, hold_bound
 from .reach import distinct_youth, right_slope
 from .scenario import (
+    ALL_CLUSTERS,
     COMPONENT_IDS,
     YOUTH_METRIC,
     ComponentPresenceTarget,
@@ -277,6 +279,7 @@ class _Figures:
         for i, p in enumerate(s.programmes):
             self.member[i, [dept_index[d] for d in {p.department, *p.funders()}]] = True
         self.dept_index = dept_index
+        self.pairs = cells(s)  # every (programme, cluster) pair the scenario allows
 
     def youth(self, i: int, c: int) -> float:
         p = self.s.programmes[i]
@@ -460,8 +463,10 @@ def build_result(
         )
 
     clusters: list[ClusterResult] = []
+    in_clusters = [fig.participations(c_i) for c_i in range(len(s.clusters))]
+    marginal = _marginal_youth_per_money(s, fig, fig.pairs, in_clusters)
     for c_i, c in enumerate(s.clusters):
-        participations = fig.participations(c_i)
+        participations = in_clusters[c_i]
         reached = distinct_youth(participations, c.youth_population, s.reach_model)
         comps = {comp: 0.0 for comp in COMPONENT_IDS}
         spend = 0.0
@@ -481,7 +486,7 @@ def build_result(
                 spend,
                 comps,
                 participations,
-                _marginal_youth_per_money(s, fig, c_i, participations),
+                marginal[c_i],
             )
         )
 
@@ -585,34 +590,48 @@ def _current_spend(
     return math.fsum(c * sh for c, sh in shares) if shares else None
 
 
-def _marginal_youth_per_money(s: Scenario, fig: _Figures, c: int, participations: float) -> float:
-    """MODEL.md 6: the curve's right slope at the cluster's participations times the best
-    youth_per_unit / unit_cost among the programmes that run in c and can still add a unit
-    there (below max_units, the per-cluster cap, the allowed change and the population
-    cap; a whole unit for an integer programme); 0 if none can."""
-    cluster = s.clusters[c]
-    pop = cluster.youth_population
-    slope = right_slope(participations, pop, s.reach_model)
-    if slope <= 0:
-        return 0.0
-    best = 0.0
-    for i, p in enumerate(s.programmes):
-        ypu = s.youth_per_unit(p, cluster.id)
-        if ypu <= 0 or cluster.id not in s.programme_clusters(p):
-            continue
-        here = fig.units[i].get(c, 0.0)
-        room = pop / ypu - here
-        if p.max_units is not None:
-            room = min(room, p.max_units - fig.prog_units[i])
-        cap = s.per_cluster(p, "max").get(cluster.id)
-        if cap is not None:
-            room = min(room, cap - here)
-        bounds = s.change_bounds(p)
-        if bounds is not None:
-            room = min(room, bounds[1] - fig.prog_units[i])
-        if room >= (1.0 - SNAP if p.integer else NOISE):
-            best = max(best, ypu / p.unit_cost)
-    return slope * best
+def _marginal_youth_per_money(
+    s: Scenario, fig: _Figures, pairs: Cells, participations: list[float]
+) -> list[float]:
+    """MODEL.md 6, for every cluster at once: the curve's right slope at the cluster's
+    participations times the best youth_per_unit / unit_cost among the programmes that run
+    in c and can still add a unit there (below max_units, the per-cluster cap, the allowed
+    change and the population cap; a whole unit for an integer programme); 0 if none can.
+    The same float operations as a loop over the pairs, on arrays."""
+    progs = s.programmes
+    n = len(progs)
+    i, c, ypu = pairs.programme, pairs.cluster, pairs.youth_per_unit
+    reach = ypu > 0
+    i, c, ypu = i[reach], c[reach], ypu[reach]
+    here = pairs.at(fig.units)[reach]
+    pops = np.array([cl.youth_population for cl in s.clusters], dtype=np.float64)
+    total = np.array([fig.prog_units[k] for k in range(n)], dtype=np.float64)
+    room = pops[c] / ypu - here
+    max_units = np.array([math.inf if p.max_units is None else p.max_units for p in progs])
+    room = np.minimum(room, (max_units - total)[i])
+    change = [s.change_bounds(p) for p in progs]
+    upper = np.array([math.inf if b is None else b[1] for b in change])
+    room = np.minimum(room, (upper - total)[i])
+    capped = [k for k, p in enumerate(progs) if p.max_units_per_cluster is not None]
+    if capped:
+        cap = np.full(len(pairs.programme), math.inf)
+        ids = {cl.id: k for k, cl in enumerate(s.clusters)}
+        for k in capped:
+            lo, hi = int(pairs.start[k]), int(pairs.start[k + 1])
+            where = {int(cc): lo + j for j, cc in enumerate(pairs.cluster[lo:hi].tolist())}
+            for cid, limit in s.per_cluster(progs[k], "max").items():
+                if ids.get(cid) in where:
+                    cap[where[ids[cid]]] = limit
+        room = np.minimum(room, cap[reach] - here)
+    need = np.array([1.0 - SNAP if p.integer else NOISE for p in progs])
+    can = room >= need[i]
+    cost = np.array([p.unit_cost for p in progs], dtype=np.float64)
+    best = group_max(c[can], ypu[can] / cost[i[can]], len(s.clusters))
+    out = []
+    for k, cl in enumerate(s.clusters):
+        slope = right_slope(participations[k], cl.youth_population, s.reach_model)
+        out.append(slope * float(best[k]) if slope > 0 else 0.0)
+    return out
 
 
 def solver_version(solver: str) -> str:
@@ -707,7 +726,13 @@ def check_hard_constraints(
     index = {cid: k for k, cid in enumerate(s.cluster_ids)}  # ids are unique
     for i, p in enumerate(s.programmes):
         u = fig.prog_units[i]
-        allowed = {index[c] for c in s.programme_clusters(p)} or {-1}
+        # Only the allocated cells are looked up: a set of every cluster of every
+        # programme would hold 600,000 entries on a large scenario.
+        allowed: Collection[int] = {-1}
+        if p.clusters == ALL_CLUSTERS:
+            allowed = range(len(s.clusters))
+        elif units[i] and p.clusters:
+            allowed = {index[c] for c in s.programme_clusters(p)}
         for c, v in units[i].items():
             if v < -CHECK_TOLERANCE:
                 problems.append(f"programme {p.id}: negative units {v:g}")

@@ -528,9 +528,11 @@ class Scenario(Strict):
         """Clusters where at least one programme reaches youth (youth_per_unit > 0)."""
         out: set[str] = set()
         for p in self.programmes:
-            for cid in self.programme_clusters(p):
-                if self.youth_per_unit(p, cid) > 0:
-                    out.add(cid)
+            if isinstance(p.youth_per_unit, dict):
+                ypu = p.youth_per_unit
+                out.update(c for c in self.programme_clusters(p) if ypu.get(c, 0.0) > 0)
+            elif p.youth_per_unit > 0:
+                out.update(self.programme_clusters(p))
         return out
 
     def equity_cluster_ids(self) -> list[str]:

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml import events as ev
-
 from yaml import SafeLoader as _PureParser
+from yaml import events as ev
 
 _FastParser: type[Any]
 try:
