@@ -310,6 +310,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.cluster_ids = [c.id for c in scenario.clusters]
         self.metrics = metric_ids(scenario)
+        self.lang: Lang = "es"  # the form's, once its sheets are read
 
     def problem(self, cell: Cell, path: str, message: str) -> None:
         self.problems.append(cell.problem(path, message))
@@ -375,6 +376,7 @@ class _Reader:
         lang = self.language()
         if lang is None:
             return None
+        self.lang = lang
         sheets = {s: self.book.sheets.get(sheet_name(s, lang)) for s in Sheet}
         meta = sheets[Sheet.INSTRUCTIONS]
         assert meta is not None
@@ -508,9 +510,7 @@ class _Reader:
         if column.kind == Kind.COMPONENT and text:
             found = components.get(_fold(text))
             if found is None:
-                shown = ", ".join(
-                    repr(TEXTS[la][f"component.{c.value}"]) for la in ("es",) for c in Component
-                )
+                shown = ", ".join(repr(TEXTS[self.lang][f"component.{c.value}"]) for c in Component)
                 self.problem(
                     cell, key, f"unknown component '{text}' (choose one of the list: {shown})"
                 )
