@@ -39,7 +39,7 @@ from typing import Any
 from .errors import Problem, ScenarioError
 from .loader import Document, Key, LoadedScenario, load_document, load_scenario, validate_document
 from .reports.labels import EN, ES, LANGUAGES, Lang
-from .scenario import ALL_CLUSTERS, Component, Programme, Scenario
+from .scenario import ALL_CLUSTERS, YOUTH_METRIC, Component, Programme, Scenario
 from .sheets import Book, Cell, CellError, Table, read_workbook
 from .variants import EXTENDS, merge
 
@@ -104,7 +104,7 @@ class Column:
 
 
 PROGRAMME_COLUMNS: tuple[Column, ...] = (
-    Column("id", Kind.ID, 22, required=True),
+    Column("id", Kind.ID, 28, required=True),
     Column("name", Kind.TEXT, 36, required=True),
     Column("component", Kind.COMPONENT, 22, required=True),
     Column("unit", Kind.TEXT, 18),
@@ -117,7 +117,7 @@ PROGRAMME_COLUMNS: tuple[Column, ...] = (
     Column("clusters", Kind.WHERE, 24),
     Column("youth_per_unit", Kind.AMOUNT, 10),
     Column("notes", Kind.TEXT, 30),
-    Column("remove", Kind.YES_NO, 9),
+    Column("remove", Kind.YES_NO, 11),
 )
 COLUMNS_BY_KEY = {c.key: c for c in PROGRAMME_COLUMNS}
 REMOVE = "remove"
@@ -146,16 +146,23 @@ def sheet_name(sheet: Sheet, lang: Lang) -> str:
     return TEXTS[lang][f"intake.sheet.{sheet.value}"]
 
 
-def metric_ids(s: Scenario) -> list[str]:
-    """Every metric a form may give per unit: those named in `metrics`, those programmes
-    produce and those targets ask for, in that order."""
-    seen: dict[str, None] = dict.fromkeys(s.metrics or {})
+def metric_ids(s: Scenario, department: str | None = None) -> list[str]:
+    """The metrics a form may give per unit: those named in `metrics`, those programmes
+    produce and those targets ask for, in that order ('youth' is built in: youth per
+    unit). For one department's form, only those its programmes produce and its goals
+    or the PAZOS targets ask for (a sheet of every metric would not print)."""
+    seen: dict[str, None] = dict.fromkeys(s.metrics or {}) if department is None else {}
     for p in s.programmes:
-        seen.update(dict.fromkeys(p.outputs))
-    for _, t in s.all_targets():
+        if department is None or p.department == department:
+            seen.update(dict.fromkeys(p.outputs))
+    for owner, t in s.all_targets():
         metric = getattr(t, "metric", None)
-        if isinstance(metric, str):
+        if isinstance(metric, str) and (department is None or owner in (None, department)):
             seen[metric] = None
+    seen.pop(YOUTH_METRIC, None)
+    if department is not None:  # in the scenario's order
+        order = metric_ids(s)
+        return sorted(seen, key=order.index)
     return list(seen)
 
 

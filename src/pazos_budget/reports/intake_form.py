@@ -76,7 +76,7 @@ TOP = Alignment(vertical="top")
 UNLOCKED = Protection(locked=False)
 #: Width of a per-cluster or per-metric column, and of the id and name columns.
 MATRIX_WIDTH = 13.0
-ID_WIDTH = 22.0
+ID_WIDTH = 28.0
 NAME_WIDTH = 36.0
 #: The widest text of the instructions sheet (columns A and B together).
 INSTRUCTION_WIDTHS = (34.0, 86.0)
@@ -397,7 +397,7 @@ class _Form:
 
     def outputs_sheet(self, ws: Worksheet) -> None:
         names = self.s.metrics or {}
-        keys = [(m, names.get(m, m)) for m in metric_ids(self.s)]
+        keys = [(m, names.get(m, m)) for m in metric_ids(self.s, self.dept.id)]
         values = {pid: dict(v.outputs) for pid, v in self.views.items()}
         L = self.L
         self.matrix(ws, L("intake.outputs.title"), L("intake.outputs.note"), keys, values)
