@@ -306,6 +306,9 @@ class Form:
     scenario_sha256: str
     sha_cell: Cell
     rows: list[Row] = field(default_factory=list)
+    # Codes of rows with a problem: left as the scenario has them while the rest of the
+    # form is checked, so that every problem is reported in one round.
+    unread: set[str] = field(default_factory=set)
 
 
 class _Reader:
@@ -318,6 +321,7 @@ class _Reader:
         self.cluster_ids = [c.id for c in scenario.clusters]
         self.metrics = metric_ids(scenario)
         self.lang: Lang = "es"  # the form's, once its sheets are read
+        self.unread: set[str] = set()  # codes of rows not read (a bad or repeated code)
 
     def problem(self, cell: Cell, path: str, message: str) -> None:
         self.problems.append(cell.problem(path, message))
@@ -432,6 +436,9 @@ class _Reader:
             built = self.build(pid, raw, youth.get(pid, {}), outputs.get(pid, {}))
             if built is not None:
                 form.rows.append(built)
+            else:
+                form.unread.add(pid)
+        form.unread |= self.unread
         return form
 
     def text(self, cell: Cell, path: str) -> str:
@@ -481,6 +488,7 @@ class _Reader:
                 continue
             if pid in first_row:
                 self.problem(id_cell, "id", f"duplicate code '{pid}' (also row {first_row[pid]})")
+                self.unread.add(pid)
                 continue
             first_row[pid] = r
             for column in PROGRAMME_COLUMNS:
@@ -814,6 +822,7 @@ def import_forms(
         for row in form.rows:
             owner = owners.get(row.id)
             if owner is not None and owner != form.department:
+                form.unread.add(row.id)
                 problems.append(
                     row.cells["id"].problem(
                         "id",
@@ -821,13 +830,17 @@ def import_forms(
                         "lists it); give a new programme a new code",
                     )
                 )
+    # The rows that were read are checked by the scenario's rules even when others have
+    # problems, so that every problem comes in one round.
+    variant, changes, cells = _variant(base, read, output, variant_id)
+    try:
+        scenario, more = _validate(scenario_path, variant, output, cells, forms)
+    except ScenarioError as e:
+        raise ScenarioError(_ordered([*problems, *e.problems])) from None
     if problems:
         raise ScenarioError(_ordered(problems))
-    variant, changes, cells = _variant(base, read, output, variant_id)
-    checked = _validate(scenario_path, variant, output, cells, forms)
     text = variant_yaml(variant, scenario_path, read, base)
-    warnings += [w for w in checked[1]]
-    return Intake(variant, text, tuple(changes), checked[0], tuple(warnings), base.files)
+    return Intake(variant, text, tuple(changes), scenario, (*warnings, *more), base.files)
 
 
 def _sha256(path: Path) -> str:
@@ -857,10 +870,14 @@ def _variant(
             if p.department != form.department:
                 continue
             row = listed.get(p.id)
+            if p.id in form.unread:
+                continue  # a row with a problem: reported, the programme left as it is
             if row is None or row.remove:
                 remove.append(p.id)
                 removed.append(p.id)
         for row in form.rows:
+            if row.id in form.unread:
+                continue
             for key, cell in row.cells.items():
                 cells[(row.id, key)] = cell
             if row.remove:
@@ -999,6 +1016,7 @@ def _warning(p: Problem) -> str:
     )
 
 
+SHEET_ORDER = {sheet_name(sh, lang): k for k, sh in enumerate(Sheet) for lang in LANGUAGES}
 _CELL = re.compile(r"^(?P<file>.*?):(?P<sheet>[^:]*)!(?P<col>[A-Z]+)(?P<row>\d+)$")
 
 
@@ -1013,7 +1031,8 @@ def _ordered(problems: Iterable[Problem]) -> list[Problem]:
         col = 0
         for ch in m["col"]:
             col = col * 26 + ord(ch) - 64
-        return (m["file"], m["sheet"], int(m["row"]), 1, col, p.message)
+        sheet = f"{SHEET_ORDER.get(m['sheet'], 9)}{m['sheet']}"  # the form's own order
+        return (m["file"], sheet, int(m["row"]), 1, col, p.message)
 
     return sorted(dict.fromkeys(problems), key=key)
 
