@@ -342,3 +342,61 @@ def test_the_json_result_never_overwrites_an_input(tmp_path: Path, target: str) 
         run.stderr == f"error: --json {target}: is the input file {target}; choose another name\n"
     )
     assert (tmp_path / target).read_bytes() == before
+
+
+# --------------------------------------------------------------------------- variants
+VARIANT = """\
+extends: s.yaml
+scenario: {id: minimal-changes, name: Changes from a table}
+tables: {programmes: changes.csv}
+programmes:
+  remove: [lighting]
+"""
+
+
+def test_a_variant_adds_and_changes_programmes_from_a_table(tmp_path: Path) -> None:
+    """A row whose id the base has changes it (empty cells keep the base's values); a
+    row with a new id adds a programme; the YAML may still remove (a Spanish-locale CSV)."""
+    write(tmp_path, rows(HEADER, ART, INTERRUPTERS, LIGHTING))
+    (tmp_path / "v.yaml").write_text(VARIANT, encoding="utf-8")
+    (tmp_path / "changes.csv").write_text(
+        "id;name;department;component;unit_cost;clusters;youth_per_unit;output:mediations\n"
+        "interrupters;;;;45,5;;;\n"
+        "patrols;Youth patrols;security;prevention;12,5;south;15;2\n",
+        encoding="utf-8",
+    )
+    s = load_scenario(Path("v.yaml")).scenario
+    assert [p.id for p in s.programmes] == ["art-school", "interrupters", "patrols"]
+    interrupters, patrols = s.programmes[1], s.programmes[2]
+    assert interrupters.unit_cost == 45.5
+    assert interrupters.youth_per_unit == {"north": 30.0, "south": 40.0}  # kept
+    assert interrupters.outputs == {"mediations": 60.0} and interrupters.integer
+    assert (patrols.unit_cost, patrols.clusters, patrols.youth_per_unit) == (12.5, ["south"], 15)
+    assert patrols.outputs == {"mediations": 2.0}
+
+
+def test_a_variant_table_row_is_located_at_its_cell(tmp_path: Path) -> None:
+    write(tmp_path, rows(HEADER, ART, INTERRUPTERS, LIGHTING))
+    (tmp_path / "v.yaml").write_text(VARIANT, encoding="utf-8")
+    (tmp_path / "changes.csv").write_text(
+        "id;name;department;component;unit_cost;clusters\n"
+        "interrupters;;;;-4;\n"
+        "patrols;Youth patrols;securty;prevention;12;east\n"
+        "interrupters;;;;5;\n",
+        encoding="utf-8",
+    )
+    assert problems(Path("v.yaml")) == [
+        "changes.csv:4:1: id: programme 'interrupters' is changed twice"
+    ]
+    header = "id;name;department;component;unit_cost;clusters\n"
+    (tmp_path / "changes.csv").write_text(header + "interrupters;;;;-4;\n", "utf-8")
+    assert problems(Path("v.yaml")) == [
+        "changes.csv:2:5: programmes[1].unit_cost: must be greater than 0",
+    ]
+    new = "patrols;Youth patrols;securty;prevention;12;east\n"
+    (tmp_path / "changes.csv").write_text(header + new, "utf-8")
+    assert problems(Path("v.yaml")) == [
+        "changes.csv:2:3: programmes[2].department: unknown department 'securty'; did you "
+        "mean 'security'?",
+        "changes.csv:2:6: programmes[2].clusters[0]: unknown cluster 'east'",
+    ]

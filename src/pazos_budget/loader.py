@@ -114,6 +114,9 @@ class Document:
     base: Path | None = None
     # Header cells of CSV tables that name departments (tables.Reference).
     references: list[Reference] = field(default_factory=list)
+    # A variant's CSV tables: (section, rows, where each cell is), applied to the base as
+    # changes and additions by id (variants.table_rows).
+    table_rows: list[tuple[str, list[dict[str, Any]], Any]] = field(default_factory=list)
 
     def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
         """The longest prefix of `loc` found in the file, and its position."""
@@ -803,7 +806,7 @@ def load_document(
     Returns the document and every file it was read from, with the sha256 of the bytes
     parsed: the file, its tables, then its base's files.
     """
-    from .variants import EXTENDS, merge
+    from .variants import EXTENDS, merge, table_rows
 
     text, digest = read_source(path, name)
     doc = parse_yaml(text, name)
@@ -831,6 +834,7 @@ def load_document(
         )
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
+    table_rows(base_doc, doc)
     data, origin = merge(base_doc, doc)
     merged = Document(
         name,

@@ -180,7 +180,9 @@ class TableLocator:
 
 # --------------------------------------------------------------------------- the hook
 def expand_tables(doc: Document, folder: Path) -> Document:
-    """Append the rows of the CSV tables named under `tables:` to their sections.
+    """Append the rows of the CSV tables named under `tables:` to their sections (in a
+    variant, keep them in `doc.table_rows`: once its base is read, each row changes the
+    base's item of that id or adds a new one, variants.table_rows).
 
     `folder` is the YAML file's folder (table paths are relative to it). Problems with the
     `tables:` entry itself, unreadable files and bad headers raise ScenarioError; problems
@@ -207,6 +209,9 @@ def expand_tables(doc: Document, folder: Path) -> Document:
             continue
         name, declared = entry
         inline = doc.data.get(section)
+        variant = "extends" in doc.data  # its rows add or change (variants.table_rows)
+        if variant:
+            inline = None
         if inline is not None and not isinstance(inline, list):
             problems.append(
                 doc.problem(
@@ -228,8 +233,11 @@ def expand_tables(doc: Document, folder: Path) -> Document:
         except ScenarioError as e:
             problems += e.problems
             continue
-        doc.data[section] = [*(inline or []), *records]
-        doc.elsewhere.append(locator)
+        if variant:
+            doc.table_rows.append((section, records, locator))
+        else:
+            doc.data[section] = [*(inline or []), *records]
+            doc.elsewhere.append(locator)
         for key, col in locator.columns.items():
             # A co-funding column names a department, even where its cells are empty.
             if isinstance(key, tuple) and key[0] == COFUNDING_FIELD:
