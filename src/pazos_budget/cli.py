@@ -455,6 +455,73 @@ def sweep(
     say(out, written[0].upper() + written[1:])
 
 
+# --------------------------------------------------------------------------- intake
+intake_app = typer.Typer(
+    help="Department intake forms: one department's workbook to fill in, and filled "
+    "forms back into a variant scenario.",
+    no_args_is_help=True,
+)
+app.add_typer(intake_app, name="intake")
+
+
+@intake_app.command("template")
+@reports_errors
+def intake_template(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    department: Annotated[str, typer.Option("--department", "-d", help="Department id.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The form to write (.xlsx).")],
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Form language: es or en (default: the scenario's)."),
+    ] = None,
+) -> None:
+    """Write one department's intake form, pre-filled with its programmes."""
+    from .outputs import Output, OutputPlan
+    from .reports.intake_form import build_form
+    from .reports.xlsx import save_xlsx
+
+    plan = OutputPlan([Output("--output", output, (".xlsx",))])
+    loaded = load_scenario(scenario)
+    plan.refuse_inputs(loaded.files)
+    book = build_form(loaded, department, check_language(lang) if lang else None)
+    with plan.reserved():
+        plan.commit({"--output": lambda tmp: save_xlsx(book, tmp)})
+    say(out, f"Form of {department} written to {output}")
+
+
+@intake_app.command("import")
+@reports_errors
+def intake_import(
+    scenario: Annotated[Path, typer.Argument(help="The scenario the forms were made from.")],
+    forms: Annotated[list[Path], typer.Argument(help="Filled forms (.xlsx), one a department.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The variant scenario to write (.yaml).")
+    ],
+    variant_id: Annotated[
+        str | None, typer.Option("--id", help="The variant's id (default: SCENARIO-intake).")
+    ] = None,
+) -> None:
+    """Read filled forms into a variant scenario (extends: SCENARIO, plus what changed)."""
+    from .intake import change_lines, import_forms
+    from .outputs import Output, OutputPlan
+
+    plan = OutputPlan([Output("--output", output, (".yaml", ".yml"))])
+    plan.refuse_inputs([scenario, *forms])
+    intake = import_forms(scenario, forms, output, variant_id=variant_id)
+    plan.refuse_inputs(intake.files)
+    for warning in intake.warnings:
+        say(err, warning)
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(intake.yaml, encoding="utf-8")
+
+    with plan.reserved():
+        plan.commit({"--output": write})
+    for line in change_lines(intake):
+        say(out, line)
+    say(out, f"Variant written to {output}")
+
+
 def main() -> None:
     """Console-script entry point: no traceback ever reaches a user for a known error."""
     try:

@@ -53,6 +53,9 @@ class Document:
     base: Path | None = None
     # Header cells of CSV tables that name departments (tables.Reference).
     references: list[Reference] = field(default_factory=list)
+    # A variant's CSV tables: (section, rows, where each cell is), applied to the base as
+    # changes and additions by id (variants.table_rows).
+    table_rows: list[tuple[str, list[dict[str, Any]], Any]] = field(default_factory=list)
 
     def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
         """The longest prefix of `loc` found in the file, and its position."""

@@ -33,7 +33,7 @@ from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
 from .tables import expand_tables
-from .variants import EXTENDS, merge, override_as_variant, parse_override
+from .variants import EXTENDS, merge, override_as_variant, parse_override, table_rows
 from .yaml12 import MAPPING, SCALAR, SEQUENCE
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -744,6 +744,7 @@ def load_document(
         )
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
+    table_rows(base_doc, doc)
     data, origin = merge(base_doc, doc)
     merged = Document(
         name,

@@ -289,6 +289,64 @@ def merge(base: Document, variant: Document) -> tuple[dict[str, Any], dict[Key, 
     return merged.data, merged.origin
 
 
+# --------------------------------------------------------------------------- tables
+def table_rows(base: Document, variant: Document) -> None:
+    """A variant's CSV table rows (tables.py) as its `change` and `add` operations: a row
+    whose id the base has changes that item (its non-empty cells replace the base's
+    fields; an empty cell keeps the base's value); a row with a new id adds an item.
+    Operations written in the YAML stay and come first; every cell keeps its place in the
+    CSV file, so problems point there."""
+    problems: list[Problem] = []
+    for section, records, locator in variant.table_rows:
+        items = base.data.get(section) if isinstance(base.data, dict) else None
+        ids = {i.get("id") for i in items or [] if isinstance(i, dict)}
+        ops = variant.data.setdefault(section, {})
+        if not isinstance(ops, dict):
+            problems.append(
+                variant.problem((section,), f"must be a mapping of {', '.join(OPERATIONS)}")
+            )
+            continue
+        change = ops.setdefault("change", {})
+        add = ops.setdefault("add", [])
+        if not isinstance(change, dict) or not isinstance(add, list):
+            continue  # the merger reports the malformed operations
+        for k, record in enumerate(records):
+            row: Key = (section, locator.first + k)
+            rid = record.get("id")
+            if rid in ids and rid not in change:
+                at: Key = (section, "change", str(rid))
+                change[rid] = {f: v for f, v in record.items() if f != "id"}
+                fields = change[rid]
+            elif rid in change:
+                file, line, col = _cell(locator, row, "id")
+                problems.append(
+                    Problem(file, line, col, "id", f"{ID_LISTS[section]} '{rid}' is changed twice")
+                )
+                continue
+            else:
+                at = (section, "add", len(add))
+                add.append(record)
+                fields = record
+            variant.origin[at] = _cell(locator, row, "id")
+            for name, value in fields.items():
+                variant.origin[(*at, name)] = _cell(locator, row, name)
+                if isinstance(value, dict):
+                    for key in value:
+                        variant.origin[(*at, name, key)] = _cell(locator, row, name, str(key))
+        if not change:
+            del ops["change"]
+        if not add:
+            del ops["add"]
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _cell(locator: Any, row: Key, *path: str) -> Where:
+    """Where a field of a table row is (its CSV cell)."""
+    found = locator((*row, *path))
+    return found if found is not None else (locator.file, 0, 0)
+
+
 # --------------------------------------------------------------------------- --set
 def parse_override(text: str) -> tuple[list[str], Any]:
     """'departments.culture.budget=+20%' -> (['departments', 'culture', 'budget'], '+20%')."""

@@ -978,6 +978,210 @@ EN: dict[str, str] = {
     "error.lang": "language '{lang}' is not available; use es or en",
 }
 
+# ----------------------------------------------------------------- intake forms
+# The department's intake form (reports/intake_form.py, read back by intake.py).
+ES |= {
+    "intake.sheet.instructions": "Instrucciones",
+    "intake.sheet.programmes": "Programas",
+    "intake.sheet.youth": "Jóvenes por clúster",
+    "intake.sheet.outputs": "Otros resultados",
+    "intake.sheet.envelope": "Techo y metas",
+    "intake.title": "Formulario de programas PAZOS: {department}",
+    "intake.subtitle": "Escenario «{name}» ({id}) · vigencia {year} · valores en {currency}",
+    "intake.meta.department": "Código de la dependencia",
+    "intake.meta.scenario": "Escenario",
+    "intake.meta.sha256": "Huella del escenario (sha256)",
+    "intake.meta.version": "Versión del formulario",
+    "intake.steps.title": "Cómo diligenciar este formulario",
+    "intake.steps": (
+        "1. Abra la hoja «Programas». Cada fila es un programa de su dependencia, con los "
+        "datos que hoy tiene el escenario. Las celdas amarillas son las únicas que se "
+        "pueden modificar; las demás están protegidas (sin contraseña) para que no se "
+        "borren por error.\n"
+        "2. Revise cada programa y corrija lo que haya cambiado: costo por unidad, costo "
+        "fijo, mínimo y máximo de unidades, si se financian unidades enteras y si es "
+        "obligatorio. Los valores van en {currency}, como números (sin el signo $ ni "
+        "letras).\n"
+        "3. Para retirar un programa, elija «Sí» en la columna «¿Retirar?» (o borre su "
+        "fila).\n"
+        "4. Para proponer un programa nuevo, use una fila amarilla vacía al final de la "
+        "lista: escriba un código corto en minúsculas, con guiones y sin tildes ni espacios "
+        "(por ejemplo, taller-de-musica), el nombre, el componente, la unidad y el costo por "
+        "unidad. Use el mismo código en las otras hojas.\n"
+        "5. En «Dónde funciona» elija «Todos los clústeres», «Solo los clústeres marcados» o "
+        "«Toda la ciudad (sin clúster)». Escriba en «Jóvenes por unidad» cuántos jóvenes "
+        "(14 a 29 años) atiende una unidad. Si esa cifra cambia según el clúster, o si eligió "
+        "«Solo los clústeres marcados», escriba en la hoja «Jóvenes por clúster» un número en "
+        "cada clúster donde el programa puede funcionar (0 si funciona allí sin atender "
+        "jóvenes) y deje vacíos los demás.\n"
+        "6. En la hoja «Otros resultados» escriba lo que produce una unidad (mediaciones, "
+        "puntos de alumbrado, etc.); deje vacío lo que no produce.\n"
+        "7. La hoja «Techo y metas» muestra, solo para consulta, el techo de su dependencia y "
+        "sus metas. No se puede modificar aquí: si algo no corresponde, escríbalo en "
+        "«Observaciones» o coméntelo con la Oficina de Planeación.\n"
+        "8. Guarde el archivo como «Libro de Excel (.xlsx)», sin macros ni contraseña y "
+        "sin fórmulas que dependan de otros archivos, y envíelo a la Oficina de Planeación. "
+        "No cambie el nombre de las hojas ni de las columnas."
+    ),
+    "intake.legend.input": "Celda para diligenciar",
+    "intake.legend.locked": "Celda protegida (solo lectura)",
+    "intake.office": (
+        "Los topes de unidades por clúster, la cofinanciación entre dependencias y el plan "
+        "vigente los ajusta la Oficina de Planeación; este formulario no los cambia."
+    ),
+    "intake.programmes.title": "Programas de {department}",
+    "intake.programmes.note": (
+        "Celdas amarillas: para diligenciar. Valores en {currency}. Filas vacías al final: "
+        "para programas nuevos."
+    ),
+    "intake.youth.title": "Jóvenes por unidad en cada clúster",
+    "intake.youth.note": (
+        "Escriba un número solo donde el programa puede funcionar; deje vacío el resto. "
+        "Sin números en la fila, vale la columna «Jóvenes por unidad» de la hoja Programas."
+    ),
+    "intake.outputs.title": "Otros resultados por unidad",
+    "intake.outputs.note": "Lo que produce una unidad de cada programa; vacío = no lo produce.",
+    "intake.envelope.title": "Techo y metas de {department} (solo lectura)",
+    "intake.envelope.budget": "Techo de la dependencia ({currency})",
+    "intake.envelope.min_spend": "Gasto mínimo de la dependencia ({currency})",
+    "intake.envelope.total": "Presupuesto total PAZOS ({currency})",
+    "intake.envelope.none": "Sin techo propio",
+    "intake.goals.title": "Metas de la dependencia",
+    "intake.goals.none": "La dependencia no tiene metas propias en este escenario.",
+    "intake.col.goal": "Meta",
+    "intake.col.kind": "Tipo",
+    "intake.col.requirement": "Exigencia",
+    "intake.col.priority": "Prioridad",
+    "intake.col.hard": "¿Obligatoria?",
+    "intake.req.share": "al menos el {pct} de los jóvenes de cada clúster",
+    "intake.req.youth": "al menos {amount} jóvenes por clúster",
+    "intake.req.metric": "al menos {amount} {metric}",
+    "intake.req.spend_at_least": "al menos el {pct} del gasto propio",
+    "intake.req.spend_at_most": "como máximo el {pct} del gasto propio",
+    "intake.req.presence": "al menos {amount} unidades de cada componente por clúster",
+    "intake.col.id": "Código",
+    "intake.col.name": "Nombre del programa",
+    "intake.col.component": "Componente",
+    "intake.col.unit": "Unidad",
+    "intake.col.unit_cost": "Costo por unidad",
+    "intake.col.fixed_cost": "Costo fijo",
+    "intake.col.min_units": "Mínimo de unidades",
+    "intake.col.max_units": "Máximo de unidades",
+    "intake.col.integer": "¿Unidades enteras?",
+    "intake.col.mandatory": "¿Obligatorio?",
+    "intake.col.clusters": "Dónde funciona",
+    "intake.col.youth_per_unit": "Jóvenes por unidad",
+    "intake.col.notes": "Observaciones",
+    "intake.col.remove": "¿Retirar?",
+    "intake.where.all": "Todos los clústeres",
+    "intake.where.listed": "Solo los clústeres marcados",
+    "intake.where.city": "Toda la ciudad (sin clúster)",
+    "intake.valid.number": "Escriba un número mayor o igual a 0.",
+    "intake.valid.cost": "Escriba un costo mayor que 0.",
+    "intake.valid.list": "Elija un valor de la lista.",
+    "intake.valid.title": "Valor no válido",
+    "intake.footer": "PAZOS · formulario de {department} · escenario {id} · pazos-budget {version}",
+}
+EN |= {
+    "intake.sheet.instructions": "Instructions",
+    "intake.sheet.programmes": "Programmes",
+    "intake.sheet.youth": "Youth by cluster",
+    "intake.sheet.outputs": "Other outputs",
+    "intake.sheet.envelope": "Envelope and goals",
+    "intake.title": "PAZOS programme form: {department}",
+    "intake.subtitle": "Scenario “{name}” ({id}) · year {year} · amounts in {currency}",
+    "intake.meta.department": "Department code",
+    "intake.meta.scenario": "Scenario",
+    "intake.meta.sha256": "Scenario fingerprint (sha256)",
+    "intake.meta.version": "Form version",
+    "intake.steps.title": "How to fill in this form",
+    "intake.steps": (
+        "1. Open the “Programmes” sheet. Each row is one of your department's programmes, "
+        "with the figures the scenario has today. Only the yellow cells can be changed; the "
+        "others are protected (no password) so that nothing is erased by mistake.\n"
+        "2. Check each programme and correct what has changed: cost per unit, fixed cost, "
+        "minimum and maximum units, whether whole units are funded and whether it is "
+        "mandatory. Amounts are in {currency}, as numbers (no currency sign, no letters).\n"
+        "3. To withdraw a programme, choose “Yes” under “Withdraw?” (or delete its row).\n"
+        "4. To propose a new programme, use an empty yellow row at the end of the list: "
+        "write a short code in lower case with hyphens, no accents or spaces (for example "
+        "music-workshop), its name, component, unit and cost per unit. Use the same code on "
+        "the other sheets.\n"
+        "5. Under “Where it runs” choose “All clusters”, “Only the marked clusters” or "
+        "“City-wide (no cluster)”. Under “Youth per unit” write how many young people (14 "
+        "to 29) one unit serves. If that figure differs by cluster, or if you chose “Only "
+        "the marked clusters”, write on the “Youth by cluster” sheet a number in each "
+        "cluster where the programme can run (0 if it runs there without serving youth) "
+        "and leave the others empty.\n"
+        "6. On the “Other outputs” sheet write what one unit produces (mediations, lighting "
+        "points, ...); leave empty what it does not produce.\n"
+        "7. The “Envelope and goals” sheet shows, for reference only, your department's "
+        "envelope and goals. They cannot be changed here: if something is wrong, say so "
+        "under “Notes” or tell the planning office.\n"
+        "8. Save the file as “Excel Workbook (.xlsx)”, without macros, passwords or formulas "
+        "that depend on other files, and send it to the planning office. Do not rename the "
+        "sheets or the columns."
+    ),
+    "intake.legend.input": "Cell to fill in",
+    "intake.legend.locked": "Protected cell (read only)",
+    "intake.office": (
+        "Per-cluster unit caps, co-funding between departments and the current plan are "
+        "set by the planning office; this form does not change them."
+    ),
+    "intake.programmes.title": "Programmes of {department}",
+    "intake.programmes.note": (
+        "Yellow cells: to fill in. Amounts in {currency}. Empty rows at the end: for new "
+        "programmes."
+    ),
+    "intake.youth.title": "Youth per unit in each cluster",
+    "intake.youth.note": (
+        "Write a number only where the programme can run; leave the rest empty. With no "
+        "number in the row, the “Youth per unit” column of the Programmes sheet applies."
+    ),
+    "intake.outputs.title": "Other outputs per unit",
+    "intake.outputs.note": "What one unit of each programme produces; empty = not produced.",
+    "intake.envelope.title": "Envelope and goals of {department} (read only)",
+    "intake.envelope.budget": "Department envelope ({currency})",
+    "intake.envelope.min_spend": "Department minimum spend ({currency})",
+    "intake.envelope.total": "PAZOS total budget ({currency})",
+    "intake.envelope.none": "No envelope of its own",
+    "intake.goals.title": "Department goals",
+    "intake.goals.none": "The department has no goals of its own in this scenario.",
+    "intake.col.goal": "Goal",
+    "intake.col.kind": "Kind",
+    "intake.col.requirement": "Requirement",
+    "intake.col.priority": "Priority",
+    "intake.col.hard": "Hard?",
+    "intake.req.share": "at least {pct} of the youth of each cluster",
+    "intake.req.youth": "at least {amount} young people per cluster",
+    "intake.req.metric": "at least {amount} {metric}",
+    "intake.req.spend_at_least": "at least {pct} of its own spend",
+    "intake.req.spend_at_most": "at most {pct} of its own spend",
+    "intake.req.presence": "at least {amount} units of each component per cluster",
+    "intake.col.id": "Code",
+    "intake.col.name": "Programme name",
+    "intake.col.component": "Component",
+    "intake.col.unit": "Unit",
+    "intake.col.unit_cost": "Cost per unit",
+    "intake.col.fixed_cost": "Fixed cost",
+    "intake.col.min_units": "Minimum units",
+    "intake.col.max_units": "Maximum units",
+    "intake.col.integer": "Whole units?",
+    "intake.col.mandatory": "Mandatory?",
+    "intake.col.clusters": "Where it runs",
+    "intake.col.youth_per_unit": "Youth per unit",
+    "intake.col.notes": "Notes",
+    "intake.col.remove": "Withdraw?",
+    "intake.where.all": "All clusters",
+    "intake.where.listed": "Only the marked clusters",
+    "intake.where.city": "City-wide (no cluster)",
+    "intake.valid.number": "Enter a number of 0 or more.",
+    "intake.valid.cost": "Enter a cost greater than 0.",
+    "intake.valid.list": "Choose a value from the list.",
+    "intake.valid.title": "Invalid value",
+    "intake.footer": "PAZOS · form of {department} · scenario {id} · pazos-budget {version}",
+}
+
 #: Keys whose text is legitimately the same in both languages.
 SAME_IN_BOTH: frozenset[str] = frozenset(
     {
