@@ -213,11 +213,28 @@ def test_table_paths_are_relative_to_the_scenario_file(tmp_path: Path) -> None:
 
 
 def test_non_utf8_csv(tmp_path: Path) -> None:
+    """Excel's plain "CSV" on a Spanish Windows writes Windows-1252: read as such, unless
+    the table's entry declares UTF-8, when the bad byte is located."""
     path = write(tmp_path, "")
     text = rows(HEADER, ART.replace("Art school", "Años de arte"))
-    (tmp_path / "programmes.csv").write_bytes(text.encode("latin-1"))
+    (tmp_path / "programmes.csv").write_bytes(text.encode("cp1252"))
+    assert load_scenario(path).scenario.programmes[0].name == "Años de arte workshops"
+    declared = YAML.replace(
+        "programmes: programmes.csv", "programmes: {file: programmes.csv, encoding: utf-8}"
+    )
+    write(tmp_path, "", yaml=declared)
+    (tmp_path / "programmes.csv").write_bytes(text.encode("cp1252"))
     assert problems(path) == [
         "programmes.csv:2:2: not valid UTF-8 (byte 0xf1); save the file as 'CSV UTF-8'"
+    ]
+    # 0x81 is neither UTF-8 nor Windows-1252.
+    write(tmp_path, "")
+    (tmp_path / "programmes.csv").write_bytes(
+        text.encode("cp1252").replace(b"shops,", b"shop\x81,")
+    )
+    assert problems(path) == [
+        "programmes.csv:2:2: neither UTF-8 nor Windows-1252 text (byte 0x81); save the file "
+        "as 'CSV UTF-8'"
     ]
 
 
@@ -239,10 +256,54 @@ def test_unknown_and_missing_columns(tmp_path: Path) -> None:
 def test_ragged_row_and_semicolon_file(tmp_path: Path) -> None:
     path = write(tmp_path, rows(HEADER, ART + ",extra"))
     assert problems(path) == ["programmes.csv:2:12: row has 12 cells but the header has 11 columns"]
-    path = write(tmp_path, rows(HEADER.replace(",", ";"), ART.replace(",", ";")))
+    path = write(tmp_path, rows(HEADER.replace(",", ";"), ART.replace(",", ";") + ";extra"))
+    assert problems(path) == ["programmes.csv:2:12: row has 12 cells but the header has 11 columns"]
+
+
+# A table as Excel saves it in Colombia ("CSV (delimitado por comas)"): ';' between cells,
+# decimal commas, thousands points, a byte-order mark, and ';' lists inside quoted cells.
+SPANISH_CSV = (
+    "\ufeffid;name;department;component;unit;unit_cost;integer;clusters;youth_per_unit;"
+    "output:mediations;output:lighting_points\r\n"
+    "art-school;Art school workshops;culture;prevention;workshop;10;;all;25;;\r\n"
+    "interrupters;Violence interrupters;security;interruption;interrupter-year;40,0;true;"
+    '"north;south";"north:30|south:40";60;\r\n'
+    "lighting;Street lighting points;security;safe_environments;lighting point;5;;all;;;1\r\n"
+)
+
+
+def test_spanish_locale_csv_reads_like_its_yaml_twin(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    (tmp_path / "programmes.csv").write_bytes(SPANISH_CSV.encode("utf-8"))
+    twin = load_scenario(ROOT / "examples" / "minimal.yaml")
+    assert load_scenario(path).scenario == twin.scenario
+    # Decimal commas and thousands points are numbers; a point alone is not (1.5 could be
+    # fifteen hundred written short, or one and a half: it is refused at its cell).
+    grouped = SPANISH_CSV.replace(";10;;all;25;", ";1.000,5;;all;2,5;")
+    (tmp_path / "programmes.csv").write_bytes(grouped[1:].encode("cp1252"))
+    art = load_scenario(path).scenario.programmes[0]
+    assert (art.unit_cost, art.youth_per_unit) == (1000.5, 2.5)
+    (tmp_path / "programmes.csv").write_text(SPANISH_CSV.replace(";10;;all", ";1.5;;all"), "utf-8")
+    assert problems(path) == ["programmes.csv:2:6: programmes[0].unit_cost: must be a number"]
+
+
+def test_declared_separator_and_decimal(tmp_path: Path) -> None:
+    """A `;` file written with a decimal point is detected; what detection cannot tell
+    is declared in the table's entry, and a bad declaration is located."""
+    point = SPANISH_CSV.replace(";40,0;", ";40.5;")
+    path = write(tmp_path, "")
+    (tmp_path / "programmes.csv").write_text(point, "utf-8")
+    assert load_scenario(path).scenario.programmes[1].unit_cost == 40.5
+    entry = 'programmes: {file: programmes.csv, delimiter: ";", decimal: ","}'
+    write(tmp_path, "", yaml=YAML.replace("programmes: programmes.csv", entry))
+    (tmp_path / "programmes.csv").write_text(point, "utf-8")
+    assert problems(path) == ["programmes.csv:3:6: programmes[1].unit_cost: must be a number"]
+    bad = 'programmes: {file: programmes.csv, decimal: ";", sep: ","}'
+    write(tmp_path, "", yaml=YAML.replace("programmes: programmes.csv", bad))
     assert problems(path) == [
-        "programmes.csv:1:1: the header is separated by ';', not ','; save the file as "
-        "'CSV UTF-8 (comma delimited)' with a decimal point"
+        "s.yaml:3:45: tables.programmes.decimal: must be '.' or ','",
+        "s.yaml:3:59: tables.programmes.sep: unknown key 'sep' (allowed: file, delimiter, "
+        "decimal, encoding)",
     ]
 
 

@@ -36,11 +36,18 @@ FIFO_WAIT = 2.0
 
 
 def read_input_bytes(
-    path: Path, name: str, *, what: str, text: str, limit: int, missing: str
+    path: Path,
+    name: str,
+    *,
+    what: str,
+    text: str,
+    limit: int,
+    missing: str,
+    binary: bool = False,
 ) -> bytes:
     """An input file's bytes, read once, or a ScenarioError saying why not: a folder,
     over `limit` bytes, missing (`missing` is the message), unreadable, UTF-16, or binary
-    (NUL bytes).
+    (NUL bytes). With `binary` (an .xlsx, a zip file) the last two are not checked.
 
     The size limit is enforced on what is read (at most `limit` + 1 bytes), never on what
     `stat` says, so that a device (`/dev/zero`) or a pipe cannot exhaust the memory. A
@@ -84,6 +91,8 @@ def read_input_bytes(
         )
     if len(raw) > limit:
         raise fail(f"file is too large (more than the limit of {limit:,} bytes)")
+    if binary:
+        return raw
     if _utf16(raw):
         advice = "'CSV UTF-8 (comma delimited)'" if text == "CSV" else "UTF-8"
         raise fail(f"the file is UTF-16 text, which is not read here; save it as {advice}")

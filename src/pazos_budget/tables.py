@@ -22,7 +22,11 @@ An empty cell means "not given" (the field's default applies). `clusters` is `al
 (city-wide) or cluster ids separated by `;` or `|`. `youth_per_unit` and the
 `*_per_cluster` columns take one number or `cluster:number` pairs separated by `;` or `|`.
 Booleans are true/false, yes/no or 1/0.
-Files are UTF-8 (a byte-order mark is fine), comma-separated, with a decimal point.
+Files are read as Excel writes them (sheets.py): UTF-8 (a byte-order mark is fine) or
+Windows-1252, separated by `,` or, as Excel does in a Spanish locale, by `;` with decimal
+commas (`1.234,5`); separator, decimal mark and encoding are detected, or declared in the
+table's entry: `programmes: {file: programmes.csv, delimiter: ";", decimal: ",",
+encoding: cp1252}`.
 
 Cells are read as text (pandas, `dtype=str`) and converted here, so that a cell that is not
 a number stays text and the scenario's own validation reports it at that cell.
@@ -46,6 +50,7 @@ from numpy.typing import NDArray
 from .display import CONTROL, control_problem
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
+from .sheets import Dialect, decode_csv, parse_number, sniff
 
 if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
     from .loader import Document, Key
@@ -58,6 +63,8 @@ TABLES_KEY = "tables"
 MAX_TABLE_BYTES = 200 * 1024 * 1024
 #: Problems reported per table before giving up (the loader caps the total again).
 MAX_TABLE_PROBLEMS = 50
+#: The keys of a table's entry written as a mapping (`{file: x.csv, delimiter: ";"}`).
+ENTRY_KEYS = ("file", "delimiter", "decimal", "encoding")
 #: Separators of the items of a list cell (`clusters`, a `youth_per_unit` map).
 LIST_SEPARATORS = re.compile(r"[;|]")
 #: Separator of a `cluster:number` pair in a per-cluster cell (`youth_per_unit`, ...).
@@ -195,10 +202,10 @@ def expand_tables(doc: Document, folder: Path) -> Document:
         if section not in spec:
             continue
         at: Key = (TABLES_KEY, section)
-        name = spec[section]
-        if not isinstance(name, str) or not name.strip():
-            problems.append(doc.problem(at, "must be the name of a CSV file"))
+        entry = _entry(doc, at, spec[section], problems)
+        if entry is None:
             continue
+        name, declared = entry
         inline = doc.data.get(section)
         if inline is not None and not isinstance(inline, list):
             problems.append(
@@ -209,8 +216,15 @@ def expand_tables(doc: Document, folder: Path) -> Document:
             continue
         display = str(Path(doc.file).parent / name)
         try:
-            text, digest = read_table_source(folder / name, display)
-            records, locator = parse_table(text, display, schema, len(inline or []))
+            text, digest, encoding = read_table_source(folder / name, display, declared.encoding)
+            dialect = sniff(
+                text,
+                display,
+                delimiter=declared.delimiter,
+                decimal=declared.decimal,
+                encoding=encoding,
+            )
+            records, locator = parse_table(text, display, schema, len(inline or []), dialect)
         except ScenarioError as e:
             problems += e.problems
             continue
@@ -229,19 +243,61 @@ def expand_tables(doc: Document, folder: Path) -> Document:
     return doc
 
 
+@dataclass(frozen=True)
+class Declared:
+    """What a table's entry says of its file (None: detected, sheets.sniff)."""
+
+    delimiter: str | None = None
+    decimal: str | None = None
+    encoding: str | None = None
+
+
+def _entry(
+    doc: Document, at: Key, value: Any, problems: list[Problem]
+) -> tuple[str, Declared] | None:
+    """A table's entry: a file name, or `{file: NAME, delimiter:, decimal:, encoding:}`."""
+    if isinstance(value, str) and value.strip():
+        return value, Declared()
+    if not isinstance(value, dict):
+        problems.append(doc.problem(at, "must be the name of a CSV file"))
+        return None
+    ok = True
+    allowed = {"delimiter": (",", ";", "\t"), "decimal": (".", ",")}
+    for key, given in value.items():  # in the file's order
+        message = None
+        if key not in ENTRY_KEYS:
+            message = f"unknown key '{key}' (allowed: {', '.join(ENTRY_KEYS)})"
+        elif key in allowed and given not in allowed[key]:
+            message = "must be " + " or ".join(repr(c) for c in allowed[key])
+        elif key == "encoding" and not (isinstance(given, str) and given):
+            message = "must be an encoding such as utf-8 or cp1252"
+        if message is not None:
+            problems.append(doc.problem((*at, key), message))
+            ok = False
+    name = value.get("file")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(
+            doc.problem((*at, "file") if "file" in value else at, "must be the name of a CSV file")
+        )
+        ok = False
+    if not ok:
+        return None
+    assert isinstance(name, str)
+    return name, Declared(value.get("delimiter"), value.get("decimal"), value.get("encoding"))
+
+
 # --------------------------------------------------------------------------- reading
 def read_table_text(path: Path, display: str) -> str:
     """The CSV file's text, or a ScenarioError saying precisely why it cannot be read."""
     return read_table_source(path, display)[0]
 
 
-def read_table_source(path: Path, display: str) -> tuple[str, str]:
-    """The CSV file's text and the sha256 of the bytes it was decoded from (read once),
-    or a ScenarioError saying precisely why it cannot be read."""
-
-    def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
-        return ScenarioError([Problem(display, line, col, "", message)])
-
+def read_table_source(
+    path: Path, display: str, encoding: str | None = None
+) -> tuple[str, str, str]:
+    """The CSV file's text, the sha256 of the bytes it was decoded from (read once) and
+    the encoding it was read in (sheets.decode_csv), or a ScenarioError saying precisely
+    why it cannot be read."""
     raw = read_input_bytes(
         path,
         display,
@@ -250,27 +306,12 @@ def read_table_source(path: Path, display: str) -> tuple[str, str]:
         limit=MAX_TABLE_BYTES,
         missing="no such file (table paths are relative to the scenario file)",
     )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line_start = raw.rfind(b"\n", 0, e.start) + 1
-        line = raw.count(b"\n", 0, e.start) + 1
-        # The cell holding the bad byte: count the cells before it on its line.
-        before = raw[line_start : e.start].decode("utf-8", errors="replace")
-        col = len(next(csv.reader([before]), [""]))
-        raise fail(
-            f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as 'CSV UTF-8'",
-            line,
-            col,
-        ) from e
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise fail("file is empty (expected a header row)")
-    return text, hashlib.sha256(raw).hexdigest()
+    text, used = decode_csv(raw, display, encoding)
+    return text, hashlib.sha256(raw).hexdigest(), used
 
 
 def parse_table(
-    text: str, display: str, schema: TableSchema, first: int
+    text: str, display: str, schema: TableSchema, first: int, dialect: Dialect | None = None
 ) -> tuple[list[dict[str, Any]], TableLocator]:
     """CSV text to one plain-data record per row, and where each cell came from."""
     import pandas as pd  # only scenarios with tables pay for importing pandas
@@ -278,17 +319,11 @@ def parse_table(
     def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
         return ScenarioError([Problem(display, line, col, "", message)])
 
-    first_line = text.split("\n", 1)[0]
-    if ";" in first_line and "," not in first_line:
-        raise fail(
-            "the header is separated by ';', not ','; save the file as 'CSV UTF-8 "
-            "(comma delimited)' with a decimal point",
-            1,
-            1,
-        )
+    dialect = dialect or sniff(text, display)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
+            sep=dialect.delimiter,
             header=None,  # the header is read as a row, so duplicate names are not renamed
             dtype=str,
             keep_default_na=False,
@@ -304,9 +339,9 @@ def parse_table(
                 line,
                 expected + 1,
             ) from e
-        raise _tokenizer_problem(text, display, str(e)) from e
+        raise _tokenizer_problem(text, display, str(e), dialect.delimiter) from e
     except (ValueError, csv.Error) as e:
-        raise _tokenizer_problem(text, display, str(e)) from e
+        raise _tokenizer_problem(text, display, str(e), dialect.delimiter) from e
 
     header = [str(h).strip() for h in frame.iloc[0]]
     body = [frame[j].to_numpy(dtype=object)[1:] for j in frame.columns]
@@ -334,7 +369,7 @@ def parse_table(
 
     records: list[dict[str, Any]] = [{} for _ in rows]
     for key, (index, texts) in filled.items():
-        values = _convert(texts, _cell_kind(key, schema))
+        values = _convert(texts, _cell_kind(key, schema), dialect.decimal)
         owners = record_of[index].tolist()
         if isinstance(key, tuple):
             field, name = key
@@ -402,7 +437,7 @@ def _dotted(loc: Key) -> str:
     return f"{head}[{index}]" + "".join(f".{part}" for part in rest)
 
 
-def _tokenizer_problem(text: str, display: str, detail: str) -> ScenarioError:
+def _tokenizer_problem(text: str, display: str, detail: str, delimiter: str) -> ScenarioError:
     """A CSV file the tokenizer cannot read, located at the row (and cell) where the
     trouble starts: pandas names the data row where an open quote started, Python's csv
     module the line where it gave up."""
@@ -413,7 +448,7 @@ def _tokenizer_problem(text: str, display: str, detail: str) -> ScenarioError:
         line = int(started.group(1)) + 1  # pandas counts rows from 0; the header is row 1
         message = "a quoted cell opened here is never closed (a '\"' is missing)"
     else:
-        reader = csv.reader(io.StringIO(text), strict=True)
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
         try:
             for _ in reader:
                 pass
@@ -424,7 +459,7 @@ def _tokenizer_problem(text: str, display: str, detail: str) -> ScenarioError:
         lines = text.split("\n")
         row = lines[line - 1] if line - 1 < len(lines) else ""
         quote = row.find('"')
-        col = row.count(",", 0, quote) + 1 if quote >= 0 else 1
+        col = row.count(delimiter, 0, quote) + 1 if quote >= 0 else 1
     return ScenarioError([Problem(display, line, col, "", message)])
 
 
@@ -479,20 +514,20 @@ def _cell_kind(key: ColumnKey, schema: TableSchema) -> Cell:
     return Cell.NUMBER if isinstance(key, tuple) else schema.columns[key]
 
 
-def _convert(texts: list[str], kind: Cell) -> list[Any]:
+def _convert(texts: list[str], kind: Cell, decimal: str = ".") -> list[Any]:
     """Non-empty stripped cells of one column -> values; a cell that does not convert stays
     text, so that validation reports it at its cell."""
     if kind == Cell.NUMBER:
-        return [_number(t) for t in texts]
+        return [_number(t, decimal) for t in texts]
     if kind == Cell.WHOLE:
-        return [int(t) if _WHOLE.fullmatch(t) else _number(t) for t in texts]
+        return [int(t) if _WHOLE.fullmatch(t) else _number(t, decimal) for t in texts]
     if kind == Cell.TEXT:
         return texts
     if kind == Cell.BOOL:
         return [_bool(t) for t in texts]
     if kind == Cell.CLUSTERS:
         return [_clusters(t) for t in texts]
-    return [_per_cluster(t) for t in texts]
+    return [_per_cluster(t, decimal) for t in texts]
 
 
 def _bool(text: str) -> Any:
@@ -510,23 +545,28 @@ def _clusters(text: str) -> Any:
     return [part.strip() for part in LIST_SEPARATORS.split(text)]
 
 
-def _number(text: str) -> float | str:
+def _number(text: str, decimal: str = ".") -> float | str:
     """A number, or the text itself (validation then says "must be a number" at its cell).
-    NaN is kept as text too, so that it reads as "not a number" rather than a float."""
+    NaN is kept as text too, so that it reads as "not a number" rather than a float. With
+    a decimal comma, `1.234,5` is 1234.5 (sheets.parse_number)."""
+    if decimal == ",":
+        found = parse_number(text, decimal)
+        return text if found is None else found
     try:
         value = float(text)
     except ValueError:
-        return text
+        found = parse_number(text, decimal)  # grouped: "1,234.5" (a quoted cell)
+        return text if found is None else found
     return text if value != value else value
 
 
-def _per_cluster(text: str) -> Any:
+def _per_cluster(text: str, decimal: str = ".") -> Any:
     if PAIR_SEPARATOR not in text:
-        return _number(text)
+        return _number(text, decimal)
     out: dict[str, Any] = {}
     for part in LIST_SEPARATORS.split(text):
         cid, sep, value = part.partition(PAIR_SEPARATOR)
         if not sep:
             return text  # not a map after all: validation reports the cell
-        out[cid.strip()] = _number(value.strip())
+        out[cid.strip()] = _number(value.strip(), decimal)
     return out

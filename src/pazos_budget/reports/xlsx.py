@@ -1,7 +1,8 @@
 """Spreadsheet primitives for the workbook: safe cells, styled tables, sheet names, print
 setup.
 
-Two rules hold for every cell written through `put`:
+Two rules hold for every cell written through `put` (sheets.py, shared with whatever
+else writes cells):
 - a string is stored as text, never as a formula, whatever it starts with (openpyxl turns
   a string starting with "=" into a formula unless told otherwise), and characters an
   .xlsx cannot hold are replaced;
@@ -11,7 +12,6 @@ Two rules hold for every cell written through `put`:
 
 from __future__ import annotations
 
-import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +33,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import ReportError
 from ..files import write_atomic
+from ..sheets import FORMULA_START, ILLEGAL_XML, put
+from ..sheets import safe_text as safe_text  # re-exported: the reports name it here
 from .labels import SHEET_NAME_PREFIXES
 
 # --------------------------------------------------------------------------- formats
@@ -74,12 +76,7 @@ HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 # --------------------------------------------------------------------------- limits
 MAX_SHEET_NAME = 31
-MAX_CELL_TEXT = 32_767
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-#: Characters an .xlsx cannot hold (control characters other than tab, LF, CR).
-ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-#: A string starting with one of these could be read as a formula by a spreadsheet.
-FORMULA_START = ("=", "+", "-", "@")
 RESERVED_SHEET_NAMES = ("history",)
 
 # --------------------------------------------------------------------------- geometry
@@ -126,37 +123,6 @@ def new_workbook() -> Workbook:
     wb = Workbook()
     wb._fonts = IndexedList([FONT])  # font 0 is the "Normal" style's font
     return wb
-
-
-def safe_text(text: str) -> str:
-    """Text an .xlsx can hold: no XML-illegal characters, at most Excel's cell length."""
-    text = ILLEGAL_XML.sub("\ufffd", text)
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
-    return text
-
-
-def clean_number(x: float) -> float:
-    """The figure as the JSON result writes it (12 significant digits, no float noise)."""
-    if not math.isfinite(x) or x == 0:
-        return 0.0
-    return float(f"{x:.12g}")
-
-
-def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
-    """Write one cell's value: a string always as text (never a formula, whatever it
-    starts with), a number as a number. No style: see `Styles`."""
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        cell.value = safe_text(value)
-        cell.data_type = "s"  # openpyxl made "=..." a formula: make it text again
-    elif isinstance(value, float):
-        cell.value = clean_number(value)
-    elif value is None or isinstance(value, bool | int):
-        cell.value = value
-    else:
-        raise TypeError(f"cannot write a {type(value).__name__} into a cell")
-    return cell
 
 
 class Styles:
