@@ -432,11 +432,12 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[str]:
     pops = {c.id: c.youth_population for c in s.clusters}
     for line in execution.lines:
         p = by_id[line.programme]
+        at_spend, at_units = line.spend_where or line.where, line.units_where or line.where
         total += line.spend
         if total > s.budget.total * (1 + CHECK_TOLERANCE) and "" not in warned:
             warned.add("")
             out.append(
-                f"{line.where}: warning: spend: the spend recorded by this row, {total:,.6g} "
+                f"{at_spend}: warning: spend: the spend recorded by this row, {total:,.6g} "
                 f"({cur}), passes the total budget of {s.budget.total:,.6g}; the rest of "
                 "the year is diagnosed"
             )
@@ -450,7 +451,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[str]:
             ):
                 warned.add(dep)
                 out.append(
-                    f"{line.where}: warning: spend: department {d.name} ({d.id}) has "
+                    f"{at_spend}: warning: spend: department {d.name} ({d.id}) has "
                     f"recorded {dep_spend[dep]:,.6g} by this row, beyond its envelope of "
                     f"{d.budget:,.6g} ({cur}); the rest of the year is diagnosed"
                 )
@@ -462,7 +463,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[str]:
             if tag not in warned:
                 warned.add(tag)
                 out.append(
-                    f"{line.where}: warning: units: programme {p.id} has delivered "
+                    f"{at_units}: warning: units: programme {p.id} has delivered "
                     f"{prog_units[p.id]:g} units by this row, above its max_units "
                     f"{p.max_units:g}; the rest of the year keeps them (a unit delivered is "
                     "not undone)"
@@ -473,7 +474,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[str]:
             if cap is not None and cell_units[key] > cap + 1e-9 and tag not in warned:
                 warned.add(tag)
                 out.append(
-                    f"{line.where}: warning: units: programme {p.id} has delivered "
+                    f"{at_units}: warning: units: programme {p.id} has delivered "
                     f"{cell_units[key]:g} units in {line.cluster}, above its per-cluster "
                     f"maximum {cap:g}; the rest of the year keeps them"
                 )
@@ -484,7 +485,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[str]:
             ):
                 warned.add(tag)
                 out.append(
-                    f"{line.where}: warning: units: programme {p.id} has delivered "
+                    f"{at_units}: warning: units: programme {p.id} has delivered "
                     f"{cell_units[key]:g} units in {line.cluster}, for more youth than live "
                     f"there ({pops[line.cluster]:,}); the rest of the year is diagnosed"
                 )
