@@ -383,6 +383,7 @@ class TargetReview:
     priority: int
     hard: bool
     status: TargetStatus
+    planned_met: bool  # whether the adopted plan met it
     rows: list[RowReview]
 
 
@@ -658,7 +659,9 @@ def _targets(planned: Result, executed: Result, year: Result | None) -> list[Tar
             )
             for r in t.rows
         ]
-        out.append(TargetReview(t.id, t.name, t.owner, t.kind, t.priority, t.hard, status, rows))
+        out.append(
+            TargetReview(t.id, t.name, t.owner, t.kind, t.priority, t.hard, status, t.met, rows)
+        )
     return out
 
 
@@ -832,6 +835,7 @@ def review_json(r: Review) -> dict[str, Any]:
                 "priority": t.priority,
                 "hard": t.hard,
                 "status": t.status.value,
+                "planned_met": t.planned_met,
                 "rows": [
                     {
                         "key": row.key,

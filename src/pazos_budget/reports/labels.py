@@ -517,15 +517,13 @@ ES: dict[str, str] = {
     "review.sheet.targets": "Metas",
     "review.sheet.programmes": "Programas",
     "review.sheet.diagnosis": "Diagnóstico",
+    "review.sheet.charts": "Gráficos de la ejecución",
     "review.title": "Revisión de la ejecución: plan frente a lo ejecutado",
-    "review.subtitle": (
-        "Escenario «{name}» ({id}) · plan {plan} · ejecución {execution} ({rows} filas) · "
-        "corrida del {when}"
-    ),
+    "review.files": "Plan adoptado: {plan} · ejecución: {execution} ({rows} filas)",
     "review.lead": (
         "Lo ejecutado (unidades entregadas y gasto registrado) queda fijo; el resto del año "
-        "se reoptimiza con el mismo modelo. El gasto del año es el gasto registrado más el "
-        "costo unitario del escenario por las unidades que faltan; un sobrecosto ya "
+        "se reoptimiza con el mismo modelo.\nEl gasto del año es el gasto registrado más el "
+        "costo unitario del escenario por las unidades que faltan;\nun sobrecosto ya "
         "registrado sale de los techos de lo que queda."
     ),
     "review.facts": "Cifras clave",
@@ -572,6 +570,7 @@ ES: dict[str, str] = {
     "review.status.met": "✔ Cumplida con lo ejecutado",
     "review.status.on_track": "◐ En camino: el año reoptimizado la cumple",
     "review.status.unreachable": "✘ Inalcanzable este año",
+    "review.status.plan_missed": " (el plan tampoco la cumplía)",
     "review.chart.departments": "Gasto planeado y ejecutado por secretaría ({currency})",
     "review.chart.clusters": "Gasto planeado y ejecutado por clúster ({currency})",
     "review.series.planned": "Planeado",
@@ -1061,15 +1060,13 @@ EN: dict[str, str] = {
     "review.sheet.targets": "Targets",
     "review.sheet.programmes": "Programmes",
     "review.sheet.diagnosis": "Diagnosis",
+    "review.sheet.charts": "Execution charts",
     "review.title": "Execution review: the plan against what has been executed",
-    "review.subtitle": (
-        "Scenario “{name}” ({id}) · plan {plan} · execution {execution} ({rows} rows) · "
-        "run of {when}"
-    ),
+    "review.files": "Adopted plan: {plan} · execution: {execution} ({rows} rows)",
     "review.lead": (
         "What is executed (units delivered and spend recorded) is held; the rest of the year "
-        "is re-optimized by the same model. The year's spend is the spend recorded plus the "
-        "scenario's unit cost of the units still to deliver; an overrun already recorded "
+        "is re-optimized by the same model.\nThe year's spend is the spend recorded plus the "
+        "scenario's unit cost of the units still to deliver;\nan overrun already recorded "
         "comes out of the envelopes of what is left."
     ),
     "review.facts": "Key figures",
@@ -1116,6 +1113,7 @@ EN: dict[str, str] = {
     "review.status.met": "✔ Met by what is executed",
     "review.status.on_track": "◐ On track: the re-optimized year meets it",
     "review.status.unreachable": "✘ Unreachable this year",
+    "review.status.plan_missed": " (the plan did not meet it either)",
     "review.chart.departments": "Planned and executed spend by department ({currency})",
     "review.chart.clusters": "Planned and executed spend by cluster ({currency})",
     "review.series.planned": "Planned",

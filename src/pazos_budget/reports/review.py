@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.worksheet.pagebreak import Break
 
 from .. import __version__
-from ..review import DepartmentReview, ProgrammeReview, Review, TargetStatus
+from ..review import DepartmentReview, ProgrammeReview, Review, TargetReview, TargetStatus
 from .charts import horizontal_bars
 from .context import format_time
 from .labels import Labels
@@ -31,6 +32,7 @@ from .xlsx import (
     MID_FILL,
     MONEY,
     PERCENT,
+    SUBTITLE,
     Col,
     Sheet,
     Styles,
@@ -49,6 +51,10 @@ _STATUS_FILL = {
 CHART_WIDTH_CM = 17.0
 CHART_ROW_CM = 0.75
 CHART_MIN_CM = 6.0
+#: Height of a sheet row in cm (12.75 points), to place one chart a page.
+ROW_CM = 0.45
+#: Print scale of the charts sheet (a manual page break is kept only without fit-to-page).
+CHART_PRINT_SCALE = 85
 
 
 def _pct(done: float, planned: float) -> V | str:
@@ -91,6 +97,13 @@ class _Book:
             when=self.when,
         )
 
+    def status(self, t: TargetReview) -> str:
+        """A target's status in words; an unreachable one says whether the plan met it."""
+        text = self.L(f"review.status.{t.status.value}")
+        if t.status == TargetStatus.UNREACHABLE and not t.planned_met:
+            text += self.L("review.status.plan_missed")
+        return text
+
     def owner(self, owner: str) -> str:
         return self.L("owner.pazos") if owner == "pazos" else self.dept_names.get(owner, owner)
 
@@ -98,20 +111,20 @@ class _Book:
     def summary(self) -> None:
         L, cur, r = self.L, self.cur, self.r
         sh = self.sheet(L("review.sheet.summary"))
-        info = self.s.scenario
-        sh.title(
-            L("review.title"),
+        sh.title(L("review.title"), self.subtitle())
+        sh.text(
             L(
-                "review.subtitle",
-                name=info.name,
-                id=info.id,
+                "review.files",
                 plan=r.plan.path,
                 execution=r.execution.source or "—",
                 rows=len(r.execution.lines),
-                when=self.when,
             ),
+            SUBTITLE,
+            skip=2,
         )
-        sh.note(L("review.lead"))
+        for sentence in L("review.lead").split("\n"):
+            sh.text(sentence, SUBTITLE)
+        sh.row += 1
         counts = {st: sum(t.status == st for t in r.targets) for st in TargetStatus}
         remainder = "infeasible" if r.infeasible else r.remainder_document["status"]
         facts: list[list[Any]] = [
@@ -136,7 +149,9 @@ class _Book:
                 " / ".join(str(counts[st]) for st in TargetStatus),
             ],
         ]
-        sh.table([Col(L("review.col.fact"), 44, wrap=True), Col(L("col.value"), 30)], facts)
+        sh.table(
+            [Col(L("review.col.fact"), 30, wrap=True), Col(L("col.value"), 14, wrap=True)], facts
+        )
         if r.infeasible:
             sh.note(L("review.infeasible"))
         if r.warnings:
@@ -175,8 +190,6 @@ class _Book:
                 for d in r.departments
             ],
         )
-        d_chart_row = sh.row
-        sh.row += self._chart_rows(len(r.departments))
 
         sh.section(L("review.title.clusters"))
         c_header, c_first, c_last = sh.table(
@@ -202,41 +215,43 @@ class _Book:
                 for c in r.clusters
             ],
         )
-        c_chart_row = sh.row
-        sh.row += self._chart_rows(len(r.clusters))
-        for title, (first, last, header), anchor, n in (
-            (
-                L("review.chart.departments", currency=cur),
-                (d_first, d_last, d_header),
-                d_chart_row,
-                len(r.departments),
-            ),
-            (
-                L("review.chart.clusters", currency=cur),
-                (c_first, c_last, c_header),
-                c_chart_row,
-                len(r.clusters),
-            ),
+        sh.repeat = "title"
+        sh.finish(self.footer(), L("page"))
+        self.charts(sh, (d_first, d_last, d_header), (c_first, c_last, c_header))
+
+    def charts(
+        self, data: Sheet, departments: tuple[int, int, int], clusters: tuple[int, int, int]
+    ) -> None:
+        """Planned and executed spend per department, then per cluster, one chart a
+        printed page, drawn from the review sheet's tables."""
+        L, cur = self.L, self.cur
+        sh = self.sheet(L("review.sheet.charts"))
+        sh.title(L("review.sheet.charts"), self.subtitle())
+        sh.repeat = None
+        sh.scale = CHART_PRINT_SCALE
+        for col in range(1, 12):  # the page as wide as the charts and the subtitle
+            sh.fixed[col] = 12.0
+        row = sh.row
+        for title, (first, last, header), n in (
+            (L("review.chart.departments", currency=cur), departments, len(self.r.departments)),
+            (L("review.chart.clusters", currency=cur), clusters, len(self.r.clusters)),
         ):
             if last < first:
                 continue
+            height = max(CHART_MIN_CM, CHART_ROW_CM * n + 2.5)
             chart = horizontal_bars(
                 title,
-                sh.ws,
+                data.ws,
                 (1, first, last),
                 (2, 3, header, last),
                 number_format="#,##0",
                 width_cm=CHART_WIDTH_CM,
-                height_cm=max(CHART_MIN_CM, CHART_ROW_CM * n + 2.5),
+                height_cm=height,
             )
-            sh.ws.add_chart(chart, f"A{anchor}")
-        sh.repeat = "title"
+            sh.ws.add_chart(chart, f"A{row}")
+            row += int(height / ROW_CM) + 2
+            sh.ws.row_breaks.append(Break(id=row - 1))
         sh.finish(self.footer(), L("page"))
-
-    @staticmethod
-    def _chart_rows(n: int) -> int:
-        """Sheet rows a chart of n bar pairs covers (a row is about 0.5 cm)."""
-        return int(max(CHART_MIN_CM, CHART_ROW_CM * n + 2.5) / 0.5) + 2
 
     # ----------------------------------------------------------------- targets
     def targets(self) -> None:
@@ -245,7 +260,7 @@ class _Book:
         sh.title(L("review.title.targets"), self.subtitle())
         rows = []
         for t in r.targets:
-            status = V(L(f"review.status.{t.status.value}"), fill=_STATUS_FILL[t.status])
+            status = V(self.status(t), fill=_STATUS_FILL[t.status])
             for k, row in enumerate(t.rows or [None]):
                 head = (
                     [t.name, self.owner(t.owner), L.kind(t.kind), status]
@@ -282,7 +297,7 @@ class _Book:
                 Col(L("col.owner"), 22, wrap=True),
                 Col(L("col.kind"), 16, wrap=True),
                 Col(L("review.col.status"), 26, wrap=True),
-                Col(L("review.col.row"), 24, wrap=True),
+                Col(L("review.col.row"), 40, wrap=True),
                 Col(L("col.required"), 11),
                 Col(L("review.col.planned"), 11),
                 Col(L("review.col.executed"), 11),
@@ -306,15 +321,7 @@ class _Book:
 
     def subtitle(self) -> str:
         info = self.s.scenario
-        return self.L(
-            "review.subtitle",
-            name=info.name,
-            id=info.id,
-            plan=self.r.plan.path,
-            execution=self.r.execution.source or "—",
-            rows=len(self.r.execution.lines),
-            when=self.when,
-        )
+        return self.L("subtitle", name=info.name, id=info.id, when=self.when)
 
     # ----------------------------------------------------------------- programmes
     def _programme_cols(self, with_department: bool) -> list[Col]:
@@ -328,7 +335,7 @@ class _Book:
             Col(L("review.col.executed_units"), 10),
             Col(L("review.col.pct"), 9),
             Col(L("review.col.to_do"), 10),
-            Col(L("review.col.year_units"), 11),
+            Col(L("review.col.year_units"), 12),
             Col(L("review.col.planned_spend", currency=cur), 12, fmt=MONEY),
             Col(L("review.col.executed_spend", currency=cur), 12, fmt=MONEY),
             Col(L("review.col.unit_cost", currency=cur), 11, fmt=MONEY),
@@ -431,7 +438,7 @@ class _Book:
                 Col(L("review.col.planned_units"), 10),
                 Col(L("review.col.executed_units"), 10),
                 Col(L("review.col.to_do"), 10),
-                Col(L("review.col.year_units"), 11),
+                Col(L("review.col.year_units"), 12),
             ],
             rows or [[L("none"), "", "", "", "", ""]],
         )
@@ -439,10 +446,7 @@ class _Book:
         sh.section(L("review.dept.goals"))
         sh.table(
             [Col(L("col.target"), 30, wrap=True), Col(L("review.col.status"), 30, wrap=True)],
-            [
-                [t.name, V(L(f"review.status.{t.status.value}"), fill=_STATUS_FILL[t.status])]
-                for t in goals
-            ]
+            [[t.name, V(self.status(t), fill=_STATUS_FILL[t.status])] for t in goals]
             or [[L("none"), ""]],
         )
         sh.finish(self.footer(), L("page"))
