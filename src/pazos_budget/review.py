@@ -469,6 +469,15 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[str]:
                     f"{p.max_units:g}; the rest of the year keeps them (a unit delivered is "
                     "not undone)"
                 )
+        bounds = s.change_bounds(p)
+        tag = f"change:{p.id}"
+        if bounds is not None and prog_units[p.id] > bounds[1] + 1e-9 and tag not in warned:
+            warned.add(tag)
+            out.append(
+                f"{at_units}: warning: units: programme {p.id} has delivered "
+                f"{prog_units[p.id]:g} units by this row, above the {bounds[1]:g} its maximum "
+                "change allows; the rest of the year is diagnosed"
+            )
         if line.cluster is not None:
             cap = s.per_cluster(p, "max").get(line.cluster)
             tag = f"cap:{p.id}/{line.cluster}"
