@@ -203,7 +203,7 @@ def test_overspent_envelope_is_a_located_warning_and_a_diagnosis(
     )
     r = review(loaded, plan, ex)
     assert r.infeasible
-    assert r.warnings == [
+    assert [str(w) for w in r.warnings] == [
         "execution.csv:3:1: warning: spend: department Security (security) has recorded 700 "
         "by this row, beyond its envelope of 500 (COP millions); the rest of the year is "
         "diagnosed"

@@ -495,8 +495,8 @@ def review(
         result = review_plan(
             loaded, adopted, executed, SolveOptions(solver=solver, time_limit=time_limit)
         )
-        for warning in result.warnings:
-            say(err, warning)
+        for passed in result.warnings:
+            say(err, passed)
         for line in summary_lines(result):
             say(out, line)
 

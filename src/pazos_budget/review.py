@@ -402,7 +402,7 @@ class Review:
     departments: list[DepartmentReview]
     clusters: list[ClusterReview]
     targets: list[TargetReview]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[ExecutionWarning] = field(default_factory=list)
 
     @property
     def scenario(self) -> Scenario:
@@ -417,88 +417,155 @@ class Review:
         return math.fsum(sp for _, sp in self.execution.cells().values())
 
 
-def execution_warnings(s: Scenario, execution: Execution) -> list[str]:
-    """Located warnings (`FILE:ROW:COL: warning: ...`) where the execution has passed a
-    limit: a department's envelope or the total (at the row that passed it), a
-    programme's maximum units or per-cluster maximum, or a cluster's youth population."""
-    out: list[str] = []
+class WarningKind(StrEnum):
+    """What an execution has already passed (a limit of the scenario)."""
+
+    TOTAL_BUDGET = "total_budget"
+    DEPARTMENT_BUDGET = "department_budget"
+    MAX_UNITS = "max_units"
+    CLUSTER_MAX = "cluster_max"
+    MAX_CHANGE = "max_change"
+    POPULATION = "population"
+
+
+@dataclass(frozen=True)
+class ExecutionWarning:
+    """A located warning: by the row at `where`, the execution passed `limit`."""
+
+    where: str  # the cell, `FILE:ROW:COL` or `FILE.xlsx:SHEET!CELL`
+    kind: WarningKind
+    subject: str  # department or programme id ("" for the total budget)
+    name: str  # its display name
+    cluster: str | None  # the cluster's id (per-cluster limits), else None
+    amount: float  # spend recorded or units delivered by that row
+    limit: float
+    message: str  # in English, as the terminal prints it
+
+    def __str__(self) -> str:
+        return f"{self.where}: warning: {self.message}"
+
+
+def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarning]:
+    """Where the execution has passed a limit, each once, at the row that passed it: the
+    total budget or a department's envelope (spend), a programme's maximum units,
+    per-cluster maximum or maximum change, or a cluster's youth population (units)."""
+    out: list[ExecutionWarning] = []
     cur = s.scenario.currency
     by_id = {p.id: p for p in s.programmes}
+    departments = {d.id: d for d in s.departments}
+    pops = {c.id: c.youth_population for c in s.clusters}
     dep_spend: dict[str, float] = {}
-    total = 0.0
-    warned: set[str] = set()
     prog_units: dict[str, float] = {}
     cell_units: dict[Cellkey, float] = {}
-    names = {d.id: d for d in s.departments}
-    pops = {c.id: c.youth_population for c in s.clusters}
+    total = 0.0
+    warned: set[tuple[WarningKind, str, str | None]] = set()
+
+    def warn(
+        kind: WarningKind,
+        where: str,
+        subject: str,
+        name: str,
+        cluster: str | None,
+        amount: float,
+        limit: float,
+        message: str,
+    ) -> None:
+        if (kind, subject, cluster) not in warned:
+            warned.add((kind, subject, cluster))
+            out.append(
+                ExecutionWarning(where, kind, subject, name, cluster, amount, limit, message)
+            )
+
     for line in execution.lines:
         p = by_id[line.programme]
         at_spend, at_units = line.spend_where or line.where, line.units_where or line.where
         total += line.spend
-        if total > s.budget.total * (1 + CHECK_TOLERANCE) and "" not in warned:
-            warned.add("")
-            out.append(
-                f"{at_spend}: warning: spend: the spend recorded by this row, {total:,.6g} "
-                f"({cur}), passes the total budget of {s.budget.total:,.6g}; the rest of "
-                "the year is diagnosed"
+        if total > s.budget.total * (1 + CHECK_TOLERANCE):
+            warn(
+                WarningKind.TOTAL_BUDGET,
+                at_spend,
+                "",
+                "",
+                None,
+                total,
+                s.budget.total,
+                f"spend: the spend recorded by this row, {total:,.6g} ({cur}), passes the "
+                f"total budget of {s.budget.total:,.6g}; the rest of the year is diagnosed",
             )
         for dep, share in p.funders().items():
             dep_spend[dep] = dep_spend.get(dep, 0.0) + share * line.spend
-            d = names[dep]
-            if (
-                d.budget is not None
-                and dep_spend[dep] > d.budget * (1 + CHECK_TOLERANCE)
-                and dep not in warned
-            ):
-                warned.add(dep)
-                out.append(
-                    f"{at_spend}: warning: spend: department {d.name} ({d.id}) has "
-                    f"recorded {dep_spend[dep]:,.6g} by this row, beyond its envelope of "
-                    f"{d.budget:,.6g} ({cur}); the rest of the year is diagnosed"
+            d = departments[dep]
+            if d.budget is not None and dep_spend[dep] > d.budget * (1 + CHECK_TOLERANCE):
+                warn(
+                    WarningKind.DEPARTMENT_BUDGET,
+                    at_spend,
+                    d.id,
+                    d.name,
+                    None,
+                    dep_spend[dep],
+                    d.budget,
+                    f"spend: department {d.name} ({d.id}) has recorded "
+                    f"{dep_spend[dep]:,.6g} by this row, beyond its envelope of "
+                    f"{d.budget:,.6g} ({cur}); the rest of the year is diagnosed",
                 )
-        prog_units[p.id] = prog_units.get(p.id, 0.0) + line.units
+        units = prog_units[p.id] = prog_units.get(p.id, 0.0) + line.units
         key = (p.id, line.cluster)
-        cell_units[key] = cell_units.get(key, 0.0) + line.units
-        if p.max_units is not None and prog_units[p.id] > p.max_units + 1e-9:
-            tag = f"max:{p.id}"
-            if tag not in warned:
-                warned.add(tag)
-                out.append(
-                    f"{at_units}: warning: units: programme {p.id} has delivered "
-                    f"{prog_units[p.id]:g} units by this row, above its max_units "
-                    f"{p.max_units:g}; the rest of the year keeps them (a unit delivered is "
-                    "not undone)"
-                )
-        bounds = s.change_bounds(p)
-        tag = f"change:{p.id}"
-        if bounds is not None and prog_units[p.id] > bounds[1] + 1e-9 and tag not in warned:
-            warned.add(tag)
-            out.append(
-                f"{at_units}: warning: units: programme {p.id} has delivered "
-                f"{prog_units[p.id]:g} units by this row, above the {bounds[1]:g} its maximum "
-                "change allows; the rest of the year is diagnosed"
+        here = cell_units[key] = cell_units.get(key, 0.0) + line.units
+        if p.max_units is not None and units > p.max_units + 1e-9:
+            warn(
+                WarningKind.MAX_UNITS,
+                at_units,
+                p.id,
+                p.name,
+                None,
+                units,
+                p.max_units,
+                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"its max_units {p.max_units:g}; the rest of the year keeps them (a unit "
+                "delivered is not undone)",
             )
-        if line.cluster is not None:
-            cap = s.per_cluster(p, "max").get(line.cluster)
-            tag = f"cap:{p.id}/{line.cluster}"
-            if cap is not None and cell_units[key] > cap + 1e-9 and tag not in warned:
-                warned.add(tag)
-                out.append(
-                    f"{at_units}: warning: units: programme {p.id} has delivered "
-                    f"{cell_units[key]:g} units in {line.cluster}, above its per-cluster "
-                    f"maximum {cap:g}; the rest of the year keeps them"
-                )
-            ypu = s.youth_per_unit(p, line.cluster)
-            tag = f"pop:{p.id}/{line.cluster}"
-            if ypu * cell_units[key] > pops[line.cluster] * (1 + CHECK_TOLERANCE) and (
-                tag not in warned
-            ):
-                warned.add(tag)
-                out.append(
-                    f"{at_units}: warning: units: programme {p.id} has delivered "
-                    f"{cell_units[key]:g} units in {line.cluster}, for more youth than live "
-                    f"there ({pops[line.cluster]:,}); the rest of the year is diagnosed"
-                )
+        bounds = s.change_bounds(p)
+        if bounds is not None and units > bounds[1] + 1e-9:
+            warn(
+                WarningKind.MAX_CHANGE,
+                at_units,
+                p.id,
+                p.name,
+                None,
+                units,
+                bounds[1],
+                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"the {bounds[1]:g} its maximum change allows; the rest of the year is "
+                "diagnosed",
+            )
+        if line.cluster is None:
+            continue
+        cap = s.per_cluster(p, "max").get(line.cluster)
+        if cap is not None and here > cap + 1e-9:
+            warn(
+                WarningKind.CLUSTER_MAX,
+                at_units,
+                p.id,
+                p.name,
+                line.cluster,
+                here,
+                cap,
+                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"above its per-cluster maximum {cap:g}; the rest of the year keeps them",
+            )
+        pop = pops[line.cluster]
+        if s.youth_per_unit(p, line.cluster) * here > pop * (1 + CHECK_TOLERANCE):
+            warn(
+                WarningKind.POPULATION,
+                at_units,
+                p.id,
+                p.name,
+                line.cluster,
+                here,
+                pop,
+                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"for more youth than live there ({pop:,}); the rest of the year is diagnosed",
+            )
     return out
 
 
@@ -675,7 +742,7 @@ def _targets(planned: Result, executed: Result, year: Result | None) -> list[Tar
 
 
 # --------------------------------------------------------------------------- diagnosis
-_MONEY_KINDS = ("total_budget", "department_budget", "department_min_spend")
+MONEY_FINDINGS = ("total_budget", "department_budget", "department_min_spend")
 
 
 def restate_diagnosis(
@@ -691,7 +758,7 @@ def restate_diagnosis(
     out = []
     for f in findings:
         f = dict(f)
-        if f.get("kind") in _MONEY_KINDS:
+        if f.get("kind") in MONEY_FINDINGS:
             over = (
                 shift.total
                 if f["kind"] == "total_budget"
@@ -703,7 +770,7 @@ def restate_diagnosis(
         alternatives = []
         for a in f.get("alternatives", []):
             a = dict(a)
-            if a.get("kind") in _MONEY_KINDS and "to" in a:
+            if a.get("kind") in MONEY_FINDINGS and "to" in a:
                 over = (
                     shift.total
                     if a["kind"] == "total_budget"
@@ -776,7 +843,18 @@ def review_json(r: Review) -> dict[str, Any]:
             "rows": len(r.execution.lines),
         },
         "status": "infeasible" if r.infeasible else r.remainder_document["status"],
-        "warnings": list(r.warnings),
+        "warnings": [
+            {
+                "where": w.where,
+                "kind": w.kind.value,
+                "subject": w.subject,
+                "cluster": w.cluster,
+                "amount": _clean(w.amount),
+                "limit": _clean(w.limit),
+                "message": w.message,
+            }
+            for w in r.warnings
+        ],
         "executed": [
             {"programme": pid, "cluster": cid, "units": _clean(u), "spend": _clean(sp)}
             for (pid, cid), (u, sp) in r.execution.cells().items()

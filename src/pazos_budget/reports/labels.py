@@ -567,6 +567,45 @@ ES: dict[str, str] = {
     "review.col.year": "Año reoptimizado",
     "review.col.fact": "Dato",
     "review.row.share": "Participación en el gasto",
+    "review.col.where": "Dónde (archivo, fila y celda)",
+    "review.col.warning": "Advertencia",
+    "review.warning.total_budget": (
+        "El gasto registrado hasta esta fila, {amount} ({currency}), supera el presupuesto "
+        "total de {limit}; el resto del año se diagnostica."
+    ),
+    "review.warning.department_budget": (
+        "{name} registró {amount} hasta esta fila, por encima de su techo de {limit} "
+        "({currency}); el resto del año se diagnostica."
+    ),
+    "review.warning.max_units": (
+        "«{name}» entregó {amount} unidades hasta esta fila, más que su máximo de {limit}; el "
+        "resto del año las conserva (una unidad entregada no se deshace)."
+    ),
+    "review.warning.cluster_max": (
+        "«{name}» entregó {amount} unidades en {cluster}, más que su máximo por clúster de "
+        "{limit}; el resto del año las conserva."
+    ),
+    "review.warning.max_change": (
+        "«{name}» entregó {amount} unidades hasta esta fila, más de las {limit} que permite su "
+        "cambio máximo; el resto del año se diagnostica."
+    ),
+    "review.warning.population": (
+        "«{name}» entregó {amount} unidades en {cluster}, para más jóvenes de los que viven "
+        "allí ({limit}); el resto del año se diagnostica."
+    ),
+    "review.finding.total_budget": (
+        "El presupuesto total de {committed} ({currency}) debe crecer al menos {violation} "
+        "(hasta {possible}) para cumplir en el año todos los compromisos obligatorios, "
+        "contando el gasto ya registrado."
+    ),
+    "review.finding.department_budget": (
+        "{name}: con el gasto ya registrado, sus compromisos del año necesitan {violation} "
+        "más que su techo de {committed} ({currency})."
+    ),
+    "review.finding.department_min_spend": (
+        "{name} puede gastar este año a lo sumo {possible} de su gasto mínimo de {committed} "
+        "({currency}), contando el gasto ya registrado."
+    ),
     "review.status.met": "✔ Cumplida con lo ejecutado",
     "review.status.on_track": "◐ En camino: el año reoptimizado la cumple",
     "review.status.unreachable": "✘ Inalcanzable este año",
@@ -1110,6 +1149,44 @@ EN: dict[str, str] = {
     "review.col.year": "Re-optimized year",
     "review.col.fact": "Figure",
     "review.row.share": "Share of spend",
+    "review.col.where": "Where (file, row and cell)",
+    "review.col.warning": "Warning",
+    "review.warning.total_budget": (
+        "The spend recorded by this row, {amount} ({currency}), passes the total budget of "
+        "{limit}; the rest of the year is diagnosed."
+    ),
+    "review.warning.department_budget": (
+        "{name} has recorded {amount} by this row, beyond its envelope of {limit} "
+        "({currency}); the rest of the year is diagnosed."
+    ),
+    "review.warning.max_units": (
+        "“{name}” has delivered {amount} units by this row, above its maximum of {limit}; the "
+        "rest of the year keeps them (a unit delivered is not undone)."
+    ),
+    "review.warning.cluster_max": (
+        "“{name}” has delivered {amount} units in {cluster}, above its per-cluster maximum of "
+        "{limit}; the rest of the year keeps them."
+    ),
+    "review.warning.max_change": (
+        "“{name}” has delivered {amount} units by this row, above the {limit} its maximum "
+        "change allows; the rest of the year is diagnosed."
+    ),
+    "review.warning.population": (
+        "“{name}” has delivered {amount} units in {cluster}, for more youth than live there "
+        "({limit}); the rest of the year is diagnosed."
+    ),
+    "review.finding.total_budget": (
+        "The total budget of {committed} ({currency}) must grow by at least {violation} (to "
+        "{possible}) to meet every hard commitment this year, counting the spend recorded."
+    ),
+    "review.finding.department_budget": (
+        "{name}: with the spend recorded so far, its commitments for the year need "
+        "{violation} more than its envelope of {committed} ({currency})."
+    ),
+    "review.finding.department_min_spend": (
+        "{name} can spend at most {possible} of its minimum spend of {committed} ({currency}) "
+        "this year, counting the spend recorded."
+    ),
     "review.status.met": "✔ Met by what is executed",
     "review.status.on_track": "◐ On track: the re-optimized year meets it",
     "review.status.unreachable": "✘ Unreachable this year",

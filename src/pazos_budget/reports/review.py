@@ -22,7 +22,15 @@ from openpyxl import Workbook
 from openpyxl.worksheet.pagebreak import Break
 
 from .. import __version__
-from ..review import DepartmentReview, ProgrammeReview, Review, TargetReview, TargetStatus
+from ..review import (
+    MONEY_FINDINGS,
+    DepartmentReview,
+    ExecutionWarning,
+    ProgrammeReview,
+    Review,
+    TargetReview,
+    TargetStatus,
+)
 from .charts import horizontal_bars
 from .context import format_time
 from .labels import Labels
@@ -104,6 +112,33 @@ class _Book:
             text += self.L("review.status.plan_missed")
         return text
 
+    def warning(self, w: ExecutionWarning) -> str:
+        """A warning in the workbook's language, with its numbers written as it writes them."""
+        L = self.L
+        return L(
+            f"review.warning.{w.kind.value}",
+            name=w.name,
+            cluster=self.cluster_names.get(w.cluster or "", w.cluster or ""),
+            amount=L.count(w.amount),
+            limit=L.count(w.limit),
+            currency=self.cur,
+        )
+
+    def finding(self, f: dict[str, Any]) -> str:
+        """A diagnosis finding's sentence: a money finding (restated in the scenario's own
+        amounts by review.py) in the workbook's language, others in the diagnosis's words."""
+        if f.get("kind") not in MONEY_FINDINGS:
+            return str(f["message"])
+        L = self.L
+        return L(
+            f"review.finding.{f['kind']}",
+            name=f.get("name") or "",
+            committed=L.count(f["committed"]),
+            possible=L.count(f["possible"]),
+            violation=L.count(f["violation"]),
+            currency=self.cur,
+        )
+
     def owner(self, owner: str) -> str:
         return self.L("owner.pazos") if owner == "pazos" else self.dept_names.get(owner, owner)
 
@@ -150,15 +185,19 @@ class _Book:
             ],
         ]
         sh.table(
-            [Col(L("review.col.fact"), 30, wrap=True), Col(L("col.value"), 14, wrap=True)], facts
+            [Col(L("review.col.fact"), 30, wrap=True), Col(L("col.value"), 16, wrap=True)], facts
         )
         if r.infeasible:
             sh.note(L("review.infeasible"))
         if r.warnings:
             sh.section(L("review.warnings"))
-            for w in r.warnings:
-                sh.text(w)
-            sh.row += 1
+            sh.table(
+                [
+                    Col(L("review.col.where"), 30, wrap=True),
+                    Col(L("review.col.warning"), wrap=True, span=6),
+                ],
+                [[w.where, self.warning(w)] for w in r.warnings],
+            )
 
         sh.section(L("review.title.departments"))
         d_header, d_first, d_last = sh.table(
@@ -472,7 +511,7 @@ class _Book:
                     cell(f["committed"]),
                     cell(f["possible"]),
                     cell(f["violation"]),
-                    f["message"],
+                    self.finding(f),
                 ]
             )
         sh.table(
