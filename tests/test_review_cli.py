@@ -209,3 +209,48 @@ def test_an_empty_execution_file_is_a_located_error(plan_file: Path, tmp_path: P
     with pytest.raises(ScenarioError):
         load_execution(execution, load_scenario(MINIMAL).scenario)
     assert run(MINIMAL, plan_file, execution).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", ":1:2: not valid JSON: Expecting property name enclosed in double quotes"),
+        ("[1, 2]", ": not a plan: expected a 'pazos-budget/result@1' document"),
+        ('{"schema": "pazos-budget/batch@1"}', ": not a plan: expected a 'pazos-budget/result@1'"),
+        (
+            '{"schema": "pazos-budget/result@1", "scenario": {"sha256": 7}}',
+            ": the plan is of another scenario: its scenario sha256 is 7,",
+        ),
+    ],
+)
+def test_a_bad_plan_file_is_a_located_error(
+    plan_file: Path, tmp_path: Path, content: str, message: str
+) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text(content, encoding="utf-8")
+    execution = tmp_path / "e.csv"
+    execution.write_text("programme,cluster,units,spend\n", encoding="utf-8")
+    result = run(MINIMAL, bad, execution)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{bad}{message}"), result.stderr
+
+
+def test_a_plan_without_an_allocation_or_with_bad_units_is_refused(
+    plan_file: Path, tmp_path: Path
+) -> None:
+    doc = json.loads(plan_file.read_text(encoding="utf-8"))
+    execution = tmp_path / "e.csv"
+    execution.write_text("programme,cluster,units,spend\n", encoding="utf-8")
+    bad = tmp_path / "plan.json"
+    for change, message in (
+        ({"status": "infeasible"}, "the plan has no allocation (status 'infeasible')"),
+        ({"programmes": {}}, "programmes: missing or not a list"),
+        (
+            {"programmes": [{**doc["programmes"][0], "clusters": {"north": "ten"}}]},
+            "programmes[0].clusters.north: not units of a cluster it runs in",
+        ),
+    ):
+        bad.write_text(json.dumps({**doc, **change}), encoding="utf-8")
+        result = run(MINIMAL, bad, execution)
+        assert result.exit_code == 2
+        assert result.stderr.strip() == f"{bad}: {message}"
