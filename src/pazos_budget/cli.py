@@ -522,6 +522,65 @@ def intake_import(
     say(out, f"Variant written to {output}")
 
 
+@app.command()
+@reports_errors
+def review(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN.json", help="The adopted plan (solve --json).")
+    ],
+    execution: Annotated[Path, typer.Argument(help="What is executed so far (.csv or .xlsx).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the review workbook (.xlsx).")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the review (pazos-budget/review@1).")
+    ] = None,
+    lang: LangOpt = None,
+    solver: SolverOpt = HIGHS,
+    time_limit: TimeLimitOpt = None,
+) -> None:
+    """Plan against execution: planned and executed by programme, department, cluster and
+    target, and the rest of the year re-optimized with what is executed held."""
+    from .execution import load_execution
+    from .files import json_writer
+    from .outputs import Output, OutputPlan
+    from .review import load_plan, review_json, summary_lines
+    from .review import review as review_plan
+
+    check_time_limit(time_limit)
+    plan = OutputPlan([Output("--output", output, (".xlsx",)), Output("--json", json_out)])
+    plan.refuse_inputs([scenario, plan_file, execution])
+    loaded = load_scenario(scenario)
+    plan.refuse_inputs(loaded.files)
+    for warning in loaded.warnings:
+        say(err, warning)
+    language = check_language(lang or loaded.scenario.scenario.language)
+    adopted = load_plan(plan_file, loaded)
+    executed = load_execution(execution, loaded.scenario)
+    with plan.reserved():
+        result = review_plan(
+            loaded, adopted, executed, SolveOptions(solver=solver, time_limit=time_limit)
+        )
+        for passed in result.warnings:
+            say(err, passed)
+        for line in summary_lines(result):
+            say(out, line)
+
+        def workbook(tmp: Path) -> None:
+            from .reports.review import build_review
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_review(result, lang=language), tmp)
+
+        plan.commit({"--output": workbook, "--json": json_writer(review_json(result))})
+    for path, what in ((output, "Review workbook"), (json_out, "Review JSON")):
+        if path is not None:
+            say(out, f"{what} written to {path}")
+    if result.infeasible:
+        raise typer.Exit(3)
+
+
 def main() -> None:
     """Console-script entry point: no traceback ever reaches a user for a known error."""
     try:

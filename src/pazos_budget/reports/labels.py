@@ -512,6 +512,124 @@ ES: dict[str, str] = {
     ),
     # ----------------------------------------------------------------- errors
     "error.lang": "idioma «{lang}» no disponible; use es o en",
+    # ----------------------------------------------------------------- review (plan vs execution)
+    "review.sheet.summary": "Revisión",
+    "review.sheet.targets": "Metas",
+    "review.sheet.programmes": "Programas",
+    "review.sheet.diagnosis": "Diagnóstico",
+    "review.sheet.charts": "Gráficos de la ejecución",
+    "review.title": "Revisión de la ejecución: plan frente a lo ejecutado",
+    "review.files": "Plan adoptado: {plan} · ejecución: {execution} ({rows} filas)",
+    "review.lead": (
+        "Lo ejecutado (unidades entregadas y gasto registrado) queda fijo; el resto del año "
+        "se reoptimiza con el mismo modelo.\nEl gasto del año es el gasto registrado más el "
+        "costo unitario del escenario por las unidades que faltan;\nun sobrecosto ya "
+        "registrado sale de los techos de lo que queda."
+    ),
+    "review.facts": "Cifras clave",
+    "review.budget": "Presupuesto total ({currency})",
+    "review.planned_spend": "Gasto del plan ({currency})",
+    "review.executed_spend": "Gasto ejecutado, registrado ({currency})",
+    "review.executed_share": "Ejecutado frente al plan",
+    "review.overrun": "Sobrecosto registrado frente al costo unitario del plan ({currency})",
+    "review.year_spend": "Gasto del año reoptimizado ({currency})",
+    "review.remainder": "Resto del año",
+    "review.remainder.optimal": "Reoptimizado (solución óptima)",
+    "review.remainder.feasible": "Reoptimizado (solución factible: se alcanzó un límite)",
+    "review.remainder.infeasible": "Sin solución con lo ejecutado: ver la hoja Diagnóstico",
+    "review.targets_status": "Metas: cumplidas / en camino / inalcanzables",
+    "review.warnings": "Advertencias sobre lo ejecutado",
+    "review.title.departments": "Secretarías: plan, ejecución y resto del año",
+    "review.title.clusters": "Clústeres: plan, ejecución y año reoptimizado",
+    "review.title.targets": "Metas: estado con lo ejecutado y con el año reoptimizado",
+    "review.title.programmes": "Programas: plan, ejecución y resto del año",
+    "review.col.planned_spend": "Gasto planeado ({currency})",
+    "review.col.executed_spend": "Gasto ejecutado ({currency})",
+    "review.col.pct": "% ejecutado",
+    "review.col.variance": "Variación: ejecutado − plan ({currency})",
+    "review.col.year_spend": "Gasto del año reoptimizado ({currency})",
+    "review.col.to_spend": "Por gastar ({currency})",
+    "review.col.planned_units": "Unidades planeadas",
+    "review.col.executed_units": "Unidades ejecutadas",
+    "review.col.units_variance": "Variación de unidades",
+    "review.col.to_do": "Unidades por entregar",
+    "review.col.year_units": "Unidades del año reoptimizado",
+    "review.col.unit_cost": "Costo unitario del plan ({currency})",
+    "review.col.recorded_unit_cost": "Costo unitario registrado ({currency})",
+    "review.col.overrun": "Sobrecosto ({currency})",
+    "review.col.planned_youth": "Jóvenes distintos: plan",
+    "review.col.executed_youth": "Jóvenes distintos: ejecutado",
+    "review.col.year_youth": "Jóvenes distintos: año reoptimizado",
+    "review.col.status": "Estado",
+    "review.col.row": "Fila",
+    "review.col.planned": "Plan",
+    "review.col.executed": "Ejecutado",
+    "review.col.year": "Año reoptimizado",
+    "review.col.fact": "Dato",
+    "review.row.share": "Participación en el gasto",
+    "review.col.where": "Dónde (archivo, fila y celda)",
+    "review.col.warning": "Advertencia",
+    "review.warning.total_budget": (
+        "El gasto registrado hasta esta fila, {amount} ({currency}), supera el presupuesto "
+        "total de {limit}; el resto del año se diagnostica."
+    ),
+    "review.warning.department_budget": (
+        "{name} registró {amount} hasta esta fila, por encima de su techo de {limit} "
+        "({currency}); el resto del año se diagnostica."
+    ),
+    "review.warning.max_units": (
+        "«{name}» entregó {amount} unidades hasta esta fila, más que su máximo de {limit}; el "
+        "resto del año las conserva (una unidad entregada no se deshace)."
+    ),
+    "review.warning.cluster_max": (
+        "«{name}» entregó {amount} unidades en {cluster}, más que su máximo por clúster de "
+        "{limit}; el resto del año las conserva."
+    ),
+    "review.warning.max_change": (
+        "«{name}» entregó {amount} unidades hasta esta fila, más de las {limit} que permite su "
+        "cambio máximo; el resto del año se diagnostica."
+    ),
+    "review.warning.population": (
+        "«{name}» entregó {amount} unidades en {cluster}, para más jóvenes de los que viven "
+        "allí ({limit}); el resto del año se diagnostica."
+    ),
+    "review.finding.total_budget": (
+        "El presupuesto total de {committed} ({currency}) debe crecer al menos {violation} "
+        "(hasta {possible}) para cumplir en el año todos los compromisos obligatorios, "
+        "contando el gasto ya registrado."
+    ),
+    "review.finding.department_budget": (
+        "{name}: con el gasto ya registrado, sus compromisos del año necesitan {violation} "
+        "más que su techo de {committed} ({currency})."
+    ),
+    "review.finding.department_min_spend": (
+        "{name} puede gastar este año a lo sumo {possible} de su gasto mínimo de {committed} "
+        "({currency}), contando el gasto ya registrado."
+    ),
+    "review.status.met": "✔ Cumplida con lo ejecutado",
+    "review.status.on_track": "◐ En camino: el año reoptimizado la cumple",
+    "review.status.unreachable": "✘ Inalcanzable este año",
+    "review.status.plan_missed": " (el plan tampoco la cumplía)",
+    "review.chart.departments": "Gasto planeado y ejecutado por secretaría ({currency})",
+    "review.chart.clusters": "Gasto planeado y ejecutado por clúster ({currency})",
+    "review.series.planned": "Planeado",
+    "review.series.executed": "Ejecutado",
+    "review.dept.sub": (
+        "Lo que ya hice y lo que me falta: lo ejecutado queda fijo, el resto del año está "
+        "reoptimizado"
+    ),
+    "review.dept.facts": "Mi secretaría en la revisión",
+    "review.dept.envelope": "Techo ({currency})",
+    "review.dept.cells": "Por clúster: lo ejecutado y lo que falta por entregar",
+    "review.dept.goals": "Mis metas y las de PAZOS que atiendo",
+    "review.infeasible": (
+        "El resto del año no tiene solución con lo ejecutado: el diagnóstico dice qué "
+        "compromiso debe ceder y cuánto (los montos cuentan el gasto ya registrado)."
+    ),
+    "review.footer": (
+        "PAZOS · revisión de la ejecución · escenario {id} · sha256 {sha} · "
+        "pazos-budget {version} · {when}"
+    ),
 }
 
 EN: dict[str, str] = {
@@ -976,6 +1094,122 @@ EN: dict[str, str] = {
     "status.failed": "No solution",
     "frontier.footer": "PAZOS · budget frontier · scenario {id} · pazos-budget {version} · {when}",
     "error.lang": "language '{lang}' is not available; use es or en",
+    # ----------------------------------------------------------------- review (plan vs execution)
+    "review.sheet.summary": "Review",
+    "review.sheet.targets": "Targets",
+    "review.sheet.programmes": "Programmes",
+    "review.sheet.diagnosis": "Diagnosis",
+    "review.sheet.charts": "Execution charts",
+    "review.title": "Execution review: the plan against what has been executed",
+    "review.files": "Adopted plan: {plan} · execution: {execution} ({rows} rows)",
+    "review.lead": (
+        "What is executed (units delivered and spend recorded) is held; the rest of the year "
+        "is re-optimized by the same model.\nThe year's spend is the spend recorded plus the "
+        "scenario's unit cost of the units still to deliver;\nan overrun already recorded "
+        "comes out of the envelopes of what is left."
+    ),
+    "review.facts": "Key figures",
+    "review.budget": "Total budget ({currency})",
+    "review.planned_spend": "Planned spend ({currency})",
+    "review.executed_spend": "Executed spend, as recorded ({currency})",
+    "review.executed_share": "Executed against the plan",
+    "review.overrun": "Recorded overrun against the plan's unit costs ({currency})",
+    "review.year_spend": "Spend of the re-optimized year ({currency})",
+    "review.remainder": "Rest of the year",
+    "review.remainder.optimal": "Re-optimized (optimal solution)",
+    "review.remainder.feasible": "Re-optimized (feasible solution: a limit was reached)",
+    "review.remainder.infeasible": "No solution with what is executed: see the Diagnosis sheet",
+    "review.targets_status": "Targets: met / on track / unreachable",
+    "review.warnings": "Warnings about the execution",
+    "review.title.departments": "Departments: plan, execution and the rest of the year",
+    "review.title.clusters": "Clusters: plan, execution and the re-optimized year",
+    "review.title.targets": "Targets: status with what is executed and with the re-optimized year",
+    "review.title.programmes": "Programmes: plan, execution and the rest of the year",
+    "review.col.planned_spend": "Planned spend ({currency})",
+    "review.col.executed_spend": "Executed spend ({currency})",
+    "review.col.pct": "% executed",
+    "review.col.variance": "Variance: executed − plan ({currency})",
+    "review.col.year_spend": "Spend of the re-optimized year ({currency})",
+    "review.col.to_spend": "Still to spend ({currency})",
+    "review.col.planned_units": "Planned units",
+    "review.col.executed_units": "Executed units",
+    "review.col.units_variance": "Units variance",
+    "review.col.to_do": "Units still to deliver",
+    "review.col.year_units": "Units of the re-optimized year",
+    "review.col.unit_cost": "Plan's unit cost ({currency})",
+    "review.col.recorded_unit_cost": "Recorded unit cost ({currency})",
+    "review.col.overrun": "Overrun ({currency})",
+    "review.col.planned_youth": "Distinct youth: plan",
+    "review.col.executed_youth": "Distinct youth: executed",
+    "review.col.year_youth": "Distinct youth: re-optimized year",
+    "review.col.status": "Status",
+    "review.col.row": "Row",
+    "review.col.planned": "Planned",
+    "review.col.executed": "Executed",
+    "review.col.year": "Re-optimized year",
+    "review.col.fact": "Figure",
+    "review.row.share": "Share of spend",
+    "review.col.where": "Where (file, row and cell)",
+    "review.col.warning": "Warning",
+    "review.warning.total_budget": (
+        "The spend recorded by this row, {amount} ({currency}), passes the total budget of "
+        "{limit}; the rest of the year is diagnosed."
+    ),
+    "review.warning.department_budget": (
+        "{name} has recorded {amount} by this row, beyond its envelope of {limit} "
+        "({currency}); the rest of the year is diagnosed."
+    ),
+    "review.warning.max_units": (
+        "“{name}” has delivered {amount} units by this row, above its maximum of {limit}; the "
+        "rest of the year keeps them (a unit delivered is not undone)."
+    ),
+    "review.warning.cluster_max": (
+        "“{name}” has delivered {amount} units in {cluster}, above its per-cluster maximum of "
+        "{limit}; the rest of the year keeps them."
+    ),
+    "review.warning.max_change": (
+        "“{name}” has delivered {amount} units by this row, above the {limit} its maximum "
+        "change allows; the rest of the year is diagnosed."
+    ),
+    "review.warning.population": (
+        "“{name}” has delivered {amount} units in {cluster}, for more youth than live there "
+        "({limit}); the rest of the year is diagnosed."
+    ),
+    "review.finding.total_budget": (
+        "The total budget of {committed} ({currency}) must grow by at least {violation} (to "
+        "{possible}) to meet every hard commitment this year, counting the spend recorded."
+    ),
+    "review.finding.department_budget": (
+        "{name}: with the spend recorded so far, its commitments for the year need "
+        "{violation} more than its envelope of {committed} ({currency})."
+    ),
+    "review.finding.department_min_spend": (
+        "{name} can spend at most {possible} of its minimum spend of {committed} ({currency}) "
+        "this year, counting the spend recorded."
+    ),
+    "review.status.met": "✔ Met by what is executed",
+    "review.status.on_track": "◐ On track: the re-optimized year meets it",
+    "review.status.unreachable": "✘ Unreachable this year",
+    "review.status.plan_missed": " (the plan did not meet it either)",
+    "review.chart.departments": "Planned and executed spend by department ({currency})",
+    "review.chart.clusters": "Planned and executed spend by cluster ({currency})",
+    "review.series.planned": "Planned",
+    "review.series.executed": "Executed",
+    "review.dept.sub": (
+        "What I have done and what I still do: what is executed is held, the rest of the "
+        "year is re-optimized"
+    ),
+    "review.dept.facts": "My department in the review",
+    "review.dept.envelope": "Envelope ({currency})",
+    "review.dept.cells": "By cluster: what is executed and what is still to deliver",
+    "review.dept.goals": "My goals and the PAZOS targets I serve",
+    "review.infeasible": (
+        "The rest of the year has no solution with what is executed: the diagnosis says which "
+        "commitment must give and by how much (its amounts count the spend recorded)."
+    ),
+    "review.footer": (
+        "PAZOS · execution review · scenario {id} · sha256 {sha} · pazos-budget {version} · {when}"
+    ),
 }
 
 # ----------------------------------------------------------------- intake forms

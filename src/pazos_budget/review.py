@@ -1,0 +1,975 @@
+"""Plan against execution through the year, and the rest of the year re-optimized.
+
+`review` takes the adopted plan (a result@1 document whose scenario hash must match the
+scenario's), what has been executed so far (`execution.Execution`) and reports, by
+programme, department, cluster and target, planned against executed; then it solves the
+rest of the year with what is executed held:
+
+- executed units are lower bounds: a programme with executed units is funded (it is
+  `mandatory` in the remainder) and keeps at least those units in every cell
+  (`min_units_per_cluster`, or `min_units` for a city-wide programme). A cap that the
+  execution already passed (`max_units`, a per-cluster maximum) is raised to what was
+  delivered, with a located warning: a unit delivered is not undone;
+- money spent is counted as recorded. The model prices a programme's units at its
+  `unit_cost` (plus its fixed cost once it is funded); the difference between what was
+  recorded and that price for the executed units (the overrun; negative when the
+  execution came cheaper) is money that is gone, so it is taken from every envelope the
+  programme draws on (the total, each funder's budget and minimum spend, by cofunding
+  share). The units still to deliver are priced at the scenario's unit cost. So a
+  programme's year spend is its recorded spend plus `unit_cost` x the units still to do
+  (plus its fixed cost if it starts only now).
+
+The remainder is solved by the same model and verified like a solve (`result.py` checks
+the remainder scenario); `check_review` then checks, independently of the model, that
+every executed cell is held and that the year's spend, recomputed from the allocation and
+the recorded spend, is within the scenario's own envelopes. Spending beyond an envelope
+is never refused: it is a located warning, and the infeasible remainder is diagnosed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .errors import Problem, ScenarioError, VerificationError
+from .execution import Execution
+from .files import read_input_bytes
+from .loader import LoadedScenario
+from .model import build_model
+from .pipeline import ScenarioInfeasible, solve_scenario, unsolved_json
+from .result import (
+    CHECK_TOLERANCE,
+    Result,
+    _clean,
+    build_result,
+    to_json,
+    within,
+)
+from .result import (
+    SCHEMA as RESULT_SCHEMA,
+)
+from .scenario import Scenario
+from .solve import Solution, SolveOptions, Status
+
+SCHEMA = "pazos-budget/review@1"
+#: A plan file larger than this is refused (a result@1 of a national scenario is far less).
+MAX_PLAN_BYTES = 200 * 1024 * 1024
+CITY = None  # the cluster of a city-wide programme's cell
+PAZOS = "pazos"
+
+
+class TargetStatus(StrEnum):
+    MET = "met"  # the executed part alone meets it
+    ON_TRACK = "on_track"  # the re-optimized year meets it
+    UNREACHABLE = "unreachable"  # not even the re-optimized year does (or it is infeasible)
+
+
+Cellkey = tuple[str, str | None]
+
+
+# --------------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class Plan:
+    """The adopted plan: its document as read and its allocation."""
+
+    path: str
+    sha256: str  # of the file's bytes
+    document: dict[str, Any]
+    units: dict[Cellkey, float]  # (programme, cluster or None) -> units
+
+
+def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
+    """Read PLAN.json, a result@1 of this very scenario (same sha256), or a ScenarioError
+    (exit 2) that says what is wrong, both hashes when the scenario is another."""
+    import hashlib
+
+    name = str(path)
+
+    def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
+        return ScenarioError([Problem(name, line, col, "", message)])
+
+    raw = read_input_bytes(
+        path, name, what="plan", text="JSON", limit=MAX_PLAN_BYTES, missing="no such file"
+    )
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise fail(f"not UTF-8 text (byte {e.start}); give the JSON that solve --json wrote") from e
+    except json.JSONDecodeError as e:
+        raise fail(f"not valid JSON: {e.msg}", e.lineno, e.colno) from e
+    if not isinstance(doc, dict) or doc.get("schema") != RESULT_SCHEMA:
+        got = doc.get("schema") if isinstance(doc, dict) else None
+        raise fail(
+            f"not a plan: expected a '{RESULT_SCHEMA}' document (what solve --json writes), "
+            f"got {'schema ' + repr(got) if got else 'no schema'}"
+        )
+    scenario = doc.get("scenario") if isinstance(doc.get("scenario"), dict) else {}
+    theirs = scenario.get("sha256") if isinstance(scenario, dict) else None
+    if theirs != loaded.sha256:
+        raise fail(
+            f"the plan is of another scenario: its scenario sha256 is {theirs or 'missing'}, "
+            f"{loaded.path} has sha256 {loaded.sha256}; review against the plan solved from "
+            "this very scenario"
+        )
+    if doc.get("status") not in (Status.OPTIMAL.value, Status.FEASIBLE.value):
+        raise fail(f"the plan has no allocation (status '{doc.get('status')}')")
+    s = loaded.scenario
+    by_id = {p.id: p for p in s.programmes}
+    units: dict[Cellkey, float] = {}
+    entries = doc.get("programmes")
+    if not isinstance(entries, list):
+        raise fail("programmes: missing or not a list")
+    for k, entry in enumerate(entries):
+        at = f"programmes[{k}]"
+        if not isinstance(entry, dict) or entry.get("id") not in by_id:
+            raise fail(f"{at}: not a programme of this scenario")
+        p = by_id[entry["id"]]
+        clusters = entry.get("clusters")
+        total = entry.get("units")
+        if not isinstance(clusters, dict) or not _number(total):
+            raise fail(f"{at}: units and clusters must be a number and a map")
+        if s.programme_clusters(p):
+            for cid, u in clusters.items():
+                if cid not in s.programme_clusters(p) or not _number(u):
+                    raise fail(f"{at}.clusters.{cid}: not units of a cluster it runs in")
+                if u:
+                    units[(p.id, cid)] = float(u)
+        elif total:
+            units[(p.id, CITY)] = float(total)
+    return Plan(name, hashlib.sha256(raw).hexdigest(), doc, units)
+
+
+def _number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+# --------------------------------------------------------------------------- evaluation
+def evaluate(loaded: LoadedScenario, units: dict[Cellkey, float], *, verify: bool) -> Result:
+    """Every figure of an allocation (units per cell) recomputed by `result.py`, as for a
+    solve; with `verify`, its hard constraints checked too."""
+    s = loaded.scenario
+    model = build_model(s)
+    index = {c: k for k, c in enumerate(s.cluster_ids)}
+    pos = {
+        (int(model.cell_programme[k]), int(model.cell_cluster[k])): k for k in range(model.n_cells)
+    }
+    prog = {p.id: i for i, p in enumerate(s.programmes)}
+    values = np.zeros(model.n_cols)
+    funded = np.zeros(len(s.programmes), dtype=bool)
+    for (pid, cid), u in units.items():
+        i = prog[pid]
+        values[pos[(i, -1 if cid is None else index[cid])]] = u
+        funded[i] |= u > 0
+    for i, col in model.y_col.items():
+        values[col] = 1.0 if funded[i] or s.programmes[i].mandatory else 0.0
+    solution = Solution(Status.FEASIBLE, values, [], "evaluation", 0.0, 0.0)
+    return build_result(loaded, model, solution, verify=verify)
+
+
+# --------------------------------------------------------------------------- remainder
+@dataclass(frozen=True)
+class Shift:
+    """The money that execution has already settled beyond the model's price of it."""
+
+    programme: dict[str, float]  # overrun per programme (recorded - modelled cost)
+    cell: dict[Cellkey, float]  # recorded - unit_cost x units, per cell
+    department: dict[str, float]  # cofunding-weighted sum of the programmes' overruns
+    total: float
+
+
+def overruns(s: Scenario, execution: Execution) -> Shift:
+    """Recorded spend against the model's price of the executed units: per cell
+    `spend - unit_cost x units`; per programme the same less its fixed cost once it has
+    delivered a unit (the fixed cost is paid, and recorded, when it starts)."""
+    by_id = {p.id: p for p in s.programmes}
+    cell = {k: sp - by_id[k[0]].unit_cost * u for k, (u, sp) in execution.cells().items()}
+    programme: dict[str, float] = {}
+    for pid, (u, sp) in execution.programme_totals().items():
+        p = by_id[pid]
+        programme[pid] = sp - p.unit_cost * u - (p.fixed_cost if u > 0 else 0.0)
+    department: dict[str, float] = {}
+    for pid, over in programme.items():
+        for dep, share in by_id[pid].funders().items():
+            department[dep] = department.get(dep, 0.0) + share * over
+    return Shift(programme, cell, department, math.fsum(programme.values()))
+
+
+def remainder_scenario(s: Scenario, execution: Execution) -> tuple[Scenario, Shift]:
+    """The scenario of the rest of the year: executed units held, recorded money gone."""
+    shift = overruns(s, execution)
+    cells = execution.cells()
+    totals = execution.programme_totals()
+    programmes = []
+    for p in s.programmes:
+        units = totals.get(p.id, (0.0, 0.0))[0]
+        if units <= 0:
+            programmes.append(p)
+            continue
+        update: dict[str, Any] = {"mandatory": True}
+        if p.max_units is not None and units > p.max_units:
+            update["max_units"] = units
+        if s.programme_clusters(p):
+            mins = s.per_cluster(p, "min")
+            caps = s.per_cluster(p, "max")
+            for (pid, cid), (u, _) in cells.items():
+                if pid != p.id or cid is None or u <= 0:
+                    continue
+                mins[cid] = max(mins.get(cid, 0.0), u)
+                if cid in caps and u > caps[cid]:
+                    caps[cid] = u
+            update["min_units_per_cluster"] = mins
+            if caps:
+                update["max_units_per_cluster"] = caps
+        else:
+            update["min_units"] = max(p.min_units, units)
+        programmes.append(p.model_copy(update=update))
+    departments = []
+    for d in s.departments:
+        over = shift.department.get(d.id, 0.0)
+        update = {}
+        if d.budget is not None:
+            update["budget"] = d.budget - over
+        if d.min_spend is not None:
+            update["min_spend"] = max(0.0, d.min_spend - over)
+        departments.append(d.model_copy(update=update) if update else d)
+    budget = s.budget.model_copy(update={"total": s.budget.total - shift.total})
+    scenario = s.model_copy(
+        update={"programmes": programmes, "departments": departments, "budget": budget}
+    )
+    return scenario, shift
+
+
+def whole_year(remainder: Result, s: Scenario, shift: Shift, execution: Execution) -> Result:
+    """The remainder's result in the scenario's own terms: the year's spend at the recorded
+    spend (the overruns added back) and the scenario's own envelopes."""
+    by_dep = {d.id: d for d in s.departments}
+    cl_over: dict[str, float] = {}
+    for (_, cid), over in shift.cell.items():
+        if cid is not None:
+            cl_over[cid] = cl_over.get(cid, 0.0) + over
+    del execution
+    programmes = [
+        dataclasses.replace(pr, spend=pr.spend + shift.programme.get(pr.id, 0.0))
+        for pr in remainder.programmes
+    ]
+    departments = [
+        dataclasses.replace(
+            d,
+            spend=d.spend + shift.department.get(d.id, 0.0),
+            budget=by_dep[d.id].budget,
+            min_spend=by_dep[d.id].min_spend,
+        )
+        for d in remainder.departments
+    ]
+    clusters = [
+        dataclasses.replace(c, spend=c.spend + cl_over.get(c.id, 0.0)) for c in remainder.clusters
+    ]
+    return dataclasses.replace(
+        remainder,
+        scenario=s,
+        programmes=programmes,
+        departments=departments,
+        clusters=clusters,
+        budget=s.budget.total,
+        spend=remainder.spend + shift.total,
+    )
+
+
+def check_review(s: Scenario, execution: Execution, year: Result) -> list[str]:
+    """The review's own hard constraints, from the allocation and the recorded spend alone
+    (not from the model): every executed cell is held, and the year's spend (recorded,
+    plus unit cost x the units still to do, plus a fixed cost that starts only now) is
+    what is reported and within the total and every envelope."""
+    problems: list[str] = []
+    held = {pr.id: pr for pr in year.programmes}
+    spent = execution.programme_totals()
+    for (pid, cid), (u, _) in execution.cells().items():
+        pr = held[pid]
+        got = pr.units if cid is None else pr.clusters.get(cid, 0.0)
+        if not within(got, u):
+            where = "city-wide" if cid is None else f"in {cid}"
+            problems.append(f"programme {pid}: {got:g} units {where}, below the {u:g} executed")
+    spend: dict[str, float] = {}
+    for p in s.programmes:
+        pr = held[p.id]
+        done_units, recorded = spent.get(p.id, (0.0, 0.0))
+        starts_now = done_units <= 0 and (pr.units > 0 or p.mandatory)
+        spend[p.id] = (
+            recorded + p.unit_cost * (pr.units - done_units) + (p.fixed_cost if starts_now else 0.0)
+        )
+        if not within(pr.spend, spend[p.id]) or not within(pr.spend, spend[p.id], True):
+            problems.append(
+                f"programme {p.id}: reported year spend {pr.spend:,.6g}, recomputed "
+                f"{spend[p.id]:,.6g}"
+            )
+    total = math.fsum(spend.values())
+    if not within(total, s.budget.total, at_most=True):
+        problems.append(f"year spend {total:,.6g} exceeds budget.total {s.budget.total:,.6g}")
+    for d in s.departments:
+        mine = math.fsum(spend[p.id] * p.funders().get(d.id, 0.0) for p in s.programmes)
+        if d.budget is not None and not within(mine, d.budget, at_most=True):
+            problems.append(f"department {d.id}: year spend {mine:,.6g} exceeds {d.budget:,.6g}")
+        if d.min_spend and not within(mine, d.min_spend):
+            problems.append(f"department {d.id}: year spend {mine:,.6g} below {d.min_spend:,.6g}")
+    if not within(year.spend, total) or not within(year.spend, total, True):
+        problems.append(f"reported year spend {year.spend:,.6g}, recomputed {total:,.6g}")
+    return problems
+
+
+# --------------------------------------------------------------------------- the review
+@dataclass
+class ProgrammeReview:
+    id: str
+    name: str
+    department: str
+    unit: str
+    unit_cost: float
+    planned_units: float
+    planned_spend: float
+    executed_units: float
+    executed_spend: float  # as recorded
+    overrun: float  # recorded - the model's price of the executed units
+    year_units: float | None  # the re-optimized year (None when infeasible)
+    year_spend: float | None
+
+
+@dataclass
+class DepartmentReview:
+    id: str
+    name: str
+    budget: float | None
+    planned_spend: float
+    executed_spend: float  # cofunding-weighted, as recorded
+    year_spend: float | None
+
+
+@dataclass
+class ClusterReview:
+    id: str
+    name: str
+    prioritized: bool
+    youth_population: int
+    planned_spend: float
+    executed_spend: float  # as recorded, in the cluster's cells
+    planned_youth: float
+    executed_youth: float
+    year_youth: float | None
+    year_spend: float | None
+
+
+@dataclass
+class RowReview:
+    key: str
+    required: float
+    planned: float
+    executed: float
+    year: float | None
+
+
+@dataclass
+class TargetReview:
+    id: str
+    name: str
+    owner: str
+    kind: str
+    priority: int
+    hard: bool
+    status: TargetStatus
+    planned_met: bool  # whether the adopted plan met it
+    rows: list[RowReview]
+
+
+@dataclass
+class Review:
+    loaded: LoadedScenario
+    plan: Plan
+    execution: Execution
+    planned: Result  # the plan's allocation, recomputed and verified
+    executed: Result  # the executed units alone (figures only; not a plan)
+    year: Result | None  # the re-optimized whole year, or None when infeasible
+    remainder_document: dict[str, Any]  # result@1 of the whole year (or its diagnosis)
+    diagnosis: list[dict[str, Any]] | None
+    shift: Shift
+    programmes: list[ProgrammeReview]
+    departments: list[DepartmentReview]
+    clusters: list[ClusterReview]
+    targets: list[TargetReview]
+    warnings: list[ExecutionWarning] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.loaded.scenario
+
+    @property
+    def infeasible(self) -> bool:
+        return self.year is None
+
+    @property
+    def executed_spend(self) -> float:
+        return math.fsum(sp for _, sp in self.execution.cells().values())
+
+
+class WarningKind(StrEnum):
+    """What an execution has already passed (a limit of the scenario)."""
+
+    TOTAL_BUDGET = "total_budget"
+    DEPARTMENT_BUDGET = "department_budget"
+    MAX_UNITS = "max_units"
+    CLUSTER_MAX = "cluster_max"
+    MAX_CHANGE = "max_change"
+    POPULATION = "population"
+
+
+@dataclass(frozen=True)
+class ExecutionWarning:
+    """A located warning: by the row at `where`, the execution passed `limit`."""
+
+    where: str  # the cell, `FILE:ROW:COL` or `FILE.xlsx:SHEET!CELL`
+    kind: WarningKind
+    subject: str  # department or programme id ("" for the total budget)
+    name: str  # its display name
+    cluster: str | None  # the cluster's id (per-cluster limits), else None
+    amount: float  # spend recorded or units delivered by that row
+    limit: float
+    message: str  # in English, as the terminal prints it
+
+    def __str__(self) -> str:
+        return f"{self.where}: warning: {self.message}"
+
+
+def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarning]:
+    """Where the execution has passed a limit, each once, at the row that passed it: the
+    total budget or a department's envelope (spend), a programme's maximum units,
+    per-cluster maximum or maximum change, or a cluster's youth population (units)."""
+    out: list[ExecutionWarning] = []
+    cur = s.scenario.currency
+    by_id = {p.id: p for p in s.programmes}
+    departments = {d.id: d for d in s.departments}
+    pops = {c.id: c.youth_population for c in s.clusters}
+    dep_spend: dict[str, float] = {}
+    prog_units: dict[str, float] = {}
+    cell_units: dict[Cellkey, float] = {}
+    total = 0.0
+    warned: set[tuple[WarningKind, str, str | None]] = set()
+
+    def warn(
+        kind: WarningKind,
+        where: str,
+        subject: str,
+        name: str,
+        cluster: str | None,
+        amount: float,
+        limit: float,
+        message: str,
+    ) -> None:
+        if (kind, subject, cluster) not in warned:
+            warned.add((kind, subject, cluster))
+            out.append(
+                ExecutionWarning(where, kind, subject, name, cluster, amount, limit, message)
+            )
+
+    for line in execution.lines:
+        p = by_id[line.programme]
+        at_spend, at_units = line.spend_where or line.where, line.units_where or line.where
+        total += line.spend
+        if total > s.budget.total * (1 + CHECK_TOLERANCE):
+            warn(
+                WarningKind.TOTAL_BUDGET,
+                at_spend,
+                "",
+                "",
+                None,
+                total,
+                s.budget.total,
+                f"spend: the spend recorded by this row, {total:,.6g} ({cur}), passes the "
+                f"total budget of {s.budget.total:,.6g}; the rest of the year is diagnosed",
+            )
+        for dep, share in p.funders().items():
+            dep_spend[dep] = dep_spend.get(dep, 0.0) + share * line.spend
+            d = departments[dep]
+            if d.budget is not None and dep_spend[dep] > d.budget * (1 + CHECK_TOLERANCE):
+                warn(
+                    WarningKind.DEPARTMENT_BUDGET,
+                    at_spend,
+                    d.id,
+                    d.name,
+                    None,
+                    dep_spend[dep],
+                    d.budget,
+                    f"spend: department {d.name} ({d.id}) has recorded "
+                    f"{dep_spend[dep]:,.6g} by this row, beyond its envelope of "
+                    f"{d.budget:,.6g} ({cur}); the rest of the year is diagnosed",
+                )
+        units = prog_units[p.id] = prog_units.get(p.id, 0.0) + line.units
+        key = (p.id, line.cluster)
+        here = cell_units[key] = cell_units.get(key, 0.0) + line.units
+        if p.max_units is not None and units > p.max_units + 1e-9:
+            warn(
+                WarningKind.MAX_UNITS,
+                at_units,
+                p.id,
+                p.name,
+                None,
+                units,
+                p.max_units,
+                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"its max_units {p.max_units:g}; the rest of the year keeps them (a unit "
+                "delivered is not undone)",
+            )
+        bounds = s.change_bounds(p)
+        if bounds is not None and units > bounds[1] + 1e-9:
+            warn(
+                WarningKind.MAX_CHANGE,
+                at_units,
+                p.id,
+                p.name,
+                None,
+                units,
+                bounds[1],
+                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"the {bounds[1]:g} its maximum change allows; the rest of the year is "
+                "diagnosed",
+            )
+        if line.cluster is None:
+            continue
+        cap = s.per_cluster(p, "max").get(line.cluster)
+        if cap is not None and here > cap + 1e-9:
+            warn(
+                WarningKind.CLUSTER_MAX,
+                at_units,
+                p.id,
+                p.name,
+                line.cluster,
+                here,
+                cap,
+                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"above its per-cluster maximum {cap:g}; the rest of the year keeps them",
+            )
+        pop = pops[line.cluster]
+        if s.youth_per_unit(p, line.cluster) * here > pop * (1 + CHECK_TOLERANCE):
+            warn(
+                WarningKind.POPULATION,
+                at_units,
+                p.id,
+                p.name,
+                line.cluster,
+                here,
+                pop,
+                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"for more youth than live there ({pop:,}); the rest of the year is diagnosed",
+            )
+    return out
+
+
+def review(
+    loaded: LoadedScenario,
+    plan: Plan,
+    execution: Execution,
+    options: SolveOptions | None = None,
+) -> Review:
+    """Planned against executed, and the rest of the year re-optimized and verified."""
+    options = options or SolveOptions()
+    s = loaded.scenario
+    try:
+        planned = evaluate(loaded, plan.units, verify=True)
+    except VerificationError as e:
+        raise ScenarioError(
+            [
+                Problem(
+                    plan.path, 0, 0, "", f"the plan breaks a hard constraint of the scenario: {e}"
+                )
+            ]
+        ) from e
+    cells = execution.cells()
+    executed_units = {k: u for k, (u, _) in cells.items() if u > 0}
+    # The executed part alone: a mandatory programme nobody has started has not paid its
+    # fixed cost yet.
+    unstarted = s.model_copy(
+        update={"programmes": [p.model_copy(update={"mandatory": False}) for p in s.programmes]}
+    )
+    executed = evaluate(
+        dataclasses.replace(loaded, scenario=unstarted), executed_units, verify=False
+    )
+    warnings = execution_warnings(s, execution)
+    rest, shift = remainder_scenario(s, execution)
+    year: Result | None = None
+    diagnosis: list[dict[str, Any]] | None = None
+    try:
+        solved = solve_scenario(dataclasses.replace(loaded, scenario=rest), options)
+    except ScenarioInfeasible as e:
+        diagnosis = restate_diagnosis(e.diagnosis, s, shift)
+        remainder_document = unsolved_json(loaded, Status.INFEASIBLE, options.solver)
+        remainder_document["diagnosis"] = diagnosis
+    else:
+        year = whole_year(solved, s, shift, execution)
+        problems = check_review(s, execution, year)
+        if problems:
+            raise VerificationError(
+                "the independent check of the review found the re-optimized year violating "
+                "what is executed or an envelope (please report this bug):\n  "
+                + "\n  ".join(problems)
+            )
+        remainder_document = to_json(year)
+    return Review(
+        loaded=loaded,
+        plan=plan,
+        execution=execution,
+        planned=planned,
+        executed=executed,
+        year=year,
+        remainder_document=remainder_document,
+        diagnosis=diagnosis,
+        shift=shift,
+        programmes=_programmes(s, planned, execution, shift, year),
+        departments=_departments(s, planned, execution, year),
+        clusters=_clusters(s, planned, executed, execution, year),
+        targets=_targets(planned, executed, year),
+        warnings=warnings,
+    )
+
+
+def _programmes(
+    s: Scenario, planned: Result, execution: Execution, shift: Shift, year: Result | None
+) -> list[ProgrammeReview]:
+    done = execution.programme_totals()
+    out = []
+    for i, p in enumerate(s.programmes):
+        pl = planned.programmes[i]
+        u, sp = done.get(p.id, (0.0, 0.0))
+        yr = year.programmes[i] if year is not None else None
+        out.append(
+            ProgrammeReview(
+                p.id,
+                p.name,
+                p.department,
+                p.unit,
+                p.unit_cost,
+                pl.units,
+                pl.spend,
+                u,
+                sp,
+                shift.programme.get(p.id, 0.0),
+                None if yr is None else yr.units,
+                None if yr is None else yr.spend,
+            )
+        )
+    return out
+
+
+def _departments(
+    s: Scenario, planned: Result, execution: Execution, year: Result | None
+) -> list[DepartmentReview]:
+    done = execution.programme_totals()
+    out = []
+    for j, d in enumerate(s.departments):
+        executed = math.fsum(
+            done.get(p.id, (0.0, 0.0))[1] * p.funders().get(d.id, 0.0) for p in s.programmes
+        )
+        out.append(
+            DepartmentReview(
+                d.id,
+                d.name,
+                d.budget,
+                planned.departments[j].spend,
+                executed,
+                None if year is None else year.departments[j].spend,
+            )
+        )
+    return out
+
+
+def _clusters(
+    s: Scenario, planned: Result, executed: Result, execution: Execution, year: Result | None
+) -> list[ClusterReview]:
+    recorded: dict[str, list[float]] = {}
+    for (_, cid), (_, sp) in execution.cells().items():
+        if cid is not None:
+            recorded.setdefault(cid, []).append(sp)
+    out = []
+    for k, c in enumerate(s.clusters):
+        out.append(
+            ClusterReview(
+                c.id,
+                c.name,
+                c.prioritized,
+                c.youth_population,
+                planned.clusters[k].spend,
+                math.fsum(recorded.get(c.id, [])),
+                planned.clusters[k].youth_reached,
+                executed.clusters[k].youth_reached,
+                None if year is None else year.clusters[k].youth_reached,
+                None if year is None else year.clusters[k].spend,
+            )
+        )
+    return out
+
+
+def _targets(planned: Result, executed: Result, year: Result | None) -> list[TargetReview]:
+    out = []
+    for k, t in enumerate(planned.targets):
+        ex = executed.targets[k]
+        yr = year.targets[k] if year is not None else None
+        if ex.met:
+            status = TargetStatus.MET
+        elif yr is not None and yr.met:
+            status = TargetStatus.ON_TRACK
+        else:
+            status = TargetStatus.UNREACHABLE
+        ex_rows = {r.key: r for r in ex.rows}
+        yr_rows = {r.key: r for r in yr.rows} if yr is not None else {}
+        rows = [
+            RowReview(
+                r.key,
+                r.required,
+                r.achieved,
+                ex_rows[r.key].achieved if r.key in ex_rows else 0.0,
+                yr_rows[r.key].achieved if r.key in yr_rows else None,
+            )
+            for r in t.rows
+        ]
+        out.append(
+            TargetReview(t.id, t.name, t.owner, t.kind, t.priority, t.hard, status, t.met, rows)
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- diagnosis
+MONEY_FINDINGS = ("total_budget", "department_budget", "department_min_spend")
+
+
+def restate_diagnosis(
+    findings: list[dict[str, Any]], s: Scenario, shift: Shift
+) -> list[dict[str, Any]]:
+    """The remainder's diagnosis in the scenario's own amounts.
+
+    The remainder's envelopes are the scenario's less the overruns (`remainder_scenario`);
+    a finding about money is restated against the scenario's envelope, counting the spend
+    recorded: the amount that must give is the same, the envelope is the one the user
+    wrote. Other findings are kept as they are."""
+    cur = s.scenario.currency
+    out = []
+    for f in findings:
+        f = dict(f)
+        if f.get("kind") in MONEY_FINDINGS:
+            over = (
+                shift.total
+                if f["kind"] == "total_budget"
+                else shift.department.get(f["subject"], 0.0)
+            )
+            f["committed"] = _clean(f["committed"] + over)
+            f["possible"] = _clean(f["possible"] + over)
+            f["message"] = _money_sentence(f, cur)
+        alternatives = []
+        for a in f.get("alternatives", []):
+            a = dict(a)
+            if a.get("kind") in MONEY_FINDINGS and "to" in a:
+                over = (
+                    shift.total
+                    if a["kind"] == "total_budget"
+                    else shift.department.get(a["subject"], 0.0)
+                )
+                a["to"] = _clean(a["to"] + over)
+                a["label"] = _money_label(a, cur)
+            alternatives.append(a)
+        f["alternatives"] = alternatives
+        out.append(f)
+    return out
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
+
+
+def _money_sentence(f: dict[str, Any], cur: str) -> str:
+    e = f["violation"]
+    if f["kind"] == "total_budget":
+        return (
+            f"The total budget of {_num(f['committed'])} ({cur}) must grow by at least "
+            f"{_num(e)} (to {_num(f['possible'])}) for the rest of the year to meet every hard "
+            "commitment, counting the spend recorded so far."
+        )
+    if f["kind"] == "department_budget":
+        return (
+            f"Department {f['name']}: with the spend recorded so far, its commitments for the "
+            f"year need {_num(e)} more than its envelope of {_num(f['committed'])} ({cur})."
+        )
+    return (
+        f"Department {f['name']} can spend at most {_num(f['possible'])} of its minimum spend "
+        f"of {_num(f['committed'])} ({cur}) this year, counting the spend recorded so far."
+    )
+
+
+def _money_label(a: dict[str, Any], cur: str) -> str:
+    if a["kind"] == "total_budget":
+        return f"raise the total budget by {_num(a['amount'])} (to {_num(a['to'])}; {cur})"
+    if a["kind"] == "department_budget":
+        return (
+            f"raise the envelope of {a['name']} by {_num(a['amount'])} (to {_num(a['to'])}; {cur})"
+        )
+    return (
+        f"lower the minimum spend of {a['name']} by {_num(a['amount'])} (to {_num(a['to'])}; {cur})"
+    )
+
+
+# --------------------------------------------------------------------------- JSON
+def _pct(done: float, planned: float) -> float | None:
+    return _clean(done / planned) if planned > 0 else None
+
+
+def review_json(r: Review) -> dict[str, Any]:
+    """The machine-readable review (`pazos-budget/review@1`, docs/model.md)."""
+    s = r.scenario
+
+    def opt(x: float | None) -> float | None:
+        return None if x is None else _clean(x)
+
+    planned_total = r.planned.spend
+    return {
+        "schema": SCHEMA,
+        "pazos_budget_version": __version__,
+        "scenario": {"id": s.scenario.id, "name": s.scenario.name, "sha256": r.loaded.sha256},
+        "plan_file": {"path": r.plan.path, "sha256": r.plan.sha256},
+        "execution_file": {
+            "path": r.execution.source,
+            "sha256": r.execution.sha256,
+            "rows": len(r.execution.lines),
+        },
+        "status": "infeasible" if r.infeasible else r.remainder_document["status"],
+        "warnings": [
+            {
+                "where": w.where,
+                "kind": w.kind.value,
+                "subject": w.subject,
+                "cluster": w.cluster,
+                "amount": _clean(w.amount),
+                "limit": _clean(w.limit),
+                "message": w.message,
+            }
+            for w in r.warnings
+        ],
+        "executed": [
+            {"programme": pid, "cluster": cid, "units": _clean(u), "spend": _clean(sp)}
+            for (pid, cid), (u, sp) in r.execution.cells().items()
+        ],
+        "totals": {
+            "budget": _clean(s.budget.total),
+            "planned_spend": _clean(planned_total),
+            "executed_spend": _clean(r.executed_spend),
+            "executed_share": _pct(r.executed_spend, planned_total),
+            "overrun": _clean(r.shift.total),
+            "year_spend": None if r.year is None else _clean(r.year.spend),
+        },
+        "programmes": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "department": p.department,
+                "planned_units": _clean(p.planned_units),
+                "executed_units": _clean(p.executed_units),
+                "executed_units_share": _pct(p.executed_units, p.planned_units),
+                "units_variance": _clean(p.executed_units - p.planned_units),
+                "planned_spend": _clean(p.planned_spend),
+                "executed_spend": _clean(p.executed_spend),
+                "executed_spend_share": _pct(p.executed_spend, p.planned_spend),
+                "spend_variance": _clean(p.executed_spend - p.planned_spend),
+                "overrun": _clean(p.overrun),
+                "year_units": opt(p.year_units),
+                "year_spend": opt(p.year_spend),
+            }
+            for p in r.programmes
+        ],
+        "departments": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "budget": opt(d.budget),
+                "planned_spend": _clean(d.planned_spend),
+                "executed_spend": _clean(d.executed_spend),
+                "executed_spend_share": _pct(d.executed_spend, d.planned_spend),
+                "spend_variance": _clean(d.executed_spend - d.planned_spend),
+                "year_spend": opt(d.year_spend),
+            }
+            for d in r.departments
+        ],
+        "clusters": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "planned_spend": _clean(c.planned_spend),
+                "executed_spend": _clean(c.executed_spend),
+                "executed_spend_share": _pct(c.executed_spend, c.planned_spend),
+                "planned_youth_reached": _clean(c.planned_youth),
+                "executed_youth_reached": _clean(c.executed_youth),
+                "year_youth_reached": opt(c.year_youth),
+                "year_spend": opt(c.year_spend),
+            }
+            for c in r.clusters
+        ],
+        "targets": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "owner": t.owner,
+                "kind": t.kind,
+                "priority": t.priority,
+                "hard": t.hard,
+                "status": t.status.value,
+                "planned_met": t.planned_met,
+                "rows": [
+                    {
+                        "key": row.key,
+                        "required": _clean(row.required),
+                        "planned": _clean(row.planned),
+                        "executed": _clean(row.executed),
+                        "year": opt(row.year),
+                    }
+                    for row in t.rows
+                ],
+            }
+            for t in r.targets
+        ],
+        "plan": r.plan.document,
+        "remainder": r.remainder_document,
+        **({"diagnosis": r.diagnosis} if r.diagnosis is not None else {}),
+    }
+
+
+def summary_lines(r: Review) -> list[str]:
+    """What the terminal prints: the money, each department, each target's status."""
+    s = r.scenario
+    cur = s.scenario.currency
+    lines = [
+        f"{s.scenario.name} ({s.scenario.id}): review of {r.execution.source or 'execution'} "
+        f"({len(r.execution.lines)} rows) against {r.plan.path}",
+        f"Executed {_num(r.executed_spend)} of the {_num(r.planned.spend)} planned ({cur})"
+        + (f", {r.executed_spend / r.planned.spend:.1%}" if r.planned.spend > 0 else "")
+        + (
+            f"; recorded {_num(r.shift.total)} above the plan's unit costs"
+            if r.shift.total > 0
+            else ""
+        ),
+    ]
+    for d in r.departments:
+        year = "" if d.year_spend is None else f", year {_num(d.year_spend)}"
+        budget = "" if d.budget is None else f" of {_num(d.budget)}"
+        lines.append(
+            f"  {d.name}: executed {_num(d.executed_spend)}, planned {_num(d.planned_spend)}"
+            f"{year}{budget}"
+        )
+    if r.infeasible:
+        lines.append("The rest of the year is infeasible with what is executed:")
+        lines += [f"  {f['message']}" for f in r.diagnosis or []]
+    counts = {st: sum(t.status == st for t in r.targets) for st in TargetStatus}
+    lines.append("Targets: " + ", ".join(f"{counts[st]} {st.value}" for st in TargetStatus))
+    for t in r.targets:
+        if t.status == TargetStatus.UNREACHABLE:
+            lines.append(f"  unreachable: {t.name} ({t.owner})")
+    return lines

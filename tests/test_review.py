@@ -1,0 +1,279 @@
+"""Plan against execution (review.py): what is executed is never changed by the
+re-optimization, an empty execution leaves the plan, an execution equal to the plan
+changes nothing, an overspent envelope is a located warning and a diagnosis, and a plan
+of another scenario is refused with both hashes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pazos_budget.errors import ScenarioError
+from pazos_budget.execution import Execution, ExecutionLine
+from pazos_budget.loader import LoadedScenario, load_scenario
+from pazos_budget.pipeline import solve_scenario
+from pazos_budget.result import to_json
+from pazos_budget.review import (
+    Plan,
+    Review,
+    TargetStatus,
+    check_review,
+    load_plan,
+    review,
+    review_json,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "examples" / "minimal.yaml"
+COFUNDING = ROOT / "examples" / "cofunding.yaml"
+
+_PLANS: dict[Path, tuple[LoadedScenario, Plan]] = {}
+
+
+def adopted(path: Path, tmp: Path) -> tuple[LoadedScenario, Plan]:
+    """The scenario and its plan as `solve --json` writes it (solved once per session)."""
+    if path not in _PLANS:
+        loaded = load_scenario(path)
+        out = tmp / f"{path.stem}-plan.json"
+        out.write_text(json.dumps(to_json(solve_scenario(loaded))), encoding="utf-8")
+        _PLANS[path] = (loaded, load_plan(out, loaded))
+    return _PLANS[path]
+
+
+@pytest.fixture(scope="module")
+def minimal(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedScenario, Plan]:
+    return adopted(MINIMAL, tmp_path_factory.mktemp("plans"))
+
+
+def line(
+    programme: str, cluster: str | None, units: float, spend: float, row: int = 2
+) -> ExecutionLine:
+    return ExecutionLine(programme, cluster, units, spend, None, f"execution.csv:{row}:1")
+
+
+def year_cells(r: Review) -> dict[tuple[str, str | None], float]:
+    """(programme, cluster) -> units of the re-optimized year, from its result@1."""
+    out: dict[tuple[str, str | None], float] = {}
+    for p in r.remainder_document["programmes"]:
+        if p["clusters"]:
+            out.update({(p["id"], c): u for c, u in p["clusters"].items() if u})
+        elif p["units"]:
+            out[(p["id"], None)] = p["units"]
+    return out
+
+
+def plan_execution(loaded: LoadedScenario, plan: Plan) -> Execution:
+    """Everything the plan asks for, delivered at the plan's prices."""
+    cost = {p.id: p for p in loaded.scenario.programmes}
+    paid: set[str] = set()
+    lines = []
+    for k, ((pid, cid), u) in enumerate(plan.units.items()):
+        p = cost[pid]
+        fixed = p.fixed_cost if pid not in paid else 0.0
+        paid.add(pid)
+        lines.append(line(pid, cid, u, p.unit_cost * u + fixed, k + 2))
+    return Execution("execution.csv", lines)
+
+
+# --------------------------------------------------------------------------- acceptance
+def test_empty_execution_leaves_the_plan(minimal: tuple[LoadedScenario, Plan]) -> None:
+    loaded, plan = minimal
+    r = review(loaded, plan, Execution("execution.csv", []))
+    assert not r.infeasible
+    assert year_cells(r) == plan.units
+    assert r.remainder_document["totals"]["spend"] == plan.document["totals"]["spend"]
+    assert all(t.status == TargetStatus.ON_TRACK for t in r.targets)
+    assert all(p.executed_units == 0 and p.executed_spend == 0 for p in r.programmes)
+
+
+def test_execution_equal_to_the_plan_changes_nothing(
+    minimal: tuple[LoadedScenario, Plan],
+) -> None:
+    loaded, plan = minimal
+    r = review(loaded, plan, plan_execution(loaded, plan))
+    assert year_cells(r) == plan.units
+    assert r.shift.total == pytest.approx(0.0, abs=1e-9)
+    for p in r.programmes:
+        assert p.year_units == pytest.approx(p.executed_units)
+        assert p.year_spend == pytest.approx(p.executed_spend)
+    # the plan met every target, so what is executed now does
+    assert all(t.status == TargetStatus.MET for t in r.targets)
+
+
+def test_executed_units_are_held_even_off_the_plan(
+    minimal: tuple[LoadedScenario, Plan],
+) -> None:
+    """Units delivered where the plan had none (interrupters in the north, lighting) stay,
+    and the JSON's executed entries are the file's own figures."""
+    loaded, plan = minimal
+    ex = Execution(
+        "execution.csv",
+        [
+            line("interrupters", "north", 3, 120, 2),
+            line("lighting", "south", 7, 35, 3),
+            line("art-school", "north", 20, 200, 4),
+            line("art-school", "north", 5, 50, 5),  # a second delivery of the same cell
+        ],
+    )
+    r = review(loaded, plan, ex)
+    cells = year_cells(r)
+    assert cells[("interrupters", "north")] >= 3
+    assert cells[("lighting", "south")] >= 7
+    assert cells[("art-school", "north")] >= 25
+    doc = review_json(r)
+    assert doc["executed"] == [
+        {"programme": "interrupters", "cluster": "north", "units": 3.0, "spend": 120.0},
+        {"programme": "lighting", "cluster": "south", "units": 7.0, "spend": 35.0},
+        {"programme": "art-school", "cluster": "north", "units": 25.0, "spend": 250.0},
+    ]
+    assert check_review(loaded.scenario, ex, r.year) == []  # type: ignore[arg-type]
+
+
+def test_recorded_spend_is_never_changed(minimal: tuple[LoadedScenario, Plan]) -> None:
+    """An overrun (interrupters recorded at 60 a unit, planned at 40) is money gone: the
+    year's spend is the recorded spend plus the plan's price of what is still to do, and
+    the envelope holds with it."""
+    loaded, plan = minimal
+    ex = Execution("execution.csv", [line("interrupters", "south", 4, 240)])
+    r = review(loaded, plan, ex)
+    inter = next(p for p in r.programmes if p.id == "interrupters")
+    assert inter.executed_spend == 240
+    assert inter.overrun == pytest.approx(80.0)
+    assert inter.year_spend == pytest.approx(240 + 40 * (inter.year_units - 4))  # type: ignore[operator]
+    security = next(d for d in r.departments if d.id == "security")
+    assert security.year_spend is not None and security.year_spend <= 500 + 1e-6
+    doc = review_json(r)
+    assert doc["executed"][0]["spend"] == 240
+    assert doc["totals"]["overrun"] == pytest.approx(80.0)
+    remainder = {p["id"]: p for p in doc["remainder"]["programmes"]}
+    assert remainder["interrupters"]["spend"] == pytest.approx(inter.year_spend)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    ("art-school", "north"),
+                    ("art-school", "south"),
+                    ("interrupters", "north"),
+                    ("interrupters", "south"),
+                    ("lighting", "north"),
+                ]
+            ),
+            st.integers(0, 6),
+            st.floats(0, 150, allow_nan=False),
+        ),
+        max_size=4,
+    )
+)
+def test_property_execution_is_held(cells: list[tuple[tuple[str, str], int, float]]) -> None:
+    """Whatever is executed, every executed cell keeps at least its units in the year and
+    every programme's year spend starts from its recorded spend; or the year is
+    infeasible and diagnosed."""
+    loaded, plan = _PLANS.get(MINIMAL) or adopted(MINIMAL, Path(__import__("tempfile").mkdtemp()))
+    ex = Execution(
+        "execution.csv",
+        [line(p, c, u, sp, k + 2) for k, ((p, c), u, sp) in enumerate(cells)],
+    )
+    r = review(loaded, plan, ex)
+    if r.infeasible:
+        assert r.diagnosis
+        return
+    held = year_cells(r)
+    for key, (u, _) in ex.cells().items():
+        assert held.get(key, 0.0) >= u - 1e-6
+    for p in r.programmes:
+        assert p.year_spend is not None and p.year_spend >= p.executed_spend - 1e-6
+
+
+def test_overspent_envelope_is_a_located_warning_and_a_diagnosis(
+    minimal: tuple[LoadedScenario, Plan],
+) -> None:
+    loaded, plan = minimal
+    ex = Execution(
+        "execution.csv",
+        [line("interrupters", "south", 2, 300, 2), line("lighting", "north", 10, 400, 3)],
+    )
+    r = review(loaded, plan, ex)
+    assert r.infeasible
+    assert [str(w) for w in r.warnings] == [
+        "execution.csv:3:1: warning: spend: department Security (security) has recorded 700 "
+        "by this row, beyond its envelope of 500 (COP millions); the rest of the year is "
+        "diagnosed"
+    ]
+    (finding,) = r.diagnosis or []
+    assert finding["kind"] == "department_budget"
+    assert finding["subject"] == "security"
+    # in the scenario's own amounts: the envelope the user wrote, what the year needs
+    # (700 recorded, two more interrupters for the hard mediations: 780)
+    assert finding["committed"] == 500
+    assert finding["violation"] == pytest.approx(280)
+    assert "envelope of 500" in finding["message"]
+    assert all(t.status == TargetStatus.UNREACHABLE for t in r.targets)
+    doc = review_json(r)
+    assert doc["status"] == "infeasible"
+    assert doc["remainder"]["status"] == "infeasible"
+    assert doc["remainder"]["diagnosis"] == doc["diagnosis"]
+
+
+def test_a_plan_of_another_scenario_is_refused_with_both_hashes(
+    minimal: tuple[LoadedScenario, Plan], tmp_path: Path
+) -> None:
+    loaded, _ = minimal
+    other, _ = adopted(COFUNDING, tmp_path)
+    plan_path = tmp_path / "cofunding-plan.json"
+    with pytest.raises(ScenarioError) as e:
+        load_plan(plan_path, loaded)
+    message = str(e.value)
+    assert other.sha256 in message and loaded.sha256 in message
+    assert message.startswith(f"{plan_path}: the plan is of another scenario")
+
+
+def test_a_plan_breaking_the_scenario_is_refused(
+    minimal: tuple[LoadedScenario, Plan], tmp_path: Path
+) -> None:
+    """A hand-edited plan (half the interrupters: the hard mediations fail) is not a
+    baseline."""
+    loaded, plan = minimal
+    doc = json.loads(json.dumps(plan.document))
+    for p in doc["programmes"]:
+        if p["id"] == "interrupters":
+            p["clusters"] = {"south": 1.0}
+            p["units"] = 1.0
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="breaks a hard constraint"):
+        review(loaded, load_plan(path, loaded), Execution("", []))
+
+
+# --------------------------------------------------------------------------- safety net
+def test_the_independent_check_catches_an_executed_cell_undone(
+    minimal: tuple[LoadedScenario, Plan],
+) -> None:
+    """Break the year on purpose: the check must fail (a check that cannot fail is none)."""
+    loaded, plan = minimal
+    ex = Execution("execution.csv", [line("interrupters", "north", 3, 120)])
+    r = review(loaded, plan, ex)
+    assert r.year is not None
+    undone = [
+        dataclasses.replace(p, clusters={**p.clusters, "north": 1.0})
+        if p.id == "interrupters"
+        else p
+        for p in r.year.programmes
+    ]
+    broken = dataclasses.replace(r.year, programmes=undone)
+    problems = check_review(loaded.scenario, ex, broken)
+    assert problems == ["programme interrupters: 1 units in north, below the 3 executed"]
+    cheaper = [
+        dataclasses.replace(p, spend=p.spend - 50) if p.id == "interrupters" else p
+        for p in r.year.programmes
+    ]
+    problems = check_review(loaded.scenario, ex, dataclasses.replace(r.year, programmes=cheaper))
+    assert any("programme interrupters: reported year spend" in p for p in problems)

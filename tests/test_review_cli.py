@@ -1,0 +1,256 @@
+"""`pazos-budget review`: execution files as a planning office saves them (Spanish-locale
+CSV, .xlsx), every bad row located, exit codes, the workbook (es/en) and the review@1
+JSON; and Palmira's illustrative mid-year execution, reviewed end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner, Result
+
+from conftest import cli_solve_alone
+from pazos_budget.cli import app
+from pazos_budget.errors import ScenarioError
+from pazos_budget.execution import load_execution
+from pazos_budget.loader import load_scenario
+from pazos_budget.pipeline import solve_scenario
+from pazos_budget.result import to_json
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "examples" / "minimal.yaml"
+PALMIRA = ROOT / "scenarios" / "palmira-2023.yaml"
+PALMIRA_JUNE = ROOT / "scenarios" / "palmira-2023-ejecucion-junio-ilustrativa.csv"
+
+#: What a Spanish Windows Excel writes as "CSV": a BOM, ';' and a decimal comma.
+SPANISH_CSV = (
+    "\ufeffprograma;clúster;unidades;gasto;fecha;nota\r\n"
+    "interrupters;south;4;172,5;31/03/2023;contrato de marzo\r\n"
+    "art-school;north;8;80;2023-06-30;\r\n"
+    ";;;;;\r\n"
+    "lighting;south;10;450,0;30/06/2023;sobrecosto\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("plan") / "minimal-plan.json"
+    path.write_text(json.dumps(to_json(solve_scenario(load_scenario(MINIMAL)))), "utf-8")
+    return path
+
+
+def run(*args: str | Path) -> Result:
+    result = CliRunner().invoke(app, ["review", *map(str, args)])
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_a_spanish_locale_csv_is_reviewed(plan_file: Path, tmp_path: Path) -> None:
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(SPANISH_CSV.replace("450,0", "55,5"), encoding="utf-8")
+    book, doc = tmp_path / "revision.xlsx", tmp_path / "revision.json"
+    result = run(MINIMAL, plan_file, execution, "--output", book, "--json", doc)
+    assert result.exit_code == 0, result.output
+    review = json.loads(doc.read_text(encoding="utf-8"))
+    assert review["schema"] == "pazos-budget/review@1"
+    assert review["executed"] == [
+        {"programme": "interrupters", "cluster": "south", "units": 4.0, "spend": 172.5},
+        {"programme": "art-school", "cluster": "north", "units": 8.0, "spend": 80.0},
+        {"programme": "lighting", "cluster": "south", "units": 10.0, "spend": 55.5},
+    ]
+    assert review["plan"]["schema"] == review["remainder"]["schema"] == "pazos-budget/result@1"
+    assert {t["status"] for t in review["targets"]} <= {"met", "on_track", "unreachable"}
+    remainder = {p["id"]: p for p in review["remainder"]["programmes"]}
+    assert remainder["interrupters"]["clusters"]["south"] >= 4
+    assert remainder["lighting"]["clusters"]["south"] >= 10
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:3] == ["Review", "Execution charts", "Targets"]
+    assert "Culture" in wb.sheetnames and "Security" in wb.sheetnames
+    assert len(wb["Execution charts"]._charts) == 2
+    # the department sheet: what I have done, what I still do
+    rows = [[c.value for c in row] for row in wb["Security"].iter_rows()]
+    inter = next(r for r in rows if r[0] == "Violence interrupters" and r[1] == "interrupter-year")
+    assert inter[3] == 4  # executed units
+    spanish = tmp_path / "revision-es.xlsx"
+    assert run(MINIMAL, plan_file, execution, "-o", spanish, "--lang", "es").exit_code == 0
+    assert openpyxl.load_workbook(spanish).sheetnames[:3] == [
+        "Revisión",
+        "Gráficos de la ejecución",
+        "Metas",
+    ]
+
+
+def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: Path) -> None:
+    execution = tmp_path / "bad.csv"
+    execution.write_text(
+        "programme,cluster,units,spend,colour\n"
+        "nope,north,1,2,\n"
+        "interrupters,,x,-3,\n"
+        "lighting,east,1.5,2,\n"
+        "interrupters,north,1.5,4,\n",
+        encoding="utf-8",
+    )
+    doc = tmp_path / "out.json"
+    result = run(MINIMAL, plan_file, execution, "--json", doc)
+    assert result.exit_code == 2
+    e = str(execution)
+    assert result.stderr.splitlines() == [
+        f"{e}:1:5: header: unknown column 'colour'; the columns are programme, cluster, "
+        "units, spend and optionally date and notes",
+        f"{e}:2:1: programme: unknown programme 'nope' in this scenario",
+        f"{e}:3:2: cluster: missing: programme 'interrupters' runs in clusters; name the one "
+        "it was delivered in (north, south)",
+        f"{e}:3:3: units: must be a number, got 'x'",
+        f"{e}:3:4: spend: must not be negative (got -3); record what has been delivered and "
+        "spent so far",
+        f"{e}:4:2: cluster: unknown cluster 'east'",
+        f"{e}:5:3: units: must be a whole number: 'interrupters' is delivered in whole units "
+        "(got 1.5)",
+    ]
+    assert not doc.exists()
+
+
+def test_an_xlsx_execution_is_located_at_its_cells(plan_file: Path, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ejecución"
+    ws.append(["Programa", "Clúster", "Unidades", "Gasto", "Fecha"])
+    ws.append(["art-school", "south", 6, 60.0, None])
+    ws.append(["lighting", "north", "tres", 15, "ayer"])
+    path = tmp_path / "ejecucion.xlsx"
+    wb.save(path)
+    result = run(MINIMAL, plan_file, path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{path}:Ejecución!C3: units: must be a number, got the text 'tres' (type the number "
+        "itself, without quotes or letters)",
+        f"{path}:Ejecución!E3: date: 'ayer' is not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
+    ]
+    ws["C3"], ws["E3"] = 3, None
+    wb.save(path)
+    result = run(MINIMAL, plan_file, path)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_foreign_plan_is_refused_with_both_hashes(tmp_path: Path) -> None:
+    other = load_scenario(ROOT / "examples" / "cofunding.yaml")
+    plan = tmp_path / "cofunding-plan.json"
+    plan.write_text(json.dumps(to_json(solve_scenario(other))), "utf-8")
+    execution = tmp_path / "e.csv"
+    execution.write_text("programme,cluster,units,spend\n", encoding="utf-8")
+    book = tmp_path / "r.xlsx"
+    result = run(MINIMAL, plan, execution, "-o", book)
+    assert result.exit_code == 2
+    mine = load_scenario(MINIMAL).sha256
+    assert result.stderr.strip() == (
+        f"{plan}: the plan is of another scenario: its scenario sha256 is {other.sha256}, "
+        f"{MINIMAL} has sha256 {mine}; review against the plan solved from this very scenario"
+    )
+    assert not book.exists()
+
+
+def test_an_overspent_envelope_is_diagnosed_and_written(plan_file: Path, tmp_path: Path) -> None:
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(SPANISH_CSV, encoding="utf-8")
+    book, doc = tmp_path / "r.xlsx", tmp_path / "r.json"
+    result = run(MINIMAL, plan_file, execution, "-o", book, "--json", doc)
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[0] == (
+        f"{execution}:5:4: warning: spend: department Security (security) has recorded "
+        "622.5 by this row, beyond its envelope of 500 (COP millions); the rest of the year "
+        "is diagnosed"
+    )
+    assert "The rest of the year is infeasible with what is executed:" in result.stdout
+    review = json.loads(doc.read_text(encoding="utf-8"))
+    assert review["status"] == "infeasible"
+    kinds = {(f["kind"], f["subject"]) for f in review["diagnosis"]}
+    assert ("department_budget", "security") in kinds
+    security = next(f for f in review["diagnosis"] if f["subject"] == "security")
+    assert security["committed"] == 500
+    assert "Diagnosis" in openpyxl.load_workbook(book).sheetnames
+
+
+# --------------------------------------------------------------------------- Palmira
+def test_palmira_illustrative_execution_reads_as_written() -> None:
+    """The shipped file: a BOM, ';', decimal commas, DD/MM/YYYY dates, a notes column."""
+    s = load_scenario(PALMIRA).scenario
+    ex = load_execution(PALMIRA_JUNE, s)
+    assert len(ex.lines) == 152
+    assert ex.lines[0].date == "2023-06-30"
+    assert ex.lines[0].where == f"{PALMIRA_JUNE}:2:1"
+    assert sum(sp for _, sp in ex.cells().values()) == pytest.approx(6135.48)
+    cameras = ex.programme_totals()["camaras-vigilancia"]
+    assert cameras == (17.0, pytest.approx(17 * 28 * 1.12))
+
+
+def test_palmira_mid_year_review(tmp_path: Path) -> None:
+    """Palmira at mid-year: the plan a solve writes, the illustrative execution, the year
+    re-optimized (the cameras' overrun leaves Security fewer cameras for the rest)."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(cli_solve_alone(PALMIRA).doc), "utf-8")
+    doc = tmp_path / "review.json"
+    result = run(PALMIRA, plan, PALMIRA_JUNE, "--json", doc)
+    assert result.exit_code == 0, result.output
+    review = json.loads(doc.read_text(encoding="utf-8"))
+    cameras = next(p for p in review["programmes"] if p["id"] == "camaras-vigilancia")
+    assert cameras["executed_units"] == 17
+    assert cameras["overrun"] == pytest.approx(17 * 28 * 0.12)
+    assert 17 <= cameras["year_units"] < cameras["planned_units"]
+    security = next(d for d in review["departments"] if d["id"] == "security")
+    assert security["year_spend"] <= security["budget"] + 1e-6
+    assert review["warnings"] == []
+
+
+def test_an_empty_execution_file_is_a_located_error(plan_file: Path, tmp_path: Path) -> None:
+    execution = tmp_path / "empty.csv"
+    execution.write_text("", encoding="utf-8")
+    with pytest.raises(ScenarioError):
+        load_execution(execution, load_scenario(MINIMAL).scenario)
+    assert run(MINIMAL, plan_file, execution).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", ":1:2: not valid JSON: Expecting property name enclosed in double quotes"),
+        ("[1, 2]", ": not a plan: expected a 'pazos-budget/result@1' document"),
+        ('{"schema": "pazos-budget/batch@1"}', ": not a plan: expected a 'pazos-budget/result@1'"),
+        (
+            '{"schema": "pazos-budget/result@1", "scenario": {"sha256": 7}}',
+            ": the plan is of another scenario: its scenario sha256 is 7,",
+        ),
+    ],
+)
+def test_a_bad_plan_file_is_a_located_error(
+    plan_file: Path, tmp_path: Path, content: str, message: str
+) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text(content, encoding="utf-8")
+    execution = tmp_path / "e.csv"
+    execution.write_text("programme,cluster,units,spend\n", encoding="utf-8")
+    result = run(MINIMAL, bad, execution)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{bad}{message}"), result.stderr
+
+
+def test_a_plan_without_an_allocation_or_with_bad_units_is_refused(
+    plan_file: Path, tmp_path: Path
+) -> None:
+    doc = json.loads(plan_file.read_text(encoding="utf-8"))
+    execution = tmp_path / "e.csv"
+    execution.write_text("programme,cluster,units,spend\n", encoding="utf-8")
+    bad = tmp_path / "plan.json"
+    for change, message in (
+        ({"status": "infeasible"}, "the plan has no allocation (status 'infeasible')"),
+        ({"programmes": {}}, "programmes: missing or not a list"),
+        (
+            {"programmes": [{**doc["programmes"][0], "clusters": {"north": "ten"}}]},
+            "programmes[0].clusters.north: not units of a cluster it runs in",
+        ),
+    ):
+        bad.write_text(json.dumps({**doc, **change}), encoding="utf-8")
+        result = run(MINIMAL, bad, execution)
+        assert result.exit_code == 2
+        assert result.stderr.strip() == f"{bad}: {message}"
