@@ -12,7 +12,10 @@ cells the earlier plans funded is as small as the model allows, so the money goe
 they did not put it; n[p,c] makes a cell that every earlier plan funded the first to
 empty. That optimum is then held, and the canonical tie-break of the solve (least total
 spend, then the fixed hashed cell weights) picks one plan among equal ones, so the same
-scenario gives the same alternatives however it is run.
+scenario gives the same alternatives however it is run. Between the two, the final
+objective is optimized once more with that least overlap held: of the most different
+plans, the best (else the spend tie-break would always take the whole gap, spending
+less for less reach).
 
 The model is the solve's own (`model.build_model`) with rows appended (`held_model`),
 and its own tie-break stages after the new objective: `solve.solve_model` runs it as it
@@ -36,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .analysis import Comparison
 from .errors import SolverError, UsageError, VerificationError
 from .loader import LoadedScenario
 from .model import (
@@ -195,7 +199,9 @@ def held_model(
 
     Rows appended: each priority stage at the plan's optimum (`hold_bound`, relative
     `tolerance`, like a solve's holds), each final stage within `gap` of the plan's
-    optimum. Stages: minimize `overlap`, then the model's own tie-break stages.
+    optimum. Stages: minimize `overlap`; then, that held, each final stage again (the
+    best of the most different plans, not the worst the gap allows); then the model's
+    own tie-break stages.
     """
     reported = [st for st in model.stages if st.reported]
     lo: list[float] = []
@@ -225,6 +231,17 @@ def held_model(
             overlap,
             reported=False,
             node_limit=OVERLAP_NODES if model.is_mip else None,
+        ),
+        # Among the plans that differ most, the best: each final stage again, held.
+        *(
+            replace(
+                st,
+                label=f"alternative: {st.label}",
+                reported=False,
+                node_limit=OVERLAP_NODES if model.is_mip else None,
+            )
+            for st in reported
+            if st.priority is None
         ),
         *(st for st in model.stages if not st.reported),
     ]
@@ -471,5 +488,37 @@ def alternatives_json(alts: Alternatives) -> dict[str, Any]:
             "measure": "spend in (programme, cluster) cells the earlier plans funded, minimized",
         },
         "alternatives": entries,
+        "alternatives_note": alts.note,
+    }
+
+
+# --------------------------------------------------------------------------- compare
+#: How `compare --alternatives` names the plans (the council workbook's scenario ids).
+PLAN_NAME = "plan"
+
+
+def alternative_name(number: int) -> str:
+    return f"alternative-{number}"
+
+
+def compare_alternatives(
+    loaded: LoadedScenario, options: SolveOptions, wanted: AlternativeOptions
+) -> tuple[Comparison, Alternatives]:
+    """The plan and its alternatives side by side, as `compare` sets scenarios: the
+    same plan and the same alternatives as `solve --alternatives` finds."""
+    from .pipeline import solve_scenario
+
+    check_alternative_options(wanted)
+    plan = solve_scenario(loaded, options)
+    alts = find_alternatives(loaded, plan, options, wanted)
+    names = [PLAN_NAME, *(alternative_name(a.number) for a in alts.found)]
+    return Comparison(names, alts.results), alts
+
+
+def comparison_extras(alts: Alternatives) -> dict[str, Any]:
+    """What `compare --alternatives --json` adds to the batch document: each result's
+    difference from the plan (the plan first, 0) and the note."""
+    return {
+        "differences": [0.0, *(_clean(a.difference) for a in alts.found)],
         "alternatives_note": alts.note,
     }

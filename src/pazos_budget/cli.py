@@ -379,16 +379,24 @@ def compare(
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
     jobs: JobsOpt = None,
+    alternatives: AlternativesOpt = None,
+    gap: GapOpt = DEFAULT_GAP,
+    min_difference: MinDifferenceOpt = DEFAULT_MIN_DIFFERENCE,
 ) -> None:
     """Set scenarios side by side for the council: one workbook with the key figures,
-    spend by department, cluster and component, targets, and what is cut first."""
+    spend by department, cluster and component, targets, and what is cut first. With
+    --alternatives K, one scenario's plan beside its alternatives."""
+    from .alternatives import comparison_extras
     from .analysis import compare as compare_scenarios
     from .analysis import comparison_json
     from .files import json_writer
     from .outputs import Output, OutputPlan
     from .terminal import print_comparison
 
-    if len(scenarios) < 2:
+    wanted = alternative_options(alternatives, gap, min_difference)
+    if wanted is not None and len(scenarios) != 1:
+        raise UsageError("compare --alternatives K takes one scenario: its plan and alternatives")
+    if wanted is None and len(scenarios) < 2:
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
     check_time_limit(time_limit)
@@ -402,7 +410,16 @@ def compare(
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
-        comparison = compare_scenarios(loaded, options, jobs)
+        extra: dict[str, object] = {}
+        if wanted is None:
+            comparison = compare_scenarios(loaded, options, jobs)
+        else:
+            from .alternatives import compare_alternatives
+            from .terminal import print_alternatives
+
+            comparison, alts = compare_alternatives(loaded[0], options, wanted)
+            print_alternatives(out, alts, brief=True)
+            extra = comparison_extras(alts)
         print_comparison(out, comparison)
 
         def workbook(tmp: Path) -> None:
@@ -411,7 +428,9 @@ def compare(
 
             save_xlsx(build_comparison(comparison, lang=language), tmp)
 
-        plan.commit({"--output": workbook, "--json": json_writer(comparison_json(comparison))})
+        plan.commit(
+            {"--output": workbook, "--json": json_writer(comparison_json(comparison) | extra)}
+        )
     say(out, f"Workbook written to {output}")
     if json_out is not None:
         say(out, f"JSON results written to {json_out}")
