@@ -121,8 +121,18 @@ def _add(expr: dict[int, float], col: int, coef: float) -> None:
         expr[col] = expr.get(col, 0.0) + coef
 
 
-def reference_stages(s: Scenario) -> list[float]:
-    """Stage optima (priority stages, then the final objective) of MODEL.md section 4."""
+#: An allocation to evaluate instead of optimizing: (programme id, cluster id or None for
+#: a city-wide programme) -> units, and programme id -> funded (its y, where it has one).
+Allocation = tuple[dict[tuple[str, str | None], float], dict[str, bool]]
+
+
+def reference_stages(s: Scenario, fixed: Allocation | None = None) -> list[float]:
+    """Stage optima (priority stages, then the final objective) of MODEL.md section 4.
+
+    With `fixed`, every x (and y) is fixed to that allocation: the stages are then its
+    values (each shortfall and coverage is the best that allocation allows), and
+    ReferenceInfeasible says it breaks a hard constraint.
+    """
     lp = _Lp()
     inf = np.inf
     cluster_ids = [c.id for c in s.clusters]
@@ -143,12 +153,20 @@ def reference_stages(s: Scenario) -> list[float]:
             # 4. a programme cannot reach more youth in a cluster than live there
             hi = pop[c] / ypu if (c is not None and ypu > 0) else inf
             x[p.id][c] = lp.col(0.0, hi, p.integer)
+            if fixed is not None:
+                units = fixed[0].get((p.id, c), 0.0)
+                if not -1e-9 <= units <= hi + 1e-9 * max(1.0, hi):
+                    raise ReferenceInfeasible()  # 4. more youth than live there
+                col = x[p.id][c]
+                lp.lower[col] = lp.upper[col] = units
         cap = p.max_units if p.max_units is not None else s.budget.total / p.unit_cost
         u = {col: 1.0 for col in x[p.id].values()}
         expr = {col: p.unit_cost for col in x[p.id].values()}
         needs_y = p.fixed_cost > 0 or (p.min_units > 0 and not p.mandatory)
         if needs_y:
             y = lp.col(1.0 if p.mandatory else 0.0, 1.0, True)
+            if fixed is not None:
+                lp.lower[y] = lp.upper[y] = 1.0 if fixed[1][p.id] else 0.0
             # 1. min_units*y <= u <= max_units*y
             lp.row({**u, y: -p.min_units}, 0.0, inf)
             lp.row({**u, y: -cap}, -inf, 0.0)

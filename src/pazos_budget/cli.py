@@ -23,7 +23,12 @@ from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
 
+# The defaults only (alternatives.py is imported by the commands that use it).
+DEFAULT_GAP = 0.01
+DEFAULT_MIN_DIFFERENCE = 0.01
+
 if TYPE_CHECKING:
+    from .alternatives import AlternativeOptions
     from .reports.labels import Lang
 
 LANGUAGES = ("es", "en")
@@ -92,6 +97,41 @@ BatchJsonOpt = Annotated[
         "(pazos-budget/batch@1).",
     ),
 ]
+
+
+AlternativesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--alternatives",
+        help="Also find up to K other plans near the best (every priority held, the final "
+        "objective within --gap), each as different as the model allows.",
+    ),
+]
+GapOpt = Annotated[
+    float, typer.Option("--gap", help="With --alternatives: relative gap of the final objective.")
+]
+MinDifferenceOpt = Annotated[
+    float,
+    typer.Option(
+        "--min-difference",
+        help="With --alternatives: the least share of the plan's spend an alternative moves.",
+    ),
+]
+
+
+def alternative_options(
+    count: int | None, gap: float, min_difference: float
+) -> AlternativeOptions | None:
+    """--alternatives K --gap G --min-difference M, checked before any solve."""
+    from .alternatives import AlternativeOptions, check_alternative_options
+
+    if count is None:
+        if gap != DEFAULT_GAP or min_difference != DEFAULT_MIN_DIFFERENCE:
+            raise UsageError("--gap and --min-difference need --alternatives K")
+        return None
+    wanted = AlternativeOptions(count, gap, min_difference)
+    check_alternative_options(wanted)
+    return wanted
 
 
 def version_callback(value: bool) -> None:
@@ -175,6 +215,9 @@ def solve(
             "departments.culture.budget=+20% (repeatable).",
         ),
     ] = None,
+    alternatives: AlternativesOpt = None,
+    gap: GapOpt = DEFAULT_GAP,
+    min_difference: MinDifferenceOpt = DEFAULT_MIN_DIFFERENCE,
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
     from .files import json_writer
@@ -183,6 +226,7 @@ def solve(
     from .terminal import print_diagnosis, print_result, solve_progress
 
     check_time_limit(time_limit)
+    wanted = alternative_options(alternatives, gap, min_difference)
     plan = OutputPlan(
         [
             Output("--json", json_out),
@@ -248,16 +292,26 @@ def solve(
             raise typer.Exit(e.exit_code) from None
         if not quiet:
             print_result(out, result)
+        document = result_document(loaded, result)
+        alts = None
+        if wanted is not None:
+            from .alternatives import alternatives_json, find_alternatives
+            from .terminal import print_alternatives
+
+            control.phase(f"alternatives: up to {wanted.count} more solves")
+            alts = find_alternatives(loaded, result, options, wanted)
+            document |= alternatives_json(alts)
+            print_alternatives(out if not quiet else err, alts, brief=quiet)
 
         def workbook(tmp: Path) -> None:
-            from .reports.excel import build_workbook
+            from .reports.alternatives import build_workbook_with_alternatives
             from .reports.xlsx import save_xlsx
 
-            save_xlsx(build_workbook(result, lang=language), tmp)
+            save_xlsx(build_workbook_with_alternatives(result, alts, lang=language), tmp)
 
         plan.commit(
             {
-                "--json": json_writer(result_document(loaded, result)),
+                "--json": json_writer(document),
                 "--output": workbook,
                 "--write-model": WRITTEN,
             }
@@ -325,16 +379,24 @@ def compare(
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
     jobs: JobsOpt = None,
+    alternatives: AlternativesOpt = None,
+    gap: GapOpt = DEFAULT_GAP,
+    min_difference: MinDifferenceOpt = DEFAULT_MIN_DIFFERENCE,
 ) -> None:
     """Set scenarios side by side for the council: one workbook with the key figures,
-    spend by department, cluster and component, targets, and what is cut first."""
+    spend by department, cluster and component, targets, and what is cut first. With
+    --alternatives K, one scenario's plan beside its alternatives."""
+    from .alternatives import comparison_extras
     from .analysis import compare as compare_scenarios
     from .analysis import comparison_json
     from .files import json_writer
     from .outputs import Output, OutputPlan
     from .terminal import print_comparison
 
-    if len(scenarios) < 2:
+    wanted = alternative_options(alternatives, gap, min_difference)
+    if wanted is not None and len(scenarios) != 1:
+        raise UsageError("compare --alternatives K takes one scenario: its plan and alternatives")
+    if wanted is None and len(scenarios) < 2:
         raise UsageError("compare needs a base scenario and at least one variant")
     check_jobs(jobs)
     check_time_limit(time_limit)
@@ -348,7 +410,16 @@ def compare(
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
-        comparison = compare_scenarios(loaded, options, jobs)
+        extra: dict[str, object] = {}
+        if wanted is None:
+            comparison = compare_scenarios(loaded, options, jobs)
+        else:
+            from .alternatives import compare_alternatives
+            from .terminal import print_alternatives
+
+            comparison, alts = compare_alternatives(loaded[0], options, wanted)
+            print_alternatives(out, alts, brief=True)
+            extra = comparison_extras(alts)
         print_comparison(out, comparison)
 
         def workbook(tmp: Path) -> None:
@@ -357,7 +428,9 @@ def compare(
 
             save_xlsx(build_comparison(comparison, lang=language), tmp)
 
-        plan.commit({"--output": workbook, "--json": json_writer(comparison_json(comparison))})
+        plan.commit(
+            {"--output": workbook, "--json": json_writer(comparison_json(comparison) | extra)}
+        )
     say(out, f"Workbook written to {output}")
     if json_out is not None:
         say(out, f"JSON results written to {json_out}")

@@ -16,6 +16,7 @@ from .display import markup, visible
 from .explain import MILLION_UNITS, top_marginal_clusters
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
+    from .alternatives import Alternatives
     from .analysis import Comparison, Sweep
     from .result import Result
     from .solve import Progress, SolveControl
@@ -408,3 +409,32 @@ def print_frontier(console: Console, sw: Sweep) -> None:
             "—" if per is None else f"{per:,.3f}",
         )
     console.print(table)
+
+
+def print_alternatives(console: Console, alts: Alternatives, *, brief: bool = False) -> None:
+    """The alternatives found, or why there are fewer than asked."""
+    o = alts.options
+    if alts.found and not brief:
+        cur = alts.plan.scenario.scenario.currency
+        table = Table(
+            title=f"Alternatives within {percent(o.gap)} of the best "
+            f"(money in {markup(cur)}; difference = share of the plan's spend moved)",
+            title_justify="left",
+        )
+        for col in ("Plan", "Difference", "Spend", "Distinct youth (est.)", "Final objective"):
+            table.add_column(col, justify="right" if col != "Plan" else "left")
+        rows = [("plan", None, alts.plan)] + [
+            (f"alternative {a.number}", a.difference, a.result) for a in alts.found
+        ]
+        for name, diff, r in rows:
+            final = r.stages[-1].objective if r.stages else 0.0
+            table.add_row(
+                name,
+                "—" if diff is None else f"{diff:.1%}",
+                money(r.spend),
+                whole(r.youth_reached),
+                f"{final:,.2f}",
+            )
+        console.print(table)
+    if alts.note:
+        console.print(f"alternatives: {visible(alts.note)}", markup=False)

@@ -510,6 +510,62 @@ ES: dict[str, str] = {
     "frontier.footer": (
         "PAZOS · frontera presupuestal · escenario {id} · pazos-budget {version} · {when}"
     ),
+    # ----------------------------------------------------------------- alternatives
+    "sheet.alternatives": "Alternativas",
+    "title.alternatives": "Planes alternativos casi igual de buenos que el plan",
+    "alt.explain": (
+        "Cada alternativa cumple todas las restricciones del plan, mantiene cada prioridad "
+        "en el óptimo del plan y deja su objetivo final a no más de {gap} del mejor; entre "
+        "esas asignaciones, es la que menos dinero deja en las celdas (programa, clúster) "
+        "que financiaron los planes anteriores. Diferencia: parte del gasto del plan que la "
+        "alternativa pone en otras celdas. Solo se muestran las alternativas que se "
+        "diferencian en al menos {least} del plan y de las demás."
+    ),
+    "alt.note.none_different": (
+        "Ninguna alternativa a menos de {gap} del mejor se diferencia del plan en al menos "
+        "{least} de su gasto (la más distinta mueve {moved}): las decisiones del plan son "
+        "prácticamente fijas."
+    ),
+    "alt.note.fewer": (
+        "Solo {found} de las {count} alternativas pedidas a menos de {gap} del mejor se "
+        "diferencian en al menos {least} del plan y entre sí (la siguiente movería {moved})."
+    ),
+    "alt.note.not_optimal": (
+        "Sin alternativas: el plan no es un óptimo demostrado (se alcanzó un límite), así que "
+        "no hay un mejor valor del cual mantenerse cerca."
+    ),
+    "alt.note.no_spend": "Sin alternativas: el plan no gasta nada; no hay dinero que mover.",
+    "alt.note.interrupted": (
+        "Búsqueda interrumpida: se encontraron {found} de las {count} alternativas pedidas."
+    ),
+    "alt.figures": "Cifras clave del plan y de cada alternativa",
+    "alt.plan": "Plan",
+    "alt.alternative": "Alternativa {n}",
+    "alt.difference": "Diferencia frente al plan (parte del gasto que se mueve)",
+    "alt.stage.priority": "Déficit de las metas de prioridad {priority} (0 = todas cumplidas)",
+    "alt.stage.maximize_weighted_reach": "Cobertura ponderada (objetivo final)",
+    "alt.stage.maximize_min_coverage": (
+        "Cobertura más baja entre los clústeres priorizados (objetivo final)"
+    ),
+    "alt.stage.minimize_spend": "Gasto total ({currency}, objetivo final)",
+    "alt.by_department": "Gasto por secretaría en cada plan ({currency})",
+    "alt.by_cluster": "Gasto por clúster en cada plan ({currency})",
+    "alt.spread": "Variación entre planes (máx. − mín., {currency})",
+    "alt.spread_share": "Variación (% del gasto del plan)",
+    "alt.in_all": "¿Igual en todos?",
+    "alt.same": "Igual en todos",
+    "alt.changes": "Cambia",
+    "alt.decisions": "Decisiones por programa y clúster: gasto en cada plan ({currency})",
+    "alt.decisions.count": (
+        "Decisiones robustas: {robust} de las {total} celdas financiadas en algún plan "
+        "({same} con el mismo gasto en todos los planes, {funded} financiadas en todos con "
+        "montos distintos). De libre elección: {free} (financiadas solo en algunos planes)."
+    ),
+    "alt.decision": "Decisión",
+    "alt.cell": "Programa · clúster",
+    "alt.decision.same": "Robusta: mismo gasto en todos",
+    "alt.decision.funded_in_all": "Robusta: se financia en todos (el monto varía)",
+    "alt.decision.free": "Libre elección: solo en algunos planes",
     # ----------------------------------------------------------------- errors
     "error.lang": "idioma «{lang}» no disponible; use es o en",
     # ----------------------------------------------------------------- review (plan vs execution)
@@ -1093,6 +1149,63 @@ EN: dict[str, str] = {
     "status.not_solved": "Not solved (interrupted)",
     "status.failed": "No solution",
     "frontier.footer": "PAZOS · budget frontier · scenario {id} · pazos-budget {version} · {when}",
+    # ----------------------------------------------------------------- alternatives
+    "sheet.alternatives": "Alternatives",
+    "title.alternatives": "Alternative plans, almost as good as the plan",
+    "alt.explain": (
+        "Each alternative meets every constraint of the plan, holds every priority at the "
+        "plan's optimum and keeps its final objective within {gap} of the best; among those "
+        "allocations it is the one that leaves the least money in the (programme, cluster) "
+        "cells the earlier plans funded. Difference: the share of the plan's spend that the "
+        "alternative places in other cells. Only alternatives that differ by at least "
+        "{least} from the plan and from each other are shown."
+    ),
+    "alt.note.none_different": (
+        "No alternative within {gap} of the best differs from the plan by at least {least} "
+        "of its spend (the most different one moves {moved}): the plan's decisions are all "
+        "but fixed."
+    ),
+    "alt.note.fewer": (
+        "Only {found} of the {count} alternatives asked for within {gap} of the best differ "
+        "by at least {least} from the plan and from each other (the next one would move "
+        "{moved})."
+    ),
+    "alt.note.not_optimal": (
+        "No alternatives: the plan is not a proven optimum (a limit was reached), so there "
+        "is no best to stay near."
+    ),
+    "alt.note.no_spend": "No alternatives: the plan spends nothing; there is no money to move.",
+    "alt.note.interrupted": (
+        "Search interrupted: {found} of the {count} alternatives asked for were found."
+    ),
+    "alt.figures": "Key figures of the plan and of each alternative",
+    "alt.plan": "Plan",
+    "alt.alternative": "Alternative {n}",
+    "alt.difference": "Difference from the plan (share of spend moved)",
+    "alt.stage.priority": "Shortfall of the priority {priority} targets (0 = all met)",
+    "alt.stage.maximize_weighted_reach": "Weighted coverage (final objective)",
+    "alt.stage.maximize_min_coverage": (
+        "Lowest coverage among the prioritized clusters (final objective)"
+    ),
+    "alt.stage.minimize_spend": "Total spend ({currency}, final objective)",
+    "alt.by_department": "Spend by department in each plan ({currency})",
+    "alt.by_cluster": "Spend by cluster in each plan ({currency})",
+    "alt.spread": "Range across plans (max − min, {currency})",
+    "alt.spread_share": "Range (% of the plan's spend)",
+    "alt.in_all": "Same in all?",
+    "alt.same": "Same in all",
+    "alt.changes": "Changes",
+    "alt.decisions": "Decisions by programme and cluster: spend in each plan ({currency})",
+    "alt.decisions.count": (
+        "Robust decisions: {robust} of the {total} cells funded in some plan ({same} with "
+        "the same spend in every plan, {funded} funded in all with different amounts). "
+        "Free choices: {free} (funded in some plans only)."
+    ),
+    "alt.decision": "Decision",
+    "alt.cell": "Programme · cluster",
+    "alt.decision.same": "Robust: same spend in all",
+    "alt.decision.funded_in_all": "Robust: funded in all (amount varies)",
+    "alt.decision.free": "Free choice: in some plans only",
     "error.lang": "language '{lang}' is not available; use es or en",
     # ----------------------------------------------------------------- review (plan vs execution)
     "review.sheet.summary": "Review",
@@ -1431,6 +1544,7 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "col.sha256",
         "money.no",
         "money.unknown",
+        "alt.plan",
     }
 )
 
