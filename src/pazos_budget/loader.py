@@ -898,3 +898,12 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         base=base,
         warnings=warnings,
     )
+
+
+def check_text(text: str, path: Path) -> tuple[str, ...]:
+    """Validate a scenario's text before it is written at `path` (`init` checks its
+    skeleton so): read as `load_scenario` would read that file, its tables relative to
+    it. Returns the located warnings; raises ScenarioError with every problem."""
+    doc = expand_tables(parse_yaml(text, str(path)), path.parent)
+    scenario = validate_document(doc)
+    return tuple(_warning(doc.problem(where, m)) for where, m in scenario.warnings())
