@@ -42,6 +42,7 @@ from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
 from .tables import Reference, expand_tables
+from .votes import expand_votes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 50
@@ -809,6 +810,7 @@ def load_document(
     doc = parse_yaml(text, name)
     doc.digests[path] = digest
     doc = expand_tables(doc, path.parent)  # rows kept in CSV files
+    doc = expand_votes(doc, path.parent)  # citizens' votes as the `votes` metric
     if EXTENDS not in doc.data:
         return doc, dict(doc.digests)
     ref = doc.data[EXTENDS]
@@ -905,5 +907,6 @@ def check_text(text: str, path: Path) -> tuple[str, ...]:
     skeleton so): read as `load_scenario` would read that file, its tables relative to
     it. Returns the located warnings; raises ScenarioError with every problem."""
     doc = expand_tables(parse_yaml(text, str(path)), path.parent)
+    doc = expand_votes(doc, path.parent)
     scenario = validate_document(doc)
     return tuple(_warning(doc.problem(where, m)) for where, m in scenario.warnings())

@@ -32,6 +32,7 @@ from .territories import (
     read_territories,
     sensitivity,
 )
+from .votes import VOTES_METRIC, read_votes, share_of
 
 #: Decimals of a cluster's weight as written (rounding is monotone: the order is kept).
 WEIGHT_DECIMALS = 4
@@ -207,7 +208,7 @@ def choose_prioritized(index: CompositeIndex, k: int | None) -> list[str]:
     return index.top(k)
 
 
-def build(options: InitOptions, vote_total: float | None = None) -> Skeleton:
+def build(options: InitOptions) -> Skeleton:
     """The skeleton's text and what it was computed from (nothing is written here)."""
     L = Labels(options.lang)
     territories = read_territories(options.territories)
@@ -217,6 +218,7 @@ def build(options: InitOptions, vote_total: float | None = None) -> Skeleton:
     k = len(prioritized)
     stability = sensitivity(territories, index, k)
     departments = read_departments(options.departments) if options.departments else []
+    vote_total = float(read_votes(options.votes).total) if options.votes else None
     lines = _header(options, territories, index, prioritized, L)
     lines += _scenario_block(options, departments, L)
     lines += _clusters_block(options, territories, index, prioritized, L)
@@ -386,6 +388,7 @@ def _programmes_block(o: InitOptions, L: Labels) -> list[str]:
         lines.append("programmes: []")
     if o.votes is not None:
         lines.append(f"votes: {_q(_rel(o.votes, o.output))}")
+        lines.append(f"metrics: {{{VOTES_METRIC}: {_q(L('init.votes_metric'))}}}")
     return lines
 
 
@@ -417,7 +420,7 @@ def _targets_block(
         "    priority: 2".ljust(30) + f"# {default}",
     ]
     if o.votes is not None and vote_total is not None:
-        at_least = VOTES_SHARE * vote_total
+        at_least = share_of(vote_total, VOTES_SHARE)
         lines += _comment(
             L(
                 "init.votes",
@@ -432,7 +435,7 @@ def _targets_block(
             f"  - id: {ids[3]}",
             f"    name: {_q(L('init.target.votes', share=_pct(VOTES_SHARE, L)))}",
             "    kind: metric",
-            "    metric: votes",
+            f"    metric: {VOTES_METRIC}",
             f"    at_least: {_num(at_least)}",
             "    priority: 2".ljust(30) + f"# {default}",
         ]

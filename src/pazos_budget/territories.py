@@ -121,7 +121,11 @@ def _problem(where: str, message: str, column: str = "") -> Problem:
 def _csv_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
     from .tables import read_table_text  # UTF-8, BOM, size, binary and pipe checks
 
-    text = read_table_text(path, name)
+    return csv_rows(read_table_text(path, name), name)
+
+
+def csv_rows(text: str, name: str) -> list[tuple[str, list[_Cell]]]:
+    """CSV text's rows of located cells (as `read_rows`)."""
     first = text.split("\n", 1)[0]
     if ";" in first and "," not in first:
         raise _fail(

@@ -567,6 +567,7 @@ ES: dict[str, str] = {
     "init.votes": (
         "Votos ciudadanos de {file}: {total} votos; la meta pide {share} de ellos: {at_least}."
     ),
+    "init.votes_metric": "votos ciudadanos",
     "init.explain.head": (
         "Sensibilidad de los {k} territorios priorizados a los pesos de los indicadores:"
     ),
@@ -1112,6 +1113,7 @@ EN: dict[str, str] = {
         "Citizens' votes from {file}: {total} votes; the target asks for {share} of them: "
         "{at_least}."
     ),
+    "init.votes_metric": "citizens' votes",
     "init.explain.head": "Sensitivity of the {k} prioritized territories to the indicator weights:",
     "init.explain.range": (
         "{indicator} (weight {weight}): the same set while the weight stays between "
