@@ -117,6 +117,22 @@ def test_votes_listed_twice_are_refused_at_the_programme(tmp_path: Path) -> None
         load_scenario(path)
 
 
+def test_validate_takes_a_vote_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "programme,votes\npark,70\n", YAML.replace("votes: votes.csv\n", ""))
+    (tmp_path / "other.csv").write_text("programme,votes\npark,5\nlight,2\n", "utf-8")
+    run = invoke_cli("validate", str(path), "--votes", str(tmp_path / "votes.csv"))
+    assert run.exit_code == 0, run.output
+    assert run.stderr == ""  # the votes target is served
+    run = invoke_cli("validate", str(path))
+    assert "warning: targets[0].metric: this target cannot be met" in run.stderr
+    run = invoke_cli("validate", str(path), "--votes", str(tmp_path / "other.csv"))
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f"{tmp_path / 'other.csv'}:3:1: programme: unknown programme 'light'; "
+        "did you mean 'lights'?\n"
+    )
+
+
 def test_a_missing_vote_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(YAML, encoding="utf-8")
@@ -167,6 +183,7 @@ def _example_options(folder: Path, output: Path) -> InitOptions:
         programmes=folder / "programas.csv",
         votes=folder / "votos.csv",
         scenario_id="nueva-ciudad",
+        year=2026,
         name="Villa Esperanza 2026 — ciudad ilustrativa (no es una ciudad real)",
     )
 

@@ -113,12 +113,18 @@ def _root(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    votes: Annotated[
+        Path | None,
+        typer.Option(
+            "--votes", help="Citizens' vote file (Pabulib .pb or CSV programme,votes) to apply."
+        ),
+    ] = None,
 ) -> None:
     """Check scenario files; print a summary of each valid one, every problem otherwise."""
     bad = 0
     for path in files:
         try:
-            loaded = load_scenario(path)
+            loaded = load_scenario(path, votes=votes)
         except ScenarioError as e:
             bad += 1
             for problem in e.problems:
@@ -493,7 +499,9 @@ def init(
     ] = None,
     scenario_id: Annotated[str | None, typer.Option("--id", help="Scenario id.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
-    year: Annotated[int, typer.Option("--year", help="Scenario year.")] = 2026,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Scenario year (default: this year).")
+    ] = None,
     currency: Annotated[str, typer.Option("--currency", help="Money unit.")] = "COP millions",
     lang: Annotated[str, typer.Option("--lang", help="Scenario language: es or en.")] = "es",
     explain: Annotated[

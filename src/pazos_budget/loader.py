@@ -42,7 +42,7 @@ from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
 from .tables import Reference, expand_tables
-from .votes import expand_votes
+from .votes import apply_votes, expand_votes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 50
@@ -853,9 +853,11 @@ def _warning(p: Problem) -> str:
     )
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
+def load_scenario(
+    path: str | Path, overrides: Sequence[str] = (), votes: Path | None = None
+) -> LoadedScenario:
     """Read, parse and validate one scenario file (a variant's bases included), then apply
-    `--set PATH=VALUE` overrides.
+    `--set PATH=VALUE` overrides and the citizens' vote file `votes` (votes.py).
 
     Each file is read once; the hashes are of the bytes parsed (files.read_input_bytes).
     """
@@ -876,6 +878,9 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         doc = Document(name, data, {}, origin=origin, base=base, references=doc.references)
     if overrides:
         relabel(doc.data, overrides)
+    if votes is not None:  # a vote file given beside the scenario (validate --votes)
+        doc = apply_votes(doc, votes, str(votes))
+        files[votes] = doc.digests[votes]
     scenario = validate_document(doc)
     own = files[p]
     digest = own

@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -59,7 +60,7 @@ class InitOptions:
     votes: Path | None = None  # a citizens' vote file (.pb or CSV) to name under `votes:`
     scenario_id: str | None = None
     name: str | None = None
-    year: int = 2026
+    year: int | None = None  # None: this year
     currency: str = "COP millions"
     lang: str = "es"
 
@@ -284,7 +285,7 @@ def _scenario_block(o: InitOptions, departments: list[DepartmentRow], L: Labels)
         "scenario:",
         f"  id: {_q(sid)}",
         f"  name: {_q(name)}",
-        f"  year: {o.year}",
+        f"  year: {o.year or date.today().year}",
         f"  currency: {_q(o.currency)}",
         f"  language: {o.lang}",
         "budget:",

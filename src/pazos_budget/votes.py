@@ -145,8 +145,13 @@ def expand_votes(doc: Document, folder: Path) -> Document:
         raise ScenarioError(
             [doc.problem((VOTES_KEY,), "must be the name of a vote file (.csv or .pb)")]
         )
-    display = str(Path(doc.file).parent / ref)
-    path = folder / ref
+    return apply_votes(doc, folder / ref, str(Path(doc.file).parent / ref))
+
+
+def apply_votes(doc: Document, path: Path, display: str) -> Document:
+    """Give each programme of `doc` named in the vote file at `path` its `outputs.votes`
+    (`display` names the file in messages): the scenario's own `votes:` file, or the one
+    `validate --votes` gives."""
     votes = read_votes(path, display)
     programmes = doc.data.get("programmes")
     entries = [p for p in programmes if isinstance(p, dict)] if isinstance(programmes, list) else []
