@@ -382,3 +382,47 @@ def test_choose_prioritized_ties_break_by_id(tmp_path: Path) -> None:
     assert choose_prioritized(index, 1) == ["a"]
     skeleton = build(InitOptions(path, tmp_path / "s.yaml", prioritize=1, lang="en"))
     assert "Note: a and b have the same index; the tie is broken by id." in skeleton.text
+
+
+def test_control_characters_are_refused_at_their_cell(tmp_path: Path) -> None:
+    rows = [*ROWS]
+    rows[2] = "caimitos,Cai\x1b[31mmitos,3900,7,85,70,9"
+    path = territories_file(tmp_path, rows)
+    run = invoke_cli("init", str(path), "-o", str(tmp_path / "s.yaml"))
+    assert run.exit_code == 2
+    assert f"{path}:4:2: name: text contains the control character" in run.stderr
+    assert "\x1b" not in run.stderr
+
+
+def test_xlsx_territories_give_the_csv_weights(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for line in [HEADER, *ROWS]:
+        cells = line.split(",")
+        ws.append([int(c) if c.isdigit() else c for c in cells])
+    xlsx = tmp_path / "territorios.xlsx"
+    wb.save(xlsx)
+    csv_file = territories_file(tmp_path)
+    from_xlsx = build(InitOptions(xlsx, tmp_path / "a.yaml", WEIGHTS, 3, year=2026))
+    from_csv = build(InitOptions(csv_file, tmp_path / "b.yaml", WEIGHTS, 3, year=2026))
+    assert from_xlsx.index.index == from_csv.index.index
+    assert from_xlsx.prioritized == from_csv.prioritized
+    assert "(territorios.xlsx:Sheet!2)" in from_xlsx.text
+
+
+def test_bad_options_exit_2_with_the_message(tmp_path: Path) -> None:
+    path = territories_file(tmp_path)
+    run = invoke_cli(
+        "init", str(path), "--indicators", "homicidios=1", "-o", str(tmp_path / "s.yaml")
+    )
+    assert run.exit_code == 2
+    assert run.stderr == (
+        "error: --indicators: 'homicidios' is not a column of the territories file (its "
+        "indicators: youth_homicides, injuries, domestic_violence, sexual_crimes)\n"
+    )
+    run = invoke_cli("init", str(tmp_path / "none.csv"), "-o", str(tmp_path / "s.yaml"))
+    assert run.exit_code == 2
+    assert "none.csv: no such file" in run.stderr
+    assert not (tmp_path / "s.yaml").exists()

@@ -215,3 +215,25 @@ def test_the_example_council_asks_for_half_the_votes() -> None:
     carried = sum(per[p] for p in funded)
     row = next(t for t in doc["targets"] if t["id"] == "votos-ciudadanos")["rows"][0]
     assert row["achieved"] == carried >= 1330 and row["required"] == 1330
+
+
+def test_votes_before_any_programme_wait_for_them(tmp_path: Path) -> None:
+    """A skeleton with a vote file but no programme yet validates (with warnings)."""
+    shutil.copytree(INPUTS, tmp_path / "c")
+    output = tmp_path / "c.yaml"
+    run = invoke_cli(
+        "init",
+        str(tmp_path / "c" / "territorios.csv"),
+        "--votes",
+        str(tmp_path / "c" / "votos.csv"),
+        "--prioritize",
+        "2",
+        "-o",
+        str(output),
+    )
+    assert run.exit_code == 0, run.output
+    assert "warning: targets[3].metric: this target cannot be met" in run.stderr
+    loaded = load_scenario(output)
+    assert tmp_path / "c" / "votos.csv" in loaded.files
+    target = loaded.scenario.targets[3]
+    assert target.id == "votos-ciudadanos" and target.at_least == 1330

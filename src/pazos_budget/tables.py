@@ -230,12 +230,16 @@ def expand_tables(doc: Document, folder: Path) -> Document:
 
 
 # --------------------------------------------------------------------------- reading
-def read_table_text(path: Path, display: str) -> str:
+#: What a missing table is told (another CSV input says its own).
+MISSING_TABLE = "no such file (table paths are relative to the scenario file)"
+
+
+def read_table_text(path: Path, display: str, missing: str = MISSING_TABLE) -> str:
     """The CSV file's text, or a ScenarioError saying precisely why it cannot be read."""
-    return read_table_source(path, display)[0]
+    return read_table_source(path, display, missing)[0]
 
 
-def read_table_source(path: Path, display: str) -> tuple[str, str]:
+def read_table_source(path: Path, display: str, missing: str = MISSING_TABLE) -> tuple[str, str]:
     """The CSV file's text and the sha256 of the bytes it was decoded from (read once),
     or a ScenarioError saying precisely why it cannot be read."""
 
@@ -248,7 +252,7 @@ def read_table_source(path: Path, display: str) -> tuple[str, str]:
         what="CSV",
         text="CSV",
         limit=MAX_TABLE_BYTES,
-        missing="no such file (table paths are relative to the scenario file)",
+        missing=missing,
     )
     try:
         text = raw.decode("utf-8")

@@ -106,7 +106,26 @@ def read_territories(path: str | Path) -> Territories:
 def read_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
     """A CSV or .xlsx file's rows of text cells, each cell with its location, every row
     as wide as the widest (blank cells added)."""
-    return _xlsx_rows(path, name) if path.suffix.lower() == ".xlsx" else _csv_rows(path, name)
+    rows = _xlsx_rows(path, name) if path.suffix.lower() == ".xlsx" else _csv_rows(path, name)
+    _refuse_controls(rows)
+    return rows
+
+
+def _refuse_controls(rows: list[tuple[str, list[_Cell]]]) -> None:
+    """Cells holding control characters, at their cells: names are printed on terminals
+    and in workbooks (display.py), and written into the scenario."""
+    from .display import control_problem
+
+    header = [c.text for c in rows[0][1]] if rows else []
+    problems: list[Problem] = []
+    for r, (_, cells) in enumerate(rows):
+        for j, cell in enumerate(cells):
+            column = header[j] if r and j < len(header) else ""
+            bad = control_problem(cell.text, column)
+            if bad is not None:
+                problems.append(_problem(cell.where, bad, column))
+    if problems:
+        raise ScenarioError(problems[:MAX_PROBLEMS])
 
 
 def _fail(where: str, message: str, column: str = "") -> ScenarioError:
@@ -121,7 +140,7 @@ def _problem(where: str, message: str, column: str = "") -> Problem:
 def _csv_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
     from .tables import read_table_text  # UTF-8, BOM, size, binary and pipe checks
 
-    return csv_rows(read_table_text(path, name), name)
+    return csv_rows(read_table_text(path, name, missing="no such file"), name)
 
 
 def csv_rows(text: str, name: str) -> list[tuple[str, list[_Cell]]]:

@@ -78,7 +78,7 @@ def _read_csv(path: Path, name: str) -> Votes:
     from .tables import read_table_source
     from .territories import csv_rows  # CSV reading with located cells
 
-    text, digest = read_table_source(path, name)
+    text, digest = read_table_source(path, name, missing="no such file")
     rows = csv_rows(text, name)
     header = [c.text for c in rows[0][1]] if rows else []
     missing = [c for c in (PROGRAMME, VOTES) if c not in header]
@@ -157,7 +157,9 @@ def apply_votes(doc: Document, path: Path, display: str) -> Document:
     entries = [p for p in programmes if isinstance(p, dict)] if isinstance(programmes, list) else []
     by_id = {str(p.get("id")): (i, p) for i, p in enumerate(entries)}
     problems: list[Problem] = []
-    for vote in votes.items:
+    # No programme yet (a new city's skeleton): the votes wait for them; the votes
+    # target is then a warning (nothing produces votes), not every row an error.
+    for vote in votes.items if entries else ():
         found = by_id.get(vote.id)
         if found is None and votes.pabulib:
             found = by_id.get(programme_id(vote.id))
