@@ -31,6 +31,10 @@ pytestmark = PULP_4_DEPRECATIONS
 
 EXAMPLE = ROOT / "examples" / "nueva-ciudad.yaml"
 INPUTS = ROOT / "examples" / "nueva-ciudad"
+NOTES = (
+    "Ciudad ilustrativa: los territorios y sus cifras, las secretarías, los programas y los "
+    "votos son inventados; no describe una ciudad real."
+)
 LAS = ROOT / "tests" / "data" / "pabulib" / "poland_warszawa_2019_las.pb"
 
 YAML = """\
@@ -185,6 +189,7 @@ def _example_options(folder: Path, output: Path) -> InitOptions:
         scenario_id="nueva-ciudad",
         year=2026,
         name="Villa Esperanza 2026 — ciudad ilustrativa (no es una ciudad real)",
+        notes=NOTES,
     )
 
 
@@ -204,7 +209,7 @@ def test_the_example_is_what_init_writes(tmp_path: Path) -> None:
 def test_the_example_council_asks_for_half_the_votes() -> None:
     loaded = load_scenario(EXAMPLE)
     s = loaded.scenario
-    assert "ilustrativa" in s.scenario.name  # labelled as not a real city
+    assert "ilustrativa" in s.scenario.name and s.scenario.notes == NOTES  # not a real city
     votes = read_votes(INPUTS / "votos.csv")
     target = next(t for t in s.targets if t.id == "votos-ciudadanos")
     assert target.at_least == share_of(votes.total, 0.5) == 1330

@@ -504,6 +504,7 @@ def init(
     ] = None,
     currency: Annotated[str, typer.Option("--currency", help="Money unit.")] = "COP millions",
     lang: Annotated[str, typer.Option("--lang", help="Scenario language: es or en.")] = "es",
+    notes: Annotated[str, typer.Option("--notes", help="The scenario's notes.")] = "",
     explain: Annotated[
         bool,
         typer.Option("--explain", help="Print how the prioritized set moves with the weights."),
@@ -527,6 +528,7 @@ def init(
         year,
         currency,
         check_language(lang),
+        notes,
     )
     plan = OutputPlan([Output("--output", output, (".yaml", ".yml"))])
     plan.refuse_inputs([p for p in (territories, departments, programmes, votes) if p])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import Problem, ScenarioError, UsageError
+from .pabulib import slug
 from .reports.labels import Labels
 from .scenario import SLUG_PATTERN
 from .territories import (
@@ -63,6 +65,7 @@ class InitOptions:
     year: int | None = None  # None: this year
     currency: str = "COP millions"
     lang: str = "es"
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,6 @@ class Skeleton:
 def read_departments(path: Path) -> list[DepartmentRow]:
     """A departments CSV file (`id, name, budget, min_spend, notes`; budget and the rest
     optional), every problem at its cell."""
-    import re
-
     name = str(path)
     rows = read_rows(path, name)
     if not rows:
@@ -192,13 +193,6 @@ def _rel(path: Path, output: Path) -> str:
     return Path(os.path.relpath(path.resolve(), output.resolve().parent)).as_posix()
 
 
-def _slug(text: str) -> str:
-    import re
-
-    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:64].strip("-_")
-    return slug or "new-city"
-
-
 def choose_prioritized(index: CompositeIndex, k: int | None) -> list[str]:
     """The K highest-index territories; without K, those above the city's rate (> 1)."""
     n = len(index.index)
@@ -220,7 +214,7 @@ def build(options: InitOptions) -> Skeleton:
     stability = sensitivity(territories, index, k)
     departments = read_departments(options.departments) if options.departments else []
     vote_total = float(read_votes(options.votes).total) if options.votes else None
-    lines = _header(options, territories, index, prioritized, L)
+    lines = _header(options, territories, index, prioritized, stability, L)
     lines += _scenario_block(options, departments, L)
     lines += _clusters_block(options, territories, index, prioritized, L)
     lines += _departments_block(options, departments, L)
@@ -242,6 +236,7 @@ def _header(
     territories: Territories,
     index: CompositeIndex,
     prioritized: list[str],
+    stability: list[Stability],
     L: Labels,
 ) -> list[str]:
     file = _rel(o.territories, o.output)
@@ -249,7 +244,8 @@ def _header(
         L("init.head", file=file, n=len(territories.items), m=len(territories.indicators))
     )
     lines.append(f"# pazos-budget {__version__}")
-    lines += _comment(L("init.fill"))
+    if o.departments is None or o.programmes is None:
+        lines += _comment(L("init.fill"))
     lines.append("#")
     lines += _comment(L("init.method"))
     total = sum(index.weights.values(), Fraction(0))
@@ -273,13 +269,13 @@ def _header(
     k = len(prioritized)
     if 0 < k < len(ranking) and index.index[ranking[k - 1]] == index.index[ranking[k]]:
         lines += _comment(L("init.tie", inside=ranking[k - 1], outside=ranking[k]))
-    for s in _stability_lines(index, prioritized, L):
+    for s in _stability_lines(index, prioritized, stability, L):
         lines += _comment(s)
     return lines
 
 
 def _scenario_block(o: InitOptions, departments: list[DepartmentRow], L: Labels) -> list[str]:
-    sid = o.scenario_id or _slug(o.output.stem)
+    sid = o.scenario_id or slug(o.output.stem, "new-city")
     name = o.name or o.output.stem
     lines = [
         "scenario:",
@@ -288,6 +284,10 @@ def _scenario_block(o: InitOptions, departments: list[DepartmentRow], L: Labels)
         f"  year: {o.year or date.today().year}",
         f"  currency: {_q(o.currency)}",
         f"  language: {o.lang}",
+    ]
+    if o.notes:
+        lines.append(f"  notes: {_q(o.notes)}")
+    lines += [
         "budget:",
     ]
     envelopes = [d.budget for d in departments if d.budget is not None]
@@ -345,7 +345,7 @@ def _clusters_block(
             L(
                 "init.formula",
                 terms=terms,
-                wsum=_frac(wsum, L, 3),
+                wsum=L.count(float(wsum)),
                 index=_frac(value, L, WEIGHT_DECIMALS),
             ),
             "  ",
@@ -467,13 +467,15 @@ def _change(enter: Sequence[str], leave: Sequence[str], L: Labels) -> str:
     return L("init.explain.change", enter=", ".join(enter) or none, leave=", ".join(leave) or none)
 
 
-def _stability_lines(index: CompositeIndex, prioritized: list[str], L: Labels) -> list[str]:
+def _stability_lines(
+    index: CompositeIndex, prioritized: list[str], stability: list[Stability], L: Labels
+) -> list[str]:
     """One line per indicator: the range of its weight that keeps the prioritized set."""
     k = len(prioritized)
     if k in (0, len(index.index)):
         return [L("init.explain.all")]
     lines = [L("init.explain.head", k=k)]
-    lines += [_range(s, index, L) for s in sensitivity(index.territories, index, k)]
+    lines += [_range(s, index, L) for s in stability]
     return lines
 
 

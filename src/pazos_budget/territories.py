@@ -268,6 +268,8 @@ def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
                     ID,
                 )
             )
+        elif ident.text == "all":
+            problems.append(_problem(ident.where, "'all' is reserved (it means every cluster)", ID))
         elif ident.text in seen:
             problems.append(
                 _problem(ident.where, f"duplicate id '{ident.text}' (also {seen[ident.text]})", ID)
