@@ -426,3 +426,34 @@ def test_bad_options_exit_2_with_the_message(tmp_path: Path) -> None:
     assert run.exit_code == 2
     assert "none.csv: no such file" in run.stderr
     assert not (tmp_path / "s.yaml").exists()
+
+
+CELLS = st.one_of(
+    st.sampled_from(["", "0", "-1", "2.5", "1e3", "nan", "inf", "x", "all", '"', "a,b", " 7 "]),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(CELLS, min_size=0, max_size=6), min_size=0, max_size=5))
+def test_any_territories_file_is_read_or_refused_with_located_problems(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]
+) -> None:
+    """Whatever the cells, reading gives territories or a ScenarioError whose problems
+    name the file, never another exception."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "name", "youth_population", "youth_homicides"])
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("t") / "t.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    try:
+        t = read_territories(path)
+    except ScenarioError as e:
+        assert e.problems and all(str(p).startswith(str(path)) for p in e.problems)
+        return
+    assert all(x.youth_population > 0 for x in t.items)
+    assert all(v >= 0 for x in t.items for v in x.counts.values())
