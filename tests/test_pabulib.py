@@ -1,13 +1,14 @@
 """Real Pabulib instances: the optimizer finds the best set of projects within the budget.
 
-`pabulib.load_pabulib` turns each project into an all-or-nothing programme whose "youth"
-are its votes, so the final stage maximizes the votes of the selected projects and its
+`pabulib_scenario.load_pabulib` turns each project into an all-or-nothing programme whose
+"youth" are its votes, so the final stage maximizes the votes of the selected projects
+(the utilitarian optimum: the total approval score of the funded projects) and its
 tie-break picks the cheapest such set. The optimum is checked against brute-force
-enumeration for the small instances (<= 20 projects) and against an independent
-knapsack (dynamic programme over votes) for the large ones (wawer 137, wroclaw 337).
+enumeration (<= 20 projects) and against an independent knapsack (dynamic programme over
+votes) for larger instances.
 
-The instances live in the shared data folder beside the repository (see
-shared/data/pabulib/SOURCES.md); the tests skip when it is absent.
+The instances are copies kept with the tests (tests/data/pabulib/, provenance and licence
+in its SOURCES.md), so these tests never skip.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ import pytest
 from conftest import PULP_4_DEPRECATIONS, SOLVERS
 from pazos_budget.errors import ScenarioError
 from pazos_budget.loader import LoadedScenario
-from pazos_budget.pabulib import (
+from pazos_budget.pabulib import PabulibInstance, read_pabulib
+from pazos_budget.pabulib_scenario import (
     CLUSTER_ID,
-    PabulibInstance,
     free_projects,
     load_pabulib,
-    read_pabulib,
     scenario_from_instance,
 )
 from pazos_budget.pipeline import solve_scenario
@@ -36,13 +36,9 @@ from pazos_budget.solve import SolveOptions
 
 pytestmark = PULP_4_DEPRECATIONS
 
-DATA = Path(__file__).parents[2] / "shared" / "data" / "pabulib"
-FILES = sorted(DATA.glob("*.pb")) if DATA.is_dir() else []
+DATA = Path(__file__).parent / "data" / "pabulib"
+FILES = sorted(DATA.glob("*.pb"))
 BRUTE_FORCE_MAX = 20
-
-needs_data = pytest.mark.skipif(
-    not FILES, reason=f"no Pabulib instances at {DATA} (the shared/ folder beside the repo)"
-)
 
 
 @cache
@@ -91,7 +87,6 @@ def _solve(path: Path, solver: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- reading
-@needs_data
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_instance_is_read_as_its_meta_says(path: Path) -> None:
     instance = _instance(path)
@@ -107,19 +102,33 @@ def test_instance_is_read_as_its_meta_says(path: Path) -> None:
     assert s.clusters[0].youth_population >= sum(p.votes for p in instance.projects)
 
 
-@needs_data
+def test_the_shipped_copies_are_the_two_instances() -> None:
+    assert [p.name for p in FILES] == [
+        "poland_czestochowa_2020_grabowka.pb",
+        "poland_warszawa_2019_las.pb",
+    ]
+
+
 def test_quoted_names_and_counted_votes_in_the_real_files() -> None:
     grabowka = _instance(DATA / "poland_czestochowa_2020_grabowka.pb")
     names = {p.id: p.name for p in grabowka.projects}
     assert names["47"].startswith('"Odkupmy" i my - zakup')  # """Odkupmy"" i my ..."
-    # wroclaw leaves 117 votes cells empty: they are counted from VOTES (all 0 there).
-    wroclaw = {p.id: p for p in _instance(DATA / "poland_wroclaw_2015_up-to-150.pb").projects}
-    assert wroclaw["4"].votes == 985 and wroclaw["10"].votes == 0
-    assert [p.id for p in free_projects(_instance(DATA / "poland_wroclaw_2015_up-to-150.pb"))] == [
-        "35",
-        "503",
-        "651",
-    ]
+    # Las: the votes column agrees with the approvals counted from its VOTES section.
+    text = (DATA / "poland_warszawa_2019_las.pb").read_text(encoding="utf-8")
+    without = text.replace("project_id;cost;category;votes;", "project_id;cost;category;x;")
+    counted = read_pabulib(_copy(without))
+    las = _instance(DATA / "poland_warszawa_2019_las.pb")
+    assert {p.id: p.votes for p in counted.projects} == {p.id: p.votes for p in las.projects}
+    assert {p.id: p.votes for p in las.projects}["1137"] == 103
+
+
+def _copy(text: str) -> Path:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "copy.pb"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 # --------------------------------------------------------------------------- optimum
@@ -153,10 +162,8 @@ def _declared_projects(path: Path) -> int:
 
 
 SMALL = [p for p in FILES if _declared_projects(p) <= BRUTE_FORCE_MAX]
-LARGE = [p for p in FILES if _declared_projects(p) > BRUTE_FORCE_MAX]
 
 
-@needs_data
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem)
 def test_small_instance_optimum_equals_brute_force(path: Path, solver: str) -> None:
@@ -167,20 +174,22 @@ def test_small_instance_optimum_equals_brute_force(path: Path, solver: str) -> N
     _check_optimum(path, solver, best, least_cost)
 
 
-@needs_data
-@pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("path", LARGE, ids=lambda p: p.stem)
-def test_large_instance_optimum_equals_knapsack(path: Path, solver: str) -> None:
-    instance = _instance(path)
-    costs, votes = _costs_votes(instance)
-    best, least_cost = knapsack(costs, votes, instance.budget)
-    _check_optimum(path, solver, best, least_cost)
+def test_knapsack_on_the_real_instances_equals_brute_force() -> None:
+    """The dynamic programme that checks larger instances agrees with brute force here."""
+    for path in FILES:
+        instance = _instance(path)
+        costs, votes = _costs_votes(instance)
+        assert knapsack(costs, votes, instance.budget) == brute_force(costs, votes, instance.budget)
 
 
-def test_large_instances_are_there() -> None:
-    if not FILES:
-        pytest.skip(f"no Pabulib instances at {DATA}")
-    assert sorted(len(_instance(p).projects) for p in LARGE) == [137, 337]
+def test_free_projects_are_left_out_and_counted(tmp_path: Path) -> None:
+    text = GOOD.replace("c;40;Library", "c;40;Library\nd;0;Free bench")
+    text = text.replace("4;c", "4;c,d")
+    instance = read_pabulib(_write(tmp_path, text))
+    assert [p.id for p in free_projects(instance)] == ["d"]
+    loaded = load_pabulib(_write(tmp_path, text))
+    assert [p.id for p in loaded.scenario.programmes] == ["p-a", "p-b", "p-c"]
+    assert "1 project(s) of cost 0 (d; 1 votes)" in loaded.scenario.scenario.notes
 
 
 # --------------------------------------------------------------------------- robustness

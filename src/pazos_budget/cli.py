@@ -153,12 +153,18 @@ def _root(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    votes: Annotated[
+        Path | None,
+        typer.Option(
+            "--votes", help="Citizens' vote file (Pabulib .pb or CSV programme,votes) to apply."
+        ),
+    ] = None,
 ) -> None:
     """Check scenario files; print a summary of each valid one, every problem otherwise."""
     bad = 0
     for path in files:
         try:
-            loaded = load_scenario(path)
+            loaded = load_scenario(path, votes=votes)
         except ScenarioError as e:
             bad += 1
             for problem in e.problems:
@@ -652,6 +658,88 @@ def review(
             say(out, f"{what} written to {path}")
     if result.infeasible:
         raise typer.Exit(3)
+
+
+@app.command()
+@reports_errors
+def init(
+    territories: Annotated[
+        Path,
+        typer.Argument(
+            help="Territories file (CSV or .xlsx): id, name, youth_population, indicators."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The scenario to write (.yaml).")],
+    indicators: Annotated[
+        str | None,
+        typer.Option(
+            "--indicators",
+            help="Indicator weights NAME=WEIGHT,... (default: every indicator column, equal).",
+        ),
+    ] = None,
+    prioritize: Annotated[
+        int | None,
+        typer.Option(
+            "--prioritize",
+            "--top",
+            help="Prioritize the K highest-index territories (default: those above 1).",
+        ),
+    ] = None,
+    departments: Annotated[
+        Path | None, typer.Option("--departments", help="Departments CSV: id, name, budget, ...")
+    ] = None,
+    programmes: Annotated[
+        Path | None,
+        typer.Option("--programmes", help="Programmes CSV table to name (docs/tables.md)."),
+    ] = None,
+    votes: Annotated[
+        Path | None,
+        typer.Option("--votes", help="Citizens' votes: Pabulib .pb or CSV programme,votes."),
+    ] = None,
+    scenario_id: Annotated[str | None, typer.Option("--id", help="Scenario id.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Scenario year (default: this year).")
+    ] = None,
+    currency: Annotated[str, typer.Option("--currency", help="Money unit.")] = "COP millions",
+    lang: Annotated[str, typer.Option("--lang", help="Scenario language: es or en.")] = "es",
+    notes: Annotated[str, typer.Option("--notes", help="The scenario's notes.")] = "",
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Print how the prioritized set moves with the weights."),
+    ] = False,
+) -> None:
+    """A new city's scenario skeleton: clusters weighted by a composite index of the
+    territories' indicators, the K highest prioritized, the standard PAZOS targets."""
+    from .outputs import Output, OutputPlan
+    from .scaffold import InitOptions, build_checked, explain_lines
+
+    options = InitOptions(
+        territories,
+        output,
+        indicators,
+        prioritize,
+        departments,
+        programmes,
+        votes,
+        scenario_id,
+        name,
+        year,
+        currency,
+        check_language(lang),
+        notes,
+    )
+    plan = OutputPlan([Output("--output", output, (".yaml", ".yml"))])
+    plan.refuse_inputs([p for p in (territories, departments, programmes, votes) if p])
+    skeleton, warnings = build_checked(options)
+    with plan.reserved():
+        plan.commit({"--output": skeleton.write})
+    for warning in warnings:
+        say(err, warning)
+    if explain:
+        for line in explain_lines(skeleton, options.lang):
+            say(out, line)
+    say(out, f"Scenario written to {output}")
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ either language, with its columns moved, reads the same.
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import os
 import re
@@ -36,8 +35,10 @@ from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 
+from . import yaml12
+from .document import Document, Key
 from .errors import Problem, ScenarioError
-from .loader import Document, Key, LoadedScenario, load_document, load_scenario, validate_document
+from .loader import LoadedScenario, load_document, load_scenario, validate_document
 from .reports.labels import EN, ES, LANGUAGES, Lang
 from .scenario import ALL_CLUSTERS, YOUTH_METRIC, Component, Programme, Scenario
 from .sheets import Book, Cell, CellError, Table, read_workbook
@@ -1042,21 +1043,14 @@ def variant_yaml(
     variant: Mapping[str, Any], scenario_path: Path, forms: Sequence[Form], base: LoadedScenario
 ) -> str:
     """The variant as a YAML file a person can read, with where it came from."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = False
-    yaml.allow_unicode = True
-    yaml.width = 4096  # one line per value: a folded name reads worse
-    buffer = io.StringIO()
-    yaml.dump(_plain_data(variant), buffer)
+    text = yaml12.dump(_plain_data(variant))
     lines = [
         f"# Written by 'pazos-budget intake import' from {scenario_path}",
         f"# (sha256 {base.sha256}) and the forms:",
         *(f"#   {f.display} ({f.department}, sha256 {f.sha256})" for f in forms),
         "# The forms are the source: change them and import again rather than editing this file.",
     ]
-    return "\n".join(lines) + "\n" + buffer.getvalue()
+    return "\n".join(lines) + "\n" + text
 
 
 def _plain_data(value: Any) -> Any:

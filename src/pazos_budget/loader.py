@@ -34,6 +34,7 @@ from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
 from .tables import expand_tables
 from .variants import EXTENDS, merge, override_as_variant, parse_override, table_rows
+from .votes import apply_votes, expand_votes
 from .yaml12 import MAPPING, SCALAR, SEQUENCE
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -722,6 +723,7 @@ def load_document(
     doc = parse_yaml(text, name)
     doc.digests[path] = digest
     doc = expand_tables(doc, path.parent)  # rows kept in CSV files
+    doc = expand_votes(doc, path.parent)  # citizens' votes as the `votes` metric
     if EXTENDS not in doc.data:
         return doc, dict(doc.digests)
     ref = doc.data[EXTENDS]
@@ -765,9 +767,11 @@ def _warning(p: Problem) -> str:
     )
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
+def load_scenario(
+    path: str | Path, overrides: Sequence[str] = (), votes: Path | None = None
+) -> LoadedScenario:
     """Read, parse and validate one scenario file (a variant's bases included), then apply
-    `--set PATH=VALUE` overrides.
+    `--set PATH=VALUE` overrides and the citizens' vote file `votes` (votes.py).
 
     Each file is read once; the hashes are of the bytes parsed (files.read_input_bytes).
     """
@@ -786,6 +790,9 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         doc = Document(name, data, {}, origin=origin, base=base, references=doc.references)
     if overrides:
         relabel(doc.data, overrides)
+    if votes is not None:  # a vote file given beside the scenario (validate --votes)
+        doc = apply_votes(doc, votes, str(votes))
+        files[votes] = doc.digests[votes]
     scenario = validate_document(doc)
     own = files[p]
     digest = own
@@ -810,3 +817,13 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         base=base,
         warnings=warnings,
     )
+
+
+def check_text(text: str, path: Path) -> tuple[str, ...]:
+    """Validate a scenario's text before it is written at `path` (`init` checks its
+    skeleton so): read as `load_scenario` would read that file, its tables relative to
+    it. Returns the located warnings; raises ScenarioError with every problem."""
+    doc = expand_tables(parse_yaml(text, str(path)), path.parent)
+    doc = expand_votes(doc, path.parent)
+    scenario = validate_document(doc)
+    return tuple(_warning(doc.problem(where, m)) for where, m in scenario.warnings())

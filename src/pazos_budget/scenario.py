@@ -440,8 +440,9 @@ class Scenario(Strict):
     reach_model: ReachModelId = ReachModel.DISTINCT
     clusters: list[Cluster] = Field(min_length=1)
     components: list[ComponentInfo] | None = None
-    departments: list[Department] = Field(min_length=1)
-    programmes: list[Programme] = Field(min_length=1)
+    # Empty while a new city's skeleton is being filled (`init`): a warning, not an error.
+    departments: list[Department] = Field(default_factory=list)
+    programmes: list[Programme] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
     #: No programme with current_units moves more than this share from them (0.3 = 30%).
     max_change: Share | None = None
@@ -544,6 +545,16 @@ class Scenario(Strict):
         """Things that make a scenario weaker than it reads without making it invalid,
         each with the path of the field concerned."""
         out: list[tuple[Path, str]] = []
+        if not self.departments:
+            out.append((("departments",), "no department yet: add the departments that pay"))
+        if not self.programmes:
+            out.append(
+                (
+                    ("programmes",),
+                    "no programme yet: nothing can be funded until the departments' "
+                    "programmes are added (inline, or as a CSV table: docs/tables.md)",
+                )
+            )
         if self.objective == Objective.MAXIMIZE_MIN_COVERAGE:
             reach = self.reaching_cluster_ids()
             for i, c in enumerate(self.clusters):

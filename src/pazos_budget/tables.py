@@ -281,24 +281,28 @@ def _entry(
 
 
 # --------------------------------------------------------------------------- reading
-def read_table_text(path: Path, display: str) -> str:
+#: What a missing table is told (another CSV input says its own).
+MISSING_TABLE = "no such file (table paths are relative to the scenario file)"
+
+
+def read_table_text(path: Path, display: str, missing: str = MISSING_TABLE) -> str:
     """The CSV file's text, or a ScenarioError saying precisely why it cannot be read."""
-    return read_table_source(path, display)[0]
+    return read_table_source(path, display, missing=missing)[0]
 
 
 def read_table_source(
-    path: Path, display: str, encoding: str | None = None
+    path: Path, display: str, encoding: str | None = None, missing: str = MISSING_TABLE
 ) -> tuple[str, str, str]:
     """The CSV file's text, the sha256 of the bytes it was decoded from (read once) and
     the encoding it was read in (sheets.decode_csv), or a ScenarioError saying precisely
-    why it cannot be read."""
+    why it cannot be read (`missing`: what a missing file is told)."""
     raw = read_input_bytes(
         path,
         display,
         what="CSV",
         text="CSV",
         limit=MAX_TABLE_BYTES,
-        missing="no such file (table paths are relative to the scenario file)",
+        missing=missing,
     )
     text, used = decode_csv(raw, display, encoding)
     return text, hashlib.sha256(raw).hexdigest(), used

@@ -320,3 +320,37 @@ def plain_value(text: str) -> Any:
     if node.tag in (None, "tag:yaml.org,2002:str"):
         return node.value
     raise ValueError(f"YAML tag {node.tag!r} is not allowed; write plain data")
+
+
+# --------------------------------------------------------------------------- writing
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe emitter, with text quoted wherever YAML 1.2 would read it as
+    something else: PyYAML quotes by YAML 1.1 rules, which leave `0o17` plain (an int in
+    YAML 1.2) and quote `yes` (text in YAML 1.2, harmlessly)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    try:
+        plain = resolve_plain(text) == text and isinstance(resolve_plain(text), str)
+    except (ValueError, NotData):
+        plain = False
+    node = dumper.represent_scalar("tag:yaml.org,2002:str", text)
+    if not plain:
+        node.style = '"'
+    return node
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    """Plain data (mappings, lists, text, numbers, booleans, None) as block YAML that
+    `compose` reads back as the same data, in the order given, one value per line."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        default_flow_style=False,
+        allow_unicode=True,
+        sort_keys=False,
+        width=4096,
+    )

@@ -566,6 +566,90 @@ ES: dict[str, str] = {
     "alt.decision.same": "Robusta: mismo gasto en todos",
     "alt.decision.funded_in_all": "Robusta: se financia en todos (el monto varía)",
     "alt.decision.free": "Libre elección: solo en algunos planes",
+    # ----------------------------------------------------------------- init: a new city
+    "init.head": (
+        "Esqueleto de escenario para una ciudad nueva, escrito por pazos-budget init a partir "
+        "de {file} ({n} territorios, {m} indicadores)."
+    ),
+    "init.fill": (
+        "Falta completar: las secretarías (si no vinieron de --departments), sus programas y "
+        "el presupuesto. Lo marcado «por defecto, editable» es el valor estándar de PAZOS."
+    ),
+    "init.method": (
+        "Peso de cada clúster = índice compuesto (docs/replication.md): cada indicador como "
+        "tasa por joven del territorio, dividida por la tasa de toda la ciudad; luego la media "
+        "ponderada de esas tasas relativas. La ciudad en promedio vale 1; 2 es el doble."
+    ),
+    "init.weights": "Pesos de los indicadores (--indicators): {weights}.",
+    "init.unused": "Columnas con peso 0, fuera del índice: {names}.",
+    "init.city_rates": "Tasas de la ciudad por 1.000 jóvenes: {rates}.",
+    "init.prioritized": (
+        "Priorizados: los {k} territorios de índice más alto (--prioritize {k}): {ids}."
+    ),
+    "init.prioritized_default": (
+        "Priorizados: los {k} territorios con índice mayor que 1, es decir, por encima de la "
+        "tasa de la ciudad (sin --prioritize): {ids}."
+    ),
+    "init.tie": ("Atención: {inside} y {outside} tienen el mismo índice; el desempate es por id."),
+    "init.cluster": "{name} ({row}): índice {index}, puesto {rank} de {n}.",
+    "init.term": "{indicator}: {count} / {youth} = {rate} por 1.000 jóvenes = {relative} × ciudad",
+    "init.formula": "índice = ({terms}) / {wsum} = {index}",
+    "init.budget_sum": "Suma de los techos de las secretarías de {file}.",
+    "init.budget_none": (
+        "Escriba el total (con --departments, init escribe la suma de los techos)."
+    ),
+    "init.departments_from": "Secretarías leídas de {file}.",
+    "init.departments_none": (
+        "Añada las secretarías que pagan, p. ej. «- id: cultura» con name y budget "
+        "(o use --departments FILE.csv)."
+    ),
+    "init.programmes_table": "Programas en la tabla {file} (docs/tables.md).",
+    "init.programmes_none": (
+        "Añada los programas de las secretarías aquí, o en una tabla CSV que nombre la clave "
+        "tables (programmes: programas.csv; docs/tables.md)."
+    ),
+    "init.targets": "Metas estándar de PAZOS: valores por defecto, editables.",
+    "init.default": "por defecto, editable",
+    "init.target.presence": "Los cinco componentes presentes en cada clúster priorizado",
+    "init.target.reach": "Alcanzar el {share} de los jóvenes de cada clúster priorizado",
+    "init.target.focus": "Al menos el {share} del gasto en los clústeres priorizados",
+    "init.target.votes": (
+        "Los programas financiados llevan al menos {share} de los votos ciudadanos"
+    ),
+    "init.presence_note": (
+        "Palmira la exigía como meta dura (hard: true); márquela así cuando los programas "
+        "cubran los cinco componentes en cada clúster priorizado."
+    ),
+    "init.votes": (
+        "Votos ciudadanos de {file}: {total} votos; la meta pide {share} de ellos: {at_least}."
+    ),
+    "init.votes_metric": "votos ciudadanos",
+    "init.explain.head": (
+        "Sensibilidad de los {k} territorios priorizados a los pesos de los indicadores:"
+    ),
+    "init.explain.range": (
+        "{indicator} (peso {weight}): el mismo conjunto mientras el peso esté entre "
+        "×{low} y ×{high} del actual"
+    ),
+    "init.explain.range_low": (
+        "{indicator} (peso {weight}): el mismo conjunto con cualquier peso por encima de "
+        "×{low} del actual"
+    ),
+    "init.explain.range_high": (
+        "{indicator} (peso {weight}): el mismo conjunto con cualquier peso por debajo de "
+        "×{high} del actual"
+    ),
+    "init.explain.range_any": "{indicator} (peso {weight}): el mismo conjunto con cualquier peso",
+    "init.explain.below": "por debajo de ×{factor}: {change}",
+    "init.explain.above": "por encima de ×{factor}: {change}",
+    "init.explain.move": "peso ×{factor}: {change}",
+    "init.explain.drop": "sin este indicador: {change}",
+    "init.explain.same": "sin cambios",
+    "init.explain.change": "entra {enter}; sale {leave}",
+    "init.explain.none": "ninguno",
+    "init.explain.all": (
+        "Todos los territorios quedan priorizados (o ninguno): ningún peso cambia el conjunto."
+    ),
     # ----------------------------------------------------------------- errors
     "error.lang": "idioma «{lang}» no disponible; use es o en",
     # ----------------------------------------------------------------- review (plan vs execution)
@@ -1206,6 +1290,81 @@ EN: dict[str, str] = {
     "alt.decision.same": "Robust: same spend in all",
     "alt.decision.funded_in_all": "Robust: funded in all (amount varies)",
     "alt.decision.free": "Free choice: in some plans only",
+    # ----------------------------------------------------------------- init: a new city
+    "init.head": (
+        "Scenario skeleton for a new city, written by pazos-budget init from {file} "
+        "({n} territories, {m} indicators)."
+    ),
+    "init.fill": (
+        "Still to fill in: the departments (unless they came from --departments), their "
+        "programmes and the budget. What is marked 'default, editable' is the PAZOS standard."
+    ),
+    "init.method": (
+        "Each cluster's weight = the composite index (docs/replication.md): each indicator as "
+        "a rate per young person of the territory, divided by the city-wide rate; then the "
+        "weighted mean of those relative rates. The city on average is 1; 2 is twice its rate."
+    ),
+    "init.weights": "Indicator weights (--indicators): {weights}.",
+    "init.unused": "Columns with weight 0, left out of the index: {names}.",
+    "init.city_rates": "City-wide rates per 1,000 youth: {rates}.",
+    "init.prioritized": (
+        "Prioritized: the {k} territories with the highest index (--prioritize {k}): {ids}."
+    ),
+    "init.prioritized_default": (
+        "Prioritized: the {k} territories with an index above 1, i.e. above the city's rate "
+        "(no --prioritize given): {ids}."
+    ),
+    "init.tie": "Note: {inside} and {outside} have the same index; the tie is broken by id.",
+    "init.cluster": "{name} ({row}): index {index}, rank {rank} of {n}.",
+    "init.term": "{indicator}: {count} / {youth} = {rate} per 1,000 youth = {relative} × city",
+    "init.formula": "index = ({terms}) / {wsum} = {index}",
+    "init.budget_sum": "Sum of the departments' envelopes in {file}.",
+    "init.budget_none": "Write the total (with --departments, init writes the envelopes' sum).",
+    "init.departments_from": "Departments read from {file}.",
+    "init.departments_none": (
+        "Add the departments that pay, e.g. '- id: culture' with name and budget "
+        "(or use --departments FILE.csv)."
+    ),
+    "init.programmes_table": "Programmes in the table {file} (docs/tables.md).",
+    "init.programmes_none": (
+        "Add the departments' programmes here, or in a CSV table named by the key tables "
+        "(programmes: programmes.csv; docs/tables.md)."
+    ),
+    "init.targets": "The standard PAZOS targets: defaults, editable.",
+    "init.default": "default, editable",
+    "init.target.presence": "All five components present in every prioritized cluster",
+    "init.target.reach": "Reach {share} of the youth of every prioritized cluster",
+    "init.target.focus": "At least {share} of spend in the prioritized clusters",
+    "init.target.votes": "Funded programmes carry at least {share} of the citizens' votes",
+    "init.presence_note": (
+        "Palmira held it as a hard target (hard: true); mark it so once the programmes cover "
+        "all five components in every prioritized cluster."
+    ),
+    "init.votes": (
+        "Citizens' votes from {file}: {total} votes; the target asks for {share} of them: "
+        "{at_least}."
+    ),
+    "init.votes_metric": "citizens' votes",
+    "init.explain.head": "Sensitivity of the {k} prioritized territories to the indicator weights:",
+    "init.explain.range": (
+        "{indicator} (weight {weight}): the same set while the weight stays between "
+        "×{low} and ×{high} of its value"
+    ),
+    "init.explain.range_low": (
+        "{indicator} (weight {weight}): the same set with any weight above ×{low} of its value"
+    ),
+    "init.explain.range_high": (
+        "{indicator} (weight {weight}): the same set with any weight below ×{high} of its value"
+    ),
+    "init.explain.range_any": "{indicator} (weight {weight}): the same set with any weight",
+    "init.explain.below": "below ×{factor}: {change}",
+    "init.explain.above": "above ×{factor}: {change}",
+    "init.explain.move": "weight ×{factor}: {change}",
+    "init.explain.drop": "without this indicator: {change}",
+    "init.explain.same": "no change",
+    "init.explain.change": "enter {enter}; leave {leave}",
+    "init.explain.none": "none",
+    "init.explain.all": ("Every territory is prioritized (or none is): no weight changes the set."),
     "error.lang": "language '{lang}' is not available; use es or en",
     # ----------------------------------------------------------------- review (plan vs execution)
     "review.sheet.summary": "Review",

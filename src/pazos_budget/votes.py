@@ -1,0 +1,210 @@
+"""Citizens' votes: a participatory vote file becomes the built-in metric `votes`.
+
+A scenario may say
+
+    votes: votos.csv        # or a Pabulib file: votos.pb (path relative to the YAML file)
+
+A CSV vote file has the columns `programme, votes` (a whole number >= 0 per programme);
+a Pabulib file (pabulib.org/format, read by pabulib.py) gives each project's votes (its
+`votes` column, or the voters who approve it): a project is the programme with the same
+id, or `p-<project id>` (the id a Pabulib project takes in pabulib_scenario.py).
+
+Each programme listed gets `outputs.votes` = its votes before validation, so the votes
+are one more output metric, and a target such as
+
+    - {id: citizen-votes, kind: metric, metric: votes, at_least: 1200}
+
+asks that the funded programmes carry at least 1,200 votes (half of the 2,400 cast,
+say). Votes count per unit, so a programme with votes must be all-or-nothing (`integer:
+true`, `max_units: 1`): funded or not. Every problem is reported at its row of the vote
+file (`FILE:ROW:COL`), or at the programme in the scenario.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem, ScenarioError
+from .pabulib import programme_id, read_pabulib
+
+if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
+    from .document import Document
+
+#: The key of a scenario file that names its vote file.
+VOTES_KEY = "votes"
+#: The built-in metric the votes become.
+VOTES_METRIC = "votes"
+#: Columns of a CSV vote file.
+PROGRAMME, VOTES = "programme", "votes"
+PABULIB_SUFFIX = ".pb"
+
+
+@dataclass(frozen=True)
+class Vote:
+    id: str  # the programme (CSV) or project (Pabulib) id as written
+    votes: int
+    where: str  # "FILE:ROW:COL" of its row
+
+
+@dataclass(frozen=True)
+class Votes:
+    file: str
+    items: tuple[Vote, ...]
+    pabulib: bool
+    sha256: str  # of the bytes read (each input is read once)
+
+    @property
+    def total(self) -> int:
+        """Every vote in the file: the city's votes a share is taken of."""
+        return sum(v.votes for v in self.items)
+
+
+def read_votes(path: Path, name: str | None = None) -> Votes:
+    """A vote file, CSV (`programme, votes`) or Pabulib (`.pb`); problems at their rows."""
+    display = name or str(path)
+    if path.suffix.lower() == PABULIB_SUFFIX:
+        instance = read_pabulib(path)
+        items = tuple(Vote(p.id, p.votes, f"{display}:{p.line}:1") for p in instance.projects)
+        return Votes(display, items, True, instance.sha256)
+    return _read_csv(path, display)
+
+
+def _read_csv(path: Path, name: str) -> Votes:
+    from .tables import read_table_source
+    from .territories import csv_rows  # CSV reading with located cells
+
+    text, digest, _ = read_table_source(path, name, missing="no such file")
+    rows = csv_rows(text, name)
+    header = [c.text for c in rows[0][1]] if rows else []
+    missing = [c for c in (PROGRAMME, VOTES) if c not in header]
+    if missing:
+        raise ScenarioError(
+            [
+                Problem(
+                    f"{name}:1:1",
+                    0,
+                    0,
+                    "",
+                    f"missing column(s) {', '.join(missing)} (a vote file has the columns "
+                    f"{PROGRAMME}, {VOTES})",
+                )
+            ]
+        )
+    pj, vj = header.index(PROGRAMME), header.index(VOTES)
+    problems: list[Problem] = []
+    items: list[Vote] = []
+    seen: dict[str, str] = {}
+    for _, cells in rows[1:]:
+        if not any(c.text for c in cells):
+            continue
+        pid, count = cells[pj], cells[vj]
+        if not pid.text:
+            problems.append(Problem(pid.where, 0, 0, PROGRAMME, "missing programme id"))
+            continue
+        if pid.text in seen:
+            problems.append(
+                Problem(
+                    pid.where, 0, 0, PROGRAMME, f"'{pid.text}' listed twice (also {seen[pid.text]})"
+                )
+            )
+            continue
+        seen[pid.text] = pid.where
+        if not re.fullmatch(r"\d+", count.text):
+            got = f"got '{count.text}'" if count.text else "the cell is empty"
+            problems.append(
+                Problem(count.where, 0, 0, VOTES, f"must be a whole number >= 0; {got}")
+            )
+            continue
+        items.append(Vote(pid.text, int(count.text), pid.where))
+    if problems:
+        raise ScenarioError(problems[:50])
+    if not items:
+        raise ScenarioError([Problem(name, 0, 0, "", "no votes: add one row per programme")])
+    return Votes(name, tuple(items), False, digest)
+
+
+def _all_or_nothing(programme: dict[str, Any]) -> bool:
+    cap = programme.get("max_units")
+    return programme.get("integer") is True and isinstance(cap, int | float) and cap == 1
+
+
+# --------------------------------------------------------------------------- the hook
+def expand_votes(doc: Document, folder: Path) -> Document:
+    """Give each programme named in the scenario's vote file its `outputs.votes`.
+
+    `folder` is the YAML file's folder (the vote file's path is relative to it)."""
+    if not isinstance(doc.data, dict) or VOTES_KEY not in doc.data:
+        return doc
+    ref = doc.data.pop(VOTES_KEY)
+    if not isinstance(ref, str) or not ref.strip():
+        raise ScenarioError(
+            [doc.problem((VOTES_KEY,), "must be the name of a vote file (.csv or .pb)")]
+        )
+    return apply_votes(doc, folder / ref, str(Path(doc.file).parent / ref))
+
+
+def apply_votes(doc: Document, path: Path, display: str) -> Document:
+    """Give each programme of `doc` named in the vote file at `path` its `outputs.votes`
+    (`display` names the file in messages): the scenario's own `votes:` file, or the one
+    `validate --votes` gives."""
+    votes = read_votes(path, display)
+    programmes = doc.data.get("programmes")
+    entries = [p for p in programmes if isinstance(p, dict)] if isinstance(programmes, list) else []
+    by_id = {str(p.get("id")): (i, p) for i, p in enumerate(entries)}
+    problems: list[Problem] = []
+    # No programme yet (a new city's skeleton): the votes wait for them; the votes
+    # target is then a warning (nothing produces votes), not every row an error.
+    for vote in votes.items if entries else ():
+        found = by_id.get(vote.id)
+        if found is None and votes.pabulib:
+            found = by_id.get(programme_id(vote.id))
+        if found is None:
+            if votes.pabulib and vote.votes == 0:
+                continue  # a project nobody voted for need not be a programme
+            close = get_close_matches(vote.id, list(by_id), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(
+                Problem(vote.where, 0, 0, PROGRAMME, f"unknown programme '{vote.id}'{hint}")
+            )
+            continue
+        i, programme = found
+        outputs = programme.setdefault("outputs", {})
+        if not isinstance(outputs, dict):
+            continue  # validation reports the outputs field itself
+        if VOTES_METRIC in outputs:
+            problems.append(
+                doc.problem(
+                    ("programmes", i, "outputs", VOTES_METRIC),
+                    f"the votes come from {display}; do not list them in outputs too",
+                )
+            )
+            continue
+        if vote.votes and not _all_or_nothing(programme):
+            problems.append(
+                Problem(
+                    vote.where,
+                    0,
+                    0,
+                    PROGRAMME,
+                    f"programme '{programme.get('id')}' is not all-or-nothing: votes count "
+                    "per unit, so give it integer: true and max_units: 1",
+                )
+            )
+            continue
+        outputs[VOTES_METRIC] = vote.votes
+    if problems:
+        raise ScenarioError(problems[:50])
+    doc.tables.append(path)
+    doc.digests[path] = votes.sha256
+    return doc
+
+
+def share_of(total: float, share: float) -> float:
+    """`share` of `total` votes as a whole number of votes, rounded up: "at least half" of
+    2,401 votes is 1,201."""
+    return float(math.ceil(share * total - 1e-9))
