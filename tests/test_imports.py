@@ -22,9 +22,19 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 0. Foundations: no project imports beyond this layer.
     ("__init__", "errors", "tolerances", "display", "files", "document", "reach", "yaml12"),
     # 1. What a scenario is (pydantic models and their rules; no I/O).
-    ("scenario",),
+    ("scenario", "cells"),
     # 2. Reading files into a scenario.
-    ("tables", "variants", "loader", "pabulib"),
+    (
+        "sheets",
+        "tables",
+        "variants",
+        "pabulib",
+        "territories",
+        "votes",
+        "loader",
+        "pabulib_scenario",
+        "execution",
+    ),
     # 3. The scenario as arrays.
     ("model", "scaling"),
     # 4. The only place that calls a solver.
@@ -36,11 +46,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 7. One scenario from file to verified result.
     ("pipeline",),
     # 8. Many solves: marginal values, compare, sweep.
-    ("analysis",),
+    ("analysis", "alternatives", "review"),
     # 9. What users see.
     (
         "outputs",
         "terminal",
+        "intake",
+        "scaffold",
         "reports",
         "reports.__init__",
         "reports.labels",
@@ -53,6 +65,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reports.diagnosis",
         "reports.council",
         "reports.excel",
+        "reports.alternatives",
+        "reports.intake_form",
+        "reports.review",
     ),
     # 10. The command line.
     ("cli",),
