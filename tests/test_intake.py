@@ -18,12 +18,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from ruamel.yaml import YAML
 
 from conftest import invoke_cli
 from pazos_budget.errors import ScenarioError
 from pazos_budget.intake import FIRST_ROW, KEY_ROW, import_forms
-from pazos_budget.loader import load_scenario
+from pazos_budget.loader import load_scenario, parse_yaml
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.intake_form import build_form
 from pazos_budget.reports.xlsx import save_xlsx
@@ -77,7 +76,7 @@ def resave(*paths: Path) -> list[Path]:
 
 
 def read_yaml(path: Path) -> Any:
-    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    return parse_yaml(path.read_text(encoding="utf-8"), str(path)).data
 
 
 def allocation(path: Path) -> Any:
