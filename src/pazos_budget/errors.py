@@ -41,6 +41,10 @@ class ScenarioError(PazosBudgetError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+        # Whole across processes (a batch's task on another worker).
+        return (ScenarioError, (self.problems,))
+
 
 class UsageError(PazosBudgetError):
     """A command-line option has a value the tool cannot use."""
@@ -77,6 +81,12 @@ class OutputBusyError(PazosBudgetError):
     """Another run holds the lock of an output this run would write (outputs.py)."""
 
     exit_code = 5
+
+
+class BatchError(PazosBudgetError):
+    """A batch task could not be computed on the cluster (its workers kept dying)."""
+
+    exit_code = 1
 
 
 class VerificationError(PazosBudgetError):
