@@ -860,7 +860,9 @@ class Scenario(Strict):
                     if cid not in cluster_ids:
                         issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
             runs_in = set(self.programme_clusters(p)) & cluster_ids
-            if isinstance(p.youth_per_unit, dict):
+            # (a range as written, in the stand-in of a programme that did not validate,
+            # is not a map of clusters)
+            if isinstance(p.youth_per_unit, dict) and not is_range(p.youth_per_unit):
                 for cid in p.youth_per_unit:
                     if cid not in runs_in:
                         issues.append(
