@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -252,4 +253,18 @@ def test_cli_robust_refuses_bad_options(tmp_path: Path, args: list[str], message
     run = invoke_cli("robust", str(UNCERTAIN), *args, "-o", str(out))
     assert run.exit_code == 2
     assert message in run.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["robust", "sweep"])
+def test_a_scheduler_that_does_not_answer_is_exit_2(tmp_path: Path, command: str) -> None:
+    """Before anything is solved, with the address, and without a Dask traceback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"  # nobody listens there
+    out = tmp_path / "r.xlsx"
+    extra = ["--budget", "400:600:200"] if command == "sweep" else ["--samples", "3"]
+    run = invoke_cli(command, str(UNCERTAIN), *extra, "--scheduler", address, "-o", str(out))
+    assert run.exit_code == 2
+    assert f"error: --scheduler {address}: no Dask scheduler answers there" in run.output
     assert not out.exists()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
@@ -43,6 +44,8 @@ RETRIES = 2
 #: Tasks in flight per worker: enough to keep every worker busy while results travel back,
 #: few enough that the client's memory does not grow with the batch.
 IN_FLIGHT_PER_WORKER = 2
+#: Seconds an existing scheduler (--scheduler) has to answer.
+SCHEDULER_TIMEOUT = 20.0
 
 
 def default_jobs() -> int:
@@ -169,11 +172,15 @@ def _client(engine: Engine, n_tasks: int) -> Any:
     from distributed import Client
 
     if engine.scheduler is not None:
+        check_reachable(engine.scheduler)
         try:
-            return Client(engine.scheduler, timeout="20s")  # type: ignore[no-untyped-call]
-        except (OSError, TimeoutError) as e:
+            return Client(  # type: ignore[no-untyped-call]
+                engine.scheduler, timeout=f"{SCHEDULER_TIMEOUT}s", set_as_default=False
+            )
+        except (OSError, TimeoutError, ValueError) as e:
             raise UsageError(
-                f"--scheduler {engine.scheduler}: no Dask scheduler answered there ({e})"
+                f"--scheduler {engine.scheduler}: no Dask scheduler answered there within "
+                f"{SCHEDULER_TIMEOUT:g} s ({type(e).__name__}: {e})"
             ) from None
     workers = min(engine.local_workers, n_tasks)
     if workers not in _LOCAL:
@@ -188,6 +195,27 @@ def _client(engine: Engine, n_tasks: int) -> Any:
         )
         _LOCAL[workers] = (cluster, Client(cluster, set_as_default=False))  # type: ignore[no-untyped-call]
     return _LOCAL[workers][1]
+
+
+def check_reachable(address: str) -> None:
+    """Refuse an address no scheduler can be at before a Dask client tries it (a client
+    that fails to connect complains again when it is collected, on the user's screen)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    try:
+        scheme, where = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme '{scheme}' (known: {', '.join(sorted(backends))})")
+        if scheme != "tcp":
+            return  # tls, ws, ...: the client says what is wrong
+        host, port = parse_host_port(where)
+        socket.create_connection((host, port), timeout=SCHEDULER_TIMEOUT).close()
+    except (OSError, ValueError, TypeError) as e:
+        raise UsageError(
+            f"--scheduler {address}: no Dask scheduler answers there "
+            f"({type(e).__name__}: {e}); give its address, e.g. tcp://10.0.0.5:8786"
+        ) from None
 
 
 @atexit.register

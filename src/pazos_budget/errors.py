@@ -102,6 +102,7 @@ EXIT_CODES = {
     3: "infeasible: the hard commitments cannot all hold (a diagnosis is printed)",
     4: "solver failure, solver missing, or no solution within the time limit",
     5: "an output is being written by another pazos-budget run (its lock is held)",
-    130: "interrupted (Ctrl-C): solve before it had any plan, sweep with the points solved; "
+    130: "interrupted (Ctrl-C): solve before it had any plan, sweep and robust with the points "
+    "solved; "
     "143 and 129: stopped by SIGTERM or SIGHUP",
 }

@@ -19,13 +19,14 @@ which worker runs it, and the summary is taken in index order.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from .batch import Engine, batch_options, run, shipped
+from .batch import Engine, batch_options, check_reachable, run, shipped
 from .errors import PazosBudgetError
 from .loader import LoadedScenario
 from .pipeline import ScenarioInfeasible, solve_scenario
@@ -112,6 +113,9 @@ class WorldRecord:
     best_youth_reached: float | None
     best_spend: float | None
     best_met: tuple[bool, ...] | None
+    # CPU seconds the world took on its worker (benchmarks): not a figure of the world,
+    # so neither compared nor written to the JSON.
+    cpu_seconds: float = field(default=0.0, compare=False)
 
 
 def world_task(
@@ -123,6 +127,7 @@ def world_task(
     options: SolveOptions,
 ) -> WorldRecord:
     """World `index`: sample it, hold the plan there, and re-solve it."""
+    started = time.process_time()
     w = world(loaded.scenario, seed, index, factor)
     held = outcome(w.scenario, held_units(w.scenario, plan), dict(enumerate(plan.paid)))
     rel = [
@@ -149,6 +154,7 @@ def world_task(
         best_youth_reached=None if best is None else best.youth_reached,
         best_spend=None if best is None else best.spend,
         best_met=None if best is None else tuple(t.met for t in best.targets),
+        cpu_seconds=time.process_time() - started,
     )
 
 
@@ -181,6 +187,8 @@ def robust(
 ) -> Robust:
     """Solve the plan, then evaluate it in `samples` worlds. Ctrl-C during the worlds
     keeps those evaluated (`interrupted`). Raises what a solve raises for the plan."""
+    if engine is not None and engine.scheduler is not None:
+        check_reachable(engine.scheduler)  # before the plan's solve, not after
     plan = solve_scenario(loaded, replace(options, write_model=None))
     if on_plan:
         on_plan(plan)

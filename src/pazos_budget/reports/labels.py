@@ -519,6 +519,7 @@ ES: dict[str, str] = {
         "{name} ({id}) · {samples} mundos simulados · semilla {seed} · "
         "factor común de costos {low}–{high} (más probable {value}) · {when}"
     ),
+    "title.robust.sub.short": "{name} ({id}) · {samples} mundos simulados · semilla {seed}",
     "robust.interrupted": (
         "Interrumpido: {done} de {samples} mundos evaluados; las cifras son de esos mundos."
     ),
@@ -1041,6 +1042,7 @@ EN: dict[str, str] = {
         "{name} ({id}) · {samples} sampled worlds · seed {seed} · "
         "common cost factor {low}–{high} (most likely {value}) · {when}"
     ),
+    "title.robust.sub.short": "{name} ({id}) · {samples} sampled worlds · seed {seed}",
     "robust.interrupted": (
         "Interrupted: {done} of {samples} worlds evaluated; the figures are those worlds'."
     ),

@@ -44,6 +44,8 @@ NOTE_SPAN = 8
 #: The chart's height: per target, and at most what a landscape page holds under a title.
 CHART_CM_PER_TARGET = 0.55
 CHART_MAX_CM = 16.5
+#: Columns of width 9 under the chart (24 cm) and its title.
+CHART_COLUMNS = 16
 
 
 def _probability(p: float | None) -> V:
@@ -89,9 +91,13 @@ class RobustBuilder(_Book):
             when=self.when,
         )
 
-    def head(self, sh: Sheet) -> None:
+    def head(self, sh: Sheet, *, short: bool = False) -> None:
         L, r = self.L, self.r
-        sh.title(L("title.robust"), self.subtitle())
+        s = r.loaded.scenario.scenario
+        brief = L(
+            "title.robust.sub.short", name=s.name, id=s.id, samples=L.count(r.samples), seed=r.seed
+        )
+        sh.title(L("title.robust"), brief if short else self.subtitle())
         if r.interrupted:
             text = L("robust.interrupted", done=len(r.worlds), samples=r.samples)
             sh.styles.apply(sh.ws.cell(row=sh.row, column=1, value=text), fill=BAD_FILL)
@@ -176,6 +182,8 @@ class RobustBuilder(_Book):
         """How likely each target is to be met, the plan held beside each world's best
         plan: one bar each, drawn from the targets table."""
         L = self.L
+        for col in range(1, CHART_COLUMNS + 1):  # the page is as wide as the chart
+            sh.fixed[col] = 9
         self.head(sh)
         sh.repeat = None
         if last < first:  # no target at all: nothing to draw
@@ -196,7 +204,7 @@ class RobustBuilder(_Book):
 
     def worlds_sheet(self, sh: Sheet) -> None:
         L = self.L
-        self.head(sh)
+        self.head(sh, short=True)
         sh.section(L("robust.worlds"))
         cols = [
             Col(L("robust.col.world"), 9, fmt=WHOLE),
