@@ -185,3 +185,35 @@ def test_batches_on_a_real_cluster(cluster: Cluster, tmp_path: Path) -> None:
     assert sorted(arrived) == list(range(24))  # each point once, none lost
     assert [w.index for w in remote.worlds] == list(range(24))
     assert remote.worlds == reference.worlds
+
+
+def test_ctrl_c_on_a_local_cluster_keeps_the_finished_worlds(tmp_path: Path) -> None:
+    """A real SIGINT to the whole process group, as a terminal's Ctrl-C sends it: exit
+    130, the outputs written with the worlds evaluated, and no worker's traceback."""
+    doc, book = tmp_path / "r.json", tmp_path / "r.xlsx"
+    cli = Path(sys.executable).with_name("pazos-budget")
+    args = [str(cli), "robust", str(UNCERTAIN), "--samples", "5000", "-j", "2"]
+    proc = subprocess.Popen(
+        [*args, "--json", str(doc), "-o", str(book)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, like a terminal's job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        time.sleep(20)  # the cluster is up and worlds are being solved
+        os.killpg(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = output.decode()
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text
+    written = json.loads(doc.read_text(encoding="utf-8"))
+    assert written["interrupted"] is True and written["evaluated"] < 5000
+    indices = [w["index"] for w in written["worlds"]]
+    assert indices == sorted(set(indices))
+    assert f"interrupted: {written['evaluated']} of 5000 worlds evaluated" in text
+    assert book.exists()

@@ -25,7 +25,9 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import signal
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
@@ -186,13 +188,23 @@ def _client(engine: Engine, n_tasks: int) -> Any:
     if workers not in _LOCAL:
         from distributed import LocalCluster
 
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
+        # Ctrl-C belongs to this process, which keeps the finished points and stops the
+        # cluster: the workers are started with SIGINT ignored (inherited through exec),
+        # or each would print its own KeyboardInterrupt. (Ignored here too while they
+        # start, a few seconds.)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         _LOCAL[workers] = (cluster, Client(cluster, set_as_default=False))  # type: ignore[no-untyped-call]
     return _LOCAL[workers][1]
 
