@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from .batch import Engine, solve_scenarios
 from .errors import PazosBudgetError
 from .loader import LoadedScenario
 from .model import FloatArray
@@ -342,8 +343,10 @@ def sweep(
     scales: Sequence[float] | None = None,
     jobs: int | None = None,
     on_done: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Sweep:
-    """The budget frontier: one solve per total budget (or per scale of all budgets)."""
+    """The budget frontier: one solve per total budget (or per scale of all budgets), as
+    a batch (batch.py: `jobs` local workers, or the Dask cluster at `scheduler`)."""
     s = loaded.scenario
     if (totals is None) == (scales is None):
         raise ValueError("give either totals or scales")
@@ -354,7 +357,13 @@ def sweep(
         assert scales is not None
         variants = [scaled_budgets(s, f) for f in scales]
         points = [SweepPoint(s.budget.total * f, f, None) for f in scales]
-    batch = solve_many(loaded, variants, options, jobs, on_done, keep_partial=True)
+    batch = solve_scenarios(
+        [replace(loaded, scenario=v) for v in variants],
+        options,
+        Engine(jobs, scheduler),
+        on_done=on_done,
+        keep_partial=True,
+    )
     for point, variant, res in zip(points, variants, batch.results, strict=True):
         if isinstance(res, Result):
             point.result = res
@@ -532,13 +541,17 @@ class Comparison:
 
 
 def compare(
-    loaded: Sequence[LoadedScenario], options: SolveOptions, jobs: int | None = None
+    loaded: Sequence[LoadedScenario],
+    options: SolveOptions,
+    jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> Comparison:
-    """Solve each scenario (the first is the base), in parallel, and set them side by side.
+    """Solve each scenario (the first is the base) as a batch (batch.py), and set them
+    side by side.
 
     Raises the first scenario's error if any of them cannot be solved.
     """
-    batch = solve_all(loaded, options, jobs)
+    batch = solve_scenarios(loaded, options, Engine(jobs, scheduler))
     results: list[Result] = []
     for res in batch.results:
         if not isinstance(res, Result):

@@ -89,6 +89,14 @@ TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Second
 JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", help="Solves at once (default: every core).")
 ]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run the batch on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786) "
+        "instead of local worker processes.",
+    ),
+]
 BatchJsonOpt = Annotated[
     Path | None,
     typer.Option(
@@ -385,6 +393,7 @@ def compare(
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
     jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
     alternatives: AlternativesOpt = None,
     gap: GapOpt = DEFAULT_GAP,
     min_difference: MinDifferenceOpt = DEFAULT_MIN_DIFFERENCE,
@@ -418,7 +427,7 @@ def compare(
     with plan.reserved():
         extra: dict[str, object] = {}
         if wanted is None:
-            comparison = compare_scenarios(loaded, options, jobs)
+            comparison = compare_scenarios(loaded, options, jobs, scheduler)
         else:
             from .alternatives import compare_alternatives
             from .terminal import print_alternatives
@@ -464,6 +473,7 @@ def sweep(
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
     jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
     overrides: Annotated[
         list[str] | None,
         typer.Option("--set", help="Change one value before sweeping (repeatable)."),
@@ -511,6 +521,7 @@ def sweep(
                 scales=scales,
                 jobs=jobs,
                 on_done=lambda _: progress.advance(task),
+                scheduler=scheduler,
             )
         print_frontier(out, frontier)
 
@@ -740,6 +751,134 @@ def init(
         for line in explain_lines(skeleton, options.lang):
             say(out, line)
     say(out, f"Scenario written to {output}")
+
+
+def parse_cost_factor(text: str) -> tuple[float, float, float]:
+    """--cost-factor LOW:VALUE:HIGH (e.g. 0.95:1:1.3) as (value, low, high)."""
+    parts = text.split(":")
+    try:
+        low, value, high = (float(p) for p in parts)
+    except ValueError:
+        raise UsageError(
+            f"--cost-factor {text}: give LOW:VALUE:HIGH, e.g. --cost-factor 0.95:1:1.3"
+        ) from None
+    if not all(math.isfinite(x) and x > 0 for x in (low, value, high)):
+        raise UsageError(f"--cost-factor {text}: LOW, VALUE and HIGH must be positive numbers")
+    if not low <= value <= high:
+        raise UsageError(f"--cost-factor {text}: give LOW <= VALUE <= HIGH")
+    return value, low, high
+
+
+@app.command()
+@reports_errors
+def robust(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML), with ranges.")],
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Sampled worlds to evaluate the plan in.")
+    ] = 200,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the draws: the same seed, the same figures.")
+    ] = 0,
+    cost_factor: Annotated[
+        str | None,
+        typer.Option(
+            "--cost-factor",
+            help="A common factor on every unit cost, LOW:VALUE:HIGH (e.g. 0.95:1:1.3), "
+            "instead of the scenario's uncertainty.common_cost_factor.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the robustness workbook (.xlsx).")
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write the figures (pazos-budget/robust@1) here."),
+    ] = None,
+    lang: LangOpt = None,
+    solver: SolverOpt = HIGHS,
+    time_limit: TimeLimitOpt = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Change one value before sampling (repeatable)."),
+    ] = None,
+) -> None:
+    """How sure is the plan? Solve it, then hold its money in sampled worlds (costs and
+    youth per unit drawn from their ranges): how often each target is met, youth and
+    spend, and what the best plan of each world would reach. Ctrl-C keeps the worlds
+    already evaluated."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .batch import Engine
+    from .files import json_writer
+    from .outputs import Output, OutputPlan
+    from .pipeline import ScenarioInfeasible
+    from .robust import robust as run_robust
+    from .robust import robust_json
+    from .terminal import print_diagnosis, print_robust
+    from .uncertainty import CostFactor
+
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise UsageError(f"--samples {samples}: give 1 to {MAX_SAMPLES:,}")
+    if seed < 0:
+        raise UsageError(f"--seed {seed}: give a whole number >= 0")
+    factor = CostFactor(*parse_cost_factor(cost_factor)) if cost_factor is not None else None
+    check_jobs(jobs)
+    check_time_limit(time_limit)
+    plan = OutputPlan([Output("--output", output, (".xlsx",)), Output("--json", json_out)])
+    plan.refuse_inputs([scenario])
+    loaded = load_scenario(scenario, overrides or ())
+    plan.refuse_inputs(loaded.files)
+    for warning in loaded.warnings:
+        say(err, warning)
+    language = check_language(lang or loaded.scenario.scenario.language)
+    options = SolveOptions(solver=solver, time_limit=time_limit)
+    with plan.reserved():
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("Solving the plan", total=None)
+            try:
+                result = run_robust(
+                    loaded,
+                    options,
+                    samples=samples,
+                    seed=seed,
+                    factor=factor,
+                    engine=Engine(jobs, scheduler),
+                    on_plan=lambda _: progress.update(
+                        task, description="Sampled worlds", total=samples
+                    ),
+                    on_done=lambda _: progress.advance(task),
+                )
+            except ScenarioInfeasible as e:
+                print_diagnosis(err, e.diagnosis)
+                raise
+        print_robust(out, result)
+
+        def workbook(tmp: Path) -> None:
+            from .reports.robust import build_robust
+            from .reports.xlsx import save_xlsx
+
+            save_xlsx(build_robust(result, lang=language), tmp)
+
+        plan.commit({"--output": workbook, "--json": json_writer(robust_json(result))})
+    for path, what in ((output, "Workbook"), (json_out, "JSON figures")):
+        if path is not None:
+            say(out, f"{what} written to {path}")
+    if result.interrupted:
+        say(err, f"interrupted: {len(result.worlds)} of {samples} worlds evaluated")
+        raise typer.Exit(130)
+
+
+#: The most worlds one `robust` run samples.
+MAX_SAMPLES = 100_000
 
 
 def main() -> None:

@@ -41,6 +41,10 @@ class ScenarioError(PazosBudgetError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+        # Whole across processes (a batch's task on another worker).
+        return (ScenarioError, (self.problems,))
+
 
 class UsageError(PazosBudgetError):
     """A command-line option has a value the tool cannot use."""
@@ -79,6 +83,12 @@ class OutputBusyError(PazosBudgetError):
     exit_code = 5
 
 
+class BatchError(PazosBudgetError):
+    """A batch task could not be computed on the cluster (its workers kept dying)."""
+
+    exit_code = 1
+
+
 class VerificationError(PazosBudgetError):
     """The independent check found a hard constraint violated: a bug, never an answer."""
 
@@ -92,6 +102,7 @@ EXIT_CODES = {
     3: "infeasible: the hard commitments cannot all hold (a diagnosis is printed)",
     4: "solver failure, solver missing, or no solution within the time limit",
     5: "an output is being written by another pazos-budget run (its lock is held)",
-    130: "interrupted (Ctrl-C): solve before it had any plan, sweep with the points solved; "
+    130: "interrupted (Ctrl-C): solve before it had any plan, sweep and robust with the points "
+    "solved; "
     "143 and 129: stopped by SIGTERM or SIGHUP",
 }

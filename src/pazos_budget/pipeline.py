@@ -34,6 +34,10 @@ class ScenarioInfeasible(InfeasibleError):
     def to_json(self) -> dict[str, Any]:
         return unsolved_json(self.loaded, Status.INFEASIBLE, self.solver, diagnosis=self.diagnosis)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Whole across processes: an infeasible point of a batch solved on another worker.
+        return (ScenarioInfeasible, (self.loaded, self.diagnosis, self.solver))
+
 
 def unsolved_json(
     loaded: LoadedScenario,

@@ -425,16 +425,8 @@ class _Figures:
         return out
 
 
-def build_result(
-    loaded: LoadedScenario, model: Model, solution: Solution, *, verify: bool = True
-) -> Result:
-    """Recompute every figure from the solution's allocation and check the hard rules."""
-    if not solution.has_solution:
-        raise ValueError("build_result needs a solution (check solution.status first)")
-    s = loaded.scenario
-    units, paid = allocation_from_solution(model, solution)
-    fig = _Figures(s, units, paid)
-
+def _target_results(s: Scenario, fig: _Figures) -> list[TargetResult]:
+    """Every target's rows, met or not and its shortfall, recomputed from the allocation."""
     targets: list[TargetResult] = []
     index = ServingIndex(s)
     for owner, t in s.all_targets():
@@ -461,6 +453,19 @@ def build_result(
                 unservable=unservable,
             )
         )
+    return targets
+
+
+def build_result(
+    loaded: LoadedScenario, model: Model, solution: Solution, *, verify: bool = True
+) -> Result:
+    """Recompute every figure from the solution's allocation and check the hard rules."""
+    if not solution.has_solution:
+        raise ValueError("build_result needs a solution (check solution.status first)")
+    s = loaded.scenario
+    units, paid = allocation_from_solution(model, solution)
+    fig = _Figures(s, units, paid)
+    targets = _target_results(s, fig)
 
     clusters: list[ClusterResult] = []
     in_clusters = [fig.participations(c_i) for c_i in range(len(s.clusters))]
@@ -576,6 +581,33 @@ def build_result(
                 "(please report this bug):\n  " + "\n  ".join(problems)
             )
     return result
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The figures of an allocation that no solve chose (a plan's money held in a sampled
+    world, see robust.py), recomputed exactly as a result's are."""
+
+    spend: float
+    youth_reached: float  # distinct youth in the clusters, under the reach model
+    participations: float
+    targets: list[TargetResult]
+
+
+def outcome(s: Scenario, units: dict[int, dict[int, float]], paid: dict[int, bool]) -> Outcome:
+    """`units`: programme index -> {cluster index or -1: units}; `paid`: programme index
+    -> whether its fixed cost is paid (as `allocation_from_solution` gives them)."""
+    fig = _Figures(s, units, paid)
+    youth = [
+        distinct_youth(fig.participations(c), cl.youth_population, s.reach_model)
+        for c, cl in enumerate(s.clusters)
+    ]
+    return Outcome(
+        spend=fig.total_spend,
+        youth_reached=math.fsum(youth),
+        participations=math.fsum(fig.youth(i, c) for i, u in units.items() for c in u),
+        targets=_target_results(s, fig),
+    )
 
 
 def _current_spend(

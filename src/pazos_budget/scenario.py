@@ -15,7 +15,14 @@ from difflib import get_close_matches
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
 from .document import Key
 from .reach import MAX_DISTINCT_SHARE, ReachModel
@@ -36,6 +43,89 @@ ALL_CLUSTERS = "all"
 
 #: A path into a scenario's data (the reading layer's `Key`).
 Path = Key
+
+
+class Estimate(float):
+    """A number given as a range `{value, low, high}`: the float is `value`, the most
+    likely amount and what a plain solve uses; `low` and `high` bound the triangular
+    distribution `robust` samples it from (`value` its mode).
+
+    A float, so that everything which reads a unit cost or a youth per unit sees the
+    plain number: only sampling (uncertainty.py) looks at the range.
+    """
+
+    low: float
+    high: float
+
+    def __new__(cls, value: float, low: float, high: float) -> Estimate:
+        self = super().__new__(cls, value)
+        self.low = float(low)
+        self.high = float(high)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (a batch ships the scenario to its workers).
+        return (Estimate, (float(self), self.low, self.high))
+
+    def __repr__(self) -> str:
+        return f"Estimate(value={float(self)!r}, low={self.low!r}, high={self.high!r})"
+
+
+#: The keys of a range, in the order they are written.
+RANGE_KEYS = ("value", "low", "high")
+
+
+def is_range(data: Any) -> bool:
+    """Whether a scenario value is written as a range (a mapping with the key `value`)."""
+    return isinstance(data, dict) and "value" in data
+
+
+def _range(data: dict[Any, Any], positive: bool) -> Estimate:
+    """A range as written, checked: located issues relative to it (`low`, `high`...)."""
+    issues: list[tuple[Path, str]] = []
+    numbers: dict[str, float] = {}
+    for key in data:
+        if key not in RANGE_KEYS:
+            issues.append(((str(key),), f"unknown field '{key}' (a range has value, low, high)"))
+    for key in RANGE_KEYS:
+        if key not in data:
+            issues.append(((key,), "is required (a range is {value, low, high})"))
+            continue
+        v = data[key]
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            issues.append(((key,), "must be a number"))
+        elif not math.isfinite(v):
+            issues.append(((key,), "must be a finite number (not NaN or infinity)"))
+        elif positive and v <= 0:
+            issues.append(((key,), "must be greater than 0"))
+        elif v < 0:
+            issues.append(((key,), "must be at least 0"))
+        else:
+            numbers[key] = float(v)
+    if len(numbers) == 3:
+        value, low, high = numbers["value"], numbers["low"], numbers["high"]
+        if low > value:
+            issues.append((("low",), f"must not be above value ({value:g})"))
+        if high < value:
+            issues.append((("high",), f"must not be below value ({value:g})"))
+    _raise_if(issues)
+    return Estimate(numbers["value"], numbers["low"], numbers["high"])
+
+
+def _estimate(positive: bool) -> WrapValidator:
+    def check(data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return _range(data, positive) if is_range(data) else handler(data)
+
+    return WrapValidator(check)
+
+
+#: A unit cost: a number > 0, or a range of them.
+UnitCost = Annotated[float, Field(gt=0), _estimate(positive=True)]
+#: A youth per unit: a number >= 0, or a range of them.
+YouthNumber = Annotated[float, Field(ge=0), _estimate(positive=False)]
+#: A programme's youth per unit: one number or range, or a per-cluster map of them. A
+#: mapping with the key `value` is a range, any other a per-cluster map.
+YouthPerUnit = Annotated[YouthNumber | dict[Slug, YouthNumber], _estimate(positive=False)]
 
 
 class Component(StrEnum):
@@ -193,14 +283,14 @@ class Programme(Strict):
     department: Slug
     component: ComponentId
     unit: str = Field(default="unit", min_length=1)
-    unit_cost: float = Field(gt=0)
+    unit_cost: UnitCost
     fixed_cost: Money = 0.0
     min_units: Money = 0.0
     max_units: Money | None = None
     integer: bool = False
     mandatory: bool = False
     clusters: Literal["all"] | list[Slug] = Field(default_factory=list)
-    youth_per_unit: Money | dict[Slug, Money] = 0.0
+    youth_per_unit: YouthPerUnit = 0.0
     outputs: dict[Slug, Money] = Field(default_factory=dict)
     cofunding: dict[Slug, Annotated[float, Field(gt=0, le=1)]] | None = None
     min_units_per_cluster: Money | dict[Slug, Money] | None = None
@@ -431,6 +521,14 @@ def _all_targets(
             yield ("departments", d_i, "goals", g_i), dept.id, goal
 
 
+class Uncertainty(Strict):
+    """What `robust` samples beyond the ranges of the programmes."""
+
+    #: Multiplies every unit cost of a sampled world by one common draw (overruns are
+    #: correlated: one inflation, one exchange rate); a plain number is no uncertainty.
+    common_cost_factor: UnitCost = 1.0
+
+
 class Scenario(Strict):
     scenario: ScenarioInfo
     budget: Budget
@@ -449,6 +547,8 @@ class Scenario(Strict):
     #: Display names of output metrics in the scenario's language (id -> name), e.g.
     #: cameras: "cámaras de seguridad"; reports show the id where no name is given.
     metrics: dict[Slug, Annotated[str, Field(min_length=1, max_length=120)]] | None = None
+    #: Correlated uncertainty for `robust` (the ranges themselves sit on the numbers).
+    uncertainty: Uncertainty | None = None
 
     # ----------------------------------------------------------------- derived views
     @property
@@ -775,7 +875,9 @@ class Scenario(Strict):
                     if cid not in cluster_ids:
                         issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
             runs_in = set(self.programme_clusters(p)) & cluster_ids
-            if isinstance(p.youth_per_unit, dict):
+            # (a range as written, in the stand-in of a programme that did not validate,
+            # is not a map of clusters)
+            if isinstance(p.youth_per_unit, dict) and not is_range(p.youth_per_unit):
                 for cid in p.youth_per_unit:
                     if cid not in runs_in:
                         issues.append(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands tha
     from .alternatives import Alternatives
     from .analysis import Comparison, Sweep
     from .result import Result
+    from .robust import Robust
     from .solve import Progress, SolveControl
 
 MET = "[green]✔ met[/]"
@@ -438,3 +439,45 @@ def print_alternatives(console: Console, alts: Alternatives, *, brief: bool = Fa
         console.print(table)
     if alts.note:
         console.print(f"alternatives: {visible(alts.note)}", markup=False)
+
+
+def print_robust(console: Console, r: Robust) -> None:
+    """The plan across the sampled worlds: youth and spend, then each target."""
+    from .robust import robust_json
+
+    doc = robust_json(r)
+    cur = markup(r.loaded.scenario.scenario.currency)
+    youth, spend, best = doc["youth_reached"], doc["spend"], doc["best_per_world"]
+
+    def spread(d: dict[str, Any]) -> str:
+        if d["p50"] is None:
+            return "—"
+        return f"{whole(d['p50'])} (90% of worlds: {whole(d['p5'])} to {whole(d['p95'])})"
+
+    done = f"{doc['evaluated']} of {r.samples}" if r.interrupted else f"{r.samples}"
+    console.print(f"[bold]The plan in {done} sampled worlds[/] (seed {r.seed})")
+    console.print(f"  Distinct youth reached (est.): plan {whole(youth['plan'])}; {spread(youth)}")
+    console.print(f"  Spend ({cur}): plan {whole(spend['plan'])}; {spread(spend)}")
+    if doc["hard_target_failure_share"] is not None:
+        console.print(
+            f"  Worlds where a hard target fails: {percent(doc['hard_target_failure_share'])}"
+        )
+    console.print(
+        f"  Best plan of each world: youth {spread(best['youth_reached'])}; "
+        f"gain over the plan {spread(best['youth_gain'])}"
+        + (f"; {best['infeasible']} worlds infeasible" if best["infeasible"] else "")
+    )
+    table = Table(title="How often each target is met", title_justify="left")
+    for col in ("Target", "Owner", "Hard", "In the plan", "Plan held", "Best plan"):
+        table.add_column(col, justify="left" if col in ("Target", "Owner") else "right")
+    for t in doc["targets"]:
+        p, b = t["probability_met"], t["best_probability_met"]
+        table.add_row(
+            markup(t["id"]),
+            markup(t["owner"]),
+            "yes" if t["hard"] else "",
+            "met" if t["met_in_plan"] else "[bold]not met[/]",
+            "—" if p is None else percent(p),
+            "—" if b is None else percent(b),
+        )
+    console.print(table)

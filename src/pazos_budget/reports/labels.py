@@ -650,6 +650,64 @@ ES: dict[str, str] = {
     "init.explain.all": (
         "Todos los territorios quedan priorizados (o ninguno): ningún peso cambia el conjunto."
     ),
+    # ----------------------------------------------------------------- robust (issue 17)
+    "sheet.robust": "Robustez",
+    "sheet.robust.worlds": "Mundos simulados",
+    "sheet.robust.chart": "Probabilidad de las metas",
+    "title.robust": "¿Qué tan seguro es el plan? Costos y alcance inciertos",
+    "title.robust.sub": (
+        "{name} ({id}) · {samples} mundos simulados · semilla {seed} · "
+        "factor común de costos {low}–{high} (más probable {value}) · {when}"
+    ),
+    "title.robust.sub.short": "{name} ({id}) · {samples} mundos simulados · semilla {seed}",
+    "robust.interrupted": (
+        "Interrumpido: {done} de {samples} mundos evaluados; las cifras son de esos mundos."
+    ),
+    "robust.note": (
+        "En cada mundo, los costos unitarios y los jóvenes por unidad se sortean entre su "
+        "valor bajo y alto (distribución triangular, moda = valor del escenario). El dinero "
+        "del plan en cada programa y clúster se mantiene (los contratos se presupuestan en "
+        "dinero): las unidades son ese dinero dividido por el costo del mundo, y los jóvenes, "
+        "los productos y cada meta se recalculan. El mejor plan de cada mundo es el que la "
+        "optimización habría escogido allí: lo que compraría la flexibilidad."
+    ),
+    "robust.key": "Cifras clave en los mundos simulados",
+    "robust.col.figure": "Cifra",
+    "robust.col.plan": "Plan (valores más probables)",
+    "robust.col.p5": "Percentil 5",
+    "robust.col.p50": "Mediana",
+    "robust.col.p95": "Percentil 95",
+    "robust.row.youth": "Jóvenes distintos alcanzados (estimado), plan mantenido",
+    "robust.row.spend": "Gasto del plan mantenido ({currency})",
+    "robust.row.best_youth": "Jóvenes distintos con el mejor plan de cada mundo",
+    "robust.row.gain": "Jóvenes adicionales del mejor plan frente al plan mantenido",
+    "robust.hard_fail": "Mundos en que falla al menos una meta obligatoria: {share}",
+    "robust.infeasible": (
+        "En {n} mundos ningún plan cumple los compromisos obligatorios (mundo infactible)."
+    ),
+    "robust.targets": "Probabilidad de cumplir cada meta",
+    "robust.col.target": "Meta",
+    "robust.col.owner": "Responsable",
+    "robust.col.hard": "Obligatoria",
+    "robust.col.in_plan": "En el plan",
+    "robust.col.probability": "Probabilidad de cumplirla (plan mantenido)",
+    "robust.col.best_probability": "Probabilidad con el mejor plan de cada mundo",
+    "robust.col.shortfall_p50": "Déficit relativo, mediana",
+    "robust.col.shortfall_p95": "Déficit relativo, percentil 95",
+    "robust.chart": "Probabilidad de cumplir cada meta",
+    "robust.worlds": "Cada mundo simulado",
+    "robust.col.world": "Mundo",
+    "robust.col.cost_factor": "Factor común de costos",
+    "robust.col.spend": "Gasto del plan mantenido ({currency})",
+    "robust.col.youth": "Jóvenes distintos (plan mantenido)",
+    "robust.col.targets_met": "Metas cumplidas",
+    "robust.col.hard_failed": "Falla una meta obligatoria",
+    "robust.col.best_status": "Mejor plan: estado",
+    "robust.col.best_youth": "Mejor plan: jóvenes distintos",
+    "robust.footer": (
+        "PAZOS · robustez del plan · escenario {id} · semilla {seed} · pazos-budget {version} "
+        "· {when}"
+    ),
     # ----------------------------------------------------------------- errors
     "error.lang": "idioma «{lang}» no disponible; use es o en",
     # ----------------------------------------------------------------- review (plan vs execution)
@@ -1365,6 +1423,61 @@ EN: dict[str, str] = {
     "init.explain.change": "enter {enter}; leave {leave}",
     "init.explain.none": "none",
     "init.explain.all": ("Every territory is prioritized (or none is): no weight changes the set."),
+    # ----------------------------------------------------------------- robust (issue 17)
+    "sheet.robust": "Robustness",
+    "sheet.robust.worlds": "Sampled worlds",
+    "sheet.robust.chart": "Target likelihood",
+    "title.robust": "How sure is the plan? Uncertain costs and reach",
+    "title.robust.sub": (
+        "{name} ({id}) · {samples} sampled worlds · seed {seed} · "
+        "common cost factor {low}–{high} (most likely {value}) · {when}"
+    ),
+    "title.robust.sub.short": "{name} ({id}) · {samples} sampled worlds · seed {seed}",
+    "robust.interrupted": (
+        "Interrupted: {done} of {samples} worlds evaluated; the figures are those worlds'."
+    ),
+    "robust.note": (
+        "In each world, unit costs and youth per unit are drawn between their low and high "
+        "values (triangular distribution, mode = the scenario's value). The plan's money in "
+        "each programme and cluster is held (contracts are budgeted in money): units are that "
+        "money divided by the world's cost, and youth, outputs and every target are "
+        "recomputed. The best plan of each world is the one the optimization would have "
+        "chosen there: what flexibility would buy."
+    ),
+    "robust.key": "Key figures across the sampled worlds",
+    "robust.col.figure": "Figure",
+    "robust.col.plan": "Plan (most likely values)",
+    "robust.col.p5": "5th percentile",
+    "robust.col.p50": "Median",
+    "robust.col.p95": "95th percentile",
+    "robust.row.youth": "Distinct youth reached (estimated), plan held",
+    "robust.row.spend": "Spend of the plan held ({currency})",
+    "robust.row.best_youth": "Distinct youth with each world's best plan",
+    "robust.row.gain": "Extra youth of the best plan over the plan held",
+    "robust.hard_fail": "Worlds in which at least one hard target fails: {share}",
+    "robust.infeasible": "In {n} worlds no plan meets the hard commitments (infeasible world).",
+    "robust.targets": "How likely each target is to be met",
+    "robust.col.target": "Target",
+    "robust.col.owner": "Owner",
+    "robust.col.hard": "Hard",
+    "robust.col.in_plan": "In the plan",
+    "robust.col.probability": "Probability met (plan held)",
+    "robust.col.best_probability": "Probability met with each world's best plan",
+    "robust.col.shortfall_p50": "Relative shortfall, median",
+    "robust.col.shortfall_p95": "Relative shortfall, 95th percentile",
+    "robust.chart": "How likely each target is to be met",
+    "robust.worlds": "Each sampled world",
+    "robust.col.world": "World",
+    "robust.col.cost_factor": "Common cost factor",
+    "robust.col.spend": "Spend of the plan held ({currency})",
+    "robust.col.youth": "Distinct youth (plan held)",
+    "robust.col.targets_met": "Targets met",
+    "robust.col.hard_failed": "A hard target fails",
+    "robust.col.best_status": "Best plan: status",
+    "robust.col.best_youth": "Best plan: distinct youth",
+    "robust.footer": (
+        "PAZOS · plan robustness · scenario {id} · seed {seed} · pazos-budget {version} · {when}"
+    ),
     "error.lang": "language '{lang}' is not available; use es or en",
     # ----------------------------------------------------------------- review (plan vs execution)
     "review.sheet.summary": "Review",

@@ -1,0 +1,281 @@
+"""The batch engine of `robust`, `sweep` and `compare`: independent tasks on Dask.
+
+A batch is a list of tasks, each a module-level function and its (small, picklable)
+arguments: a resolved scenario and the solve options, never a built model. By default the
+tasks run on a local cluster of worker processes, one per core, one thread each (a solve
+is single-threaded, so `jobs` workers solve `jobs` scenarios at once); `scheduler` sends
+them to an existing Dask cluster instead (Kubernetes, Slurm through dask-jobqueue, a cloud
+service: Dask's own deployment tools start it). One worker and no scheduler runs the tasks
+here, one after another: a cluster of one process would only add its start-up.
+
+Results stream back as they finish (`as_completed`) and are stored by task index, so the
+order of completion never changes a figure; at most a few tasks per worker are in flight,
+so the client holds a bounded number of futures however long the batch. A task whose
+worker dies is run again elsewhere by the scheduler (Dask's `allowed-failures`), and a task
+that raises an unexpected error is retried (`RETRIES`); each index is stored once. Ctrl-C
+(KeyboardInterrupt in the loop, or from `on_done`) cancels what has not finished and keeps
+what has.
+
+Dask is imported here only, inside the functions that need it: a plain `solve` never
+imports it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
+
+from .errors import BatchError, PazosBudgetError, UsageError
+from .loader import LoadedScenario
+from .pipeline import solve_scenario
+from .result import Result
+from .solve import SolveOptions
+
+T = TypeVar("T")
+
+#: Times a task that raised an unexpected error is run again (a lost worker's tasks are
+#: rescheduled by the scheduler itself, up to its `allowed-failures`).
+RETRIES = 2
+#: Tasks in flight per worker: enough to keep every worker busy while results travel back,
+#: few enough that the client's memory does not grow with the batch.
+IN_FLIGHT_PER_WORKER = 2
+#: Seconds an existing scheduler (--scheduler) has to answer.
+SCHEDULER_TIMEOUT = 20.0
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class BatchRun(Generic[T]):
+    """Results in task order; None where a task never finished (interrupted)."""
+
+    results: list[T | None]
+    interrupted: bool = False
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where a batch runs: `jobs` local workers (default: every core), or the cluster of
+    the Dask scheduler at `scheduler` (then `jobs` is ignored)."""
+
+    jobs: int | None = None
+    scheduler: str | None = None
+
+    @property
+    def local_workers(self) -> int:
+        return max(1, self.jobs or default_jobs())
+
+    def in_process(self, n_tasks: int) -> bool:
+        return self.scheduler is None and min(self.local_workers, n_tasks) <= 1
+
+
+def run(
+    fn: Callable[..., T],
+    args: Sequence[tuple[Any, ...]],
+    engine: Engine | None = None,
+    *,
+    on_done: Callable[[int], None] | None = None,
+    keep_partial: bool = False,
+    name: str = "pazos",
+) -> BatchRun[T]:
+    """Run `fn(*args[i])` for every i and return the results in order.
+
+    `fn` must be a module-level function (workers import it by name). `on_done(i)` is
+    called on this side as each task's result arrives. With `keep_partial`, Ctrl-C stops
+    the batch and keeps what was finished; without it, the interrupt propagates.
+    """
+    engine = engine or Engine()
+    batch: BatchRun[T] = BatchRun([None] * len(args))
+    try:
+        if engine.in_process(len(args)):
+            for i, a in enumerate(args):
+                batch.results[i] = fn(*a)
+                if on_done:
+                    on_done(i)
+        else:
+            _run_on_cluster(fn, args, engine, batch, on_done, name)
+    except KeyboardInterrupt:
+        if not keep_partial:
+            raise
+        batch.interrupted = True
+    return batch
+
+
+def _run_on_cluster(
+    fn: Callable[..., T],
+    args: Sequence[tuple[Any, ...]],
+    engine: Engine,
+    batch: BatchRun[T],
+    on_done: Callable[[int], None] | None,
+    name: str,
+) -> None:
+    from distributed import as_completed
+
+    client = _client(engine, len(args))
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        batch.workers = workers
+        window = max(1, workers * IN_FLIGHT_PER_WORKER)
+        token = os.urandom(6).hex()  # a run's keys never meet another run's results
+        running: dict[str, tuple[int, Any]] = {}
+        pending = iter(range(len(args)))
+
+        def submit(i: int) -> Any:
+            key = f"{name}-{token}-{i}"
+            future = client.submit(fn, *args[i], key=key, pure=False, retries=RETRIES)
+            running[key] = (i, future)
+            return future
+
+        first = [submit(i) for _, i in zip(range(window), pending, strict=False)]
+        stream = as_completed(first, loop=client.loop)  # type: ignore[no-untyped-call]
+        try:
+            for future in stream:
+                if future.key not in running:  # each point is stored once
+                    continue
+                i, _ = running.pop(future.key)
+                try:
+                    batch.results[i] = future.result()
+                except Exception as e:  # a task lost on every worker it was given
+                    raise BatchError(
+                        f"point {i + 1} of the batch could not be computed on the cluster: "
+                        f"{type(e).__name__}: {e}"
+                    ) from e
+                future.release()
+                nxt = next(pending, None)
+                if nxt is not None:
+                    stream.add(submit(nxt))  # type: ignore[no-untyped-call]
+                if on_done:
+                    on_done(i)
+        finally:
+            # On Ctrl-C (or an error): drop what has not finished; what has is kept.
+            if running:
+                client.cancel([f for _, f in running.values()])
+    finally:
+        if engine.scheduler is not None:
+            client.close()
+
+
+#: One local cluster per number of workers, reused by the batches of one process (a test
+#: session, a notebook) and closed when it exits.
+_LOCAL: dict[int, Any] = {}
+
+
+def _client(engine: Engine, n_tasks: int) -> Any:
+    from distributed import Client
+
+    if engine.scheduler is not None:
+        check_reachable(engine.scheduler)
+        try:
+            return Client(  # type: ignore[no-untyped-call]
+                engine.scheduler, timeout=f"{SCHEDULER_TIMEOUT}s", set_as_default=False
+            )
+        except (OSError, TimeoutError, ValueError) as e:
+            raise UsageError(
+                f"--scheduler {engine.scheduler}: no Dask scheduler answered there within "
+                f"{SCHEDULER_TIMEOUT:g} s ({type(e).__name__}: {e})"
+            ) from None
+    workers = min(engine.local_workers, n_tasks)
+    if workers not in _LOCAL:
+        from distributed import LocalCluster
+
+        # Ctrl-C belongs to this process, which keeps the finished points and stops the
+        # cluster: the workers are started with SIGINT ignored (inherited through exec),
+        # or each would print its own KeyboardInterrupt. (Ignored here too while they
+        # start, a few seconds.)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
+        _LOCAL[workers] = (cluster, Client(cluster, set_as_default=False))  # type: ignore[no-untyped-call]
+    return _LOCAL[workers][1]
+
+
+def check_reachable(address: str) -> None:
+    """Refuse an address no scheduler can be at before a Dask client tries it (a client
+    that fails to connect complains again when it is collected, on the user's screen)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    try:
+        scheme, where = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme '{scheme}' (known: {', '.join(sorted(backends))})")
+        if scheme != "tcp":
+            return  # tls, ws, ...: the client says what is wrong
+        host, port = parse_host_port(where)
+        socket.create_connection((host, port), timeout=SCHEDULER_TIMEOUT).close()
+    except (OSError, ValueError, TypeError) as e:
+        raise UsageError(
+            f"--scheduler {address}: no Dask scheduler answers there "
+            f"({type(e).__name__}: {e}); give its address, e.g. tcp://10.0.0.5:8786"
+        ) from None
+
+
+@atexit.register
+def _close_local() -> None:
+    for cluster, client in _LOCAL.values():
+        client.close()
+        cluster.close()
+    _LOCAL.clear()
+
+
+# --------------------------------------------------------------------------- solves
+def solve_task(loaded: LoadedScenario, options: SolveOptions) -> Result | PazosBudgetError:
+    """One scenario of a batch: its verified result, or the error that stopped it (an
+    infeasible point of a sweep is a result of the sweep, not a failure of the batch)."""
+    try:
+        return solve_scenario(loaded, options)
+    except PazosBudgetError as e:
+        return e
+
+
+def shipped(loaded: LoadedScenario) -> LoadedScenario:
+    """What a task carries of a scenario: everything a solve and its result read, without
+    the raw data the workbook's inputs sheet shows (the result does not hold it)."""
+    return replace(loaded, data={})
+
+
+def batch_options(options: SolveOptions) -> SolveOptions:
+    """The options every solve of a batch gets: the options of a solve alone (the solver's
+    thread count included, so a plan does not depend on how it is run), without the model
+    export (one file, not one per task) and without the progress control of one solve."""
+    return replace(options, write_model=None, control=None)
+
+
+def solve_scenarios(
+    scenarios: Sequence[LoadedScenario],
+    options: SolveOptions,
+    engine: Engine | None = None,
+    *,
+    on_done: Callable[[int], None] | None = None,
+    keep_partial: bool = False,
+) -> BatchRun[Result | PazosBudgetError]:
+    """Solve independent scenarios on the engine; each gives its result or its error."""
+    opts = batch_options(options)
+    return run(
+        solve_task,
+        [(shipped(one), opts) for one in scenarios],
+        engine,
+        on_done=on_done,
+        keep_partial=keep_partial,
+        name="solve",
+    )
