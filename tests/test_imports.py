@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 0. Foundations: no project imports beyond this layer.
     ("__init__", "errors", "tolerances", "display", "files", "document", "reach", "yaml12"),
     # 1. What a scenario is (pydantic models and their rules; no I/O).
-    ("scenario", "cells"),
+    ("scenario", "cells", "uncertainty"),
     # 2. Reading files into a scenario.
     (
         "sheets",
@@ -46,7 +46,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 7. One scenario from file to verified result.
     ("pipeline",),
     # 8. Many solves: marginal values, compare, sweep.
-    ("analysis", "alternatives", "review"),
+    ("batch", "analysis", "alternatives", "review", "robust"),
     # 9. What users see.
     (
         "outputs",
@@ -68,6 +68,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reports.alternatives",
         "reports.intake_form",
         "reports.review",
+        "reports.robust",
     ),
     # 10. The command line.
     ("cli",),
