@@ -26,9 +26,11 @@ from pazos_budget.cli import app
 from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.council import write_comparison, write_frontier
-from pazos_budget.reports.labels import EN, ES, Labels
+from pazos_budget.reports.labels import TEXTS, Labels
 from pazos_budget.result import Result
 from pazos_budget.solve import SolveOptions
+
+ES, EN = TEXTS["es"], TEXTS["en"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = ROOT / "examples" / "minimal.yaml"
