@@ -55,14 +55,15 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def stage(labels: Path, es: dict[str, str], en: dict[str, str]) -> None:
     source = labels.read_text(encoding="utf-8")
-    source = source.replace(
-        "ES: dict[str, str] = {\n}", "ES: dict[str, str] = {\n" + entries(es) + "}"
-    ).replace("EN: dict[str, str] = {\n}", "EN: dict[str, str] = {\n" + entries(en) + "}")
+    for name, texts in (("ES", es), ("EN", en)):
+        empty = f"{name}: dict[str, str] = {{}}\n"
+        assert empty in source
+        source = source.replace(empty, f"{name}: dict[str, str] = {{\n{entries(texts)}}}\n")
     labels.write_text(source, encoding="utf-8")
 
 
 def entries(texts: dict[str, str]) -> str:
-    return "".join(f"    {k!r}: {v!r},\n" for k, v in texts.items())
+    return "".join(f"    {catalogues.py(k)}: {catalogues.py(v)},\n" for k, v in texts.items())
 
 
 def test_a_text_staged_the_old_way_is_caught_and_moved(sandbox: Path) -> None:
@@ -77,9 +78,10 @@ def test_a_text_staged_the_old_way_is_caught_and_moved(sandbox: Path) -> None:
 
     left = catalogues.extract(sandbox)
     assert left == ["new.half: staged in ES only"]
-    assert catalogues.staged(sandbox.read_text(encoding="utf-8"))["es"][0] == {
-        "new.half": "Solo en español"
-    }
+    source = sandbox.read_text(encoding="utf-8")
+    assert catalogues.staged(source)["es"][0] == {"new.half": "Solo en español"}
+    assert 'ES: dict[str, str] = {\n    "new.half": "Solo en español",\n}\n' in source
+    assert "EN: dict[str, str] = {}\n" in source
     es = {str(m.id): str(m.string) for m in catalogues.read("es")}
     en = {str(m.id): str(m.string) for m in catalogues.read("en")}
     assert es["new.title"] == "Nuevo título de {name}"

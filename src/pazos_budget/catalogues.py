@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import string
 import sys
 from collections.abc import Mapping
@@ -104,10 +105,16 @@ def extract(labels: Path = LABELS) -> list[str]:
     lines = source.splitlines(keepends=True)
     for name in sorted(found, key=lambda g: -found[g][1]):
         rest, first, last = found[name]
-        kept = "".join(f"    {k!r}: {v!r},\n" for k, v in rest.items() if k in left)
-        lines[first - 1 : last] = [f"{STAGING[name]}: dict[str, str] = {{\n{kept}}}\n"]
+        kept = "".join(f"    {py(k)}: {py(v)},\n" for k, v in rest.items() if k in left)
+        body = f"{{\n{kept}}}" if kept else "{}"
+        lines[first - 1 : last] = [f"{STAGING[name]}: dict[str, str] = {body}\n"]
     labels.write_text("".join(lines), encoding="utf-8")
     return [f"{k}: staged in {'ES' if k in texts['es'] else 'EN'} only" for k in left]
+
+
+def py(text: str) -> str:
+    """A Python string literal as ruff format writes it (double quotes)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def compile_all() -> None:
