@@ -275,7 +275,7 @@ def test_cli_sweep_interrupted_writes_solved_points(
         app, ["sweep", str(MINIMAL), "--budget", "400:1000:200", "-o", str(out), "--lang", "es"]
     )
     assert result.exit_code == 130, result.output
-    assert "2 of 4 points solved" in result.output
+    assert "2 de 4 puntos resueltos" in result.output  # --lang es: the terminal too
     check_frontier_workbook(out, kept[0], "es")
 
 

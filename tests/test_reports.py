@@ -191,7 +191,8 @@ def test_palmira_workbook(tmp_path: Path) -> None:
 
 def check_figures(result: Result, wb: openpyxl.Workbook, lang: str) -> None:
     doc = to_json(result)
-    L = Labels(lang, result.scenario.scenario.currency)
+    s = result.scenario
+    L = Labels(lang, s.scenario.currency, components=s.given_component_names())
 
     # Summary: the key figures
     ws = wb[L("sheet.summary")]

@@ -24,7 +24,7 @@ from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
 
 if TYPE_CHECKING:
-    from .reports.labels import Lang
+    from .reports.labels import Labels, Lang
 
 LANGUAGES = ("es", "en")
 
@@ -128,12 +128,20 @@ def validate(
             say(err, warning)
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
+        L = words(s.scenario.language, s.scenario.currency)
         say(
             out,
-            f"{path}: ok: {len(s.clusters)} clusters "
-            f"({len(s.prioritized_cluster_ids)} prioritized), {len(s.departments)} departments, "
-            f"{len(s.programmes)} programmes, {targets} targets and goals, "
-            f"total budget {s.budget.total:,.0f} {s.scenario.currency}",
+            L(
+                "cli.validate.ok",
+                path=path,
+                clusters=len(s.clusters),
+                prioritized=len(s.prioritized_cluster_ids),
+                departments=len(s.departments),
+                programmes=len(s.programmes),
+                targets=targets,
+                budget=L.num(s.budget.total, 0),
+                currency=L.currency,
+            ),
         )
     if bad:
         raise typer.Exit(ScenarioError.exit_code)
@@ -194,9 +202,8 @@ def solve(
     plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
     for warning in loaded.warnings:
         say(err, warning)
-    language = lang or loaded.scenario.scenario.language
-    if output is not None and language not in ("es", "en"):
-        raise UsageError(f"--lang must be es or en, got '{language}'")
+    language = check_language(lang or loaded.scenario.scenario.language)
+    L = words(language)
     with plan.reserved():
         control = SolveControl()
         options = SolveOptions(
@@ -211,15 +218,15 @@ def solve(
         # before.
         stopper = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
         try:
-            with stopper, solve_progress(err, control):
+            with stopper, solve_progress(err, control, language):
                 result = solve_scenario(loaded, options, marginal=marginal)
         except ScenarioInfeasible as e:
-            print_diagnosis(err, e.diagnosis)
+            print_diagnosis(err, e.diagnosis, language)
             infeasible = e
             model = plan.temp("--write-model")
             if model is not None and not model.exists():
                 # All the outputs or none: refused before any solve, there is no model.
-                say(err, "no output written: an infeasible scenario has nothing for --write-model")
+                say(err, L("cli.no_model"))
             elif plan.options:
 
                 def diagnosis_workbook(tmp: Path) -> None:
@@ -242,12 +249,12 @@ def solve(
                     }
                 )
                 if not quiet:
-                    for path, what in ((json_out, "JSON result"), (output, "Diagnosis workbook")):
+                    for path, what in ((json_out, "json"), (output, "diagnosis")):
                         if path is not None:
-                            say(err, f"{what} written to {path}")
+                            say(err, L(f"cli.written.{what}", path=path))
             raise typer.Exit(e.exit_code) from None
         if not quiet:
-            print_result(out, result)
+            print_result(out, result, language)
 
         def workbook(tmp: Path) -> None:
             from .reports.excel import build_workbook
@@ -263,9 +270,9 @@ def solve(
             }
         )
     if not quiet:
-        for path, what in ((json_out, "JSON result"), (output, "Workbook"), (write_model, "Model")):
+        for path, what in ((json_out, "json"), (output, "workbook"), (write_model, "model")):
             if path is not None:
-                say(out, f"{what} written to {path}")
+                say(out, L(f"cli.written.{what}", path=path))
 
 
 def parse_range(option: str, text: str) -> list[float]:
@@ -296,6 +303,14 @@ def check_language(language: str) -> Lang:
     if language not in LANGUAGES:
         raise UsageError(f"--lang must be es or en, got '{language}'")
     return cast("Lang", language)
+
+
+def words(language: str, currency: str = "") -> Labels:
+    """The CLI's own messages in `language` (English for a language it does not have,
+    so that refusing an unknown --lang still speaks)."""
+    from .reports.labels import Labels
+
+    return Labels(language if language in LANGUAGES else "en", currency)
 
 
 def check_jobs(jobs: int | None) -> None:
@@ -349,7 +364,7 @@ def compare(
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
         comparison = compare_scenarios(loaded, options, jobs)
-        print_comparison(out, comparison)
+        print_comparison(out, comparison, language)
 
         def workbook(tmp: Path) -> None:
             from .reports.council import build_comparison
@@ -358,9 +373,10 @@ def compare(
             save_xlsx(build_comparison(comparison, lang=language), tmp)
 
         plan.commit({"--output": workbook, "--json": json_writer(comparison_json(comparison))})
-    say(out, f"Workbook written to {output}")
+    L = words(language)
+    say(out, L("cli.written.workbook", path=output))
     if json_out is not None:
-        say(out, f"JSON results written to {json_out}")
+        say(out, L("cli.written.json_results", path=json_out))
 
 
 @app.command()
@@ -413,6 +429,7 @@ def sweep(
     for warning in loaded.warnings:
         say(err, warning)
     language = check_language(lang or loaded.scenario.scenario.language)
+    L = words(language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
     with plan.reserved():
@@ -424,7 +441,7 @@ def sweep(
             console=err,
             transient=True,
         ) as progress:
-            task = progress.add_task("Solving", total=n)
+            task = progress.add_task(L("cli.sweep.solving"), total=n)
             frontier = sweep_budgets(
                 loaded,
                 options,
@@ -433,7 +450,7 @@ def sweep(
                 jobs=jobs,
                 on_done=lambda _: progress.advance(task),
             )
-        print_frontier(out, frontier)
+        print_frontier(out, frontier, language)
 
         def workbook(tmp: Path) -> None:
             from .reports.council import build_frontier
@@ -442,14 +459,19 @@ def sweep(
             save_xlsx(build_frontier(frontier, lang=language), tmp)
 
         plan.commit({"--output": workbook, "--json": json_writer(sweep_json(frontier))})
-    written = f"workbook written to {output}" + (
-        f" and JSON results to {json_out}" if json_out is not None else ""
-    )
+    if json_out is None:
+        written = L("cli.sweep.written", path=output)
+    else:
+        written = L("cli.sweep.written_json", path=output, json=json_out)
     if frontier.interrupted:
         say(
             err,
-            f"interrupted: {len(frontier.solved())} of {n} points solved; "
-            f"{written} with those points",
+            L(
+                "cli.sweep.interrupted",
+                solved=len(frontier.solved()),
+                total=n,
+                written=written,
+            ),
         )
         raise typer.Exit(130)
     say(out, written[0].upper() + written[1:])

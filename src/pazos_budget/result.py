@@ -764,16 +764,28 @@ def check_hard_constraints(
 
 
 # --------------------------------------------------------------------------- JSON
-def _clean(x: float) -> float:
-    """Plain JSON numbers: round away float noise (12 significant digits)."""
-    if x == 0 or not math.isfinite(x):
+#: Solver noise, relative: a figure is written rounded to 10 significant digits (it moves
+#: by at most 5e-10 of itself), and one within this fraction of its scale is zero.
+NOISE_REL = 1e-9
+
+
+def clean_figure(x: float, scale: float = 1.0) -> float:
+    """A figure as the JSON result (and a workbook cell) writes it: without solver noise
+    (`108.50000003` is 108.5; `-5.99999112e-07` of a 16,000 budget is 0) and never -0.0.
+    `scale` is the size of the figures it belongs with (the total budget for money)."""
+    if not math.isfinite(x) or abs(x) <= NOISE_REL * max(abs(scale), 1.0):
         return 0.0
-    return float(f"{x:.12g}")
+    y = float(f"{x:.10g}") + 0.0  # + 0.0: no negative zero
+    return y if math.isfinite(y) else x  # rounding the largest floats up overflows
+
+
+_clean = clean_figure
 
 
 def to_json(result: Result) -> dict[str, Any]:
     """The machine-readable result of MODEL.md section 6 (`pazos-budget/result@1`)."""
     s = result.scenario
+    money = result.budget  # the scale of every money figure
     return {
         "schema": SCHEMA,
         "tool": {"name": "pazos-budget", "version": __version__},
@@ -807,9 +819,9 @@ def to_json(result: Result) -> dict[str, Any]:
             for st in result.stages
         ],
         "totals": {
-            "budget": _clean(result.budget),
-            "spend": _clean(result.spend),
-            "unspent": _clean(result.unspent),
+            "budget": _clean(result.budget, money),
+            "spend": _clean(result.spend, money),
+            "unspent": _clean(result.unspent, money),
             "youth_reached": _clean(result.youth_reached),
             "youth_reached_in_clusters": _clean(result.youth_reached_in_clusters),
             "participations": _clean(result.participations),
@@ -826,15 +838,15 @@ def to_json(result: Result) -> dict[str, Any]:
                 "component": pr.component,
                 "funded": pr.funded,
                 "units": _clean(pr.units),
-                "spend": _clean(pr.spend),
+                "spend": _clean(pr.spend, money),
                 "participations": _clean(pr.participations),
                 "clusters": {c: _clean(u) for c, u in pr.clusters.items()},
-                "cofunding": {d: _clean(v) for d, v in pr.cofunding.items()},
+                "cofunding": {d: _clean(v, money) for d, v in pr.cofunding.items()},
                 "limited_by": pr.limited_by,
                 **(
                     {
                         "current_units": _clean(pr.current_units),
-                        "current_spend": _clean(pr.current_spend or 0.0),
+                        "current_spend": _clean(pr.current_spend or 0.0, money),
                     }
                     if pr.current_units is not None
                     else {}
@@ -846,14 +858,14 @@ def to_json(result: Result) -> dict[str, Any]:
             {
                 "id": d.id,
                 "name": d.name,
-                "budget": None if d.budget is None else _clean(d.budget),
-                "min_spend": None if d.min_spend is None else _clean(d.min_spend),
-                "spend": _clean(d.spend),
+                "budget": None if d.budget is None else _clean(d.budget, money),
+                "min_spend": None if d.min_spend is None else _clean(d.min_spend, money),
+                "spend": _clean(d.spend, money),
                 "programmes_funded": d.programmes_funded,
                 "programmes_submitted": d.programmes_submitted,
                 "goals_met": d.goals_met,
                 **(
-                    {"current_spend": _clean(d.current_spend)}
+                    {"current_spend": _clean(d.current_spend, money)}
                     if d.current_spend is not None
                     else {}
                 ),
@@ -872,7 +884,7 @@ def to_json(result: Result) -> dict[str, Any]:
                 "participations": _clean(c.participations),
                 "coverage": _clean(c.coverage),
                 "marginal_youth_per_money": _clean(c.marginal_youth_per_money),
-                "spend": _clean(c.spend),
+                "spend": _clean(c.spend, money),
                 "components": {k: _clean(v) for k, v in c.components.items()},
             }
             for c in result.clusters

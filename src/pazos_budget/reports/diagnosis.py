@@ -33,7 +33,7 @@ def build_diagnosis(
     lang: str,
     run_at: datetime | None = None,
 ) -> Workbook:
-    L = Labels(lang, scenario.scenario.currency)
+    L = Labels(lang, scenario.scenario.currency, components=scenario.given_component_names())
     when = format_time(run_at or datetime.now().astimezone())
     wb = new_workbook()
     sh = Sheet(wb, L("sheet.diagnosis"), Styles(), first=True)

@@ -50,6 +50,10 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "col.sha256",
         "money.no",
         "money.unknown",
+        "term.no",
+        "term.stage.final",
+        "term.cmp.base",
+        "term.status.error",
     }
 )
 
@@ -86,10 +90,15 @@ SHEET_NAME_PREFIXES: tuple[str, ...] = (
 class Labels:
     """The texts of one language, and numbers written the way that language writes them."""
 
-    def __init__(self, lang: str, currency: str = "") -> None:
+    def __init__(
+        self, lang: str, currency: str = "", components: Mapping[str, str] | None = None
+    ) -> None:
         self.lang: Lang = check_lang(lang)
         self.texts = TEXTS[self.lang]
         self.currency = CURRENCIES[self.lang].get(currency, currency)
+        #: Display names the scenario gives its components (`components` section); they
+        #: win over the catalogue's names, as every other display name from a scenario.
+        self.components: Mapping[str, str] = dict(components or {})
 
     def __call__(self, key: str, **values: Any) -> str:
         text = self.texts[key]
@@ -114,7 +123,7 @@ class Labels:
 
     # ----------------------------------------------------------------- domain words
     def component(self, cid: str) -> str:
-        return self(f"component.{cid}")
+        return self.components.get(cid) or self(f"component.{cid}")
 
     def kind(self, kind: str) -> str:
         return self(f"kind.{kind}")

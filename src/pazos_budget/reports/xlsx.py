@@ -11,7 +11,6 @@ Two rules hold for every cell written through `put`:
 
 from __future__ import annotations
 
-import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +32,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import ReportError
 from ..files import write_atomic
+from ..result import clean_figure
 from .labels import SHEET_NAME_PREFIXES
 
 # --------------------------------------------------------------------------- formats
@@ -137,10 +137,16 @@ def safe_text(text: str) -> str:
 
 
 def clean_number(x: float) -> float:
-    """The figure as the JSON result writes it (12 significant digits, no float noise)."""
-    if not math.isfinite(x) or x == 0:
-        return 0.0
-    return float(f"{x:.12g}")
+    """The figure as the JSON result writes it (no solver noise, no negative zero)."""
+    return clean_figure(x)
+
+
+def shows_zero(x: float, fmt: str) -> bool:
+    """Whether number format `fmt` shows `x` as zero ("-0", "-0.0%" for a tiny negative)."""
+    section = fmt.split(";")[0]
+    decimals = len(re.split(r"[^0#]", section.partition(".")[2] + " ")[0]) if "." in section else 0
+    shown = abs(x) * (100 if "%" in section else 1)
+    return round(shown, decimals) == 0
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
@@ -186,6 +192,10 @@ class Styles:
         quote = isinstance(cell.value, str) and cell.value.startswith(FORMULA_START)
         if not isinstance(cell.value, int | float) or isinstance(cell.value, bool):
             fmt = None
+        elif (
+            fmt and isinstance(cell.value, float) and cell.value < 0 and shows_zero(cell.value, fmt)
+        ):
+            cell.value = 0.0  # what shows as zero is zero: never "-0" or "-0.0%"
         key = (id(font), id(fill), id(border), id(alignment), fmt, quote)
         cached = self._arrays.get(key)
         if cached is not None:
