@@ -221,7 +221,7 @@ def solve(
             with stopper, solve_progress(err, control, language):
                 result = solve_scenario(loaded, options, marginal=marginal)
         except ScenarioInfeasible as e:
-            print_diagnosis(err, e.diagnosis, language)
+            print_diagnosis(err, e.diagnosis, language, loaded.scenario)
             infeasible = e
             model = plan.temp("--write-model")
             if model is not None and not model.exists():
@@ -475,6 +475,42 @@ def sweep(
         )
         raise typer.Exit(130)
     say(out, written[0].upper() + written[1:])
+
+
+@app.command()
+@reports_errors
+def present(
+    results: Annotated[
+        list[Path], typer.Argument(help="Result files (solve --json); the first is the base.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the council deck (.pdf, 16:9).")
+    ],
+    map_file: Annotated[
+        Path | None,
+        typer.Option("--map", help="Cluster outlines (GeoJSON) for a coverage map page."),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Deck language: es or en (default: the result's)."),
+    ] = None,
+) -> None:
+    """The council deck: key figures, budget by department and component, coverage by
+    cluster, targets met, what a cut costs (several results), a map, one page per
+    department."""
+    from .outputs import Output, OutputPlan
+    from .present import prepare
+    from .reports.deck import build_deck
+
+    language = check_language(lang) if lang is not None else None
+    plan = OutputPlan([Output("--output", output, (".pdf",))])
+    plan.refuse_inputs([*results, *([map_file] if map_file else [])])
+    docs, deck_lang, outlines = prepare(results, lang=language, map_file=map_file)
+    with plan.reserved():
+        plan.commit(
+            {"--output": lambda tmp: build_deck(docs, tmp, lang=deck_lang, outlines=outlines)}
+        )
+    say(out, words(deck_lang)("cli.written.deck", path=output))
 
 
 def main() -> None:

@@ -801,6 +801,8 @@ def to_json(result: Result) -> dict[str, Any]:
             "file_sha256": result.file_sha256,
             "overrides": list(result.overrides),
             "base": result.base,
+            "language": s.scenario.language,  # of its reports (and the council deck)
+            "components": s.given_component_names(),  # display names the scenario gives
         },
         "status": result.status.value,
         "solver": {

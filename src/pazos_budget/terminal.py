@@ -20,6 +20,7 @@ from .reports.labels import Labels
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .analysis import Comparison, Sweep
     from .result import Result
+    from .scenario import Scenario
     from .solve import Progress, SolveControl
 
 #: The terminal's words when no language is given (tests, a library caller).
@@ -356,14 +357,38 @@ def print_marginal(
         console.print("  " + visible(marginal_sentence(m, currency, L.lang)), markup=False)
 
 
-def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]], lang: str = "en") -> None:
+def print_diagnosis(
+    console: Console,
+    diagnosis: list[dict[str, Any]],
+    lang: str = "en",
+    scenario: Scenario | None = None,
+) -> None:
+    """The diagnosis: in English the findings' own messages; in another language (with
+    the scenario, for its names) each finding said from its figures."""
     from .diagnose import diagnosis_header_key, diagnosis_lines
 
     L = labels(lang)
+    if scenario is not None:
+        L = Labels(L.lang, scenario.scenario.currency, scenario.given_component_names())
     key = diagnosis_header_key(diagnosis)
     header = "" if key == "fallback" else L(f"term.diagnosis.{key}")
     console.print(L("term.infeasible") + (f" {markup(header)}" if header else ""))
-    for line in diagnosis_lines(diagnosis, L("term.diagnosis.or_instead"), L("term.diagnosis.and")):
+    if L.lang == "en" or scenario is None:
+        lines = diagnosis_lines(diagnosis, L("term.diagnosis.or_instead"), L("term.diagnosis.and"))
+    else:
+        from .reports.diagnosis import diagnosis_places, finding_sentence
+
+        places = diagnosis_places(L, scenario)
+        clusters = {c.id for c in scenario.clusters}
+        lines = []
+        for f in diagnosis:
+            lines.append(f"  - {finding_sentence(L, scenario, f)}")
+            if f.get("alternatives"):
+                alternatives = L("term.diagnosis.and").join(
+                    L.alternative(a, places, clusters) for a in f["alternatives"]
+                )
+                lines.append(L("term.diagnosis.or_instead", alternatives=alternatives))
+    for line in lines:
         console.print(visible(line, newlines=True), markup=False)
 
 
