@@ -16,6 +16,7 @@ from .display import markup, visible
 from .explain import top_marginal_clusters
 from .i18n import separators
 from .reports.labels import Labels
+from .result import PAZOS_OWNER
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .analysis import Comparison, Sweep
@@ -267,6 +268,7 @@ def _names(r: Result, L: Labels) -> dict[str, str]:
     components, the spend share of a share target and the youth metric."""
     s = r.scenario
     names = {"share": L("unit.share"), "youth": L("unit.young_people")}
+    names[PAZOS_OWNER] = L("owner.pazos")
     names.update({d.id: d.name for d in s.departments})
     names.update({c.id: c.name for c in s.clusters})
     names.update({m: s.metric_name(m) for p in s.programmes for m in p.outputs})
