@@ -54,6 +54,7 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "term.stage.final",
         "term.cmp.base",
         "term.status.error",
+        "input.as_read",
     }
 )
 
