@@ -111,3 +111,23 @@ def test_different_placeholders_fail_the_check(sandbox: Path) -> None:
 
 def test_texts_view_includes_the_catalogue() -> None:
     assert TEXTS["es"]["sheet.summary"] == "Resumen"
+
+
+def test_a_sentence_spelled_in_the_terminal_code_is_caught(tmp_path: Path) -> None:
+    """An English string added the old way (a literal in terminal.py) fails the check,
+    with its file and line; the docstrings and --help texts do not."""
+    root = tmp_path / "pkg"
+    shutil.copytree(catalogues.PACKAGE, root, ignore=shutil.ignore_patterns("locale"))
+    assert catalogues.literals(root) == []
+    terminal = root / "terminal.py"
+    source = terminal.read_text(encoding="utf-8")
+    terminal.write_text(
+        source + '\n\ndef shout(console: Console) -> None:\n    console.print("Budget exceeded")\n',
+        encoding="utf-8",
+    )
+    found = catalogues.literals(root)
+    lines = source.count("\n") + 4
+    assert found == [
+        f"terminal.py:{lines}: 'Budget exceeded' is spelled in the code: add it to both "
+        "catalogues (or stage it in labels.ES/EN) and look it up"
+    ]

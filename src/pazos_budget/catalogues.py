@@ -8,8 +8,9 @@ A new text may be added the old way, as a key in both `ES` and `EN` of
 `reports/labels.py` (the staging dicts). `extract` moves every staged key into
 `locale/{es,en}/LC_MESSAGES/pazos_budget.po`, recompiles the `.mo` files and empties the
 staging dicts in the source; a key staged in one language only stays where it is and is
-named. `check` (run by the tests) lists staged keys, keys in one catalogue only,
-placeholders that differ between languages, and `.mo` files that do not match their
+named. `check` (run by the tests) lists sentences spelled in the code of the modules
+that speak to a person (terminal, CLI, reports), staged keys, keys in one catalogue
+only, placeholders that differ between languages, and `.mo` files that do not match their
 `.po`.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import re
 import string
 import sys
 from collections.abc import Mapping
@@ -30,7 +32,8 @@ from babel.messages.pofile import read_po, write_po
 
 from .i18n import DOMAIN, LANGUAGES, LOCALES, mo_path, po_path
 
-LABELS = Path(__file__).parent / "reports" / "labels.py"
+PACKAGE = Path(__file__).parent
+LABELS = PACKAGE / "reports" / "labels.py"
 STAGING: dict[str, str] = {"es": "ES", "en": "EN"}
 
 
@@ -126,9 +129,86 @@ def fields(text: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None and f != ""}
 
 
-def check(labels: Path = LABELS) -> list[str]:
+#: The modules that speak to a person; a sentence spelled in one of them (not a key) is a
+#: text added the old way, in one language.
+SPEAKERS = ("terminal.py", "cli.py", "present.py", "reports/*.py")
+PROSE = re.compile(r"[^\W\d_]{2,}\s+[^\W\d_]{2,}")
+#: Literals that look like prose and are not texts: values compared, matplotlib places,
+#: the money units and sheet-name prefixes a scenario may spell.
+NOT_TEXTS = frozenset(
+    {
+        "not solved",
+        "lower right",
+        "upper right",
+        "COP millions",
+        "COP thousands",
+        "millones de COP",
+        "miles de COP",
+        "Secretaría de la ",
+        "Secretaría de ",
+        "Secretaría del ",
+        "Secretaria de ",
+        "Department of the ",
+        "Department of ",
+        "cannot write a ",
+    }
+)
+#: Still in English only (command-line usage errors, the internal-error notice, a file
+#: suffix check): known, listed so that any new one fails the check.
+ENGLISH_ONLY = frozenset(
+    {
+        "compare needs a base scenario and at least one variant",
+        "give exactly one of --budget FROM:TO:STEP or --scale FROM:TO:STEP",
+        ": give FROM:TO:STEP, e.g. ",
+        ": FROM, TO and STEP must be numbers",
+        ": FROM, TO and STEP must be finite numbers",
+        ": a budget cannot be negative",
+        ": a scale cannot be negative",
+        "--lang must be es or en, got '",
+        ": give at least 1",
+        ": give a positive number of seconds, e.g. --time-limit 60",
+        "internal error: ",
+        "\nThis is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
+        "traceback and report it.",
+        ": the workbook must be an .xlsx file",
+    }
+)
+
+
+def literals(root: Path = PACKAGE) -> list[str]:
+    """Sentences spelled in the modules that speak to a person, outside the catalogues:
+    'FILE:LINE: text' for each (docstrings and --help texts are not counted)."""
+    found: list[str] = []
+    for pattern in SPEAKERS:
+        for path in sorted(root.glob(pattern)):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            skip: set[int] = set()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef):
+                    first = node.body[0] if node.body else None
+                    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                        skip.add(id(first.value))
+                if isinstance(node, ast.keyword) and node.arg in ("help", "epilog"):
+                    skip.update(id(n) for n in ast.walk(node.value))
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in skip
+                    and node.value not in NOT_TEXTS | ENGLISH_ONLY
+                    and PROSE.search(node.value)
+                ):
+                    where = path.relative_to(root)
+                    found.append(
+                        f"{where}:{node.lineno}: {node.value!r} is spelled in the code: add it "
+                        "to both catalogues (or stage it in labels.ES/EN) and look it up"
+                    )
+    return found
+
+
+def check(labels: Path = LABELS, root: Path = PACKAGE) -> list[str]:
     """Every reason the catalogues are not one source in two languages."""
-    problems: list[str] = []
+    problems: list[str] = literals(root)
     for lang, (texts, first, _) in staged(labels.read_text(encoding="utf-8")).items():
         for key in texts:
             problems.append(
