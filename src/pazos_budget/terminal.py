@@ -286,9 +286,9 @@ TERMINAL_CLUSTERS = 24
 
 
 def print_clusters(console: Console, r: Result, lang: str | None = None) -> None:
-    """Distinct youth beside participations, per cluster, by id (names are long; the
-    workbook has them), the prioritized ones with the lowest coverage first when there
-    are too many to list."""
+    """Distinct youth beside participations, per cluster, by name (a long name folds in
+    its column), the prioritized ones with the lowest coverage first when there are too
+    many to list."""
     cur = r.scenario.scenario.currency
     L = labels(lang or r.scenario.scenario.language, cur)
     clusters = r.clusters
@@ -308,7 +308,7 @@ def print_clusters(console: Console, r: Result, lang: str | None = None) -> None
     table.add_column(L("term.col.c.extra", per=per), justify="right", no_wrap=True)
     for c in clusters:
         table.add_row(
-            markup(c.id),
+            markup(c.name or c.id),
             L("term.yes") if c.prioritized else L("term.no"),
             L.num(c.youth_population, 0),
             whole(c.youth_reached, L),
