@@ -105,6 +105,7 @@ def test_compare_j2_gives_every_scenario_its_plan_alone(tmp_path: Path) -> None:
     files = list(reversed(COMPARED))
     out, doc_path = tmp_path / "council.xlsx", tmp_path / "council.json"
     args = ["compare", *map(str, files), "-j", "2", "-o", str(out), "--json", str(doc_path)]
+    args += ["--lang", "en"]  # the messages below; Palmira alone would speak Spanish
     run = runner.invoke(app, args)
     assert run.exit_code == 0, run.output
     assert f"JSON results written to {doc_path}" in run.output

@@ -23,9 +23,11 @@ from pazos_budget.concentration import (
 from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.excel import write_workbook
-from pazos_budget.reports.labels import EN, ES, Labels
+from pazos_budget.reports.labels import TEXTS, Labels
 from pazos_budget.result import Result
 from pazos_budget.solve import SolveOptions
+
+ES, EN = TEXTS["es"], TEXTS["en"]
 
 PALMIRA = ROOT / "scenarios" / "palmira-2023.yaml"
 

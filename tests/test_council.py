@@ -26,9 +26,11 @@ from pazos_budget.cli import app
 from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.council import write_comparison, write_frontier
-from pazos_budget.reports.labels import EN, ES, Labels
+from pazos_budget.reports.labels import TEXTS, Labels
 from pazos_budget.result import Result
 from pazos_budget.solve import SolveOptions
+
+ES, EN = TEXTS["es"], TEXTS["en"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = ROOT / "examples" / "minimal.yaml"
@@ -273,7 +275,7 @@ def test_cli_sweep_interrupted_writes_solved_points(
         app, ["sweep", str(MINIMAL), "--budget", "400:1000:200", "-o", str(out), "--lang", "es"]
     )
     assert result.exit_code == 130, result.output
-    assert "2 of 4 points solved" in result.output
+    assert "2 de 4 puntos resueltos" in result.output  # --lang es: the terminal too
     check_frontier_workbook(out, kept[0], "es")
 
 

@@ -110,14 +110,22 @@ def test_a_capacity_limit_says_which_bounds_bind(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "sheet", "header", "kind", "money"),
+    ("lang", "sheet", "header", "kind", "money", "detail"),
     [
-        ("es", "Diagnóstico", "Compromiso", "Meta obligatoria", "No"),
-        ("en", "Diagnosis", "Commitment", "Hard target", "No"),
+        (
+            "es",
+            "Diagnóstico",
+            "Compromiso",
+            "Meta obligatoria",
+            "No",
+            "Meta obligatoria «Mediaciones»: exige 20 y se alcanza a lo sumo 12 (mediaciones). "
+            "Más dinero no lo resuelve.",
+        ),
+        ("en", "Diagnosis", "Commitment", "Hard target", "No", "Target “Mediaciones” (hard)"),
     ],
 )
 def test_infeasible_with_output_writes_a_diagnosis_workbook(
-    tmp_path: Path, lang: str, sheet: str, header: str, kind: str, money: str
+    tmp_path: Path, lang: str, sheet: str, header: str, kind: str, money: str, detail: str
 ) -> None:
     out = tmp_path / "d.xlsx"
     result = solve(tmp_path, CAPACITY, "--output", str(out), "--lang", lang)
@@ -128,7 +136,7 @@ def test_infeasible_with_output_writes_a_diagnosis_workbook(
     at = next(i for i, r in enumerate(rows) if r[0] == header)
     finding = rows[at + 1]
     assert finding[:7] == [kind, "Mediaciones", 20, 12, 8, "mediaciones", money]
-    assert str(finding[7]).startswith("Target “Mediaciones” (hard)")
+    assert str(finding[7]).startswith(detail)  # in the workbook's language
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ def test_ctrl_c_keeps_the_best_plan_with_its_gap(tmp_path: Path) -> None:
     out_json, out_xlsx = tmp_path / "r.json", tmp_path / "r.xlsx"
     master, slave = pty.openpty()  # stderr is a terminal: the progress line shows
     proc = subprocess.Popen(
-        [*COMMAND, "solve", str(PALMIRA), *SLOW, "--marginal"]
+        [*COMMAND, "solve", str(PALMIRA), *SLOW, "--marginal", "--lang", "en"]
         + ["--json", str(out_json), "-o", str(out_xlsx)],
         stdout=subprocess.PIPE,
         stderr=slave,

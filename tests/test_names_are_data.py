@@ -62,7 +62,7 @@ def test_bracketed_names_are_printed_literally_and_outputs_written(
     assert run.exit_code == 0, run.output
     assert "Traceback" not in run.output and "internal error" not in run.output
     lines = run.stdout.splitlines()
-    assert lines[0].startswith("Plan [b]2024[/b] :fire: (t) — status optimal")
+    assert lines[0].startswith("Plan [b]2024[/b] :fire: (t) — solución óptima")
     assert any("│ Cultura [/nota] " in line for line in lines)
     assert any("│ Cultura [en liquidación] " in line for line in lines)
     document = json.loads((workdir / "r.json").read_text(encoding="utf-8"))

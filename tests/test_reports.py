@@ -33,7 +33,7 @@ from pazos_budget.files import write_json
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.excel import build_workbook, write_workbook
-from pazos_budget.reports.labels import EN, ES, SAME_IN_BOTH, Labels
+from pazos_budget.reports.labels import SAME_IN_BOTH, TEXTS, Labels
 from pazos_budget.reports.xlsx import (
     MAX_SHEET_NAME,
     SHEET_NAME_FORBIDDEN,
@@ -43,6 +43,8 @@ from pazos_budget.reports.xlsx import (
 )
 from pazos_budget.result import Result, to_json
 from pazos_budget.terminal import marginal_sentence
+
+ES, EN = TEXTS["es"], TEXTS["en"]
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "examples" / "minimal.yaml"
@@ -189,7 +191,8 @@ def test_palmira_workbook(tmp_path: Path) -> None:
 
 def check_figures(result: Result, wb: openpyxl.Workbook, lang: str) -> None:
     doc = to_json(result)
-    L = Labels(lang, result.scenario.scenario.currency)
+    s = result.scenario
+    L = Labels(lang, s.scenario.currency, components=s.given_component_names())
 
     # Summary: the key figures
     ws = wb[L("sheet.summary")]

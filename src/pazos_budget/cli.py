@@ -29,7 +29,7 @@ DEFAULT_MIN_DIFFERENCE = 0.01
 
 if TYPE_CHECKING:
     from .alternatives import AlternativeOptions
-    from .reports.labels import Lang
+    from .reports.labels import Labels, Lang
 
 LANGUAGES = ("es", "en")
 
@@ -182,12 +182,20 @@ def validate(
             say(err, warning)
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
+        L = words(s.scenario.language, s.scenario.currency)
         say(
             out,
-            f"{path}: ok: {len(s.clusters)} clusters "
-            f"({len(s.prioritized_cluster_ids)} prioritized), {len(s.departments)} departments, "
-            f"{len(s.programmes)} programmes, {targets} targets and goals, "
-            f"total budget {s.budget.total:,.0f} {s.scenario.currency}",
+            L(
+                "cli.validate.ok",
+                path=path,
+                clusters=len(s.clusters),
+                prioritized=len(s.prioritized_cluster_ids),
+                departments=len(s.departments),
+                programmes=len(s.programmes),
+                targets=targets,
+                budget=L.num(s.budget.total, 0),
+                currency=L.currency,
+            ),
         )
     if bad:
         raise typer.Exit(ScenarioError.exit_code)
@@ -252,9 +260,8 @@ def solve(
     plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
     for warning in loaded.warnings:
         say(err, warning)
-    language = lang or loaded.scenario.scenario.language
-    if output is not None and language not in ("es", "en"):
-        raise UsageError(f"--lang must be es or en, got '{language}'")
+    language = check_language(lang or loaded.scenario.scenario.language)
+    L = words(language)
     with plan.reserved():
         control = SolveControl()
         options = SolveOptions(
@@ -269,15 +276,15 @@ def solve(
         # before.
         stopper = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
         try:
-            with stopper, solve_progress(err, control):
+            with stopper, solve_progress(err, control, language):
                 result = solve_scenario(loaded, options, marginal=marginal)
         except ScenarioInfeasible as e:
-            print_diagnosis(err, e.diagnosis)
+            print_diagnosis(err, e.diagnosis, language, loaded.scenario)
             infeasible = e
             model = plan.temp("--write-model")
             if model is not None and not model.exists():
                 # All the outputs or none: refused before any solve, there is no model.
-                say(err, "no output written: an infeasible scenario has nothing for --write-model")
+                say(err, L("cli.no_model"))
             elif plan.options:
 
                 def diagnosis_workbook(tmp: Path) -> None:
@@ -300,12 +307,12 @@ def solve(
                     }
                 )
                 if not quiet:
-                    for path, what in ((json_out, "JSON result"), (output, "Diagnosis workbook")):
+                    for path, what in ((json_out, "json"), (output, "diagnosis")):
                         if path is not None:
-                            say(err, f"{what} written to {path}")
+                            say(err, L(f"cli.written.{what}", path=path))
             raise typer.Exit(e.exit_code) from None
         if not quiet:
-            print_result(out, result)
+            print_result(out, result, language)
         document = result_document(loaded, result)
         alts = None
         if wanted is not None:
@@ -331,9 +338,9 @@ def solve(
             }
         )
     if not quiet:
-        for path, what in ((json_out, "JSON result"), (output, "Workbook"), (write_model, "Model")):
+        for path, what in ((json_out, "json"), (output, "workbook"), (write_model, "model")):
             if path is not None:
-                say(out, f"{what} written to {path}")
+                say(out, L(f"cli.written.{what}", path=path))
 
 
 def parse_range(option: str, text: str) -> list[float]:
@@ -364,6 +371,14 @@ def check_language(language: str) -> Lang:
     if language not in LANGUAGES:
         raise UsageError(f"--lang must be es or en, got '{language}'")
     return cast("Lang", language)
+
+
+def words(language: str, currency: str = "") -> Labels:
+    """The CLI's own messages in `language` (English for a language it does not have,
+    so that refusing an unknown --lang still speaks)."""
+    from .reports.labels import Labels
+
+    return Labels(language if language in LANGUAGES else "en", currency)
 
 
 def check_jobs(jobs: int | None) -> None:
@@ -435,7 +450,7 @@ def compare(
             comparison, alts = compare_alternatives(loaded[0], options, wanted)
             print_alternatives(out, alts, brief=True)
             extra = comparison_extras(alts)
-        print_comparison(out, comparison)
+        print_comparison(out, comparison, language)
 
         def workbook(tmp: Path) -> None:
             from .reports.council import build_comparison
@@ -446,9 +461,10 @@ def compare(
         plan.commit(
             {"--output": workbook, "--json": json_writer(comparison_json(comparison) | extra)}
         )
-    say(out, f"Workbook written to {output}")
+    L = words(language)
+    say(out, L("cli.written.workbook", path=output))
     if json_out is not None:
-        say(out, f"JSON results written to {json_out}")
+        say(out, L("cli.written.json_results", path=json_out))
 
 
 @app.command()
@@ -502,6 +518,7 @@ def sweep(
     for warning in loaded.warnings:
         say(err, warning)
     language = check_language(lang or loaded.scenario.scenario.language)
+    L = words(language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     n = len(totals or scales or [])
     with plan.reserved():
@@ -513,7 +530,7 @@ def sweep(
             console=err,
             transient=True,
         ) as progress:
-            task = progress.add_task("Solving", total=n)
+            task = progress.add_task(L("cli.sweep.solving"), total=n)
             frontier = sweep_budgets(
                 loaded,
                 options,
@@ -523,7 +540,7 @@ def sweep(
                 on_done=lambda _: progress.advance(task),
                 scheduler=scheduler,
             )
-        print_frontier(out, frontier)
+        print_frontier(out, frontier, language)
 
         def workbook(tmp: Path) -> None:
             from .reports.council import build_frontier
@@ -532,14 +549,19 @@ def sweep(
             save_xlsx(build_frontier(frontier, lang=language), tmp)
 
         plan.commit({"--output": workbook, "--json": json_writer(sweep_json(frontier))})
-    written = f"workbook written to {output}" + (
-        f" and JSON results to {json_out}" if json_out is not None else ""
-    )
+    if json_out is None:
+        written = L("cli.sweep.written", path=output)
+    else:
+        written = L("cli.sweep.written_json", path=output, json=json_out)
     if frontier.interrupted:
         say(
             err,
-            f"interrupted: {len(frontier.solved())} of {n} points solved; "
-            f"{written} with those points",
+            L(
+                "cli.sweep.interrupted",
+                solved=len(frontier.solved()),
+                total=n,
+                written=written,
+            ),
         )
         raise typer.Exit(130)
     say(out, written[0].upper() + written[1:])
@@ -879,6 +901,42 @@ def robust(
 
 #: The most worlds one `robust` run samples.
 MAX_SAMPLES = 100_000
+
+
+@app.command()
+@reports_errors
+def present(
+    results: Annotated[
+        list[Path], typer.Argument(help="Result files (solve --json); the first is the base.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the council deck (.pdf, 16:9).")
+    ],
+    map_file: Annotated[
+        Path | None,
+        typer.Option("--map", help="Cluster outlines (GeoJSON) for a coverage map page."),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Deck language: es or en (default: the result's)."),
+    ] = None,
+) -> None:
+    """The council deck: key figures, budget by department and component, coverage by
+    cluster, targets met, what a cut costs (several results), a map, one page per
+    department."""
+    from .outputs import Output, OutputPlan
+    from .present import prepare
+    from .reports.deck import build_deck
+
+    language = check_language(lang) if lang is not None else None
+    plan = OutputPlan([Output("--output", output, (".pdf",))])
+    plan.refuse_inputs([*results, *([map_file] if map_file else [])])
+    docs, deck_lang, outlines = prepare(results, lang=language, map_file=map_file)
+    with plan.reserved():
+        plan.commit(
+            {"--output": lambda tmp: build_deck(docs, tmp, lang=deck_lang, outlines=outlines)}
+        )
+    say(out, words(deck_lang)("cli.written.deck", path=output))
 
 
 def main() -> None:

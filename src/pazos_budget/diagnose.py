@@ -196,13 +196,19 @@ def diagnosis_header_key(findings: list[dict[str, Any]]) -> str:
     return "some"
 
 
-def diagnosis_lines(findings: list[dict[str, Any]]) -> list[str]:
-    """The findings as indented lines: each message, then what could give instead."""
+def diagnosis_lines(
+    findings: list[dict[str, Any]],
+    or_instead: str = "    or instead: {alternatives}",
+    joined: str = " and ",
+) -> list[str]:
+    """The findings as indented lines: each message, then what could give instead
+    (`or_instead` and `joined` are the words of the terminal's language)."""
     lines = []
     for f in findings:
         lines.append(f"  - {f['message']}")
         if f.get("alternatives"):
-            lines.append("    or instead: " + " and ".join(a["label"] for a in f["alternatives"]))
+            labels = joined.join(a["label"] for a in f["alternatives"])
+            lines.append(or_instead.format(alternatives=labels))
     return lines
 
 
@@ -1039,4 +1045,4 @@ def _clean(x: float) -> float:
     """Plain JSON numbers: whole numbers snapped, float noise rounded away."""
     if not math.isfinite(x) or x == 0:
         return 0.0
-    return float(f"{_snap(x):.12g}")
+    return float(f"{_snap(x):.12g}") + 0.0  # + 0.0: no negative zero

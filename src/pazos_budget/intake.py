@@ -39,7 +39,7 @@ from . import yaml12
 from .document import Document, Key
 from .errors import Problem, ScenarioError
 from .loader import LoadedScenario, load_document, load_scenario, validate_document
-from .reports.labels import EN, ES, LANGUAGES, Lang
+from .reports.labels import LANGUAGES, TEXTS, Lang
 from .scenario import ALL_CLUSTERS, YOUTH_METRIC, Component, Programme, Scenario
 from .sheets import Book, Cell, CellError, Table, read_workbook
 from .variants import EXTENDS, merge
@@ -140,7 +140,6 @@ FORM_FIELDS = (
 )
 TRUE_WORDS = frozenset({"si", "sí", "yes", "true", "verdadero", "1", "x"})
 FALSE_WORDS = frozenset({"no", "false", "falso", "0"})
-TEXTS: Mapping[Lang, Mapping[str, str]] = {"es": ES, "en": EN}
 
 
 def sheet_name(sheet: Sheet, lang: Lang) -> str:

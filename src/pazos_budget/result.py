@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from . import __version__
 from .cells import Cells, cells, group_max
 from .errors import VerificationError
+from .figures import clean_figure
 from .loader import LoadedScenario
 from .model import CONTRACT_TOLERANCE, Model, Sense, hold_bound
 from .reach import distinct_youth, right_slope
@@ -820,16 +821,13 @@ def check_hard_constraints(
 
 
 # --------------------------------------------------------------------------- JSON
-def _clean(x: float) -> float:
-    """Plain JSON numbers: round away float noise (12 significant digits)."""
-    if x == 0 or not math.isfinite(x):
-        return 0.0
-    return float(f"{x:.12g}")
+_clean = clean_figure
 
 
 def to_json(result: Result) -> dict[str, Any]:
     """The machine-readable result of MODEL.md section 6 (`pazos-budget/result@1`)."""
     s = result.scenario
+    money = result.budget  # the scale of every money figure
     return {
         "schema": SCHEMA,
         "tool": {"name": "pazos-budget", "version": __version__},
@@ -845,6 +843,8 @@ def to_json(result: Result) -> dict[str, Any]:
             "file_sha256": result.file_sha256,
             "overrides": list(result.overrides),
             "base": result.base,
+            "language": s.scenario.language,  # of its reports (and the council deck)
+            "components": s.given_component_names(),  # display names the scenario gives
         },
         "status": result.status.value,
         "solver": {
@@ -863,9 +863,9 @@ def to_json(result: Result) -> dict[str, Any]:
             for st in result.stages
         ],
         "totals": {
-            "budget": _clean(result.budget),
-            "spend": _clean(result.spend),
-            "unspent": _clean(result.unspent),
+            "budget": _clean(result.budget, money),
+            "spend": _clean(result.spend, money),
+            "unspent": _clean(result.unspent, money),
             "youth_reached": _clean(result.youth_reached),
             "youth_reached_in_clusters": _clean(result.youth_reached_in_clusters),
             "participations": _clean(result.participations),
@@ -882,15 +882,15 @@ def to_json(result: Result) -> dict[str, Any]:
                 "component": pr.component,
                 "funded": pr.funded,
                 "units": _clean(pr.units),
-                "spend": _clean(pr.spend),
+                "spend": _clean(pr.spend, money),
                 "participations": _clean(pr.participations),
                 "clusters": {c: _clean(u) for c, u in pr.clusters.items()},
-                "cofunding": {d: _clean(v) for d, v in pr.cofunding.items()},
+                "cofunding": {d: _clean(v, money) for d, v in pr.cofunding.items()},
                 "limited_by": pr.limited_by,
                 **(
                     {
                         "current_units": _clean(pr.current_units),
-                        "current_spend": _clean(pr.current_spend or 0.0),
+                        "current_spend": _clean(pr.current_spend or 0.0, money),
                     }
                     if pr.current_units is not None
                     else {}
@@ -902,14 +902,14 @@ def to_json(result: Result) -> dict[str, Any]:
             {
                 "id": d.id,
                 "name": d.name,
-                "budget": None if d.budget is None else _clean(d.budget),
-                "min_spend": None if d.min_spend is None else _clean(d.min_spend),
-                "spend": _clean(d.spend),
+                "budget": None if d.budget is None else _clean(d.budget, money),
+                "min_spend": None if d.min_spend is None else _clean(d.min_spend, money),
+                "spend": _clean(d.spend, money),
                 "programmes_funded": d.programmes_funded,
                 "programmes_submitted": d.programmes_submitted,
                 "goals_met": d.goals_met,
                 **(
-                    {"current_spend": _clean(d.current_spend)}
+                    {"current_spend": _clean(d.current_spend, money)}
                     if d.current_spend is not None
                     else {}
                 ),
@@ -928,7 +928,7 @@ def to_json(result: Result) -> dict[str, Any]:
                 "participations": _clean(c.participations),
                 "coverage": _clean(c.coverage),
                 "marginal_youth_per_money": _clean(c.marginal_youth_per_money),
-                "spend": _clean(c.spend),
+                "spend": _clean(c.spend, money),
                 "components": {k: _clean(v) for k, v in c.components.items()},
             }
             for c in result.clusters

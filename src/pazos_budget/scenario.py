@@ -827,6 +827,10 @@ class Scenario(Strict):
         """The display name of an output metric (its id when none is given)."""
         return (self.metrics or {}).get(metric, metric)
 
+    def given_component_names(self) -> dict[str, str]:
+        """The display names the `components` section gives (id -> name), no defaults."""
+        return {c.id.value: c.name for c in self.components or []}
+
     def component_names(self) -> dict[str, str]:
         given = {c.id.value: c.name for c in self.components or []}
         return {cid: given.get(cid, cid) for cid in COMPONENT_IDS}

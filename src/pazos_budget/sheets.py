@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .figures import clean_figure
 from .files import read_input_bytes
 
 #: Largest .xlsx read (a department's form is a few tens of kilobytes).
@@ -606,10 +607,8 @@ def safe_text(text: str) -> str:
 
 
 def clean_number(x: float) -> float:
-    """The figure as the JSON result writes it (12 significant digits, no float noise)."""
-    if not math.isfinite(x) or x == 0:
-        return 0.0
-    return float(f"{x:.12g}")
+    """The figure as the JSON result writes it (no solver noise, no negative zero)."""
+    return clean_figure(x)
 
 
 def put(ws: Any, row: int, col: int, value: Any) -> Any:

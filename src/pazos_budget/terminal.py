@@ -13,61 +13,93 @@ from rich.console import Console
 from rich.table import Table
 
 from .display import markup, visible
-from .explain import MILLION_UNITS, top_marginal_clusters
+from .explain import top_marginal_clusters
+from .i18n import separators
+from .reports.labels import Labels
+from .result import PAZOS_OWNER
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .alternatives import Alternatives
     from .analysis import Comparison, Sweep
     from .result import Result
     from .robust import Robust
+    from .scenario import Scenario
     from .solve import Progress, SolveControl
 
-MET = "[green]✔ met[/]"
-NOT_MET = "[red]✘ not met[/]"
+#: The terminal's words when no language is given (tests, a library caller).
+EN = Labels("en")
 
 
-def money(x: float | None) -> str:
-    return "—" if x is None else f"{x:,.1f}"
+def labels(lang: str | None, currency: str = "") -> Labels:
+    """The terminal's words in `lang` (the scenario's language unless --lang says)."""
+    return Labels(lang or "en", currency)
 
 
-def number(x: float) -> str:
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
+def money(x: float | None, L: Labels | None = None) -> str:
+    if x is None:
+        return "—"
+    return (L or EN).num(x, 1)
 
 
-def percent(x: float) -> str:
+def number(x: float, L: Labels | None = None) -> str:
+    return (L or EN).count(x)
+
+
+def pct(x: float, decimals: int, L: Labels | None = None) -> str:
+    """A share as a percentage: 12.5% (en), 12,5 % (es); never -0.0%."""
+    L = L or EN
+    return L.num(100 * x, decimals) + (" %" if L.lang == "es" else "%")
+
+
+def percent(x: float, L: Labels | None = None) -> str:
     """A relative gap as a percentage that stays readable when small: 0.0011%, 2.5%."""
-    return f"{x * 100:.2g}%" if x < 0.01 else f"{x:.1%}"
+    L = L or EN
+    if x < 0.01:
+        text = f"{x * 100 + 0.0:.2g}".replace(".", L.num(0.5, 1)[1])
+        return text + (" %" if L.lang == "es" else "%")
+    return pct(x, 1, L)
 
 
-def progress_line(p: Progress) -> str:
+def sig(x: float, L: Labels | None = None) -> str:
+    """Six significant digits, grouped by thousands ('-0' never)."""
+    L = L or EN
+    text = f"{x + 0.0:,.6g}"
+    decimal, group = separators(L.lang)
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+def progress_line(p: Progress, L: Labels | None = None) -> str:
     """'Solving stage 4 of 5 (final): best 53,440.2, bound 53,449.3, gap 0.02% · 5.8 s'."""
-    text = f"Solving stage {p.number} of {p.stages} ({p.stage})"
+    L = L or EN
+    text = L("term.progress.stage", number=p.number, stages=p.stages, stage=p.stage)
     if p.incumbent is not None:
-        # `+ 0.0` turns a solver's -0.0 into 0: "best -0" reads as a loss.
-        text += f": best {p.incumbent + 0.0:,.6g}"
+        text += L("term.progress.best", best=sig(p.incumbent, L))
         if p.bound is not None:
-            text += f", bound {p.bound + 0.0:,.6g}"
+            text += L("term.progress.bound", bound=sig(p.bound, L))
         if p.gap is not None:
-            text += f", gap {percent(p.gap)}"
+            text += L("term.progress.gap", gap=percent(p.gap, L))
     elif p.bound is not None:
-        text += f": no plan yet, bound {p.bound + 0.0:,.6g}"
-    return f"{text} · {p.elapsed:,.1f} s · Ctrl-C keeps the best plan found"
+        text += L("term.progress.no_plan", bound=sig(p.bound, L))
+    return L("term.progress.tail", text=text, seconds=L.num(p.elapsed, 1))
 
 
 @contextlib.contextmanager
-def solve_progress(console: Console, control: SolveControl) -> Iterator[None]:
+def solve_progress(
+    console: Console, control: SolveControl, lang: str | None = None
+) -> Iterator[None]:
     """A live progress line on `console` while a solve runs, only if it is a terminal
     (never in a pipe, a file or a JSON stream); it disappears when the solve ends."""
     if not console.is_terminal:
         yield
         return
-    with console.status("Solving…") as status:
+    L = labels(lang)
+    with console.status(L("term.progress.solving")) as status:
 
         def show(p: Progress) -> None:
-            status.update(markup(progress_line(p)))
+            status.update(markup(progress_line(p, L)))
 
         def phase(text: str) -> None:
-            status.update(markup(f"{text} · Ctrl-C keeps the plan without them"))
+            status.update(markup(L("term.progress.phase", text=text)))
 
         control.on_progress = show
         control.on_phase = phase
@@ -78,288 +110,317 @@ def solve_progress(console: Console, control: SolveControl) -> Iterator[None]:
             control.on_phase = None
 
 
-def stage_status(status: str, gap: float | None) -> str:
+def status_word(status: str, L: Labels) -> str:
+    """A solve or stage status in the terminal's words (as given if it has none)."""
+    key = f"term.status.{status}"
+    return L(key) if key in L.texts else status
+
+
+def stage_status(status: str, gap: float | None, L: Labels | None = None) -> str:
     """'' for a proven optimum; ' (feasible, gap 0.02%)' or ' (not run)' otherwise."""
+    L = L or EN
     if status == "optimal":
         return ""
     if status == "not_run":
-        return " (not run)"
-    return f" ({status}, gap {percent(gap)})" if gap is not None else f" ({status}, gap unknown)"
+        return L("term.stage.not_run")
+    word = status_word(status, L)
+    if gap is None:
+        return L("term.stage.gap_unknown", status=word)
+    return L("term.stage.gap", status=word, gap=percent(gap, L))
 
 
-def print_result(console: Console, r: Result) -> None:
+def print_result(console: Console, r: Result, lang: str | None = None) -> None:
     s = r.scenario
     cur = s.scenario.currency
+    L = labels(lang or s.scenario.language, cur)
+    status = r.status.value
     console.print(
-        f"[bold]{markup(s.scenario.name)}[/] ({markup(s.scenario.id)}) — status "
-        f"[bold]{r.status.value}[/], solver {markup(r.solver)}, {r.seconds:.2f} s"
+        L(
+            "term.head",
+            name=f"[bold]{markup(s.scenario.name)}[/]",
+            id=markup(s.scenario.id),
+            status=f"[bold]{status_word(status, L)}[/]",
+            solver=markup(r.solver),
+            seconds=L.num(r.seconds, 2),
+        )
     )
     for note in r.notes:
         console.print(f"[yellow]{markup(note)}[/]")
     met, total = r.targets_met()
     console.print(
-        f"Budget {money(r.budget)} {markup(cur)}; spent {money(r.spend)}; "
-        f"unspent {money(r.unspent)}. "
-        f"Distinct youth reached (estimated) {number(round(r.youth_reached))}, from "
-        f"{number(round(r.participations))} participations; prioritized clusters covered "
-        f"{r.prioritized_coverage:.1%}. Targets and goals met: {met} of {total}."
+        L(
+            "term.budget_line",
+            budget=money(r.budget, L),
+            currency=markup(L.currency),
+            spend=money(r.spend, L),
+            unspent=money(r.unspent, L),
+            youth=number(round(r.youth_reached), L),
+            participations=number(round(r.participations), L),
+            coverage=pct(r.prioritized_coverage, 1, L),
+            met=met,
+            total=total,
+        )
     )
-    console.print(marginal_youth_sentence(r), markup=False)
+    console.print(marginal_youth_sentence(r, L.lang), markup=False)
 
-    stages = Table(title="Stage objectives", title_justify="left")
-    stages.add_column("Stage")
-    stages.add_column("Objective", justify="right")
-    stages.add_column("Meaning")
+    stages = Table(title=L("term.stages.title"), title_justify="left")
+    stages.add_column(L("term.col.stage"))
+    stages.add_column(L("term.col.objective"), justify="right")
+    stages.add_column(L("term.col.meaning"))
     for st in r.stages:
         if st.priority is not None:
             stages.add_row(
-                f"priority {st.priority}{stage_status(st.status, st.gap)}",
-                f"{st.objective:.6g}",
-                "weighted relative shortfall (0 = all met)",
+                L("term.stage.priority", priority=st.priority) + stage_status(st.status, st.gap, L),
+                f"{st.objective + 0.0:.6g}".replace(".", separators(L.lang)[0]),
+                L("term.stage.shortfall"),
             )
         elif st.final == "maximize_weighted_reach":
             stages.add_row(
-                f"final{stage_status(st.status, st.gap)}",
-                number(st.objective),
-                "weighted distinct youth reached",
+                L("term.stage.final") + stage_status(st.status, st.gap, L),
+                number(st.objective, L),
+                L("term.stage.reach"),
             )
         elif st.final == "maximize_min_coverage":
             stages.add_row(
-                f"final{stage_status(st.status, st.gap)}",
-                f"{st.objective:.1%}",
-                "lowest coverage of a prioritized cluster",
+                L("term.stage.final") + stage_status(st.status, st.gap, L),
+                pct(st.objective, 1, L),
+                L("term.stage.min_coverage"),
             )
         else:
             stages.add_row(
-                f"final{stage_status(st.status, st.gap)}",
-                money(st.objective),
-                f"total spend ({markup(cur)})",
+                L("term.stage.final") + stage_status(st.status, st.gap, L),
+                money(st.objective, L),
+                L("term.stage.spend", currency=markup(L.currency)),
             )
     console.print(stages)
 
-    deps = Table(title=f"Spend by department ({markup(cur)})", title_justify="left")
-    for col in ("Department", "Envelope", "Spend", "Used", "Unspent", "Programmes", "Goals met"):
-        deps.add_column(col, justify="left" if col == "Department" else "right")
+    deps = Table(title=L("term.deps.title", currency=markup(L.currency)), title_justify="left")
+    for k, col in enumerate(
+        ("department", "envelope", "spend", "used", "unspent", "programmes", "goals_met")
+    ):
+        deps.add_column(L(f"term.col.{col}"), justify="left" if k == 0 else "right")
     for d in r.departments:
-        used = f"{d.spend / d.budget:.0%}" if d.budget else "—"
+        used = pct(d.spend / d.budget, 0, L) if d.budget else "—"
         deps.add_row(
             markup(d.name),
-            money(d.budget),
-            money(d.spend),
+            money(d.budget, L),
+            money(d.spend, L),
             used,
-            money(d.unspent),
+            money(d.unspent, L),
             f"{d.programmes_funded}/{d.programmes_submitted}",
             f"{d.goals_met}/{d.goals_total}",
         )
     console.print(deps)
 
-    print_clusters(console, r)
+    print_clusters(console, r, L.lang)
 
-    tt = Table(title="Targets and goals", title_justify="left")
-    for col in (
-        "Target",
-        "Owner",
-        "Kind",
-        "Prio",
-        "Hard",
-        "Status",
-        "Worst row",
-        "Achieved / required",
-    ):
-        tt.add_column(col, justify="right" if col in ("Prio",) else "left")
+    tt = Table(title=L("term.targets.title"), title_justify="left")
+    for col in ("target", "owner", "kind", "prio", "hard", "status", "worst", "achieved"):
+        tt.add_column(L(f"term.col.{col}"), justify="right" if col == "prio" else "left")
+    names = _names(r, L)
     for t in r.targets:
         worst = max(t.rows, key=lambda row: row.relative_shortfall, default=None)
         tt.add_row(
-            markup(t.id),
-            markup(t.owner),
-            markup(t.kind),
+            markup(t.name or t.id),
+            markup(names.get(t.owner, t.owner)),
+            markup(L.kind(t.kind)),
             str(t.priority),
-            "yes" if t.hard else "no",
-            MET if t.met else NOT_MET,
-            markup(worst.key) if worst else "—",
-            f"{_fmt_row(t.kind, worst.achieved)} / {_fmt_row(t.kind, worst.required)}"
+            L("term.yes") if t.hard else L("term.no"),
+            L("term.met") if t.met else L("term.not_met"),
+            markup(_row_name(worst.key, names)) if worst else "—",
+            f"{_fmt_row(t.kind, worst.achieved, L)} / {_fmt_row(t.kind, worst.required, L)}"
             if worst
             else "—",
         )
     console.print(tt)
     unservable = [t for t in r.targets if t.reason]
     if unservable:
-        console.print("[bold]Targets nothing in their scope can serve[/] (reported unmet)")
+        console.print(L("term.unservable"))
         for t in unservable:
             console.print(visible(f"  - {t.name}: {t.reason}."), markup=False)
     planned = [pr for pr in r.programmes if pr.current_units is not None]
     if planned:
-        ct = Table(title="Current plan against optimized", title_justify="left")
-        for col in (
-            "Programme",
-            "Current units",
-            "Optimized units",
-            "Change",
-            f"Spend ({markup(cur)})",
-        ):
-            ct.add_column(col, justify="left" if col == "Programme" else "right")
+        ct = Table(title=L("term.current.title"), title_justify="left")
+        for k, col in enumerate(("programme", "current_units", "optimized_units", "change")):
+            ct.add_column(L(f"term.col.{col}"), justify="left" if k == 0 else "right")
+        ct.add_column(L("term.col.spend_in", currency=markup(L.currency)), justify="right")
         for pr in planned:
             current = pr.current_units or 0.0
-            change = f"{pr.units / current - 1:+.0%}" if current else "new"
+            if current:
+                change = pct(pr.units / current - 1, 0, L)
+                change = change if change.startswith("-") else "+" + change
+            else:
+                change = L("term.new")
             ct.add_row(
-                markup(pr.id),
-                number(current),
-                number(pr.units),
+                markup(pr.name or pr.id),
+                number(current, L),
+                number(pr.units, L),
                 change,
-                f"{money(pr.current_spend)} → {money(pr.spend)}",
+                f"{money(pr.current_spend, L)} → {money(pr.spend, L)}",
             )
         console.print(ct)
     if r.marginal_values:
-        print_marginal(console, r.marginal_values, cur)
+        print_marginal(console, r.marginal_values, cur, L.lang)
     else:
-        console.print(
-            "[dim]Marginal value of money: not computed; add --marginal "
-            "(one more solve per money source).[/]"
-        )
+        console.print(L("term.marginal.off"))
+
+
+def _names(r: Result, L: Labels) -> dict[str, str]:
+    """Display names of the ids a target row may name: departments, clusters, metrics,
+    components, the spend share of a share target and the youth metric."""
+    s = r.scenario
+    names = {"share": L("unit.share"), "youth": L("unit.young_people")}
+    names[PAZOS_OWNER] = L("owner.pazos")
+    names.update({d.id: d.name for d in s.departments})
+    names.update({c.id: c.name for c in s.clusters})
+    names.update({m: s.metric_name(m) for p in s.programmes for m in p.outputs})
+    names.update({cid: L.component(cid) for cid in s.component_names()})
+    return names
+
+
+def _row_name(key: str, names: dict[str, str]) -> str:
+    """'Zamorano / Arte' for the row key 'zamorano/arts'."""
+    return " / ".join(names.get(part, part) for part in key.split("/"))
 
 
 #: The terminal lists at most this many clusters (the workbook has them all).
 TERMINAL_CLUSTERS = 24
 
 
-def print_clusters(console: Console, r: Result) -> None:
-    """Distinct youth beside participations, per cluster, by id (names are long; the
-    workbook has them), the prioritized ones with the lowest coverage first when there
-    are too many to list."""
+def print_clusters(console: Console, r: Result, lang: str | None = None) -> None:
+    """Distinct youth beside participations, per cluster, by name (a long name folds in
+    its column), the prioritized ones with the lowest coverage first when there are too
+    many to list."""
     cur = r.scenario.scenario.currency
+    L = labels(lang or r.scenario.scenario.language, cur)
     clusters = r.clusters
-    title = f"Clusters (money in {cur})"
+    title = L("term.clusters.title", currency=L.currency)
     if len(clusters) > TERMINAL_CLUSTERS:
         clusters = sorted(clusters, key=lambda c: (not c.prioritized, c.coverage, c.id))
         clusters = clusters[:TERMINAL_CLUSTERS]
-        title += f": the {TERMINAL_CLUSTERS} with the lowest coverage, of {len(r.clusters)}"
+        title += L("term.clusters.lowest", n=TERMINAL_CLUSTERS, total=len(r.clusters))
     table = Table(title=title, title_justify="left")
-    per = one_more(cur).removeprefix("one more ")
+    per = L.money_unit("per", cur).removeprefix(L("term.one_more_prefix"))
     # Headers broken by hand so that the numbers never wrap, even in 80 columns.
-    for col in (
-        "Cluster",
-        "Prio",
-        "Youth",
-        "Distinct\nyouth\n(est.)",
-        "Partici-\npations",
-        "Cover-\nage",
-        "Spend",
-        f"Extra\nyouth per\n{per}",
-    ):
-        if col == "Cluster":
-            table.add_column(col, overflow="fold")
+    for col in ("cluster", "prio", "youth", "distinct", "participations", "coverage", "spend"):
+        if col == "cluster":
+            table.add_column(L("term.col.cluster"), overflow="fold")
         else:
-            table.add_column(col, justify="right", no_wrap=True)
+            table.add_column(L(f"term.col.c.{col}"), justify="right", no_wrap=True)
+    table.add_column(L("term.col.c.extra", per=per), justify="right", no_wrap=True)
     for c in clusters:
         table.add_row(
-            markup(c.id),
-            "yes" if c.prioritized else "no",
-            f"{c.youth_population:,}",
-            whole(c.youth_reached),
-            whole(c.participations),
-            f"{c.coverage:.1%}",
-            money(c.spend),
-            f"{c.marginal_youth_per_money:,.2f}",
+            markup(c.name or c.id),
+            L("term.yes") if c.prioritized else L("term.no"),
+            L.num(c.youth_population, 0),
+            whole(c.youth_reached, L),
+            whole(c.participations, L),
+            pct(c.coverage, 1, L),
+            money(c.spend, L),
+            L.num(c.marginal_youth_per_money, 2),
         )
     console.print(table)
 
 
-def one_more(currency: str) -> str:
+def one_more(currency: str, lang: str = "en") -> str:
     """'one more million' (money in COP millions) or 'one more <unit>'."""
-    return "one more million" if currency in MILLION_UNITS else f"one more {currency}"
+    return labels(lang, currency).money_unit("per", currency)
 
 
-def about(x: float) -> str:
+def about(x: float, L: Labels | None = None) -> str:
     """A count of young people as the summary sentence gives it."""
-    return f"{x:,.0f}" if x >= 9.5 else f"{x:.1f}"
+    return (L or EN).about(x)
 
 
-def marginal_youth_sentence(r: Result) -> str:
+def marginal_youth_sentence(r: Result, lang: str | None = None) -> str:
     """'One more million in Zamorano reaches about 120 more young people; in Rozo, 95.'"""
-    top = top_marginal_clusters(r)
-    more = one_more(r.scenario.scenario.currency)
-    if not top:
-        return f"{more[0].upper()}{more[1:]} reaches no more young people in any cluster."
-    (first, n), rest = top[0], top[1:]
-    text = f"{more[0].upper()}{more[1:]} in {first} reaches about {about(n)} more young people"
-    return text + "".join(f"; in {name}, {about(m)}" for name, m in rest) + "."
+    cur = r.scenario.scenario.currency
+    L = labels(lang or r.scenario.scenario.language, cur)
+    return L.marginal_youth_sentence(top_marginal_clusters(r), cur)
 
 
-def _fmt_row(kind: str, x: float) -> str:
-    return f"{x:.1%}" if kind == "spend_share" else number(x)
+def _fmt_row(kind: str, x: float, L: Labels | None = None) -> str:
+    return pct(x, 1, L) if kind == "spend_share" else number(x, L)
 
 
-def marginal_sentence(m: dict[str, Any], currency: str) -> str:
+def marginal_sentence(m: dict[str, Any], currency: str, lang: str = "en") -> str:
     """'100 more (COP millions) for Culture reaches about 40 more young people.'"""
-    who = "the total budget" if m["source"] == "total_budget" else m["name"]
-    head = f"{number(m['extra'])} more ({currency}) for {who}"
-    if not m.get("exact", True):
-        return f"{head}: {m['reason']}."
-    gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
-    closer = ", ".join(
-        f"priority-{g['priority']} shortfall {g['before']:.3g} → {g['after']:.3g}" for g in gains
-    )
-    youth = m["youth_reached"]
-    if youth > 0.5:
-        reach = f"reaches about {youth:,.0f} more young people"
-    elif youth < -0.5:
-        reach = f"reaches about {-youth:,.0f} fewer young people"
-    else:
-        reach = "reaches no more young people"
-    if gains and youth < -0.5:
-        return f"{head} first brings higher-priority targets closer ({closer}), so it {reach}."
-    if gains:
-        return f"{head} brings higher-priority targets closer ({closer}) and {reach}."
-    if youth <= 0.5:
-        return f"{head} {reach}: this money is not what limits the result."
-    return f"{head} {reach}."
+    return labels(lang, currency).marginal_sentence(m)
 
 
-def print_marginal(console: Console, values: list[dict[str, Any]], currency: str) -> None:
-    console.print("[bold]Marginal value of money[/]")
+def print_marginal(
+    console: Console, values: list[dict[str, Any]], currency: str, lang: str = "en"
+) -> None:
+    L = labels(lang, currency)
+    console.print(L("term.marginal.title"))
     if values and all(m.get("reason_code") == "plan_not_optimal" for m in values):
         # One reason for every source: say it once.
-        console.print(
-            f"  {values[0]['reason'][:1].upper()}{values[0]['reason'][1:]}.", markup=False
-        )
+        console.print("  " + L("term.marginal.plan_not_optimal"), markup=False)
         return
     for m in values:
-        console.print("  " + visible(marginal_sentence(m, currency)), markup=False)
+        console.print("  " + visible(marginal_sentence(m, currency, L.lang)), markup=False)
 
 
-def print_diagnosis(console: Console, diagnosis: list[dict[str, Any]]) -> None:
-    from .diagnose import diagnosis_header, diagnosis_lines
+def print_diagnosis(
+    console: Console,
+    diagnosis: list[dict[str, Any]],
+    lang: str = "en",
+    scenario: Scenario | None = None,
+) -> None:
+    """The diagnosis: in English the findings' own messages; in another language (with
+    the scenario, for its names) each finding said from its figures."""
+    from .diagnose import diagnosis_header_key, diagnosis_lines
 
-    header = diagnosis_header(diagnosis)
-    console.print(
-        "[bold red]Infeasible[/]: the hard commitments cannot all hold."
-        + (f" {markup(header)}" if header else "")
-    )
-    for line in diagnosis_lines(diagnosis):
+    L = labels(lang)
+    if scenario is not None:
+        L = Labels(L.lang, scenario.scenario.currency, scenario.given_component_names())
+    key = diagnosis_header_key(diagnosis)
+    header = "" if key == "fallback" else L(f"term.diagnosis.{key}")
+    console.print(L("term.infeasible") + (f" {markup(header)}" if header else ""))
+    if L.lang == "en" or scenario is None:
+        lines = diagnosis_lines(diagnosis, L("term.diagnosis.or_instead"), L("term.diagnosis.and"))
+    else:
+        from .reports.diagnosis import diagnosis_places, finding_sentence
+
+        places = diagnosis_places(L, scenario)
+        clusters = {c.id for c in scenario.clusters}
+        lines = []
+        for f in diagnosis:
+            lines.append(f"  - {finding_sentence(L, scenario, f)}")
+            if f.get("alternatives"):
+                alternatives = L("term.diagnosis.and").join(
+                    L.alternative(a, places, clusters) for a in f["alternatives"]
+                )
+                lines.append(L("term.diagnosis.or_instead", alternatives=alternatives))
+    for line in lines:
         console.print(visible(line, newlines=True), markup=False)
 
 
-def whole(x: float) -> str:
+def whole(x: float, L: Labels | None = None) -> str:
     """Compact figures for the side-by-side tables (the workbook has the decimals)."""
-    return f"{x:,.0f}"
+    return (L or EN).num(x, 0)
 
 
-def _signed(x: float, fmt: str) -> str:
-    return "" if abs(x) < 1e-9 else f" ({x:+{fmt}})"
+def _signed(x: float, decimals: int, L: Labels | None = None) -> str:
+    if abs(x) < 1e-9:
+        return ""
+    text = (L or EN).num(x, decimals)
+    if text.strip("-0,.") == "":
+        return ""
+    return f" ({text if text.startswith('-') else '+' + text})"
 
 
-def print_comparison(console: Console, c: Comparison) -> None:
+def print_comparison(console: Console, c: Comparison, lang: str | None = None) -> None:
     """Key figures of each scenario, with the change against the base (the first)."""
     cur = c.base.scenario.scenario.currency
-    table = Table(
-        title=f"Scenarios compared (money in {markup(cur)}, rounded)", title_justify="left"
-    )
+    L = labels(lang or c.base.scenario.scenario.language, cur)
+    table = Table(title=L("term.cmp.title", currency=markup(L.currency)), title_justify="left")
     figures = c.key_figures()
     # the ids are how the workbook names the scenarios: never cut them
     widest = max(len(str(f["scenario"])) for f in figures)
-    table.add_column("Scenario", no_wrap=True, min_width=widest)
-    for col in ("Budget", "Spend", "Distinct youth (est.)", "Weighted coverage", "Targets met"):
-        table.add_column(col, justify="right")
+    table.add_column(L("term.col.scenario"), no_wrap=True, min_width=widest)
+    for col in ("budget", "spend", "youth", "weighted", "targets_met"):
+        table.add_column(L(f"term.col.k.{col}"), justify="right")
     base = figures[0]
     for k, f in enumerate(figures):
         d = {key: f[key] - base[key] for key in ("budget", "spend", "youth_reached")} | {
@@ -368,46 +429,49 @@ def print_comparison(console: Console, c: Comparison) -> None:
         }
         show = k > 0
         table.add_row(
-            markup(f["scenario"]) + (" (base)" if not show else ""),
-            whole(f["budget"]) + (_signed(d["budget"], ",.0f") if show else ""),
-            whole(f["spend"]) + (_signed(d["spend"], ",.0f") if show else ""),
-            whole(f["youth_reached"]) + (_signed(d["youth_reached"], ",.0f") if show else ""),
-            whole(f["weighted_coverage"])
-            + (_signed(d["weighted_coverage"], ",.0f") if show else ""),
+            markup(f["scenario"]) + (L("term.cmp.base") if not show else ""),
+            whole(f["budget"], L) + (_signed(d["budget"], 0, L) if show else ""),
+            whole(f["spend"], L) + (_signed(d["spend"], 0, L) if show else ""),
+            whole(f["youth_reached"], L) + (_signed(d["youth_reached"], 0, L) if show else ""),
+            whole(f["weighted_coverage"], L)
+            + (_signed(d["weighted_coverage"], 0, L) if show else ""),
             f"{f['targets_met']}/{f['targets_total']}"
-            + (_signed(d["targets_met"], "d") if show else ""),
+            + (_signed(d["targets_met"], 0, L) if show else ""),
         )
     console.print(table)
 
 
-def print_frontier(console: Console, sw: Sweep) -> None:
+def print_frontier(console: Console, sw: Sweep, lang: str | None = None) -> None:
     """The budget frontier, one line per point."""
     from .analysis import frontier_rows
 
     rows = frontier_rows(sw)
     cur = sw.scenario.scenario.currency
+    L = labels(lang or sw.scenario.scenario.language, cur)
     scaled = bool(sw.points) and sw.points[0].scale is not None
-    table = Table(title=f"Budget frontier (money in {markup(cur)}, rounded)", title_justify="left")
+    table = Table(title=L("term.frontier.title", currency=markup(L.currency)), title_justify="left")
     if scaled:
-        table.add_column("Scale", justify="right")
-    for col in ("Budget", "Spend", "Distinct youth (est.)", "Weighted coverage", "Targets met"):
-        table.add_column(col, justify="right")
-    table.add_column("Extra youth per unit", justify="right")
+        table.add_column(L("term.col.scale"), justify="right")
+    for col in ("budget", "spend", "youth", "weighted", "targets_met"):
+        table.add_column(L(f"term.col.k.{col}"), justify="right")
+    table.add_column(L("term.col.extra_per_unit"), justify="right")
     for row in rows:
-        head = [f"{row['scale']:g}"] if scaled else []
+        head = [f"{row['scale']:g}".replace(".", L.num(0.5, 1)[1])] if scaled else []
         if "spend" not in row:
-            status = "not solved" if row["status"] == "not solved" else "no solution"
-            table.add_row(*head, whole(row["budget"]), f"[dim]{status}[/]", "", "", "", "")
+            status = (
+                L("term.not_solved") if row["status"] == "not solved" else L("term.no_solution")
+            )
+            table.add_row(*head, whole(row["budget"], L), f"[dim]{status}[/]", "", "", "", "")
             continue
         per = row["youth_per_unit"]
         table.add_row(
             *head,
-            whole(row["budget"]),
-            whole(row["spend"]),
-            whole(row["youth_reached"]),
-            whole(row["weighted_coverage"]),
+            whole(row["budget"], L),
+            whole(row["spend"], L),
+            whole(row["youth_reached"], L),
+            whole(row["weighted_coverage"], L),
             f"{row['targets_met']}/{row['targets_total']}",
-            "—" if per is None else f"{per:,.3f}",
+            "—" if per is None else L.num(per, 3),
         )
     console.print(table)
 

@@ -42,7 +42,7 @@ class ReportContext:
     def __init__(self, result: Result, lang: str, run_at: datetime) -> None:
         self.r = result
         self.s = result.scenario
-        self.L = Labels(lang, self.s.scenario.currency)
+        self.L = Labels(lang, self.s.scenario.currency, components=self.s.given_component_names())
         self.cur = self.L.currency
         self.when = format_time(run_at)
         self.wb = new_workbook()

@@ -150,11 +150,12 @@ class ComparisonBuilder(_Book):
 
     def subtitle(self) -> str:
         base = self.c.base.scenario.scenario
+        n = len(self.ids) - 1
         return self.L(
-            "title.council.sub",
+            "title.council.sub.one" if n == 1 else "title.council.sub",
             name=base.name,
             id=base.id,
-            n=len(self.ids) - 1,
+            n=n,
             when=self.when,
         )
 

@@ -262,14 +262,15 @@ class DepartmentSheets(ReportContext):
         )
 
     def served_by(self, p: Programme, dept_id: str) -> tuple[str, str]:
-        """Ids of the department's goals and of the PAZOS targets that `p` counts toward
-        (the goals table of the sheet gives their names)."""
+        """Names of the department's goals and of the PAZOS targets that `p` counts
+        toward (ids only for a target without a name)."""
         goals, pazos = [], []
         for t in self.explanations[p.id].serves:
+            name = self.names.targets.get(t, t)
             if self.owners[t] is None:
-                pazos.append(t)
+                pazos.append(name)
             elif self.owners[t] == dept_id:
-                goals.append(t)
+                goals.append(name)
         none = self.L("none")
         return "\n".join(goals) or none, "\n".join(pazos) or none
 

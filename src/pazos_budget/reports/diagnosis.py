@@ -9,6 +9,7 @@ Labels come from `labels.py` (es / en); the sentences are the diagnosis's own wo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +34,7 @@ def build_diagnosis(
     lang: str,
     run_at: datetime | None = None,
 ) -> Workbook:
-    L = Labels(lang, scenario.scenario.currency)
+    L = Labels(lang, scenario.scenario.currency, components=scenario.given_component_names())
     when = format_time(run_at or datetime.now().astimezone())
     wb = new_workbook()
     sh = Sheet(wb, L("sheet.diagnosis"), Styles(), first=True)
@@ -43,11 +44,8 @@ def build_diagnosis(
     if header != "fallback":
         sh.section(L(f"diagnosis.header.{header}"))
     names = _names(scenario)
-    places = {c.id: c.name for c in scenario.clusters}
-    clusters = set(places)
-    places.update({m: scenario.metric_name(m) for p in scenario.programmes for m in p.outputs})
-    places["youth"] = L("unit.young_people")
-    places.update({cid: L.component(cid) for cid in scenario.component_names()})
+    places = diagnosis_places(L, scenario)
+    clusters = {c.id for c in scenario.clusters}
     cols = [
         Col(L("col.commitment"), 24, wrap=True),
         Col(L("col.about"), 26, wrap=True),
@@ -79,7 +77,7 @@ def build_diagnosis(
                 cell(f["violation"]),
                 unit,
                 L(f"money.{f['money']}"),
-                f["message"],
+                finding_sentence(L, scenario, f),
                 "\n".join(L.alternative(a, places, clusters) for a in f.get("alternatives", []))
                 or L("none"),
             ]
@@ -87,6 +85,41 @@ def build_diagnosis(
     sh.table(cols, rows, freeze=True)
     sh.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when), L("page"))
     return wb
+
+
+def diagnosis_places(L: Labels, scenario: Scenario) -> dict[str, str]:
+    """Display names of what an alternative may name: clusters, metrics, components."""
+    places = {c.id: c.name for c in scenario.clusters}
+    places.update({m: scenario.metric_name(m) for p in scenario.programmes for m in p.outputs})
+    places["youth"] = L("unit.young_people")
+    places.update({cid: L.component(cid) for cid in scenario.component_names()})
+    return places
+
+
+def finding_sentence(L: Labels, s: Scenario, f: Mapping[str, Any]) -> str:
+    """A finding of the diagnosis in `L`'s language, from its figures: the English
+    finding keeps the diagnosis's own detailed message; in Spanish this sentence says
+    what must give and by how much."""
+    if L.lang == "en":
+        return str(f["message"])
+    kind = str(f["kind"])
+    names = _names(s)
+    share = f.get("unit") == SHARE_UNIT
+
+    def amount(x: float) -> str:
+        return L.percent(x) if share else L.count(x)
+
+    text = L(
+        f"finding.{kind}",
+        name=f.get("name") or names.get(f.get("subject", ""), f.get("subject", "")),
+        committed=amount(float(f.get("committed", 0.0))),
+        possible=amount(float(f.get("possible", 0.0))),
+        violation=amount(float(f.get("violation", 0.0))),
+        unit=_unit(L, s, str(f.get("unit", ""))),
+    )
+    if f.get("money") in ("partly", "no"):
+        text += L(f"finding.money.{f['money']}")
+    return text
 
 
 def _unit(L: Labels, s: Scenario, unit: str) -> str:

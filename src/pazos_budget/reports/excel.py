@@ -238,8 +238,9 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             None,
             None,
             None,
-            sum(d.programmes_funded for d in deps),
-            sum(d.programmes_submitted for d in deps),
+            # each programme once, however many departments co-fund it
+            sum(pr.funded for pr in self.r.programmes),
+            len(self.r.programmes),
             sum(d.goals_met for d in deps),
             sum(d.goals_total for d in deps),
         ]

@@ -110,7 +110,7 @@ class ScenarioSheet(ReportContext):
                     p.id,
                     p.name,
                     p.department,
-                    p.component.value,
+                    self.as_read(L.component(p.component.value), p.component.value),
                     p.unit,
                     p.unit_cost,
                     p.fixed_cost,
@@ -159,21 +159,28 @@ class ScenarioSheet(ReportContext):
             t.id,
             t.name or none,
             owner or PAZOS_OWNER,
-            t.kind.value,
+            self.as_read(self.L.kind(t.kind.value), t.kind.value),
             t.priority,
             t.weight,
             self.L.hard(t.hard),
             ", ".join(t.departments) if t.departments is not None else none,
             ", ".join(t.clusters) if t.clusters is not None else none,
             ", ".join(c.value for c in t.components) if t.components is not None else none,
-            t.metric if isinstance(t, MetricTarget) else none,
-            condition,
+            self.as_read(self.s.metric_name(t.metric), t.metric)
+            if isinstance(t, MetricTarget)
+            else none,
+            self.L(f"input.cond.{condition}"),
             amount,
         ]
 
+    def as_read(self, name: str, value: str) -> str:
+        """A display name with the scenario file's own word beside it: 'Prevención
+        (prevention)'; the word alone when they are the same."""
+        return value if name == value else self.L("input.as_read", name=name, id=value)
+
     def clusters_text(self, p: Programme) -> str:
         if p.clusters == ALL_CLUSTERS:
-            return ALL_CLUSTERS
+            return self.L("input.all_clusters")
         assert isinstance(p.clusters, list)
         return ", ".join(p.clusters) if p.clusters else self.L("city_wide")
 

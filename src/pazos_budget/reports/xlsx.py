@@ -125,6 +125,14 @@ def new_workbook() -> Workbook:
     return wb
 
 
+def shows_zero(x: float, fmt: str) -> bool:
+    """Whether number format `fmt` shows `x` as zero ("-0", "-0.0%" for a tiny negative)."""
+    section = fmt.split(";")[0]
+    decimals = len(re.split(r"[^0#]", section.partition(".")[2] + " ")[0]) if "." in section else 0
+    shown = abs(x) * (100 if "%" in section else 1)
+    return round(shown, decimals) == 0
+
+
 class Styles:
     """Sets cell styles through a cache, one per workbook.
 
@@ -152,6 +160,10 @@ class Styles:
         quote = isinstance(cell.value, str) and cell.value.startswith(FORMULA_START)
         if not isinstance(cell.value, int | float) or isinstance(cell.value, bool):
             fmt = None
+        elif (
+            fmt and isinstance(cell.value, float) and cell.value < 0 and shows_zero(cell.value, fmt)
+        ):
+            cell.value = 0.0  # what shows as zero is zero: never "-0" or "-0.0%"
         key = (id(font), id(fill), id(border), id(alignment), fmt, quote)
         cached = self._arrays.get(key)
         if cached is not None:

@@ -1,0 +1,81 @@
+"""The message catalogues: one gettext domain, two languages, keyed message ids.
+
+Every text a user reads (terminal, workbooks, the council deck, errors and warnings) is
+a message of the `pazos_budget` gettext domain, compiled with Babel into
+`locale/<lang>/LC_MESSAGES/pazos_budget.mo` beside this file. Message ids are keys
+(`sheet.summary`, `term.budget_line`), not English sentences: with two languages that are
+both written by hand, a key says where a text is used, survives an English rewording,
+and lets a test demand the same keys in both catalogues. Texts are `str.format`
+templates (`{name}`), the same placeholders in both languages.
+
+The compiled `.mo` files are committed, so a plain `pip install -e .` has them; a test
+checks that they match the `.po` sources (`python -m pazos_budget.catalogues compile`
+rebuilds them). This module only reads; it imports nothing of the package but `errors`.
+
+Numbers inside sentences are written with the separators of each language's locale
+(CLDR data through Babel): es-CO 1.234,5, en-US 1,234.5.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
+from .errors import ReportError
+
+DOMAIN = "pazos_budget"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+Lang = Literal["es", "en"]
+LANGUAGES: tuple[Lang, ...] = ("es", "en")
+#: The CLDR locale whose separators each language writes numbers with.
+LOCALES: Mapping[str, str] = {"es": "es_CO", "en": "en_US"}
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+def check_lang(lang: str) -> Lang:
+    """`lang` if it is a language the catalogues have; a ReportError otherwise."""
+    if lang not in LANGUAGES:
+        raise ReportError(texts("en")["error.lang"].format(lang=lang))
+    return lang
+
+
+@functools.cache
+def texts(lang: str) -> Mapping[str, str]:
+    """Every message of one language, key to text, read from its compiled catalogue."""
+    if lang not in LANGUAGES:  # not check_lang: it needs this very function
+        lang = "en"
+    with mo_path(lang).open("rb") as f:
+        catalogue = gettext.GNUTranslations(f)
+    found: dict[str, str] = dict(getattr(catalogue, "_catalog", {}))
+    found.pop("", None)  # the header
+    return found
+
+
+@functools.cache
+def separators(lang: str) -> tuple[str, str]:
+    """(decimal, group) symbols of a language's locale."""
+    locale = LOCALES[check_lang(lang)]
+    return get_decimal_symbol(locale), get_group_symbol(locale)
+
+
+def number(x: float, decimals: int, lang: str) -> str:
+    """`x` with `decimals` decimals, grouped by thousands, in the language's locale,
+    never "-0" (a rounded negative zero is a plain zero)."""
+    text = f"{x:,.{decimals}f}"
+    if text.lstrip("-").strip("0,.") == "":
+        text = text.lstrip("-")
+    decimal, group = separators(lang)
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)

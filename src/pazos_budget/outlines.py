@@ -1,0 +1,208 @@
+"""Cluster outlines for the council deck's coverage map, read from a small GeoJSON file.
+
+The file is optional (`present --map FILE.geojson`): a FeatureCollection whose features
+are Polygon or MultiPolygon geometries, each naming the cluster it outlines in
+`properties.cluster` (a cluster id of the results) and, optionally, where its name is
+written in `properties.label_point` ([longitude, latitude]; the middle of its largest
+polygon otherwise: a cluster drawn around others needs it). Coordinates are drawn as given
+(longitude, latitude), with no projection and no GIS library: the deck only needs the
+shapes side by side. Every problem is located (`FILE:LINE:COL: features[2].geometry:
+...`) and the whole file is refused (exit 2), as a scenario is.
+
+`read_json` is also how `present` reads its result files: a JSON document with the line
+and column of every value, so that a problem deep inside one can be pointed at.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, ScenarioError
+
+Positions = dict[str, tuple[int, int]]
+Ring = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The polygons of one cluster: each a list of rings (outer first, then holes)."""
+
+    cluster: str
+    polygons: list[list[Ring]]
+    label_point: tuple[float, float] | None = None  # where its name goes, if not the middle
+
+
+_DECODER = json.JSONDecoder()
+_WS = " \t\n\r"
+
+
+def _skip(text: str, i: int) -> int:
+    while i < len(text) and text[i] in _WS:
+        i += 1
+    return i
+
+
+def _parse(text: str, i: int, path: str, at: Positions) -> tuple[Any, int]:
+    """The JSON value at `i` and where it ends, noting where each value starts."""
+    i = _skip(text, i)
+    at[path] = (text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1)
+    if i < len(text) and text[i] == "[":
+        items: list[Any] = []
+        i = _skip(text, i + 1)
+        if i < len(text) and text[i] == "]":
+            return items, i + 1
+        while True:
+            value, i = _parse(text, i, f"{path}[{len(items)}]", at)
+            items.append(value)
+            i = _skip(text, i)
+            if i < len(text) and text[i] == ",":
+                i += 1
+                continue
+            if i < len(text) and text[i] == "]":
+                return items, i + 1
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+    if i < len(text) and text[i] == "{":
+        obj: dict[str, Any] = {}
+        i = _skip(text, i + 1)
+        if i < len(text) and text[i] == "}":
+            return obj, i + 1
+        while True:
+            i = _skip(text, i)
+            key, i = _DECODER.raw_decode(text, i)
+            if not isinstance(key, str):
+                raise json.JSONDecodeError("Expecting property name", text, i)
+            i = _skip(text, i)
+            if i >= len(text) or text[i] != ":":
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
+            value, i = _parse(text, i + 1, f"{path}.{key}" if path else key, at)
+            obj[key] = value
+            i = _skip(text, i)
+            if i < len(text) and text[i] == ",":
+                i += 1
+                continue
+            if i < len(text) and text[i] == "}":
+                return obj, i + 1
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+    return _DECODER.raw_decode(text, i)
+
+
+def read_json(path: Path) -> tuple[Any, Positions]:
+    """A JSON file and the (line, column) of each value by its path ("" the document)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ScenarioError([Problem(str(path), 0, 0, "", f"cannot read: {reason}")]) from e
+    at: Positions = {}
+    try:
+        doc, end = _parse(text, 0, "", at)
+        if _skip(text, end) != len(text):
+            raise json.JSONDecodeError("Extra data", text, _skip(text, end))
+    except json.JSONDecodeError as e:
+        problem = Problem(str(path), e.lineno, e.colno, "", f"not valid JSON: {e.msg}")
+        raise ScenarioError([problem]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(str(path), 0, 0, "", "nested too deeply")]) from None
+    return doc, at
+
+
+def load_outlines(path: Path, clusters: Collection[str]) -> list[Outline]:
+    """The outlines of a GeoJSON file, checked against the cluster ids of the results."""
+    doc, at = read_json(path)
+    problems: list[Problem] = []
+
+    def bad(where: str, message: str) -> None:
+        line, col = at.get(where, (0, 0))
+        problems.append(Problem(str(path), line, col, where, message))
+
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        bad("type" if isinstance(doc, dict) else "", "must be a GeoJSON FeatureCollection")
+        raise ScenarioError(problems)
+    features = doc.get("features")
+    if not isinstance(features, list) or not features:
+        bad("features" if "features" in doc else "", "give a list of one or more features")
+        raise ScenarioError(problems)
+    outlines: list[Outline] = []
+    seen: set[str] = set()
+    for k, feature in enumerate(features):
+        here = f"features[{k}]"
+        if not isinstance(feature, dict):
+            bad(here, "must be a GeoJSON Feature")
+            continue
+        props = feature.get("properties")
+        cluster = props.get("cluster") if isinstance(props, dict) else None
+        if not isinstance(cluster, str):
+            where = f"{here}.properties" if isinstance(props, dict) else here
+            bad(where, "give properties.cluster: the id of the cluster it outlines")
+        elif cluster not in clusters:
+            shown = ", ".join(sorted(clusters)[:8]) + (", …" if len(clusters) > 8 else "")
+            bad(f"{here}.properties.cluster", f"unknown cluster '{cluster}' (known: {shown})")
+        elif cluster in seen:
+            bad(f"{here}.properties.cluster", f"cluster '{cluster}' is outlined twice")
+        geometry = feature.get("geometry")
+        polygons = _polygons(geometry, f"{here}.geometry", bad)
+        point = props.get("label_point") if isinstance(props, dict) else None
+        if point is not None and not _position(point):
+            bad(f"{here}.properties.label_point", "give [longitude, latitude], two numbers")
+            point = None
+        if isinstance(cluster, str) and cluster in clusters and polygons is not None:
+            seen.add(cluster)
+            label = (float(point[0]), float(point[1])) if point is not None else None
+            outlines.append(Outline(cluster, polygons, label))
+    if problems:
+        raise ScenarioError(problems)
+    return outlines
+
+
+def _position(pos: Any) -> bool:
+    """[longitude, latitude] (a third number, an altitude, is allowed and ignored)."""
+    return (
+        isinstance(pos, list)
+        and len(pos) >= 2
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in pos[:2]
+        )
+    )
+
+
+def _polygons(geometry: Any, where: str, bad: Any) -> list[list[Ring]] | None:
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        bad(where, "must be a Polygon or a MultiPolygon")
+        return None
+    coords = geometry.get("coordinates")
+    many = geometry["type"] == "MultiPolygon"
+    where = f"{where}.coordinates"
+    if not isinstance(coords, list) or not coords:
+        bad(where, "give the polygon's rings of [longitude, latitude] positions")
+        return None
+    polygons = coords if many else [coords]
+    out: list[list[Ring]] = []
+    for p, polygon in enumerate(polygons):
+        at_p = f"{where}[{p}]" if many else where
+        if not isinstance(polygon, list) or not polygon:
+            bad(at_p, "give the polygon's rings of [longitude, latitude] positions")
+            return None
+        rings: list[Ring] = []
+        for r, ring in enumerate(polygon):
+            at_r = f"{at_p}[{r}]"
+            if not isinstance(ring, list) or len(ring) < 4:
+                bad(at_r, "a ring needs at least 4 positions (the first repeated last)")
+                return None
+            points: Ring = []
+            for q, pos in enumerate(ring):
+                if not _position(pos):
+                    bad(f"{at_r}[{q}]", "a position is [longitude, latitude], two numbers")
+                    return None
+                points.append((float(pos[0]), float(pos[1])))
+            if points[0] != points[-1]:
+                bad(at_r, "a ring must end where it starts")
+                return None
+            rings.append(points)
+        out.append(rings)
+    return out

@@ -1,0 +1,85 @@
+"""`present`: result files (solve --json) and an optional map file, checked, to the deck.
+
+Each result file is read with the line and column of its values, so that a file that is
+not a result, or lacks a figure the deck needs, is refused with a located message
+(exit 2) before anything is drawn; the deck itself is `reports.deck`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, ScenarioError
+from .outlines import Outline, load_outlines, read_json
+from .reports.deck import build_deck
+from .reports.labels import Labels
+from .result import SCHEMA
+
+#: What the deck reads of a result, checked before drawing.
+NEEDED = ("scenario", "totals", "programmes", "departments", "clusters", "targets")
+
+
+def load_results(paths: Sequence[Path], lang: str = "en") -> list[dict[str, Any]]:
+    """The result documents, in order; every problem of every file at once."""
+    L = Labels(lang)
+    problems: list[Problem] = []
+    docs: list[dict[str, Any]] = []
+    for path in paths:
+        doc, at = read_json(path)
+        line, col = at.get("schema", at.get("", (0, 0)))
+        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+            schema = doc.get("schema") if isinstance(doc, dict) else None
+            problems.append(
+                Problem(str(path), line, col, "schema", L("deck.error.schema", schema=schema))
+            )
+            continue
+        if doc.get("status") not in ("optimal", "feasible"):
+            line, col = at.get("status", (0, 0))
+            msg = L("deck.error.status", status=doc.get("status"))
+            problems.append(Problem(str(path), line, col, "status", msg))
+            continue
+        bad = [k for k in NEEDED if not isinstance(doc.get(k), dict | list)]
+        for key in bad:
+            line, col = at.get(key, (0, 0))
+            problems.append(Problem(str(path), line, col, key, L("deck.error.field")))
+        if not bad:
+            docs.append(doc)
+    if problems:
+        raise ScenarioError(problems)
+    return docs
+
+
+def language_of(docs: Sequence[Mapping[str, Any]]) -> str:
+    """The base result's language (a result from before it was recorded: Spanish, the
+    scenario default)."""
+    lang = docs[0]["scenario"].get("language", "es")
+    return lang if isinstance(lang, str) else "es"
+
+
+def prepare(
+    paths: Sequence[Path], *, lang: str | None = None, map_file: Path | None = None
+) -> tuple[list[dict[str, Any]], str, list[Outline]]:
+    """Read and check everything the deck needs, before any file is written: the result
+    documents (the first is the base), the deck's language, and the cluster outlines."""
+    docs = load_results(paths, lang or "en")
+    language = lang or language_of(docs)
+    outlines: list[Outline] = []
+    if map_file is not None:
+        outlines = load_outlines(map_file, {c["id"] for c in docs[0]["clusters"]})
+    return docs, language, outlines
+
+
+def present(
+    paths: Sequence[Path],
+    output: Path,
+    *,
+    lang: str | None = None,
+    map_file: Path | None = None,
+    run_at: datetime | None = None,
+) -> None:
+    """The deck of `paths` into `output`, from Python (the CLI writes through its plan)."""
+    docs, language, outlines = prepare(paths, lang=lang, map_file=map_file)
+    build_deck(docs, output, lang=language, outlines=outlines, run_at=run_at)

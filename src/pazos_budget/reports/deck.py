@@ -1,0 +1,424 @@
+"""The council deck: a short 16:9 PDF made from one or more `solve --json` results.
+
+A council is shown slides, not a 45-page workbook. The deck has a title page with the
+key figures, the budget by department and by PAZOS component, youth coverage by cluster,
+targets met by priority, what a cut costs (when several results are given: the first is
+the base), a coverage map (when cluster outlines are given, see `outlines`), and an
+annex with one page per department. Every text comes from the catalogues in the
+result's language; fonts are large enough to read from the back of a room (16 pt and
+more on a 13.3-inch-wide page, titles 30 pt).
+
+Charts are drawn with matplotlib's object API (`Figure`, no pyplot state) and written
+with `PdfPages`; the figures are the result's own (already verified when it was solved).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from matplotlib import colormaps
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
+from matplotlib.ticker import MaxNLocator
+
+from .. import __version__
+from ..explain import MILLION_UNITS
+from ..outlines import Outline
+from .context import format_time
+from .labels import Labels
+
+#: 16:9 at the size of a laptop screen (inches); fonts in points on that page.
+PAGE = (13.333, 7.5)
+TITLE_PT, BODY_PT, TICK_PT, SMALL_PT, BIG_PT = 30, 20, 16, 13, 40
+#: Bars on one chart before the rest are left to the workbook.
+MAX_BARS = 14
+#: Colours: allocated money, envelopes, prioritized clusters, the others, met, not met.
+BLUE, LIGHT, GREEN, GREY, RED = "#1f5a96", "#c9d6e3", "#2e7d32", "#9e9e9e", "#c62828"
+MAP_COLOURS = "YlGn"
+
+
+def build_deck(
+    docs: Sequence[Mapping[str, Any]],
+    path: Path,
+    *,
+    lang: str,
+    outlines: Sequence[Outline] = (),
+    run_at: datetime | None = None,
+) -> None:
+    """Write the deck of `docs` (result JSON documents; the first is the base) to `path`."""
+    base = docs[0]
+    info = base["scenario"]
+    L = Labels(lang, info["currency"], components=info.get("components") or {})
+    when = format_time(run_at or datetime.now().astimezone())
+    footer = L("deck.footer", id=info["id"], version=__version__, when=when)
+    metadata = {"Title": L("deck.title", year=info["year"]), "Creator": "pazos-budget"}
+    with PdfPages(path, metadata=metadata) as pdf:
+        pages = [
+            _title_page(base, L),
+            _departments_page(base, L),
+            _components_page(base, L),
+            _coverage_page(base, L),
+            _targets_page(base, L),
+        ]
+        if len(docs) > 1:
+            pages.append(_cut_page(docs, L))
+        if outlines:
+            pages.append(_map_page(base, outlines, L))
+        pages.append(_section_page(L("deck.annex"), L))
+        pages += [_department_page(base, d, L) for d in base["departments"]]
+        for fig in pages:
+            fig.text(0.99, 0.015, footer, ha="right", va="bottom", fontsize=SMALL_PT, color=GREY)
+            pdf.savefig(fig)
+
+
+# --------------------------------------------------------------------------- helpers
+def _page(title: str, subtitle: str = "") -> Figure:
+    fig = Figure(figsize=PAGE)
+    fig.text(0.04, 0.93, title, fontsize=TITLE_PT, weight="bold", va="top", color=BLUE)
+    if subtitle:
+        fig.text(0.04, 0.855, subtitle, fontsize=TICK_PT, va="top", color="#444444")
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    return textwrap.fill(text, width, max_lines=2, placeholder="…")
+
+
+def _bars(
+    fig: Figure,
+    names: list[str],
+    values: list[float],
+    *,
+    back: list[float] | None = None,
+    colours: list[str] | None = None,
+    labels: list[str] | None = None,
+    left: float = 0.36,
+) -> Any:
+    """Horizontal bars, the first name on top; `back` are lighter bars behind them."""
+    ax = fig.add_axes((left, 0.15, 0.95 - left, 0.67))
+    ys = list(range(len(names)))[::-1]
+    if back is not None:
+        ax.barh(ys, back, color=LIGHT, height=0.8)
+    ax.barh(ys, values, color=colours or BLUE, height=0.55 if back is not None else 0.7)
+    size = TICK_PT if len(names) <= 10 else SMALL_PT + 1  # two-line names must not touch
+    ax.set_yticks(ys, [_wrap(n, 40) for n in names], fontsize=size)
+    ax.tick_params(axis="x", labelsize=TICK_PT)
+    ax.spines[["top", "right"]].set_visible(False)
+    top = max([*values, *(back or []), 0.0]) or 1.0
+    ax.set_xlim(0, top * 1.18)
+    for y, v, text in zip(ys, values, labels or [], strict=False):
+        ax.text(v + top * 0.01, y, text, va="center", fontsize=TICK_PT)
+    return ax
+
+
+def _money_axis(ax: Any, L: Labels) -> None:
+    ax.xaxis.set_major_formatter(lambda x, _pos: L.num(x, 0))
+    ax.set_xlabel(L.currency, fontsize=TICK_PT)
+
+
+def _targets(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(doc["targets"])
+
+
+def _youth(doc: Mapping[str, Any]) -> float:
+    return float(doc["totals"]["youth_reached"])
+
+
+def _met(doc: Mapping[str, Any]) -> tuple[int, int]:
+    targets = _targets(doc)
+    return sum(bool(t["met"]) for t in targets), len(targets)
+
+
+# --------------------------------------------------------------------------- pages
+def _title_page(doc: Mapping[str, Any], L: Labels) -> Figure:
+    info, totals = doc["scenario"], doc["totals"]
+    fig = Figure(figsize=PAGE)
+    fig.patch.set_facecolor("white")
+    fig.text(0.05, 0.86, L("deck.title", year=info["year"]), fontsize=BIG_PT, weight="bold")
+    fig.text(0.05, 0.77, L("deck.title.sub"), fontsize=BODY_PT + 2, color=BLUE)
+    fig.text(0.05, 0.70, _wrap(info["name"], 80), fontsize=TICK_PT, va="top", color="#444444")
+    met, total = _met(doc)
+    budget = float(totals["budget"])
+    share = float(totals["spend"]) / budget if budget else 0.0
+    kpis = [
+        (L.num(budget, 0), L("deck.kpi.budget", currency=L.currency)),
+        (L.num(float(totals["spend"]), 0), L("deck.kpi.spend", share=L.percent(share))),
+        (L.num(_youth(doc), 0), L("deck.kpi.youth")),
+        (L("n_of", n=met, total=total), L("deck.kpi.targets")),
+        (L.percent(float(totals["prioritized_coverage"])), L("deck.kpi.coverage")),
+    ]
+    for k, (value, label) in enumerate(kpis):
+        x, y = 0.05 + (k % 3) * 0.31, 0.42 - (k // 3) * 0.24
+        fig.text(x, y, value, fontsize=BIG_PT, weight="bold", color=BLUE)
+        fig.text(x, y - 0.05, _wrap(label, 30), fontsize=TICK_PT, va="top")
+    if doc.get("status") == "feasible":
+        fig.text(0.05, 0.07, L("deck.status.feasible"), fontsize=TICK_PT, color=RED)
+    return fig
+
+
+def _departments_page(doc: Mapping[str, Any], L: Labels) -> Figure:
+    deps = sorted(doc["departments"], key=lambda d: -(d["budget"] or d["spend"]))
+    sub = ""
+    if len(deps) > MAX_BARS:
+        sub = L("deck.departments.more", n=MAX_BARS, total=len(deps))
+        deps = deps[:MAX_BARS]
+    fig = _page(L("deck.departments.title"), sub)
+    spend = [float(d["spend"]) for d in deps]
+    back = [float(d["budget"] or d["spend"]) for d in deps]
+    labels = [L.percent(s / b) if b else L.num(s, 0) for s, b in zip(spend, back, strict=True)]
+    ax = _bars(fig, [d["name"] for d in deps], spend, back=back, labels=labels)
+    _money_axis(ax, L)
+    ax.legend(
+        [L("deck.envelope"), L("deck.allocated")],
+        fontsize=TICK_PT,
+        loc="lower right",
+        frameon=False,
+    )
+    return fig
+
+
+def _components_page(doc: Mapping[str, Any], L: Labels) -> Figure:
+    spend: dict[str, float] = {}
+    for p in doc["programmes"]:
+        spend[p["component"]] = spend.get(p["component"], 0.0) + float(p["spend"])
+    total = sum(spend.values()) or 1.0
+    order = sorted(spend, key=lambda c: -spend[c])
+    fig = _page(L("deck.components.title"))
+    values = [spend[c] for c in order]
+    labels = [f"{L.num(v, 0)} · {L.percent(v / total)}" for v in values]
+    ax = _bars(fig, [L.component(c) for c in order], values, labels=labels)
+    _money_axis(ax, L)
+    return fig
+
+
+def _cluster_order(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return sorted(doc["clusters"], key=lambda c: (not c["prioritized"], c["coverage"], c["id"]))
+
+
+def _coverage_page(doc: Mapping[str, Any], L: Labels) -> Figure:
+    clusters = _cluster_order(doc)
+    sub = ""
+    if len(clusters) > MAX_BARS:
+        sub = L("deck.coverage.lowest", n=MAX_BARS, total=len(clusters))
+        clusters = clusters[:MAX_BARS]
+    fig = _page(L("deck.coverage.title"), sub)
+    values = [float(c["coverage"]) for c in clusters]
+    colours = [GREEN if c["prioritized"] else GREY for c in clusters]
+    ax = _bars(
+        fig,
+        [c["name"] for c in clusters],
+        values,
+        colours=colours,
+        labels=[L.percent(v) for v in values],
+    )
+    ax.set_xlim(0, 1.12)
+    ax.xaxis.set_major_formatter(lambda x, _pos: L.percent(x))
+    ax.set_xlabel(L("deck.coverage.axis"), fontsize=TICK_PT)
+    handles = [
+        Polygon([(0, 0)], color=GREEN, label=L("deck.prioritized")),
+        Polygon([(0, 0)], color=GREY, label=L("deck.not_prioritized")),
+    ]
+    ax.legend(handles=handles, fontsize=TICK_PT, loc="lower right", frameon=False)
+    return fig
+
+
+def _targets_page(doc: Mapping[str, Any], L: Labels) -> Figure:
+    targets = _targets(doc)
+    fig = _page(L("deck.targets.title"))
+    priorities = sorted({int(t["priority"]) for t in targets})
+    ax = fig.add_axes((0.06, 0.12, 0.4, 0.68))
+    met = [sum(1 for t in targets if t["priority"] == p and t["met"]) for p in priorities]
+    unmet = [sum(1 for t in targets if t["priority"] == p and not t["met"]) for p in priorities]
+    xs = list(range(len(priorities)))
+    ax.bar(xs, met, color=GREEN, label=L("deck.targets.met"))
+    ax.bar(xs, unmet, bottom=met, color=RED, label=L("deck.targets.not_met"))
+    ax.set_xticks(xs, [L("deck.targets.priority", priority=p) for p in priorities])
+    ax.tick_params(labelsize=TICK_PT)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.spines[["top", "right"]].set_visible(False)
+    for x, m, u in zip(xs, met, unmet, strict=True):
+        ax.text(x, m + u, L("n_of", n=m, total=m + u), ha="center", va="bottom", fontsize=TICK_PT)
+    ax.set_ylim(0, max([m + u for m, u in zip(met, unmet, strict=True)] + [1]) * 1.15)
+    ax.legend(fontsize=TICK_PT, frameon=False, loc="upper right")
+    missed = [t for t in targets if not t["met"]]
+    fig.text(0.52, 0.8, L("deck.targets.unmet_title"), fontsize=BODY_PT, weight="bold", va="top")
+    lines = [f"• {_wrap(t['name'] or t['id'], 46)}" for t in missed[:6]]
+    if len(missed) > 6:
+        lines.append(L("deck.targets.more", n=len(missed) - 6))
+    text = "\n".join(lines) if missed else L("deck.targets.all_met")
+    fig.text(0.52, 0.72, text, fontsize=TICK_PT, va="top", linespacing=1.5)
+    return fig
+
+
+def _signed(L: Labels, x: float, decimals: int = 0) -> str:
+    text = L.num(x, decimals)
+    return text if text.startswith("-") or text.strip("0,.") == "" else "+" + text
+
+
+def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
+    base = docs[0]
+    fig = _page(L("deck.cut.title"))
+    names = [_wrap(d["scenario"]["id"], 22) for d in docs]
+    youth = [_youth(d) for d in docs]
+    ax = fig.add_axes((0.09, 0.4, 0.39, 0.42))
+    ax.bar(range(len(docs)), youth, color=[BLUE] + [LIGHT] * (len(docs) - 1))
+    ax.set_xticks(range(len(docs)), names, fontsize=SMALL_PT + 1)
+    ax.yaxis.set_major_formatter(lambda y, _pos: L.num(y, 0))
+    ax.tick_params(axis="y", labelsize=TICK_PT)
+    ax.set_title(L("deck.cut.youth"), fontsize=TICK_PT, loc="left")
+    for x, v in enumerate(youth):
+        ax.text(x, v, L.num(v, 0), ha="center", va="bottom", fontsize=TICK_PT)
+    ax.set_ylim(0, max(youth + [1.0]) * 1.15)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax2 = fig.add_axes((0.56, 0.4, 0.4, 0.42))
+    met = [_met(d)[0] for d in docs]
+    ax2.bar(range(len(docs)), met, color=[GREEN] + [LIGHT] * (len(docs) - 1))
+    ax2.set_xticks(range(len(docs)), names, fontsize=SMALL_PT + 1)
+    ax2.tick_params(axis="y", labelsize=TICK_PT)
+    ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.set_title(L("deck.cut.targets"), fontsize=TICK_PT, loc="left")
+    for x, m in enumerate(met):
+        ax2.text(
+            x, m, L("n_of", n=m, total=_met(docs[x])[1]), ha="center", va="bottom", fontsize=TICK_PT
+        )
+    ax2.set_ylim(0, max(_met(d)[1] for d in docs) * 1.15)
+    ax2.spines[["top", "right"]].set_visible(False)
+    lines = []
+    b_budget, b_youth, (b_met, _) = float(base["totals"]["budget"]), _youth(base), _met(base)
+    for d in docs[1:]:
+        budget, y, (m, total) = float(d["totals"]["budget"]), _youth(d), _met(d)
+        lines.append(
+            L(
+                "deck.cut.line",
+                name=d["scenario"]["id"],
+                budget=L.num(budget, 0),
+                dbudget=_signed(L, budget - b_budget),
+                youth=L.num(y, 0),
+                dyouth=_signed(L, y - b_youth),
+                met=m,
+                total=total,
+                dmet=_signed(L, m - b_met),
+            )
+        )
+        cut = b_budget - budget
+        if cut > 0 and b_youth > y:
+            raw = base["scenario"]["currency"]
+            key = "deck.cut.per.million" if raw in MILLION_UNITS else "deck.cut.per.unit"
+            per = L.about((b_youth - y) / cut)
+            lines.append("    " + L(key, youth=per, currency=L.currency))
+    fig.text(0.06, 0.28, "\n".join(lines[:8]), fontsize=TICK_PT, va="top", linespacing=1.5)
+    return fig
+
+
+def _map_page(doc: Mapping[str, Any], outlines: Sequence[Outline], L: Labels) -> Figure:
+    """Clusters coloured by coverage, numbered on the map and named in a list beside it
+    (names do not fit inside small urban clusters)."""
+    clusters = {c["id"]: c for c in doc["clusters"]}
+    fig = _page(L("deck.map.title"), L("deck.map.note"))
+    ax = fig.add_axes((0.03, 0.06, 0.46, 0.76))
+    norm = Normalize(0.0, 1.0)
+    cmap = colormaps[MAP_COLOURS]
+    xs: list[float] = []
+    ys: list[float] = []
+    legend: list[str] = []
+    for k, o in enumerate(outlines, start=1):
+        c = clusters[o.cluster]
+        for polygon in o.polygons:
+            outer = polygon[0]
+            xs += [p[0] for p in outer]
+            ys += [p[1] for p in outer]
+            ax.add_patch(
+                Polygon(
+                    outer,
+                    closed=True,
+                    facecolor=cmap(norm(float(c["coverage"]))),
+                    edgecolor="#222222",
+                    linewidth=3.0 if c["prioritized"] else 0.8,
+                )
+            )
+        biggest = max(o.polygons, key=lambda p: len(p[0]))[0]
+        cx = sum(p[0] for p in biggest[:-1]) / (len(biggest) - 1)
+        cy = sum(p[1] for p in biggest[:-1]) / (len(biggest) - 1)
+        cx, cy = o.label_point or (cx, cy)
+        ax.text(cx, cy, str(k), ha="center", va="center", fontsize=TICK_PT, weight="bold")
+        entry = f"{k:>2}  {c['name']} · {L.percent(float(c['coverage']))}"
+        legend.append(textwrap.fill(entry, 40, subsequent_indent="      "))
+    pad_x, pad_y = (max(xs) - min(xs)) * 0.03, (max(ys) - min(ys)) * 0.03
+    ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
+    ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    bar_ax = fig.add_axes((0.5, 0.12, 0.015, 0.6))
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=bar_ax)
+    bar.ax.tick_params(labelsize=TICK_PT)
+    bar.ax.yaxis.set_major_formatter(lambda v, _pos: L.percent(v))
+    bar.set_label(L("deck.map.scale"), fontsize=TICK_PT)
+    bar.ax.yaxis.set_label_position("left")  # the ticks' side is the list's
+    size = TICK_PT if len(legend) <= 12 else SMALL_PT
+    fig.text(0.6, 0.8, "\n".join(legend[:20]), fontsize=size, va="top", linespacing=1.35)
+    drawn = {o.cluster for o in outlines}
+    missing = [c["name"] for c in doc["clusters"] if c["id"] not in drawn]
+    if missing:
+        text = _wrap(L("deck.map.missing", names=", ".join(missing)), 60)
+        fig.text(0.6, 0.08, text, fontsize=SMALL_PT, va="bottom")
+    return fig
+
+
+def _section_page(title: str, L: Labels) -> Figure:
+    fig = Figure(figsize=PAGE)
+    fig.text(0.5, 0.5, title, fontsize=BIG_PT, weight="bold", ha="center", color=BLUE)
+    return fig
+
+
+def _department_page(doc: Mapping[str, Any], d: Mapping[str, Any], L: Labels) -> Figure:
+    fig = _page(d["name"])
+    mine = [
+        p
+        for p in doc["programmes"]
+        if p["department"] == d["id"] or d["id"] in (p.get("cofunding") or {})
+    ]
+    mine.sort(key=lambda p: -float(p["spend"]))
+    shown = [p for p in mine if float(p["spend"]) > 0][:10]
+    if shown:
+        values = [float(p["spend"]) for p in shown]
+        ax = _bars(
+            fig,
+            [p["name"] for p in shown],
+            values,
+            labels=[L.num(v, 0) for v in values],
+            left=0.34,
+        )
+        ax.set_position((0.34, 0.15, 0.3, 0.67))
+        _money_axis(ax, L)
+        ax.set_title(L("deck.department.programmes", currency=L.currency), fontsize=TICK_PT)
+        rest = len([p for p in mine if float(p["spend"]) > 0]) - len(shown)
+        if rest > 0:
+            fig.text(0.3, 0.03, L("deck.department.more", n=rest), fontsize=SMALL_PT)
+    else:
+        fig.text(0.04, 0.7, L("deck.department.no_programmes"), fontsize=BODY_PT)
+    budget = d.get("budget")
+    spend = float(d["spend"])
+    figures = L(
+        "deck.department.figures",
+        budget=L.num(float(budget), 0) if budget is not None else L("deck.department.no_envelope"),
+        spend=L.num(spend, 0),
+        used=L.percent(spend / float(budget)) if budget else "—",
+        funded=d["programmes_funded"],
+        submitted=d["programmes_submitted"],
+        met=d["goals_met"],
+        total=d["goals_total"],
+    )
+    fig.text(0.7, 0.8, figures, fontsize=BODY_PT - 2, va="top", linespacing=1.6)
+    unmet = [t for t in _targets(doc) if t["owner"] == d["id"] and not t["met"]]
+    if unmet:
+        lines = [L("deck.department.unmet")]
+        lines += [f"• {_wrap(t['name'] or t['id'], 30)}" for t in unmet[:4]]
+        fig.text(0.7, 0.42, "\n".join(lines), fontsize=TICK_PT, va="top", color=RED)
+    return fig

@@ -1,0 +1,178 @@
+"""`present`: the council deck from result files, in the result's language, with an
+optional coverage map; bad inputs refused with located messages and nothing written."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from typer.testing import CliRunner
+
+from pazos_budget.cli import app
+from pazos_budget.errors import ScenarioError
+from pazos_budget.loader import load_scenario
+from pazos_budget.outlines import load_outlines
+from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports.deck import build_deck
+from pazos_budget.result import to_json
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = ROOT / "examples" / "minimal.yaml"
+PALMIRA_MAP = ROOT / "examples" / "palmira-2023-clusters.geojson"
+runner = CliRunner()
+
+MAP = """{"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"cluster": "north"},
+  "geometry": {"type": "Polygon", "coordinates": [[[0, 1], [1, 1], [1, 2], [0, 2], [0, 1]]]}},
+ {"type": "Feature", "properties": {"cluster": "south"},
+  "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}}
+]}
+"""
+
+
+@pytest.fixture(scope="module")
+def minimal_doc() -> dict[str, Any]:
+    return to_json(solve_scenario(load_scenario(MINIMAL)))
+
+
+@pytest.fixture(scope="module")
+def cut_doc() -> dict[str, Any]:
+    loaded = load_scenario(MINIMAL, ["budget.total=800"])
+    doc = to_json(solve_scenario(loaded))
+    doc["scenario"]["id"] = "minimal-cut"
+    return doc
+
+
+def write(tmp: Path, name: str, doc: Any) -> Path:
+    path = tmp / name
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    return path
+
+
+def pages(pdf: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def deck_texts(
+    monkeypatch: pytest.MonkeyPatch, docs: list[dict[str, Any]], lang: str, tmp: Path, **kw: Any
+) -> list[str]:
+    """Every text drawn on the deck's pages (read from the figures as they are saved)."""
+    seen: list[str] = []
+    real = PdfPages.savefig
+
+    def keep(self: PdfPages, figure: Figure | None = None, **kwargs: Any) -> None:
+        assert figure is not None
+        seen.extend(t.get_text() for t in figure.findobj(Text) if t.get_text())
+        real(self, figure, **kwargs)
+
+    monkeypatch.setattr(PdfPages, "savefig", keep)
+    build_deck(docs, tmp / f"{lang}.pdf", lang=lang, **kw)
+    return seen
+
+
+def test_present_writes_a_deck_in_the_results_language(
+    minimal_doc: dict[str, Any], cut_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    base, cut = write(tmp_path, "base.json", minimal_doc), write(tmp_path, "cut.json", cut_doc)
+    (tmp_path / "map.geojson").write_text(MAP, encoding="utf-8")
+    out = tmp_path / "concejo.pdf"
+    args = ["present", str(base), str(cut), "-o", str(out), "--map", str(tmp_path / "map.geojson")]
+    run = runner.invoke(app, args)
+    assert run.exit_code == 0, run.output
+    assert run.output.strip() == f"Deck written to {out}"  # minimal.yaml is in English
+    # title, departments, components, coverage, targets, cut, map, annex, 2 departments
+    assert pages(out) == 10
+    run = runner.invoke(app, ["present", str(base), "-o", str(out), "--lang", "es"])
+    assert run.exit_code == 0, run.output
+    assert run.output.strip() == f"Presentación escrita en {out}"
+    assert pages(out) == 8
+
+
+ENGLISH = {"budget", "targets", "met", "coverage", "department", "departments", "the", "of"}
+SPANISH = {"presupuesto", "metas", "cumplidas", "cobertura", "secretaría", "de", "la", "del"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "own", "other"), [("es", SPANISH, ENGLISH), ("en", ENGLISH, SPANISH)]
+)
+def test_every_text_of_the_deck_is_in_its_language(
+    minimal_doc: dict[str, Any],
+    cut_doc: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    own: set[str],
+    other: set[str],
+) -> None:
+    outlines = load_outlines(write(tmp_path, "m.geojson", json.loads(MAP)), {"north", "south"})
+    texts = deck_texts(monkeypatch, [minimal_doc, cut_doc], lang, tmp_path, outlines=outlines)
+    # the scenario's own names are data, in whatever language it was written
+    data = {"minimal", "example", "culture", "security", "north", "south", "art", "school"}
+    tokens = (t.lower().replace("pazos-budget", "") for t in texts)  # the tool's name
+    words = {w for t in tokens for w in re.findall(r"[^\W\d_]+", t)} - data
+    assert words & own
+    assert not words & other, words & other
+    # numbers as the language writes them
+    budget = "1.000" if lang == "es" else "1,000"
+    assert budget in texts
+
+
+def test_the_palmira_example_map_fits_its_clusters() -> None:
+    palmira = load_scenario(ROOT / "scenarios" / "palmira-2023.yaml").scenario
+    outlines = load_outlines(PALMIRA_MAP, {c.id for c in palmira.clusters})
+    assert {o.cluster for o in outlines} == {c.id for c in palmira.clusters}
+
+
+def bad_map(tmp: Path, text: str) -> list[str]:
+    path = tmp / "bad.geojson"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        load_outlines(path, {"north", "south"})
+    return [str(p).replace(str(path), "bad.geojson") for p in e.value.problems]
+
+
+def test_map_problems_are_located(tmp_path: Path) -> None:
+    text = MAP.replace('"cluster": "south"', '"cluster": "west"')
+    assert bad_map(tmp_path, text) == [
+        "bad.geojson:4:48: features[1].properties.cluster: unknown cluster 'west' "
+        "(known: north, south)"
+    ]
+    text = MAP.replace('"Polygon", "coordinates": [[[0, 0]', '"Point", "coordinates": [[[0, 0]')
+    assert bad_map(tmp_path, text) == [
+        "bad.geojson:5:15: features[1].geometry: must be a Polygon or a MultiPolygon"
+    ]
+    text = MAP.replace("[0, 1], [1, 1], [1, 2], [0, 2], [0, 1]", "[0, 1], [1, 1], [1, 2], [0, 2]")
+    assert bad_map(tmp_path, text) == [
+        "bad.geojson:3:51: features[0].geometry.coordinates[0]: a ring must end where it starts"
+    ]
+    assert bad_map(tmp_path, MAP[:-3]) == [
+        "bad.geojson:6:1: not valid JSON: Expecting ',' delimiter"
+    ]
+    assert bad_map(tmp_path, "[]") == ["bad.geojson:1:1: must be a GeoJSON FeatureCollection"]
+
+
+def test_bad_inputs_exit_2_and_write_nothing(minimal_doc: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "deck.pdf"
+    base = write(tmp_path, "base.json", minimal_doc)
+    run = runner.invoke(app, ["present", str(MINIMAL), "-o", str(out)])
+    assert run.exit_code == 2 and not out.exists()
+    assert run.output.startswith(f"{MINIMAL}:1:1: not valid JSON"), run.output
+    odd = copy.deepcopy(minimal_doc)
+    odd["schema"] = "something/else@1"
+    run = runner.invoke(app, ["present", str(write(tmp_path, "odd.json", odd)), "-o", str(out)])
+    assert run.exit_code == 2 and not out.exists()
+    assert ":2:12: schema: not a pazos-budget result" in run.output, run.output
+    (tmp_path / "bad.geojson").write_text(MAP.replace("north", "east"), encoding="utf-8")
+    args = ["present", str(base), "-o", str(out), "--map", str(tmp_path / "bad.geojson")]
+    run = runner.invoke(app, args)
+    assert run.exit_code == 2 and not out.exists()
+    assert "features[0].properties.cluster: unknown cluster 'east'" in run.output
+    run = runner.invoke(app, ["present", str(base), "-o", str(tmp_path / "deck.xlsx")])
+    assert run.exit_code == 2 and "pdf" in run.output
