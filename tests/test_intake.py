@@ -452,3 +452,31 @@ def test_forms_saved_by_libreoffice() -> None:
     )
     by_formula = import_forms(MINIMAL, [formula], Path("n.yaml")).variant["programmes"]
     assert by_formula == {"change": {"interrupters": {"min_units": 6}}}
+
+
+def test_a_form_from_another_version_of_the_scenario_warns_at_its_cell() -> None:
+    form = template()
+    changed = Path("s.yaml")
+    changed.write_text(
+        MINIMAL.read_text(encoding="utf-8").replace("total: 1000", "total: 900"), "utf-8"
+    )
+    run = invoke_cli("intake", "import", "s.yaml", str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    (warning,) = run.stderr.splitlines()
+    assert warning.startswith(
+        "security.xlsx:Instructions!B6: warning: the form was made from another version of s.yaml"
+    )
+    assert warning.endswith("every value on it is taken as the department's")
+
+
+def test_the_variant_never_overwrites_an_input() -> None:
+    form = template()
+    shutil.copy(MINIMAL, "minimal.yaml")
+    run = invoke_cli("intake", "import", "minimal.yaml", str(form), "-o", "minimal.yaml")
+    assert (run.exit_code, run.stderr.splitlines()) == (
+        2,
+        ["error: --output minimal.yaml: is the input file minimal.yaml; choose another name"],
+    )
+    run = invoke_cli("intake", "import", "minimal.yaml", str(form), "-o", str(form))
+    assert run.stderr == "error: --output security.xlsx: the output must be a .yaml or .yml file\n"
+    assert Path("minimal.yaml").read_text(encoding="utf-8") == MINIMAL.read_text(encoding="utf-8")
