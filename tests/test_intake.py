@@ -18,6 +18,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from conftest import invoke_cli
@@ -480,3 +482,48 @@ def test_the_variant_never_overwrites_an_input() -> None:
     run = invoke_cli("intake", "import", "minimal.yaml", str(form), "-o", str(form))
     assert run.stderr == "error: --output security.xlsx: the output must be a .yaml or .yml file\n"
     assert Path("minimal.yaml").read_text(encoding="utf-8") == MINIMAL.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- property
+CELL_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=30),  # as a cell holds
+    st.sampled_from(["=1/0", "=A1", "Sí", "no", "All clusters", "north;east", "1.234,5", "-"]),
+)
+EDITS = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(1, 16), st.integers(1, 10), CELL_VALUES),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=EDITS)
+def test_any_filled_form_imports_or_is_refused_at_its_cells(
+    edits: list[Any], tmp_path: Path
+) -> None:
+    """Whatever a person types into a form, the import either gives a variant that loads
+    as a valid scenario, or refuses with located problems: never anything else."""
+    form = tmp_path / "form.xlsx"
+    if not (tmp_path / "blank.xlsx").exists():
+        template(str(tmp_path / "blank.xlsx"))
+    shutil.copy(tmp_path / "blank.xlsx", form)
+
+    def edit(wb: Any) -> None:
+        for sheet, col, row, value in edits:
+            cell = wb.worksheets[sheet].cell(row=row + KEY_ROW - 1, column=col)
+            cell.value = value
+
+    fill(form, edit)
+    try:
+        intake = import_forms(MINIMAL, [form], tmp_path / "new.yaml")
+    except ScenarioError as e:
+        assert e.problems and all(str(p).startswith(f"{form}:") for p in e.problems)
+        return
+    (tmp_path / "new.yaml").write_text(intake.yaml, encoding="utf-8")
+    assert load_scenario(tmp_path / "new.yaml").scenario == intake.scenario
