@@ -69,13 +69,28 @@ def resave(*paths: Path) -> list[Path]:
     assert SOFFICE is not None
     out = Path("resaved")
     out.mkdir(exist_ok=True)
+    # A profile of its own: LibreOffice runs already using the default profile (another
+    # test worker, a person's own session) would otherwise take the job and drop it.
+    profile = (Path("lo-profile").resolve()).as_uri()
     subprocess.run(
-        [SOFFICE, "--headless", "--convert-to", "xlsx", "--outdir", str(out), *map(str, paths)],
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *map(str, paths),
+        ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    return [out / p.name for p in paths]
+    saved = [out / p.name for p in paths]
+    missing = [p.name for p in saved if not p.exists()]
+    assert not missing, f"LibreOffice did not save {missing}"
+    return saved
 
 
 def read_yaml(path: Path) -> Any:
