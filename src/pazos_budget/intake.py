@@ -888,20 +888,7 @@ def _variant(
                     "notes": "",
                     "outputs": {},
                 }
-                for key in (
-                    "component",
-                    "unit",
-                    "unit_cost",
-                    "fixed_cost",
-                    "min_units",
-                    "max_units",
-                    "integer",
-                    "mandatory",
-                    "clusters",
-                    "youth_per_unit",
-                    "outputs",
-                    "notes",
-                ):
+                for key in FORM_FIELDS[1:]:  # the name is already there
                     value = new[key]
                     if key in defaults and _same(value, defaults[key]):
                         continue
