@@ -542,3 +542,19 @@ def test_any_filled_form_imports_or_is_refused_at_its_cells(
         return
     (tmp_path / "new.yaml").write_text(intake.yaml, encoding="utf-8")
     assert load_scenario(tmp_path / "new.yaml").scenario == intake.scenario
+
+
+def test_the_envelope_sheet_states_each_goal_in_words() -> None:
+    wb = openpyxl.load_workbook(template("s.xlsx", "security", scenario=PALMIRA))
+    rows = [[c.value for c in row] for row in wb["Envelope and goals"].iter_rows(min_row=9)]
+    assert rows == [
+        ["Goal", "Kind", "Requirement", "Priority", "Hard?"],
+        ["Más de 600 conflictos mediados o interrumpidos", "Output metric",
+         "at least 600 mediaciones de conflictos", 1, "Yes"],
+        ["Un gestor o interruptor de convivencia en cada clúster priorizado",
+         "Component presence", "at least 1 unit of Violence interruption in each cluster", 1,
+         "No"],
+        ["40 cámaras de videovigilancia en zonas PAZOS", "Output metric",
+         "at least 40 cámaras de videovigilancia", 3, "No"],
+    ]  # fmt: skip
+    assert wb["Envelope and goals"]["B4"].value == 1900
