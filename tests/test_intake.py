@@ -18,6 +18,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import invoke_cli
 from pazos_budget.errors import ScenarioError
@@ -66,13 +68,28 @@ def resave(*paths: Path) -> list[Path]:
     assert SOFFICE is not None
     out = Path("resaved")
     out.mkdir(exist_ok=True)
+    # A profile of its own: LibreOffice runs already using the default profile (another
+    # test worker, a person's own session) would otherwise take the job and drop it.
+    profile = (Path("lo-profile").resolve()).as_uri()
     subprocess.run(
-        [SOFFICE, "--headless", "--convert-to", "xlsx", "--outdir", str(out), *map(str, paths)],
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *map(str, paths),
+        ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    return [out / p.name for p in paths]
+    saved = [out / p.name for p in paths]
+    missing = [p.name for p in saved if not p.exists()]
+    assert not missing, f"LibreOffice did not save {missing}"
+    return saved
 
 
 def read_yaml(path: Path) -> Any:
@@ -451,3 +468,92 @@ def test_forms_saved_by_libreoffice() -> None:
     )
     by_formula = import_forms(MINIMAL, [formula], Path("n.yaml")).variant["programmes"]
     assert by_formula == {"change": {"interrupters": {"min_units": 6}}}
+
+
+def test_a_form_from_another_version_of_the_scenario_warns_at_its_cell() -> None:
+    form = template()
+    changed = Path("s.yaml")
+    changed.write_text(
+        MINIMAL.read_text(encoding="utf-8").replace("total: 1000", "total: 900"), "utf-8"
+    )
+    run = invoke_cli("intake", "import", "s.yaml", str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    (warning,) = run.stderr.splitlines()
+    assert warning.startswith(
+        "security.xlsx:Instructions!B6: warning: the form was made from another version of s.yaml"
+    )
+    assert warning.endswith("every value on it is taken as the department's")
+
+
+def test_the_variant_never_overwrites_an_input() -> None:
+    form = template()
+    shutil.copy(MINIMAL, "minimal.yaml")
+    run = invoke_cli("intake", "import", "minimal.yaml", str(form), "-o", "minimal.yaml")
+    assert (run.exit_code, run.stderr.splitlines()) == (
+        2,
+        ["error: --output minimal.yaml: is the input file minimal.yaml; choose another name"],
+    )
+    run = invoke_cli("intake", "import", "minimal.yaml", str(form), "-o", str(form))
+    assert run.stderr == "error: --output security.xlsx: the output must be a .yaml or .yml file\n"
+    assert Path("minimal.yaml").read_text(encoding="utf-8") == MINIMAL.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- property
+CELL_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=30),  # as a cell holds
+    st.sampled_from(["=1/0", "=A1", "Sí", "no", "All clusters", "north;east", "1.234,5", "-"]),
+)
+EDITS = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(1, 16), st.integers(1, 10), CELL_VALUES),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=EDITS)
+def test_any_filled_form_imports_or_is_refused_at_its_cells(
+    edits: list[Any], tmp_path: Path
+) -> None:
+    """Whatever a person types into a form, the import either gives a variant that loads
+    as a valid scenario, or refuses with located problems: never anything else."""
+    form = tmp_path / "form.xlsx"
+    if not (tmp_path / "blank.xlsx").exists():
+        template(str(tmp_path / "blank.xlsx"))
+    shutil.copy(tmp_path / "blank.xlsx", form)
+
+    def edit(wb: Any) -> None:
+        for sheet, col, row, value in edits:
+            cell = wb.worksheets[sheet].cell(row=row + KEY_ROW - 1, column=col)
+            cell.value = value
+
+    fill(form, edit)
+    try:
+        intake = import_forms(MINIMAL, [form], tmp_path / "new.yaml")
+    except ScenarioError as e:
+        assert e.problems and all(str(p).startswith(f"{form}:") for p in e.problems)
+        return
+    (tmp_path / "new.yaml").write_text(intake.yaml, encoding="utf-8")
+    assert load_scenario(tmp_path / "new.yaml").scenario == intake.scenario
+
+
+def test_the_envelope_sheet_states_each_goal_in_words() -> None:
+    wb = openpyxl.load_workbook(template("s.xlsx", "security", scenario=PALMIRA))
+    rows = [[c.value for c in row] for row in wb["Envelope and goals"].iter_rows(min_row=9)]
+    assert rows == [
+        ["Goal", "Kind", "Requirement", "Priority", "Hard?"],
+        ["Más de 600 conflictos mediados o interrumpidos", "Output metric",
+         "at least 600 mediaciones de conflictos", 1, "Yes"],
+        ["Un gestor o interruptor de convivencia en cada clúster priorizado",
+         "Component presence", "at least 1 unit of Violence interruption in each cluster", 1,
+         "No"],
+        ["40 cámaras de videovigilancia en zonas PAZOS", "Output metric",
+         "at least 40 cámaras de videovigilancia", 3, "No"],
+    ]  # fmt: skip
+    assert wb["Envelope and goals"]["B4"].value == 1900

@@ -391,11 +391,14 @@ def test_a_variant_table_row_is_located_at_its_cell(tmp_path: Path) -> None:
     assert problems(Path("v.yaml")) == [
         "changes.csv:4:1: id: programme 'interrupters' is changed twice"
     ]
-    header = "id;name;department;component;unit_cost;clusters\n"
-    (tmp_path / "changes.csv").write_text(header + "interrupters;;;;-4;\n", "utf-8")
-    assert problems(Path("v.yaml")) == [
-        "changes.csv:2:5: programmes[1].unit_cost: must be greater than 0",
+    (tmp_path / "changes.csv").write_text("id;unit_cost\ninterrupters;-4\nnew;3\n", "utf-8")
+    assert problems(Path("v.yaml")) == [  # a table of two columns changes one field
+        "changes.csv:2:2: programmes[1].unit_cost: must be greater than 0",
+        "changes.csv:3:1: programmes[2].component: is required",
+        "changes.csv:3:1: programmes[2].department: is required",
+        "changes.csv:3:1: programmes[2].name: is required",
     ]
+    header = "id;name;department;component;unit_cost;clusters\n"
     new = "patrols;Youth patrols;securty;prevention;12;east\n"
     (tmp_path / "changes.csv").write_text(header + new, "utf-8")
     assert problems(Path("v.yaml")) == [

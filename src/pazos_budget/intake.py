@@ -23,7 +23,6 @@ either language, with its columns moved, reads the same.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -795,7 +794,7 @@ def import_forms(
             problems += e.problems
             continue
         reader = _Reader(book, s)
-        form = reader.read(path, display, _sha256(path))
+        form = reader.read(path, display, book.sha256)
         problems += reader.problems
         if form is None:
             continue
@@ -834,20 +833,13 @@ def import_forms(
     # problems, so that every problem comes in one round.
     variant, changes, cells = _variant(base, read, output, variant_id)
     try:
-        scenario, more = _validate(scenario_path, variant, output, cells, forms)
+        scenario, more = _validate(scenario_path, base, variant, output, cells, forms)
     except ScenarioError as e:
         raise ScenarioError(_ordered([*problems, *e.problems])) from None
     if problems:
         raise ScenarioError(_ordered(problems))
     text = variant_yaml(variant, scenario_path, read, base)
     return Intake(variant, text, tuple(changes), scenario, (*warnings, *more), base.files)
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def _variant(
@@ -896,20 +888,7 @@ def _variant(
                     "notes": "",
                     "outputs": {},
                 }
-                for key in (
-                    "component",
-                    "unit",
-                    "unit_cost",
-                    "fixed_cost",
-                    "min_units",
-                    "max_units",
-                    "integer",
-                    "mandatory",
-                    "clusters",
-                    "youth_per_unit",
-                    "outputs",
-                    "notes",
-                ):
+                for key in FORM_FIELDS[1:]:  # the name is already there
                     value = new[key]
                     if key in defaults and _same(value, defaults[key]):
                         continue
@@ -955,6 +934,7 @@ def _variant(
 
 def _validate(
     scenario_path: Path,
+    base: LoadedScenario,
     variant: dict[str, Any],
     output: Path,
     cells: Mapping[tuple[str, str], Cell],
@@ -962,7 +942,11 @@ def _validate(
 ) -> tuple[Scenario, list[str]]:
     """The variant merged with its base and validated; its problems located at the
     form cells that gave the values (the base's own lines for what the forms do not show)."""
-    base_doc, _ = load_document(scenario_path, str(scenario_path))
+    base_doc, digests = load_document(scenario_path, str(scenario_path))
+    if digests.get(scenario_path) != base.file_sha256:  # read twice: the same bytes?
+        raise ScenarioError(
+            [Problem(str(scenario_path), 0, 0, "", "the file changed while it was read; run again")]
+        )
     display = str(output)
     data, origin = merge(base_doc, Document(display, variant, {}))
     merged = Document(display, data, {}, origin=origin, references=base_doc.references)

@@ -23,7 +23,7 @@ Both give a `Table`: rows of `Cell`s, each with its value and where it is
 located `CellError` (a `ScenarioError`, so exit code 2 on the command line).
 
 The small API:
-    read_workbook(path, display) -> Book       Book.sheets: sheet name -> Table
+    read_workbook(path, display) -> Book       Book.sheets: sheet name -> Table; Book.sha256
     read_csv(path, display, dialect=...) -> Table
     read_table(path, display) -> list[Table]   by suffix: .csv one table, .xlsx its sheets
     Table.cell(row, column) -> Cell            1-based, an empty Cell outside the data
@@ -37,6 +37,7 @@ The small API:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import re
@@ -221,6 +222,7 @@ class Book:
 
     file: str
     sheets: dict[str, Table] = field(default_factory=dict)
+    sha256: str = ""  # of the bytes read (the file is read once)
 
 
 # --------------------------------------------------------------------------- .xlsx
@@ -290,7 +292,7 @@ def read_workbook(
             detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise fail(f"cannot be read as an .xlsx workbook ({detail})") from e
         raise
-    return Book(name, sheets)
+    return Book(name, sheets, hashlib.sha256(raw).hexdigest())
 
 
 def _chain(e: BaseException) -> list[BaseException]:

@@ -38,7 +38,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 from enum import Enum
 from pathlib import Path
@@ -215,7 +215,9 @@ def expand_tables(doc: Document, folder: Path) -> Document:
                 decimal=declared.decimal,
                 encoding=encoding,
             )
-            records, locator = parse_table(text, display, schema, len(inline or []), dialect)
+            # A variant's row may change one field: only the id is needed in every table.
+            read_as = replace(schema, required=("id",)) if variant else schema
+            records, locator = parse_table(text, display, read_as, len(inline or []), dialect)
         except ScenarioError as e:
             problems += e.problems
             continue

@@ -421,7 +421,7 @@ class _Form:
         self.cell(ws, r, 1, L("intake.goals.title"), font=SECTION)
         r += 1
         heads = ["goal", "kind", "requirement", "priority", "hard"]
-        widths = [46.0, 22.0, 50.0, 10.0, 14.0]
+        widths = [46.0, 26.0, 50.0, 10.0, 14.0]
         for j, key in enumerate(heads, 1):
             c = self.cell(ws, r, j, L(f"intake.col.{key}"), font=HEADER_FONT, fill=HEADER_FILL)
             c.alignment = HEADER_ALIGN
@@ -462,7 +462,16 @@ class _Form:
             if t.at_most is not None:
                 return L("intake.req.spend_at_most", pct=pct(t.at_most))
             return L("intake.req.spend_at_least", pct=pct(t.at_least or 0.0))
-        return L("intake.req.presence", amount=L.count(getattr(t, "at_least_units", 1.0)))
+        amount = float(getattr(t, "at_least_units", 1.0))
+        units = (
+            L("intake.req.unit") if amount == 1 else L("intake.req.units", amount=L.count(amount))
+        )
+        components = (
+            ", ".join(L.component(c.value) for c in t.components)
+            if t.components
+            else L("intake.req.every_component")
+        )
+        return L("intake.req.presence", units=units, components=components)
 
 
 def _number_format(c: Column, value: Any) -> str | None:
