@@ -301,7 +301,7 @@ def check_review(s: Scenario, execution: Execution, year: Result) -> list[str]:
     for p in s.programmes:
         pr = held[p.id]
         done_units, recorded = spent.get(p.id, (0.0, 0.0))
-        starts_now = done_units <= 0 and (pr.units > 0 or p.mandatory)
+        starts_now = done_units <= 0 and pr.funded  # its fixed cost is paid this year
         spend[p.id] = (
             recorded + p.unit_cost * (pr.units - done_units) + (p.fixed_cost if starts_now else 0.0)
         )
@@ -942,6 +942,14 @@ def review_json(r: Review) -> dict[str, Any]:
     }
 
 
+def _overrun_words(overrun: float) -> str:
+    """How the recorded spend compares with the plan's price of what was executed."""
+    if abs(overrun) < 5e-3:
+        return ""
+    way = "above" if overrun > 0 else "below"
+    return f"; recorded {_num(abs(overrun))} {way} the plan's unit costs"
+
+
 def summary_lines(r: Review) -> list[str]:
     """What the terminal prints: the money, each department, each target's status."""
     s = r.scenario
@@ -951,11 +959,7 @@ def summary_lines(r: Review) -> list[str]:
         f"({len(r.execution.lines)} rows) against {r.plan.path}",
         f"Executed {_num(r.executed_spend)} of the {_num(r.planned.spend)} planned ({cur})"
         + (f", {r.executed_spend / r.planned.spend:.1%}" if r.planned.spend > 0 else "")
-        + (
-            f"; recorded {_num(r.shift.total)} above the plan's unit costs"
-            if r.shift.total > 0
-            else ""
-        ),
+        + _overrun_words(r.shift.total),
     ]
     for d in r.departments:
         year = "" if d.year_spend is None else f", year {_num(d.year_spend)}"
