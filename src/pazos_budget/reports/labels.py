@@ -607,7 +607,7 @@ ES: dict[str, str] = {
         "({currency}), contando el gasto ya registrado."
     ),
     "review.status.met": "✔ Cumplida con lo ejecutado",
-    "review.status.on_track": "◐ En camino: el año reoptimizado la cumple",
+    "review.status.on_track": "→ En camino: el año reoptimizado la cumple",
     "review.status.unreachable": "✘ Inalcanzable este año",
     "review.status.plan_missed": " (el plan tampoco la cumplía)",
     "review.chart.departments": "Gasto planeado y ejecutado por secretaría ({currency})",
@@ -621,7 +621,7 @@ ES: dict[str, str] = {
     "review.dept.facts": "Mi secretaría en la revisión",
     "review.dept.envelope": "Techo ({currency})",
     "review.dept.cells": "Por clúster: lo ejecutado y lo que falta por entregar",
-    "review.dept.goals": "Mis metas y las de PAZOS que atiendo",
+    "review.dept.goals": "Las metas de mi secretaría",
     "review.infeasible": (
         "El resto del año no tiene solución con lo ejecutado: el diagnóstico dice qué "
         "compromiso debe ceder y cuánto (los montos cuentan el gasto ya registrado)."
@@ -1188,7 +1188,7 @@ EN: dict[str, str] = {
         "this year, counting the spend recorded."
     ),
     "review.status.met": "✔ Met by what is executed",
-    "review.status.on_track": "◐ On track: the re-optimized year meets it",
+    "review.status.on_track": "→ On track: the re-optimized year meets it",
     "review.status.unreachable": "✘ Unreachable this year",
     "review.status.plan_missed": " (the plan did not meet it either)",
     "review.chart.departments": "Planned and executed spend by department ({currency})",
@@ -1202,7 +1202,7 @@ EN: dict[str, str] = {
     "review.dept.facts": "My department in the review",
     "review.dept.envelope": "Envelope ({currency})",
     "review.dept.cells": "By cluster: what is executed and what is still to deliver",
-    "review.dept.goals": "My goals and the PAZOS targets I serve",
+    "review.dept.goals": "My department's goals",
     "review.infeasible": (
         "The rest of the year has no solution with what is executed: the diagnosis says which "
         "commitment must give and by how much (its amounts count the spend recorded)."
