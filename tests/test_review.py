@@ -277,3 +277,33 @@ def test_the_independent_check_catches_an_executed_cell_undone(
     ]
     problems = check_review(loaded.scenario, ex, dataclasses.replace(r.year, programmes=cheaper))
     assert any("programme interrupters: reported year spend" in p for p in problems)
+
+
+def test_units_beyond_a_maximum_change_are_kept_and_the_limit_is_diagnosed(
+    tmp_path: Path,
+) -> None:
+    """Delivered beyond what max_change allows: a located warning, and the diagnosis says
+    the delivered units stand and a limit of the scenario must change (they cannot give)."""
+    variant = tmp_path / "bounded.yaml"
+    variant.write_text(
+        f"extends: {MINIMAL}\n"
+        "scenario: {id: minimal-bounded, name: Minimal with a bounded change}\n"
+        "programmes:\n"
+        "  change:\n"
+        "    art-school: {current_units: 40, max_change: 0.25}\n",
+        encoding="utf-8",
+    )
+    loaded, plan = adopted(variant, tmp_path)
+    ex = Execution("execution.csv", [line("art-school", "north", 55, 550)])
+    r = review(loaded, plan, ex)
+    assert [str(w) for w in r.warnings] == [
+        "execution.csv:2:1: warning: units: programme art-school has delivered 55 units by "
+        "this row, above the 50 its maximum change allows; the rest of the year is diagnosed"
+    ]
+    assert r.infeasible
+    (finding,) = r.diagnosis or []
+    assert finding["kind"] == "executed_units"
+    assert (finding["committed"], finding["possible"]) == (55, 50)
+    assert finding["message"].startswith(
+        "Programme “Art school workshops”: 55 units (workshop) are already delivered in North"
+    )

@@ -567,6 +567,14 @@ ES: dict[str, str] = {
     "review.col.year": "Año reoptimizado",
     "review.col.fact": "Dato",
     "review.row.share": "Participación en el gasto",
+    "review.title.diagnosis": "El resto del año sin solución: los compromisos que deben ceder",
+    "review.commitment.executed_units": "Unidades ya entregadas",
+    "review.finding.executed_units": (
+        "«{name}»: ya se entregaron {committed} unidades ({where}), pero los compromisos del "
+        "resto del año solo dejan {possible}; una unidad entregada no se deshace, así que debe "
+        "cambiar un límite del escenario (unidades máximas, cambio máximo, población del "
+        "clúster) o un compromiso obligatorio."
+    ),
     "review.col.where": "Dónde (archivo, fila y celda)",
     "review.col.warning": "Advertencia",
     "review.warning.total_budget": (
@@ -1149,6 +1157,14 @@ EN: dict[str, str] = {
     "review.col.year": "Re-optimized year",
     "review.col.fact": "Figure",
     "review.row.share": "Share of spend",
+    "review.title.diagnosis": "The rest of the year has no solution: what must give",
+    "review.commitment.executed_units": "Units already delivered",
+    "review.finding.executed_units": (
+        "“{name}”: {committed} units are already delivered ({where}), but the rest of the "
+        "year's commitments let only {possible} stand; a unit delivered is not undone, so a "
+        "limit of the scenario (maximum units, maximum change, a cluster's population) or a "
+        "hard commitment must change."
+    ),
     "review.col.where": "Where (file, row and cell)",
     "review.col.warning": "Warning",
     "review.warning.total_budget": (
