@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import PULP_4_DEPRECATIONS
 from pazos_budget.errors import ScenarioError
 from pazos_budget.execution import Execution, ExecutionLine
 from pazos_budget.loader import LoadedScenario, load_scenario
@@ -27,6 +28,7 @@ from pazos_budget.review import (
     review,
     review_json,
 )
+from pazos_budget.solve import SolveOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = ROOT / "examples" / "minimal.yaml"
@@ -307,3 +309,22 @@ def test_units_beyond_a_maximum_change_are_kept_and_the_limit_is_diagnosed(
     assert finding["message"].startswith(
         "Programme “Art school workshops”: 55 units (workshop) are already delivered in North"
     )
+
+
+@PULP_4_DEPRECATIONS[0]
+@PULP_4_DEPRECATIONS[1]
+def test_every_solver_holds_the_execution(
+    minimal: tuple[LoadedScenario, Plan], solver: str
+) -> None:
+    """On every installed solver the re-optimized year holds what is executed and passes
+    the review's independent check (review() raises VerificationError otherwise)."""
+    loaded, plan = minimal
+    ex = Execution(
+        "execution.csv",
+        [line("interrupters", "north", 3, 150, 2), line("art-school", "south", 12, 110, 3)],
+    )
+    r = review(loaded, plan, ex, SolveOptions(solver=solver))
+    assert r.year is not None
+    cells = year_cells(r)
+    assert cells[("interrupters", "north")] >= 3 and cells[("art-school", "south")] >= 12
+    assert check_review(loaded.scenario, ex, r.year) == []
