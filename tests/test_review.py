@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import PULP_4_DEPRECATIONS
 from pazos_budget.errors import ScenarioError
 from pazos_budget.execution import Execution, ExecutionLine
 from pazos_budget.loader import LoadedScenario, load_scenario
@@ -27,6 +28,7 @@ from pazos_budget.review import (
     review,
     review_json,
 )
+from pazos_budget.solve import SolveOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = ROOT / "examples" / "minimal.yaml"
@@ -277,3 +279,52 @@ def test_the_independent_check_catches_an_executed_cell_undone(
     ]
     problems = check_review(loaded.scenario, ex, dataclasses.replace(r.year, programmes=cheaper))
     assert any("programme interrupters: reported year spend" in p for p in problems)
+
+
+def test_units_beyond_a_maximum_change_are_kept_and_the_limit_is_diagnosed(
+    tmp_path: Path,
+) -> None:
+    """Delivered beyond what max_change allows: a located warning, and the diagnosis says
+    the delivered units stand and a limit of the scenario must change (they cannot give)."""
+    variant = tmp_path / "bounded.yaml"
+    variant.write_text(
+        f"extends: {MINIMAL}\n"
+        "scenario: {id: minimal-bounded, name: Minimal with a bounded change}\n"
+        "programmes:\n"
+        "  change:\n"
+        "    art-school: {current_units: 40, max_change: 0.25}\n",
+        encoding="utf-8",
+    )
+    loaded, plan = adopted(variant, tmp_path)
+    ex = Execution("execution.csv", [line("art-school", "north", 55, 550)])
+    r = review(loaded, plan, ex)
+    assert [str(w) for w in r.warnings] == [
+        "execution.csv:2:1: warning: units: programme art-school has delivered 55 units by "
+        "this row, above the 50 its maximum change allows; the rest of the year is diagnosed"
+    ]
+    assert r.infeasible
+    (finding,) = r.diagnosis or []
+    assert finding["kind"] == "executed_units"
+    assert (finding["committed"], finding["possible"]) == (55, 50)
+    assert finding["message"].startswith(
+        "Programme “Art school workshops”: 55 units (workshop) are already delivered in North"
+    )
+
+
+@PULP_4_DEPRECATIONS[0]
+@PULP_4_DEPRECATIONS[1]
+def test_every_solver_holds_the_execution(
+    minimal: tuple[LoadedScenario, Plan], solver: str
+) -> None:
+    """On every installed solver the re-optimized year holds what is executed and passes
+    the review's independent check (review() raises VerificationError otherwise)."""
+    loaded, plan = minimal
+    ex = Execution(
+        "execution.csv",
+        [line("interrupters", "north", 3, 150, 2), line("art-school", "south", 12, 110, 3)],
+    )
+    r = review(loaded, plan, ex, SolveOptions(solver=solver))
+    assert r.year is not None
+    cells = year_cells(r)
+    assert cells[("interrupters", "north")] >= 3 and cells[("art-school", "south")] >= 12
+    assert check_review(loaded.scenario, ex, r.year) == []

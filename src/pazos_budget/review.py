@@ -301,7 +301,7 @@ def check_review(s: Scenario, execution: Execution, year: Result) -> list[str]:
     for p in s.programmes:
         pr = held[p.id]
         done_units, recorded = spent.get(p.id, (0.0, 0.0))
-        starts_now = done_units <= 0 and (pr.units > 0 or p.mandatory)
+        starts_now = done_units <= 0 and pr.funded  # its fixed cost is paid this year
         spend[p.id] = (
             recorded + p.unit_cost * (pr.units - done_units) + (p.fixed_cost if starts_now else 0.0)
         )
@@ -605,7 +605,7 @@ def review(
     try:
         solved = solve_scenario(dataclasses.replace(loaded, scenario=rest), options)
     except ScenarioInfeasible as e:
-        diagnosis = restate_diagnosis(e.diagnosis, s, shift)
+        diagnosis = restate_diagnosis(e.diagnosis, s, shift, execution)
         remainder_document = unsolved_json(loaded, Status.INFEASIBLE, options.solver)
         remainder_document["diagnosis"] = diagnosis
     else:
@@ -745,19 +745,38 @@ def _targets(planned: Result, executed: Result, year: Result | None) -> list[Tar
 MONEY_FINDINGS = ("total_budget", "department_budget", "department_min_spend")
 
 
+#: A finding about units already delivered (the remainder's minimum units of a started
+#: programme): they cannot give, so a limit of the scenario must.
+EXECUTED_UNITS = "executed_units"
+
+
 def restate_diagnosis(
-    findings: list[dict[str, Any]], s: Scenario, shift: Shift
+    findings: list[dict[str, Any]], s: Scenario, shift: Shift, execution: Execution
 ) -> list[dict[str, Any]]:
     """The remainder's diagnosis in the scenario's own amounts.
 
     The remainder's envelopes are the scenario's less the overruns (`remainder_scenario`);
     a finding about money is restated against the scenario's envelope, counting the spend
     recorded: the amount that must give is the same, the envelope is the one the user
-    wrote. Other findings are kept as they are."""
+    wrote. A finding that the minimum units of a started programme must give is about
+    units already delivered (`executed_units`): what must change is a limit that does not
+    let them stand. Other findings are kept as they are."""
     cur = s.scenario.currency
+    cells = execution.cells()
+    totals = execution.programme_totals()
     out = []
     for f in findings:
         f = dict(f)
+        if f.get("kind") == "mandatory_min_units" and f.get("subject") in totals:
+            key = f.get("key") or None
+            done = (
+                totals[f["subject"]][0]
+                if key is None
+                else cells.get((f["subject"], key), (0.0, 0.0))[0]
+            )
+            if done > 0 and abs(f["committed"] - done) <= 1e-6 * max(1.0, done):
+                f["kind"] = EXECUTED_UNITS
+                f["message"] = _executed_sentence(f, s)
         if f.get("kind") in MONEY_FINDINGS:
             over = (
                 shift.total
@@ -804,6 +823,23 @@ def _money_sentence(f: dict[str, Any], cur: str) -> str:
     return (
         f"Department {f['name']} can spend at most {_num(f['possible'])} of its minimum spend "
         f"of {_num(f['committed'])} ({cur}) this year, counting the spend recorded so far."
+    )
+
+
+def _executed_sentence(f: dict[str, Any], s: Scenario) -> str:
+    p = next(p for p in s.programmes if p.id == f["subject"])
+    unit = "" if p.unit == "unit" else f" ({p.unit})"
+    where = ""
+    if f.get("key"):
+        where = " in " + next(c.name for c in s.clusters if c.id == f["key"])
+    because = {"limits": " with this budget", "partly": " with this budget"}.get(
+        f.get("money", ""), ", even with more money" if f.get("money") == "no" else ""
+    )
+    return (
+        f"Programme “{p.name}”: {_num(f['committed'])} units{unit} are already delivered{where}, "
+        f"but the rest of the year's commitments let only {_num(f['possible'])} stand{because}; "
+        "a unit delivered is not undone, so a limit of the scenario (maximum units, maximum "
+        "change, a cluster's population) or a hard commitment must change."
     )
 
 
@@ -942,6 +978,14 @@ def review_json(r: Review) -> dict[str, Any]:
     }
 
 
+def _overrun_words(overrun: float) -> str:
+    """How the recorded spend compares with the plan's price of what was executed."""
+    if abs(overrun) < 5e-3:
+        return ""
+    way = "above" if overrun > 0 else "below"
+    return f"; recorded {_num(abs(overrun))} {way} the plan's unit costs"
+
+
 def summary_lines(r: Review) -> list[str]:
     """What the terminal prints: the money, each department, each target's status."""
     s = r.scenario
@@ -951,11 +995,7 @@ def summary_lines(r: Review) -> list[str]:
         f"({len(r.execution.lines)} rows) against {r.plan.path}",
         f"Executed {_num(r.executed_spend)} of the {_num(r.planned.spend)} planned ({cur})"
         + (f", {r.executed_spend / r.planned.spend:.1%}" if r.planned.spend > 0 else "")
-        + (
-            f"; recorded {_num(r.shift.total)} above the plan's unit costs"
-            if r.shift.total > 0
-            else ""
-        ),
+        + _overrun_words(r.shift.total),
     ]
     for d in r.departments:
         year = "" if d.year_spend is None else f", year {_num(d.year_spend)}"

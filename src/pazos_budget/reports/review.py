@@ -23,6 +23,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from .. import __version__
 from ..review import (
+    EXECUTED_UNITS,
     MONEY_FINDINGS,
     DepartmentReview,
     ExecutionWarning,
@@ -127,9 +128,17 @@ class _Book:
     def finding(self, f: dict[str, Any]) -> str:
         """A diagnosis finding's sentence: a money finding (restated in the scenario's own
         amounts by review.py) in the workbook's language, others in the diagnosis's words."""
+        L = self.L
+        if f.get("kind") == EXECUTED_UNITS:
+            return L(
+                "review.finding.executed_units",
+                name=f.get("name") or f["subject"],
+                where=self.cluster_names.get(f.get("key") or "", L("city_wide")),
+                committed=L.count(f["committed"]),
+                possible=L.count(f["possible"]),
+            )
         if f.get("kind") not in MONEY_FINDINGS:
             return str(f["message"])
-        L = self.L
         return L(
             f"review.finding.{f['kind']}",
             name=f.get("name") or "",
@@ -494,7 +503,7 @@ class _Book:
     def diagnosis(self) -> None:
         L = self.L
         sh = self.sheet(L("review.sheet.diagnosis"))
-        sh.title(L("title.diagnosis"), self.subtitle())
+        sh.title(L("review.title.diagnosis"), self.subtitle())
         sh.note(L("review.infeasible"))
         rows = []
         for f in self.r.diagnosis or []:
@@ -506,7 +515,9 @@ class _Book:
 
             rows.append(
                 [
-                    L(f"commitment.{f['kind']}"),
+                    L(f"review.commitment.{f['kind']}")
+                    if f["kind"] == EXECUTED_UNITS
+                    else L(f"commitment.{f['kind']}"),
                     f.get("name") or L("commitment.whole_city"),
                     cell(f["committed"]),
                     cell(f["possible"]),
