@@ -136,7 +136,16 @@ class Alternatives:
         o = self.options
         near = f"within {o.gap:.2%} of the best"
         least = f"{o.min_difference:.2%}"
-        left_out = "" if self.rejected is None else f" (the next one moves {self.rejected:.2%})"
+        left_out = ""
+        if self.rejected is not None and self.rejected < SAME_SPEND:
+            left_out = (
+                " (the next one would repeat an earlier plan)"
+                if self.found
+                else " (the most different one is the plan itself)"
+            )
+        elif self.rejected is not None:
+            which = "the next one would move" if self.found else "the most different one moves"
+            left_out = f" ({which} only {self.rejected:.2%})"
         match self.shortfall:
             case None:
                 return None

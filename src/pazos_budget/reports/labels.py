@@ -523,12 +523,12 @@ ES: dict[str, str] = {
     ),
     "alt.note.none_different": (
         "Ninguna alternativa a menos de {gap} del mejor se diferencia del plan en al menos "
-        "{least} de su gasto (la más distinta mueve {moved}): las decisiones del plan son "
+        "{least} de su gasto ({next}): las decisiones del plan son "
         "prácticamente fijas."
     ),
     "alt.note.fewer": (
-        "Solo {found} de las {count} alternativas pedidas a menos de {gap} del mejor se "
-        "diferencian en al menos {least} del plan y entre sí (la siguiente movería {moved})."
+        "Alternativas encontradas: {found} de las {count} pedidas (a menos de {gap} del mejor "
+        "y con una diferencia de al menos {least} frente al plan y entre sí); {next}."
     ),
     "alt.note.not_optimal": (
         "Sin alternativas: el plan no es un óptimo demostrado (se alcanzó un límite), así que "
@@ -538,6 +538,10 @@ ES: dict[str, str] = {
     "alt.note.interrupted": (
         "Búsqueda interrumpida: se encontraron {found} de las {count} alternativas pedidas."
     ),
+    "alt.next.moves": "la siguiente movería solo {moved}",
+    "alt.next.repeats": "la siguiente repetiría un plan anterior",
+    "alt.first.moves": "la más distinta mueve solo {moved}",
+    "alt.first.repeats": "la más distinta es el mismo plan",
     "alt.figures": "Cifras clave del plan y de cada alternativa",
     "alt.plan": "Plan",
     "alt.alternative": "Alternativa {n}",
@@ -1044,13 +1048,12 @@ EN: dict[str, str] = {
     ),
     "alt.note.none_different": (
         "No alternative within {gap} of the best differs from the plan by at least {least} "
-        "of its spend (the most different one moves {moved}): the plan's decisions are all "
+        "of its spend ({next}): the plan's decisions are all "
         "but fixed."
     ),
     "alt.note.fewer": (
-        "Only {found} of the {count} alternatives asked for within {gap} of the best differ "
-        "by at least {least} from the plan and from each other (the next one would move "
-        "{moved})."
+        "Alternatives found: {found} of the {count} asked for (within {gap} of the best, each "
+        "differing by at least {least} from the plan and from each other); {next}."
     ),
     "alt.note.not_optimal": (
         "No alternatives: the plan is not a proven optimum (a limit was reached), so there "
@@ -1060,6 +1063,10 @@ EN: dict[str, str] = {
     "alt.note.interrupted": (
         "Search interrupted: {found} of the {count} alternatives asked for were found."
     ),
+    "alt.next.moves": "the next one would move only {moved}",
+    "alt.next.repeats": "the next one would repeat an earlier plan",
+    "alt.first.moves": "the most different one moves only {moved}",
+    "alt.first.repeats": "the most different one is the plan itself",
     "alt.figures": "Key figures of the plan and of each alternative",
     "alt.plan": "Plan",
     "alt.alternative": "Alternative {n}",
