@@ -44,7 +44,7 @@ from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.result import to_json
 from pazos_budget.scenario import Scenario
-from pazos_budget.solve import SolveOptions
+from pazos_budget.solve import SolveControl, SolveOptions, Status
 from test_independent import ReferenceInfeasible, reference_stages
 
 pytestmark = PULP_4_DEPRECATIONS
@@ -343,3 +343,23 @@ def test_a_held_model_that_leaves_the_gap_is_caught(monkeypatch: pytest.MonkeyPa
     plan = solve_scenario(loaded, SolveOptions())
     with pytest.raises(VerificationError, match=r"more than 1\.00% below the plan's"):
         find_alternatives(loaded, plan, SolveOptions(), AlternativeOptions(1))
+
+
+def test_a_stopped_search_keeps_what_it_found_and_says_so() -> None:
+    """Ctrl-C (SolveControl.stop) during the search: no half-solved alternative, a note."""
+    loaded = load_scenario(ROOT / "examples" / "minimal.yaml")
+    plan = solve_scenario(loaded, SolveOptions())
+    control = SolveControl()
+    control.stop()
+    alts = find_alternatives(loaded, plan, SolveOptions(control=control), AlternativeOptions(2))
+    assert alts.found == []
+    assert alts.note == "interrupted: 0 of 2 alternatives found before the search was stopped"
+
+
+def test_no_alternatives_from_a_plan_that_is_not_optimal() -> None:
+    loaded = load_scenario(ROOT / "examples" / "minimal.yaml")
+    plan = solve_scenario(loaded, SolveOptions())
+    plan.status = Status.FEASIBLE  # as after a time limit
+    alts = find_alternatives(loaded, plan, SolveOptions(), AlternativeOptions(2))
+    assert alts.found == []
+    assert alts.note is not None and "not a proven optimum" in alts.note

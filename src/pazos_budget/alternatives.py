@@ -300,6 +300,8 @@ def find_alternatives(
     options = replace(options, write_model=None)
     earlier = [cell_spend(plan)]
     for number in range(1, wanted.count + 1):
+        if options.control is not None:
+            options.control.phase(f"alternative {number} of {wanted.count}")
         result = _solve_one(loaded, model, plan, options, wanted.gap, overlap_cost(model, earlier))
         if result is None:
             out.shortfall = Shortfall.INTERRUPTED

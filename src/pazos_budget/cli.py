@@ -298,8 +298,10 @@ def solve(
             from .alternatives import alternatives_json, find_alternatives
             from .terminal import print_alternatives
 
-            control.phase(f"alternatives: up to {wanted.count} more solves")
-            alts = find_alternatives(loaded, result, options, wanted)
+            # Ctrl-C during the search keeps the alternatives found so far.
+            again = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
+            with again, solve_progress(err, control):
+                alts = find_alternatives(loaded, result, options, wanted)
             document |= alternatives_json(alts)
             print_alternatives(out if not quiet else err, alts, brief=quiet)
 
