@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from openpyxl import load_workbook
@@ -38,9 +39,12 @@ from pazos_budget.alternatives import (
     alternatives_json,
     check_held,
     find_alternatives,
+    held_model,
+    plan_start,
 )
 from pazos_budget.errors import VerificationError
 from pazos_budget.loader import LoadedScenario, load_scenario
+from pazos_budget.model import HOLD_RELATIVE_TOLERANCE, build_model
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.result import to_json
 from pazos_budget.scenario import Scenario
@@ -363,3 +367,29 @@ def test_no_alternatives_from_a_plan_that_is_not_optimal() -> None:
     alts = find_alternatives(loaded, plan, SolveOptions(), AlternativeOptions(2))
     assert alts.found == []
     assert alts.note is not None and "not a proven optimum" in alts.note
+
+
+def test_the_plan_meets_every_hold_of_its_alternatives() -> None:
+    """The held model is the plan's own model plus holds the plan meets: the plan, as a
+    start (`plan_start`, an integer scenario), is feasible for every row and bound."""
+    loaded = tiny_scenario(
+        total=95,
+        clusters=[tiny_cluster("c1", 300), tiny_cluster("c2", 200)],
+        programmes=[
+            tiny_programme("p", "d1", 10, youth=7, integer=True, fixed_cost=5),
+            tiny_programme("q", "d1", 4, youth=2, clusters=["c2"], integer=True),
+        ],
+        targets=[{"id": "r", "kind": "youth_reach", "share": 0.1, "priority": 1}],
+    )
+    options = SolveOptions()
+    plan = solve_scenario(loaded, options)
+    model = build_model(loaded.scenario)
+    start = plan_start(model, plan, options)
+    assert start is not None
+    held = held_model(model, plan, 0.0, np.zeros(model.n_cols), HOLD_RELATIVE_TOLERANCE)
+    activity = held.row_activity(start)
+    slack = 1e-7 * np.maximum(1.0, np.abs(activity))
+    assert np.all(activity >= held.row_lower - slack)
+    assert np.all(activity <= held.row_upper + slack)
+    assert np.all(start >= held.col_lower - 1e-9)
+    assert np.all(start <= held.col_upper + 1e-9)

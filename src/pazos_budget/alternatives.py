@@ -319,6 +319,34 @@ def find_alternatives(
     return out
 
 
+def plan_start(model: Model, plan: Result, options: SolveOptions) -> FloatArray | None:
+    """The plan as a value for every column of `model` (integer models only): its units
+    and funded decisions fixed, the other columns (shortfalls, coverage) from the
+    model's own stages. A start that meets every hold: the search for the most
+    different plan, stopped after OVERLAP_NODES nodes, always has a plan in hand."""
+    if not model.is_mip:
+        return None
+    s = model.scenario
+    ids = s.cluster_ids
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    for k, (i, c) in enumerate(
+        zip(model.cell_programme.tolist(), model.cell_cluster.tolist(), strict=True)
+    ):
+        pr = plan.programmes[i]
+        units = pr.units if c < 0 else pr.clusters.get(ids[c], 0.0)
+        lower[k] = upper[k] = units
+    for i, col in model.y_col.items():
+        lower[col] = upper[col] = 1.0 if plan.programmes[i].funded else 0.0
+    fixed = replace(
+        model,
+        col_lower=lower,
+        col_upper=upper,
+        stages=[st for st in model.stages if st.reported],
+    )
+    solution = solve_model(fixed, replace(options, control=None))
+    return solution.values if solution.status == Status.OPTIMAL else None
+
+
 def _solve_one(
     loaded: LoadedScenario,
     model: Model,
@@ -331,9 +359,10 @@ def _solve_one(
     The holds are first as tight as a solve's; if the solver finds that numerically
     infeasible, at the contract's 1e-6."""
     solution: Solution | None = None
+    start = plan_start(model, plan, options)
     for tolerance in (HOLD_RELATIVE_TOLERANCE, CONTRACT_TOLERANCE):
         held = held_model(model, plan, gap, overlap, tolerance)
-        solution = solve_model(held, options)
+        solution = solve_model(held, options, start)
         if solution.has_solution or solution.interrupted:
             break
     assert solution is not None
