@@ -191,13 +191,8 @@ def cell_spend(r: Result) -> dict[Cell, float]:
 
 def moved(a: dict[Cell, float], b: dict[Cell, float]) -> float:
     """Half the sum over cells of |a - b|: the money that moved between two plans."""
-    return 0.5 * math.fsum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in sorted(set(a) | set(b)))
-
-
-def difference(plan: Result, other: Result) -> float:
-    """The share of the plan's total spend that `other` places elsewhere (0 = the same
-    allocation, 1 = nothing in common)."""
-    return moved(cell_spend(plan), cell_spend(other)) / plan.spend
+    cells = sorted(set(a) | set(b), key=lambda cell: (cell[0], cell[1] or ""))
+    return 0.5 * math.fsum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in cells)
 
 
 # --------------------------------------------------------------------------- model
