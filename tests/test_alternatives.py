@@ -11,7 +11,9 @@ the JSON by the contract's formula: half the sum over (programme, cluster) cells
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -393,3 +395,22 @@ def test_the_plan_meets_every_hold_of_its_alternatives() -> None:
     assert np.all(activity <= held.row_upper + slack)
     assert np.all(start >= held.col_lower - 1e-9)
     assert np.all(start <= held.col_upper + 1e-9)
+
+
+def test_a_failing_alternatives_workbook_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All the outputs or none, with --alternatives too (outputs.OutputPlan)."""
+
+    def full(*_: Any, **__: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("pazos_budget.reports.alternatives.AlternativesSheet.build", full)
+    out, book = tmp_path / "r.json", tmp_path / "r.xlsx"
+    example = str(ROOT / "examples" / "minimal.yaml")
+    run = invoke_cli(
+        "solve", example, "-q", "--alternatives", "1", "--json", str(out), "-o", str(book)
+    )
+    assert run.exit_code == 1
+    assert "No space left on device; no output was written" in run.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -306,10 +306,15 @@ def solve(
             print_alternatives(out if not quiet else err, alts, brief=quiet)
 
         def workbook(tmp: Path) -> None:
-            from .reports.alternatives import build_workbook_with_alternatives
+            from .reports.excel import build_workbook
             from .reports.xlsx import save_xlsx
 
-            save_xlsx(build_workbook_with_alternatives(result, alts, lang=language), tmp)
+            if alts is None:
+                save_xlsx(build_workbook(result, lang=language), tmp)
+                return
+            from .reports.alternatives import build_workbook_with_alternatives
+
+            save_xlsx(build_workbook_with_alternatives(alts, lang=language), tmp)
 
         plan.commit(
             {

@@ -25,7 +25,7 @@ from ..alternatives import (
     spend_table,
 )
 from ..result import Result
-from .excel import WorkbookBuilder, build_workbook
+from .excel import WorkbookBuilder
 from .labels import Labels
 from .summary import met_cell
 from .xlsx import (
@@ -221,10 +221,7 @@ def share_text(L: Labels, x: float) -> str:
 
 
 def build_workbook_with_alternatives(
-    result: Result, alts: Alternatives | None, *, lang: str, run_at: datetime | None = None
+    alts: Alternatives, *, lang: str, run_at: datetime | None = None
 ) -> Workbook:
-    """The plan's workbook, with the alternatives sheet when alternatives were asked for."""
-    when = run_at or datetime.now().astimezone()
-    if alts is None:
-        return build_workbook(result, lang=lang, run_at=when)
-    return AlternativesSheet(alts, lang, when).build()
+    """The plan's workbook with the alternatives sheet right after its summary."""
+    return AlternativesSheet(alts, lang, run_at or datetime.now().astimezone()).build()
