@@ -414,3 +414,14 @@ def test_a_failing_alternatives_workbook_writes_nothing(
     assert run.exit_code == 1
     assert "No space left on device; no output was written" in run.output
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_the_command_line_defaults_are_the_library_s() -> None:
+    """cli.py spells the defaults of --gap and --min-difference without importing the
+    search (a quick start for every other command): they must stay the library's."""
+    from pazos_budget import cli
+
+    assert (cli.DEFAULT_GAP, cli.DEFAULT_MIN_DIFFERENCE) == (
+        alt_module.DEFAULT_GAP,
+        alt_module.DEFAULT_MIN_DIFFERENCE,
+    )
