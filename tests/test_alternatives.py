@@ -11,10 +11,13 @@ the JSON by the contract's formula: half the sum over (programme, cluster) cells
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from openpyxl import load_workbook
@@ -38,13 +41,16 @@ from pazos_budget.alternatives import (
     alternatives_json,
     check_held,
     find_alternatives,
+    held_model,
+    plan_start,
 )
 from pazos_budget.errors import VerificationError
 from pazos_budget.loader import LoadedScenario, load_scenario
+from pazos_budget.model import HOLD_RELATIVE_TOLERANCE, build_model
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.result import to_json
 from pazos_budget.scenario import Scenario
-from pazos_budget.solve import SolveOptions
+from pazos_budget.solve import SolveControl, SolveOptions, Status
 from test_independent import ReferenceInfeasible, reference_stages
 
 pytestmark = PULP_4_DEPRECATIONS
@@ -343,3 +349,79 @@ def test_a_held_model_that_leaves_the_gap_is_caught(monkeypatch: pytest.MonkeyPa
     plan = solve_scenario(loaded, SolveOptions())
     with pytest.raises(VerificationError, match=r"more than 1\.00% below the plan's"):
         find_alternatives(loaded, plan, SolveOptions(), AlternativeOptions(1))
+
+
+def test_a_stopped_search_keeps_what_it_found_and_says_so() -> None:
+    """Ctrl-C (SolveControl.stop) during the search: no half-solved alternative, a note."""
+    loaded = load_scenario(ROOT / "examples" / "minimal.yaml")
+    plan = solve_scenario(loaded, SolveOptions())
+    control = SolveControl()
+    control.stop()
+    alts = find_alternatives(loaded, plan, SolveOptions(control=control), AlternativeOptions(2))
+    assert alts.found == []
+    assert alts.note == "interrupted: 0 of 2 alternatives found before the search was stopped"
+
+
+def test_no_alternatives_from_a_plan_that_is_not_optimal() -> None:
+    loaded = load_scenario(ROOT / "examples" / "minimal.yaml")
+    plan = solve_scenario(loaded, SolveOptions())
+    plan.status = Status.FEASIBLE  # as after a time limit
+    alts = find_alternatives(loaded, plan, SolveOptions(), AlternativeOptions(2))
+    assert alts.found == []
+    assert alts.note is not None and "not a proven optimum" in alts.note
+
+
+def test_the_plan_meets_every_hold_of_its_alternatives() -> None:
+    """The held model is the plan's own model plus holds the plan meets: the plan, as a
+    start (`plan_start`, an integer scenario), is feasible for every row and bound."""
+    loaded = tiny_scenario(
+        total=95,
+        clusters=[tiny_cluster("c1", 300), tiny_cluster("c2", 200)],
+        programmes=[
+            tiny_programme("p", "d1", 10, youth=7, integer=True, fixed_cost=5),
+            tiny_programme("q", "d1", 4, youth=2, clusters=["c2"], integer=True),
+        ],
+        targets=[{"id": "r", "kind": "youth_reach", "share": 0.1, "priority": 1}],
+    )
+    options = SolveOptions()
+    plan = solve_scenario(loaded, options)
+    model = build_model(loaded.scenario)
+    start = plan_start(model, plan, options)
+    assert start is not None
+    held = held_model(model, plan, 0.0, np.zeros(model.n_cols), HOLD_RELATIVE_TOLERANCE)
+    activity = held.row_activity(start)
+    slack = 1e-7 * np.maximum(1.0, np.abs(activity))
+    assert np.all(activity >= held.row_lower - slack)
+    assert np.all(activity <= held.row_upper + slack)
+    assert np.all(start >= held.col_lower - 1e-9)
+    assert np.all(start <= held.col_upper + 1e-9)
+
+
+def test_a_failing_alternatives_workbook_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All the outputs or none, with --alternatives too (outputs.OutputPlan)."""
+
+    def full(*_: Any, **__: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("pazos_budget.reports.alternatives.AlternativesSheet.build", full)
+    out, book = tmp_path / "r.json", tmp_path / "r.xlsx"
+    example = str(ROOT / "examples" / "minimal.yaml")
+    run = invoke_cli(
+        "solve", example, "-q", "--alternatives", "1", "--json", str(out), "-o", str(book)
+    )
+    assert run.exit_code == 1
+    assert "No space left on device; no output was written" in run.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_the_command_line_defaults_are_the_library_s() -> None:
+    """cli.py spells the defaults of --gap and --min-difference without importing the
+    search (a quick start for every other command): they must stay the library's."""
+    from pazos_budget import cli
+
+    assert (cli.DEFAULT_GAP, cli.DEFAULT_MIN_DIFFERENCE) == (
+        alt_module.DEFAULT_GAP,
+        alt_module.DEFAULT_MIN_DIFFERENCE,
+    )

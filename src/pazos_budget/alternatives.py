@@ -136,7 +136,16 @@ class Alternatives:
         o = self.options
         near = f"within {o.gap:.2%} of the best"
         least = f"{o.min_difference:.2%}"
-        left_out = "" if self.rejected is None else f" (the next one moves {self.rejected:.2%})"
+        left_out = ""
+        if self.rejected is not None and self.rejected < SAME_SPEND:
+            left_out = (
+                " (the next one would repeat an earlier plan)"
+                if self.found
+                else " (the most different one is the plan itself)"
+            )
+        elif self.rejected is not None:
+            which = "the next one would move" if self.found else "the most different one moves"
+            left_out = f" ({which} only {self.rejected:.2%})"
         match self.shortfall:
             case None:
                 return None
@@ -182,13 +191,8 @@ def cell_spend(r: Result) -> dict[Cell, float]:
 
 def moved(a: dict[Cell, float], b: dict[Cell, float]) -> float:
     """Half the sum over cells of |a - b|: the money that moved between two plans."""
-    return 0.5 * math.fsum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in sorted(set(a) | set(b)))
-
-
-def difference(plan: Result, other: Result) -> float:
-    """The share of the plan's total spend that `other` places elsewhere (0 = the same
-    allocation, 1 = nothing in common)."""
-    return moved(cell_spend(plan), cell_spend(other)) / plan.spend
+    cells = sorted(set(a) | set(b), key=lambda cell: (cell[0], cell[1] or ""))
+    return 0.5 * math.fsum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in cells)
 
 
 # --------------------------------------------------------------------------- model
@@ -291,6 +295,8 @@ def find_alternatives(
     options = replace(options, write_model=None)
     earlier = [cell_spend(plan)]
     for number in range(1, wanted.count + 1):
+        if options.control is not None:
+            options.control.phase(f"alternative {number} of {wanted.count}")
         result = _solve_one(loaded, model, plan, options, wanted.gap, overlap_cost(model, earlier))
         if result is None:
             out.shortfall = Shortfall.INTERRUPTED
@@ -308,6 +314,34 @@ def find_alternatives(
     return out
 
 
+def plan_start(model: Model, plan: Result, options: SolveOptions) -> FloatArray | None:
+    """The plan as a value for every column of `model` (integer models only): its units
+    and funded decisions fixed, the other columns (shortfalls, coverage) from the
+    model's own stages. A start that meets every hold: the search for the most
+    different plan, stopped after OVERLAP_NODES nodes, always has a plan in hand."""
+    if not model.is_mip:
+        return None
+    s = model.scenario
+    ids = s.cluster_ids
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    for k, (i, c) in enumerate(
+        zip(model.cell_programme.tolist(), model.cell_cluster.tolist(), strict=True)
+    ):
+        pr = plan.programmes[i]
+        units = pr.units if c < 0 else pr.clusters.get(ids[c], 0.0)
+        lower[k] = upper[k] = units
+    for i, col in model.y_col.items():
+        lower[col] = upper[col] = 1.0 if plan.programmes[i].funded else 0.0
+    fixed = replace(
+        model,
+        col_lower=lower,
+        col_upper=upper,
+        stages=[st for st in model.stages if st.reported],
+    )
+    solution = solve_model(fixed, replace(options, control=None))
+    return solution.values if solution.status == Status.OPTIMAL else None
+
+
 def _solve_one(
     loaded: LoadedScenario,
     model: Model,
@@ -320,9 +354,10 @@ def _solve_one(
     The holds are first as tight as a solve's; if the solver finds that numerically
     infeasible, at the contract's 1e-6."""
     solution: Solution | None = None
+    start = plan_start(model, plan, options)
     for tolerance in (HOLD_RELATIVE_TOLERANCE, CONTRACT_TOLERANCE):
         held = held_model(model, plan, gap, overlap, tolerance)
-        solution = solve_model(held, options)
+        solution = solve_model(held, options, start)
         if solution.has_solution or solution.interrupted:
             break
     assert solution is not None

@@ -319,16 +319,23 @@ def solve(
             from .alternatives import alternatives_json, find_alternatives
             from .terminal import print_alternatives
 
-            control.phase(f"alternatives: up to {wanted.count} more solves")
-            alts = find_alternatives(loaded, result, options, wanted)
+            # Ctrl-C during the search keeps the alternatives found so far.
+            again = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
+            with again, solve_progress(err, control):
+                alts = find_alternatives(loaded, result, options, wanted)
             document |= alternatives_json(alts)
             print_alternatives(out if not quiet else err, alts, brief=quiet)
 
         def workbook(tmp: Path) -> None:
-            from .reports.alternatives import build_workbook_with_alternatives
+            from .reports.excel import build_workbook
             from .reports.xlsx import save_xlsx
 
-            save_xlsx(build_workbook_with_alternatives(result, alts, lang=language), tmp)
+            if alts is None:
+                save_xlsx(build_workbook(result, lang=language), tmp)
+                return
+            from .reports.alternatives import build_workbook_with_alternatives
+
+            save_xlsx(build_workbook_with_alternatives(alts, lang=language), tmp)
 
         plan.commit(
             {

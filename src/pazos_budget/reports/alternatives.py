@@ -25,7 +25,7 @@ from ..alternatives import (
     spend_table,
 )
 from ..result import Result
-from .excel import WorkbookBuilder, build_workbook
+from .excel import WorkbookBuilder
 from .labels import Labels
 from .summary import met_cell
 from .xlsx import (
@@ -94,13 +94,16 @@ class AlternativesSheet(WorkbookBuilder):
         L, alts = self.L, self.alts
         o = alts.options
         rejected = alts.rejected
+        which = "next" if alts.found else "first"
         return L(
             f"alt.note.{alts.shortfall}",
             found=len(alts.found),
             count=o.count,
             gap=share_text(L, o.gap),
             least=share_text(L, o.min_difference),
-            moved=share_text(L, rejected if rejected is not None else 0.0),
+            next=L(f"alt.{which}.repeats")
+            if rejected is None or rejected < SAME_SPEND
+            else L(f"alt.{which}.moves", moved=share_text(L, rejected)),
         )
 
     def figures_table(self, sh: Sheet) -> None:
@@ -119,7 +122,8 @@ class AlternativesSheet(WorkbookBuilder):
             values = [r.stages[k].objective for r in results]
             rows.append([label, *(V(v, count_fmt(v)) for v in values)])
         totals = [r.targets_met() for r in results]
-        rows.append([L("sum.all_met"), *(met_cell(m, t) for m, t in totals)])
+        of = L("unit.of", total=totals[0][1])
+        rows.append([f"{L('sum.all_met')} ({of})", *(met_cell(m, t) for m, t in totals)])
         cols = [Col(L("col.indicator"), 44, wrap=True), *self.plan_cols()]
         sh.table(cols, rows)
 
@@ -217,10 +221,7 @@ def share_text(L: Labels, x: float) -> str:
 
 
 def build_workbook_with_alternatives(
-    result: Result, alts: Alternatives | None, *, lang: str, run_at: datetime | None = None
+    alts: Alternatives, *, lang: str, run_at: datetime | None = None
 ) -> Workbook:
-    """The plan's workbook, with the alternatives sheet when alternatives were asked for."""
-    when = run_at or datetime.now().astimezone()
-    if alts is None:
-        return build_workbook(result, lang=lang, run_at=when)
-    return AlternativesSheet(alts, lang, when).build()
+    """The plan's workbook with the alternatives sheet right after its summary."""
+    return AlternativesSheet(alts, lang, run_at or datetime.now().astimezone()).build()
