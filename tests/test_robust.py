@@ -268,3 +268,9 @@ def test_a_scheduler_that_does_not_answer_is_exit_2(tmp_path: Path, command: str
     assert run.exit_code == 2
     assert f"error: --scheduler {address}: no Dask scheduler answers there" in run.output
     assert not out.exists()
+
+
+def test_the_cli_default_world_gap_is_the_library_one() -> None:
+    from pazos_budget import cli, robust
+
+    assert cli.WORLD_MIP_GAP == robust.WORLD_MIP_GAP

@@ -782,6 +782,13 @@ def init(
     say(out, f"Scenario written to {output}")
 
 
+#: The most worlds one `robust` run samples.
+MAX_SAMPLES = 100_000
+#: The default MIP gap of each world's re-solve (robust.WORLD_MIP_GAP, without importing
+#: the batch engine for every command).
+WORLD_MIP_GAP = 1e-4
+
+
 def parse_cost_factor(text: str) -> tuple[float, float, float]:
     """--cost-factor LOW:VALUE:HIGH (e.g. 0.95:1:1.3) as (value, low, high)."""
     parts = text.split(":")
@@ -823,6 +830,14 @@ def robust(
         Path | None,
         typer.Option("--json", help="Write the figures (pazos-budget/robust@1) here."),
     ] = None,
+    world_gap: Annotated[
+        float,
+        typer.Option(
+            "--world-mip-gap",
+            help="Relative MIP gap of each world's re-solve (default 1e-4; the plan itself "
+            "is solved to 1e-6).",
+        ),
+    ] = WORLD_MIP_GAP,
     lang: LangOpt = None,
     solver: SolverOpt = HIGHS,
     time_limit: TimeLimitOpt = None,
@@ -852,6 +867,8 @@ def robust(
         raise UsageError(f"--samples {samples}: give 1 to {MAX_SAMPLES:,}")
     if seed < 0:
         raise UsageError(f"--seed {seed}: give a whole number >= 0")
+    if not (math.isfinite(world_gap) and 0 <= world_gap < 1):
+        raise UsageError(f"--world-mip-gap {world_gap:g}: give a relative gap in [0, 1)")
     factor = CostFactor(*parse_cost_factor(cost_factor)) if cost_factor is not None else None
     check_jobs(jobs)
     check_time_limit(time_limit)
@@ -885,6 +902,7 @@ def robust(
                         task, description="Sampled worlds", total=samples
                     ),
                     on_done=lambda _: progress.advance(task),
+                    world_gap=world_gap,
                 )
             except ScenarioInfeasible as e:
                 print_diagnosis(err, e.diagnosis)
@@ -904,10 +922,6 @@ def robust(
     if result.interrupted:
         say(err, f"interrupted: {len(result.worlds)} of {samples} worlds evaluated")
         raise typer.Exit(130)
-
-
-#: The most worlds one `robust` run samples.
-MAX_SAMPLES = 100_000
 
 
 @app.command()

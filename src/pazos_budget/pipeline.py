@@ -104,11 +104,13 @@ def solve_scenario(
     *,
     marginal: bool = False,
     start: FloatArray | None = None,
+    diagnosis: bool = True,
 ) -> Result:
     """Solve one scenario and return its verified result.
 
     `start` is a solution of a model with the same columns to try first (see
-    `solve.solve_model`). Raises ScenarioInfeasible (with a diagnosis) or SolverError.
+    `solve.solve_model`). Raises ScenarioInfeasible (with a diagnosis, unless `diagnosis`
+    is false: a sampled world only needs to know it is infeasible) or SolverError.
     """
     options = options or SolveOptions()
     model = build_model(loaded.scenario)
@@ -116,7 +118,8 @@ def solve_scenario(
     if solution.status == Status.INFEASIBLE:
         from .diagnose import diagnose
 
-        raise ScenarioInfeasible(loaded, diagnose(loaded.scenario, options), options.solver)
+        found = diagnose(loaded.scenario, options) if diagnosis else []
+        raise ScenarioInfeasible(loaded, found, options.solver)
     if solution.interrupted and not solution.has_solution:
         raise SolveInterrupted(f"{loaded.path}: {'; '.join(solution.messages)}")
     if not solution.has_solution:
