@@ -348,10 +348,14 @@ def test_without_libyaml_the_pure_parser_reads_and_refuses_alike(
         parse_yaml(bad, "s.yaml")
     monkeypatch.setattr(yaml12, "_FastParser", yaml12._PureParser)
     monkeypatch.setattr(yaml12, "LIBYAML", False)
-    assert parse_yaml(text, "s.yaml").data == fast == {
-        "a": [1, 15, "yes"],
-        "b": {"c": "16:40", "d": "16:40"},
-    }
+    assert (
+        parse_yaml(text, "s.yaml").data
+        == fast
+        == {
+            "a": [1, 15, "yes"],
+            "b": {"c": "16:40", "d": "16:40"},
+        }
+    )
     with pytest.raises(ScenarioError) as pure_error:
         parse_yaml(bad, "s.yaml")
     assert [str(p) for p in pure_error.value.problems] == [
