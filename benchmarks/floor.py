@@ -152,7 +152,7 @@ def solve_linopy(m: dict[str, Any], method: str) -> float:
     ypu = xr.DataArray(m["ypu"], coords={"p": P})
     model = linopy.Model()
     x = model.add_variables(lower=0, upper=pop / ypu, name="x")
-    part = model.add_variables(lower=0, coords=[pop.c], name="P")
+    part = model.add_variables(lower=0, coords=[("c", C)], name="P")
     d = model.add_variables(lower=0, upper=m["top"] * pop, name="d")
     model.add_constraints(part == (ypu * x).sum("p"), name="participations")
     for k in range(len(m["a"])):
