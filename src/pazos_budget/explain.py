@@ -34,6 +34,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
+from .cells import cells
 from .result import CHECK_TOLERANCE, ProgrammeResult, Result, TargetResult, within
 from .scenario import (
     YOUTH_METRIC,
@@ -232,6 +235,7 @@ class Explainer:
         self.r = result
         self.s = s = result.scenario
         self.runs = {p.id: s.programme_clusters(p) for p in s.programmes}
+        self.index = {p.id: i for i, p in enumerate(s.programmes)}
         self.clusters = {c.id: c for c in result.clusters}
         by_id = {t.id: t for t in result.targets}
         self.targets: list[_TargetInfo] = []
@@ -251,7 +255,8 @@ class Explainer:
         self.file_order = [info.target.id for info in self.targets]
         self.targets.sort(key=lambda info: info.target.priority)  # stable: file order within
         self.contributions = {p.id: self._contributions(p) for p in s.programmes}
-        # (target id or None, measure) -> the two cheapest funded programmes buying it
+        self._final_objective(result)
+        # (target id, measure) -> the two cheapest funded programmes buying it
         self.cheapest: dict[tuple[str | None, Measure], list[tuple[float, str]]] = {}
         for p, pr in zip(s.programmes, result.programmes, strict=True):
             if pr.units <= 0:
@@ -266,25 +271,73 @@ class Explainer:
                 del best[2:]
 
     def _contributions(self, p: Programme) -> list[Contribution]:
-        """Everything one more unit of `p` counts toward, target rows in priority order,
-        then the final objective (weighted coverage of the clusters)."""
+        """Every target row one more unit of `p` counts toward, in priority order (the
+        final objective's clusters are `_final_objective`'s arrays)."""
         s, runs = self.s, self.runs[p.id]
-        found = [
+        return [
             Contribution(measure, info.target.id, key in info.open_rows)
             for info in self.targets
             for key, measure in _contributions(
                 s, info.target, info.departments, info.clusters, p, runs
             )
         ]
+
+    def _final_objective(self, result: Result) -> None:
+        """What one more unit of each programme buys toward the final objective (weighted
+        coverage: youth in each cluster of weight > 0 where it runs and reaches youth), as
+        arrays over the (programme, cluster) pairs: a Contribution object per pair is
+        600,000 objects on a 3,000 x 200 scenario. Each programme's pairs keep the order
+        of its clusters; the two cheapest funded programmes per cluster are kept, ties by
+        id, as a sorted list of (cost, id) would."""
+        s = self.s
+        pairs = cells(s)
+        n_c = len(s.clusters)
+        pops = np.array([c.youth_population for c in result.clusters], dtype=np.float64)
+        weights = np.array([c.weight for c in result.clusters], dtype=np.float64)
+        reached = np.array([c.youth_reached for c in result.clusters], dtype=np.float64)
+        ypu, cl, prog = pairs.youth_per_unit, pairs.cluster, pairs.programme
+        # `within(youth_per_unit * units, population)` for every pair (reason 2).
+        index = {c.id: k for k, c in enumerate(s.clusters)}
+        units = {
+            i: {index[cid]: u for cid, u in pr.clusters.items()}
+            for i, pr in enumerate(result.programmes)
+        }
+        youth = ypu * pairs.at(units)
+        self.pair_start = pairs.start
+        self.pair_youth = ypu > 0
+        self.pair_full = youth >= pops[cl] - CHECK_TOLERANCE * np.maximum(1.0, pops[cl])
+        keep = np.zeros(len(ypu), dtype=bool)
         if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH:
-            for cid in runs:
-                c = self.clusters[cid]
-                if c.weight > 0 and s.youth_per_unit(p, cid) > 0:
-                    covered = c.youth_reached >= c.youth_population * (1 - CHECK_TOLERANCE)
-                    found.append(
-                        Contribution(Measure(MeasureKind.YOUTH, cluster=cid), None, not covered)
-                    )
-        return found
+            keep = (weights[cl] > 0) & (ypu > 0)
+        kept = np.flatnonzero(keep)
+        self.final_start = np.searchsorted(kept, pairs.start)
+        self.final_cluster = cl[kept]
+        self.final_open = ~(reached >= pops * (1 - CHECK_TOLERANCE))[cl[kept]]
+        cost = np.array([p.unit_cost for p in s.programmes], dtype=np.float64)
+        self.final_cost = cost[prog[kept]] / ypu[kept]
+        self.final_programme = prog[kept]
+        ids = [p.id for p in s.programmes]
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+        funded = np.array([pr.units > 0 for pr in result.programmes], dtype=bool)
+        f = np.flatnonzero(funded[self.final_programme])
+        order = f[
+            np.lexsort((rank[self.final_programme[f]], self.final_cost[f], self.final_cluster[f]))
+        ]
+        # best[k][c]: the (k+1)-th cheapest funded programme in cluster c (-1 for none)
+        self.best = np.full((2, n_c), -1, dtype=np.int64)
+        self.best_cost = np.full((2, n_c), np.inf)
+        if len(order):
+            groups = self.final_cluster[order]
+            first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+            for k in (0, 1):
+                at = first + k
+                ok = at < len(order)
+                at = at[ok]
+                ok[ok] = groups[at] == groups[first[ok]]
+                at = (first + k)[ok]
+                self.best[k, groups[at]] = self.final_programme[order[at]]
+                self.best_cost[k, groups[at]] = self.final_cost[order[at]]
 
     def served(self, p: Programme) -> tuple[str, ...]:
         """Ids of the targets a unit of `p` counts toward, in the scenario's order."""
@@ -313,22 +366,19 @@ class Explainer:
 
     def _why_not_more(self, p: Programme, pr: ProgrammeResult) -> list[Reason]:
         s, r = self.s, self.r
-        youth_clusters = [c for c in self.runs[p.id] if s.youth_per_unit(p, c) > 0]
-        if youth_clusters and all(
-            within(
-                s.youth_per_unit(p, c) * pr.clusters.get(c, 0.0),
-                self.clusters[c].youth_population,
-            )
-            for c in youth_clusters
-        ):
+        i = self.index[p.id]
+        lo, hi = int(self.pair_start[i]), int(self.pair_start[i + 1])
+        youth = self.pair_youth[lo:hi]
+        if youth.any() and self.pair_full[lo:hi][youth].all():
             return [Reason(Why.POPULATION)]
 
         minimize = s.objective == Objective.MINIMIZE_SPEND
         contribs = self.contributions[p.id]
-        if not contribs:
+        f_lo, f_hi = int(self.final_start[i]), int(self.final_start[i + 1])
+        if not contribs and f_lo == f_hi:
             return [Reason(Why.NOT_NEEDED, minimize_spend=minimize)]
         open_ = [c for c in contribs if c.open]
-        if not open_:
+        if not open_ and not self.final_open[f_lo:f_hi].any():
             return [Reason(Why.NEEDS_MET, minimize_spend=minimize)]
 
         reasons: list[Reason] = []
@@ -356,8 +406,7 @@ class Explainer:
         reasons += self._binding_shares(p, step)
         # An unmet target comes before the final objective (lexicographic order): when one
         # is open, cheaper youth elsewhere is not why the programme got no more.
-        open_targets = [c for c in open_ if c.target is not None]
-        cheaper = self._cheaper_alternative(p, open_targets or open_)
+        cheaper = self._cheaper_alternative(p, open_) if open_ else self._cheaper_in_a_cluster(p, i)
         if cheaper is not None or not reasons:
             reasons.append(cheaper or Reason(Why.CHEAPER))
         return reasons
@@ -421,6 +470,31 @@ class Explainer:
                         alternative_cost=cost,
                     )
         return None
+
+    def _cheaper_in_a_cluster(self, p: Programme, i: int) -> Reason | None:
+        """`_cheaper_alternative` for the final objective: the first open cluster of `p`
+        (in its clusters' order) where a funded programme reaches a young person for
+        less; the cheapest of the cluster unless that is `p` itself."""
+        lo, hi = int(self.final_start[i]), int(self.final_start[i + 1])
+        open_ = lo + np.flatnonzero(self.final_open[lo:hi])
+        if not len(open_):
+            return None
+        c = self.final_cluster[open_]
+        own = self.final_cost[open_]
+        mine = self.best[0, c] == i
+        alt = np.where(mine, self.best[1, c], self.best[0, c])
+        alt_cost = np.where(mine, self.best_cost[1, c], self.best_cost[0, c])
+        cheaper = np.flatnonzero((alt >= 0) & (alt_cost < own * (1 - CHEAPER_MARGIN)))
+        if not len(cheaper):
+            return None
+        k = int(cheaper[0])
+        return Reason(
+            Why.CHEAPER,
+            alternative=self.s.programmes[int(alt[k])].id,
+            measure=Measure(MeasureKind.YOUTH, cluster=self.s.clusters[int(c[k])].id),
+            own_cost=float(own[k]),
+            alternative_cost=float(alt_cost[k]),
+        )
 
 
 def _next_step(p: Programme, pr: ProgrammeResult) -> float:
