@@ -271,6 +271,12 @@ def reference_stages(s: Scenario, fixed: Allocation | None = None) -> list[float
         stages.append((obj, True))
     else:
         stages.append((all_spend, False))
+    if fixed is not None:
+        # A given allocation meets a hard constraint when it holds within the contract's
+        # 1e-6 relative, as the product checks it: a solver's 1e-6 sliver of a unit may
+        # pass a budget by 1e-8 of itself, which HiGHS's absolute 1e-7 would refuse.
+        lp.row_lo = [lo - REL_TOL * max(1.0, abs(lo)) for lo in lp.row_lo]
+        lp.row_hi = [hi + REL_TOL * max(1.0, abs(hi)) for hi in lp.row_hi]
     return _solve_lexicographic(lp, stages)
 
 

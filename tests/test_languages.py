@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
+from pazos_budget import yaml12
 from pazos_budget.cli import app
+from pazos_budget.loader import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SPANISH_SCENARIO = ROOT / "examples" / "minimo-es.yaml"
@@ -140,7 +141,7 @@ def data_words(path: Path) -> set[str]:
         elif isinstance(node, str):
             found.update(words(node))
 
-    walk(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
+    walk(parse_yaml(path.read_text(encoding="utf-8"), str(path)).data)
     return found
 
 
@@ -151,13 +152,11 @@ def words(text: str) -> set[str]:
 
 def variant(tmp: Path, path: Path, total: int) -> Path:
     """A copy of the scenario with another total budget and its own id."""
-    yaml = YAML()
-    data = yaml.load(path.read_text(encoding="utf-8"))
+    data = parse_yaml(path.read_text(encoding="utf-8"), str(path)).data
     data["scenario"]["id"] = f"{data['scenario']['id']}-{total}"
     data["budget"]["total"] = total
     out = tmp / f"{data['scenario']['id']}.yaml"
-    with out.open("w", encoding="utf-8") as f:
-        yaml.dump(data, f)
+    out.write_text(yaml12.dump(data), encoding="utf-8")
     return out
 
 
@@ -224,7 +223,10 @@ def test_the_house_word_is_cluster() -> None:
         # placeholders and scenario keys (units_per_cluster) are not words
         lowered = re.sub(r"\{\w+\}|\w+_\w+", "", text.lower())
         assert "cluster" not in lowered.replace("clúster", ""), key
-        assert "territorio" not in lowered, key
+        # `init` reads a city's territories file: there a territory is the input's own
+        # word (a territory becomes a cluster of the scenario), never a cluster's name.
+        if not key.startswith("init."):
+            assert "territorio" not in lowered, key
         assert not re.search(r"\bzonas? (priorizad|pazos)", lowered), key
 
 

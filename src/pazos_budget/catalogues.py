@@ -171,6 +171,16 @@ ENGLISH_ONLY = frozenset(
         "\nThis is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
         "traceback and report it.",
         ": the workbook must be an .xlsx file",
+        # Usage errors of the commands added with alternatives, robust and intake.
+        "compare --alternatives K takes one scenario: its plan and alternatives",
+        "--gap and --min-difference need --alternatives K",
+        ": give LOW:VALUE:HIGH, e.g. --cost-factor 0.95:1:1.3",
+        ": LOW, VALUE and HIGH must be positive numbers",
+        ": give LOW <= VALUE <= HIGH",
+        ": give a whole number >= 0",
+        ": give a relative gap in [0, 1)",
+        "--department: no department '",
+        "' in the scenario (",
     }
 )
 

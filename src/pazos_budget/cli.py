@@ -324,7 +324,7 @@ def solve(
             with again, solve_progress(err, control):
                 alts = find_alternatives(loaded, result, options, wanted)
             document |= alternatives_json(alts)
-            print_alternatives(out if not quiet else err, alts, brief=quiet)
+            print_alternatives(out if not quiet else err, alts, brief=quiet, lang=language)
 
         def workbook(tmp: Path) -> None:
             from .reports.excel import build_workbook
@@ -455,7 +455,7 @@ def compare(
             from .terminal import print_alternatives
 
             comparison, alts = compare_alternatives(loaded[0], options, wanted)
-            print_alternatives(out, alts, brief=True)
+            print_alternatives(out, alts, brief=True, lang=language)
             extra = comparison_extras(alts)
         print_comparison(out, comparison, language)
 
@@ -605,7 +605,8 @@ def intake_template(
     book = build_form(loaded, department, check_language(lang) if lang else None)
     with plan.reserved():
         plan.commit({"--output": lambda tmp: save_xlsx(book, tmp)})
-    say(out, f"Form of {department} written to {output}")
+    form_lang = lang or loaded.scenario.scenario.language
+    say(out, words(form_lang)("cli.written.form", department=department, path=output))
 
 
 @intake_app.command("import")
@@ -636,9 +637,10 @@ def intake_import(
 
     with plan.reserved():
         plan.commit({"--output": write})
-    for line in change_lines(intake):
+    L = words(intake.scenario.scenario.language)
+    for line in change_lines(intake, L):
         say(out, line)
-    say(out, f"Variant written to {output}")
+    say(out, L("cli.written.variant", path=output))
 
 
 @app.command()
@@ -693,9 +695,10 @@ def review(
             save_xlsx(build_review(result, lang=language), tmp)
 
         plan.commit({"--output": workbook, "--json": json_writer(review_json(result))})
-    for path, what in ((output, "Review workbook"), (json_out, "Review JSON")):
+    L = words(language)
+    for path, what in ((output, "review_workbook"), (json_out, "review_json")):
         if path is not None:
-            say(out, f"{what} written to {path}")
+            say(out, L(f"cli.written.{what}", path=path))
     if result.infeasible:
         raise typer.Exit(3)
 
@@ -779,7 +782,7 @@ def init(
     if explain:
         for line in explain_lines(skeleton, options.lang):
             say(out, line)
-    say(out, f"Scenario written to {output}")
+    say(out, words(options.lang)("cli.written.scenario", path=output))
 
 
 #: The most worlds one `robust` run samples.
@@ -889,7 +892,7 @@ def robust(
             console=err,
             transient=True,
         ) as progress:
-            task = progress.add_task("Solving the plan", total=None)
+            task = progress.add_task(words(language)("cli.robust.solving"), total=None)
             try:
                 result = run_robust(
                     loaded,
@@ -899,7 +902,7 @@ def robust(
                     factor=factor,
                     engine=Engine(jobs, scheduler),
                     on_plan=lambda _: progress.update(
-                        task, description="Sampled worlds", total=samples
+                        task, description=words(language)("cli.robust.worlds"), total=samples
                     ),
                     on_done=lambda _: progress.advance(task),
                     world_gap=world_gap,
@@ -907,7 +910,7 @@ def robust(
             except ScenarioInfeasible as e:
                 print_diagnosis(err, e.diagnosis)
                 raise
-        print_robust(out, result)
+        print_robust(out, result, language)
 
         def workbook(tmp: Path) -> None:
             from .reports.robust import build_robust
@@ -916,11 +919,12 @@ def robust(
             save_xlsx(build_robust(result, lang=language), tmp)
 
         plan.commit({"--output": workbook, "--json": json_writer(robust_json(result))})
-    for path, what in ((output, "Workbook"), (json_out, "JSON figures")):
+    L = words(language)
+    for path, what in ((output, "workbook"), (json_out, "robust_json")):
         if path is not None:
-            say(out, f"{what} written to {path}")
+            say(out, L(f"cli.written.{what}", path=path))
     if result.interrupted:
-        say(err, f"interrupted: {len(result.worlds)} of {samples} worlds evaluated")
+        say(err, L("cli.robust.interrupted", done=len(result.worlds), samples=samples))
         raise typer.Exit(130)
 
 

@@ -38,7 +38,7 @@ from . import yaml12
 from .document import Document, Key
 from .errors import Problem, ScenarioError
 from .loader import LoadedScenario, load_document, load_scenario, validate_document
-from .reports.labels import LANGUAGES, TEXTS, Lang
+from .reports.labels import LANGUAGES, TEXTS, Labels, Lang
 from .scenario import ALL_CLUSTERS, YOUTH_METRIC, Component, Programme, Scenario
 from .sheets import Book, Cell, CellError, Table, read_workbook
 from .variants import EXTENDS, merge
@@ -752,19 +752,19 @@ class Intake:
     files: tuple[Path, ...] = ()  # the files of the base scenario (never overwritten)
 
 
-def change_lines(intake: Intake) -> list[str]:
-    """One line per form: what it adds, changes and removes."""
+def change_lines(intake: Intake, L: Labels) -> list[str]:
+    """One line per form: what it adds, changes and removes, in the words of `L`."""
     lines = []
     for c in intake.changes:
         parts = []
         if c.added:
-            parts.append(f"{len(c.added)} added ({', '.join(c.added)})")
+            parts.append(L("intake.change.added", n=len(c.added), ids=", ".join(c.added)))
         if c.changed:
             shown = "; ".join(f"{pid}: {', '.join(fields)}" for pid, fields in c.changed.items())
-            parts.append(f"{len(c.changed)} changed ({shown})")
+            parts.append(L("intake.change.changed", n=len(c.changed), shown=shown))
         if c.removed:
-            parts.append(f"{len(c.removed)} removed ({', '.join(c.removed)})")
-        lines.append(f"{c.form}: {c.department}: {', '.join(parts) or 'no change'}")
+            parts.append(L("intake.change.removed", n=len(c.removed), ids=", ".join(c.removed)))
+        lines.append(f"{c.form}: {c.department}: {', '.join(parts) or L('intake.change.none')}")
     return lines
 
 

@@ -476,72 +476,99 @@ def print_frontier(console: Console, sw: Sweep, lang: str | None = None) -> None
     console.print(table)
 
 
-def print_alternatives(console: Console, alts: Alternatives, *, brief: bool = False) -> None:
+def print_alternatives(
+    console: Console, alts: Alternatives, *, brief: bool = False, lang: str | None = None
+) -> None:
     """The alternatives found, or why there are fewer than asked."""
     o = alts.options
+    s = alts.plan.scenario
+    L = labels(lang or s.scenario.language, s.scenario.currency)
     if alts.found and not brief:
-        cur = alts.plan.scenario.scenario.currency
         table = Table(
-            title=f"Alternatives within {percent(o.gap)} of the best "
-            f"(money in {markup(cur)}; difference = share of the plan's spend moved)",
+            title=L("term.alt.title", gap=percent(o.gap, L), currency=markup(L.currency)),
             title_justify="left",
         )
-        for col in ("Plan", "Difference", "Spend", "Distinct youth (est.)", "Final objective"):
-            table.add_column(col, justify="right" if col != "Plan" else "left")
-        rows = [("plan", None, alts.plan)] + [
-            (f"alternative {a.number}", a.difference, a.result) for a in alts.found
+        for key in ("plan", "difference", "spend", "youth", "final"):
+            table.add_column(L(f"term.alt.col.{key}"), justify="left" if key == "plan" else "right")
+        rows = [(L("term.alt.plan"), None, alts.plan)] + [
+            (L("term.alt.alternative", n=a.number), a.difference, a.result) for a in alts.found
         ]
         for name, diff, r in rows:
             final = r.stages[-1].objective if r.stages else 0.0
             table.add_row(
                 name,
-                "—" if diff is None else f"{diff:.1%}",
-                money(r.spend),
-                whole(r.youth_reached),
-                f"{final:,.2f}",
+                "—" if diff is None else pct(diff, 1, L),
+                money(r.spend, L),
+                whole(r.youth_reached, L),
+                L.num(final, 2),
             )
         console.print(table)
     if alts.note:
-        console.print(f"alternatives: {visible(alts.note)}", markup=False)
+        console.print(L("term.alt.note", note=visible(alts.note)), markup=False)
 
 
-def print_robust(console: Console, r: Robust) -> None:
+def print_robust(console: Console, r: Robust, lang: str | None = None) -> None:
     """The plan across the sampled worlds: youth and spend, then each target."""
     from .robust import robust_json
 
     doc = robust_json(r)
-    cur = markup(r.loaded.scenario.scenario.currency)
+    s = r.loaded.scenario
+    L = labels(lang or s.scenario.language, s.scenario.currency)
     youth, spend, best = doc["youth_reached"], doc["spend"], doc["best_per_world"]
 
     def spread(d: dict[str, Any]) -> str:
         if d["p50"] is None:
             return "—"
-        return f"{whole(d['p50'])} (90% of worlds: {whole(d['p5'])} to {whole(d['p95'])})"
+        return L(
+            "term.robust.spread",
+            p50=whole(d["p50"], L),
+            p5=whole(d["p5"], L),
+            p95=whole(d["p95"], L),
+        )
 
-    done = f"{doc['evaluated']} of {r.samples}" if r.interrupted else f"{r.samples}"
-    console.print(f"[bold]The plan in {done} sampled worlds[/] (seed {r.seed})")
-    console.print(f"  Distinct youth reached (est.): plan {whole(youth['plan'])}; {spread(youth)}")
-    console.print(f"  Spend ({cur}): plan {whole(spend['plan'])}; {spread(spend)}")
+    done = (
+        L("term.robust.done_of", done=doc["evaluated"], samples=r.samples)
+        if r.interrupted
+        else str(r.samples)
+    )
+    console.print(L("term.robust.head", done=done, seed=r.seed))
+    console.print(L("term.robust.youth", plan=whole(youth["plan"], L), spread=spread(youth)))
+    console.print(
+        L(
+            "term.robust.spend",
+            currency=markup(L.currency),
+            plan=whole(spend["plan"], L),
+            spread=spread(spend),
+        )
+    )
     if doc["hard_target_failure_share"] is not None:
         console.print(
-            f"  Worlds where a hard target fails: {percent(doc['hard_target_failure_share'])}"
+            L("term.robust.hard_fail", share=percent(doc["hard_target_failure_share"], L))
         )
-    console.print(
-        f"  Best plan of each world: youth {spread(best['youth_reached'])}; "
-        f"gain over the plan {spread(best['youth_gain'])}"
-        + (f"; {best['infeasible']} worlds infeasible" if best["infeasible"] else "")
+    line = L(
+        "term.robust.best",
+        youth=spread(best["youth_reached"]),
+        gain=spread(best["youth_gain"]),
     )
-    table = Table(title="How often each target is met", title_justify="left")
-    for col in ("Target", "Owner", "Hard", "In the plan", "Plan held", "Best plan"):
-        table.add_column(col, justify="left" if col in ("Target", "Owner") else "right")
+    if best["infeasible"]:
+        line += L("term.robust.infeasible", n=best["infeasible"])
+    console.print(line)
+    table = Table(title=L("term.robust.targets"), title_justify="left")
+    for key in ("target", "owner", "hard", "in_plan", "held", "best"):
+        table.add_column(
+            L(f"term.robust.col.{key}"), justify="left" if key in ("target", "owner") else "right"
+        )
+    names = {t.id: t.name or t.id for _, t in s.all_targets()}
+    owners = {d.id: d.name for d in s.departments}
     for t in doc["targets"]:
         p, b = t["probability_met"], t["best_probability_met"]
+        owner = t["owner"]
         table.add_row(
-            markup(t["id"]),
-            markup(t["owner"]),
-            "yes" if t["hard"] else "",
-            "met" if t["met_in_plan"] else "[bold]not met[/]",
-            "—" if p is None else percent(p),
-            "—" if b is None else percent(b),
+            markup(names.get(t["id"], t["id"])),
+            markup(L("owner.pazos") if owner == PAZOS_OWNER else owners.get(owner, owner)),
+            L("term.yes") if t["hard"] else "",
+            L("term.robust.met") if t["met_in_plan"] else L("term.robust.not_met"),
+            "—" if p is None else percent(p, L),
+            "—" if b is None else percent(b, L),
         )
     console.print(table)

@@ -55,6 +55,7 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "term.cmp.base",
         "term.status.error",
         "input.as_read",
+        "term.alt.col.plan",
     }
 )
 
