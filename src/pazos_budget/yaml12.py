@@ -305,7 +305,7 @@ def plain_value(text: str) -> Any:
     quoted or `!!str` one as text; a list or mapping comes back as an empty list or dict
     (enough for the caller to refuse it). Raises ValueError, saying why, for anything else."""
     try:
-        node = compose(text, 1)
+        node = compose(text, 64)
     except YamlSyntaxError as e:
         raise ValueError(e.message) from e
     if node is None:
