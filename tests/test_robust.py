@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +276,18 @@ def test_the_cli_default_world_gap_is_the_library_one() -> None:
     from pazos_budget import cli, robust
 
     assert cli.WORLD_MIP_GAP == robust.WORLD_MIP_GAP
+
+
+def test_a_plain_solve_never_imports_dask() -> None:
+    """Marginal values included (their re-solves run on threads in the solve's process)."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from pazos_budget.cli import app\n"
+        f"run = CliRunner().invoke(app, ['solve', {str(UNCERTAIN)!r}, '-q', '--marginal'])\n"
+        "assert run.exit_code == 0, run.output\n"
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
