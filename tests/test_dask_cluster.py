@@ -203,7 +203,7 @@ def test_ctrl_c_on_a_local_cluster_keeps_the_finished_worlds(tmp_path: Path) -> 
     try:
         time.sleep(20)  # the cluster is up and worlds are being solved
         os.killpg(proc.pid, signal.SIGINT)
-        output, _ = proc.communicate(timeout=60)
+        output, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

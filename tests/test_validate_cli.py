@@ -84,7 +84,7 @@ BASE_SUMMARY = (
 
 TOP_FIELDS = (
     "budget, clusters, components, departments, max_change, metrics, objective, programmes, "
-    "reach_model, scenario, targets"
+    "reach_model, scenario, targets, uncertainty"
 )
 COMPONENTS = "interruption, intervention, prevention, safe_environments, access_to_justice"
 

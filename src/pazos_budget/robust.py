@@ -3,7 +3,8 @@
 `robust` solves the plan once (the scenario's `value`s), then evaluates it in N sampled
 worlds (uncertainty.py). In a world the plan's money per (programme, cluster) cell is held,
 since contracts are budgeted in money: the units bought are that money divided by the
-world's unit cost (whole units, rounded down, for an integer programme), never more than
+world's unit cost (for an integer programme too: a gestor-year that costs 8% more is
+0.93 of a year, not none; rounding down would drop every cell of one unit), never more than
 the programme's `max_units` and `max_units_per_cluster` (the extra money is not spent) and
 never more than the cluster's youth can take (`youth_per_unit x units <= population`);
 fixed costs are paid as planned. Youth, outputs, spend and every target then follow from
@@ -44,9 +45,6 @@ PERCENTILES = (5, 50, 95)
 #: longer round numbers, can take minutes to prove 1e-6 where 1e-4 takes seconds, and the
 #: best plans are read as percentiles, where 1e-4 of a world's objective does not show.
 WORLD_MIP_GAP = 1e-4
-#: A world's units this close below a whole number count as that number (an integer
-#: programme's money divided by its own cost is its units again, up to rounding).
-WHOLE_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -98,8 +96,6 @@ def held_units(s: Scenario, plan: HeldPlan) -> dict[int, dict[int, float]]:
         total = math.fsum(units[i].values())
         if p.max_units is not None and total > p.max_units:
             units[i] = {c: u * p.max_units / total for c, u in units[i].items()}
-        if p.integer:
-            units[i] = {c: float(math.floor(u + WHOLE_SLACK)) for c, u in units[i].items()}
     return units
 
 

@@ -105,7 +105,7 @@ class RobustBuilder(_Book):
 
     def summary_sheet(self, sh: Sheet) -> tuple[int, int, int]:
         L, doc = self.L, self.doc
-        self.head(sh)
+        self.head(sh, short=True)  # the chart sheet, first, says it all
         note = L("robust.note")
         sh.styles.apply(put(sh.ws, sh.row, 1, note), font=SUBTITLE, alignment=WRAP_TOP)
         sh.ws.merge_cells(start_row=sh.row, start_column=1, end_row=sh.row, end_column=NOTE_SPAN)
