@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from pazos_budget.analysis import solve_with_marginal_values
 from pazos_budget.cli import app
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
@@ -177,7 +178,7 @@ def test_the_workbook_marks_a_stage_that_is_not_a_proven_optimum(tmp_path: Path)
 def test_a_time_limit_marks_the_stage_it_stopped_with_its_gap() -> None:
     """The same marking for a solve that reached --time-limit (no interruption)."""
     loaded = load_scenario(PALMIRA, SLOW[1:])
-    r = solve_scenario(loaded, SolveOptions(time_limit=2.0), marginal=True)
+    r = solve_with_marginal_values(loaded, SolveOptions(time_limit=2.0))
     assert r.status == Status.FEASIBLE and not r.interrupted
     stopped = [st for st in r.stages if st.status == "feasible"]
     assert stopped and all(st.gap is not None and st.gap >= 0 for st in stopped)
@@ -196,7 +197,7 @@ def test_ctrl_c_during_marginal_values_keeps_the_plan_without_them() -> None:
 
     control.on_phase = stop_at
     loaded = load_scenario(ROOT / "examples" / "minimal.yaml")
-    r = solve_scenario(loaded, SolveOptions(control=control), marginal=True)
+    r = solve_with_marginal_values(loaded, SolveOptions(control=control))
     assert phases == ["Marginal value of money: 3 more solves, one per money source"]
     assert r.status == Status.OPTIMAL and not r.interrupted
     assert len(r.marginal_values) == 3

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pazos_budget.analysis import solve_with_marginal_values
 from pazos_budget.errors import ReportError
 from pazos_budget.explain import Funding, top_marginal_clusters
 from pazos_budget.files import write_json
@@ -114,7 +115,7 @@ targets:
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def minimal() -> Result:
-    return solve_scenario(load_scenario(MINIMAL), marginal=True)
+    return solve_with_marginal_values(load_scenario(MINIMAL))
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def injection(tmp_path_factory: pytest.TempPathFactory) -> Result:
     s = loaded.scenario
     info = s.scenario.model_copy(update={"notes": "@notes \x07 with a bell"})
     loaded = dataclasses.replace(loaded, scenario=s.model_copy(update={"scenario": info}))
-    return solve_scenario(loaded, marginal=True)
+    return solve_with_marginal_values(loaded)
 
 
 def written(result: Result, tmp_path: Path, lang: str) -> openpyxl.Workbook:
@@ -176,7 +177,7 @@ def test_palmira_workbook(tmp_path: Path) -> None:
     palmira = ROOT / "scenarios" / "palmira-2023.yaml"
     if not palmira.exists():
         pytest.skip("scenarios/palmira-2023.yaml is not there")
-    result = solve_scenario(load_scenario(palmira), marginal=False)
+    result = solve_scenario(load_scenario(palmira))
     wb = written(result, tmp_path, "es")
     assert len(wb.sheetnames) == 6 + len(result.scenario.departments)
     check_figures(result, wb, "es")

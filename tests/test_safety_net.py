@@ -33,7 +33,12 @@ from conftest import (
     tiny_programme,
 )
 from pazos_budget import pipeline, result
-from pazos_budget.analysis import MARGINAL_FIGURES, NOT_EXACT_REASONS, NotExact
+from pazos_budget.analysis import (
+    MARGINAL_FIGURES,
+    NOT_EXACT_REASONS,
+    NotExact,
+    solve_with_marginal_values,
+)
 from pazos_budget.cli import app
 from pazos_budget.errors import VerificationError
 from pazos_budget.loader import LoadedScenario
@@ -691,7 +696,7 @@ def test_more_money_can_reach_fewer_youth_for_more_weighted_coverage() -> None:
     # Whole numbers by hand: youth reached are participations here (capped at the
     # population), not the distinct-youth curve.
     loaded = tiny_loaded({**data, "reach_model": "participations"})
-    (m,) = solve_scenario(loaded, marginal=True).marginal_values
+    (m,) = solve_with_marginal_values(loaded).marginal_values
     assert (m["extra"], m["youth_reached"], m["weighted_coverage"]) == (1, -60, 20)
     assert [s.get("priority") for s in m["stages"]] == [None]  # no target to bring closer
 

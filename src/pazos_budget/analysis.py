@@ -21,8 +21,8 @@ from .batch import Engine, solve_scenarios
 from .errors import PazosBudgetError
 from .loader import LoadedScenario
 from .model import FloatArray
-from .pipeline import ScenarioInfeasible, solve_scenario, unsolved_json
-from .result import Result, to_json
+from .pipeline import ScenarioInfeasible, solve_scenario
+from .result import Result, to_json, unsolved_json
 from .scenario import Budget, Scenario
 from .solve import SolveOptions, Status
 
@@ -146,6 +146,17 @@ def solve_all(
     return batch
 
 
+def solve_with_marginal_values(
+    loaded: LoadedScenario, options: SolveOptions | None = None, *, start: FloatArray | None = None
+) -> Result:
+    """`pipeline.solve_scenario`, then the marginal values of money on its result
+    (`solve --marginal`): every stage re-solved with more money, from the plan."""
+    options = options or SolveOptions()
+    result = solve_scenario(loaded, options, start=start)
+    result.marginal_values = marginal_values(loaded, result, options)
+    return result
+
+
 def marginal_values(
     loaded: LoadedScenario,
     base: Result,
@@ -156,10 +167,13 @@ def marginal_values(
 ) -> list[dict[str, Any]]:
     """One entry per money source: total budget, then each department with an envelope.
 
-    `start` is the base solution: with more money it is still feasible, so each re-solve
-    starts from it. A value is given only when the base and the re-solve are both proven
-    optima; otherwise the entry says why (`exact` false, a `reason`, the figures None).
+    `start` is the base solution (by default the one `base` was built from): with more
+    money it is still feasible, so each re-solve starts from it. A value is given only when
+    the base and the re-solve are both proven optima; otherwise the entry says why (`exact`
+    false, a `reason`, the figures None).
     """
+    if start is None:
+        start = base.solution_values
     s = loaded.scenario
     delta = step or money_step(s.budget.total)
     sources: list[tuple[str | None, str]] = [(None, "total budget")]

@@ -242,6 +242,7 @@ def solve(
     min_difference: MinDifferenceOpt = DEFAULT_MIN_DIFFERENCE,
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
+    from .analysis import solve_with_marginal_values
     from .files import json_writer
     from .outputs import WRITTEN, Output, OutputPlan
     from .pipeline import ScenarioInfeasible, result_document, solve_scenario
@@ -277,7 +278,11 @@ def solve(
         stopper = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
         try:
             with stopper, solve_progress(err, control, language):
-                result = solve_scenario(loaded, options, marginal=marginal)
+                result = (
+                    solve_with_marginal_values(loaded, options)
+                    if marginal
+                    else solve_scenario(loaded, options)
+                )
         except ScenarioInfeasible as e:
             print_diagnosis(err, e.diagnosis, language, loaded.scenario)
             infeasible = e

@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SolverError
+from .errors import InfeasibleError, SolverError
+from .loader import LoadedScenario
 from .model import (
     CONTRACT_TOLERANCE,
     ColKind,
@@ -45,6 +46,7 @@ from .model import (
     Stage,
     build_model,
 )
+from .result import unsolved_json
 from .scenario import (
     YOUTH_METRIC,
     ComponentPresenceTarget,
@@ -1046,3 +1048,25 @@ def _clean(x: float) -> float:
     if not math.isfinite(x) or x == 0:
         return 0.0
     return float(f"{_snap(x):.12g}") + 0.0  # + 0.0: no negative zero
+
+
+class ScenarioInfeasible(InfeasibleError):
+    """The hard commitments cannot all hold; `diagnosis` says which must give."""
+
+    def __init__(self, loaded: LoadedScenario, diagnosis: list[dict[str, Any]], solver: str):
+        self.loaded = loaded
+        self.diagnosis = diagnosis
+        self.solver = solver
+        header = diagnosis_header(diagnosis)
+        super().__init__(
+            f"{loaded.path}: the scenario is infeasible: its hard commitments cannot all hold."
+            + (f" {header}" if header else "")
+            + "".join(f"\n{line}" for line in diagnosis_lines(diagnosis))
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return unsolved_json(self.loaded, Status.INFEASIBLE, self.solver, diagnosis=self.diagnosis)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Whole across processes: an infeasible point of a batch solved on another worker.
+        return (ScenarioInfeasible, (self.loaded, self.diagnosis, self.solver))

@@ -188,6 +188,9 @@ class Result:
     solver_version: str = ""
     interrupted: bool = False  # stopped by Ctrl-C: the best plan found, stages not run listed
     notes: list[str] = field(default_factory=list)  # what the solve said (interruption ...)
+    # The solver's column values the result was built from: a warm start for re-solves of
+    # the same model (marginal values); never reported, never compared.
+    solution_values: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     @property
     def unspent(self) -> float:
@@ -961,4 +964,55 @@ def to_json(result: Result) -> dict[str, Any]:
             for t in result.targets
         ],
         "marginal_values": result.marginal_values,
+    }
+
+
+def unsolved_json(
+    loaded: LoadedScenario,
+    status: Status,
+    solver: str,
+    *,
+    diagnosis: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A result@1 document for a scenario without a solution: no allocation, the status,
+    and the diagnosis (infeasible) or the solver's message (error)."""
+    s = loaded.scenario
+    return {
+        "schema": SCHEMA,
+        "scenario": {
+            "id": s.scenario.id,
+            "name": s.scenario.name,
+            "sha256": loaded.sha256,
+            **provenance(loaded),
+        },
+        "status": status.value,
+        "solver": {"name": solver, "seconds": 0.0},
+        "stages": [],
+        "totals": {
+            "budget": s.budget.total,
+            "spend": 0.0,
+            "youth_reached": 0.0,
+            "participations": 0.0,
+            "weighted_coverage": 0.0,
+        },
+        "programmes": [],
+        "departments": [],
+        "clusters": [],
+        "targets": [],
+        "marginal_values": [],
+        **({"diagnosis": diagnosis} if diagnosis is not None else {}),
+        **({"error": error} if error is not None else {}),
+    }
+
+
+def provenance(loaded: LoadedScenario) -> dict[str, Any]:
+    """What the result's `scenario` entry says about where the scenario came from: the
+    `--set` values applied (`overrides`, [] if none), the file a variant extends (`base`,
+    or null), and the sha256 of the scenario file's own bytes (`file_sha256`; `sha256`
+    covers the resolved scenario: its tables, bases and overrides too)."""
+    return {
+        "file_sha256": loaded.file_sha256,
+        "overrides": list(loaded.overrides),
+        "base": None if loaded.base is None else str(loaded.base),
     }

@@ -44,13 +44,14 @@ from .execution import Execution
 from .files import read_input_bytes
 from .loader import LoadedScenario
 from .model import build_model
-from .pipeline import ScenarioInfeasible, solve_scenario, unsolved_json
+from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import (
     CHECK_TOLERANCE,
     Result,
     _clean,
     build_result,
     to_json,
+    unsolved_json,
     within,
 )
 from .result import (
