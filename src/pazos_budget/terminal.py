@@ -304,10 +304,13 @@ def print_clusters(console: Console, r: Result, lang: str | None = None) -> None
     # Headers broken by hand so that the numbers never wrap, even in 80 columns.
     for col in ("cluster", "prio", "youth", "distinct", "participations", "coverage", "spend"):
         if col == "cluster":
-            table.add_column(L("term.col.cluster"), overflow="fold")
+            # never squeezed away: a cluster's name folds, it does not vanish
+            table.add_column(L("term.col.cluster"), overflow="fold", min_width=10)
         else:
             table.add_column(L(f"term.col.c.{col}"), justify="right", no_wrap=True)
-    table.add_column(L("term.col.c.extra", per=per), justify="right", no_wrap=True)
+    # "cada millón más" on two lines: the column stays as narrow as its numbers allow
+    head = L("term.col.c.extra", per=per.replace(" ", "\n", 1))
+    table.add_column(head, justify="right", no_wrap=True)
     for c in clusters:
         table.add_row(
             markup(c.name or c.id),
