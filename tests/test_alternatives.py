@@ -124,11 +124,11 @@ def check_independently(
             # the product's own figures are this allocation's
             assert st["objective"] == pytest.approx(v, rel=REL, abs=slack)
         assert entry["difference"] == pytest.approx(
-            contract_difference(s, doc, entry), rel=1e-9, abs=1e-12
+            contract_difference(s, doc, entry), rel=1e-8, abs=1e-12
         )
         closest = min(contract_difference(s, doc | e, entry) for e in earlier)
         assert closest >= min_difference - 1e-12
-        assert entry["closest_difference"] == pytest.approx(closest, rel=1e-9, abs=1e-12)
+        assert entry["closest_difference"] == pytest.approx(closest, rel=1e-8, abs=1e-12)
         earlier.append({"programmes": entry["programmes"]})
 
 
@@ -389,7 +389,10 @@ def test_the_plan_meets_every_hold_of_its_alternatives() -> None:
     start = plan_start(model, plan, options)
     assert start is not None
     held = held_model(model, plan, 0.0, np.zeros(model.n_cols), HOLD_RELATIVE_TOLERANCE)
-    activity = held.row_activity(start)
+    # A x, computed here from the model's own CSR arrays (the model has no such method)
+    rows = np.repeat(np.arange(held.n_rows), np.diff(held.indptr))
+    activity = np.zeros(held.n_rows)
+    np.add.at(activity, rows, held.values * start[held.indices])
     slack = 1e-7 * np.maximum(1.0, np.abs(activity))
     assert np.all(activity >= held.row_lower - slack)
     assert np.all(activity <= held.row_upper + slack)

@@ -56,6 +56,7 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "term.status.error",
         "input.as_read",
         "term.alt.col.plan",
+        "alt.plan",
     }
 )
 
