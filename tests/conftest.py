@@ -395,6 +395,19 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+#: `PAZOS_HYPOTHESIS=thorough` (README, Development): the properties that compare the
+#: optimizer with an independent formulation run this many examples each, per solver,
+#: instead of their few dozen (a run of an hour or so, not for CI).
+THOROUGH_EXAMPLES = 1000
+
+
+def examples(n: int) -> int:
+    """`n` examples, or THOROUGH_EXAMPLES under `PAZOS_HYPOTHESIS=thorough`."""
+    mode = os.environ.get("PAZOS_HYPOTHESIS", "")
+    if mode not in ("", "thorough"):
+        raise ValueError(f"PAZOS_HYPOTHESIS={mode!r}: only 'thorough' is known")
+    return THOROUGH_EXAMPLES if mode == "thorough" else n
+
 
 # --------------------------------------------------------------------------- shipped files
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from pydantic import ValidationError
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
@@ -32,6 +32,7 @@ from conftest import (
     PULP_4_DEPRECATIONS,
     SOLVERS,
     KnownSolveBug,
+    examples,
     random_scenario_data,
     solve_json_or_none,
     tiny_cluster,
@@ -461,7 +462,7 @@ def _close(a: float, b: float, noise: float = 0.0) -> bool:
 
 @pytest.mark.parametrize("solver", SOLVERS)
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -472,7 +473,7 @@ def test_stage_optima_match_an_independent_formulation(solver: str, data: dict[s
 
 @pytest.mark.parametrize("solver", SOLVERS)
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -491,6 +492,13 @@ def _agree_stage_by_stage(solver: str, data: dict[str, Any]) -> None:
     except ValidationError:
         assume(False)
         return
+    # `--hypothesis-show-statistics` counts the examples with whole units or yes/no
+    # decisions (a fixed cost, a minimum of a programme that is not mandatory): MIPs.
+    mip = any(
+        p.integer or p.fixed_cost > 0 or (p.min_units > 0 and not p.mandatory)
+        for p in loaded.scenario.programmes
+    )
+    event("mip" if mip else "lp")
     try:
         expected: list[float] | None = reference_stages(loaded.scenario)
     except ReferenceInfeasible:
