@@ -29,6 +29,9 @@ DEFAULT_MIN_DIFFERENCE = 0.01
 
 if TYPE_CHECKING:
     from .alternatives import AlternativeOptions
+    from .diagnose import ScenarioInfeasible
+    from .loader import LoadedScenario
+    from .outputs import OutputPlan
     from .reports.labels import Labels, Lang
 
 LANGUAGES = ("es", "en")
@@ -201,6 +204,52 @@ def validate(
         raise typer.Exit(ScenarioError.exit_code)
 
 
+def _report_infeasible(
+    e: ScenarioInfeasible,
+    loaded: LoadedScenario,
+    plan: OutputPlan,
+    language: Lang,
+    quiet: bool,
+    json_out: Path | None,
+    output: Path | None,
+) -> None:
+    """An infeasible scenario: print the diagnosis and write its JSON and workbook."""
+    from .files import json_writer
+    from .outputs import WRITTEN
+    from .terminal import print_diagnosis
+
+    L = words(language)
+    print_diagnosis(err, e.diagnosis, language, loaded.scenario)
+    infeasible = e
+    model = plan.temp("--write-model")
+    if model is not None and not model.exists():
+        # All the outputs or none: refused before any solve, there is no model.
+        say(err, L("cli.no_model"))
+    elif plan.options:
+
+        def diagnosis_workbook(tmp: Path) -> None:
+            from .diagnose import diagnosis_header_key
+            from .reports.diagnosis import build_diagnosis
+            from .reports.xlsx import save_xlsx
+
+            found = infeasible.diagnosis
+            header = diagnosis_header_key(found)
+            book = build_diagnosis(loaded.scenario, loaded.sha256, found, header, lang=language)
+            save_xlsx(book, tmp)
+
+        plan.commit(
+            {
+                "--json": json_writer(e.to_json()),
+                "--output": diagnosis_workbook,
+                "--write-model": WRITTEN,
+            }
+        )
+        if not quiet:
+            for path, what in ((json_out, "json"), (output, "diagnosis")):
+                if path is not None:
+                    say(err, L(f"cli.written.{what}", path=path))
+
+
 @app.command()
 @reports_errors
 def solve(
@@ -246,7 +295,7 @@ def solve(
     from .files import json_writer
     from .outputs import WRITTEN, Output, OutputPlan
     from .pipeline import ScenarioInfeasible, result_document, solve_scenario
-    from .terminal import print_diagnosis, print_result, solve_progress
+    from .terminal import print_result, solve_progress
 
     check_time_limit(time_limit)
     wanted = alternative_options(alternatives, gap, min_difference)
@@ -284,37 +333,7 @@ def solve(
                     else solve_scenario(loaded, options)
                 )
         except ScenarioInfeasible as e:
-            print_diagnosis(err, e.diagnosis, language, loaded.scenario)
-            infeasible = e
-            model = plan.temp("--write-model")
-            if model is not None and not model.exists():
-                # All the outputs or none: refused before any solve, there is no model.
-                say(err, L("cli.no_model"))
-            elif plan.options:
-
-                def diagnosis_workbook(tmp: Path) -> None:
-                    from .diagnose import diagnosis_header_key
-                    from .reports.diagnosis import build_diagnosis
-                    from .reports.xlsx import save_xlsx
-
-                    found = infeasible.diagnosis
-                    header = diagnosis_header_key(found)
-                    book = build_diagnosis(
-                        loaded.scenario, loaded.sha256, found, header, lang=language
-                    )
-                    save_xlsx(book, tmp)
-
-                plan.commit(
-                    {
-                        "--json": json_writer(e.to_json()),
-                        "--output": diagnosis_workbook,
-                        "--write-model": WRITTEN,
-                    }
-                )
-                if not quiet:
-                    for path, what in ((json_out, "json"), (output, "diagnosis")):
-                        if path is not None:
-                            say(err, L(f"cli.written.{what}", path=path))
+            _report_infeasible(e, loaded, plan, language, quiet, json_out, output)
             raise typer.Exit(e.exit_code) from None
         if not quiet:
             print_result(out, result, language)

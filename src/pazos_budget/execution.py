@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
-from .scenario import Scenario
+from .scenario import Programme, Scenario
 from .sheets import MAX_CSV_BYTES, MAX_WORKBOOK_BYTES, Cell, CellError, Table, read_table
 
 #: The columns of an execution file, and the header words accepted for each (Spanish
@@ -226,29 +226,64 @@ def _parse_row(
         problems.append(pcell.problem("programme", f"unknown programme '{pid}' in this scenario"))
     cid = text("cluster") or None
     if programme is not None and ccell.error is None:
-        runs = s.programme_clusters(programme)
-        if cid is not None and cid not in s.cluster_ids:
-            problems.append(ccell.problem("cluster", f"unknown cluster '{cid}'"))
-        elif cid is not None and not runs:
-            problems.append(
-                ccell.problem("cluster", f"programme '{pid}' is city-wide: leave the cluster blank")
+        _check_cluster(s, programme, pid, cid, ccell, problems)
+    amounts = _amounts(cells, decimal, programme, pid, problems)
+    when = _delivery_date(cells, problems)
+    if len(problems) > before or programme is None:
+        return None
+    return ExecutionLine(
+        pid,
+        cid,
+        amounts["units"],
+        amounts["spend"],
+        when,
+        pcell.where,
+        cells["units"].where,
+        cells["spend"].where,
+    )
+
+
+def _check_cluster(
+    s: Scenario,
+    programme: Programme,
+    pid: str,
+    cid: str | None,
+    ccell: Cell,
+    problems: list[Problem],
+) -> None:
+    """The delivery's cluster against where its programme runs; problems appended."""
+    runs = s.programme_clusters(programme)
+    if cid is not None and cid not in s.cluster_ids:
+        problems.append(ccell.problem("cluster", f"unknown cluster '{cid}'"))
+    elif cid is not None and not runs:
+        problems.append(
+            ccell.problem("cluster", f"programme '{pid}' is city-wide: leave the cluster blank")
+        )
+    elif cid is not None and cid not in runs:
+        problems.append(
+            ccell.problem(
+                "cluster",
+                f"programme '{pid}' does not run in cluster '{cid}' (it runs in {', '.join(runs)})",
             )
-        elif cid is not None and cid not in runs:
-            problems.append(
-                ccell.problem(
-                    "cluster",
-                    f"programme '{pid}' does not run in cluster '{cid}' (it runs in "
-                    f"{', '.join(runs)})",
-                )
+        )
+    elif cid is None and runs:
+        problems.append(
+            ccell.problem(
+                "cluster",
+                f"missing: programme '{pid}' runs in clusters; name the one it was "
+                f"delivered in ({', '.join(runs)})",
             )
-        elif cid is None and runs:
-            problems.append(
-                ccell.problem(
-                    "cluster",
-                    f"missing: programme '{pid}' runs in clusters; name the one it was "
-                    f"delivered in ({', '.join(runs)})",
-                )
-            )
+        )
+
+
+def _amounts(
+    cells: dict[str, Cell],
+    decimal: str,
+    programme: Programme | None,
+    pid: str,
+    problems: list[Problem],
+) -> dict[str, float]:
+    """The units and spend read (blank as 0), without those that have problems."""
     amounts: dict[str, float] = {}
     for name in ("units", "spend"):
         cell = cells[name]
@@ -282,29 +317,23 @@ def _parse_row(
                         f"(got {number:g})",
                     )
                 )
-    when: str | None = None
-    if "date" in cells:
-        dcell = cells["date"]
-        if dcell.error is not None:
-            problems.append(dcell.problem("date", dcell.error))
-        else:
-            parsed = _date(dcell.value)
-            if isinstance(parsed, ValueError):
-                problems.append(dcell.problem("date", str(parsed)))
-            else:
-                when = parsed
-    if len(problems) > before or programme is None:
+    return amounts
+
+
+def _delivery_date(cells: dict[str, Cell], problems: list[Problem]) -> str | None:
+    """The delivery's date, if the file has a date column and it reads; else None."""
+    if "date" not in cells:
         return None
-    return ExecutionLine(
-        pid,
-        cid,
-        amounts["units"],
-        amounts["spend"],
-        when,
-        pcell.where,
-        cells["units"].where,
-        cells["spend"].where,
-    )
+    dcell = cells["date"]
+    if dcell.error is not None:
+        problems.append(dcell.problem("date", dcell.error))
+    else:
+        parsed = _date(dcell.value)
+        if isinstance(parsed, ValueError):
+            problems.append(dcell.problem("date", str(parsed)))
+        else:
+            return parsed
+    return None
 
 
 def load_execution(path: Path, scenario: Scenario, display: str | None = None) -> Execution:

@@ -182,15 +182,7 @@ def _contributions(
             if c in clusters and s.youth_per_unit(p, c) > 0:
                 yield c, Measure(MeasureKind.YOUTH, cluster=c)
     elif isinstance(t, MetricTarget):
-        where: list[str | None] = list(runs) if runs else [None]
-        if t.clusters is not None:
-            where = [c for c in runs if c in clusters]
-        if t.metric == YOUTH_METRIC:
-            for w in where:
-                if s.youth_per_unit(p, w) > 0:
-                    yield t.metric, Measure(MeasureKind.YOUTH, cluster=w)
-        elif p.outputs.get(t.metric, 0.0) > 0 and where:
-            yield t.metric, Measure(MeasureKind.METRIC, metric=t.metric)
+        yield from _metric_contributions(s, t, clusters, p, runs)
     elif isinstance(t, ComponentPresenceTarget):
         comp = p.component.value  # out of the target's components: returned above
         for c in runs:
@@ -202,6 +194,21 @@ def _contributions(
         and (t.clusters is None or any(c in clusters for c in runs))
     ):
         yield "share", Measure(MeasureKind.SPEND)
+
+
+def _metric_contributions(
+    s: Scenario, t: MetricTarget, clusters: frozenset[str], p: Programme, runs: list[str]
+) -> Iterator[tuple[str, Measure]]:
+    """What a unit of `p` counts toward a metric target: youth per cluster, or the metric."""
+    where: list[str | None] = list(runs) if runs else [None]
+    if t.clusters is not None:
+        where = [c for c in runs if c in clusters]
+    if t.metric == YOUTH_METRIC:
+        for w in where:
+            if s.youth_per_unit(p, w) > 0:
+                yield t.metric, Measure(MeasureKind.YOUTH, cluster=w)
+    elif p.outputs.get(t.metric, 0.0) > 0 and where:
+        yield t.metric, Measure(MeasureKind.METRIC, metric=t.metric)
 
 
 def serves(s: Scenario, p: Programme) -> list[tuple[str | None, Target]]:

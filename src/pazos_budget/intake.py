@@ -854,19 +854,10 @@ def _variant(
     cells: dict[tuple[str, str], Cell] = {}
     changes: list[Change] = []
     for form in forms:
-        listed = {row.id: row for row in form.rows}
         added: list[str] = []
         changed: dict[str, tuple[str, ...]] = {}
-        removed: list[str] = []
-        for p in s.programmes:
-            if p.department != form.department:
-                continue
-            row = listed.get(p.id)
-            if p.id in form.unread:
-                continue  # a row with a problem: reported, the programme left as it is
-            if row is None or row.remove:
-                remove.append(p.id)
-                removed.append(p.id)
+        removed = _removed(s, form)
+        remove.extend(removed)
         for row in form.rows:
             if row.id in form.unread:
                 continue
@@ -877,41 +868,81 @@ def _variant(
             new = scenario_fields(row.view, cluster_ids)
             known = programmes.get(row.id)
             if known is None:
-                item = {"id": row.id, "name": new["name"], "department": form.department}
-                defaults = {
-                    "unit": "unit",
-                    "fixed_cost": 0.0,
-                    "min_units": 0.0,
-                    "max_units": None,
-                    "integer": False,
-                    "mandatory": False,
-                    "notes": "",
-                    "outputs": {},
-                }
-                for key in FORM_FIELDS[1:]:  # the name is already there
-                    value = new[key]
-                    if key in defaults and _same(value, defaults[key]):
-                        continue
-                    item[key] = _plain(value) if isinstance(value, float) else value
-                add.append(item)
+                add.append(_added_programme(row.id, form.department, new))
                 added.append(row.id)
                 continue
-            before = view_of(known, s)
-            old = scenario_fields(before, cluster_ids)
-            fields: dict[str, Any] = {}
-            for key in FORM_FIELDS:
-                if key in ("clusters", "youth_per_unit"):
-                    continue
-                if not _same(new[key], old[key]):
-                    fields[key] = _plain(new[key]) if isinstance(new[key], float) else new[key]
-            if not _same(before.youth, row.view.youth) or before.where != row.view.where:
-                fields["clusters"] = new["clusters"]
-                fields["youth_per_unit"] = new["youth_per_unit"]
+            fields = _changed_fields(s, known, row, new, cluster_ids)
             if fields:
                 change[row.id] = fields
                 changed[row.id] = tuple(fields)
         changes.append(Change(form.department, form.display, tuple(added), changed, tuple(removed)))
-    info = s.scenario
+    return _variant_document(base, output, variant_id, add, change, remove), changes, cells
+
+
+def _removed(s: Scenario, form: Form) -> list[str]:
+    """The ids of the department's programmes the form removes or no longer lists."""
+    listed = {row.id: row for row in form.rows}
+    removed: list[str] = []
+    for p in s.programmes:
+        if p.department != form.department:
+            continue
+        row = listed.get(p.id)
+        if p.id in form.unread:
+            continue  # a row with a problem: reported, the programme left as it is
+        if row is None or row.remove:
+            removed.append(p.id)
+    return removed
+
+
+def _added_programme(pid: str, department: str, new: dict[str, Any]) -> dict[str, Any]:
+    """A new programme's scenario item: the form's values, without those at their default."""
+    item = {"id": pid, "name": new["name"], "department": department}
+    defaults = {
+        "unit": "unit",
+        "fixed_cost": 0.0,
+        "min_units": 0.0,
+        "max_units": None,
+        "integer": False,
+        "mandatory": False,
+        "notes": "",
+        "outputs": {},
+    }
+    for key in FORM_FIELDS[1:]:  # the name is already there
+        value = new[key]
+        if key in defaults and _same(value, defaults[key]):
+            continue
+        item[key] = _plain(value) if isinstance(value, float) else value
+    return item
+
+
+def _changed_fields(
+    s: Scenario, known: Programme, row: Row, new: dict[str, Any], cluster_ids: list[str]
+) -> dict[str, Any]:
+    """The fields of a known programme the form changes, with their new values."""
+    before = view_of(known, s)
+    old = scenario_fields(before, cluster_ids)
+    fields: dict[str, Any] = {}
+    for key in FORM_FIELDS:
+        if key in ("clusters", "youth_per_unit"):
+            continue
+        if not _same(new[key], old[key]):
+            fields[key] = _plain(new[key]) if isinstance(new[key], float) else new[key]
+    if not _same(before.youth, row.view.youth) or before.where != row.view.where:
+        fields["clusters"] = new["clusters"]
+        fields["youth_per_unit"] = new["youth_per_unit"]
+    return fields
+
+
+def _variant_document(
+    base: LoadedScenario,
+    output: Path,
+    variant_id: str | None,
+    add: list[dict[str, Any]],
+    change: dict[str, dict[str, Any]],
+    remove: list[str],
+) -> dict[str, Any]:
+    """The variant file's document: extends the base, then removes, changes and adds."""
+    info = base.scenario.scenario
     suffix = {"es": "con los formularios de las dependencias", "en": "with the departments' forms"}
     variant: dict[str, Any] = {
         EXTENDS: os.path.relpath(base.path.resolve(), output.resolve().parent),
@@ -929,7 +960,7 @@ def _variant(
         ops["add"] = add
     if ops:
         variant["programmes"] = ops
-    return variant, changes, cells
+    return variant
 
 
 def _validate(

@@ -551,85 +551,112 @@ def _is_label(part: str) -> bool:
     )
 
 
+#: pydantic error types whose message needs nothing from the document.
+_FIXED_MESSAGES = {
+    "missing": "is required",
+    "finite_number": "must be a finite number (not NaN or infinity)",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "string_type": "must be text",
+    "string_sub_type": "must be text",
+    "string_too_short": "must not be empty",
+    "string_pattern_mismatch": (
+        "must be an id of lowercase letters, digits, '-' and '_', starting with a letter "
+        "or digit (for example 'youth-centre')"
+    ),
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "dict_type": "must be a mapping (key: value)",
+    "model_type": "must be a mapping (key: value)",
+    "model_attributes_type": "must be a mapping (key: value)",
+    "too_short": "must not be empty",
+    "union_tag_not_found": "needs 'kind' (youth_reach, metric, spend_share or component_presence)",
+}
+
+#: The bound error types: how the message words each, and the context key of its bound.
+_BOUND_WORDS = {
+    "greater_than": ("greater than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
+
+
 def _friendly(doc: Document, loc: Key, err: ErrorDetails, root: type[BaseModel]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    field = str(loc[-1]) if loc else ""
-    if kind == "missing":
-        return "is required"
+    fixed = _FIXED_MESSAGES.get(kind)
+    if fixed is not None:
+        return fixed
     if kind == "extra_forbidden":
-        known = sorted(_fields_at(root, doc.data, loc[:-1]))
-        close = get_close_matches(field, known, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        allowed = f" (allowed: {', '.join(known)})" if known and not close else ""
-        return f"unknown field '{field}'{hint}{allowed}"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        words = {
-            "greater_than": ("greater than", "gt"),
-            "greater_than_equal": ("at least", "ge"),
-            "less_than": ("less than", "lt"),
-            "less_than_equal": ("at most", "le"),
-        }[kind]
-        bound = ctx.get(words[1])
-        value = _value_at(doc.data, loc)
-        if (
-            kind == "less_than_equal"
-            and bound == 1
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and 1 < value <= 100
-        ):
-            # A share written as a percent: 15 for 15%.
-            return f"must be at most 1 (a share); did you mean {value / 100:g}?"
-        return f"must be {words[0]} {_num(bound)}"
-    if kind == "finite_number":
-        return "must be a finite number (not NaN or infinity)"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "must be a whole number"
-    if kind in ("float_type", "float_parsing"):
-        return "must be a number"
+        return _unknown_field(doc, loc, root)
+    if kind in _BOUND_WORDS:
+        return _out_of_bound(doc, loc, kind, ctx)
     if kind in ("bool_type", "bool_parsing"):
-        value = _value_at(doc.data, loc)
-        word = str(value).strip().lower() if isinstance(value, str) else ""
-        if word in _YES or word in _NO:
-            right = "true" if word in _YES else "false"
-            return f"must be true or false; write {right} (not '{value}')"
-        return "must be true or false"
-    if kind in ("string_type", "string_sub_type"):
-        return "must be text"
-    if kind == "string_too_short":
-        return "must not be empty"
+        return _not_a_bool(doc, loc)
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters"
-    if kind == "string_pattern_mismatch":
-        return (
-            "must be an id of lowercase letters, digits, '-' and '_', starting with a letter "
-            "or digit (for example 'youth-centre')"
-        )
-    if kind in ("list_type", "tuple_type"):
-        return "must be a list"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "must be a mapping (key: value)"
-    if kind == "too_short":
-        return "must not be empty"
     if kind in ("literal_error", "enum"):
-        expected = str(ctx.get("expected", ""))
-        options = [o.strip(" '\"") for o in expected.replace(" or ", ", ").split(",")]
-        value = _value_at(doc.data, loc)
-        close = get_close_matches(str(value), options, n=1, cutoff=0.6) if value else []
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"must be one of {', '.join(options)}{hint}"
-    if kind == "union_tag_not_found":
-        return "needs 'kind' (youth_reach, metric, spend_share or component_presence)"
+        return _not_a_choice(doc, loc, ctx)
     if kind == "union_tag_invalid":
-        options = ["youth_reach", "metric", "spend_share", "component_presence"]
-        tag = str(ctx.get("tag", ""))
-        close = get_close_matches(tag, options, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"kind '{tag}' is not one of {', '.join(options)}{hint}"
+        return _unknown_kind(ctx)
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return err["msg"][0].lower() + err["msg"][1:] if err["msg"] else kind
+
+
+def _unknown_field(doc: Document, loc: Key, root: type[BaseModel]) -> str:
+    field = str(loc[-1]) if loc else ""
+    known = sorted(_fields_at(root, doc.data, loc[:-1]))
+    close = get_close_matches(field, known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    allowed = f" (allowed: {', '.join(known)})" if known and not close else ""
+    return f"unknown field '{field}'{hint}{allowed}"
+
+
+def _out_of_bound(doc: Document, loc: Key, kind: str, ctx: dict[str, Any]) -> str:
+    words = _BOUND_WORDS[kind]
+    bound = ctx.get(words[1])
+    value = _value_at(doc.data, loc)
+    if (
+        kind == "less_than_equal"
+        and bound == 1
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 1 < value <= 100
+    ):
+        # A share written as a percent: 15 for 15%.
+        return f"must be at most 1 (a share); did you mean {value / 100:g}?"
+    return f"must be {words[0]} {_num(bound)}"
+
+
+def _not_a_bool(doc: Document, loc: Key) -> str:
+    value = _value_at(doc.data, loc)
+    word = str(value).strip().lower() if isinstance(value, str) else ""
+    if word in _YES or word in _NO:
+        right = "true" if word in _YES else "false"
+        return f"must be true or false; write {right} (not '{value}')"
+    return "must be true or false"
+
+
+def _not_a_choice(doc: Document, loc: Key, ctx: dict[str, Any]) -> str:
+    expected = str(ctx.get("expected", ""))
+    options = [o.strip(" '\"") for o in expected.replace(" or ", ", ").split(",")]
+    value = _value_at(doc.data, loc)
+    close = get_close_matches(str(value), options, n=1, cutoff=0.6) if value else []
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"must be one of {', '.join(options)}{hint}"
+
+
+def _unknown_kind(ctx: dict[str, Any]) -> str:
+    options = ["youth_reach", "metric", "spend_share", "component_presence"]
+    tag = str(ctx.get("tag", ""))
+    close = get_close_matches(tag, options, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"kind '{tag}' is not one of {', '.join(options)}{hint}"
 
 
 #: How people write true and false in YAML 1.1 and in speech; YAML 1.2 reads them as text.

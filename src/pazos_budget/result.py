@@ -30,6 +30,7 @@ from .scenario import (
     ComponentPresenceTarget,
     MetricTarget,
     Objective,
+    Programme,
     Scenario,
     ServingIndex,
     SpendShareTarget,
@@ -400,62 +401,84 @@ class _Figures:
                 req = t.at_least if t.at_least is not None else (t.share or 0.0) * pop
                 at_least(s.clusters[c].id, self.reach_row(c, in_scope_set), req)
         elif isinstance(t, MetricTarget):
-            cls = set(self.target_clusters(t)) if t.clusters is not None else None
-            total = 0.0
-            for i in scope:
-                p = s.programmes[i]
-                for c, u in self.units[i].items():
-                    if cls is not None and c not in cls:
-                        continue
-                    if t.metric == YOUTH_METRIC:
-                        total += self.youth(i, c)
-                    else:
-                        total += p.outputs.get(t.metric, 0.0) * u
-            at_least(t.metric, total, t.at_least)
+            at_least(t.metric, self.metric_total(t, scope), t.at_least)
         elif isinstance(t, ComponentPresenceTarget):
-            comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
-            for c in self.target_clusters(t):
-                by_component: dict[str, list[float]] = {comp: [] for comp in comps}
-                for i, u, _ in self.cells_in.get(c, []):
-                    if i in in_scope_set and self.component[i] in by_component:
-                        by_component[self.component[i]].append(u)
-                for comp in comps:
-                    delivered = math.fsum(by_component[comp])
-                    at_least(f"{s.clusters[c].id}/{comp}", delivered, t.at_least_units)
+            for key, delivered in self.presence(t, in_scope_set):
+                at_least(key, delivered, t.at_least_units)
         elif isinstance(t, SpendShareTarget):
-            at_most = t.at_most is not None
-            frac = t.at_most if t.at_most is not None else (t.at_least or 0.0)
-            if not at_most and frac <= 0:
-                return out
-            in_scope = self.spend_in_scope(owner, t, scope)
-            if owner is not None and t.departments is None:
-                base = self.dept_spend(owner)
-            else:
-                base = self.total_spend
-            lhs = in_scope - frac * base
-            cap = s.share_base_cap(owner, t)
-            scale = max(frac * cap if frac > 0 else cap, 1e-9)
-            # The scope's money is part of its base, so the share is in [0, 1]; the clip
-            # only removes float noise.
-            achieved = min(max(in_scope / base, 0.0), 1.0) if base > 0 else 0.0
-            gap = max(0.0, lhs) if at_most else max(0.0, -lhs)
-            short = max(0.0, achieved - frac) if at_most else max(0.0, frac - achieved)
-            if gap <= CHECK_TOLERANCE * max(1.0, frac * base):
-                short = 0.0
-            out.append(
-                (
-                    RowResult(
-                        "share",
-                        frac,
-                        achieved,
-                        short,
-                        gap / scale,
-                        within(-gap, 0.0, False) or gap <= CHECK_TOLERANCE * scale,
-                    ),
-                    scale,
-                )
-            )
+            share = self.share_row(owner, t, scope)
+            if share is not None:
+                out.append(share)
         return out
+
+    def metric_total(self, t: MetricTarget, scope: list[int]) -> float:
+        """A metric target's achieved total over its scope (and clusters, if it names any)."""
+        s = self.s
+        cls = set(self.target_clusters(t)) if t.clusters is not None else None
+        total = 0.0
+        for i in scope:
+            p = s.programmes[i]
+            for c, u in self.units[i].items():
+                if cls is not None and c not in cls:
+                    continue
+                if t.metric == YOUTH_METRIC:
+                    total += self.youth(i, c)
+                else:
+                    total += p.outputs.get(t.metric, 0.0) * u
+        return total
+
+    def presence(
+        self, t: ComponentPresenceTarget, in_scope_set: set[int]
+    ) -> list[tuple[str, float]]:
+        """(cluster/component, units delivered) for each row of a presence target."""
+        s = self.s
+        comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
+        rows: list[tuple[str, float]] = []
+        for c in self.target_clusters(t):
+            by_component: dict[str, list[float]] = {comp: [] for comp in comps}
+            for i, u, _ in self.cells_in.get(c, []):
+                if i in in_scope_set and self.component[i] in by_component:
+                    by_component[self.component[i]].append(u)
+            for comp in comps:
+                delivered = math.fsum(by_component[comp])
+                rows.append((f"{s.clusters[c].id}/{comp}", delivered))
+        return rows
+
+    def share_row(
+        self, owner: str | None, t: SpendShareTarget, scope: list[int]
+    ) -> tuple[RowResult, float] | None:
+        """A spend-share target's one row and its scale; None for a zero at-least share."""
+        s = self.s
+        at_most = t.at_most is not None
+        frac = t.at_most if t.at_most is not None else (t.at_least or 0.0)
+        if not at_most and frac <= 0:
+            return None
+        in_scope = self.spend_in_scope(owner, t, scope)
+        if owner is not None and t.departments is None:
+            base = self.dept_spend(owner)
+        else:
+            base = self.total_spend
+        lhs = in_scope - frac * base
+        cap = s.share_base_cap(owner, t)
+        scale = max(frac * cap if frac > 0 else cap, 1e-9)
+        # The scope's money is part of its base, so the share is in [0, 1]; the clip
+        # only removes float noise.
+        achieved = min(max(in_scope / base, 0.0), 1.0) if base > 0 else 0.0
+        gap = max(0.0, lhs) if at_most else max(0.0, -lhs)
+        short = max(0.0, achieved - frac) if at_most else max(0.0, frac - achieved)
+        if gap <= CHECK_TOLERANCE * max(1.0, frac * base):
+            short = 0.0
+        return (
+            RowResult(
+                "share",
+                frac,
+                achieved,
+                short,
+                gap / scale,
+                within(-gap, 0.0, False) or gap <= CHECK_TOLERANCE * scale,
+            ),
+            scale,
+        )
 
 
 def _target_results(s: Scenario, fig: _Figures) -> list[TargetResult]:
@@ -790,50 +813,84 @@ def check_hard_constraints(
 ) -> list[str]:
     """Every hard constraint of MODEL.md section 4, checked from the allocation alone."""
     problems: list[str] = []
-    cl_ids = set(range(len(s.clusters)))
     index = {cid: k for k, cid in enumerate(s.cluster_ids)}  # ids are unique
     for i, p in enumerate(s.programmes):
-        u = fig.prog_units[i]
-        # Only the allocated cells are looked up: a set of every cluster of every
-        # programme would hold 600,000 entries on a large scenario.
-        allowed: Collection[int] = {-1}
-        if p.clusters == ALL_CLUSTERS:
-            allowed = range(len(s.clusters))
-        elif units[i] and p.clusters:
-            allowed = {index[c] for c in s.programme_clusters(p)}
-        for c, v in units[i].items():
-            if v < -CHECK_TOLERANCE:
-                problems.append(f"programme {p.id}: negative units {v:g}")
-            if c not in allowed:
-                problems.append(f"programme {p.id}: units in a cluster where it cannot run")
-            if p.integer and abs(v - round(v)) > CHECK_TOLERANCE:
-                problems.append(f"programme {p.id}: fractional units {v:g} of an integer programme")
-            if c in cl_ids:
-                cap = s.clusters[c].youth_population
-                if not within(s.youth_per_unit(p, s.clusters[c].id) * v, cap, at_most=True):
-                    problems.append(
-                        f"programme {p.id}: reaches more youth than live in {s.clusters[c].id}"
-                    )
-        funded = u > 0 or fig.fixed_paid[i] or p.mandatory
-        if funded and p.min_units and not within(u, p.min_units):
-            problems.append(f"programme {p.id}: {u:g} units, below its min_units {p.min_units:g}")
-        if p.max_units is not None and not within(u, p.max_units, at_most=True):
-            problems.append(f"programme {p.id}: {u:g} units, above its max_units {p.max_units:g}")
-        for cid, limit in s.per_cluster(p, "max").items():
-            got = units[i].get(index[cid], 0.0)
-            if not within(got, limit, at_most=True):
-                problems.append(f"programme {p.id}: {got:g} units in {cid}, above {limit:g}")
-        if funded:
-            for cid, low in s.per_cluster(p, "min").items():
-                got = units[i].get(index[cid], 0.0)
-                if not within(got, low):
-                    problems.append(f"programme {p.id}: {got:g} units in {cid}, below {low:g}")
-        bounds = s.change_bounds(p)
-        if bounds is not None and not (within(u, bounds[0]) and within(u, bounds[1], True)):
-            problems.append(
-                f"programme {p.id}: {u:g} units, outside its allowed change "
-                f"[{bounds[0]:g}, {bounds[1]:g}] from current units {p.current_units:g}"
-            )
+        problems.extend(_cell_problems(s, p, units[i], index))
+        problems.extend(_unit_problems(s, i, p, units[i], fig, index))
+    problems.extend(_money_problems(s, fig))
+    for t in targets:
+        if t.hard and not t.met:
+            bad = [r.key for r in t.rows if not r.met]
+            problems.append(f"hard target {t.id}: not met in {', '.join(bad)}")
+    return problems
+
+
+def _cell_problems(
+    s: Scenario, p: Programme, allocated: dict[int, float], index: dict[str, int]
+) -> list[str]:
+    """One programme's allocated cells: not negative, where it runs, whole, within youth."""
+    problems: list[str] = []
+    cl_ids = range(len(s.clusters))
+    # Only the allocated cells are looked up: a set of every cluster of every
+    # programme would hold 600,000 entries on a large scenario.
+    allowed: Collection[int] = {-1}
+    if p.clusters == ALL_CLUSTERS:
+        allowed = range(len(s.clusters))
+    elif allocated and p.clusters:
+        allowed = {index[c] for c in s.programme_clusters(p)}
+    for c, v in allocated.items():
+        if v < -CHECK_TOLERANCE:
+            problems.append(f"programme {p.id}: negative units {v:g}")
+        if c not in allowed:
+            problems.append(f"programme {p.id}: units in a cluster where it cannot run")
+        if p.integer and abs(v - round(v)) > CHECK_TOLERANCE:
+            problems.append(f"programme {p.id}: fractional units {v:g} of an integer programme")
+        if c in cl_ids:
+            cap = s.clusters[c].youth_population
+            if not within(s.youth_per_unit(p, s.clusters[c].id) * v, cap, at_most=True):
+                problems.append(
+                    f"programme {p.id}: reaches more youth than live in {s.clusters[c].id}"
+                )
+    return problems
+
+
+def _unit_problems(
+    s: Scenario,
+    i: int,
+    p: Programme,
+    allocated: dict[int, float],
+    fig: _Figures,
+    index: dict[str, int],
+) -> list[str]:
+    """One programme's units against its bounds: in total, per cluster, and its change."""
+    problems: list[str] = []
+    u = fig.prog_units[i]
+    funded = u > 0 or fig.fixed_paid[i] or p.mandatory
+    if funded and p.min_units and not within(u, p.min_units):
+        problems.append(f"programme {p.id}: {u:g} units, below its min_units {p.min_units:g}")
+    if p.max_units is not None and not within(u, p.max_units, at_most=True):
+        problems.append(f"programme {p.id}: {u:g} units, above its max_units {p.max_units:g}")
+    for cid, limit in s.per_cluster(p, "max").items():
+        got = allocated.get(index[cid], 0.0)
+        if not within(got, limit, at_most=True):
+            problems.append(f"programme {p.id}: {got:g} units in {cid}, above {limit:g}")
+    if funded:
+        for cid, low in s.per_cluster(p, "min").items():
+            got = allocated.get(index[cid], 0.0)
+            if not within(got, low):
+                problems.append(f"programme {p.id}: {got:g} units in {cid}, below {low:g}")
+    bounds = s.change_bounds(p)
+    if bounds is not None and not (within(u, bounds[0]) and within(u, bounds[1], True)):
+        problems.append(
+            f"programme {p.id}: {u:g} units, outside its allowed change "
+            f"[{bounds[0]:g}, {bounds[1]:g}] from current units {p.current_units:g}"
+        )
+    return problems
+
+
+def _money_problems(s: Scenario, fig: _Figures) -> list[str]:
+    """The total spend against the budget, and each department's against its bounds."""
+    problems: list[str] = []
     if not within(fig.total_spend, s.budget.total, at_most=True):
         problems.append(
             f"total spend {fig.total_spend:,.6g} exceeds budget.total {s.budget.total:,.6g}"
@@ -848,10 +905,6 @@ def check_hard_constraints(
             problems.append(
                 f"department {d.id}: spend {spend:,.6g} below its min_spend {d.min_spend:,.6g}"
             )
-    for t in targets:
-        if t.hard and not t.met:
-            bad = [r.key for r in t.rows if not r.met]
-            problems.append(f"hard target {t.id}: not met in {', '.join(bad)}")
     return problems
 
 

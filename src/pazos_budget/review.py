@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -122,7 +123,14 @@ def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
         )
     if doc.get("status") not in (Status.OPTIMAL.value, Status.FEASIBLE.value):
         raise fail(f"the plan has no allocation (status '{doc.get('status')}')")
-    s = loaded.scenario
+    units = _plan_units(doc, loaded.scenario, fail)
+    return Plan(name, hashlib.sha256(raw).hexdigest(), doc, units)
+
+
+def _plan_units(
+    doc: dict[str, Any], s: Scenario, fail: Callable[[str], ScenarioError]
+) -> dict[Cellkey, float]:
+    """The plan's allocation, (programme, cluster or None) -> units, checked against `s`."""
     by_id = {p.id: p for p in s.programmes}
     units: dict[Cellkey, float] = {}
     entries = doc.get("programmes")
@@ -145,7 +153,7 @@ def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
                     units[(p.id, cid)] = float(u)
         elif total:
             units[(p.id, CITY)] = float(total)
-    return Plan(name, hashlib.sha256(raw).hexdigest(), doc, units)
+    return units
 
 
 def _number(x: object) -> bool:

@@ -100,21 +100,7 @@ def read_departments(path: Path) -> list[DepartmentRow]:
     if not rows:
         raise ScenarioError([Problem(name, 0, 0, "", "file is empty (expected a header row)")])
     header = [c.text for c in rows[0][1]]
-    problems: list[Problem] = []
-    for j, column in enumerate(header):
-        if column and column not in DEPARTMENT_COLUMNS:
-            problems.append(
-                Problem(
-                    rows[0][1][j].where,
-                    0,
-                    0,
-                    "",
-                    f"unknown column '{column}' (allowed: {', '.join(DEPARTMENT_COLUMNS)})",
-                )
-            )
-    for required in ("id", "name"):
-        if required not in header:
-            problems.append(Problem(f"{name}:1:1", 0, 0, "", f"missing column '{required}'"))
+    problems = _header_problems(name, header, [c.where for c in rows[0][1]])
     if problems:
         raise ScenarioError(problems)
     out: list[DepartmentRow] = []
@@ -139,11 +125,8 @@ def read_departments(path: Path) -> list[DepartmentRow]:
             money[key] = None
             if cell is None or not cell.text:
                 continue
-            try:
-                value = float(cell.text)
-            except ValueError:
-                value = float("nan")
-            if not (value >= 0 and value < float("inf")):
+            value = _amount(cell.text)
+            if value is None:
                 problems.append(
                     Problem(cell.where, 0, 0, key, f"must be a number >= 0, got '{cell.text}'")
                 )
@@ -159,6 +142,35 @@ def read_departments(path: Path) -> list[DepartmentRow]:
     if problems:
         raise ScenarioError(problems[:50])
     return out
+
+
+def _header_problems(name: str, header: list[str], wheres: list[str]) -> list[Problem]:
+    """The departments file's header: unknown columns at their cells, missing ones."""
+    problems: list[Problem] = []
+    for j, column in enumerate(header):
+        if column and column not in DEPARTMENT_COLUMNS:
+            problems.append(
+                Problem(
+                    wheres[j],
+                    0,
+                    0,
+                    "",
+                    f"unknown column '{column}' (allowed: {', '.join(DEPARTMENT_COLUMNS)})",
+                )
+            )
+    for required in ("id", "name"):
+        if required not in header:
+            problems.append(Problem(f"{name}:1:1", 0, 0, "", f"missing column '{required}'"))
+    return problems
+
+
+def _amount(text: str) -> float | None:
+    """A budget or min_spend cell's number, or None unless it is a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value >= 0 and value < float("inf") else None
 
 
 # --------------------------------------------------------------------------- the text

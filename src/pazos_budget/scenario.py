@@ -301,18 +301,7 @@ class Programme(Strict):
 
     @model_validator(mode="after")
     def _own_rules(self) -> Programme:
-        issues: list[tuple[Path, str]] = []
-        for name in ("min_units_per_cluster", "max_units_per_cluster"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if self.city_wide:
-                issues.append(
-                    ((name,), "a city-wide programme (no clusters) has no per-cluster units")
-                )
-            values = value.values() if isinstance(value, dict) else [value]
-            if self.integer and any(not float(v).is_integer() for v in values):
-                issues.append(((name,), "must be whole numbers for an integer programme"))
+        issues = _per_cluster_issues(self)
         if self.max_change is not None and self.current_units is None:
             issues.append(
                 (("max_change",), "needs current_units (the units it may move away from)")
@@ -332,19 +321,7 @@ class Programme(Strict):
             issues.append(
                 (("outputs", YOUTH_METRIC), "'youth' is built in; use youth_per_unit instead")
             )
-        if isinstance(self.clusters, list):
-            seen: set[str] = set()
-            for i, cid in enumerate(self.clusters):
-                if cid in seen:
-                    issues.append((("clusters", i), f"cluster '{cid}' is listed twice"))
-                seen.add(cid)
-            if not self.clusters and isinstance(self.youth_per_unit, dict):
-                issues.append(
-                    (
-                        ("youth_per_unit",),
-                        "a city-wide programme (no clusters) takes one number, not a map",
-                    )
-                )
+        issues += _cluster_list_issues(self)
         _raise_if(issues)
         return self
 
@@ -355,6 +332,40 @@ class Programme(Strict):
     def funders(self) -> dict[str, float]:
         """Department -> share of the programme's spend it pays."""
         return dict(self.cofunding) if self.cofunding is not None else {self.department: 1.0}
+
+
+def _per_cluster_issues(p: Programme) -> list[tuple[Path, str]]:
+    """A programme's per-cluster units: none if city-wide, whole if integer."""
+    issues: list[tuple[Path, str]] = []
+    for name in ("min_units_per_cluster", "max_units_per_cluster"):
+        value = getattr(p, name)
+        if value is None:
+            continue
+        if p.city_wide:
+            issues.append(((name,), "a city-wide programme (no clusters) has no per-cluster units"))
+        values = value.values() if isinstance(value, dict) else [value]
+        if p.integer and any(not float(v).is_integer() for v in values):
+            issues.append(((name,), "must be whole numbers for an integer programme"))
+    return issues
+
+
+def _cluster_list_issues(p: Programme) -> list[tuple[Path, str]]:
+    """A programme's list of clusters: none twice; empty (city-wide) takes one youth number."""
+    issues: list[tuple[Path, str]] = []
+    if isinstance(p.clusters, list):
+        seen: set[str] = set()
+        for i, cid in enumerate(p.clusters):
+            if cid in seen:
+                issues.append((("clusters", i), f"cluster '{cid}' is listed twice"))
+            seen.add(cid)
+        if not p.clusters and isinstance(p.youth_per_unit, dict):
+            issues.append(
+                (
+                    ("youth_per_unit",),
+                    "a city-wide programme (no clusters) takes one number, not a map",
+                )
+            )
+    return issues
 
 
 #: No number in a scenario may be larger than this: sums of such amounts stay exact to
@@ -419,6 +430,13 @@ def _kinds(s: Scenario, where: bool) -> dict[str, list[_Amount]]:
                 units += [(at("programmes", i, key, c), v) for c, v in per.items()]
             elif per is not None:
                 units.append((at("programmes", i, key), per))
+    _target_kinds(s, where, kinds)
+    return kinds
+
+
+def _target_kinds(s: Scenario, where: bool, kinds: dict[str, list[_Amount]]) -> None:
+    """`_kinds` for the targets and goals: their weights and what each asks for."""
+    youth, units = kinds["youth"], kinds["units"]
     for path, _, t in _all_targets(s.targets, s.departments):
         if not t.hard:
             kinds.setdefault(f"weight:{t.priority}", []).append(
@@ -432,7 +450,6 @@ def _kinds(s: Scenario, where: bool) -> dict[str, list[_Amount]]:
             kinds.setdefault(kind, []).append((target_at, t.at_least))
         elif isinstance(t, ComponentPresenceTarget):
             units.append((path + ("at_least_units",) if where else None, t.at_least_units))
-    return kinds
 
 
 def _limit_of(kind: str) -> float | None:
@@ -869,69 +886,102 @@ class Scenario(Strict):
         cluster_ids = set(self.cluster_ids)
         dept_ids = {d.id for d in self.departments}
         for i, p in enumerate(self.programmes):
-            at: Path = ("programmes", i)
-            if p.department not in dept_ids:
+            issues += self._programme_references(i, p, dept_ids, cluster_ids)
+        issues += self._metric_name_issues()
+
+        seen_targets: dict[str, Path] = {}
+        for path, owner, t in _all_targets(self.targets, self.departments):
+            if t.id in seen_targets:
                 issues.append(
-                    (at + ("department",), _unknown("department", p.department, dept_ids))
+                    (
+                        path + ("id",),
+                        f"duplicate target id '{t.id}' (also at {_dotted(seen_targets[t.id])})",
+                    )
                 )
-            if isinstance(p.clusters, list):
-                for j, cid in enumerate(p.clusters):
-                    if cid not in cluster_ids:
-                        issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
-            runs_in = set(self.programme_clusters(p)) & cluster_ids
-            # (a range as written, in the stand-in of a programme that did not validate,
-            # is not a map of clusters)
-            if isinstance(p.youth_per_unit, dict) and not is_range(p.youth_per_unit):
-                for cid in p.youth_per_unit:
+            else:
+                seen_targets[t.id] = path
+            issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
+        return issues
+
+    def _programme_references(
+        self, i: int, p: Programme, dept_ids: set[str], cluster_ids: set[str]
+    ) -> list[tuple[Path, str]]:
+        """A programme's references: its department, clusters, cluster values, cofunders."""
+        issues: list[tuple[Path, str]] = []
+        at: Path = ("programmes", i)
+        if p.department not in dept_ids:
+            issues.append((at + ("department",), _unknown("department", p.department, dept_ids)))
+        if isinstance(p.clusters, list):
+            for j, cid in enumerate(p.clusters):
+                if cid not in cluster_ids:
+                    issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
+        issues += self._cluster_values(at, p, cluster_ids)
+        for dep in p.cofunding or {}:
+            if dep not in dept_ids:
+                issues.append((at + ("cofunding", dep), _unknown("department", dep, dept_ids)))
+        return issues
+
+    def _cluster_values(
+        self, at: Path, p: Programme, cluster_ids: set[str]
+    ) -> list[tuple[Path, str]]:
+        """A programme's values by cluster (youth per unit, per-cluster units): each of one
+        of its clusters, every cluster given youth, the minimums within the maximums."""
+        issues: list[tuple[Path, str]] = []
+        runs_in = set(self.programme_clusters(p)) & cluster_ids
+        # (a range as written, in the stand-in of a programme that did not validate,
+        # is not a map of clusters)
+        if isinstance(p.youth_per_unit, dict) and not is_range(p.youth_per_unit):
+            for cid in p.youth_per_unit:
+                if cid not in runs_in:
+                    issues.append(
+                        (
+                            at + ("youth_per_unit", cid),
+                            f"cluster '{cid}' is not one of the programme's clusters",
+                        )
+                    )
+            for cid in self.programme_clusters(p):
+                if cid in cluster_ids and cid not in p.youth_per_unit:
+                    issues.append(
+                        (
+                            at + ("youth_per_unit",),
+                            f"no value for cluster '{cid}' "
+                            "(write 0 if a unit reaches no youth there)",
+                        )
+                    )
+        for name in ("min_units_per_cluster", "max_units_per_cluster"):
+            value = getattr(p, name)
+            if isinstance(value, dict):
+                for cid in value:
                     if cid not in runs_in:
                         issues.append(
                             (
-                                at + ("youth_per_unit", cid),
+                                at + (name, cid),
                                 f"cluster '{cid}' is not one of the programme's clusters",
                             )
                         )
-                for cid in self.programme_clusters(p):
-                    if cid in cluster_ids and cid not in p.youth_per_unit:
-                        issues.append(
-                            (
-                                at + ("youth_per_unit",),
-                                f"no value for cluster '{cid}' "
-                                "(write 0 if a unit reaches no youth there)",
-                            )
-                        )
-            for name in ("min_units_per_cluster", "max_units_per_cluster"):
-                value = getattr(p, name)
-                if isinstance(value, dict):
-                    for cid in value:
-                        if cid not in runs_in:
-                            issues.append(
-                                (
-                                    at + (name, cid),
-                                    f"cluster '{cid}' is not one of the programme's clusters",
-                                )
-                            )
-            lows, highs = self.per_cluster(p, "min"), self.per_cluster(p, "max")
-            for cid, low in lows.items():
-                if cid in highs and low > highs[cid]:
-                    issues.append(
-                        (
-                            at + ("min_units_per_cluster",),
-                            f"{low:g} in cluster '{cid}' exceeds "
-                            f"max_units_per_cluster ({highs[cid]:g})",
-                        )
-                    )
-            if p.max_units is not None and math.fsum(lows.values()) > p.max_units:
+        lows, highs = self.per_cluster(p, "min"), self.per_cluster(p, "max")
+        for cid, low in lows.items():
+            if cid in highs and low > highs[cid]:
                 issues.append(
                     (
                         at + ("min_units_per_cluster",),
-                        f"adds up to {math.fsum(lows.values()):g}, "
-                        f"more than max_units ({p.max_units:g})",
+                        f"{low:g} in cluster '{cid}' exceeds "
+                        f"max_units_per_cluster ({highs[cid]:g})",
                     )
                 )
-            for dep in p.cofunding or {}:
-                if dep not in dept_ids:
-                    issues.append((at + ("cofunding", dep), _unknown("department", dep, dept_ids)))
+        if p.max_units is not None and math.fsum(lows.values()) > p.max_units:
+            issues.append(
+                (
+                    at + ("min_units_per_cluster",),
+                    f"adds up to {math.fsum(lows.values()):g}, "
+                    f"more than max_units ({p.max_units:g})",
+                )
+            )
+        return issues
 
+    def _metric_name_issues(self) -> list[tuple[Path, str]]:
+        """The names given to metrics: not 'youth', and none a misspelt unnamed metric."""
+        issues: list[tuple[Path, str]] = []
         # A name for a metric no programme produces is kept (a variant may remove the
         # programme, and cannot remove the name); one that looks like a misspelt unnamed
         # metric is reported.
@@ -947,19 +997,6 @@ class Scenario(Strict):
                         f"no programme lists '{metric}' in its outputs; did you mean '{close}'?",
                     )
                 )
-
-        seen_targets: dict[str, Path] = {}
-        for path, owner, t in _all_targets(self.targets, self.departments):
-            if t.id in seen_targets:
-                issues.append(
-                    (
-                        path + ("id",),
-                        f"duplicate target id '{t.id}' (also at {_dotted(seen_targets[t.id])})",
-                    )
-                )
-            else:
-                seen_targets[t.id] = path
-            issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
         return issues
 
     def _target_rules(

@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 from difflib import get_close_matches
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +52,9 @@ from .document import Document, Key, Reference
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .sheets import Dialect, decode_csv, parse_number, sniff
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The mapping field of the `cofunding:<department>` columns.
 COFUNDING_FIELD = "cofunding"
@@ -310,18 +313,16 @@ def read_table_source(
     return text, hashlib.sha256(raw).hexdigest(), used
 
 
-def parse_table(
-    text: str, display: str, schema: TableSchema, first: int, dialect: Dialect | None = None
-) -> tuple[list[dict[str, Any]], TableLocator]:
-    """CSV text to one plain-data record per row, and where each cell came from."""
+def _read_frame(text: str, display: str, dialect: Dialect) -> pd.DataFrame:
+    """The CSV text as a frame of text cells, the header as its first row; a located
+    ScenarioError if it does not parse."""
     import pandas as pd  # only scenarios with tables pay for importing pandas
 
     def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
         return ScenarioError([Problem(display, line, col, "", message)])
 
-    dialect = dialect or sniff(text, display)
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
             io.StringIO(text),
             sep=dialect.delimiter,
             header=None,  # the header is read as a row, so duplicate names are not renamed
@@ -342,6 +343,14 @@ def parse_table(
         raise _tokenizer_problem(text, display, str(e), dialect.delimiter) from e
     except (ValueError, csv.Error) as e:
         raise _tokenizer_problem(text, display, str(e), dialect.delimiter) from e
+
+
+def parse_table(
+    text: str, display: str, schema: TableSchema, first: int, dialect: Dialect | None = None
+) -> tuple[list[dict[str, Any]], TableLocator]:
+    """CSV text to one plain-data record per row, and where each cell came from."""
+    dialect = dialect or sniff(text, display)
+    frame = _read_frame(text, display, dialect)
 
     header = [str(h).strip() for h in frame.iloc[0]]
     body = [frame[j].to_numpy(dtype=object)[1:] for j in frame.columns]

@@ -129,6 +129,61 @@ def stage_status(status: str, gap: float | None, L: Labels | None = None) -> str
     return L("term.stage.gap", status=word, gap=percent(gap, L))
 
 
+def _stages_table(r: Result, L: Labels) -> Table:
+    """One row per stage of the solve: its objective and what that objective measures."""
+    stages = Table(title=L("term.stages.title"), title_justify="left")
+    stages.add_column(L("term.col.stage"))
+    stages.add_column(L("term.col.objective"), justify="right")
+    stages.add_column(L("term.col.meaning"))
+    for st in r.stages:
+        if st.priority is not None:
+            stages.add_row(
+                L("term.stage.priority", priority=st.priority) + stage_status(st.status, st.gap, L),
+                f"{st.objective + 0.0:.6g}".replace(".", separators(L.lang)[0]),
+                L("term.stage.shortfall"),
+            )
+        elif st.final == "maximize_weighted_reach":
+            stages.add_row(
+                L("term.stage.final") + stage_status(st.status, st.gap, L),
+                number(st.objective, L),
+                L("term.stage.reach"),
+            )
+        elif st.final == "maximize_min_coverage":
+            stages.add_row(
+                L("term.stage.final") + stage_status(st.status, st.gap, L),
+                pct(st.objective, 1, L),
+                L("term.stage.min_coverage"),
+            )
+        else:
+            stages.add_row(
+                L("term.stage.final") + stage_status(st.status, st.gap, L),
+                money(st.objective, L),
+                L("term.stage.spend", currency=markup(L.currency)),
+            )
+    return stages
+
+
+def _departments_table(r: Result, L: Labels) -> Table:
+    """One row per department: its envelope, spend, programmes funded and goals met."""
+    deps = Table(title=L("term.deps.title", currency=markup(L.currency)), title_justify="left")
+    for k, col in enumerate(
+        ("department", "envelope", "spend", "used", "unspent", "programmes", "goals_met")
+    ):
+        deps.add_column(L(f"term.col.{col}"), justify="left" if k == 0 else "right")
+    for d in r.departments:
+        used = pct(d.spend / d.budget, 0, L) if d.budget else "—"
+        deps.add_row(
+            markup(d.name),
+            money(d.budget, L),
+            money(d.spend, L),
+            used,
+            money(d.unspent, L),
+            f"{d.programmes_funded}/{d.programmes_submitted}",
+            f"{d.goals_met}/{d.goals_total}",
+        )
+    return deps
+
+
 def print_result(console: Console, r: Result, lang: str | None = None) -> None:
     s = r.scenario
     cur = s.scenario.currency
@@ -163,54 +218,8 @@ def print_result(console: Console, r: Result, lang: str | None = None) -> None:
     )
     console.print(marginal_youth_sentence(r, L.lang), markup=False)
 
-    stages = Table(title=L("term.stages.title"), title_justify="left")
-    stages.add_column(L("term.col.stage"))
-    stages.add_column(L("term.col.objective"), justify="right")
-    stages.add_column(L("term.col.meaning"))
-    for st in r.stages:
-        if st.priority is not None:
-            stages.add_row(
-                L("term.stage.priority", priority=st.priority) + stage_status(st.status, st.gap, L),
-                f"{st.objective + 0.0:.6g}".replace(".", separators(L.lang)[0]),
-                L("term.stage.shortfall"),
-            )
-        elif st.final == "maximize_weighted_reach":
-            stages.add_row(
-                L("term.stage.final") + stage_status(st.status, st.gap, L),
-                number(st.objective, L),
-                L("term.stage.reach"),
-            )
-        elif st.final == "maximize_min_coverage":
-            stages.add_row(
-                L("term.stage.final") + stage_status(st.status, st.gap, L),
-                pct(st.objective, 1, L),
-                L("term.stage.min_coverage"),
-            )
-        else:
-            stages.add_row(
-                L("term.stage.final") + stage_status(st.status, st.gap, L),
-                money(st.objective, L),
-                L("term.stage.spend", currency=markup(L.currency)),
-            )
-    console.print(stages)
-
-    deps = Table(title=L("term.deps.title", currency=markup(L.currency)), title_justify="left")
-    for k, col in enumerate(
-        ("department", "envelope", "spend", "used", "unspent", "programmes", "goals_met")
-    ):
-        deps.add_column(L(f"term.col.{col}"), justify="left" if k == 0 else "right")
-    for d in r.departments:
-        used = pct(d.spend / d.budget, 0, L) if d.budget else "—"
-        deps.add_row(
-            markup(d.name),
-            money(d.budget, L),
-            money(d.spend, L),
-            used,
-            money(d.unspent, L),
-            f"{d.programmes_funded}/{d.programmes_submitted}",
-            f"{d.goals_met}/{d.goals_total}",
-        )
-    console.print(deps)
+    console.print(_stages_table(r, L))
+    console.print(_departments_table(r, L))
 
     print_clusters(console, r, L.lang)
 

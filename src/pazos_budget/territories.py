@@ -25,7 +25,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -215,6 +215,48 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
 def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
     if not rows or not any(c.text for c in rows[0][1]):
         raise _fail(name, f"no header row (expected {', '.join(BASE_COLUMNS)}, then indicators)")
+    columns, indicators = _columns(rows)
+    problems: list[Problem] = []
+    items: list[Territory] = []
+    seen: dict[str, str] = {}
+    for row, cells in rows[1:]:
+        if not any(c.text for c in cells):
+            continue  # blank rows are skipped (their numbers still count)
+
+        def cell(column: str, cells: list[_Cell] = cells) -> _Cell:
+            return cells[columns[column]]
+
+        ident, label, youth = cell(ID), cell(NAME), cell(YOUTH)
+        bad = len(problems)
+        _check_id(ident, seen, problems)
+        if not label.text:
+            problems.append(_problem(label.where, "missing name", NAME))
+        population = _whole(youth.text)
+        if population is None or population <= 0:
+            problems.append(
+                _problem(
+                    youth.where,
+                    f"must be a whole number greater than 0, got '{youth.text}'"
+                    if youth.text
+                    else "missing youth population (a whole number greater than 0)",
+                    YOUTH,
+                )
+            )
+        counts = _counts(ident, indicators, cell, problems)
+        if len(problems) == bad:
+            assert population is not None
+            items.append(Territory(ident.text, label.text, population, counts, row))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        raise ScenarioError(problems[:MAX_PROBLEMS])
+    if not items:
+        raise _fail(name, "no territory: add one row per territory below the header")
+    return Territories(name, indicators, tuple(items))
+
+
+def _columns(rows: list[tuple[str, list[_Cell]]]) -> tuple[dict[str, int], tuple[str, ...]]:
+    """The header's columns (name -> index) and its indicators, or every header problem."""
     header = rows[0][1]
     problems: list[Problem] = []
     columns: dict[str, int] = {}
@@ -247,79 +289,59 @@ def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
         )
     if problems:
         raise ScenarioError(problems)
+    return columns, indicators
 
-    items: list[Territory] = []
-    seen: dict[str, str] = {}
-    for row, cells in rows[1:]:
-        if not any(c.text for c in cells):
-            continue  # blank rows are skipped (their numbers still count)
 
-        def cell(column: str, cells: list[_Cell] = cells) -> _Cell:
-            return cells[columns[column]]
+def _check_id(ident: _Cell, seen: dict[str, str], problems: list[Problem]) -> None:
+    """A territory's id: an id, not 'all', not seen before (`seen` records it)."""
+    if not _SLUG.fullmatch(ident.text) or len(ident.text) > 64:
+        problems.append(
+            _problem(
+                ident.where,
+                f"'{ident.text}' is not an id: lower-case letters, digits, '-' or '_', "
+                "starting with a letter or digit (e.g. comuna-1)",
+                ID,
+            )
+        )
+    elif ident.text == "all":
+        problems.append(_problem(ident.where, "'all' is reserved (it means every cluster)", ID))
+    elif ident.text in seen:
+        problems.append(
+            _problem(ident.where, f"duplicate id '{ident.text}' (also {seen[ident.text]})", ID)
+        )
+    else:
+        seen[ident.text] = ident.where
 
-        ident, label, youth = cell(ID), cell(NAME), cell(YOUTH)
-        bad = len(problems)
-        if not _SLUG.fullmatch(ident.text) or len(ident.text) > 64:
+
+def _counts(
+    ident: _Cell,
+    indicators: tuple[str, ...],
+    cell: Callable[[str], _Cell],
+    problems: list[Problem],
+) -> dict[str, Fraction]:
+    """A territory's count of each indicator; a blank, non-number or negative is a problem."""
+    counts: dict[str, Fraction] = {}
+    for indicator in indicators:
+        c = cell(indicator)
+        value = _count(c.text)
+        if not c.text:
             problems.append(
                 _problem(
-                    ident.where,
-                    f"'{ident.text}' is not an id: lower-case letters, digits, '-' or '_', "
-                    "starting with a letter or digit (e.g. comuna-1)",
-                    ID,
+                    c.where,
+                    f"missing value for territory '{ident.text}': write the count "
+                    "(0 if none was recorded); a blank is not read as zero",
+                    indicator,
                 )
             )
-        elif ident.text == "all":
-            problems.append(_problem(ident.where, "'all' is reserved (it means every cluster)", ID))
-        elif ident.text in seen:
+        elif value is None:
+            problems.append(_problem(c.where, f"must be a number, got '{c.text}'", indicator))
+        elif value < 0:
             problems.append(
-                _problem(ident.where, f"duplicate id '{ident.text}' (also {seen[ident.text]})", ID)
+                _problem(c.where, f"must be 0 or more (a count), got {c.text}", indicator)
             )
         else:
-            seen[ident.text] = ident.where
-        if not label.text:
-            problems.append(_problem(label.where, "missing name", NAME))
-        population = _whole(youth.text)
-        if population is None or population <= 0:
-            problems.append(
-                _problem(
-                    youth.where,
-                    f"must be a whole number greater than 0, got '{youth.text}'"
-                    if youth.text
-                    else "missing youth population (a whole number greater than 0)",
-                    YOUTH,
-                )
-            )
-        counts: dict[str, Fraction] = {}
-        for indicator in indicators:
-            c = cell(indicator)
-            value = _count(c.text)
-            if not c.text:
-                problems.append(
-                    _problem(
-                        c.where,
-                        f"missing value for territory '{ident.text}': write the count "
-                        "(0 if none was recorded); a blank is not read as zero",
-                        indicator,
-                    )
-                )
-            elif value is None:
-                problems.append(_problem(c.where, f"must be a number, got '{c.text}'", indicator))
-            elif value < 0:
-                problems.append(
-                    _problem(c.where, f"must be 0 or more (a count), got {c.text}", indicator)
-                )
-            else:
-                counts[indicator] = value
-        if len(problems) == bad:
-            assert population is not None
-            items.append(Territory(ident.text, label.text, population, counts, row))
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if problems:
-        raise ScenarioError(problems[:MAX_PROBLEMS])
-    if not items:
-        raise _fail(name, "no territory: add one row per territory below the header")
-    return Territories(name, indicators, tuple(items))
+            counts[indicator] = value
+    return counts
 
 
 def _whole(text: str) -> int | None:

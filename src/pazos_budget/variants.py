@@ -164,13 +164,7 @@ class _Merger:
                 f"{name} by id; to replace the whole list, write a full scenario)",
             )
             return
-        for op in ops:
-            if op not in OPERATIONS:
-                close = get_close_matches(str(op), OPERATIONS, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                self.problem(
-                    vpath + (op,), f"unknown operation '{op}' (add, change or remove){hint}"
-                )
+        self.check_operations(vpath, ops)
         items = data.get(name)
         if items is None:
             items = data[name] = []
@@ -211,24 +205,55 @@ class _Merger:
             if not isinstance(fields, dict):
                 self.problem(where, "must be a mapping of the fields to change")
                 continue
-            for field_name, value in fields.items():
-                nested = NESTED_ID_LISTS.get((name, field_name))
-                if nested is not None:
-                    self.id_list(
-                        items[i], at + (i, field_name), where + (field_name,), value, nested
-                    )
-                    continue
-                if field_name == "id":
-                    self.problem(
-                        where + ("id",), "an id cannot be changed (remove and add instead)"
-                    )
-                    continue
-                self.set_field(items[i], at + (i,), where + (field_name,), field_name, value)
+            self.change_item(items[i], name, at + (i,), where, fields)
         add = ops.get("add", [])
         if not isinstance(add, list):
             self.problem(vpath + ("add",), f"must be a list of new {name}")
             add = []
-        # Rebuild the list, then re-graft positions under the new indices.
+        new_items = self.without_removed(items, at, removed)
+        kept = {item_id for item_id, i in index.items() if i not in removed}
+        self.add_items(new_items, at, vpath, add, word, kept)
+        data[name] = new_items
+
+    def check_operations(self, vpath: Key, ops: dict[Any, Any]) -> None:
+        """Every key of an id list's operations is add, change or remove."""
+        for op in ops:
+            if op not in OPERATIONS:
+                close = get_close_matches(str(op), OPERATIONS, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.problem(
+                    vpath + (op,), f"unknown operation '{op}' (add, change or remove){hint}"
+                )
+
+    def change_item(
+        self, item: Any, name: str, at: Key, where: Key, fields: dict[str, Any]
+    ) -> None:
+        """Change the fields of one item (at `at`) of the id list `name`, as `fields` says."""
+        for field_name, value in fields.items():
+            nested = NESTED_ID_LISTS.get((name, field_name))
+            if nested is not None:
+                self.id_list(item, at + (field_name,), where + (field_name,), value, nested)
+                continue
+            if field_name == "id":
+                self.problem(where + ("id",), "an id cannot be changed (remove and add instead)")
+                continue
+            self.set_field(item, at, where + (field_name,), field_name, value)
+
+    def add_items(
+        self, new_items: list[Any], at: Key, vpath: Key, add: list[Any], word: str, kept: set[Any]
+    ) -> None:
+        """Append the added items to the list at `at`; one whose id is kept is refused."""
+        for k, item in enumerate(add):
+            where = vpath + ("add", k)
+            if isinstance(item, dict) and item.get("id") in kept:
+                self.problem(where, f"{word} '{item['id']}' is already in the base (use change)")
+                continue
+            j = len(new_items)
+            new_items.append(copy.deepcopy(item))
+            self.replace_origin(at + (j,), where)
+
+    def without_removed(self, items: list[Any], at: Key, removed: set[int]) -> list[Any]:
+        """The list without the removed items, positions re-grafted under the new indices."""
         new_items: list[Any] = []
         saved = {
             i: {p: w for p, w in self.origin.items() if p[: len(at) + 1] == at + (i,)}
@@ -243,19 +268,7 @@ class _Merger:
             new_items.append(item)
             for p, w in saved[i].items():
                 self.origin[at + (j,) + p[len(at) + 1 :]] = w
-        for k, item in enumerate(add):
-            where = vpath + ("add", k)
-            if (
-                isinstance(item, dict)
-                and item.get("id") in index
-                and index[item["id"]] not in removed
-            ):
-                self.problem(where, f"{word} '{item['id']}' is already in the base (use change)")
-                continue
-            j = len(new_items)
-            new_items.append(copy.deepcopy(item))
-            self.replace_origin(at + (j,), where)
-        data[name] = new_items
+        return new_items
 
 
 def _positions_under(doc: Document, prefix: Key) -> list[Key]:

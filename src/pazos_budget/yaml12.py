@@ -94,27 +94,9 @@ def _compose(parser: Any, max_depth: int) -> Node | None:
             kind = type(event)
             mark = event.start_mark
             if kind is ev.ScalarEvent:
-                tag = event.tag if event.tag not in (None, "!") else None
-                if event.tag is None and event.implicit[0]:
-                    node = Node(SCALAR, event.value, mark.line + 1, mark.column + 1, None, True)
-                else:
-                    node = Node(SCALAR, event.value, mark.line + 1, mark.column + 1, tag)
+                node = _scalar(event, mark)
             elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
-                if len(stack) >= max_depth:
-                    raise TooDeep(
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"YAML nesting is too deep (more than {max_depth} levels of lists and "
-                        "mappings)",
-                    )
-                tag = event.tag if event.tag not in (None, "!") else None
-                node = Node(
-                    MAPPING if kind is ev.MappingStartEvent else SEQUENCE,
-                    [],
-                    mark.line + 1,
-                    mark.column + 1,
-                    tag,
-                )
+                node = _collection(event, kind, mark, len(stack), max_depth)
                 if event.anchor is not None:
                     anchors[event.anchor] = node
                 if stack:
@@ -127,13 +109,7 @@ def _compose(parser: Any, max_depth: int) -> Node | None:
                     root = done
                 continue
             elif kind is ev.AliasEvent:
-                target = anchors.get(event.anchor)
-                if target is None:
-                    raise YamlSyntaxError(
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"not valid YAML: found undefined alias {event.anchor!r}",
-                    )
+                target = _alias_target(anchors, event, mark)
                 if stack:
                     _attach(stack, target)
                 else:
@@ -161,6 +137,44 @@ def _compose(parser: Any, max_depth: int) -> Node | None:
                 root = node
     finally:
         parser.dispose()
+
+
+def _scalar(event: Any, mark: Any) -> Node:
+    """A scalar's node; a plain untagged one is marked implicit (its type is resolved)."""
+    tag = event.tag if event.tag not in (None, "!") else None
+    if event.tag is None and event.implicit[0]:
+        return Node(SCALAR, event.value, mark.line + 1, mark.column + 1, None, True)
+    return Node(SCALAR, event.value, mark.line + 1, mark.column + 1, tag)
+
+
+def _collection(event: Any, kind: type, mark: Any, depth: int, max_depth: int) -> Node:
+    """An empty mapping or sequence node, opened at `depth`; too deep is an error."""
+    if depth >= max_depth:
+        raise TooDeep(
+            mark.line + 1,
+            mark.column + 1,
+            f"YAML nesting is too deep (more than {max_depth} levels of lists and mappings)",
+        )
+    tag = event.tag if event.tag not in (None, "!") else None
+    return Node(
+        MAPPING if kind is ev.MappingStartEvent else SEQUENCE,
+        [],
+        mark.line + 1,
+        mark.column + 1,
+        tag,
+    )
+
+
+def _alias_target(anchors: dict[str, Node], event: Any, mark: Any) -> Node:
+    """The node an alias names; an undefined alias is a syntax error."""
+    target = anchors.get(event.anchor)
+    if target is None:
+        raise YamlSyntaxError(
+            mark.line + 1,
+            mark.column + 1,
+            f"not valid YAML: found undefined alias {event.anchor!r}",
+        )
+    return target
 
 
 def _attach(stack: list[Node], node: Node) -> None:
