@@ -321,8 +321,110 @@ class _HighsRun:
         started = self.started = time.perf_counter()
         deadline = self.deadline = _deadline(self.options)
         m = self.model
+        h = self._configured(highspy)
+        # The solver sees the scaled model (scaling.py): any unit of money works.
+        sc = scale_model(m)
+        self._pass_model(h, highspy, sc)
+
+        outcomes: list[StageOutcome] = []
+        factors: list[float] = []  # each held stage's objective scale
+        messages: list[str] = []
+        status = Status.OPTIMAL
+        values = np.zeros(0)
+        all_cols = np.arange(m.n_cols, dtype=np.int32)
+        control = self.options.control
+        if control is not None:
+            self._watch(h, highspy, control, started)
+        for number, stage in enumerate(m.stages, 1):
+            t0 = time.perf_counter()
+            remaining = _remaining(deadline)
+            if remaining is not None:
+                h.setOptionValue("time_limit", float(remaining))
+            h.changeObjectiveSense(
+                highspy.ObjSense.kMinimize
+                if stage.sense == Sense.MIN
+                else highspy.ObjSense.kMaximize
+            )
+            cost, factor = sc.cost(stage.cost)
+            self.current = (stage.label, number, factor)
+            h.changeColsCost(m.n_cols, all_cols, cost)
+            stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
+            if self.keyboard_interrupt:
+                raise KeyboardInterrupt
+            interrupted = control is not None and control.stopping
+            if interrupted and stage_status in (Status.INFEASIBLE, Status.ERROR):
+                # Stopped before this stage found a solution: the previous stage's plan,
+                # which meets every hard constraint and the optima held so far, is the
+                # best one found.
+                found = len(values) > 0
+                return self._solution(
+                    Status.FEASIBLE if found else Status.ERROR,
+                    values,
+                    outcomes,
+                    [_interrupted_message(stage, found, m.stages[number - 1 :])],
+                    interrupted=True,
+                )
+            if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
+                stage_status = self._loosened_retry(h, highspy, outcomes, factors)
+            if stage_status in (Status.INFEASIBLE, Status.ERROR):
+                why = (
+                    f"{stage.label}: HiGHS model status {h.modelStatusToString(h.getModelStatus())}"
+                )
+                if not stage.reported and len(values):
+                    # The tie-break only tidies unspent money: keep the final stage's answer.
+                    messages.append(f"{why}; the tie-break was skipped")
+                    break
+                return self._solution(
+                    stage_status,
+                    np.zeros(0),
+                    outcomes,
+                    [why],
+                )
+            previous = values
+            scaled = np.asarray(h.getSolution().col_value, dtype=float)
+            values = sc.from_scaled(scaled)
+            objective = float(stage.cost @ values)
+            disagreement = objective_disagreement(
+                float(cost @ scaled), float(h.getInfo().objective_function_value)
+            )
+            if disagreement is not None:
+                return self._disagreed(stage, number, disagreement, interrupted, previous, outcomes)
+            gap = self._gap(h, stage_status)
+            outcomes.append(
+                StageOutcome(stage, stage_status, objective, time.perf_counter() - t0, gap)
+            )
+            factors.append(factor)
+            status = _worse(status, stage_status)
+            if interrupted:
+                messages.append(_interrupted_message(stage, True, m.stages[number:]))
+                return self._solution(
+                    _worse(status, Status.FEASIBLE),
+                    values,
+                    outcomes,
+                    messages,
+                    interrupted=True,
+                )
+            # Hold this optimum while the next stages run.
+            nz = np.flatnonzero(cost).astype(np.int32)
+            bound = factor * hold_bound(objective, stage.sense)
+            lo, hi = (
+                (-highspy.kHighsInf, bound)
+                if stage.sense == Sense.MIN
+                else (bound, highspy.kHighsInf)
+            )
+            h.addRow(lo, hi, len(nz), nz, cost[nz])
+        return self._solution(
+            status,
+            values,
+            outcomes,
+            messages,
+        )
+
+    def _configured(self, highspy: Any) -> Any:
+        """A HiGHS instance with every option a solve of this model uses."""
+        m = self.model
         with _quiet_stdout():
-            h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: no stubs
+            h: Any = highspy.Highs()  # highspy: no stubs
             h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
         # Scaled, a coefficient at the edge of what validation lets through (MAX_SPAN) can
@@ -337,9 +439,11 @@ class _HighsRun:
             raise SolverError(f"unknown LP method '{method}' (auto, simplex or ipm)")
         if not m.is_mip:
             h.setOptionValue("solver", method)
+        return h
 
-        # The solver sees the scaled model (scaling.py): any unit of money works.
-        sc = scale_model(m)
+    def _pass_model(self, h: Any, highspy: Any, sc: Any) -> None:
+        """Hand the scaled model to HiGHS, in one call."""
+        m = self.model
         lp = highspy.HighsLp()
         lp.num_col_ = m.n_cols
         lp.num_row_ = m.n_rows
@@ -370,153 +474,86 @@ class _HighsRun:
         # through every stage (about 150 MB for a million-column model).
         del lp
 
-        outcomes: list[StageOutcome] = []
-        factors: list[float] = []  # each held stage's objective scale
-        messages: list[str] = []
-        status = Status.OPTIMAL
-        values = np.zeros(0)
-        all_cols = np.arange(m.n_cols, dtype=np.int32)
-        control = self.options.control
-        if control is not None:
-            self._watch(h, highspy, control, started)
-        for number, stage in enumerate(m.stages, 1):
-            t0 = time.perf_counter()
-            remaining = _remaining(deadline)
-            if remaining is not None:
-                h.setOptionValue("time_limit", float(remaining))
-            h.changeObjectiveSense(
-                highspy.ObjSense.kMinimize
-                if stage.sense == Sense.MIN
-                else highspy.ObjSense.kMaximize
-            )
-            cost, factor = sc.cost(stage.cost)
-            self.current = (stage.label, number, factor)
-            h.changeColsCost(m.n_cols, all_cols, cost)
-            if stage.fix_integers and len(values):
-                # Integer columns are never scaled (scaling.py): their values are the same
-                # on both sides of the scaling.
-                fixed = np.flatnonzero(m.integrality).astype(np.int32)
-                whole = np.round(values[fixed])
-                h.changeColsBounds(len(fixed), fixed, whole, whole)
-            start = values if len(values) else self.start
-            if stage.node_limit is not None and m.is_mip:
-                h.setOptionValue("mip_max_nodes", int(stage.node_limit))
-            stage_status = self._run_stage(
-                h, highspy, cost, None if start is None else sc.to_scaled(start)
-            )
-            if stage.node_limit is not None and m.is_mip:
-                h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
-                if stage_status == Status.FEASIBLE and not stage.reported:
-                    # The node limit is part of the stage: the reported stages are exact.
-                    stage_status = Status.OPTIMAL
-            if self.keyboard_interrupt:
-                raise KeyboardInterrupt
-            interrupted = control is not None and control.stopping
-            if interrupted and stage_status in (Status.INFEASIBLE, Status.ERROR):
-                # Stopped before this stage found a solution: the previous stage's plan,
-                # which meets every hard constraint and the optima held so far, is the
-                # best one found.
-                found = len(values) > 0
-                return self._solution(
-                    Status.FEASIBLE if found else Status.ERROR,
-                    values,
-                    outcomes,
-                    [_interrupted_message(stage, found, m.stages[number - 1 :])],
-                    interrupted=True,
-                )
-            if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
-                # Earlier optima are held very tightly, which a later stage can find
-                # numerically infeasible (or HiGHS fails with "Solve error"): loosen every
-                # hold to the contract's tolerance and try again, then without presolve.
-                for k, prev in enumerate(outcomes):
-                    loose = factors[k] * hold_bound(
-                        prev.objective, prev.stage.sense, CONTRACT_TOLERANCE, CONTRACT_TOLERANCE
-                    )
-                    row = m.n_rows + k
-                    if prev.stage.sense == Sense.MIN:
-                        h.changeRowBounds(row, -highspy.kHighsInf, loose)
-                    else:
-                        h.changeRowBounds(row, loose, highspy.kHighsInf)
-                h.run()
-                stage_status = self._status(h, highspy)
-                if stage_status in (Status.INFEASIBLE, Status.ERROR):
-                    h.setOptionValue("presolve", "off")
-                    h.run()
-                    stage_status = self._status(h, highspy)
-                    h.setOptionValue("presolve", "choose")
-            if stage_status in (Status.INFEASIBLE, Status.ERROR):
-                why = (
-                    f"{stage.label}: HiGHS model status {h.modelStatusToString(h.getModelStatus())}"
-                )
-                if not stage.reported and len(values):
-                    # The tie-break only tidies unspent money: keep the final stage's answer.
-                    messages.append(f"{why}; the tie-break was skipped")
-                    break
-                return self._solution(
-                    stage_status,
-                    np.zeros(0),
-                    outcomes,
-                    [why],
-                )
-            previous = values
-            scaled = np.asarray(h.getSolution().col_value, dtype=float)
-            values = sc.from_scaled(scaled)
-            objective = float(stage.cost @ values)
-            disagreement = objective_disagreement(
-                float(cost @ scaled), float(h.getInfo().objective_function_value)
-            )
-            if disagreement is not None and interrupted and len(previous):
-                # Stopped with a solution that is not what HiGHS says it is: keep the plan
-                # of the stage before, which is.
-                return self._solution(
-                    Status.FEASIBLE,
-                    previous,
-                    outcomes,
-                    [_interrupted_message(stage, True, m.stages[number - 1 :])],
-                    interrupted=True,
-                )
-            if disagreement is not None:
-                # The solution is not the one whose objective the solver proved: whatever
-                # its status, nothing about it can be reported as optimal.
-                return self._solution(
-                    Status.ERROR,
-                    np.zeros(0),
-                    outcomes,
-                    [f"{stage.label}: {disagreement}"],
-                )
-            gap = None
-            if stage_status == Status.FEASIBLE and m.is_mip:
-                reported = float(h.getInfo().mip_gap)
-                gap = reported if math.isfinite(reported) and reported < 1e30 else None
-            outcomes.append(
-                StageOutcome(stage, stage_status, objective, time.perf_counter() - t0, gap)
-            )
-            factors.append(factor)
-            status = _worse(status, stage_status)
-            if interrupted:
-                messages.append(_interrupted_message(stage, True, m.stages[number:]))
-                return self._solution(
-                    _worse(status, Status.FEASIBLE),
-                    values,
-                    outcomes,
-                    messages,
-                    interrupted=True,
-                )
-            # Hold this optimum while the next stages run.
-            nz = np.flatnonzero(cost).astype(np.int32)
-            bound = factor * hold_bound(objective, stage.sense)
-            lo, hi = (
-                (-highspy.kHighsInf, bound)
-                if stage.sense == Sense.MIN
-                else (bound, highspy.kHighsInf)
-            )
-            h.addRow(lo, hi, len(nz), nz, cost[nz])
-        return self._solution(
-            status,
-            values,
-            outcomes,
-            messages,
+    def _solve_stage(
+        self, h: Any, highspy: Any, sc: Any, stage: Any, cost: FloatArray, values: FloatArray
+    ) -> Status:
+        """Run one stage from the plan so far (or the given start)."""
+        m = self.model
+        if stage.fix_integers and len(values):
+            # Integer columns are never scaled (scaling.py): their values are the same
+            # on both sides of the scaling.
+            fixed = np.flatnonzero(m.integrality).astype(np.int32)
+            whole = np.round(values[fixed])
+            h.changeColsBounds(len(fixed), fixed, whole, whole)
+        start = values if len(values) else self.start
+        if stage.node_limit is not None and m.is_mip:
+            h.setOptionValue("mip_max_nodes", int(stage.node_limit))
+        stage_status = self._run_stage(
+            h, highspy, cost, None if start is None else sc.to_scaled(start)
         )
+        if stage.node_limit is not None and m.is_mip:
+            h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+            if stage_status == Status.FEASIBLE and not stage.reported:
+                # The node limit is part of the stage: the reported stages are exact.
+                stage_status = Status.OPTIMAL
+        return stage_status
+
+    def _loosened_retry(
+        self, h: Any, highspy: Any, outcomes: list[StageOutcome], factors: list[float]
+    ) -> Status:
+        """Earlier optima are held very tightly, which a later stage can find numerically
+        infeasible (or HiGHS fails with "Solve error"): loosen every hold to the contract's
+        tolerance and try again, then without presolve."""
+        m = self.model
+        for k, prev in enumerate(outcomes):
+            loose = factors[k] * hold_bound(
+                prev.objective, prev.stage.sense, CONTRACT_TOLERANCE, CONTRACT_TOLERANCE
+            )
+            row = m.n_rows + k
+            if prev.stage.sense == Sense.MIN:
+                h.changeRowBounds(row, -highspy.kHighsInf, loose)
+            else:
+                h.changeRowBounds(row, loose, highspy.kHighsInf)
+        h.run()
+        stage_status = self._status(h, highspy)
+        if stage_status in (Status.INFEASIBLE, Status.ERROR):
+            h.setOptionValue("presolve", "off")
+            h.run()
+            stage_status = self._status(h, highspy)
+            h.setOptionValue("presolve", "choose")
+        return stage_status
+
+    def _disagreed(
+        self,
+        stage: Any,
+        number: int,
+        disagreement: str,
+        interrupted: bool,
+        previous: FloatArray,
+        outcomes: list[StageOutcome],
+    ) -> Solution:
+        """The solution is not the one whose objective the solver proved."""
+        if interrupted and len(previous):
+            # Stopped with a solution that is not what HiGHS says it is: keep the plan of
+            # the stage before, which is.
+            return self._solution(
+                Status.FEASIBLE,
+                previous,
+                outcomes,
+                [_interrupted_message(stage, True, self.model.stages[number - 1 :])],
+                interrupted=True,
+            )
+        # Whatever its status, nothing about it can be reported as optimal.
+        return self._solution(
+            Status.ERROR, np.zeros(0), outcomes, [f"{stage.label}: {disagreement}"]
+        )
+
+    def _gap(self, h: Any, stage_status: Status) -> float | None:
+        """The MIP gap HiGHS reports for a stage it stopped short of proving."""
+        if stage_status == Status.FEASIBLE and self.model.is_mip:
+            reported = float(h.getInfo().mip_gap)
+            return reported if math.isfinite(reported) and reported < 1e30 else None
+        return None
 
     def _solution(
         self,
