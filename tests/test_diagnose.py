@@ -252,7 +252,7 @@ def test_hard_youth_reach_share_beyond_max_units_in_one_cluster(
 
 
 def test_hard_youth_reach_count_beyond_the_population_cap(tmp_path: Path, solver: str) -> None:
-    # One programme reaches at most the 1,000 youth who live in c3 (MODEL.md 4.4).
+    # One programme reaches at most the 1,000 youth who live in c3 (docs/model.md: the model).
     body = """\
 departments:
   - {id: culture, name: Culture}

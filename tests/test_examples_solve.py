@@ -1,5 +1,5 @@
 """Every shipped scenario and example is solved by the tests, as a user would run it: through
-the command line, with the JSON result checked against the contract (MODEL.md section 6)."""
+the command line, with the JSON result checked against the contract (docs/model.md: results)."""
 
 from __future__ import annotations
 

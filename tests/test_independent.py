@@ -1,4 +1,5 @@
-"""The optimizer against a second, independently written formulation of MODEL.md section 4.
+"""The optimizer against a second, independently written formulation of the model
+(docs/model.md: the model).
 
 `reference_stages` reads only the `Scenario` (never `pazos_budget.model`) and builds the
 model from the contract's words with `scipy.optimize.milp`: variables x, y, s, cov, the
@@ -128,7 +129,7 @@ Allocation = tuple[dict[tuple[str, str | None], float], dict[str, bool]]
 
 
 def reference_stages(s: Scenario, fixed: Allocation | None = None) -> list[float]:
-    """Stage optima (priority stages, then the final objective) of MODEL.md section 4.
+    """Stage optima (priority stages, then the final objective) of docs/model.md: the model.
 
     With `fixed`, every x (and y) is fixed to that allocation: the stages are then its
     values (each shortfall and coverage is the best that allocation allows), and
@@ -316,7 +317,7 @@ def _target_rows(
     dept_spend: Callable[[str], Expr],
     funders: Callable[[str], dict[str, float]],
 ) -> list[tuple[Expr, bool, float, float]]:
-    """[(expr, at_most, rhs, scale)] of one target, MODEL.md section 3."""
+    """[(expr, at_most, rhs, scale)] of one target, docs/model.md: targets."""
     depts = t.departments if t.departments is not None else ([owner] if owner else None)
     scope = [
         p
@@ -402,7 +403,7 @@ def _solve_lexicographic(lp: _Lp, stages: list[tuple[dict[int, float], bool]]) -
         res = _milp(lp, n, obj, maximize, holds)
         if res.status == 2 and holds:
             # A hold of 1e-9 can be numerically too tight for the next stage: loosen the
-            # holds to the contract's 1e-6 (MODEL.md section 4), as the product may.
+            # holds to the contract's 1e-6 (docs/model.md: the model), as the product may.
             for k, ((h_obj, h_max, _), value) in enumerate(zip(holds, optima, strict=True)):
                 slack = max(abs(value) * LOOSE_HOLD, LOOSE_HOLD)
                 holds[k] = (h_obj, h_max, value - slack if h_max else value + slack)

@@ -1,7 +1,7 @@
 """Properties of every solve, on random small scenarios (Hypothesis).
 
 - spend never exceeds the total budget nor any department envelope;
-- every hard constraint of MODEL.md section 4 holds, re-checked here from the JSON
+- every hard constraint of docs/model.md: the model holds, re-checked here from the JSON
   allocation alone (units per programme and cluster), independently of result.py;
 - raising the total budget never worsens the stage results, lexicographically;
 - a second solve gives the same JSON (except the solver's seconds);
@@ -52,7 +52,7 @@ from pazos_budget.solve import SolveOptions
 
 pytestmark = PULP_4_DEPRECATIONS
 
-#: The contract's relative tolerance for checks and held optima (MODEL.md sections 4-5).
+#: The contract's relative tolerance for checks and held optima (docs/model.md: the model, results).
 REL = 1e-6
 #: Solvers accept rows violated by up to ~1e-6 (MIP feasibility tolerance), which a later
 #: stage may exploit; a stage value near 0 then reads ~1e-6 instead of 0 (reported bug,
@@ -182,7 +182,7 @@ def _rows(
 
 
 def check_hard_constraints(s: Scenario, doc: dict[str, Any]) -> None:
-    """MODEL.md section 4's hard constraints, from the JSON allocation alone."""
+    """docs/model.md: the model's hard constraints, from the JSON allocation alone."""
     assert doc["status"] in ("optimal", "feasible")
     alloc = _allocation(s, doc)
     pop = {c.id: c.youth_population for c in s.clusters}

@@ -594,7 +594,8 @@ def test_several_rule_violations_all_reported(workdir: Path) -> None:
 def test_department_goal_metric_outside_its_scope(
     workdir: Path, metric: str, expected: str
 ) -> None:
-    """A goal nothing in its scope can serve is valid: a located warning (MODEL.md 5)."""
+    """A goal nothing in its scope can serve is valid: a located warning
+    (docs/model.md: results)."""
     goal = f"    goals: [{{id: culture-goal, kind: metric, metric: {metric}, at_least: 1}}]\n"
     write(workdir / "s.yaml", variant(("    budget: 600\n", f"    budget: 600\n{goal}")))
     result = validate("s.yaml")

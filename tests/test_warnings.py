@@ -1,4 +1,5 @@
-"""Warnings instead of refusals (MODEL.md 5): a target that nothing in its scope can serve.
+"""Warnings instead of refusals (docs/model.md: results): a target that nothing in its
+scope can serve.
 
 A PAZOS target asks for all five components while no department has submitted an
 `access_to_justice` programme yet: the scenario is valid, `validate` and `solve` print a

@@ -1,6 +1,6 @@
 """Infeasibility diagnosis: which hard commitments must give, and by how much.
 
-MODEL.md section 5: never a bare "infeasible". The elastic model of
+docs/model.md: results: never a bare "infeasible". The elastic model of
 `model.build_model(elastic=True)` lets every hard commitment give (the total budget, the
 department envelopes and minimum spends, the mandatory programmes' minimum units, the
 maximum change from current units, the hard targets' rows) and has four stages: the fewest
@@ -218,7 +218,7 @@ def diagnosis_lines(
 @dataclasses.dataclass(frozen=True)
 class _Group:
     """One commitment in the user's terms: a budget, a promise about a programme, or a
-    hard target with all its rows (MODEL.md 5, rev 2: a target is one commitment however
+    hard target with all its rows (docs/model.md, diagnosis: a target is one commitment however
     many rows it expands to). `indicator` is the binary counted in the diagnosis."""
 
     commitments: tuple[Commitment, ...]

@@ -1,6 +1,6 @@
 """Scenario to linear/integer model, as arrays. No I/O and no solver calls here.
 
-The model follows MODEL.md section 4. Columns are, in order:
+The model follows docs/model.md: the model. Columns are, in order:
   x[p,c]  units of programme p in cluster c (one column for a city-wide programme),
   y[p]    binary "programme funded", only where needed (fixed cost, or min_units on a
           programme that is not mandatory; fixed to 1 when mandatory),
@@ -45,7 +45,7 @@ from .scenario import (
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: The contract's tolerance for holding a stage optimum (MODEL.md section 4).
+#: The contract's tolerance for holding a stage optimum (docs/model.md: the model).
 CONTRACT_TOLERANCE = 1e-6
 #: The tolerance actually used: much tighter, so that later stages cannot trade away
 #: an earlier result for float noise (a 1e-6 slack made 60 workshops read 59.999864).
@@ -111,7 +111,7 @@ GIVE_PREFERENCE: dict[CommitmentKind, int] = {
 
 @dataclass(frozen=True)
 class TargetRow:
-    """One row of a target (MODEL.md section 3) and where it sits in the model."""
+    """One row of a target (docs/model.md: targets) and where it sits in the model."""
 
     target: int  # index into Model.targets
     key: str  # cluster id, "cluster/component", metric name or "share"
@@ -486,7 +486,7 @@ class _Builder:
         )
 
         # Cell upper bound: the programme's own cap, and the population cap
-        # youth_per_unit * x <= youth_population (MODEL.md 4.4) as a bound.
+        # youth_per_unit * x <= youth_population (docs/model.md: the model) as a bound.
         cell_ub = self.u_max[cp].copy()
         reach_cap = np.full(len(cp), np.inf)
         pos = (cc >= 0) & (cy > 0)
@@ -685,7 +685,7 @@ class _Builder:
         for owner, t in self.s.all_targets():
             t_index = len(self.targets)
             rows: list[int] = []
-            # A row whose required amount is 0 is always met and left out (MODEL.md 3).
+            # A row whose required amount is 0 is always met and left out (docs/model.md: targets).
             specs = [
                 sp
                 for sp in ctx.rows(owner, t)
@@ -917,8 +917,9 @@ class _Builder:
             stages.append(Stage("final", None, Sense.MAX, weighted, final=objective.value))
         else:
             stages.append(Stage("final", None, Sense.MIN, spend, final=objective.value))
-        # The canonical tie-break (MODEL.md 5): the least spend, then fixed hashed weights
-        # per cell, so that a model with several optima has one answer however it is run.
+        # The canonical tie-break (docs/model.md: results): the least spend, then fixed
+        # hashed weights per cell, so that a model with several optima has one answer
+        # however it is run.
         if objective != Objective.MINIMIZE_SPEND:
             stages.append(
                 Stage(
@@ -1112,7 +1113,7 @@ class _TargetContext:
             frac = t.at_most if t.at_most is not None else (t.at_least or 0.0)
             if not at_most and frac <= 0:
                 return []
-            # Spend in scope: the scope's own money (MODEL.md 3, rev 2), in its clusters
+            # Spend in scope: the scope's own money (docs/model.md: targets), in its clusters
             # (variable cost only) if it names any.
             own = self.money_share(owner, t)
             if t.clusters is not None:
@@ -1137,7 +1138,7 @@ class _TargetContext:
 
 
 def build_model(scenario: Scenario, *, elastic: bool = False) -> Model:
-    """The model of MODEL.md section 4 (or its elastic version for a diagnosis)."""
+    """The model of docs/model.md: the model (or its elastic version for a diagnosis)."""
     return _Builder(scenario, elastic).build()
 
 
@@ -1147,6 +1148,6 @@ def hold_bound(
     relative: float = HOLD_RELATIVE_TOLERANCE,
     absolute: float = HOLD_ABSOLUTE_TOLERANCE,
 ) -> float:
-    """The bound that holds a stage optimum within the tolerance of MODEL.md section 4."""
+    """The bound that holds a stage optimum within the tolerance of docs/model.md: the model."""
     slack = max(abs(value) * relative, absolute)
     return value + slack if sense == Sense.MIN else value - slack

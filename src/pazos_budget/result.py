@@ -2,7 +2,7 @@
 
 Nothing here trusts the solver's objective values or the model's matrix: figures are
 recomputed from the units per programme and cluster using the scenario itself, and every
-hard constraint of MODEL.md section 4 is checked again (1e-6 relative). A failed check
+hard constraint of docs/model.md: the model is checked again (1e-6 relative). A failed check
 raises `VerificationError`: a bug report, never a silent answer.
 """
 
@@ -41,7 +41,7 @@ from .scenario import (
 from .solve import Solution, Status
 
 SCHEMA = "pazos-budget/result@1"
-#: Relative tolerance of the independent hard-constraint check (MODEL.md section 5).
+#: Relative tolerance of the independent hard-constraint check (docs/model.md: results).
 CHECK_TOLERANCE = 1e-6
 #: Values closer than this to a whole number are reported as that whole number.
 SNAP = 1e-6
@@ -333,7 +333,7 @@ class _Figures:
 
     def reach_row(self, c: int, progs: Collection[int]) -> float:
         """What a youth_reach row counts: distinct youth of the scope under `distinct`,
-        participations of the scope under `participations` (MODEL.md 3, 4)."""
+        participations of the scope under `participations` (docs/model.md: targets, the model)."""
         if self.s.reach_model == "distinct":
             return self.distinct(c, progs)
         return self.participations(c, progs)
@@ -681,7 +681,7 @@ def _current_spend(
 def _marginal_youth_per_money(
     s: Scenario, fig: _Figures, pairs: Cells, participations: list[float]
 ) -> list[float]:
-    """MODEL.md 6, for every cluster at once: the curve's right slope at the cluster's
+    """docs/model.md: results, for every cluster at once: the curve's right slope at the cluster's
     participations times the best youth_per_unit / unit_cost among the programmes that run
     in c and can still add a unit there (below max_units, the per-cluster cap, the allowed
     change and the population cap; a whole unit for an integer programme); 0 if none can.
@@ -811,7 +811,7 @@ def _check_stages(stages: list[StageResult], tidied: Mapping[str, float]) -> lis
 def check_hard_constraints(
     s: Scenario, units: dict[int, dict[int, float]], fig: _Figures, targets: list[TargetResult]
 ) -> list[str]:
-    """Every hard constraint of MODEL.md section 4, checked from the allocation alone."""
+    """Every hard constraint of docs/model.md: the model, checked from the allocation alone."""
     problems: list[str] = []
     index = {cid: k for k, cid in enumerate(s.cluster_ids)}  # ids are unique
     for i, p in enumerate(s.programmes):
@@ -913,7 +913,7 @@ _clean = clean_figure
 
 
 def to_json(result: Result) -> dict[str, Any]:
-    """The machine-readable result of MODEL.md section 6 (`pazos-budget/result@1`)."""
+    """The machine-readable result of docs/model.md: results (`pazos-budget/result@1`)."""
     s = result.scenario
     money = result.budget  # the scale of every money figure
     return {

@@ -618,7 +618,8 @@ class Scenario(Strict):
 
     def in_scope(self, p: Programme, departments: Iterable[str] | None, t: Target) -> bool:
         """Whether programme `p` counts for target `t` (department and component scope)."""
-        # Owner or cofunder (MODEL.md 3), even when a cofunding map leaves the owner out.
+        # Owner or cofunder (docs/model.md: targets), even when a cofunding map leaves
+        # the owner out.
         if departments is not None and not ({p.department, *p.funders()} & set(departments)):
             return False
         return t.components is None or p.component in t.components
@@ -722,7 +723,7 @@ class Scenario(Strict):
     def unservable(
         self, owner: str | None, t: Target, index: ServingIndex | None = None
     ) -> list[Unservable]:
-        """The rows of a target that nothing in its scope can serve (MODEL.md 5): no
+        """The rows of a target that nothing in its scope can serve (docs/model.md: results): no
         programme in scope produces its metric, reaches youth, belongs to its component or
         runs in its clusters. Such a soft target is a warning and is reported unmet with
         this reason; such a hard one makes the scenario infeasible. `index` is the
