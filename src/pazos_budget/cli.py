@@ -245,9 +245,7 @@ def _report_infeasible(
             }
         )
         if not quiet:
-            for path, what in ((json_out, "json"), (output, "diagnosis")):
-                if path is not None:
-                    say(err, L(f"cli.written.{what}", path=path))
+            say_written(err, L, (json_out, "json"), (output, "diagnosis"))
 
 
 @app.command()
@@ -369,9 +367,7 @@ def solve(
             }
         )
     if not quiet:
-        for path, what in ((json_out, "json"), (output, "workbook"), (write_model, "model")):
-            if path is not None:
-                say(out, L(f"cli.written.{what}", path=path))
+        say_written(out, L, (json_out, "json"), (output, "workbook"), (write_model, "model"))
 
 
 def parse_range(option: str, text: str) -> list[float]:
@@ -402,6 +398,13 @@ def check_language(language: str) -> Lang:
     if language not in LANGUAGES:
         raise UsageError(f"--lang must be es or en, got '{language}'")
     return cast("Lang", language)
+
+
+def say_written(console: Console, L: Labels, *written: tuple[Path | None, str]) -> None:
+    """'<what> written to <path>' for each output given (`cli.written.<what>`)."""
+    for path, what in written:
+        if path is not None:
+            say(console, L(f"cli.written.{what}", path=path))
 
 
 def words(language: str, currency: str = "") -> Labels:
@@ -719,10 +722,7 @@ def review(
             save_xlsx(build_review(result, lang=language), tmp)
 
         plan.commit({"--output": workbook, "--json": json_writer(review_json(result))})
-    L = words(language)
-    for path, what in ((output, "review_workbook"), (json_out, "review_json")):
-        if path is not None:
-            say(out, L(f"cli.written.{what}", path=path))
+    say_written(out, words(language), (output, "review_workbook"), (json_out, "review_json"))
     if result.infeasible:
         raise typer.Exit(3)
 
@@ -944,9 +944,7 @@ def robust(
 
         plan.commit({"--output": workbook, "--json": json_writer(robust_json(result))})
     L = words(language)
-    for path, what in ((output, "workbook"), (json_out, "robust_json")):
-        if path is not None:
-            say(out, L(f"cli.written.{what}", path=path))
+    say_written(out, L, (output, "workbook"), (json_out, "robust_json"))
     if result.interrupted:
         say(err, L("cli.robust.interrupted", done=len(result.worlds), samples=samples))
         raise typer.Exit(130)
