@@ -18,6 +18,9 @@ from pazos_budget.loader import load_scenario
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTORIES = ("scenarios", "examples")
 FILES = sorted(p for d in DIRECTORIES for p in (ROOT / d).rglob("*.yaml"))
+#: Skeletons `init` wrote for a new city: valid, with warnings for what is still missing
+#: (the programmes come from the departments' forms, in the variant that extends them).
+SKELETONS = {ROOT / "examples" / "nueva-ciudad" / "villa-esperanza.yaml"}
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
@@ -27,4 +30,7 @@ def test_shipped_scenario_validates(path: Path) -> None:
     assert result.exit_code == 0, result.output
     ok = {"es": "correcto", "en": "ok"}[loaded.scenario.scenario.language]  # its language
     assert result.stdout.startswith(f"{path}: {ok}: ")
+    if path in SKELETONS:
+        assert "warning: programmes: no programme yet" in result.stderr
+        return
     assert result.stderr == ""

@@ -1,10 +1,8 @@
 """Citizens' votes (votes.py): a vote file becomes the `votes` metric of the programmes.
 
 Checked: the CSV and Pabulib routes give each named programme its votes; bad vote files
-are located at their rows; the shipped new-city example (built by `init` alone, its
-programmes as a table) asks that funded programmes carry at least half the votes, and
-its plan does, recounted from the allocation; and that example is exactly what `init`
-writes from its input files today.
+are located at their rows; a skeleton's vote file waits for the programmes a variant adds
+(the shipped new city, tests/test_example_city.py, is built so).
 """
 
 from __future__ import annotations
@@ -16,25 +14,18 @@ from pathlib import Path
 import pytest
 
 from conftest import PULP_4_DEPRECATIONS, ROOT, invoke_cli
-from pazos_budget import __version__
 from pazos_budget.errors import ScenarioError
 from pazos_budget.loader import load_scenario
 from pazos_budget.pabulib import read_pabulib
 from pazos_budget.pabulib_scenario import instance_data
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.result import to_json
-from pazos_budget.scaffold import InitOptions, build
 from pazos_budget.solve import SolveOptions
 from pazos_budget.votes import read_votes, share_of
 
 pytestmark = PULP_4_DEPRECATIONS
 
-EXAMPLE = ROOT / "examples" / "nueva-ciudad.yaml"
 INPUTS = ROOT / "examples" / "nueva-ciudad"
-NOTES = (
-    "Ciudad ilustrativa: los territorios y sus cifras, las secretarías, los programas y los "
-    "votos son inventados; no describe una ciudad real."
-)
 LAS = ROOT / "tests" / "data" / "pabulib" / "poland_warszawa_2019_las.pb"
 
 YAML = """\
@@ -176,50 +167,43 @@ def test_a_real_pabulib_file_gives_its_projects_votes(tmp_path: Path) -> None:
     assert doc["totals"]["spend"] == pytest.approx(best, rel=1e-9)
 
 
-# --------------------------------------------------------------------------- the example
-def _example_options(folder: Path, output: Path) -> InitOptions:
-    return InitOptions(
-        folder / "territorios.csv",
-        output,
-        "youth_homicides=0.5,injuries=0.2,domestic_violence=0.15,sexual_crimes=0.15",
-        4,
-        departments=folder / "secretarias.csv",
-        programmes=folder / "programas.csv",
-        votes=folder / "votos.csv",
-        scenario_id="nueva-ciudad",
-        year=2026,
-        name="Villa Esperanza 2026 — ciudad ilustrativa (no es una ciudad real)",
-        notes=NOTES,
-    )
+# --------------------------------------------------------------------------- a new city
+VARIANT = """\
+extends: base.yaml
+scenario: {id: v2, name: V2}
+programmes:
+  add:
+    - {id: park, name: Park, department: d, component: prevention, unit_cost: 60,
+       integer: true, max_units: 1, clusters: all, youth_per_unit: 10}
+    - {id: school, name: School, department: d, component: prevention, unit_cost: 5,
+       clusters: all, youth_per_unit: 3}
+"""
 
 
-def test_the_example_is_what_init_writes(tmp_path: Path) -> None:
-    """The shipped example was built with `init` alone: regenerated from its inputs (in a
-    copy of the folder, so the relative paths are the same), it is the same text."""
-    shutil.copytree(INPUTS, tmp_path / "nueva-ciudad")
-    output = tmp_path / "nueva-ciudad.yaml"
-    fresh = build(_example_options(tmp_path / "nueva-ciudad", output)).text
-    shipped = EXAMPLE.read_text(encoding="utf-8")
-    version = f"# pazos-budget {__version__}"
-    assert fresh == "\n".join(
-        version if line.startswith("# pazos-budget ") else line for line in shipped.split("\n")
-    )
-
-
-def test_the_example_council_asks_for_half_the_votes() -> None:
-    loaded = load_scenario(EXAMPLE)
-    s = loaded.scenario
-    assert "ilustrativa" in s.scenario.name and s.scenario.notes == NOTES  # not a real city
-    votes = read_votes(INPUTS / "votos.csv")
-    target = next(t for t in s.targets if t.id == "votos-ciudadanos")
-    assert target.at_least == share_of(votes.total, 0.5) == 1330
+def test_a_skeletons_votes_count_for_the_programmes_a_variant_adds(tmp_path: Path) -> None:
+    """A new city's skeleton names its vote file before any programme exists; the
+    programmes come later, in a variant (what `intake import` writes): the votes are given
+    to them once the variant is merged with its base, and a bad vote is still located."""
+    base = YAML.split("programmes:")[0] + "programmes: []\nvotes: votes.csv\n"
+    base += YAML.split("votes: votes.csv\n")[1]
+    (tmp_path / "base.yaml").write_text(base, encoding="utf-8")
+    (tmp_path / "votes.csv").write_text("programme,votes\npark,70\n", encoding="utf-8")
+    variant = tmp_path / "v.yaml"
+    variant.write_text(VARIANT, encoding="utf-8")
+    loaded = load_scenario(variant)
+    assert {p.id: p.outputs for p in loaded.scenario.programmes} == {
+        "park": {"votes": 70.0},
+        "school": {},
+    }
+    assert tmp_path / "votes.csv" in loaded.files and loaded.warnings == ()
     doc = to_json(solve_scenario(loaded, SolveOptions()))
-    assert doc["status"] == "optimal"
-    per = {v.id: v.votes for v in votes.items}
-    funded = [p["id"] for p in doc["programmes"] if p["units"] >= 1 and p["id"] in per]
-    carried = sum(per[p] for p in funded)
-    row = next(t for t in doc["targets"] if t["id"] == "votos-ciudadanos")["rows"][0]
-    assert row["achieved"] == carried >= 1330 and row["required"] == 1330
+    half = next(t for t in doc["targets"] if t["id"] == "half")
+    assert half["met"] and half["rows"][0]["achieved"] == 70
+    # Without the deferral the votes would be lost and the target unserved: the same
+    # variant, its vote file naming the school (not all-or-nothing), fails at the vote's row.
+    (tmp_path / "votes.csv").write_text("programme,votes\nschool,4\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"votes\.csv:2:1: programme: programme 'school' is"):
+        load_scenario(variant)
 
 
 def test_votes_before_any_programme_wait_for_them(tmp_path: Path) -> None:

@@ -56,6 +56,10 @@ class Document:
     # A variant's CSV tables: (section, rows, where each cell is), applied to the base as
     # changes and additions by id (variants.table_rows).
     table_rows: list[tuple[str, list[dict[str, Any]], Any]] = field(default_factory=list)
+    # A citizens' vote file read before there was any programme to give its votes to (a
+    # new city's skeleton, or a variant's programme changes): votes.Votes, given to the
+    # programmes once a variant is merged with its base (votes.apply_pending).
+    pending_votes: Any = None
 
     def locate(self, loc: Key) -> tuple[Key, tuple[int, int]]:
         """The longest prefix of `loc` found in the file, and its position."""

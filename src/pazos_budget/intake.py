@@ -42,6 +42,7 @@ from .reports.labels import LANGUAGES, TEXTS, Labels, Lang
 from .scenario import ALL_CLUSTERS, YOUTH_METRIC, Component, Programme, Scenario
 from .sheets import Book, Cell, CellError, Table, read_workbook
 from .variants import EXTENDS, merge
+from .votes import apply_pending
 
 #: Bumped when the layout changes in a way an older form cannot be read by.
 FORM_VERSION = 1
@@ -1003,6 +1004,7 @@ def _validate(
 
     merged.elsewhere.append(at_form)
     try:
+        merged = apply_pending(merged, base_doc)  # a new city's votes wait for programmes
         scenario = validate_document(merged)
     except ScenarioError as e:
         raise ScenarioError(_ordered([_short_path(p, forms) for p in e.problems])) from e

@@ -34,7 +34,7 @@ from .files import read_input_bytes
 from .scenario import RuleViolations, Scenario
 from .tables import expand_tables
 from .variants import EXTENDS, merge, override_as_variant, parse_override, table_rows
-from .votes import apply_votes, expand_votes
+from .votes import apply_pending, apply_votes, expand_votes
 from .yaml12 import MAPPING, SCALAR, SEQUENCE
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -783,6 +783,9 @@ def load_document(
         base=Path(ref),
         references=doc.references + base_doc.references,
     )
+    # A vote file read before any programme (a new city's skeleton) counts the votes of
+    # the programmes the variant adds (intake import writes such a variant).
+    merged = apply_pending(merged, doc, base_doc)
     return merged, {**doc.digests, **files}
 
 

@@ -151,15 +151,43 @@ def expand_votes(doc: Document, folder: Path) -> Document:
 def apply_votes(doc: Document, path: Path, display: str) -> Document:
     """Give each programme of `doc` named in the vote file at `path` its `outputs.votes`
     (`display` names the file in messages): the scenario's own `votes:` file, or the one
-    `validate --votes` gives."""
+    `validate --votes` gives. With no programme yet (a new city's skeleton, or a variant
+    whose programmes are changes to its base's), the votes wait in `doc.pending_votes`
+    for the programmes (`apply_pending`)."""
     votes = read_votes(path, display)
-    programmes = doc.data.get("programmes")
-    entries = [p for p in programmes if isinstance(p, dict)] if isinstance(programmes, list) else []
+    doc.tables.append(path)
+    doc.digests[path] = votes.sha256
+    if not _entries(doc):
+        doc.pending_votes = votes
+        return doc
+    return _give(doc, votes)
+
+
+def apply_pending(merged: Document, *sources: Document) -> Document:
+    """After a variant is merged with its base: the vote file that waits in the first of
+    `sources` (the variant, then its base), given to the merged programmes (or waiting
+    still, if the merged scenario has none either)."""
+    pending = next((d.pending_votes for d in sources if d.pending_votes is not None), None)
+    if pending is None:
+        return merged
+    if not _entries(merged):
+        merged.pending_votes = pending
+        return merged
+    return _give(merged, pending)
+
+
+def _entries(doc: Document) -> list[dict[str, Any]]:
+    programmes = doc.data.get("programmes") if isinstance(doc.data, dict) else None
+    return [p for p in programmes if isinstance(p, dict)] if isinstance(programmes, list) else []
+
+
+def _give(doc: Document, votes: Votes) -> Document:
+    """Each programme named in `votes` gets `outputs.votes`; every problem at once."""
+    display = votes.file
+    entries = _entries(doc)
     by_id = {str(p.get("id")): (i, p) for i, p in enumerate(entries)}
     problems: list[Problem] = []
-    # No programme yet (a new city's skeleton): the votes wait for them; the votes
-    # target is then a warning (nothing produces votes), not every row an error.
-    for vote in votes.items if entries else ():
+    for vote in votes.items:
         found = by_id.get(vote.id)
         if found is None and votes.pabulib:
             found = by_id.get(programme_id(vote.id))
@@ -199,8 +227,6 @@ def apply_votes(doc: Document, path: Path, display: str) -> Document:
         outputs[VOTES_METRIC] = vote.votes
     if problems:
         raise ScenarioError(problems[:50])
-    doc.tables.append(path)
-    doc.digests[path] = votes.sha256
     return doc
 
 
