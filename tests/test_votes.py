@@ -100,6 +100,27 @@ def test_bad_vote_files_are_located(tmp_path: Path, votes: str, expected: str) -
     assert expected.replace("votes.csv", str(tmp_path / "votes.csv")) in str(e.value)
 
 
+def test_a_vote_workbook_reads_like_the_csv_and_is_located_at_its_cells(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Votos"
+    for row in (["programme", "votes"], ["park", 70], ["lights", 30]):
+        ws.append(row)
+    wb.save(tmp_path / "votes.xlsx")
+    path = write(tmp_path, "", YAML.replace("votes: votes.csv", "votes: votes.xlsx"))
+    outputs = {p.id: p.outputs for p in load_scenario(path).scenario.programmes}
+    assert outputs == {"park": {"votes": 70.0}, "lights": {"votes": 30.0}, "school": {}}
+    ws["B3"] = -3
+    wb.save(tmp_path / "votes.xlsx")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path)
+    assert str(e.value) == (
+        f"{tmp_path / 'votes.xlsx'}:Votos!B3: votes: must be a whole number >= 0; got '-3'"
+    )
+
+
 def test_votes_listed_twice_are_refused_at_the_programme(tmp_path: Path) -> None:
     yaml = YAML.replace(
         "clusters: all, youth_per_unit: 10}", "clusters: all, outputs: {votes: 1}}", 1

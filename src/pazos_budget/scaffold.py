@@ -25,13 +25,13 @@ from .errors import Problem, ScenarioError, UsageError
 from .pabulib import slug
 from .reports.labels import Labels
 from .scenario import SLUG_PATTERN
+from .sheets import Cell, parse_number, read_small_table
 from .territories import (
     CompositeIndex,
     Stability,
     Territories,
     composite_index,
     parse_weights,
-    read_rows,
     read_territories,
     sensitivity,
 )
@@ -93,69 +93,62 @@ class Skeleton:
 
 # --------------------------------------------------------------------------- departments
 def read_departments(path: Path) -> list[DepartmentRow]:
-    """A departments CSV file (`id, name, budget, min_spend, notes`; budget and the rest
-    optional), every problem at its cell."""
+    """A departments file, CSV or .xlsx (`id, name, budget, min_spend, notes`; budget and
+    the rest optional), every problem at its cell."""
     name = str(path)
-    rows = read_rows(path, name)
-    if not rows:
+    table = read_small_table(path, name)
+    if not table.rows:
         raise ScenarioError([Problem(name, 0, 0, "", "file is empty (expected a header row)")])
-    header = [c.text for c in rows[0][1]]
-    problems = _header_problems(name, header, [c.where for c in rows[0][1]])
+    width = max(len(row) for row in table.rows)
+    heads = [table.cell(1, j + 1) for j in range(width)]
+    header = [c.text() for c in heads]
+    problems = _header_problems(name, header, heads)
     if problems:
         raise ScenarioError(problems)
     out: list[DepartmentRow] = []
     seen: set[str] = set()
-    for label, cells in rows[1:]:
-        if not any(c.text for c in cells):
+    for r in range(2, len(table.rows) + 1):
+        cells = [table.cell(r, j + 1) for j in range(width)]
+        if not any(c.text() for c in cells):
             continue
-        by = {header[j]: cells[j] for j in range(len(header)) if header[j]}
-        ident = by["id"]
-        if not re.fullmatch(SLUG_PATTERN, ident.text) or len(ident.text) > 64:
-            problems.append(
-                Problem(ident.where, 0, 0, "id", f"'{ident.text}' is not an id (e.g. cultura)")
-            )
-        elif ident.text in seen:
-            problems.append(Problem(ident.where, 0, 0, "id", f"duplicate id '{ident.text}'"))
-        seen.add(ident.text)
-        if not by["name"].text:
-            problems.append(Problem(by["name"].where, 0, 0, "name", "missing name"))
+        by = {header[j]: cells[j] for j in range(width) if header[j]}
+        ident = by["id"].text()
+        if not re.fullmatch(SLUG_PATTERN, ident) or len(ident) > 64:
+            problems.append(by["id"].problem("id", f"'{ident}' is not an id (e.g. cultura)"))
+        elif ident in seen:
+            problems.append(by["id"].problem("id", f"duplicate id '{ident}'"))
+        seen.add(ident)
+        if not by["name"].text():
+            problems.append(by["name"].problem("name", "missing name"))
         money: dict[str, float | None] = {}
         for key in ("budget", "min_spend"):
             cell = by.get(key)
             money[key] = None
-            if cell is None or not cell.text:
+            if cell is None or not cell.text():
                 continue
-            value = _amount(cell.text)
+            value = _amount(cell.text(), table.decimal)
             if value is None:
-                problems.append(
-                    Problem(cell.where, 0, 0, key, f"must be a number >= 0, got '{cell.text}'")
-                )
+                problems.append(cell.problem(key, f"must be a number >= 0, got '{cell.text()}'"))
                 continue
             money[key] = value
         budget, least = money["budget"], money["min_spend"]
         if budget is not None and least is not None and least > budget:
-            problems.append(
-                Problem(by["min_spend"].where, 0, 0, "min_spend", f"exceeds the budget {budget:g}")
-            )
-        notes = by["notes"].text if "notes" in by else ""
-        out.append(DepartmentRow(ident.text, by["name"].text, budget, least, notes, label))
+            problems.append(by["min_spend"].problem("min_spend", f"exceeds the budget {budget:g}"))
+        notes = by["notes"].text() if "notes" in by else ""
+        out.append(DepartmentRow(ident, by["name"].text(), budget, least, notes, table.label(r)))
     if problems:
         raise ScenarioError(problems[:50])
     return out
 
 
-def _header_problems(name: str, header: list[str], wheres: list[str]) -> list[Problem]:
+def _header_problems(name: str, header: list[str], heads: list[Cell]) -> list[Problem]:
     """The departments file's header: unknown columns at their cells, missing ones."""
     problems: list[Problem] = []
     for j, column in enumerate(header):
         if column and column not in DEPARTMENT_COLUMNS:
             problems.append(
-                Problem(
-                    wheres[j],
-                    0,
-                    0,
-                    "",
-                    f"unknown column '{column}' (allowed: {', '.join(DEPARTMENT_COLUMNS)})",
+                heads[j].problem(
+                    "", f"unknown column '{column}' (allowed: {', '.join(DEPARTMENT_COLUMNS)})"
                 )
             )
     for required in ("id", "name"):
@@ -164,13 +157,10 @@ def _header_problems(name: str, header: list[str], wheres: list[str]) -> list[Pr
     return problems
 
 
-def _amount(text: str) -> float | None:
+def _amount(text: str, decimal: str = ".") -> float | None:
     """A budget or min_spend cell's number, or None unless it is a finite number >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value >= 0 and value < float("inf") else None
+    value = parse_number(text, decimal)
+    return value if value is not None and 0 <= value < float("inf") else None
 
 
 # --------------------------------------------------------------------------- the text

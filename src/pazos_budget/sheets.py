@@ -26,10 +26,14 @@ The small API:
     read_workbook(path, display) -> Book       Book.sheets: sheet name -> Table; Book.sha256
     read_csv(path, display, dialect=...) -> Table
     read_table(path, display) -> list[Table]   by suffix: .csv one table, .xlsx its sheets
+    read_small_table(path, display) -> Table   a CSV file or a workbook's first sheet,
+                                               problem cells refused at once (territories,
+                                               departments, votes)
     Table.cell(row, column) -> Cell            1-based, an empty Cell outside the data
     Cell.value / .where / .number() / .text() / .problem(path, message) / .origin
     decode_csv(raw, display, encoding) -> (text, encoding)   sniff(text) -> Dialect
     parse_number(text, decimal) -> float | None
+    plain_number(text, decimal) -> str | None  the number as Python reads it: '1234.5'
     put(ws, row, col, value)                   writing: a string is always text
     csv_safe(text)                             a CSV cell no spreadsheet runs as a formula
 """
@@ -44,11 +48,12 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from .display import control_problem
 from .errors import Problem, ScenarioError
 from .figures import clean_figure
 from .files import read_input_bytes
@@ -199,6 +204,16 @@ class Table:
     sheet: str | None
     rows: list[list[Cell]]
     dialect: Dialect | None = None  # how a CSV file was read
+    sha256: str = ""  # of the bytes read (a workbook's: the whole file's)
+
+    @property
+    def decimal(self) -> str:
+        """The decimal mark of the table's text numbers ('.' in a workbook)."""
+        return self.dialect.decimal if self.dialect is not None else "."
+
+    def label(self, row: int) -> str:
+        """How a comment names a row: `12` (CSV) or `Territorios!12` (workbook)."""
+        return str(row) if self.sheet is None else f"{self.sheet}!{row}"
 
     def cell(self, row: int, column: int) -> Cell:
         """The cell at (row, column), 1-based; an empty one outside the data."""
@@ -450,6 +465,7 @@ def read_csv(
     )
     text, used = decode_csv(raw, name, encoding)
     dialect = sniff(text, name, delimiter=delimiter, decimal=decimal, encoding=used)
+    digest = hashlib.sha256(raw).hexdigest()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, strict=True)
     rows: list[list[Cell]] = []
     try:
@@ -459,7 +475,7 @@ def read_csv(
         raise ScenarioError(
             [Problem(name, reader.line_num, 1, "", f"not a valid CSV file: {e}")]
         ) from e
-    return Table(name, None, rows, dialect)
+    return Table(name, None, rows, dialect, digest)
 
 
 def decode_csv(raw: bytes, display: str, encoding: str | None = None) -> tuple[str, str]:
@@ -523,12 +539,20 @@ def parse_number(text: str, decimal: str = ".") -> float | None:
     """'1.234,5' (decimal ',') or '1,234.5' (decimal '.') -> 1234.5; None when the text
     is not a number written that way (a grouping mark is accepted only in groups of
     three digits, so '1.5' is not a number under a decimal comma)."""
+    plain = plain_number(text, decimal)
+    return None if plain is None else float(plain)
+
+
+def plain_number(text: str, decimal: str = ".") -> str | None:
+    """The number `parse_number` reads, as Python writes it ('1.234,5' -> '1234.5'), so
+    that an exact reader (`fractions.Fraction`) gets the digits as written; None when
+    the text is not a number."""
     t = text.strip().replace("\u00a0", "").replace("\u202f", "")
     if _PLAIN[decimal].fullmatch(t):
-        return float(t.replace(",", ".")) if decimal == "," else float(t)
+        return t.replace(",", ".") if decimal == "," else t
     if _GROUPED[decimal].fullmatch(t):
         group = "." if decimal == "," else ","
-        return float(t.replace(group, "").replace(",", "."))
+        return t.replace(group, "").replace(",", ".")
     return None
 
 
@@ -597,6 +621,53 @@ def read_table(path: Path, display: str | None = None, **limits: int) -> list[Ta
     if Path(path).suffix.lower() == ".csv":
         return [read_csv(path, display)]
     return list(read_workbook(path, display, **limits).sheets.values())
+
+
+#: Suffixes a small table is read as a workbook by (the others are CSV text).
+WORKBOOK_SUFFIXES = (".xlsx", ".xltx", *REFUSED_SUFFIXES)
+#: Problems a small table reports before giving up.
+MAX_PROBLEMS = 50
+
+
+def read_small_table(
+    path: Path, display: str | None = None, *, limit: int = MAX_CSV_BYTES
+) -> Table:
+    """A small table a person wrote (a territories, departments or vote file): a CSV file
+    (`read_csv`: its separator, decimal mark and encoding detected), or the first
+    worksheet of an .xlsx (`read_workbook`: macro, linked, encrypted and oversized
+    workbooks refused; saved values only). Refused at once, each at its cell: a cell
+    with no usable value (a formula never saved, an error) and text holding control
+    characters (names are printed on terminals and in workbooks). A workbook's table
+    carries the whole file's sha256."""
+    name = display or str(path)
+    if Path(path).suffix.lower() not in WORKBOOK_SUFFIXES:
+        table = read_csv(path, name, limit=limit)
+    else:
+        book = read_workbook(path, name)
+        first = next(iter(book.sheets.values()), None)
+        if first is None:
+            raise ScenarioError([Problem(name, 0, 0, "", "the workbook has no worksheet")])
+        table = replace(first, sha256=book.sha256)
+    problems = [*table.errors(), *_control_problems(table)]
+    if problems:
+        raise ScenarioError(problems[:MAX_PROBLEMS])
+    return table
+
+
+def _control_problems(table: Table) -> list[Problem]:
+    """Text cells holding control characters, each at its cell (its column's header as
+    the field: a `notes` column may hold tabs and line breaks)."""
+    header = [c.text() if c.error is None else "" for c in table.rows[0]] if table.rows else []
+    problems: list[Problem] = []
+    for r, row in enumerate(table.rows):
+        for j, cell in enumerate(row):
+            if not isinstance(cell.value, str):
+                continue
+            column = header[j] if r and j < len(header) else ""
+            bad = control_problem(cell.value.strip(), column)
+            if bad is not None:
+                problems.append(cell.problem(column, bad))
+    return problems
 
 
 # --------------------------------------------------------------------------- writing

@@ -15,15 +15,15 @@ so a territory at the city's rate of every indicator has index 1, and the youth-
 mean of the index over the city is exactly 1. The arithmetic is exact (fractions), so
 that the order of the territories is the index's own, not an accident of rounding: more
 events in one territory never lower its index (its rate grows at least as fast as the
-city's). Every problem with the file is reported at its cell, all at once:
-`FILE:ROW:COL: column: message` (CSV; the header is row 1) or `FILE:SHEET!CELL: ...`.
+city's). The file is read by `sheets.read_small_table` (a CSV file's separator, decimal
+mark and encoding detected, so Excel's Spanish "CSV" with `;` and decimal commas reads
+as is; a workbook's saved values only). Every problem with the file is reported at its
+cell, all at once: `FILE:ROW:COL: column: message` (CSV; the header is row 1) or
+`FILE:SHEET!CELL: ...`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .errors import Problem, ScenarioError, UsageError
 from .scenario import SLUG_PATTERN
+from .sheets import Cell, Table, plain_number, read_small_table
 
 #: The columns every territories file starts with (then one column per indicator).
 ID, NAME, YOUTH = "id", "name", "youth_population"
@@ -88,44 +89,54 @@ class CompositeIndex:
 
 
 # --------------------------------------------------------------------------- reading
-@dataclass(frozen=True)
-class _Cell:
-    text: str
-    where: str  # "FILE:ROW:COL" or "FILE:SHEET!A1"
-
-
 def read_territories(path: str | Path) -> Territories:
     """Read and check a territories file (CSV or .xlsx); every problem at its cell."""
-    p = Path(path)
-    name = str(path)
-    if p.suffix.lower() in (".xlsm", ".xltm"):
-        raise _fail(name, "macro workbooks are not read; save it as .xlsx (or CSV UTF-8)")
-    return _territories(name, read_rows(p, name))
+    return _territories(read_small_table(Path(path), str(path), limit=MAX_FILE_BYTES))
 
 
-def read_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
-    """A CSV or .xlsx file's rows of text cells, each cell with its location, every row
-    as wide as the widest (blank cells added)."""
-    rows = _xlsx_rows(path, name) if path.suffix.lower() == ".xlsx" else _csv_rows(path, name)
-    _refuse_controls(rows)
-    return rows
-
-
-def _refuse_controls(rows: list[tuple[str, list[_Cell]]]) -> None:
-    """Cells holding control characters, at their cells: names are printed on terminals
-    and in workbooks (display.py), and written into the scenario."""
-    from .display import control_problem
-
-    header = [c.text for c in rows[0][1]] if rows else []
+def _territories(table: Table) -> Territories:
+    rows = table.rows
+    if not rows or not any(c.text() for c in rows[0]):
+        raise _fail(
+            table.file, f"no header row (expected {', '.join(BASE_COLUMNS)}, then indicators)"
+        )
+    columns, indicators = _columns(table)
     problems: list[Problem] = []
-    for r, (_, cells) in enumerate(rows):
-        for j, cell in enumerate(cells):
-            column = header[j] if r and j < len(header) else ""
-            bad = control_problem(cell.text, column)
-            if bad is not None:
-                problems.append(_problem(cell.where, bad, column))
+    items: list[Territory] = []
+    seen: dict[str, str] = {}
+    for r in range(2, len(rows) + 1):
+        if not any(c.text() for c in rows[r - 1]):
+            continue  # blank rows are skipped (their numbers still count)
+
+        def cell(column: str, r: int = r) -> Cell:
+            return table.cell(r, columns[column] + 1)
+
+        ident, label, youth = cell(ID), cell(NAME), cell(YOUTH)
+        bad = len(problems)
+        _check_id(ident, seen, problems)
+        if not label.text():
+            problems.append(label.problem(NAME, "missing name"))
+        population = _whole(youth.text(), table.decimal)
+        if population is None or population <= 0:
+            problems.append(
+                youth.problem(
+                    YOUTH,
+                    f"must be a whole number greater than 0, got '{youth.text()}'"
+                    if youth.text()
+                    else "missing youth population (a whole number greater than 0)",
+                )
+            )
+        counts = _counts(ident, indicators, cell, table.decimal, problems)
+        if len(problems) == bad:
+            assert population is not None
+            items.append(Territory(ident.text(), label.text(), population, counts, table.label(r)))
+        if len(problems) >= MAX_PROBLEMS:
+            break
     if problems:
         raise ScenarioError(problems[:MAX_PROBLEMS])
+    if not items:
+        raise _fail(table.file, "no territory: add one row per territory below the header")
+    return Territories(table.file, indicators, tuple(items))
 
 
 def _fail(where: str, message: str, column: str = "") -> ScenarioError:
@@ -133,158 +144,41 @@ def _fail(where: str, message: str, column: str = "") -> ScenarioError:
 
 
 def _problem(where: str, message: str, column: str = "") -> Problem:
-    # `where` is already "FILE:ROW:COL" (or "FILE:SHEET!CELL"): Problem prints it as is.
+    # `where` is a file, or already "FILE:ROW:COL": Problem prints it as is.
     return Problem(where, 0, 0, column, message)
 
 
-def _csv_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
-    from .tables import read_table_text  # UTF-8, BOM, size, binary and pipe checks
-
-    return csv_rows(read_table_text(path, name, missing="no such file"), name)
-
-
-def csv_rows(text: str, name: str) -> list[tuple[str, list[_Cell]]]:
-    """CSV text's rows of located cells (as `read_rows`)."""
-    first = text.split("\n", 1)[0]
-    if ";" in first and "," not in first:
-        raise _fail(
-            f"{name}:1:1",
-            "the header is separated by ';', not ','; save the file as 'CSV UTF-8 "
-            "(comma delimited)' with a decimal point",
-        )
-    rows: list[tuple[str, list[_Cell]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    row = 0
-    try:
-        for record in reader:
-            row += 1  # the row a spreadsheet shows (a quoted cell may span lines)
-            cells = [_Cell(v.strip(), f"{name}:{row}:{j + 1}") for j, v in enumerate(record)]
-            rows.append((str(row), cells))
-    except csv.Error as e:
-        raise _fail(f"{name}:{reader.line_num}:1", f"not a valid CSV file: {e}") from e
-    width = max((len(cells) for _, cells in rows), default=0)
-    for row, (_, cells) in enumerate(rows, start=1):
-        cells += [_Cell("", f"{name}:{row}:{j + 1}") for j in range(len(cells), width)]
-    return rows
-
-
-def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
-    """The first sheet's cells as text (cached values: formulas are never evaluated)."""
-    import openpyxl  # openpyxl parses the XML with defusedxml when it is installed
-    from openpyxl.utils import get_column_letter
-
-    if not path.is_file():
-        raise _fail(name, "no such file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise _fail(name, f"file is too large (more than the limit of {MAX_FILE_BYTES:,} bytes)")
-    try:
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise _fail(name, f"not a readable .xlsx workbook: {e}") from e
-    sheet, raw = book.worksheets[0], formulas.worksheets[0]
-    rows: list[tuple[str, list[_Cell]]] = []
-    problems: list[Problem] = []
-    for r, (values, written) in enumerate(
-        zip(sheet.iter_rows(values_only=True), raw.iter_rows(values_only=True), strict=False),
-        start=1,
-    ):
-        cells = []
-        for j, value in enumerate(values):
-            where = f"{name}:{sheet.title}!{get_column_letter(j + 1)}{r}"
-            formula = j < len(written) and isinstance(written[j], str) and written[j][:1] == "="
-            if value is None and formula:
-                problems.append(_problem(where, "a formula without a saved value; open and save"))
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            cells.append(_Cell("" if value is None else str(value).strip(), where))
-        rows.append((f"{sheet.title}!{r}", cells))
-    width = max((len(cells) for _, cells in rows), default=0)
-    for r, (_, cells) in enumerate(rows, start=1):
-        cells += [
-            _Cell("", f"{name}:{sheet.title}!{get_column_letter(j + 1)}{r}")
-            for j in range(len(cells), width)
-        ]
-    book.close()
-    formulas.close()
-    if problems:
-        raise ScenarioError(problems[:MAX_PROBLEMS])
-    return rows
-
-
-def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
-    if not rows or not any(c.text for c in rows[0][1]):
-        raise _fail(name, f"no header row (expected {', '.join(BASE_COLUMNS)}, then indicators)")
-    columns, indicators = _columns(rows)
-    problems: list[Problem] = []
-    items: list[Territory] = []
-    seen: dict[str, str] = {}
-    for row, cells in rows[1:]:
-        if not any(c.text for c in cells):
-            continue  # blank rows are skipped (their numbers still count)
-
-        def cell(column: str, cells: list[_Cell] = cells) -> _Cell:
-            return cells[columns[column]]
-
-        ident, label, youth = cell(ID), cell(NAME), cell(YOUTH)
-        bad = len(problems)
-        _check_id(ident, seen, problems)
-        if not label.text:
-            problems.append(_problem(label.where, "missing name", NAME))
-        population = _whole(youth.text)
-        if population is None or population <= 0:
-            problems.append(
-                _problem(
-                    youth.where,
-                    f"must be a whole number greater than 0, got '{youth.text}'"
-                    if youth.text
-                    else "missing youth population (a whole number greater than 0)",
-                    YOUTH,
-                )
-            )
-        counts = _counts(ident, indicators, cell, problems)
-        if len(problems) == bad:
-            assert population is not None
-            items.append(Territory(ident.text, label.text, population, counts, row))
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if problems:
-        raise ScenarioError(problems[:MAX_PROBLEMS])
-    if not items:
-        raise _fail(name, "no territory: add one row per territory below the header")
-    return Territories(name, indicators, tuple(items))
-
-
-def _columns(rows: list[tuple[str, list[_Cell]]]) -> tuple[dict[str, int], tuple[str, ...]]:
+def _columns(table: Table) -> tuple[dict[str, int], tuple[str, ...]]:
     """The header's columns (name -> index) and its indicators, or every header problem."""
-    header = rows[0][1]
+    width = max(len(row) for row in table.rows)
+    header = [table.cell(1, j + 1) for j in range(width)]
     problems: list[Problem] = []
     columns: dict[str, int] = {}
     for j, head in enumerate(header):
-        if not head.text:
-            if any(cells[j].text for _, cells in rows[1:]):
-                problems.append(_problem(head.where, f"column {j + 1} has cells but no name"))
+        name = head.text()
+        if not name:
+            if any(table.cell(r, j + 1).text() for r in range(2, len(table.rows) + 1)):
+                problems.append(head.problem("", f"column {j + 1} has cells but no name"))
             continue
-        if head.text in columns:
-            problems.append(_problem(head.where, f"duplicate column '{head.text}'"))
-        elif head.text not in BASE_COLUMNS and not _SLUG.fullmatch(head.text):
+        if name in columns:
+            problems.append(head.problem("", f"duplicate column '{name}'"))
+        elif name not in BASE_COLUMNS and not _SLUG.fullmatch(name):
             problems.append(
-                _problem(
-                    head.where,
-                    f"indicator column '{head.text}' must be a lower-case id "
+                head.problem(
+                    "",
+                    f"indicator column '{name}' must be a lower-case id "
                     "(letters, digits, '-' or '_'), e.g. youth_homicides",
                 )
             )
-        columns[head.text] = j
+        columns[name] = j
     missing = [c for c in BASE_COLUMNS if c not in columns]
     if missing:
-        problems.append(_problem(header[0].where, f"missing column(s): {', '.join(missing)}"))
+        problems.append(header[0].problem("", f"missing column(s): {', '.join(missing)}"))
     indicators = tuple(c for c in columns if c not in BASE_COLUMNS)
     if not indicators and not missing:
         problems.append(
-            _problem(
-                header[-1].where,
-                "no indicator column: add one count per territory, e.g. youth_homicides",
+            header[-1].problem(
+                "", "no indicator column: add one count per territory, e.g. youth_homicides"
             )
         )
     if problems:
@@ -292,71 +186,67 @@ def _columns(rows: list[tuple[str, list[_Cell]]]) -> tuple[dict[str, int], tuple
     return columns, indicators
 
 
-def _check_id(ident: _Cell, seen: dict[str, str], problems: list[Problem]) -> None:
+def _check_id(ident: Cell, seen: dict[str, str], problems: list[Problem]) -> None:
     """A territory's id: an id, not 'all', not seen before (`seen` records it)."""
-    if not _SLUG.fullmatch(ident.text) or len(ident.text) > 64:
+    text = ident.text()
+    if not _SLUG.fullmatch(text) or len(text) > 64:
         problems.append(
-            _problem(
-                ident.where,
-                f"'{ident.text}' is not an id: lower-case letters, digits, '-' or '_', "
-                "starting with a letter or digit (e.g. comuna-1)",
+            ident.problem(
                 ID,
+                f"'{text}' is not an id: lower-case letters, digits, '-' or '_', "
+                "starting with a letter or digit (e.g. comuna-1)",
             )
         )
-    elif ident.text == "all":
-        problems.append(_problem(ident.where, "'all' is reserved (it means every cluster)", ID))
-    elif ident.text in seen:
-        problems.append(
-            _problem(ident.where, f"duplicate id '{ident.text}' (also {seen[ident.text]})", ID)
-        )
+    elif text == "all":
+        problems.append(ident.problem(ID, "'all' is reserved (it means every cluster)"))
+    elif text in seen:
+        problems.append(ident.problem(ID, f"duplicate id '{text}' (also {seen[text]})"))
     else:
-        seen[ident.text] = ident.where
+        seen[text] = ident.where
 
 
 def _counts(
-    ident: _Cell,
+    ident: Cell,
     indicators: tuple[str, ...],
-    cell: Callable[[str], _Cell],
+    cell: Callable[[str], Cell],
+    decimal: str,
     problems: list[Problem],
 ) -> dict[str, Fraction]:
     """A territory's count of each indicator; a blank, non-number or negative is a problem."""
     counts: dict[str, Fraction] = {}
     for indicator in indicators:
         c = cell(indicator)
-        value = _count(c.text)
-        if not c.text:
+        text = c.text()
+        value = _count(text, decimal)
+        if not text:
             problems.append(
-                _problem(
-                    c.where,
-                    f"missing value for territory '{ident.text}': write the count "
-                    "(0 if none was recorded); a blank is not read as zero",
+                c.problem(
                     indicator,
+                    f"missing value for territory '{ident.text()}': write the count "
+                    "(0 if none was recorded); a blank is not read as zero",
                 )
             )
         elif value is None:
-            problems.append(_problem(c.where, f"must be a number, got '{c.text}'", indicator))
+            problems.append(c.problem(indicator, f"must be a number, got '{text}'"))
         elif value < 0:
-            problems.append(
-                _problem(c.where, f"must be 0 or more (a count), got {c.text}", indicator)
-            )
+            problems.append(c.problem(indicator, f"must be 0 or more (a count), got {text}"))
         else:
             counts[indicator] = value
     return counts
 
 
-def _whole(text: str) -> int | None:
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    if _NUMBER.fullmatch(text) and float(text).is_integer() and math.isfinite(float(text)):
-        return int(float(text))
-    return None
+def _whole(text: str, decimal: str = ".") -> int | None:
+    value = _count(text, decimal)
+    return int(value) if value is not None and value.denominator == 1 else None
 
 
-def _count(text: str) -> Fraction | None:
-    """A count as written, exactly ("2.5" is 5/2), or None when it is not a number."""
-    if not _NUMBER.fullmatch(text):
+def _count(text: str, decimal: str = ".") -> Fraction | None:
+    """A count as written, exactly ("2.5" is 5/2; "2,5" too in a file with a decimal
+    comma), or None when it is not a number."""
+    plain = plain_number(text, decimal) if text else None
+    if plain is None or not _NUMBER.fullmatch(plain):
         return None
-    return Fraction(text)
+    return Fraction(plain)
 
 
 # --------------------------------------------------------------------------- the index

@@ -4,7 +4,8 @@ A scenario may say
 
     votes: votos.csv        # or a Pabulib file: votos.pb (path relative to the YAML file)
 
-A CSV vote file has the columns `programme, votes` (a whole number >= 0 per programme);
+A CSV vote file (or an .xlsx, its first sheet; read by `sheets.read_small_table`) has
+the columns `programme, votes` (a whole number >= 0 per programme);
 a Pabulib file (pabulib.org/format, read by pabulib.py) gives each project's votes (its
 `votes` column, or the voters who approve it): a project is the programme with the same
 id, or `p-<project id>` (the id a Pabulib project takes in pabulib_scenario.py).
@@ -17,7 +18,9 @@ are one more output metric, and a target such as
 asks that the funded programmes carry at least 1,200 votes (half of the 2,400 cast,
 say). Votes count per unit, so a programme with votes must be all-or-nothing (`integer:
 true`, `max_units: 1`): funded or not. Every problem is reported at its row of the vote
-file (`FILE:ROW:COL`), or at the programme in the scenario.
+file (`FILE:ROW:COL`), or at the programme in the scenario. A new city's skeleton names
+its vote file before any programme exists: the votes wait (`Document.pending_votes`)
+until a variant that adds programmes (the one `intake import` writes) is merged.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, ScenarioError
 from .pabulib import programme_id, read_pabulib
+from .sheets import plain_number, read_small_table
 
 if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
     from .document import Document
@@ -65,67 +69,57 @@ class Votes:
 
 
 def read_votes(path: Path, name: str | None = None) -> Votes:
-    """A vote file, CSV (`programme, votes`) or Pabulib (`.pb`); problems at their rows."""
+    """A vote file, CSV or .xlsx (`programme, votes`) or Pabulib (`.pb`); problems at
+    their rows."""
     display = name or str(path)
     if path.suffix.lower() == PABULIB_SUFFIX:
         instance = read_pabulib(path)
         items = tuple(Vote(p.id, p.votes, f"{display}:{p.line}:1") for p in instance.projects)
         return Votes(display, items, True, instance.sha256)
-    return _read_csv(path, display)
+    return _read_table(path, display)
 
 
-def _read_csv(path: Path, name: str) -> Votes:
-    from .tables import read_table_source
-    from .territories import csv_rows  # CSV reading with located cells
-
-    text, digest, _ = read_table_source(path, name, missing="no such file")
-    rows = csv_rows(text, name)
-    header = [c.text for c in rows[0][1]] if rows else []
+def _read_table(path: Path, name: str) -> Votes:
+    table = read_small_table(path, name)
+    header = [c.text() for c in table.rows[0]] if table.rows else []
     missing = [c for c in (PROGRAMME, VOTES) if c not in header]
     if missing:
         raise ScenarioError(
             [
-                Problem(
-                    f"{name}:1:1",
-                    0,
-                    0,
+                table.cell(1, 1).problem(
                     "",
                     f"missing column(s) {', '.join(missing)} (a vote file has the columns "
                     f"{PROGRAMME}, {VOTES})",
                 )
             ]
         )
-    pj, vj = header.index(PROGRAMME), header.index(VOTES)
+    pj, vj = header.index(PROGRAMME) + 1, header.index(VOTES) + 1
     problems: list[Problem] = []
     items: list[Vote] = []
     seen: dict[str, str] = {}
-    for _, cells in rows[1:]:
-        if not any(c.text for c in cells):
+    for r in range(2, len(table.rows) + 1):
+        if not any(c.text() for c in table.rows[r - 1]):
             continue
-        pid, count = cells[pj], cells[vj]
-        if not pid.text:
-            problems.append(Problem(pid.where, 0, 0, PROGRAMME, "missing programme id"))
+        pid, count = table.cell(r, pj), table.cell(r, vj)
+        ident, written = pid.text(), count.text()
+        if not ident:
+            problems.append(pid.problem(PROGRAMME, "missing programme id"))
             continue
-        if pid.text in seen:
-            problems.append(
-                Problem(
-                    pid.where, 0, 0, PROGRAMME, f"'{pid.text}' listed twice (also {seen[pid.text]})"
-                )
-            )
+        if ident in seen:
+            problems.append(pid.problem(PROGRAMME, f"'{ident}' listed twice (also {seen[ident]})"))
             continue
-        seen[pid.text] = pid.where
-        if not re.fullmatch(r"\d+", count.text):
-            got = f"got '{count.text}'" if count.text else "the cell is empty"
-            problems.append(
-                Problem(count.where, 0, 0, VOTES, f"must be a whole number >= 0; {got}")
-            )
+        seen[ident] = pid.where
+        plain = plain_number(written, table.decimal) if written else None
+        if plain is None or not re.fullmatch(r"\d+", plain):
+            got = f"got '{written}'" if written else "the cell is empty"
+            problems.append(count.problem(VOTES, f"must be a whole number >= 0; {got}"))
             continue
-        items.append(Vote(pid.text, int(count.text), pid.where))
+        items.append(Vote(ident, int(plain), pid.where))
     if problems:
         raise ScenarioError(problems[:50])
     if not items:
         raise ScenarioError([Problem(name, 0, 0, "", "no votes: add one row per programme")])
-    return Votes(name, tuple(items), False, digest)
+    return Votes(name, tuple(items), False, table.sha256)
 
 
 def _all_or_nothing(programme: dict[str, Any]) -> bool:
