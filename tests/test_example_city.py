@@ -115,6 +115,33 @@ def test_the_example_is_what_intake_import_writes(copy: Path) -> None:
     ]
 
 
+def test_forms_are_imported_together_with_the_votes_checked_at_their_cells(copy: Path) -> None:
+    """The skeleton's votes are checked against the programmes the forms add: a form
+    that types votes itself is refused at that cell, and a voted project that no
+    imported form adds is refused at its row of the vote file; nothing is written."""
+    shutil.copy(SKELETON, copy / "nueva-ciudad" / "villa-esperanza.yaml")
+    book = openpyxl.load_workbook(FOLDER / "formularios" / "gobierno.xlsx")
+    outputs = book["Otros resultados"]
+    outputs["A5"], outputs["C5"] = "parque-el-porvenir", 820
+    book.save(copy / "nueva-ciudad" / "formularios" / "gobierno.xlsx")
+    run = invoke_cli(*IMPORT)
+    assert run.exit_code == 2 and not (copy / "nueva-ciudad.yaml").exists()
+    assert run.stderr == (
+        "nueva-ciudad/formularios/gobierno.xlsx:Otros resultados!C5: outputs.votes: the votes "
+        "come from nueva-ciudad/votos.csv; do not list them in outputs too\n"
+    )
+    run = invoke_cli(*IMPORT[:3], FORMS[0], *IMPORT[-4:])  # culture's form alone
+    assert run.exit_code == 2
+    assert run.stderr.splitlines() == [
+        f"nueva-ciudad/votos.csv:{row}:1: programme: unknown programme '{pid}'"
+        for row, pid in (
+            (2, "parque-el-porvenir"),
+            (5, "huerta-comunitaria"),
+            (6, "sendero-iluminado"),
+        )
+    ]
+
+
 def _values(path: Path) -> dict[tuple[str, str], object]:
     book = openpyxl.load_workbook(path)
     return {
