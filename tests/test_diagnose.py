@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from conftest import PULP_4_DEPRECATIONS, random_scenario_data
 from pazos_budget.cli import app
 from pazos_budget.diagnose import diagnose, diagnosis_header
+from pazos_budget.export import ModelExport
 from pazos_budget.loader import load_scenario
 from pazos_budget.model import GIVE_PREFERENCE, CommitmentKind, build_model
 from pazos_budget.pipeline import ScenarioInfeasible, solve_scenario
@@ -534,8 +535,10 @@ def test_diagnosis_does_not_overwrite_the_users_model_file(tmp_path: Path) -> No
     path = tmp_path / "s.yaml"
     path.write_text(scenario_text(950, TOTAL_TOO_SMALL), encoding="utf-8")
     lp = tmp_path / "model.lp"
+    export = ModelExport()
     with pytest.raises(ScenarioInfeasible):
-        solve_scenario(load_scenario(path), SolveOptions(write_model=lp))
+        solve_scenario(load_scenario(path), SolveOptions(), export=export)
+    export.write(lp)
     # The file is the model the user asked to solve, not the elastic one.
     assert "e(total__budget)" not in lp.read_text()
     assert "budget(total)" in lp.read_text()

@@ -52,8 +52,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model", "scaling"),
     # 4. The only place that calls a solver.
     ("solve",),
-    # 5. What a solve means: the verified result and the diagnosis.
-    ("result", "diagnose"),
+    # 5. What a solve means: the verified result, the diagnosis, the model export.
+    ("result", "diagnose", "export"),
     # 6. Why: reasons and concentrations read a verified result.
     ("explain", "concentration"),
     # 7. One scenario from file to verified result.

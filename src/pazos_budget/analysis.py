@@ -19,6 +19,7 @@ from typing import Any
 
 from .batch import Engine, solve_scenarios
 from .errors import PazosBudgetError
+from .export import ModelExport
 from .loader import LoadedScenario
 from .model import FloatArray
 from .pipeline import ScenarioInfeasible, solve_scenario
@@ -108,11 +109,10 @@ def solve_all(
     jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
     # Every solve gets the very options a solve alone gets (the solver's thread count
     # included), whatever `jobs` is: the plan must not depend on how the batch is run.
-    # Only the model export is dropped (one file, not one per variant), and a control
-    # stops these solves too (Ctrl-C during marginal values) but shows no progress: the
-    # progress line belongs to one solve.
+    # A control stops these solves too (Ctrl-C during marginal values) but shows no
+    # progress: the progress line belongs to one solve.
     control = None if options.control is None else options.control.silent()
-    opts = replace(options, write_model=None, control=control)
+    opts = replace(options, control=control)
 
     def one(i: int) -> Result | PazosBudgetError:
         try:
@@ -147,12 +147,17 @@ def solve_all(
 
 
 def solve_with_marginal_values(
-    loaded: LoadedScenario, options: SolveOptions | None = None, *, start: FloatArray | None = None
+    loaded: LoadedScenario,
+    options: SolveOptions | None = None,
+    *,
+    start: FloatArray | None = None,
+    export: ModelExport | None = None,
 ) -> Result:
     """`pipeline.solve_scenario`, then the marginal values of money on its result
-    (`solve --marginal`): every stage re-solved with more money, from the plan."""
+    (`solve --marginal`): every stage re-solved with more money, from the plan. `export`
+    keeps the plan's model (`--write-model`), not a re-solve's."""
     options = options or SolveOptions()
-    result = solve_scenario(loaded, options, start=start)
+    result = solve_scenario(loaded, options, start=start, export=export)
     result.marginal_values = marginal_values(loaded, result, options)
     return result
 

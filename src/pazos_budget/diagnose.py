@@ -99,8 +99,6 @@ def diagnose(scenario: Scenario, options: SolveOptions) -> list[dict[str, Any]]:
     `violation` (in `unit`), `relative`, `money`, `unavoidable`, `alternatives`, `proven`
     and `message`.
     """
-    # The user's --write-model file holds the model they asked to solve, not this one.
-    options = dataclasses.replace(options, write_model=None)
     deadline = time.perf_counter() + options.time_limit if options.time_limit else None
     model = one_per_target(build_model(scenario, elastic=True))
     try:

@@ -192,7 +192,7 @@ def robust(
     keeps those evaluated (`interrupted`). Raises what a solve raises for the plan."""
     if engine is not None and engine.scheduler is not None:
         check_reachable(engine.scheduler)  # before the plan's solve, not after
-    plan = solve_scenario(loaded, replace(options, write_model=None))
+    plan = solve_scenario(loaded, options)
     if on_plan:
         on_plan(plan)
     held = HeldPlan.of(loaded.scenario, plan)
