@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "i18n",
         "catalogues",
         "outlines",
+        "marginal",
     ),
     # 1. What a scenario is (pydantic models and their rules; no I/O).
     ("scenario", "cells", "uncertainty"),

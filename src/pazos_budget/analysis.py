@@ -14,13 +14,13 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any
 
 from .batch import Engine, solve_scenarios
 from .errors import PazosBudgetError
 from .export import ModelExport
 from .loader import LoadedScenario
+from .marginal import MarginalValue, MoneySource, NotExact, StageGain
 from .model import FloatArray
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, to_json, unsolved_json
@@ -169,7 +169,7 @@ def marginal_values(
     step: float | None = None,
     jobs: int | None = None,
     start: FloatArray | None = None,
-) -> list[dict[str, Any]]:
+) -> list[MarginalValue]:
     """One entry per money source: total budget, then each department with an envelope.
 
     `start` is the base solution (by default the one `base` was built from): with more
@@ -202,70 +202,63 @@ def marginal_values(
         ).results
     out = []
     for (dept, name), more in zip(sources, solved, strict=True):
-        entry: dict[str, Any] = {
-            "source": "total_budget" if dept is None else "department",
-            "department": dept,
-            "name": name,
-            "extra": delta,
-        }
+        source = MoneySource.TOTAL_BUDGET if dept is None else MoneySource.DEPARTMENT
         code = _not_exact(base, more)
         if code is not None:
             error = "" if more is None or isinstance(more, Result) else str(more).splitlines()[0]
-            entry |= {
-                "exact": False,
-                "reason": NOT_EXACT_REASONS[code].format(error=error),
-                "reason_code": code.value,
-            }
-            entry |= dict.fromkeys(MARGINAL_FIGURES)
-            if code == NotExact.RESOLVE_FAILED:
-                entry["error"] = error  # a re-solve that fails is reported, not fatal
-            out.append(entry)
+            out.append(
+                MarginalValue(
+                    source,
+                    dept,
+                    name,
+                    delta,
+                    exact=False,
+                    reason=NOT_EXACT_REASONS[code].format(error=error),
+                    reason_code=code,
+                    # a re-solve that fails is reported, not fatal
+                    error=error if code == NotExact.RESOLVE_FAILED else None,
+                )
+            )
             continue
         assert isinstance(more, Result)
-        stages = []
-        for a, b in zip(base.stages, more.stages, strict=False):
-            if a.priority is not None:
-                gain = a.objective - b.objective  # shortfall reduced
-            elif a.final == "minimize_spend":
-                gain = a.objective - b.objective  # spend saved
-            else:
-                gain = b.objective - a.objective  # weighted coverage gained
-            label = {"priority": a.priority} if a.priority is not None else {"final": a.final}
-            stages.append(
-                label
-                | {
-                    "before": _r(a.objective),
-                    "after": _r(b.objective),
-                    "improvement": _r(gain),
-                    "per_unit": _r(gain / delta),
-                }
-            )
         youth = more.youth_reached - base.youth_reached
-        entry |= {
-            "exact": True,
-            "reason": None,
-            "reason_code": None,
-            "stages": stages,
-            "youth_reached": _r(youth),
-            "youth_per_unit": _r(youth / delta),
-            "weighted_coverage": _r(more.weighted_coverage - base.weighted_coverage),
-            "spend": _r(more.spend - base.spend),
-        }
-        out.append(entry)
+        out.append(
+            MarginalValue(
+                source,
+                dept,
+                name,
+                delta,
+                exact=True,
+                stages=_stage_gains(base, more, delta),
+                youth_reached=_r(youth),
+                youth_per_unit=_r(youth / delta),
+                weighted_coverage=_r(more.weighted_coverage - base.weighted_coverage),
+                spend=_r(more.spend - base.spend),
+            )
+        )
     return out
 
 
-class NotExact(StrEnum):
-    """Why a marginal-value entry has no value (its `reason_code`)."""
-
-    PLAN_NOT_OPTIMAL = "plan_not_optimal"  # the base solve stopped at a limit
-    RESOLVE_NOT_OPTIMAL = "resolve_not_optimal"  # the re-solve stopped at a limit
-    RESOLVE_FAILED = "resolve_failed"  # the re-solve raised (infeasible, solver error)
-    NOT_SOLVED = "not_solved"  # the re-solve never ran
-
-
-#: The figures of a marginal-value entry; each is null (None) in an entry that is not exact.
-MARGINAL_FIGURES = ("stages", "youth_reached", "youth_per_unit", "weighted_coverage", "spend")
+def _stage_gains(base: Result, more: Result, delta: float) -> tuple[StageGain, ...]:
+    gains = []
+    for a, b in zip(base.stages, more.stages, strict=False):
+        if a.priority is not None:
+            gain = a.objective - b.objective  # shortfall reduced
+        elif a.final == "minimize_spend":
+            gain = a.objective - b.objective  # spend saved
+        else:
+            gain = b.objective - a.objective  # weighted coverage gained
+        gains.append(
+            StageGain(
+                a.priority,
+                None if a.priority is not None else a.final,
+                before=_r(a.objective),
+                after=_r(b.objective),
+                improvement=_r(gain),
+                per_unit=_r(gain / delta),
+            )
+        )
+    return tuple(gains)
 
 
 #: What an entry without a value says (`reason`), by `reason_code`; the workbook says the

@@ -21,6 +21,7 @@ from .cells import Cells, cells, group_max
 from .errors import VerificationError
 from .figures import clean_figure
 from .loader import LoadedScenario
+from .marginal import MarginalValue
 from .model import CONTRACT_TOLERANCE, Model, Sense, hold_bound
 from .reach import distinct_youth, right_slope
 from .scenario import (
@@ -182,7 +183,7 @@ class Result:
     weighted_coverage: float  # sum of weight x distinct youth over clusters
     participations: float = 0.0  # every programme's participations, city-wide ones too
     participations_in_clusters: float = 0.0  # those delivered in clusters
-    marginal_values: list[dict[str, Any]] = field(default_factory=list)
+    marginal_values: list[MarginalValue] = field(default_factory=list)
     overrides: tuple[str, ...] = ()  # `--set` values applied
     base: str | None = None  # the file a variant extends
     file_sha256: str = ""  # the scenario file's own bytes (`sha256` is the resolved one's)
@@ -1048,7 +1049,7 @@ def to_json(result: Result) -> dict[str, Any]:
             }
             for t in result.targets
         ],
-        "marginal_values": result.marginal_values,
+        "marginal_values": [m.to_json() for m in result.marginal_values],
     }
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from .display import markup, visible
 from .explain import top_marginal_clusters
 from .i18n import separators
+from .marginal import MarginalValue, NotExact
 from .reports.labels import Labels
 from .result import PAZOS_OWNER
 
@@ -355,22 +356,17 @@ def _fmt_row(kind: str, x: float, L: Labels | None = None) -> str:
     return pct(x, 1, L) if kind == "spend_share" else number(x, L)
 
 
-def marginal_sentence(m: dict[str, Any], currency: str, lang: str = "en") -> str:
-    """'100 more (COP millions) for Culture reaches about 40 more young people.'"""
-    return labels(lang, currency).marginal_sentence(m)
-
-
 def print_marginal(
-    console: Console, values: list[dict[str, Any]], currency: str, lang: str = "en"
+    console: Console, values: list[MarginalValue], currency: str, lang: str = "en"
 ) -> None:
     L = labels(lang, currency)
     console.print(L("term.marginal.title"))
-    if values and all(m.get("reason_code") == "plan_not_optimal" for m in values):
+    if values and all(m.reason_code == NotExact.PLAN_NOT_OPTIMAL for m in values):
         # One reason for every source: say it once.
         console.print("  " + L("term.marginal.plan_not_optimal"), markup=False)
         return
     for m in values:
-        console.print("  " + visible(marginal_sentence(m, currency, L.lang)), markup=False)
+        console.print("  " + visible(L.marginal_sentence(m)), markup=False)
 
 
 def print_diagnosis(

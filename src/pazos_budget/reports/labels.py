@@ -25,6 +25,7 @@ from typing import Any
 from ..concentration import Cause, Concentration
 from ..explain import MILLION_UNITS, Funding, Measure, MeasureKind, Reason, Why
 from ..i18n import LANGUAGES, Lang, check_lang, number, separators, texts
+from ..marginal import MarginalValue, MoneySource
 from ..scenario import Unservable
 
 __all__ = ["LANGUAGES", "Labels", "Lang", "check_lang"]
@@ -75,9 +76,6 @@ CURRENCIES: Mapping[Lang, Mapping[str, str]] = {
     "es": {"COP millions": "millones de COP", "COP": "COP", "COP thousands": "miles de COP"},
     "en": {"millones de COP": "COP millions", "miles de COP": "COP thousands"},
 }
-
-#: How `analysis.marginal_values` names the total budget as a source of money.
-TOTAL_BUDGET_SOURCE = "total_budget"
 
 #: Department name prefixes dropped from sheet names (to fit Excel's 31 characters).
 SHEET_NAME_PREFIXES: tuple[str, ...] = (
@@ -335,28 +333,27 @@ class Labels:
             )
         return self("what.spend")
 
-    def marginal_sentence(self, m: Mapping[str, Any]) -> str:
-        """The sentence of `terminal.marginal_sentence` (the same words in English)."""
-        if m["source"] == TOTAL_BUDGET_SOURCE:
+    def marginal_sentence(self, m: MarginalValue) -> str:
+        """'100 more (COP millions) for Culture reaches about 40 more young people.': the
+        one sentence of an entry, in the terminal and in the workbook."""
+        if m.source == MoneySource.TOTAL_BUDGET:
             who = self("marginal.total_budget")
         else:
-            who = self("marginal.department", name=str(m["name"]))
-        head = self(
-            "marginal.head", extra=self.count(float(m["extra"])), currency=self.currency, who=who
-        )
-        if not m.get("exact", True):
-            return self(f"marginal.{m['reason_code']}", head=head, error=m.get("error", ""))
-        gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
+            who = self("marginal.department", name=m.name)
+        head = self("marginal.head", extra=self.count(m.extra), currency=self.currency, who=who)
+        if not m.exact:
+            return self(f"marginal.{m.reason_code}", head=head, error=m.error or "")
+        gains = [s for s in m.stages or () if s.priority is not None and s.improvement > 1e-9]
         closer = ", ".join(
             self(
                 "marginal.part",
-                priority=g["priority"],
-                before=self.sig(g["before"]),
-                after=self.sig(g["after"]),
+                priority=g.priority,
+                before=self.sig(g.before),
+                after=self.sig(g.after),
             )
             for g in gains
         )
-        youth = float(m["youth_reached"])
+        youth = m.youth_reached or 0.0
         if youth > 0.5:
             reach = self("marginal.more", youth=self.num(youth, 0))
         elif youth < -0.5:

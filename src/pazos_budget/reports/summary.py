@@ -8,11 +8,11 @@ from typing import Any
 from openpyxl.worksheet.pagebreak import Break
 
 from ..explain import top_marginal_clusters
+from ..marginal import MoneySource
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS, Objective
 from .charts import horizontal_bars
 from .context import ReportContext
-from .labels import TOTAL_BUDGET_SOURCE
 from .xlsx import (
     BAD_FILL,
     GENERAL,
@@ -168,16 +168,16 @@ class SummarySheet(ReportContext):
             for m in r.marginal_values:
                 source = (
                     L("marginal.total_budget.source")
-                    if m["source"] == TOTAL_BUDGET_SOURCE
-                    else str(m["name"])
+                    if m.source == MoneySource.TOTAL_BUDGET
+                    else m.name
                 )
                 # An entry that is not exact has no figures: its cell stays empty.
-                youth = m.get("youth_reached")
+                youth = m.youth_reached
                 rows.append(
                     [
                         source,
-                        V(float(m["extra"]), MONEY),
-                        V(None) if youth is None else V(float(youth), count_fmt(float(youth))),
+                        V(m.extra, MONEY),
+                        V(None) if youth is None else V(youth, count_fmt(youth)),
                         L.marginal_sentence(m),
                     ]
                 )
