@@ -54,7 +54,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 4. The only place that calls a solver.
     ("solve",),
     # 5. What a solve means: the verified result, the diagnosis, the model export.
-    ("result", "diagnose", "export"),
+    ("findings", "result", "diagnose", "export"),
     # 6. Why: reasons and concentrations read a verified result.
     ("explain", "concentration"),
     # 7. One scenario from file to verified result.

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from .batch import Engine, solve_scenarios
-from .errors import PazosBudgetError
+from .errors import InfeasibleError, PazosBudgetError, SolveInterrupted
 from .export import ModelExport
 from .loader import LoadedScenario
 from .marginal import MarginalValue, MoneySource, NotExact, StageGain
@@ -328,13 +329,28 @@ def frange(start: float, stop: float, step: float) -> list[float]:
     return [round(start + k * step, 12) for k in range(n + 1)]
 
 
-@dataclass
+class PointStatus(StrEnum):
+    """How one point of a sweep ended."""
+
+    SOLVED = "solved"  # a plan (optimal, or feasible at a limit: its result says)
+    INFEASIBLE = "infeasible"  # its hard commitments cannot all hold (a diagnosis)
+    FAILED = "failed"  # the solver found no plan (an error)
+    NOT_SOLVED = "not_solved"  # an interrupted sweep stopped it, or never solved it
+
+
+@dataclass(frozen=True)
 class SweepPoint:
     budget: float  # the total budget at this point
     scale: float | None  # the factor on every money limit, for --scale sweeps
     result: Result | None
     error: str | None = None
     document: dict[str, Any] | None = None  # result@1 of a point that failed (see sweep)
+    status: PointStatus = PointStatus.NOT_SOLVED
+
+    @property
+    def where(self) -> dict[str, float]:
+        """The point's own key in `sweep --json`: its scale, or its total budget."""
+        return {"scale": self.scale} if self.scale is not None else {"budget": self.budget}
 
 
 @dataclass
@@ -364,11 +380,11 @@ def sweep(
         raise ValueError("give either totals or scales")
     if totals is not None:
         variants = [with_total(s, t) for t in totals]
-        points = [SweepPoint(t, None, None) for t in totals]
+        where: list[tuple[float, float | None]] = [(t, None) for t in totals]
     else:
         assert scales is not None
         variants = [scaled_budgets(s, f) for f in scales]
-        points = [SweepPoint(s.budget.total * f, f, None) for f in scales]
+        where = [(s.budget.total * f, f) for f in scales]
     batch = solve_scenarios(
         [replace(loaded, scenario=v) for v in variants],
         options,
@@ -376,15 +392,32 @@ def sweep(
         on_done=on_done,
         keep_partial=True,
     )
-    for point, variant, res in zip(points, variants, batch.results, strict=True):
+    points = []
+    for (budget, scale), variant, res in zip(where, variants, batch.results, strict=True):
         if isinstance(res, Result):
-            point.result = res
+            points.append(SweepPoint(budget, scale, res, status=PointStatus.SOLVED))
         elif res is not None:
-            point.error = str(res).splitlines()[0]
-            point.document = _failure_json(replace(loaded, scenario=variant), res, options)
+            points.append(
+                SweepPoint(
+                    budget,
+                    scale,
+                    None,
+                    str(res).splitlines()[0],
+                    _failure_json(replace(loaded, scenario=variant), res, options),
+                    _failed(res),
+                )
+            )
         else:
-            point.error = "not solved (interrupted)"
+            points.append(SweepPoint(budget, scale, None, "not solved (interrupted)"))
     return Sweep(s, points, batch.interrupted)
+
+
+def _failed(error: PazosBudgetError) -> PointStatus:
+    if isinstance(error, InfeasibleError):
+        return PointStatus.INFEASIBLE
+    if isinstance(error, SolveInterrupted):  # Ctrl-C before the point had any plan
+        return PointStatus.NOT_SOLVED
+    return PointStatus.FAILED
 
 
 def _failure_json(
@@ -404,13 +437,12 @@ def sweep_json(sw: Sweep) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     not_solved: list[dict[str, float]] = []
     for p in sw.points:
-        where = {"scale": p.scale} if p.scale is not None else {"budget": p.budget}
         if p.result is not None:
-            results.append(to_json(p.result) | where)
+            results.append(to_json(p.result) | p.where)
         elif p.document is not None:
-            results.append(p.document | where)
+            results.append(p.document | p.where)
         else:
-            not_solved.append(where)
+            not_solved.append(p.where)
     return {
         "schema": BATCH_SCHEMA,
         "command": "sweep",
@@ -420,45 +452,67 @@ def sweep_json(sw: Sweep) -> dict[str, Any]:
     }
 
 
-def frontier_rows(sw: Sweep) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class FrontierFigures:
+    """What a solved point of the frontier achieves."""
+
+    status: Status  # optimal, or feasible (stopped at a limit)
+    spend: float
+    youth_reached: float
+    weighted_coverage: float
+    prioritized_coverage: float
+    targets_met: int
+    targets_total: int
+    shortfalls: Mapping[int, float]  # priority -> that stage's weighted shortfall
+    final_objective: float | None
+    youth_per_unit: float | None  # marginal youth per unit of money since the last solved point
+
+
+@dataclass(frozen=True)
+class FrontierRow:
+    """One point of the frontier, as the terminal and the workbook show it: its figures,
+    or (None) why it has none."""
+
+    budget: float
+    scale: float | None
+    status: PointStatus
+    error: str | None
+    figures: FrontierFigures | None
+
+
+def frontier_rows(sw: Sweep) -> list[FrontierRow]:
     """One row per point: the figures of the frontier, and the marginal youth per unit of
     money between this point and the previous solved one."""
     priorities = sorted({t.priority for _, t in sw.scenario.all_targets() if not t.hard})
-    rows: list[dict[str, Any]] = []
+    rows: list[FrontierRow] = []
     prev: SweepPoint | None = None
     for p in sw.points:
-        row: dict[str, Any] = {"budget": p.budget, "scale": p.scale}
         r = p.result
         if r is None:
-            row |= {
-                "status": "error" if p.error and "interrupted" not in p.error else "not solved",
-                "error": p.error,
-            }
-            rows.append(row)
+            rows.append(FrontierRow(p.budget, p.scale, p.status, p.error, None))
             continue
         met, total = r.targets_met()
-        row |= {
-            "status": r.status.value,
-            "spend": r.spend,
-            "youth_reached": r.youth_reached,
-            "weighted_coverage": r.weighted_coverage,
-            "prioritized_coverage": r.prioritized_coverage,
-            "targets_met": met,
-            "targets_total": total,
+        shortfalls = {
+            prio: next((st.objective for st in r.stages if st.priority == prio), 0.0)
+            for prio in priorities
         }
-        for prio in priorities:
-            row[f"shortfall_p{prio}"] = next(
-                (st.objective for st in r.stages if st.priority == prio), 0.0
-            )
         final = next((st for st in r.stages if st.final), None)
-        row["final_objective"] = final.objective if final else None
+        per_unit = None
         if prev is not None and prev.result is not None and p.budget != prev.budget:
-            row["youth_per_unit"] = (r.youth_reached - prev.result.youth_reached) / (
-                p.budget - prev.budget
-            )
-        else:
-            row["youth_per_unit"] = None
-        rows.append(row)
+            per_unit = (r.youth_reached - prev.result.youth_reached) / (p.budget - prev.budget)
+        figures = FrontierFigures(
+            r.status,
+            r.spend,
+            r.youth_reached,
+            r.weighted_coverage,
+            r.prioritized_coverage,
+            met,
+            total,
+            shortfalls,
+            final.objective if final else None,
+            per_unit,
+        )
+        rows.append(FrontierRow(p.budget, p.scale, p.status, p.error, figures))
         prev = p
     return rows
 

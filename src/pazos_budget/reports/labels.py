@@ -24,8 +24,10 @@ from typing import Any
 
 from ..concentration import Cause, Concentration
 from ..explain import MILLION_UNITS, Funding, Measure, MeasureKind, Reason, Why
+from ..findings import MONEY_KINDS, Alternative
 from ..i18n import LANGUAGES, Lang, check_lang, number, separators, texts
 from ..marginal import MarginalValue, MoneySource
+from ..model import CommitmentKind
 from ..scenario import Unservable
 
 __all__ = ["LANGUAGES", "Labels", "Lang", "check_lang"]
@@ -157,26 +159,24 @@ class Labels:
         )
 
     def alternative(
-        self, a: Mapping[str, Any], places: Mapping[str, str], clusters: Collection[str]
+        self, a: Alternative, places: Mapping[str, str], clusters: Collection[str]
     ) -> str:
         """An equally small alternative of a diagnosis (`diagnose._alternative`) in this
         language, with its amount; `places` names clusters, components and metrics, and
         `clusters` are the cluster ids."""
-        kind = a["kind"]
-        if kind != "hard_target":
-            money = kind in ("total_budget", "department_budget", "department_min_spend")
-            fmt = self.money if money else self.count
+        if a.kind != CommitmentKind.HARD_TARGET:
+            fmt = self.money if a.kind in MONEY_KINDS else self.count
             return self(
-                f"alt.{kind}", name=a.get("name", ""), amount=fmt(a["amount"]), to=fmt(a["to"])
+                f"alt.{a.kind}", name=a.name, amount=fmt(a.amount or 0.0), to=fmt(a.to or 0.0)
             )
         rows = []
-        for row in a.get("rows", []):
+        for row in a.rows or ():
             amount = (
-                f"{self.num(100 * row['possible'], 1)} %"
-                if a.get("unit") == "share"
-                else self.count(row["possible"])
+                f"{self.num(100 * row.possible, 1)} %"
+                if a.unit == "share"
+                else self.count(row.possible)
             )
-            key = str(row["key"])
+            key = row.key
             if key == "share":  # a spend share: one row
                 rows.append(amount)
             elif "/" in key or key in clusters:  # a cluster, or a cluster and component
@@ -184,7 +184,7 @@ class Labels:
                 rows.append(self("alt.row", amount=amount, where=where))
             else:  # a metric
                 rows.append(f"{amount} {places.get(key, key)}")
-        return self("alt.hard_target", name=a.get("name", ""), rows="; ".join(rows))
+        return self("alt.hard_target", name=a.name, rows="; ".join(rows))
 
     def hard(self, flag: bool) -> str:
         return self("hard") if flag else self("soft")

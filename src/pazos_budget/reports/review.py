@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.pagebreak import Break
 
 from .. import __version__
+from ..findings import Finding
 from ..review import (
     EXECUTED_UNITS,
     MONEY_FINDINGS,
@@ -32,6 +33,7 @@ from ..review import (
     TargetReview,
     TargetStatus,
 )
+from ..scenario import TargetKind
 from .charts import horizontal_bars
 from .context import format_time
 from .labels import Labels
@@ -125,26 +127,26 @@ class _Book:
             currency=self.cur,
         )
 
-    def finding(self, f: dict[str, Any]) -> str:
+    def finding(self, f: Finding) -> str:
         """A diagnosis finding's sentence: a money finding (restated in the scenario's own
         amounts by review.py) in the workbook's language, others in the diagnosis's words."""
         L = self.L
-        if f.get("kind") == EXECUTED_UNITS:
+        if f.kind == EXECUTED_UNITS:
             return L(
                 "review.finding.executed_units",
-                name=f.get("name") or f["subject"],
-                where=self.cluster_names.get(f.get("key") or "", L("city_wide")),
-                committed=L.count(f["committed"]),
-                possible=L.count(f["possible"]),
+                name=f.name or f.subject,
+                where=self.cluster_names.get(f.key, L("city_wide")),
+                committed=L.count(f.committed),
+                possible=L.count(f.possible),
             )
-        if f.get("kind") not in MONEY_FINDINGS:
-            return str(f["message"])
+        if f.kind not in MONEY_FINDINGS:
+            return f.message
         return L(
-            f"review.finding.{f['kind']}",
-            name=f.get("name") or "",
-            committed=L.count(f["committed"]),
-            possible=L.count(f["possible"]),
-            violation=L.count(f["violation"]),
+            f"review.finding.{f.kind}",
+            name=f.name,
+            committed=L.count(f.committed),
+            possible=L.count(f.possible),
+            violation=L.count(f.violation),
             currency=self.cur,
         )
 
@@ -323,7 +325,7 @@ class _Book:
                 if row is None:
                     rows.append([*head, "—", "—", "—", "—", "—"])
                     continue
-                share = t.kind == "spend_share"
+                share = t.kind == TargetKind.SPEND_SHARE
                 fmt = PERCENT if share else None
 
                 def cell(x: float | None, fmt: str | None = fmt) -> V | str:
@@ -507,7 +509,7 @@ class _Book:
         sh.note(L("review.infeasible"))
         rows = []
         for f in self.r.diagnosis or []:
-            share = f.get("unit") == "share"
+            share = f.unit == "share"
             fmt = PERCENT if share else None
 
             def cell(x: float, fmt: str | None = fmt) -> V:
@@ -515,13 +517,13 @@ class _Book:
 
             rows.append(
                 [
-                    L(f"review.commitment.{f['kind']}")
-                    if f["kind"] == EXECUTED_UNITS
-                    else L(f"commitment.{f['kind']}"),
-                    f.get("name") or L("commitment.whole_city"),
-                    cell(f["committed"]),
-                    cell(f["possible"]),
-                    cell(f["violation"]),
+                    L(f"review.commitment.{f.kind}")
+                    if f.kind == EXECUTED_UNITS
+                    else L(f"commitment.{f.kind}"),
+                    f.name or L("commitment.whole_city"),
+                    cell(f.committed),
+                    cell(f.possible),
+                    cell(f.violation),
                     self.finding(f),
                 ]
             )

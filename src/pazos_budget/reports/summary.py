@@ -9,7 +9,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from ..explain import top_marginal_clusters
 from ..marginal import MoneySource
-from ..result import PAZOS_OWNER
+from ..result import PAZOS_OWNER, StageStatus
 from ..scenario import COMPONENT_IDS, Objective
 from .charts import horizontal_bars
 from .context import ReportContext
@@ -272,17 +272,17 @@ class SummarySheet(ReportContext):
         priority: int | None,
         final: str | None,
         value: float,
-        status: str = "optimal",
+        status: StageStatus = StageStatus.OPTIMAL,
         gap: float | None = None,
     ) -> list[Any]:
         L = self.L
         name = L("stage.priority", priority=priority) if priority is not None else L("stage.final")
         # A stage that is not a proven optimum says so (a solve stopped by Ctrl-C or a limit).
-        if status == "not_run":
+        if status == StageStatus.NOT_RUN:
             name = L("stage.not_run", stage=name)
-        elif status != "optimal" and gap is None:
+        elif status != StageStatus.OPTIMAL and gap is None:
             name = L("stage.feasible_no_gap", stage=name)
-        elif status != "optimal" and gap is not None:
+        elif status != StageStatus.OPTIMAL and gap is not None:
             digits = f"{gap * 100:.2g}" if gap < 0.01 else f"{gap * 100:.1f}"
             if L.lang == "es":
                 digits = digits.replace(".", ",")
