@@ -32,8 +32,7 @@ from ..analysis import Comparison, PointStatus, Sweep, frontier_rows
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS
 from .charts import SERIES_COLOURS, _text, _title, horizontal_bars
-from .context import format_time
-from .labels import Labels
+from .context import Book
 from .summary import met_cell
 from .xlsx import (
     BAD_FILL,
@@ -44,9 +43,7 @@ from .xlsx import (
     WHOLE,
     Col,
     Sheet,
-    Styles,
     V,
-    new_workbook,
     save_workbook,
 )
 
@@ -64,28 +61,6 @@ VALUE_WIDTH = 13.0
 EVERYTHING = 1_000_000
 
 
-class _Book:
-    """A workbook in one language: its sheets, finished together."""
-
-    def __init__(self, lang: str, currency: str, run_at: datetime) -> None:
-        self.L = Labels(lang, currency)
-        self.cur = self.L.currency
-        self.when = format_time(run_at)
-        self.wb = new_workbook()
-        self.styles = Styles()
-        self.sheets: list[Sheet] = []
-
-    def new_sheet(self, title: str) -> Sheet:
-        sheet = Sheet(self.wb, title, self.styles, first=not self.sheets)
-        self.sheets.append(sheet)
-        return sheet
-
-    def finish(self, footer: str) -> Workbook:
-        for sheet in self.sheets:
-            sheet.finish(footer, self.L("page"))
-        return self.wb
-
-
 def nice_step(raw: float) -> float:
     """1, 2 or 5 times a power of ten, at least `raw`: axis steps a reader can follow."""
     if raw <= 0:
@@ -101,7 +76,7 @@ def _delta(x: float, fmt: str = DELTA_MONEY) -> V:
 
 
 # --------------------------------------------------------------------------- comparison
-class ComparisonBuilder(_Book):
+class ComparisonBuilder(Book):
     def __init__(self, comparison: Comparison, lang: str, run_at: datetime) -> None:
         base = comparison.base.scenario
         super().__init__(lang, base.scenario.currency, run_at)
@@ -471,7 +446,7 @@ def write_comparison(
 
 
 # --------------------------------------------------------------------------- frontier
-class FrontierBuilder(_Book):
+class FrontierBuilder(Book):
     def __init__(self, sw: Sweep, lang: str, run_at: datetime) -> None:
         super().__init__(lang, sw.scenario.scenario.currency, run_at)
         self.sw = sw

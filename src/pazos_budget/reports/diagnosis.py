@@ -17,9 +17,9 @@ from openpyxl import Workbook
 from .. import __version__
 from ..findings import Finding, Money
 from ..scenario import Scenario
-from .context import format_time
+from .context import Book
 from .labels import Labels
-from .xlsx import Col, Sheet, Styles, V, count_fmt, new_workbook
+from .xlsx import Col, V, count_fmt
 
 #: Units of a finding whose amounts are shares (shown as percentages).
 SHARE_UNIT = "share"
@@ -34,10 +34,10 @@ def build_diagnosis(
     lang: str,
     run_at: datetime | None = None,
 ) -> Workbook:
-    L = Labels(lang, scenario.scenario.currency, components=scenario.given_component_names())
-    when = format_time(run_at or datetime.now().astimezone())
-    wb = new_workbook()
-    sh = Sheet(wb, L("sheet.diagnosis"), Styles(), first=True)
+    cur, components = scenario.scenario.currency, scenario.given_component_names()
+    book = Book(lang, cur, run_at or datetime.now().astimezone(), components)
+    L, when = book.L, book.when
+    sh = book.new_sheet(L("sheet.diagnosis"))
     info = scenario.scenario
     sh.title(L("title.diagnosis"), L("subtitle", name=info.name, id=info.id, when=when))
     sh.note(L("diagnosis.lead"))
@@ -80,8 +80,7 @@ def build_diagnosis(
             ]
         )
     sh.table(cols, rows, freeze=True)
-    sh.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when), L("page"))
-    return wb
+    return book.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when))
 
 
 def diagnosis_places(L: Labels, scenario: Scenario) -> dict[str, str]:

@@ -35,8 +35,7 @@ from ..review import (
 )
 from ..scenario import TargetKind
 from .charts import horizontal_bars
-from .context import format_time
-from .labels import Labels
+from .context import Book
 from .xlsx import (
     BAD_FILL,
     GOOD_FILL,
@@ -46,10 +45,8 @@ from .xlsx import (
     SUBTITLE,
     Col,
     Sheet,
-    Styles,
     V,
     count_fmt,
-    new_workbook,
     sheet_name,
 )
 
@@ -80,24 +77,16 @@ def _count(x: float | None) -> V | str:
     return "—" if x is None else V(x, count_fmt(x))
 
 
-class _Book:
+class _ReviewBook(Book):
     def __init__(self, r: Review, lang: str, run_at: datetime) -> None:
+        super().__init__(lang, r.scenario.scenario.currency, run_at)
         self.r = r
         self.s = r.scenario
-        self.L = Labels(lang, self.s.scenario.currency)
-        self.cur = self.L.currency
-        self.when = format_time(run_at)
-        self.wb: Workbook = new_workbook()
-        self.styles = Styles()
-        self.sheets: list[Sheet] = []
         self.dept_names = {d.id: d.name for d in self.s.departments}
         self.cluster_names = {c.id: c.name for c in self.s.clusters}
 
     def sheet(self, title: str) -> Sheet:
-        name = sheet_name(title, [sh.ws.title for sh in self.sheets])
-        sh = Sheet(self.wb, name, self.styles, first=not self.sheets)
-        self.sheets.append(sh)
-        return sh
+        return self.new_sheet(sheet_name(title, [sh.ws.title for sh in self.sheets]))
 
     def footer(self) -> str:
         return self.L(
@@ -544,7 +533,7 @@ class _Book:
 
 def build_review(r: Review, *, lang: str, run_at: datetime | None = None) -> Workbook:
     """The review workbook in `lang` (es or en)."""
-    book = _Book(r, lang, run_at or datetime.now().astimezone())
+    book = _ReviewBook(r, lang, run_at or datetime.now().astimezone())
     book.summary()
     if r.infeasible:
         book.diagnosis()
