@@ -885,7 +885,7 @@ def review_json(r: Review) -> dict[str, Any]:
             "sha256": r.execution.sha256,
             "rows": len(r.execution.lines),
         },
-        "status": "infeasible" if r.infeasible else r.remainder_document["status"],
+        "status": Status.INFEASIBLE.value if r.infeasible else r.remainder_document["status"],
         "warnings": [
             {
                 "where": w.where,
