@@ -22,6 +22,8 @@ from typer.testing import CliRunner
 from conftest import PULP_4_DEPRECATIONS, random_scenario_data
 from pazos_budget.cli import app
 from pazos_budget.diagnose import diagnose, diagnosis_header
+from pazos_budget.export import ModelExport
+from pazos_budget.findings import Finding
 from pazos_budget.loader import load_scenario
 from pazos_budget.model import GIVE_PREFERENCE, CommitmentKind, build_model
 from pazos_budget.pipeline import ScenarioInfeasible, solve_scenario
@@ -56,7 +58,7 @@ def scenario_text(total: float, body: str) -> str:
     return HEAD.replace("TOTAL", f"{total:g}") + body
 
 
-def run(tmp_path: Path, total: float, body: str, solver: str) -> list[dict[str, Any]]:
+def run(tmp_path: Path, total: float, body: str, solver: str) -> list[Finding]:
     path = tmp_path / "s.yaml"
     path.write_text(scenario_text(total, body), encoding="utf-8")
     loaded = load_scenario(path)
@@ -68,8 +70,8 @@ def run(tmp_path: Path, total: float, body: str, solver: str) -> list[dict[str, 
     return diagnose(loaded.scenario, SolveOptions(solver=solver))
 
 
-def named(findings: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    return [(f["kind"], f["subject"], f["key"]) for f in findings]
+def named(findings: list[Finding]) -> list[tuple[str, str, str]]:
+    return [(f.kind, f.subject, f.key) for f in findings]
 
 
 @pytest.fixture(params=SOLVERS)
@@ -95,14 +97,14 @@ def test_total_budget_too_small_for_mandatory_programmes(tmp_path: Path, solver:
     findings = run(tmp_path, 950, TOTAL_TOO_SMALL, solver)
     assert named(findings) == [("total_budget", "", "")]
     (f,) = findings
-    assert f["committed"] == 950
-    assert f["possible"] == pytest.approx(1200)
-    assert f["violation"] == pytest.approx(250)
-    assert f["unit"] == "COP millions"
-    assert f["unavoidable"] is True
-    assert f["alternatives"] == []
-    assert f["proven"] is True
-    assert f["message"] == (
+    assert f.committed == 950
+    assert f.possible == pytest.approx(1200)
+    assert f.violation == pytest.approx(250)
+    assert f.unit == "COP millions"
+    assert f.unavoidable is True
+    assert f.alternatives == ()
+    assert f.proven is True
+    assert f.message == (
         "The total budget of 950 (COP millions) must grow by at least 250 (to 1,200) "
         "to meet every hard commitment."
     )
@@ -130,10 +132,10 @@ def test_department_envelope_too_small_for_its_mandatory_programmes(
     findings = run(tmp_path, 1000, ENVELOPE_TOO_SMALL, solver)
     assert named(findings) == [("department_budget", "security", "")]
     (f,) = findings
-    assert (f["committed"], f["possible"]) == (100, pytest.approx(300))
-    assert f["violation"] == pytest.approx(200)
-    assert f["unavoidable"] is True
-    assert f["message"] == (
+    assert (f.committed, f.possible) == (100, pytest.approx(300))
+    assert f.violation == pytest.approx(200)
+    assert f.unavoidable is True
+    assert f.message == (
         "Department Security: its commitments need 200 more than its envelope of "
         "100 (COP millions)."
     )
@@ -155,9 +157,9 @@ def test_min_spend_out_of_reach_because_of_max_units(tmp_path: Path, solver: str
     findings = run(tmp_path, 1000, MIN_SPEND_CAPPED, solver)
     assert named(findings) == [("department_min_spend", "culture", "")]
     (f,) = findings
-    assert (f["committed"], f["possible"], f["violation"]) == (120, 80, 40)
-    assert f["money"] == "no"
-    assert f["message"] == (
+    assert (f.committed, f.possible, f.violation) == (120, 80, 40)
+    assert f.money == "no"
+    assert f.message == (
         "Department Culture can spend at most 80 of its minimum spend of 120 "
         "(COP millions), even with more money."
     )
@@ -179,10 +181,10 @@ def test_hard_metric_target_beyond_reach(tmp_path: Path, solver: str) -> None:
     findings = run(tmp_path, 1000, METRIC_CAPPED, solver)
     assert named(findings) == [("hard_target", "mediations", "mediations")]
     (f,) = findings
-    assert (f["committed"], f["possible"], f["violation"]) == (600, 450, 150)
-    assert f["owner"] == "pazos"
-    assert f["unit"] == "mediations"
-    assert f["message"] == (
+    assert (f.committed, f.possible, f.violation) == (600, 450, 150)
+    assert f.owner == "pazos"
+    assert f.unit == "mediations"
+    assert f.message == (
         "Target “mediations” (hard) can reach at most 450 of the 600 mediations required, "
         "even with more money: the programmes that count are at their limits: "
         "“Interrupters” at most 30 units (its max_units)."
@@ -198,10 +200,10 @@ def test_hard_metric_target_beyond_the_budget_names_the_budget_as_alternative(
     findings = run(tmp_path, 300, body, solver)
     assert named(findings) == [("hard_target", "mediations", "mediations")]
     (f,) = findings
-    assert (f["possible"], f["violation"]) == (450, 150)
-    assert f["money"] == "limits"
-    assert f["unavoidable"] is False
-    assert f["alternatives"] == [
+    assert (f.possible, f.violation) == (450, 150)
+    assert f.money == "limits"
+    assert f.unavoidable is False
+    assert [a.to_json() for a in f.alternatives] == [
         {
             "kind": "total_budget",
             "subject": "",
@@ -212,7 +214,7 @@ def test_hard_metric_target_beyond_the_budget_names_the_budget_as_alternative(
             "label": "raise the total budget by 100 (to 400; COP millions)",
         }
     ]
-    assert f["message"] == (
+    assert f.message == (
         "Target “mediations” (hard) can reach at most 450 of the 600 mediations required "
         "with this budget."
     )
@@ -241,10 +243,10 @@ def test_hard_youth_reach_share_beyond_max_units_in_one_cluster(
     findings = run(tmp_path, 1000, REACH_IN_C3, solver)
     assert named(findings) == [("hard_target", "reach-99pct", "c3")]
     (f,) = findings
-    assert f["committed"] == 0.99
-    assert f["possible"] == pytest.approx(0.41)
-    assert f["unit"] == "share"
-    assert f["message"] == (
+    assert f.committed == 0.99
+    assert f.possible == pytest.approx(0.41)
+    assert f.unit == "share"
+    assert f.message == (
         "Target “reach-99pct” (hard) can reach at most 41% in cluster Cluster 3, even with more "
         "money (required 99%): the programmes that count are at their limits: “Art” at most "
         "20 units (its max_units); “Sport” at most 10 units (its max_units)."
@@ -266,8 +268,8 @@ reach_model: participations
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("hard_target", "reach-1200", "c3")]
     (f,) = findings
-    assert (f["committed"], f["possible"], f["violation"]) == (1200, 1000, 200)
-    assert f["message"] == (
+    assert (f.committed, f.possible, f.violation) == (1200, 1000, 200)
+    assert f.message == (
         "Target “reach-1200” (hard) can reach at most 1,000 youth in cluster Cluster 3, even "
         "with more money (required 1,200): the programmes that count are at their limits: "
         "“Art” reaches every young person it may in Cluster 3 (a programme cannot reach more "
@@ -302,16 +304,16 @@ def test_hard_component_presence_where_no_programme_can_run(tmp_path: Path, solv
         ("hard_target", "safe-c3", "c3/safe_environments"),
     ]
     first, second = findings
-    assert (first["committed"], first["possible"], first["owner"]) == (1, 0, "pazos")
-    assert (second["committed"], second["possible"], second["owner"]) == (2, 0, "security")
-    assert [f["message"] for f in findings] == [
+    assert (first.committed, first.possible, first.owner) == (1, 0, "pazos")
+    assert (second.committed, second.possible, second.owner) == (2, 0, "security")
+    assert [f.message for f in findings] == [
         "Target “prevention-c3” (hard): no units of component prevention can be delivered "
         "in cluster Cluster 3 (no programme in its scope delivers this component there).",
         "Goal “safe-c3” of department Security (hard): no units of component "
         "safe environments can be delivered in cluster Cluster 3 (no programme in its scope "
         "delivers this component there).",
     ]
-    assert all(f["unavoidable"] is True for f in findings)
+    assert all(f.unavoidable is True for f in findings)
 
 
 def test_two_independent_problems_are_both_named(tmp_path: Path, solver: str) -> None:
@@ -334,8 +336,8 @@ programmes:
         ("department_budget", "security", ""),
         ("department_min_spend", "culture", ""),
     ]
-    assert [f["violation"] for f in findings] == [pytest.approx(200), pytest.approx(40)]
-    assert [f["message"] for f in findings] == [
+    assert [f.violation for f in findings] == [pytest.approx(200), pytest.approx(40)]
+    assert [f.message for f in findings] == [
         "Department Security: its commitments need 200 more than its envelope of "
         "100 (COP millions).",
         "Department Culture can spend at most 80 of its minimum spend of 120 "
@@ -360,9 +362,9 @@ programmes:
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("total_budget", "", "")]
     (f,) = findings
-    assert f["violation"] == pytest.approx(250)
-    assert f["unavoidable"] is False
-    assert f["alternatives"] == [
+    assert f.violation == pytest.approx(250)
+    assert f.unavoidable is False
+    assert [a.to_json() for a in f.alternatives] == [
         {
             "kind": "mandatory_min_units",
             "subject": "art",
@@ -389,8 +391,8 @@ programmes:
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("mandatory_min_units", "mentors", "")]
     (f,) = findings
-    assert (f["committed"], f["possible"], f["violation"]) == (12, 10, 2)
-    assert f["message"] == (
+    assert (f.committed, f.possible, f.violation) == (12, 10, 2)
+    assert f.message == (
         "Programme “Mentors” (mandatory): only 10 of its minimum 12 units (mentor) fit, "
         "even with more money: “Mentors” reaches every young person it may in Cluster 3 "
         "(a programme cannot reach more youth than live there)."
@@ -408,8 +410,8 @@ programmes:
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("mandatory_min_units", "art", "c3")]
     (f,) = findings
-    assert (f["committed"], f["possible"], f["violation"]) == (12, 10, 2)
-    assert f["message"] == (
+    assert (f.committed, f.possible, f.violation) == (12, 10, 2)
+    assert f.message == (
         "Programme “Art” (mandatory): only 10 of its minimum 12 units in cluster Cluster 3 fit, "
         "even with more money: “Art” reaches every young person it may in Cluster 3 "
         "(a programme cannot reach more youth than live there)."
@@ -429,8 +431,8 @@ programmes:
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("max_change", "art", "below")]
     (f,) = findings
-    assert (f["committed"], f["possible"], f["violation"]) == (14, 10, 4)
-    assert f["message"] == (
+    assert (f.committed, f.possible, f.violation) == (14, 10, 4)
+    assert f.message == (
         "Programme “Art” can keep at most 10 units (workshop), even with more money; its "
         "maximum change (at most 30% from its current 20) requires at least 14."
     )
@@ -450,8 +452,8 @@ max_change: 0.3
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("max_change", "art", "above")]
     (f,) = findings
-    assert (f["committed"], f["possible"], f["violation"]) == (26, 30, 4)
-    assert f["message"] == (
+    assert (f.committed, f.possible, f.violation) == (26, 30, 4)
+    assert f.message == (
         "Programme “Art” needs at least 30 units; its maximum change (at most 30% from its "
         "current 20) allows at most 26."
     )
@@ -479,10 +481,10 @@ targets:
     findings = run(tmp_path, 1000, body, solver)
     assert named(findings) == [("hard_target", "prevention-half", "share")]
     (f,) = findings
-    assert f["committed"] == 0.5
-    assert f["possible"] == pytest.approx(100 / 700)
-    assert f["unavoidable"] is False  # the mandatory minimum could give instead
-    assert f["message"] == (
+    assert f.committed == 0.5
+    assert f.possible == pytest.approx(100 / 700)
+    assert f.unavoidable is False  # the mandatory minimum could give instead
+    assert f.message == (
         "Target “prevention-half” (hard): spend in its scope can reach at most 14.3% of "
         "total spend (required at least 50%)."
     )
@@ -507,9 +509,9 @@ targets:
     assert named(findings) == [("hard_target", "reach-90pct", "c3")]
     (f,) = findings
     f_t = lambda t: 1 - math.exp(-t)  # noqa: E731
-    assert f["possible"] == pytest.approx(f_t(0.5) + (f_t(0.75) - f_t(0.5)) * 0.4)
-    assert f["money"] == "partly"
-    assert f["message"] == (
+    assert f.possible == pytest.approx(f_t(0.5) + (f_t(0.75) - f_t(0.5)) * 0.4)
+    assert f.money == "partly"
+    assert f.message == (
         "Target “reach-90pct” (hard) can reach at most 44.7% in cluster Cluster 3 with this "
         "budget (required 90%; 54.9% with more money)."
     )
@@ -527,15 +529,17 @@ def test_pipeline_raises_with_the_diagnosis(tmp_path: Path, solver: str) -> None
     assert "must grow by at least 250" in str(e)
     doc = e.to_json()
     assert doc["status"] == "infeasible"
-    assert doc["diagnosis"] == e.diagnosis
+    assert doc["diagnosis"] == [f.to_json() for f in e.diagnosis]
 
 
 def test_diagnosis_does_not_overwrite_the_users_model_file(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(scenario_text(950, TOTAL_TOO_SMALL), encoding="utf-8")
     lp = tmp_path / "model.lp"
+    export = ModelExport()
     with pytest.raises(ScenarioInfeasible):
-        solve_scenario(load_scenario(path), SolveOptions(write_model=lp))
+        solve_scenario(load_scenario(path), SolveOptions(), export=export)
+    export.write(lp)
     # The file is the model the user asked to solve, not the elastic one.
     assert "e(total__budget)" not in lp.read_text()
     assert "budget(total)" in lp.read_text()
@@ -633,14 +637,16 @@ def test_no_time_left_gives_one_finding_that_says_so(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(scenario_text(950, TOTAL_TOO_SMALL), encoding="utf-8")
     findings = diagnose(load_scenario(path).scenario, SolveOptions(time_limit=1e-9))
-    assert [f["kind"] for f in findings] == ["undiagnosed"]
-    assert findings[0]["message"].startswith("The diagnosis could not finish (no time left)")
+    assert [f.kind for f in findings] == ["undiagnosed"]
+    assert findings[0].message.startswith("The diagnosis could not finish (no time left)")
     assert diagnosis_header(findings) == ""
 
 
 def test_headers() -> None:
-    def finding(**kw: Any) -> dict[str, Any]:
-        return {"kind": "total_budget", "proven": True, "unavoidable": True, **kw}
+    def finding(**kw: Any) -> Finding:
+        return Finding.from_json(
+            {"kind": "total_budget", "proven": True, "unavoidable": True, **kw}
+        )
 
     assert diagnosis_header([]) == "(No diagnosis could be computed.)"
     assert diagnosis_header([finding()]) == ONLY
@@ -669,14 +675,12 @@ def _tightened(draw: st.DrawFn) -> dict[str, Any]:
 tightened = st.composite(_tightened)
 
 
-def relaxed(
-    data: dict[str, Any], findings: list[dict[str, Any]], slack: float = 1e-6
-) -> dict[str, Any]:
+def relaxed(data: dict[str, Any], findings: list[Finding], slack: float = 1e-6) -> dict[str, Any]:
     """`data` with each named commitment given by the amount the diagnosis names."""
     out = copy.deepcopy(data)
     goals = [g for d in out["departments"] for g in d.get("goals", [])]
     for f in findings:
-        kind, subject, possible = f["kind"], f["subject"], f["possible"]
+        kind, subject, possible = f.kind, f.subject, f.possible
         if kind == "total_budget":
             out["budget"]["total"] = possible * (1 + slack)
         elif kind == "department_budget":
@@ -694,7 +698,7 @@ def relaxed(
             assert kind == "hard_target", f
             t = next(g for g in out["targets"] + goals if g["id"] == subject)
             # A target of several rows is one finding; its rows each say what is possible.
-            rows = [r["possible"] for r in f.get("rows", [f])]
+            rows = [r.possible for r in f.rows or [f]]
             possible = max(rows) if t["kind"] == "spend_share" and "at_most" in t else min(rows)
             if t["kind"] == "spend_share" and "at_most" in t:
                 if possible + slack <= 1:
@@ -731,7 +735,7 @@ def test_giving_what_the_diagnosis_names_makes_the_scenario_feasible(
     plain = solve_model(build_model(scenario), SolveOptions())
     assume(plain.status == Status.INFEASIBLE)
     findings = diagnose(scenario, SolveOptions(solver=solver_name))
-    assert findings and all(f["kind"] in set(CommitmentKind) for f in findings), findings
+    assert findings and all(f.kind in set(CommitmentKind) for f in findings), findings
     # CBC's amounts reach us with about 8 digits (PuLP's solution file): give them 1e-5.
     fixed = Scenario.model_validate(relaxed(data, findings, 1e-5 if solver_name == "cbc" else 1e-6))
     assert solve_model(build_model(fixed), SolveOptions()).status != Status.INFEASIBLE
@@ -805,7 +809,7 @@ def test_a_finding_without_a_money_check_names_no_amount() -> None:
     }
     findings = diagnose(Scenario.model_validate(data), SolveOptions())
     assert findings
-    assert not any("nan" in f["message"] for f in findings)
+    assert not any("nan" in f.message for f in findings)
 
 
 def test_spend_share_counts_the_scopes_own_money(tmp_path: Path, solver: str) -> None:
@@ -831,5 +835,5 @@ programmes:
     findings = run(tmp_path, 3, body, solver)
     assert named(findings) == [("hard_target", "t0", "share")]
     (f,) = findings
-    assert f["possible"] < f["committed"] == 0.25
-    assert f["possible"] == pytest.approx(1 / 6, abs=1e-6)
+    assert f.possible < f.committed == 0.25
+    assert f.possible == pytest.approx(1 / 6, abs=1e-6)

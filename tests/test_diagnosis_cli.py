@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 
 from conftest import PULP_4_DEPRECATIONS
 from pazos_budget.cli import app
+from pazos_budget.findings import Alternative
 
 pytestmark = PULP_4_DEPRECATIONS
 
@@ -200,4 +201,5 @@ def test_alternatives_in_the_workbook_language(lang: str, expected: list[str]) -
         },
     ]
     L = Labels(lang)
-    assert [L.alternative(a, places, {"c3", "c4"}) for a in alternatives] == expected
+    read = [Alternative.from_json(a) for a in alternatives]  # as the JSON writes them
+    assert [L.alternative(a, places, {"c3", "c4"}) for a in read] == expected

@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "i18n",
         "catalogues",
         "outlines",
+        "marginal",
     ),
     # 1. What a scenario is (pydantic models and their rules; no I/O).
     ("scenario", "cells", "uncertainty"),
@@ -52,8 +53,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model", "scaling"),
     # 4. The only place that calls a solver.
     ("solve",),
-    # 5. What a solve means: the verified result and the diagnosis.
-    ("result", "diagnose"),
+    # 5. What a solve means: the verified result, the diagnosis, the model export.
+    ("findings", "result", "diagnose", "export"),
     # 6. Why: reasons and concentrations read a verified result.
     ("explain", "concentration"),
     # 7. One scenario from file to verified result.

@@ -182,7 +182,7 @@ def test_a_time_limit_marks_the_stage_it_stopped_with_its_gap() -> None:
     assert r.status == Status.FEASIBLE and not r.interrupted
     stopped = [st for st in r.stages if st.status == "feasible"]
     assert stopped and all(st.gap is not None and st.gap >= 0 for st in stopped)
-    assert all(m["reason_code"] == "plan_not_optimal" for m in r.marginal_values)
+    assert all(m.reason_code == "plan_not_optimal" for m in r.marginal_values)
 
 
 def test_ctrl_c_during_marginal_values_keeps_the_plan_without_them() -> None:
@@ -201,8 +201,8 @@ def test_ctrl_c_during_marginal_values_keeps_the_plan_without_them() -> None:
     assert phases == ["Marginal value of money: 3 more solves, one per money source"]
     assert r.status == Status.OPTIMAL and not r.interrupted
     assert len(r.marginal_values) == 3
-    assert not any(m["exact"] for m in r.marginal_values)
-    assert {m["reason_code"] for m in r.marginal_values} <= {
+    assert not any(m.exact for m in r.marginal_values)
+    assert {m.reason_code for m in r.marginal_values} <= {
         "resolve_not_optimal",
         "resolve_failed",
     }

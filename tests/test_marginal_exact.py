@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from pazos_budget import analysis
-from pazos_budget.analysis import MARGINAL_FIGURES, marginal_values
+from pazos_budget.analysis import marginal_values
 from pazos_budget.loader import load_scenario
+from pazos_budget.marginal import MARGINAL_FIGURES, MarginalValue
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.labels import Labels
 from pazos_budget.result import Result
 from pazos_budget.solve import SolveOptions, Status
-from pazos_budget.terminal import marginal_sentence
 
 MINIMAL = Path(__file__).resolve().parent.parent / "examples" / "minimal.yaml"
 
@@ -31,18 +31,18 @@ def _feasible(r: Result) -> Result:
     return dataclasses.replace(r, status=Status.FEASIBLE)
 
 
-def _assert_no_value(entry: dict[str, Any], code: str) -> None:
-    assert entry["exact"] is False
-    assert entry["reason_code"] == code
-    assert entry["reason"].startswith("not computed: ")
+def _assert_no_value(entry: MarginalValue, code: str) -> None:
+    assert entry.exact is False
+    assert entry.reason_code == code
+    assert entry.reason is not None and entry.reason.startswith("not computed: ")
     for key in MARGINAL_FIGURES:
-        assert entry[key] is None, key
+        assert getattr(entry, key) is None, key
 
 
 def test_exact_solves_give_values(base: Result) -> None:
     values = marginal_values(load_scenario(MINIMAL), base, SolveOptions(), jobs=1)
-    assert values and all(v["exact"] is True and v["reason"] is None for v in values)
-    assert all(isinstance(v["youth_reached"], float) for v in values)
+    assert values and all(v.exact is True and v.reason is None for v in values)
+    assert all(isinstance(v.youth_reached, float) for v in values)
 
 
 def test_a_plan_stopped_at_a_limit_gives_no_value(
@@ -56,7 +56,7 @@ def test_a_plan_stopped_at_a_limit_gives_no_value(
     assert len(values) == 3  # the total budget and two envelopes
     for v in values:
         _assert_no_value(v, "plan_not_optimal")
-        assert "not proven optimal" in v["reason"]
+        assert "not proven optimal" in (v.reason or "")
 
 
 def test_a_re_solve_stopped_at_a_limit_gives_no_value(
@@ -74,13 +74,12 @@ def test_a_re_solve_stopped_at_a_limit_gives_no_value(
     monkeypatch.setattr(analysis, "solve_many", stopped)
     values = marginal_values(load_scenario(MINIMAL), base, SolveOptions(), jobs=1)
     _assert_no_value(values[0], "resolve_not_optimal")
-    assert "was stopped (time limit or Ctrl-C)" in values[0]["reason"]
-    assert all(v["exact"] for v in values[1:])
+    assert "was stopped (time limit or Ctrl-C)" in (values[0].reason or "")
+    assert all(v.exact for v in values[1:])
     # Said plainly in the terminal and in both workbook languages; the English workbook
     # says what the terminal says.
-    line = marginal_sentence(values[0], "COP millions")
-    assert line == "10 more (COP millions) for the total budget: " + values[0]["reason"] + "."
-    assert Labels("en", "COP millions").marginal_sentence(values[0]) == line
+    line = Labels("en", "COP millions").marginal_sentence(values[0])
+    assert line == f"10 more (COP millions) for the total budget: {values[0].reason}."
     es = Labels("es", "COP millones").marginal_sentence(values[0])
     assert "no se calculó" in es and "no sería exacta" in es
 
@@ -95,5 +94,5 @@ def test_a_failed_re_solve_gives_no_value(base: Result, monkeypatch: pytest.Monk
     values = marginal_values(load_scenario(MINIMAL), base, SolveOptions())
     for v in values:
         _assert_no_value(v, "resolve_failed")
-        assert v["error"] == "highs failed: boom"
-        assert v["reason"] == "not computed: the re-solve failed (highs failed: boom)"
+        assert v.error == "highs failed: boom"
+        assert v.reason == "not computed: the re-solve failed (highs failed: boom)"

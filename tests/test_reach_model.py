@@ -123,7 +123,7 @@ def test_a_hard_unreachable_share_is_infeasible() -> None:
 
     with pytest.raises(ScenarioInfeasible) as e:
         solve_scenario(loaded)
-    assert e.value.diagnosis[0]["subject"] == "all"
+    assert e.value.diagnosis[0].subject == "all"
 
 
 def test_min_coverage_leaves_out_an_unreachable_prioritized_cluster(tmp_path: Path) -> None:

@@ -26,12 +26,14 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
+from rich.console import Console
 
 from pazos_budget.analysis import solve_with_marginal_values
 from pazos_budget.errors import ReportError
 from pazos_budget.explain import Funding, top_marginal_clusters
 from pazos_budget.files import write_json
 from pazos_budget.loader import load_scenario
+from pazos_budget.marginal import MarginalValue
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.excel import build_workbook, write_workbook
 from pazos_budget.reports.labels import SAME_IN_BOTH, TEXTS, Labels
@@ -43,7 +45,7 @@ from pazos_budget.reports.xlsx import (
     text_lines,
 )
 from pazos_budget.result import Result, to_json
-from pazos_budget.terminal import marginal_sentence
+from pazos_budget.terminal import print_marginal
 
 ES, EN = TEXTS["es"], TEXTS["en"]
 
@@ -229,7 +231,7 @@ def check_figures(result: Result, wb: openpyxl.Workbook, lang: str) -> None:
     for row, m in zip(marginal, doc["marginal_values"], strict=True):
         assert close(row[L("col.extra", currency=L.currency)], m["extra"])
         assert close(row[L("col.extra_youth")], m["youth_reached"])
-        assert row[L("col.sentence")] == L.marginal_sentence(m)
+        assert row[L("col.sentence")] == L.marginal_sentence(MarginalValue.from_json(m))
     assert len(ws._charts) == 3
     # Summary: "one more million in Zamorano reaches about N more young people; ..."
     sentence = L.marginal_youth_sentence(
@@ -402,8 +404,10 @@ def test_spanish_words_and_numbers() -> None:
 def test_english_marginal_sentence_is_the_terminals(minimal: Result) -> None:
     L = Labels("en", minimal.scenario.scenario.currency)
     assert minimal.marginal_values
-    for m in minimal.marginal_values:
-        assert L.marginal_sentence(m) == marginal_sentence(m, minimal.scenario.scenario.currency)
+    console = Console(record=True, width=10_000)
+    print_marginal(console, minimal.marginal_values, minimal.scenario.scenario.currency)
+    printed = [line.strip() for line in console.export_text().splitlines()[1:]]
+    assert printed == [L.marginal_sentence(m) for m in minimal.marginal_values]
 
 
 def test_unknown_language_is_refused(minimal: Result, tmp_path: Path) -> None:

@@ -211,13 +211,13 @@ def test_overspent_envelope_is_a_located_warning_and_a_diagnosis(
         "diagnosed"
     ]
     (finding,) = r.diagnosis or []
-    assert finding["kind"] == "department_budget"
-    assert finding["subject"] == "security"
+    assert finding.kind == "department_budget"
+    assert finding.subject == "security"
     # in the scenario's own amounts: the envelope the user wrote, what the year needs
     # (700 recorded, two more interrupters for the hard mediations: 780)
-    assert finding["committed"] == 500
-    assert finding["violation"] == pytest.approx(280)
-    assert "envelope of 500" in finding["message"]
+    assert finding.committed == 500
+    assert finding.violation == pytest.approx(280)
+    assert "envelope of 500" in finding.message
     assert all(t.status == TargetStatus.UNREACHABLE for t in r.targets)
     doc = review_json(r)
     assert doc["status"] == "infeasible"
@@ -304,9 +304,9 @@ def test_units_beyond_a_maximum_change_are_kept_and_the_limit_is_diagnosed(
     ]
     assert r.infeasible
     (finding,) = r.diagnosis or []
-    assert finding["kind"] == "executed_units"
-    assert (finding["committed"], finding["possible"]) == (55, 50)
-    assert finding["message"].startswith(
+    assert finding.kind == "executed_units"
+    assert (finding.committed, finding.possible) == (55, 50)
+    assert finding.message.startswith(
         "Programme “Art school workshops”: 55 units (workshop) are already delivered in North"
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from conftest import (
@@ -33,21 +34,17 @@ from conftest import (
     tiny_programme,
 )
 from pazos_budget import pipeline, result
-from pazos_budget.analysis import (
-    MARGINAL_FIGURES,
-    NOT_EXACT_REASONS,
-    NotExact,
-    solve_with_marginal_values,
-)
+from pazos_budget.analysis import NOT_EXACT_REASONS, solve_with_marginal_values
 from pazos_budget.cli import app
 from pazos_budget.errors import VerificationError
 from pazos_budget.loader import LoadedScenario
+from pazos_budget.marginal import MARGINAL_FIGURES, MarginalValue, NotExact
 from pazos_budget.model import Model, build_model
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.labels import Labels
 from pazos_budget.result import Result, build_result, to_json
 from pazos_budget.solve import Solution, SolveOptions, Status, available_solvers
-from pazos_budget.terminal import marginal_sentence
+from pazos_budget.terminal import print_marginal
 
 pytestmark = PULP_4_DEPRECATIONS
 
@@ -559,8 +556,9 @@ def entry(
     department: str | None = None,
     error: str | None = None,
     final_gain: float = 0.0,
-) -> dict[str, Any]:
-    """A marginal-value entry as `analysis.marginal_values` writes it (extra 1500)."""
+) -> MarginalValue:
+    """A marginal-value entry as `analysis.marginal_values` writes it (extra 1500), read
+    back from its JSON."""
     m: dict[str, Any] = {
         "source": "total_budget" if department is None else "department",
         "department": department and department.lower(),
@@ -571,7 +569,7 @@ def entry(
         # A re-solve that failed: no figures, the reason instead (analysis.marginal_values).
         reason = NOT_EXACT_REASONS[NotExact.RESOLVE_FAILED].format(error=error)
         figures = dict.fromkeys(MARGINAL_FIGURES)
-        return (
+        return MarginalValue.from_json(
             m
             | figures
             | {"exact": False, "reason": reason, "reason_code": "resolve_failed"}
@@ -592,7 +590,14 @@ def entry(
             "per_unit": final_gain / 1500,
         },
     ]
-    return m | {"stages": stages, "youth_reached": youth}
+    return MarginalValue.from_json(m | {"stages": stages, "youth_reached": youth})
+
+
+def printed(m: MarginalValue) -> str:
+    """The entry's line as the terminal prints it (`solve --marginal`)."""
+    console = Console(record=True, width=10_000)
+    print_marginal(console, [m], "COP millions")
+    return console.export_text().splitlines()[1].strip()
 
 
 TWO_GAINS = ((1, 0.125, 0.0625), (2, 0.5, 0.25))
@@ -681,9 +686,9 @@ SENTENCES = [
     ids=[s[0] for s in SENTENCES],
 )
 def test_every_marginal_sentence(
-    m: dict[str, Any], terminal: str, english: str, spanish: str
+    m: MarginalValue, terminal: str, english: str, spanish: str
 ) -> None:
-    assert marginal_sentence(m, "COP millions") == terminal
+    assert printed(m) == terminal
     assert Labels("en", "COP millions").marginal_sentence(m) == english
     assert Labels("es", "COP millions").marginal_sentence(m) == spanish
 
@@ -703,8 +708,8 @@ def test_more_money_can_reach_fewer_youth_for_more_weighted_coverage() -> None:
     # population), not the distinct-youth curve.
     loaded = tiny_loaded({**data, "reach_model": "participations"})
     (m,) = solve_with_marginal_values(loaded).marginal_values
-    assert (m["extra"], m["youth_reached"], m["weighted_coverage"]) == (1, -60, 20)
-    assert [s.get("priority") for s in m["stages"]] == [None]  # no target to bring closer
+    assert (m.extra, m.youth_reached, m.weighted_coverage) == (1, -60, 20)
+    assert [s.priority for s in m.stages or ()] == [None]  # no target to bring closer
 
 
 @pytest.mark.xfail(
@@ -716,6 +721,6 @@ def test_more_money_can_reach_fewer_youth_for_more_weighted_coverage() -> None:
 )
 def test_a_sentence_does_not_call_money_idle_when_the_final_objective_rose() -> None:
     m = entry(-60, final_gain=20)
-    assert "not what limits" not in marginal_sentence(m, "COP millions")
+    assert "not what limits" not in printed(m)
     assert "not what limits" not in Labels("en", "COP millions").marginal_sentence(m)
     assert "no es lo que limita" not in Labels("es", "COP millions").marginal_sentence(m)

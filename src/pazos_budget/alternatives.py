@@ -291,8 +291,6 @@ def find_alternatives(
         out.shortfall = Shortfall.NO_SPEND
         return out
     model = build_model(loaded.scenario)
-    # The plan's own solver options (an auditor's --write-model is the plan's alone).
-    options = replace(options, write_model=None)
     earlier = [cell_spend(plan)]
     for number in range(1, wanted.count + 1):
         if options.control is not None:

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from .batch import Engine, solve_scenarios
-from .errors import PazosBudgetError
+from .errors import InfeasibleError, PazosBudgetError, SolveInterrupted
+from .export import ModelExport
 from .loader import LoadedScenario
+from .marginal import MarginalValue, MoneySource, NotExact, StageGain
 from .model import FloatArray
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, to_json, unsolved_json
@@ -108,11 +110,10 @@ def solve_all(
     jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
     # Every solve gets the very options a solve alone gets (the solver's thread count
     # included), whatever `jobs` is: the plan must not depend on how the batch is run.
-    # Only the model export is dropped (one file, not one per variant), and a control
-    # stops these solves too (Ctrl-C during marginal values) but shows no progress: the
-    # progress line belongs to one solve.
+    # A control stops these solves too (Ctrl-C during marginal values) but shows no
+    # progress: the progress line belongs to one solve.
     control = None if options.control is None else options.control.silent()
-    opts = replace(options, write_model=None, control=control)
+    opts = replace(options, control=control)
 
     def one(i: int) -> Result | PazosBudgetError:
         try:
@@ -147,12 +148,17 @@ def solve_all(
 
 
 def solve_with_marginal_values(
-    loaded: LoadedScenario, options: SolveOptions | None = None, *, start: FloatArray | None = None
+    loaded: LoadedScenario,
+    options: SolveOptions | None = None,
+    *,
+    start: FloatArray | None = None,
+    export: ModelExport | None = None,
 ) -> Result:
     """`pipeline.solve_scenario`, then the marginal values of money on its result
-    (`solve --marginal`): every stage re-solved with more money, from the plan."""
+    (`solve --marginal`): every stage re-solved with more money, from the plan. `export`
+    keeps the plan's model (`--write-model`), not a re-solve's."""
     options = options or SolveOptions()
-    result = solve_scenario(loaded, options, start=start)
+    result = solve_scenario(loaded, options, start=start, export=export)
     result.marginal_values = marginal_values(loaded, result, options)
     return result
 
@@ -164,7 +170,7 @@ def marginal_values(
     step: float | None = None,
     jobs: int | None = None,
     start: FloatArray | None = None,
-) -> list[dict[str, Any]]:
+) -> list[MarginalValue]:
     """One entry per money source: total budget, then each department with an envelope.
 
     `start` is the base solution (by default the one `base` was built from): with more
@@ -197,70 +203,63 @@ def marginal_values(
         ).results
     out = []
     for (dept, name), more in zip(sources, solved, strict=True):
-        entry: dict[str, Any] = {
-            "source": "total_budget" if dept is None else "department",
-            "department": dept,
-            "name": name,
-            "extra": delta,
-        }
+        source = MoneySource.TOTAL_BUDGET if dept is None else MoneySource.DEPARTMENT
         code = _not_exact(base, more)
         if code is not None:
             error = "" if more is None or isinstance(more, Result) else str(more).splitlines()[0]
-            entry |= {
-                "exact": False,
-                "reason": NOT_EXACT_REASONS[code].format(error=error),
-                "reason_code": code.value,
-            }
-            entry |= dict.fromkeys(MARGINAL_FIGURES)
-            if code == NotExact.RESOLVE_FAILED:
-                entry["error"] = error  # a re-solve that fails is reported, not fatal
-            out.append(entry)
+            out.append(
+                MarginalValue(
+                    source,
+                    dept,
+                    name,
+                    delta,
+                    exact=False,
+                    reason=NOT_EXACT_REASONS[code].format(error=error),
+                    reason_code=code,
+                    # a re-solve that fails is reported, not fatal
+                    error=error if code == NotExact.RESOLVE_FAILED else None,
+                )
+            )
             continue
         assert isinstance(more, Result)
-        stages = []
-        for a, b in zip(base.stages, more.stages, strict=False):
-            if a.priority is not None:
-                gain = a.objective - b.objective  # shortfall reduced
-            elif a.final == "minimize_spend":
-                gain = a.objective - b.objective  # spend saved
-            else:
-                gain = b.objective - a.objective  # weighted coverage gained
-            label = {"priority": a.priority} if a.priority is not None else {"final": a.final}
-            stages.append(
-                label
-                | {
-                    "before": _r(a.objective),
-                    "after": _r(b.objective),
-                    "improvement": _r(gain),
-                    "per_unit": _r(gain / delta),
-                }
-            )
         youth = more.youth_reached - base.youth_reached
-        entry |= {
-            "exact": True,
-            "reason": None,
-            "reason_code": None,
-            "stages": stages,
-            "youth_reached": _r(youth),
-            "youth_per_unit": _r(youth / delta),
-            "weighted_coverage": _r(more.weighted_coverage - base.weighted_coverage),
-            "spend": _r(more.spend - base.spend),
-        }
-        out.append(entry)
+        out.append(
+            MarginalValue(
+                source,
+                dept,
+                name,
+                delta,
+                exact=True,
+                stages=_stage_gains(base, more, delta),
+                youth_reached=_r(youth),
+                youth_per_unit=_r(youth / delta),
+                weighted_coverage=_r(more.weighted_coverage - base.weighted_coverage),
+                spend=_r(more.spend - base.spend),
+            )
+        )
     return out
 
 
-class NotExact(StrEnum):
-    """Why a marginal-value entry has no value (its `reason_code`)."""
-
-    PLAN_NOT_OPTIMAL = "plan_not_optimal"  # the base solve stopped at a limit
-    RESOLVE_NOT_OPTIMAL = "resolve_not_optimal"  # the re-solve stopped at a limit
-    RESOLVE_FAILED = "resolve_failed"  # the re-solve raised (infeasible, solver error)
-    NOT_SOLVED = "not_solved"  # the re-solve never ran
-
-
-#: The figures of a marginal-value entry; each is null (None) in an entry that is not exact.
-MARGINAL_FIGURES = ("stages", "youth_reached", "youth_per_unit", "weighted_coverage", "spend")
+def _stage_gains(base: Result, more: Result, delta: float) -> tuple[StageGain, ...]:
+    gains = []
+    for a, b in zip(base.stages, more.stages, strict=False):
+        if a.priority is not None:
+            gain = a.objective - b.objective  # shortfall reduced
+        elif a.final == "minimize_spend":
+            gain = a.objective - b.objective  # spend saved
+        else:
+            gain = b.objective - a.objective  # weighted coverage gained
+        gains.append(
+            StageGain(
+                a.priority,
+                None if a.priority is not None else a.final,
+                before=_r(a.objective),
+                after=_r(b.objective),
+                improvement=_r(gain),
+                per_unit=_r(gain / delta),
+            )
+        )
+    return tuple(gains)
 
 
 #: What an entry without a value says (`reason`), by `reason_code`; the workbook says the
@@ -330,13 +329,28 @@ def frange(start: float, stop: float, step: float) -> list[float]:
     return [round(start + k * step, 12) for k in range(n + 1)]
 
 
-@dataclass
+class PointStatus(StrEnum):
+    """How one point of a sweep ended."""
+
+    SOLVED = "solved"  # a plan (optimal, or feasible at a limit: its result says)
+    INFEASIBLE = "infeasible"  # its hard commitments cannot all hold (a diagnosis)
+    FAILED = "failed"  # the solver found no plan (an error)
+    NOT_SOLVED = "not_solved"  # an interrupted sweep stopped it, or never solved it
+
+
+@dataclass(frozen=True)
 class SweepPoint:
     budget: float  # the total budget at this point
     scale: float | None  # the factor on every money limit, for --scale sweeps
     result: Result | None
     error: str | None = None
     document: dict[str, Any] | None = None  # result@1 of a point that failed (see sweep)
+    status: PointStatus = PointStatus.NOT_SOLVED
+
+    @property
+    def where(self) -> dict[str, float]:
+        """The point's own key in `sweep --json`: its scale, or its total budget."""
+        return {"scale": self.scale} if self.scale is not None else {"budget": self.budget}
 
 
 @dataclass
@@ -366,11 +380,11 @@ def sweep(
         raise ValueError("give either totals or scales")
     if totals is not None:
         variants = [with_total(s, t) for t in totals]
-        points = [SweepPoint(t, None, None) for t in totals]
+        where: list[tuple[float, float | None]] = [(t, None) for t in totals]
     else:
         assert scales is not None
         variants = [scaled_budgets(s, f) for f in scales]
-        points = [SweepPoint(s.budget.total * f, f, None) for f in scales]
+        where = [(s.budget.total * f, f) for f in scales]
     batch = solve_scenarios(
         [replace(loaded, scenario=v) for v in variants],
         options,
@@ -378,15 +392,32 @@ def sweep(
         on_done=on_done,
         keep_partial=True,
     )
-    for point, variant, res in zip(points, variants, batch.results, strict=True):
+    points = []
+    for (budget, scale), variant, res in zip(where, variants, batch.results, strict=True):
         if isinstance(res, Result):
-            point.result = res
+            points.append(SweepPoint(budget, scale, res, status=PointStatus.SOLVED))
         elif res is not None:
-            point.error = str(res).splitlines()[0]
-            point.document = _failure_json(replace(loaded, scenario=variant), res, options)
+            points.append(
+                SweepPoint(
+                    budget,
+                    scale,
+                    None,
+                    str(res).splitlines()[0],
+                    _failure_json(replace(loaded, scenario=variant), res, options),
+                    _failed(res),
+                )
+            )
         else:
-            point.error = "not solved (interrupted)"
+            points.append(SweepPoint(budget, scale, None, "not solved (interrupted)"))
     return Sweep(s, points, batch.interrupted)
+
+
+def _failed(error: PazosBudgetError) -> PointStatus:
+    if isinstance(error, InfeasibleError):
+        return PointStatus.INFEASIBLE
+    if isinstance(error, SolveInterrupted):  # Ctrl-C before the point had any plan
+        return PointStatus.NOT_SOLVED
+    return PointStatus.FAILED
 
 
 def _failure_json(
@@ -406,13 +437,12 @@ def sweep_json(sw: Sweep) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     not_solved: list[dict[str, float]] = []
     for p in sw.points:
-        where = {"scale": p.scale} if p.scale is not None else {"budget": p.budget}
         if p.result is not None:
-            results.append(to_json(p.result) | where)
+            results.append(to_json(p.result) | p.where)
         elif p.document is not None:
-            results.append(p.document | where)
+            results.append(p.document | p.where)
         else:
-            not_solved.append(where)
+            not_solved.append(p.where)
     return {
         "schema": BATCH_SCHEMA,
         "command": "sweep",
@@ -422,45 +452,67 @@ def sweep_json(sw: Sweep) -> dict[str, Any]:
     }
 
 
-def frontier_rows(sw: Sweep) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class FrontierFigures:
+    """What a solved point of the frontier achieves."""
+
+    status: Status  # optimal, or feasible (stopped at a limit)
+    spend: float
+    youth_reached: float
+    weighted_coverage: float
+    prioritized_coverage: float
+    targets_met: int
+    targets_total: int
+    shortfalls: Mapping[int, float]  # priority -> that stage's weighted shortfall
+    final_objective: float | None
+    youth_per_unit: float | None  # marginal youth per unit of money since the last solved point
+
+
+@dataclass(frozen=True)
+class FrontierRow:
+    """One point of the frontier, as the terminal and the workbook show it: its figures,
+    or (None) why it has none."""
+
+    budget: float
+    scale: float | None
+    status: PointStatus
+    error: str | None
+    figures: FrontierFigures | None
+
+
+def frontier_rows(sw: Sweep) -> list[FrontierRow]:
     """One row per point: the figures of the frontier, and the marginal youth per unit of
     money between this point and the previous solved one."""
     priorities = sorted({t.priority for _, t in sw.scenario.all_targets() if not t.hard})
-    rows: list[dict[str, Any]] = []
+    rows: list[FrontierRow] = []
     prev: SweepPoint | None = None
     for p in sw.points:
-        row: dict[str, Any] = {"budget": p.budget, "scale": p.scale}
         r = p.result
         if r is None:
-            row |= {
-                "status": "error" if p.error and "interrupted" not in p.error else "not solved",
-                "error": p.error,
-            }
-            rows.append(row)
+            rows.append(FrontierRow(p.budget, p.scale, p.status, p.error, None))
             continue
         met, total = r.targets_met()
-        row |= {
-            "status": r.status.value,
-            "spend": r.spend,
-            "youth_reached": r.youth_reached,
-            "weighted_coverage": r.weighted_coverage,
-            "prioritized_coverage": r.prioritized_coverage,
-            "targets_met": met,
-            "targets_total": total,
+        shortfalls = {
+            prio: next((st.objective for st in r.stages if st.priority == prio), 0.0)
+            for prio in priorities
         }
-        for prio in priorities:
-            row[f"shortfall_p{prio}"] = next(
-                (st.objective for st in r.stages if st.priority == prio), 0.0
-            )
         final = next((st for st in r.stages if st.final), None)
-        row["final_objective"] = final.objective if final else None
+        per_unit = None
         if prev is not None and prev.result is not None and p.budget != prev.budget:
-            row["youth_per_unit"] = (r.youth_reached - prev.result.youth_reached) / (
-                p.budget - prev.budget
-            )
-        else:
-            row["youth_per_unit"] = None
-        rows.append(row)
+            per_unit = (r.youth_reached - prev.result.youth_reached) / (p.budget - prev.budget)
+        figures = FrontierFigures(
+            r.status,
+            r.spend,
+            r.youth_reached,
+            r.weighted_coverage,
+            r.prioritized_coverage,
+            met,
+            total,
+            shortfalls,
+            final.objective if final else None,
+            per_unit,
+        )
+        rows.append(FrontierRow(p.budget, p.scale, p.status, p.error, figures))
         prev = p
     return rows
 

@@ -256,9 +256,9 @@ def shipped(loaded: LoadedScenario) -> LoadedScenario:
 
 def batch_options(options: SolveOptions) -> SolveOptions:
     """The options every solve of a batch gets: the options of a solve alone (the solver's
-    thread count included, so a plan does not depend on how it is run), without the model
-    export (one file, not one per task) and without the progress control of one solve."""
-    return replace(options, write_model=None, control=None)
+    thread count included, so a plan does not depend on how it is run), without the
+    progress control of one solve."""
+    return replace(options, control=None)
 
 
 def solve_scenarios(

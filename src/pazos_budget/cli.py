@@ -30,6 +30,7 @@ DEFAULT_MIN_DIFFERENCE = 0.01
 if TYPE_CHECKING:
     from .alternatives import AlternativeOptions
     from .diagnose import ScenarioInfeasible
+    from .export import ModelExport
     from .loader import LoadedScenario
     from .outputs import OutputPlan
     from .reports.labels import Labels, Lang
@@ -212,17 +213,16 @@ def _report_infeasible(
     quiet: bool,
     json_out: Path | None,
     output: Path | None,
+    export: ModelExport,
 ) -> None:
     """An infeasible scenario: print the diagnosis and write its JSON and workbook."""
     from .files import json_writer
-    from .outputs import WRITTEN
     from .terminal import print_diagnosis
 
     L = words(language)
     print_diagnosis(err, e.diagnosis, language, loaded.scenario)
     infeasible = e
-    model = plan.temp("--write-model")
-    if model is not None and not model.exists():
+    if "--write-model" in plan and not export.ready:
         # All the outputs or none: refused before any solve, there is no model.
         say(err, L("cli.no_model"))
     elif plan.options:
@@ -241,7 +241,7 @@ def _report_infeasible(
             {
                 "--json": json_writer(e.to_json()),
                 "--output": diagnosis_workbook,
-                "--write-model": WRITTEN,
+                "--write-model": export.write,
             }
         )
         if not quiet:
@@ -290,8 +290,9 @@ def solve(
 ) -> None:
     """Solve a scenario: print the summary, optionally write JSON, workbook and model."""
     from .analysis import solve_with_marginal_values
+    from .export import MODEL_SUFFIXES, ModelExport
     from .files import json_writer
-    from .outputs import WRITTEN, Output, OutputPlan
+    from .outputs import Output, OutputPlan
     from .pipeline import ScenarioInfeasible, result_document, solve_scenario
     from .terminal import print_result, solve_progress
 
@@ -301,7 +302,7 @@ def solve(
         [
             Output("--json", json_out),
             Output("--output", output, (".xlsx",)),
-            Output("--write-model", write_model, (".lp", ".mps")),
+            Output("--write-model", write_model, MODEL_SUFFIXES),
         ]
     )
     loaded = load_scenario(scenario, overrides or ())
@@ -313,12 +314,9 @@ def solve(
     with plan.reserved():
         control = SolveControl()
         options = SolveOptions(
-            solver=solver,
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            write_model=plan.temp("--write-model"),
-            control=control,
+            solver=solver, time_limit=time_limit, mip_gap=mip_gap, control=control
         )
+        export = ModelExport()
         # With HiGHS, the first Ctrl-C stops the solve and keeps its best plan
         # (docs/model.md); another solver runs in its own process and is interrupted as
         # before.
@@ -326,12 +324,12 @@ def solve(
         try:
             with stopper, solve_progress(err, control, language):
                 result = (
-                    solve_with_marginal_values(loaded, options)
+                    solve_with_marginal_values(loaded, options, export=export)
                     if marginal
-                    else solve_scenario(loaded, options)
+                    else solve_scenario(loaded, options, export=export)
                 )
         except ScenarioInfeasible as e:
-            _report_infeasible(e, loaded, plan, language, quiet, json_out, output)
+            _report_infeasible(e, loaded, plan, language, quiet, json_out, output, export)
             raise typer.Exit(e.exit_code) from None
         if not quiet:
             print_result(out, result, language)
@@ -363,7 +361,7 @@ def solve(
             {
                 "--json": json_writer(document),
                 "--output": workbook,
-                "--write-model": WRITTEN,
+                "--write-model": export.write,
             }
         )
     if not quiet:

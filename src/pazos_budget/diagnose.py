@@ -28,12 +28,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from enum import StrEnum
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .errors import InfeasibleError, SolverError
+from .findings import Alternative, AlternativeRow, FallbackKind, Finding, FindingRow, Money
 from .loader import LoadedScenario
 from .model import (
     CONTRACT_TOLERANCE,
@@ -73,34 +74,10 @@ _BUDGET_KINDS = (CommitmentKind.TOTAL_BUDGET, CommitmentKind.DEPARTMENT_BUDGET)
 _KIND_ORDER = {kind: i for i, kind in enumerate(CommitmentKind)}
 
 
-class FallbackKind(StrEnum):
-    """Findings that are not a commitment: the diagnosis itself could not name one."""
-
-    STRUCTURE = "structure"  # even the elastic model has no solution
-    UNDIAGNOSED = "undiagnosed"  # the diagnosis solve failed or ran out of time
-    NUMERICAL = "numerical"  # every commitment can hold: the infeasibility was numerical
-
-
-class Money(StrEnum):
-    """Whether money limits a commitment that gives (the `money` key of a finding)."""
-
-    LIMITS = "limits"  # with the budgets free, the commitment holds
-    PARTLY = "partly"  # with the budgets free, it gives less, but still gives
-    NO = "no"  # more money would not help
-    UNKNOWN = "unknown"  # not checked (spend shares, budgets, or no time left)
-
-
 # --------------------------------------------------------------------------- entry point
-def diagnose(scenario: Scenario, options: SolveOptions) -> list[dict[str, Any]]:
-    """One finding per hard commitment that must give, in a deterministic order.
-
-    Each finding has `kind` (a `CommitmentKind` value, or a `FallbackKind` value when no
-    commitment could be named), `subject`, `key`, `owner`, `committed`, `possible`,
-    `violation` (in `unit`), `relative`, `money`, `unavoidable`, `alternatives`, `proven`
-    and `message`.
-    """
-    # The user's --write-model file holds the model they asked to solve, not this one.
-    options = dataclasses.replace(options, write_model=None)
+def diagnose(scenario: Scenario, options: SolveOptions) -> list[Finding]:
+    """One finding per hard commitment that must give, in a deterministic order (a
+    `FallbackKind` finding when no commitment could be named; findings.py)."""
     deadline = time.perf_counter() + options.time_limit if options.time_limit else None
     model = one_per_target(build_model(scenario, elastic=True))
     try:
@@ -156,7 +133,7 @@ def diagnose(scenario: Scenario, options: SolveOptions) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- wording
-def diagnosis_header(findings: list[dict[str, Any]]) -> str:
+def diagnosis_header(findings: Sequence[Finding]) -> str:
     """The sentence that introduces the findings ("" when they speak for themselves).
 
     "The smallest set" only when every finding is in every smallest set; "for example"
@@ -183,23 +160,23 @@ HEADERS = {
 }
 
 
-def diagnosis_header_key(findings: list[dict[str, Any]]) -> str:
+def diagnosis_header_key(findings: Sequence[Finding]) -> str:
     """Which `HEADERS` sentence introduces the findings."""
     if not findings:
         return "none"
-    if any(f["kind"] in {k.value for k in FallbackKind} for f in findings):
+    if any(f.is_fallback for f in findings):
         return "fallback"
-    if not all(f.get("proven", True) for f in findings):
+    if not all(f.proven for f in findings):
         return "limit"
-    if any(f.get("unavoidable") is False for f in findings):
+    if any(f.unavoidable is False for f in findings):
         return "example"
-    if all(f.get("unavoidable") is True for f in findings):
+    if all(f.unavoidable is True for f in findings):
         return "only"
     return "some"
 
 
 def diagnosis_lines(
-    findings: list[dict[str, Any]],
+    findings: Sequence[Finding],
     or_instead: str = "    or instead: {alternatives}",
     joined: str = " and ",
 ) -> list[str]:
@@ -207,9 +184,9 @@ def diagnosis_lines(
     (`or_instead` and `joined` are the words of the terminal's language)."""
     lines = []
     for f in findings:
-        lines.append(f"  - {f['message']}")
-        if f.get("alternatives"):
-            labels = joined.join(a["label"] for a in f["alternatives"])
+        lines.append(f"  - {f.message}")
+        if f.alternatives:
+            labels = joined.join(a.label for a in f.alternatives)
             lines.append(or_instead.format(alternatives=labels))
     return lines
 
@@ -598,7 +575,7 @@ def _finding(
     alternatives: list[tuple[_Group, _Reader]],
     money: Money,
     violation_free: float,
-) -> dict[str, Any]:
+) -> Finding:
     s = r.s
     cur = s.scenario.currency
     e = float(r.values[k.elastic_col])
@@ -667,23 +644,23 @@ def _finding(
         cause = _capacity(r, k)
         if cause and message.endswith("."):
             message = f"{message[:-1]}: {cause}."
-    return {
-        "kind": k.kind.value,
-        "subject": k.subject,
-        "name": _subject_name(r, k),
-        "key": k.key,
-        "owner": owner,
-        "committed": _clean(committed),
-        "possible": _clean(possible),
-        "violation": _clean(violation),
-        "unit": unit,
-        "relative": _clean(e / k.scale),
-        "money": money.value,
-        "unavoidable": unavoidable,
-        "alternatives": [_alternative(ra, a) for a, ra in alternatives],
-        "proven": proven,
-        "message": message,
-    }
+    return Finding(
+        k.kind,
+        k.subject,
+        _subject_name(r, k),
+        k.key,
+        owner,
+        _clean(committed),
+        _clean(possible),
+        _clean(violation),
+        unit,
+        _clean(e / k.scale),
+        money,
+        unavoidable,
+        tuple(_alternative(ra, a) for a, ra in alternatives),
+        proven,
+        message,
+    )
 
 
 def _target_finding(
@@ -880,17 +857,14 @@ def _label(r: _Reader, g: _Group) -> str:
     return f"lower the hard {r.who(owner, t)} to " + _and(parts)
 
 
-def _alternative(r: _Reader, g: _Group) -> dict[str, Any]:
-    """What could give instead, for the JSON: what it is, its amount (`amount` and the
-    new value `to`; for a hard target, what each of its rows that gives can reach, in
-    `rows`, and their `unit`), and `label`, the words of the terminal."""
+def _alternative(r: _Reader, g: _Group) -> Alternative:
+    """What could give instead: what it is, its amount (`amount` and the new value `to`;
+    for a hard target, what each of its rows that gives can reach, in `rows`, and their
+    `unit`), and `label`, the words of the terminal."""
     k = g.commitments[0]
-    out: dict[str, Any] = {
-        "kind": k.kind.value,
-        "subject": k.subject,
-        "key": k.key if len(g.commitments) == 1 else "",
-        "name": _subject_name(r, k),
-    }
+    key = k.key if len(g.commitments) == 1 else ""
+    name = _subject_name(r, k)
+    label = _label(r, g)
     if k.kind == CommitmentKind.HARD_TARGET:
         t = _target(r.model, k.subject)[1]
         share = isinstance(t, SpendShareTarget) or (
@@ -907,18 +881,13 @@ def _alternative(r: _Reader, g: _Group) -> dict[str, Any]:
                 possible /= pop
             elif isinstance(t, SpendShareTarget):
                 possible = r.share(_target(r.model, t.id)[0], t)[0]
-            rows.append({"key": c.key, "possible": _clean(possible)})
-        out["rows"] = rows
-        out["unit"] = "share" if share else "units"
-    else:
-        e = float(r.values[k.elastic_col])
-        grows = k.kind in _BUDGET_KINDS or (
-            k.kind == CommitmentKind.MAX_CHANGE and k.key == "above"
-        )
-        out["amount"] = _clean(e)
-        out["to"] = _clean(k.limit + e if grows else k.limit - e)
-    out["label"] = _label(r, g)
-    return out
+            rows.append(AlternativeRow(c.key, _clean(possible)))
+        unit = "share" if share else "units"
+        return Alternative(k.kind, k.subject, key, name, label, rows=tuple(rows), unit=unit)
+    e = float(r.values[k.elastic_col])
+    grows = k.kind in _BUDGET_KINDS or (k.kind == CommitmentKind.MAX_CHANGE and k.key == "above")
+    to = _clean(k.limit + e if grows else k.limit - e)
+    return Alternative(k.kind, k.subject, key, name, label, amount=_clean(e), to=to)
 
 
 def _subject_name(r: _Reader, k: Commitment) -> str:
@@ -960,24 +929,25 @@ def _and(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+def _merge(parts: list[Finding]) -> Finding:
     """One finding per commitment: a hard target whose several rows give is one finding,
     its rows listed in `rows` and its message naming each."""
     if len(parts) == 1:
         return parts[0]
-    first = dict(parts[0])
-    first["key"] = ""
-    first["rows"] = [
-        {k: p[k] for k in ("key", "committed", "possible", "violation", "relative", "money")}
-        for p in parts
-    ]
-    first["violation"] = max(p["violation"] for p in parts)
-    first["relative"] = max(p["relative"] for p in parts)
-    head, sep, _ = parts[0]["message"].partition(" (hard)")
-    bodies = [p["message"].partition(" (hard)")[2].strip().rstrip(".") for p in parts]
+    head, sep, _ = parts[0].message.partition(" (hard)")
+    bodies = [p.message.partition(" (hard)")[2].strip().rstrip(".") for p in parts]
     bodies = [b.removeprefix(": ") for b in bodies]
-    first["message"] = f"{head}{sep}, {len(parts)} of its rows: " + "; ".join(bodies) + "."
-    return first
+    return dataclasses.replace(
+        parts[0],
+        key="",
+        violation=max(p.violation for p in parts),
+        relative=max(p.relative for p in parts),
+        message=f"{head}{sep}, {len(parts)} of its rows: " + "; ".join(bodies) + ".",
+        rows=tuple(
+            FindingRow(p.key, p.committed, p.possible, p.violation, p.relative, p.money)
+            for p in parts
+        ),
+    )
 
 
 def _status_words(solution: Solution) -> str:
@@ -985,7 +955,7 @@ def _status_words(solution: Solution) -> str:
     return "; ".join([words, *solution.messages])
 
 
-def _fallback(kind: FallbackKind, detail: str = "") -> dict[str, Any]:
+def _fallback(kind: FallbackKind, detail: str = "") -> Finding:
     if kind == FallbackKind.STRUCTURE:
         message = (
             "Even with every hard commitment allowed to give, no allocation exists: the "
@@ -1004,23 +974,9 @@ def _fallback(kind: FallbackKind, detail: str = "") -> dict[str, Any]:
             "scenario infeasible: this is numerical trouble (amounts of very different "
             "sizes, for example). Try another --solver, or express money in larger units."
         )
-    return {
-        "kind": kind.value,
-        "subject": "",
-        "name": "",
-        "key": "",
-        "owner": "",
-        "committed": 0.0,
-        "possible": 0.0,
-        "violation": 0.0,
-        "unit": "",
-        "relative": 0.0,
-        "money": Money.UNKNOWN.value,
-        "unavoidable": None,
-        "alternatives": [],
-        "proven": False,
-        "message": message,
-    }
+    return Finding(
+        kind, "", "", "", "", 0.0, 0.0, 0.0, "", 0.0, Money.UNKNOWN, None, (), False, message
+    )
 
 
 # --------------------------------------------------------------------------- numbers
@@ -1053,7 +1009,7 @@ def _clean(x: float) -> float:
 class ScenarioInfeasible(InfeasibleError):
     """The hard commitments cannot all hold; `diagnosis` says which must give."""
 
-    def __init__(self, loaded: LoadedScenario, diagnosis: list[dict[str, Any]], solver: str):
+    def __init__(self, loaded: LoadedScenario, diagnosis: list[Finding], solver: str):
         self.loaded = loaded
         self.diagnosis = diagnosis
         self.solver = solver

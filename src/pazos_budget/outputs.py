@@ -52,8 +52,6 @@ from .errors import OutputBusyError, ReportError, UsageError
 from .files import file_mode
 
 Writer = Callable[[Path], None]
-#: In `commit`, the temporary file (`OutputPlan.temp`) already holds this output.
-WRITTEN = None
 #: Signals that end a run and clean up, besides SIGINT (KeyboardInterrupt).
 CLEANUP_SIGNALS = tuple(
     s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s
@@ -155,40 +153,24 @@ class OutputPlan:
                 os.write(2, message.encode())
             os._exit(128 + signum)
 
-    def temp(self, option: str) -> Path | None:
-        """A temporary path beside `option`'s target, with the same suffix, for a writer
-        that writes the file itself during the run (the solver's model export); None when
-        the option was not given. `commit` then takes `WRITTEN` for it."""
-        p = self._find(option)
-        if p is None:
-            return None
-        if p.temp is None:
-            p.temp = _new_temp(p)
-        return p.temp
-
-    def commit(self, writers: Mapping[str, Writer | None]) -> None:
+    def commit(self, writers: Mapping[str, Writer]) -> None:
         """Write every output to its temporary file, then rename them all onto their
         targets. `writers` must cover every output of the plan: a run writes all of
-        them or none (`WRITTEN` for one already in its `temp`)."""
+        them or none."""
         if not self._reserved:
             raise RuntimeError("OutputPlan.commit outside `reserved()`")
         missing = [o for o in self.options if o not in writers]
         if missing:
             raise RuntimeError(f"no writer for {', '.join(missing)}")
         for p in self.outputs:
-            write = writers[p.option]
-            if write is WRITTEN:
-                if p.temp is None or not p.temp.exists():
-                    raise ReportError(f"{p.option} {p.path}: was not written")
-            else:
-                p.temp = p.temp or _new_temp(p)
-                try:
-                    write(p.temp)
-                except OSError as e:
-                    raise ReportError(
-                        f"{p.option} {p.path}: cannot write: {e.strerror or e}; no output "
-                        "was written, the old files are unchanged"
-                    ) from e
+            p.temp = p.temp or _new_temp(p)
+            try:
+                writers[p.option](p.temp)
+            except OSError as e:
+                raise ReportError(
+                    f"{p.option} {p.path}: cannot write: {e.strerror or e}; no output "
+                    "was written, the old files are unchanged"
+                ) from e
             with contextlib.suppress(OSError):
                 os.chmod(p.temp, file_mode(p.target))
         # A rename phase is never cut midway: not by Ctrl-C (held back), nor by SIGTERM
@@ -196,9 +178,6 @@ class OutputPlan:
         with self._renaming, _signals_held():
             _rename_all(self.outputs)
             self._written = True
-
-    def _find(self, option: str) -> _Planned | None:
-        return next((p for p in self.outputs if p.option == option), None)
 
 
 # --------------------------------------------------------------------------- checks

@@ -12,6 +12,7 @@ from typing import Any
 from .diagnose import ScenarioInfeasible as ScenarioInfeasible  # raised by solve_scenario
 from .diagnose import diagnose
 from .errors import SolveInterrupted, SolverError
+from .export import ModelExport
 from .loader import LoadedScenario
 from .model import FloatArray, build_model
 from .result import Result, build_result, to_json
@@ -32,16 +33,21 @@ def solve_scenario(
     *,
     start: FloatArray | None = None,
     diagnosis: bool = True,
+    export: ModelExport | None = None,
 ) -> Result:
     """Solve one scenario and return its verified result.
 
     `start` is a solution of a model with the same columns to try first (see
     `solve.solve_model`). Raises ScenarioInfeasible (with a diagnosis, unless `diagnosis`
     is false: a sampled world only needs to know it is infeasible) or SolverError.
+    `export`, when given, keeps the model and solution for `--write-model` (export.py),
+    infeasible or not, unless the scenario was refused before any solve.
     """
     options = options or SolveOptions()
     model = build_model(loaded.scenario)
     solution = solve_model(model, options, start)
+    if export is not None and not solution.refused:
+        export.keep(model, solution)
     if solution.status == Status.INFEASIBLE:
         found = diagnose(loaded.scenario, options) if diagnosis else []
         raise ScenarioInfeasible(loaded, found, options.solver)

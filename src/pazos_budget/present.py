@@ -17,6 +17,7 @@ from .outlines import Outline, load_outlines, read_json
 from .reports.deck import build_deck
 from .reports.labels import Labels
 from .result import SCHEMA
+from .solve import Status
 
 #: What the deck reads of a result, checked before drawing.
 NEEDED = ("scenario", "totals", "programmes", "departments", "clusters", "targets")
@@ -36,7 +37,7 @@ def load_results(paths: Sequence[Path], lang: str = "en") -> list[dict[str, Any]
                 Problem(str(path), line, col, "schema", L("deck.error.schema", schema=schema))
             )
             continue
-        if doc.get("status") not in ("optimal", "feasible"):
+        if doc.get("status") not in (Status.OPTIMAL, Status.FEASIBLE):
             line, col = at.get("status", (0, 0))
             msg = L("deck.error.status", status=doc.get("status"))
             problems.append(Problem(str(path), line, col, "status", msg))

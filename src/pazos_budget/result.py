@@ -9,8 +9,9 @@ raises `VerificationError`: a bug report, never a silent answer.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,9 @@ from . import __version__
 from .cells import Cells, cells, group_max
 from .errors import VerificationError
 from .figures import clean_figure
+from .findings import Finding
 from .loader import LoadedScenario
+from .marginal import MarginalValue
 from .model import CONTRACT_TOLERANCE, Model, Sense, hold_bound
 from .reach import distinct_youth, right_slope
 from .scenario import (
@@ -35,6 +38,7 @@ from .scenario import (
     ServingIndex,
     SpendShareTarget,
     Target,
+    TargetKind,
     Unservable,
     YouthReachTarget,
 )
@@ -137,7 +141,7 @@ class TargetResult:
     id: str
     name: str
     owner: str  # "pazos" or a department id
-    kind: str
+    kind: TargetKind
     priority: int
     weight: float
     hard: bool
@@ -150,6 +154,14 @@ class TargetResult:
     unservable: list[Unservable] = field(default_factory=list)
 
 
+class StageStatus(StrEnum):
+    """How a reported stage ended (its JSON `status`, written only when not optimal)."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # stopped at a limit or by Ctrl-C with a plan (see its gap)
+    NOT_RUN = "not_run"  # an interrupted solve never ran it
+
+
 @dataclass
 class StageResult:
     label: str
@@ -157,7 +169,7 @@ class StageResult:
     final: str | None
     objective: float  # recomputed from the allocation
     solver_objective: float  # NaN for a stage not run (a solve interrupted before it)
-    status: str  # optimal, feasible (stopped at a limit, see gap) or not_run
+    status: StageStatus
     gap: float | None = None  # relative MIP gap of a stage stopped at a limit
 
 
@@ -182,7 +194,7 @@ class Result:
     weighted_coverage: float  # sum of weight x distinct youth over clusters
     participations: float = 0.0  # every programme's participations, city-wide ones too
     participations_in_clusters: float = 0.0  # those delivered in clusters
-    marginal_values: list[dict[str, Any]] = field(default_factory=list)
+    marginal_values: list[MarginalValue] = field(default_factory=list)
     overrides: tuple[str, ...] = ()  # `--set` values applied
     base: str | None = None  # the file a variant extends
     file_sha256: str = ""  # the scenario file's own bytes (`sha256` is the resolved one's)
@@ -498,7 +510,7 @@ def _target_results(s: Scenario, fig: _Figures) -> list[TargetResult]:
                 id=t.id,
                 name=t.name or t.id,
                 owner=owner or PAZOS_OWNER,
-                kind=t.kind.value,
+                kind=t.kind,
                 priority=t.priority,
                 weight=t.weight,
                 hard=t.hard,
@@ -732,10 +744,6 @@ def solver_version(solver: str) -> str:
         return ""
 
 
-#: The status of a stage that an interrupted solve never ran.
-NOT_RUN = "not_run"
-
-
 def _stages(
     s: Scenario,
     model: Model,
@@ -762,7 +770,7 @@ def _stages(
         if o is None and not solution.interrupted:
             continue
         solver_objective = math.nan if o is None else o.objective
-        status = NOT_RUN if o is None else o.status.value
+        status = StageStatus.NOT_RUN if o is None else StageStatus(o.status.value)
         gap = None if o is None else o.gap
         if st.priority is not None:
             value = math.fsum(
@@ -787,7 +795,7 @@ def _check_stages(stages: list[StageResult], tidied: Mapping[str, float]) -> lis
     maximized final one, less what tidying the allocation removed: `tidied`)."""
     problems = []
     for st in stages:
-        if st.status == NOT_RUN:
+        if st.status == StageStatus.NOT_RUN:
             continue
         if st.priority is not None:
             bound = hold_bound(st.solver_objective, Sense.MIN, CONTRACT_TOLERANCE)
@@ -947,7 +955,11 @@ def to_json(result: Result) -> dict[str, Any]:
             ({"priority": st.priority} if st.priority is not None else {"final": st.final})
             | {"objective": _clean(st.objective)}
             # A stage that is not a proven optimum says so, with its gap where known.
-            | ({} if st.status == Status.OPTIMAL.value else {"status": st.status, "gap": st.gap})
+            | (
+                {}
+                if st.status == StageStatus.OPTIMAL
+                else {"status": st.status.value, "gap": st.gap}
+            )
             for st in result.stages
         ],
         "totals": {
@@ -1026,7 +1038,7 @@ def to_json(result: Result) -> dict[str, Any]:
                 "id": t.id,
                 "name": t.name,
                 "owner": t.owner,
-                "kind": t.kind,
+                "kind": t.kind.value,
                 "priority": t.priority,
                 "weight": _clean(t.weight),
                 "hard": t.hard,
@@ -1048,7 +1060,7 @@ def to_json(result: Result) -> dict[str, Any]:
             }
             for t in result.targets
         ],
-        "marginal_values": result.marginal_values,
+        "marginal_values": [m.to_json() for m in result.marginal_values],
     }
 
 
@@ -1057,7 +1069,7 @@ def unsolved_json(
     status: Status,
     solver: str,
     *,
-    diagnosis: list[dict[str, Any]] | None = None,
+    diagnosis: Sequence[Finding] | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
     """A result@1 document for a scenario without a solution: no allocation, the status,
@@ -1086,7 +1098,7 @@ def unsolved_json(
         "clusters": [],
         "targets": [],
         "marginal_values": [],
-        **({"diagnosis": diagnosis} if diagnosis is not None else {}),
+        **({"diagnosis": [f.to_json() for f in diagnosis]} if diagnosis is not None else {}),
         **({"error": error} if error is not None else {}),
     }
 

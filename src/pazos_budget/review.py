@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -43,8 +43,16 @@ from . import __version__
 from .errors import Problem, ScenarioError, VerificationError
 from .execution import Execution
 from .files import read_input_bytes
+from .findings import (
+    MONEY_KINDS,
+    Alternative,
+    Finding,
+    FindingKind,
+    Money,
+    RestatedKind,
+)
 from .loader import LoadedScenario
-from .model import build_model
+from .model import CommitmentKind, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import (
     CHECK_TOLERANCE,
@@ -58,7 +66,7 @@ from .result import (
 from .result import (
     SCHEMA as RESULT_SCHEMA,
 )
-from .scenario import Scenario
+from .scenario import Scenario, TargetKind
 from .solve import Solution, SolveOptions, Status
 
 SCHEMA = "pazos-budget/review@1"
@@ -388,7 +396,7 @@ class TargetReview:
     id: str
     name: str
     owner: str
-    kind: str
+    kind: TargetKind
     priority: int
     hard: bool
     status: TargetStatus
@@ -405,7 +413,7 @@ class Review:
     executed: Result  # the executed units alone (figures only; not a plan)
     year: Result | None  # the re-optimized whole year, or None when infeasible
     remainder_document: dict[str, Any]  # result@1 of the whole year (or its diagnosis)
-    diagnosis: list[dict[str, Any]] | None
+    diagnosis: list[Finding] | None
     shift: Shift
     programmes: list[ProgrammeReview]
     departments: list[DepartmentReview]
@@ -610,13 +618,14 @@ def review(
     warnings = execution_warnings(s, execution)
     rest, shift = remainder_scenario(s, execution)
     year: Result | None = None
-    diagnosis: list[dict[str, Any]] | None = None
+    diagnosis: list[Finding] | None = None
     try:
         solved = solve_scenario(dataclasses.replace(loaded, scenario=rest), options)
     except ScenarioInfeasible as e:
         diagnosis = restate_diagnosis(e.diagnosis, s, shift, execution)
-        remainder_document = unsolved_json(loaded, Status.INFEASIBLE, options.solver)
-        remainder_document["diagnosis"] = diagnosis
+        remainder_document = unsolved_json(
+            loaded, Status.INFEASIBLE, options.solver, diagnosis=diagnosis
+        )
     else:
         year = whole_year(solved, s, shift, execution)
         problems = check_review(s, execution, year)
@@ -751,17 +760,17 @@ def _targets(planned: Result, executed: Result, year: Result | None) -> list[Tar
 
 
 # --------------------------------------------------------------------------- diagnosis
-MONEY_FINDINGS = ("total_budget", "department_budget", "department_min_spend")
+MONEY_FINDINGS = MONEY_KINDS
 
 
 #: A finding about units already delivered (the remainder's minimum units of a started
 #: programme): they cannot give, so a limit of the scenario must.
-EXECUTED_UNITS = "executed_units"
+EXECUTED_UNITS = RestatedKind.EXECUTED_UNITS
 
 
 def restate_diagnosis(
-    findings: list[dict[str, Any]], s: Scenario, shift: Shift, execution: Execution
-) -> list[dict[str, Any]]:
+    findings: Sequence[Finding], s: Scenario, shift: Shift, execution: Execution
+) -> list[Finding]:
     """The remainder's diagnosis in the scenario's own amounts.
 
     The remainder's envelopes are the scenario's less the overruns (`remainder_scenario`);
@@ -775,93 +784,82 @@ def restate_diagnosis(
     totals = execution.programme_totals()
     out = []
     for f in findings:
-        f = dict(f)
-        if f.get("kind") == "mandatory_min_units" and f.get("subject") in totals:
-            key = f.get("key") or None
+        if f.kind == CommitmentKind.MANDATORY_MIN_UNITS and f.subject in totals:
+            key = f.key or None
             done = (
-                totals[f["subject"]][0]
-                if key is None
-                else cells.get((f["subject"], key), (0.0, 0.0))[0]
+                totals[f.subject][0] if key is None else cells.get((f.subject, key), (0.0, 0.0))[0]
             )
-            if done > 0 and abs(f["committed"] - done) <= 1e-6 * max(1.0, done):
-                f["kind"] = EXECUTED_UNITS
-                f["message"] = _executed_sentence(f, s)
-        if f.get("kind") in MONEY_FINDINGS:
-            over = (
-                shift.total
-                if f["kind"] == "total_budget"
-                else shift.department.get(f["subject"], 0.0)
-            )
-            f["committed"] = _clean(f["committed"] + over)
-            f["possible"] = _clean(f["possible"] + over)
-            f["message"] = _money_sentence(f, cur)
+            if done > 0 and abs(f.committed - done) <= 1e-6 * max(1.0, done):
+                f = f.restated(kind=EXECUTED_UNITS)
+                f = f.restated(message=_executed_sentence(f, s))
+        if f.kind in MONEY_FINDINGS:
+            over = _overrun(shift, f.kind, f.subject)
+            f = f.restated(committed=_clean(f.committed + over), possible=_clean(f.possible + over))
+            f = f.restated(message=_money_sentence(f, cur))
         alternatives = []
-        for a in f.get("alternatives", []):
-            a = dict(a)
-            if a.get("kind") in MONEY_FINDINGS and "to" in a:
-                over = (
-                    shift.total
-                    if a["kind"] == "total_budget"
-                    else shift.department.get(a["subject"], 0.0)
-                )
-                a["to"] = _clean(a["to"] + over)
-                a["label"] = _money_label(a, cur)
+        for a in f.alternatives:
+            if a.kind in MONEY_FINDINGS and a.to is not None:
+                a = dataclasses.replace(a, to=_clean(a.to + _overrun(shift, a.kind, a.subject)))
+                a = dataclasses.replace(a, label=_money_label(a, cur))
             alternatives.append(a)
-        f["alternatives"] = alternatives
-        out.append(f)
+        out.append(f.restated(alternatives=tuple(alternatives)))
     return out
+
+
+def _overrun(shift: Shift, kind: FindingKind, subject: str) -> float:
+    """What the spend recorded took beyond the plan from this money commitment."""
+    if kind == CommitmentKind.TOTAL_BUDGET:
+        return shift.total
+    return shift.department.get(subject, 0.0)
 
 
 def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
 
 
-def _money_sentence(f: dict[str, Any], cur: str) -> str:
-    e = f["violation"]
-    if f["kind"] == "total_budget":
+def _money_sentence(f: Finding, cur: str) -> str:
+    e = f.violation
+    if f.kind == CommitmentKind.TOTAL_BUDGET:
         return (
-            f"The total budget of {_num(f['committed'])} ({cur}) must grow by at least "
-            f"{_num(e)} (to {_num(f['possible'])}) for the rest of the year to meet every hard "
+            f"The total budget of {_num(f.committed)} ({cur}) must grow by at least "
+            f"{_num(e)} (to {_num(f.possible)}) for the rest of the year to meet every hard "
             "commitment, counting the spend recorded so far."
         )
-    if f["kind"] == "department_budget":
+    if f.kind == CommitmentKind.DEPARTMENT_BUDGET:
         return (
-            f"Department {f['name']}: with the spend recorded so far, its commitments for the "
-            f"year need {_num(e)} more than its envelope of {_num(f['committed'])} ({cur})."
+            f"Department {f.name}: with the spend recorded so far, its commitments for the "
+            f"year need {_num(e)} more than its envelope of {_num(f.committed)} ({cur})."
         )
     return (
-        f"Department {f['name']} can spend at most {_num(f['possible'])} of its minimum spend "
-        f"of {_num(f['committed'])} ({cur}) this year, counting the spend recorded so far."
+        f"Department {f.name} can spend at most {_num(f.possible)} of its minimum spend "
+        f"of {_num(f.committed)} ({cur}) this year, counting the spend recorded so far."
     )
 
 
-def _executed_sentence(f: dict[str, Any], s: Scenario) -> str:
-    p = next(p for p in s.programmes if p.id == f["subject"])
+def _executed_sentence(f: Finding, s: Scenario) -> str:
+    p = next(p for p in s.programmes if p.id == f.subject)
     unit = "" if p.unit == "unit" else f" ({p.unit})"
     where = ""
-    if f.get("key"):
-        where = " in " + next(c.name for c in s.clusters if c.id == f["key"])
-    because = {"limits": " with this budget", "partly": " with this budget"}.get(
-        f.get("money", ""), ", even with more money" if f.get("money") == "no" else ""
+    if f.key:
+        where = " in " + next(c.name for c in s.clusters if c.id == f.key)
+    because = {Money.LIMITS: " with this budget", Money.PARTLY: " with this budget"}.get(
+        f.money, ", even with more money" if f.money == Money.NO else ""
     )
     return (
-        f"Programme “{p.name}”: {_num(f['committed'])} units{unit} are already delivered{where}, "
-        f"but the rest of the year's commitments let only {_num(f['possible'])} stand{because}; "
+        f"Programme “{p.name}”: {_num(f.committed)} units{unit} are already delivered{where}, "
+        f"but the rest of the year's commitments let only {_num(f.possible)} stand{because}; "
         "a unit delivered is not undone, so a limit of the scenario (maximum units, maximum "
         "change, a cluster's population) or a hard commitment must change."
     )
 
 
-def _money_label(a: dict[str, Any], cur: str) -> str:
-    if a["kind"] == "total_budget":
-        return f"raise the total budget by {_num(a['amount'])} (to {_num(a['to'])}; {cur})"
-    if a["kind"] == "department_budget":
-        return (
-            f"raise the envelope of {a['name']} by {_num(a['amount'])} (to {_num(a['to'])}; {cur})"
-        )
-    return (
-        f"lower the minimum spend of {a['name']} by {_num(a['amount'])} (to {_num(a['to'])}; {cur})"
-    )
+def _money_label(a: Alternative, cur: str) -> str:
+    amount, to = _num(a.amount or 0.0), _num(a.to or 0.0)
+    if a.kind == CommitmentKind.TOTAL_BUDGET:
+        return f"raise the total budget by {amount} (to {to}; {cur})"
+    if a.kind == CommitmentKind.DEPARTMENT_BUDGET:
+        return f"raise the envelope of {a.name} by {amount} (to {to}; {cur})"
+    return f"lower the minimum spend of {a.name} by {amount} (to {to}; {cur})"
 
 
 # --------------------------------------------------------------------------- JSON
@@ -887,7 +885,7 @@ def review_json(r: Review) -> dict[str, Any]:
             "sha256": r.execution.sha256,
             "rows": len(r.execution.lines),
         },
-        "status": "infeasible" if r.infeasible else r.remainder_document["status"],
+        "status": Status.INFEASIBLE.value if r.infeasible else r.remainder_document["status"],
         "warnings": [
             {
                 "where": w.where,
@@ -963,7 +961,7 @@ def review_json(r: Review) -> dict[str, Any]:
                 "id": t.id,
                 "name": t.name,
                 "owner": t.owner,
-                "kind": t.kind,
+                "kind": t.kind.value,
                 "priority": t.priority,
                 "hard": t.hard,
                 "status": t.status.value,
@@ -983,7 +981,7 @@ def review_json(r: Review) -> dict[str, Any]:
         ],
         "plan": r.plan.document,
         "remainder": r.remainder_document,
-        **({"diagnosis": r.diagnosis} if r.diagnosis is not None else {}),
+        **({"diagnosis": [f.to_json() for f in r.diagnosis]} if r.diagnosis is not None else {}),
     }
 
 
@@ -1015,7 +1013,7 @@ def summary_lines(r: Review) -> list[str]:
         )
     if r.infeasible:
         lines.append("The rest of the year is infeasible with what is executed:")
-        lines += [f"  {f['message']}" for f in r.diagnosis or []]
+        lines += [f"  {f.message}" for f in r.diagnosis or []]
     counts = {st: sum(t.status == st for t in r.targets) for st in TargetStatus}
     lines.append("Targets: " + ", ".join(f"{counts[st]} {st.value}" for st in TargetStatus))
     for t in r.targets:

@@ -110,7 +110,7 @@ class WorldRecord:
     met: tuple[bool, ...]  # per target, in the result's order
     shortfall: tuple[float, ...]  # per target: mean relative shortfall of its rows
     hard_failed: bool
-    best_status: str  # a Status value, or "error"
+    best_status: Status  # of the world's own best plan (error: the solver found none)
     best_youth_reached: float | None
     best_spend: float | None
     best_met: tuple[bool, ...] | None
@@ -138,11 +138,11 @@ def world_task(
     best: Result | None = None
     try:
         best = solve_scenario(replace(loaded, scenario=w.scenario), options, diagnosis=False)
-        status = best.status.value
+        status = best.status
     except ScenarioInfeasible:
-        status = Status.INFEASIBLE.value
+        status = Status.INFEASIBLE
     except PazosBudgetError:
-        status = "error"
+        status = Status.ERROR
     return WorldRecord(
         index=index,
         cost_factor=w.cost_factor,
@@ -192,7 +192,7 @@ def robust(
     keeps those evaluated (`interrupted`). Raises what a solve raises for the plan."""
     if engine is not None and engine.scheduler is not None:
         check_reachable(engine.scheduler)  # before the plan's solve, not after
-    plan = solve_scenario(loaded, replace(options, write_model=None))
+    plan = solve_scenario(loaded, options)
     if on_plan:
         on_plan(plan)
     held = HeldPlan.of(loaded.scenario, plan)
@@ -275,8 +275,8 @@ def robust_json(r: Robust) -> dict[str, Any]:
         "best_per_world": {
             "mip_gap": r.world_gap,
             "solved": len(best),
-            "infeasible": sum(w.best_status == Status.INFEASIBLE.value for w in worlds),
-            "failed": sum(w.best_status == "error" for w in worlds),
+            "infeasible": sum(w.best_status == Status.INFEASIBLE for w in worlds),
+            "failed": sum(w.best_status == Status.ERROR for w in worlds),
             "youth_reached": percentiles([w.best_youth_reached or 0.0 for w in best]),
             "spend": percentiles([w.best_spend or 0.0 for w in best]),
             "youth_gain": percentiles(
@@ -291,7 +291,7 @@ def robust_json(r: Robust) -> dict[str, Any]:
                 "youth_reached": _r(w.youth_reached),
                 "targets_met": sum(w.met),
                 "hard_failed": w.hard_failed,
-                "best_status": w.best_status,
+                "best_status": w.best_status.value,
                 "best_youth_reached": None
                 if w.best_youth_reached is None
                 else _r(w.best_youth_reached),

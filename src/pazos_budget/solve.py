@@ -3,7 +3,8 @@
 HiGHS (highspy, in-process) is the default: the model's arrays are handed over in one
 `passModel` call, and each lexicographic stage changes the objective and adds one row
 that holds the previous optimum. PuLP is the bridge to its bundled CBC and to any other
-solver a user has (GLPK, Gurobi, CPLEX ...), and the way to export `.lp` / `.mps`.
+solver a user has (GLPK, Gurobi, CPLEX ...), and the way to export `.lp` / `.mps`
+(export.py).
 
 Known traps handled here (each measured on this project's models):
 - `pulp.HiGHS` says "Optimal" with objective 0 when HiGHS stopped at its time limit, so
@@ -43,7 +44,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -84,7 +84,6 @@ class SolveOptions:
     mip_gap: float = DEFAULT_MIP_GAP
     lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
     threads: int = DEFAULT_THREADS  # the same for every solve (see DEFAULT_THREADS)
-    write_model: Path | None = None  # .lp or .mps of the last stage, for an auditor
     # Watches the solve and can stop it (HiGHS only); never part of what is solved.
     control: SolveControl | None = field(default=None, compare=False)
 
@@ -180,6 +179,7 @@ class Solution:
     messages: list[str] = field(default_factory=list)
     restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
     interrupted: bool = False  # stopped by SolveControl.stop (Ctrl-C): later stages not run
+    refused: bool = False  # contradictory bounds: no solver ran (no model to export)
 
     @property
     def has_solution(self) -> bool:
@@ -240,14 +240,11 @@ def solve_model(
             0.0,
             options.mip_gap,
             [f"contradictory bounds on {names}"],
+            refused=True,
         )
     if options.solver == HIGHS:
-        solution = _HighsRun(model, options, start).run()
-    elif options.solver in _PULP_NAMES:
-        solution = _PulpRun(model, options).run()
-    if options.write_model is not None:
-        write_model(model, solution, options.write_model)
-    return solution
+        return _HighsRun(model, options, start).run()
+    return _PulpRun(model, options).run()  # a name check_options knows
 
 
 def check_options(options: SolveOptions) -> None:
@@ -261,11 +258,6 @@ def check_options(options: SolveOptions) -> None:
     if options.solver != HIGHS and options.solver not in _PULP_NAMES:
         known = ", ".join([HIGHS, *_PULP_NAMES])
         raise UsageError(f"unknown solver '{options.solver}' (known: {known})")
-    if options.write_model is not None and options.write_model.suffix.lower() not in (
-        ".lp",
-        ".mps",
-    ):
-        raise UsageError(f"{options.write_model}: --write-model needs a .lp or .mps file name")
 
 
 def _deadline(options: SolveOptions) -> float | None:
@@ -974,24 +966,3 @@ class _PulpRun:
             self.options.mip_gap,
             messages,
         )
-
-
-def write_model(model: Model, solution: Solution, path: Path) -> None:
-    """Export the last stage solved, with earlier optima held, as .lp or .mps."""
-    from .errors import ReportError
-
-    suffix = path.suffix.lower()
-    done = solution.stages
-    stage = done[-1].stage if done else model.stages[0]
-    holds = [(o.stage, o.objective) for o in done[:-1]]
-    prob = to_pulp(model, stage, holds)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
-    try:
-        if suffix == ".lp":
-            prob.writeLP(str(tmp))  # type: ignore[attr-defined]
-        else:
-            prob.writeMPS(str(tmp))  # type: ignore[attr-defined]
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"{path}: cannot write the model: {e.strerror or e}") from e

@@ -6,7 +6,7 @@ markup off through `display.visible`): names are data, never markup or escape co
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -15,12 +15,15 @@ from rich.table import Table
 from .display import markup, visible
 from .explain import top_marginal_clusters
 from .i18n import separators
+from .marginal import MarginalValue, NotExact
 from .reports.labels import Labels
-from .result import PAZOS_OWNER
+from .result import PAZOS_OWNER, StageStatus
+from .scenario import TargetKind
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .alternatives import Alternatives
     from .analysis import Comparison, Sweep
+    from .findings import Finding
     from .result import Result
     from .robust import Robust
     from .scenario import Scenario
@@ -116,12 +119,12 @@ def status_word(status: str, L: Labels) -> str:
     return L(key) if key in L.texts else status
 
 
-def stage_status(status: str, gap: float | None, L: Labels | None = None) -> str:
+def stage_status(status: StageStatus, gap: float | None, L: Labels | None = None) -> str:
     """'' for a proven optimum; ' (feasible, gap 0.02%)' or ' (not run)' otherwise."""
     L = L or EN
-    if status == "optimal":
+    if status == StageStatus.OPTIMAL:
         return ""
-    if status == "not_run":
+    if status == StageStatus.NOT_RUN:
         return L("term.stage.not_run")
     word = status_word(status, L)
     if gap is None:
@@ -351,31 +354,26 @@ def marginal_youth_sentence(r: Result, lang: str | None = None) -> str:
     return L.marginal_youth_sentence(top_marginal_clusters(r), cur)
 
 
-def _fmt_row(kind: str, x: float, L: Labels | None = None) -> str:
-    return pct(x, 1, L) if kind == "spend_share" else number(x, L)
-
-
-def marginal_sentence(m: dict[str, Any], currency: str, lang: str = "en") -> str:
-    """'100 more (COP millions) for Culture reaches about 40 more young people.'"""
-    return labels(lang, currency).marginal_sentence(m)
+def _fmt_row(kind: TargetKind, x: float, L: Labels | None = None) -> str:
+    return pct(x, 1, L) if kind == TargetKind.SPEND_SHARE else number(x, L)
 
 
 def print_marginal(
-    console: Console, values: list[dict[str, Any]], currency: str, lang: str = "en"
+    console: Console, values: list[MarginalValue], currency: str, lang: str = "en"
 ) -> None:
     L = labels(lang, currency)
     console.print(L("term.marginal.title"))
-    if values and all(m.get("reason_code") == "plan_not_optimal" for m in values):
+    if values and all(m.reason_code == NotExact.PLAN_NOT_OPTIMAL for m in values):
         # One reason for every source: say it once.
         console.print("  " + L("term.marginal.plan_not_optimal"), markup=False)
         return
     for m in values:
-        console.print("  " + visible(marginal_sentence(m, currency, L.lang)), markup=False)
+        console.print("  " + visible(L.marginal_sentence(m)), markup=False)
 
 
 def print_diagnosis(
     console: Console,
-    diagnosis: list[dict[str, Any]],
+    diagnosis: Sequence[Finding],
     lang: str = "en",
     scenario: Scenario | None = None,
 ) -> None:
@@ -399,9 +397,9 @@ def print_diagnosis(
         lines = []
         for f in diagnosis:
             lines.append(f"  - {finding_sentence(L, scenario, f)}")
-            if f.get("alternatives"):
+            if f.alternatives:
                 alternatives = L("term.diagnosis.and").join(
-                    L.alternative(a, places, clusters) for a in f["alternatives"]
+                    L.alternative(a, places, clusters) for a in f.alternatives
                 )
                 lines.append(L("term.diagnosis.or_instead", alternatives=alternatives))
     for line in lines:
@@ -455,7 +453,7 @@ def print_comparison(console: Console, c: Comparison, lang: str | None = None) -
 
 def print_frontier(console: Console, sw: Sweep, lang: str | None = None) -> None:
     """The budget frontier, one line per point."""
-    from .analysis import frontier_rows
+    from .analysis import PointStatus, frontier_rows
 
     rows = frontier_rows(sw)
     cur = sw.scenario.scenario.currency
@@ -468,21 +466,24 @@ def print_frontier(console: Console, sw: Sweep, lang: str | None = None) -> None
         table.add_column(L(f"term.col.k.{col}"), justify="right")
     table.add_column(L("term.col.extra_per_unit"), justify="right")
     for row in rows:
-        head = [f"{row['scale']:g}".replace(".", L.num(0.5, 1)[1])] if scaled else []
-        if "spend" not in row:
+        head = [f"{row.scale:g}".replace(".", L.num(0.5, 1)[1])] if scaled else []
+        f = row.figures
+        if f is None:
             status = (
-                L("term.not_solved") if row["status"] == "not solved" else L("term.no_solution")
+                L("term.not_solved")
+                if row.status == PointStatus.NOT_SOLVED
+                else L("term.no_solution")
             )
-            table.add_row(*head, whole(row["budget"], L), f"[dim]{status}[/]", "", "", "", "")
+            table.add_row(*head, whole(row.budget, L), f"[dim]{status}[/]", "", "", "", "")
             continue
-        per = row["youth_per_unit"]
+        per = f.youth_per_unit
         table.add_row(
             *head,
-            whole(row["budget"], L),
-            whole(row["spend"], L),
-            whole(row["youth_reached"], L),
-            whole(row["weighted_coverage"], L),
-            f"{row['targets_met']}/{row['targets_total']}",
+            whole(row.budget, L),
+            whole(f.spend, L),
+            whole(f.youth_reached, L),
+            whole(f.weighted_coverage, L),
+            f"{f.targets_met}/{f.targets_total}",
             "—" if per is None else L.num(per, 3),
         )
     console.print(table)

@@ -1,14 +1,20 @@
-"""What every sheet of the workbook needs: the result, the labels of its language,
-display names, the explanations of `explain`, and the sheets made so far.
+"""What every workbook needs (`Book`: the labels of its language, the time of the run,
+the sheets made so far), and what every sheet of the allocation workbook needs besides
+(`ReportContext`: the result, display names, the explanations of `explain`).
 
-The sheets are written by mixins of `ReportContext` (`summary`, `department`, `inputs`,
-and `excel` for the rest); `excel.WorkbookBuilder` puts them together.
+The allocation workbook's sheets are written by mixins of `ReportContext` (`summary`,
+`department`, `inputs`, and `excel` for the rest); `excel.WorkbookBuilder` puts them
+together. The council's comparison and frontier, the robustness and the review workbooks
+are `Book`s too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from openpyxl import Workbook
 
 from .. import __version__
 from ..concentration import Concentration, concentrations
@@ -36,18 +42,43 @@ def format_time(when: datetime) -> str:
     return f"{text} ({offset[:3]}:{offset[3:]})" if offset else text
 
 
-class ReportContext:
-    """The result and everything derived once for all sheets."""
+class Book:
+    """A workbook in one language: its labels, the time of the run, its sheets."""
 
-    def __init__(self, result: Result, lang: str, run_at: datetime) -> None:
-        self.r = result
-        self.s = result.scenario
-        self.L = Labels(lang, self.s.scenario.currency, components=self.s.given_component_names())
+    def __init__(
+        self,
+        lang: str,
+        currency: str,
+        run_at: datetime,
+        components: Mapping[str, str] | None = None,
+    ) -> None:
+        self.L = Labels(lang, currency, components=components)
         self.cur = self.L.currency
         self.when = format_time(run_at)
         self.wb = new_workbook()
         self.styles = Styles()
         self.sheets: list[Sheet] = []
+
+    def new_sheet(self, title: str) -> Sheet:
+        sheet = Sheet(self.wb, title, self.styles, first=not self.sheets)
+        self.sheets.append(sheet)
+        return sheet
+
+    def finish(self, footer: str) -> Workbook:
+        """Every sheet finished with `footer` and page numbers: the workbook."""
+        for sheet in self.sheets:
+            sheet.finish(footer, self.L("page"))
+        return self.wb
+
+
+class ReportContext(Book):
+    """The result and everything derived once for all sheets."""
+
+    def __init__(self, result: Result, lang: str, run_at: datetime) -> None:
+        self.r = result
+        self.s = result.scenario
+        cur, components = self.s.scenario.currency, self.s.given_component_names()
+        super().__init__(lang, cur, run_at, components)
         self.explanations: dict[str, Explanation] = explain(result)
         self.concentrations: dict[str, Concentration] = concentrations(result)
         self.names = _Names(
@@ -61,11 +92,6 @@ class ReportContext:
         self.owners: dict[str, str | None] = {t.id: owner for owner, t in self.s.all_targets()}
 
     # ----------------------------------------------------------------- helpers
-    def new_sheet(self, title: str) -> Sheet:
-        sheet = Sheet(self.wb, title, self.styles, first=not self.sheets)
-        self.sheets.append(sheet)
-        return sheet
-
     def owner_name(self, owner: str) -> str:
         if owner == PAZOS_OWNER:
             return self.L("owner.pazos")

@@ -28,12 +28,11 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
-from ..analysis import Comparison, Sweep, frontier_rows
+from ..analysis import Comparison, PointStatus, Sweep, frontier_rows
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS
 from .charts import SERIES_COLOURS, _text, _title, horizontal_bars
-from .context import format_time
-from .labels import Labels
+from .context import Book
 from .summary import met_cell
 from .xlsx import (
     BAD_FILL,
@@ -44,9 +43,7 @@ from .xlsx import (
     WHOLE,
     Col,
     Sheet,
-    Styles,
     V,
-    new_workbook,
     save_workbook,
 )
 
@@ -64,28 +61,6 @@ VALUE_WIDTH = 13.0
 EVERYTHING = 1_000_000
 
 
-class _Book:
-    """A workbook in one language: its sheets, finished together."""
-
-    def __init__(self, lang: str, currency: str, run_at: datetime) -> None:
-        self.L = Labels(lang, currency)
-        self.cur = self.L.currency
-        self.when = format_time(run_at)
-        self.wb = new_workbook()
-        self.styles = Styles()
-        self.sheets: list[Sheet] = []
-
-    def new_sheet(self, title: str) -> Sheet:
-        sheet = Sheet(self.wb, title, self.styles, first=not self.sheets)
-        self.sheets.append(sheet)
-        return sheet
-
-    def finish(self, footer: str) -> Workbook:
-        for sheet in self.sheets:
-            sheet.finish(footer, self.L("page"))
-        return self.wb
-
-
 def nice_step(raw: float) -> float:
     """1, 2 or 5 times a power of ten, at least `raw`: axis steps a reader can follow."""
     if raw <= 0:
@@ -101,7 +76,7 @@ def _delta(x: float, fmt: str = DELTA_MONEY) -> V:
 
 
 # --------------------------------------------------------------------------- comparison
-class ComparisonBuilder(_Book):
+class ComparisonBuilder(Book):
     def __init__(self, comparison: Comparison, lang: str, run_at: datetime) -> None:
         base = comparison.base.scenario
         super().__init__(lang, base.scenario.currency, run_at)
@@ -471,7 +446,7 @@ def write_comparison(
 
 
 # --------------------------------------------------------------------------- frontier
-class FrontierBuilder(_Book):
+class FrontierBuilder(Book):
     def __init__(self, sw: Sweep, lang: str, run_at: datetime) -> None:
         super().__init__(lang, sw.scenario.scenario.currency, run_at)
         self.sw = sw
@@ -546,15 +521,16 @@ class FrontierBuilder(_Book):
         ]
         rows = []
         for row in self.rows:
-            cells: list[Any] = [float(row["budget"])]
+            cells: list[Any] = [float(row.budget)]
             if scaled:
-                cells.append(row["scale"])
-            if "spend" not in row:
-                failed = row["status"] == "error"
-                detail = str(row.get("error") or "")
+                cells.append(row.scale)
+            f = row.figures
+            if f is None:
+                failed = row.status != PointStatus.NOT_SOLVED
+                detail = row.error or ""
                 status = L("status.not_solved")
                 if failed:
-                    infeasible = "infeasible" in detail
+                    infeasible = row.status == PointStatus.INFEASIBLE
                     status = L("status.infeasible" if infeasible else "status.failed")
                     # the library's message starts with the scenario's path, said above
                     head, sep, rest = detail.partition(": ")
@@ -565,18 +541,16 @@ class FrontierBuilder(_Book):
                 cells.append(V(detail, muted=True) if failed else None)
                 rows.append(cells)
                 continue
-            met, total = int(row["targets_met"]), int(row["targets_total"])
-            per_unit = row["youth_per_unit"]
             cells += [
-                L.status(str(row["status"])),
-                float(row["spend"]),
-                float(row["youth_reached"]),
-                float(row["weighted_coverage"]),
-                float(row["prioritized_coverage"]),
-                met_cell(met, total),
-                total,
-                *[float(row.get(f"shortfall_p{p}", 0.0)) for p in self.priorities],
-                None if per_unit is None else float(per_unit),
+                L.status(f.status.value),
+                f.spend,
+                f.youth_reached,
+                f.weighted_coverage,
+                f.prioritized_coverage,
+                met_cell(f.targets_met, f.targets_total),
+                f.targets_total,
+                *[f.shortfalls.get(p, 0.0) for p in self.priorities],
+                f.youth_per_unit,
                 None,
             ]
             rows.append(cells)
@@ -596,7 +570,7 @@ class FrontierBuilder(_Book):
             sh.fixed[col] = 9
         sh.repeat = None
         youth, weighted, met = self.youth_col, self.youth_col + 1, self.youth_col + 3
-        totals = [int(row["targets_total"]) for row in self.rows if "targets_total" in row]
+        totals = [row.figures.targets_total for row in self.rows if row.figures is not None]
         charts = [
             (L("chart.frontier.youth"), youth, None),
             (L("chart.frontier.weighted"), weighted, None),

@@ -9,17 +9,17 @@ Labels come from `labels.py` (es / en); the sentences are the diagnosis's own wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from openpyxl import Workbook
 
 from .. import __version__
+from ..findings import Finding, Money
 from ..scenario import Scenario
-from .context import format_time
+from .context import Book
 from .labels import Labels
-from .xlsx import Col, Sheet, Styles, V, count_fmt, new_workbook
+from .xlsx import Col, V, count_fmt
 
 #: Units of a finding whose amounts are shares (shown as percentages).
 SHARE_UNIT = "share"
@@ -28,16 +28,16 @@ SHARE_UNIT = "share"
 def build_diagnosis(
     scenario: Scenario,
     sha256: str,
-    diagnosis: list[dict[str, Any]],
+    diagnosis: Sequence[Finding],
     header: str,  # diagnose.diagnosis_header_key
     *,
     lang: str,
     run_at: datetime | None = None,
 ) -> Workbook:
-    L = Labels(lang, scenario.scenario.currency, components=scenario.given_component_names())
-    when = format_time(run_at or datetime.now().astimezone())
-    wb = new_workbook()
-    sh = Sheet(wb, L("sheet.diagnosis"), Styles(), first=True)
+    cur, components = scenario.scenario.currency, scenario.given_component_names()
+    book = Book(lang, cur, run_at or datetime.now().astimezone(), components)
+    L, when = book.L, book.when
+    sh = book.new_sheet(L("sheet.diagnosis"))
     info = scenario.scenario
     sh.title(L("title.diagnosis"), L("subtitle", name=info.name, id=info.id, when=when))
     sh.note(L("diagnosis.lead"))
@@ -59,32 +59,28 @@ def build_diagnosis(
     ]
     rows = []
     for f in diagnosis:
-        share = f["unit"] == SHARE_UNIT
+        share = f.unit == SHARE_UNIT
         fmt = "0.0%" if share else None
 
         def cell(x: float, fmt: str | None = fmt) -> V:
             return V(x, fmt or count_fmt(x))
 
-        unit = _unit(L, scenario, f["unit"])
+        unit = _unit(L, scenario, f.unit)
         rows.append(
             [
-                L(f"commitment.{f['kind']}"),
-                f.get("name")
-                or names.get(f["subject"], f["subject"])
-                or L("commitment.whole_city"),
-                cell(f["committed"]),
-                cell(f["possible"]),
-                cell(f["violation"]),
+                L(f"commitment.{f.kind}"),
+                f.name or names.get(f.subject, f.subject) or L("commitment.whole_city"),
+                cell(f.committed),
+                cell(f.possible),
+                cell(f.violation),
                 unit,
-                L(f"money.{f['money']}"),
+                L(f"money.{f.money}"),
                 finding_sentence(L, scenario, f),
-                "\n".join(L.alternative(a, places, clusters) for a in f.get("alternatives", []))
-                or L("none"),
+                "\n".join(L.alternative(a, places, clusters) for a in f.alternatives) or L("none"),
             ]
         )
     sh.table(cols, rows, freeze=True)
-    sh.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when), L("page"))
-    return wb
+    return book.finish(L("footer", id=info.id, sha=sha256[:16], version=__version__, when=when))
 
 
 def diagnosis_places(L: Labels, scenario: Scenario) -> dict[str, str]:
@@ -96,29 +92,28 @@ def diagnosis_places(L: Labels, scenario: Scenario) -> dict[str, str]:
     return places
 
 
-def finding_sentence(L: Labels, s: Scenario, f: Mapping[str, Any]) -> str:
+def finding_sentence(L: Labels, s: Scenario, f: Finding) -> str:
     """A finding of the diagnosis in `L`'s language, from its figures: the English
     finding keeps the diagnosis's own detailed message; in Spanish this sentence says
     what must give and by how much."""
     if L.lang == "en":
-        return str(f["message"])
-    kind = str(f["kind"])
+        return f.message
     names = _names(s)
-    share = f.get("unit") == SHARE_UNIT
+    share = f.unit == SHARE_UNIT
 
     def amount(x: float) -> str:
         return L.percent(x) if share else L.count(x)
 
     text = L(
-        f"finding.{kind}",
-        name=f.get("name") or names.get(f.get("subject", ""), f.get("subject", "")),
-        committed=amount(float(f.get("committed", 0.0))),
-        possible=amount(float(f.get("possible", 0.0))),
-        violation=amount(float(f.get("violation", 0.0))),
-        unit=_unit(L, s, str(f.get("unit", ""))),
+        f"finding.{f.kind}",
+        name=f.name or names.get(f.subject, f.subject),
+        committed=amount(f.committed),
+        possible=amount(f.possible),
+        violation=amount(f.violation),
+        unit=_unit(L, s, f.unit),
     )
-    if f.get("money") in ("partly", "no"):
-        text += L(f"finding.money.{f['money']}")
+    if f.money in (Money.PARTLY, Money.NO):
+        text += L(f"finding.money.{f.money}")
     return text
 
 

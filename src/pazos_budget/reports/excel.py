@@ -85,10 +85,7 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
         self.clusters_sheet(self.new_sheet(L("sheet.clusters")))
         self.allocation_sheet(self.new_sheet(L("sheet.allocation")))
         self.scenario_sheet(self.new_sheet(L("sheet.scenario")))
-        footer, page = self.footer(), L("page")
-        for sheet in self.sheets:
-            sheet.finish(footer, page)
-        return self.wb
+        return self.finish(self.footer())
 
     # ----------------------------------------------------------------- 2. targets
     def targets_sheet(self, sh: Sheet) -> None:

@@ -24,7 +24,10 @@ from typing import Any
 
 from ..concentration import Cause, Concentration
 from ..explain import MILLION_UNITS, Funding, Measure, MeasureKind, Reason, Why
+from ..findings import MONEY_KINDS, Alternative
 from ..i18n import LANGUAGES, Lang, check_lang, number, separators, texts
+from ..marginal import MarginalValue, MoneySource
+from ..model import CommitmentKind
 from ..scenario import Unservable
 
 __all__ = ["LANGUAGES", "Labels", "Lang", "check_lang"]
@@ -75,9 +78,6 @@ CURRENCIES: Mapping[Lang, Mapping[str, str]] = {
     "es": {"COP millions": "millones de COP", "COP": "COP", "COP thousands": "miles de COP"},
     "en": {"millones de COP": "COP millions", "miles de COP": "COP thousands"},
 }
-
-#: How `analysis.marginal_values` names the total budget as a source of money.
-TOTAL_BUDGET_SOURCE = "total_budget"
 
 #: Department name prefixes dropped from sheet names (to fit Excel's 31 characters).
 SHEET_NAME_PREFIXES: tuple[str, ...] = (
@@ -159,26 +159,24 @@ class Labels:
         )
 
     def alternative(
-        self, a: Mapping[str, Any], places: Mapping[str, str], clusters: Collection[str]
+        self, a: Alternative, places: Mapping[str, str], clusters: Collection[str]
     ) -> str:
         """An equally small alternative of a diagnosis (`diagnose._alternative`) in this
         language, with its amount; `places` names clusters, components and metrics, and
         `clusters` are the cluster ids."""
-        kind = a["kind"]
-        if kind != "hard_target":
-            money = kind in ("total_budget", "department_budget", "department_min_spend")
-            fmt = self.money if money else self.count
+        if a.kind != CommitmentKind.HARD_TARGET:
+            fmt = self.money if a.kind in MONEY_KINDS else self.count
             return self(
-                f"alt.{kind}", name=a.get("name", ""), amount=fmt(a["amount"]), to=fmt(a["to"])
+                f"alt.{a.kind}", name=a.name, amount=fmt(a.amount or 0.0), to=fmt(a.to or 0.0)
             )
         rows = []
-        for row in a.get("rows", []):
+        for row in a.rows or ():
             amount = (
-                f"{self.num(100 * row['possible'], 1)} %"
-                if a.get("unit") == "share"
-                else self.count(row["possible"])
+                f"{self.num(100 * row.possible, 1)} %"
+                if a.unit == "share"
+                else self.count(row.possible)
             )
-            key = str(row["key"])
+            key = row.key
             if key == "share":  # a spend share: one row
                 rows.append(amount)
             elif "/" in key or key in clusters:  # a cluster, or a cluster and component
@@ -186,7 +184,7 @@ class Labels:
                 rows.append(self("alt.row", amount=amount, where=where))
             else:  # a metric
                 rows.append(f"{amount} {places.get(key, key)}")
-        return self("alt.hard_target", name=a.get("name", ""), rows="; ".join(rows))
+        return self("alt.hard_target", name=a.name, rows="; ".join(rows))
 
     def hard(self, flag: bool) -> str:
         return self("hard") if flag else self("soft")
@@ -335,28 +333,27 @@ class Labels:
             )
         return self("what.spend")
 
-    def marginal_sentence(self, m: Mapping[str, Any]) -> str:
-        """The sentence of `terminal.marginal_sentence` (the same words in English)."""
-        if m["source"] == TOTAL_BUDGET_SOURCE:
+    def marginal_sentence(self, m: MarginalValue) -> str:
+        """'100 more (COP millions) for Culture reaches about 40 more young people.': the
+        one sentence of an entry, in the terminal and in the workbook."""
+        if m.source == MoneySource.TOTAL_BUDGET:
             who = self("marginal.total_budget")
         else:
-            who = self("marginal.department", name=str(m["name"]))
-        head = self(
-            "marginal.head", extra=self.count(float(m["extra"])), currency=self.currency, who=who
-        )
-        if not m.get("exact", True):
-            return self(f"marginal.{m['reason_code']}", head=head, error=m.get("error", ""))
-        gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
+            who = self("marginal.department", name=m.name)
+        head = self("marginal.head", extra=self.count(m.extra), currency=self.currency, who=who)
+        if not m.exact:
+            return self(f"marginal.{m.reason_code}", head=head, error=m.error or "")
+        gains = [s for s in m.stages or () if s.priority is not None and s.improvement > 1e-9]
         closer = ", ".join(
             self(
                 "marginal.part",
-                priority=g["priority"],
-                before=self.sig(g["before"]),
-                after=self.sig(g["after"]),
+                priority=g.priority,
+                before=self.sig(g.before),
+                after=self.sig(g.after),
             )
             for g in gains
         )
-        youth = float(m["youth_reached"])
+        youth = m.youth_reached or 0.0
         if youth > 0.5:
             reach = self("marginal.more", youth=self.num(youth, 0))
         elif youth < -0.5:

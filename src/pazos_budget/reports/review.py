@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.pagebreak import Break
 
 from .. import __version__
+from ..findings import Finding
 from ..review import (
     EXECUTED_UNITS,
     MONEY_FINDINGS,
@@ -32,9 +33,9 @@ from ..review import (
     TargetReview,
     TargetStatus,
 )
+from ..scenario import TargetKind
 from .charts import horizontal_bars
-from .context import format_time
-from .labels import Labels
+from .context import Book
 from .xlsx import (
     BAD_FILL,
     GOOD_FILL,
@@ -44,10 +45,8 @@ from .xlsx import (
     SUBTITLE,
     Col,
     Sheet,
-    Styles,
     V,
     count_fmt,
-    new_workbook,
     sheet_name,
 )
 
@@ -78,24 +77,16 @@ def _count(x: float | None) -> V | str:
     return "—" if x is None else V(x, count_fmt(x))
 
 
-class _Book:
+class _ReviewBook(Book):
     def __init__(self, r: Review, lang: str, run_at: datetime) -> None:
+        super().__init__(lang, r.scenario.scenario.currency, run_at)
         self.r = r
         self.s = r.scenario
-        self.L = Labels(lang, self.s.scenario.currency)
-        self.cur = self.L.currency
-        self.when = format_time(run_at)
-        self.wb: Workbook = new_workbook()
-        self.styles = Styles()
-        self.sheets: list[Sheet] = []
         self.dept_names = {d.id: d.name for d in self.s.departments}
         self.cluster_names = {c.id: c.name for c in self.s.clusters}
 
     def sheet(self, title: str) -> Sheet:
-        name = sheet_name(title, [sh.ws.title for sh in self.sheets])
-        sh = Sheet(self.wb, name, self.styles, first=not self.sheets)
-        self.sheets.append(sh)
-        return sh
+        return self.new_sheet(sheet_name(title, [sh.ws.title for sh in self.sheets]))
 
     def footer(self) -> str:
         return self.L(
@@ -125,26 +116,26 @@ class _Book:
             currency=self.cur,
         )
 
-    def finding(self, f: dict[str, Any]) -> str:
+    def finding(self, f: Finding) -> str:
         """A diagnosis finding's sentence: a money finding (restated in the scenario's own
         amounts by review.py) in the workbook's language, others in the diagnosis's words."""
         L = self.L
-        if f.get("kind") == EXECUTED_UNITS:
+        if f.kind == EXECUTED_UNITS:
             return L(
                 "review.finding.executed_units",
-                name=f.get("name") or f["subject"],
-                where=self.cluster_names.get(f.get("key") or "", L("city_wide")),
-                committed=L.count(f["committed"]),
-                possible=L.count(f["possible"]),
+                name=f.name or f.subject,
+                where=self.cluster_names.get(f.key, L("city_wide")),
+                committed=L.count(f.committed),
+                possible=L.count(f.possible),
             )
-        if f.get("kind") not in MONEY_FINDINGS:
-            return str(f["message"])
+        if f.kind not in MONEY_FINDINGS:
+            return f.message
         return L(
-            f"review.finding.{f['kind']}",
-            name=f.get("name") or "",
-            committed=L.count(f["committed"]),
-            possible=L.count(f["possible"]),
-            violation=L.count(f["violation"]),
+            f"review.finding.{f.kind}",
+            name=f.name,
+            committed=L.count(f.committed),
+            possible=L.count(f.possible),
+            violation=L.count(f.violation),
             currency=self.cur,
         )
 
@@ -323,7 +314,7 @@ class _Book:
                 if row is None:
                     rows.append([*head, "—", "—", "—", "—", "—"])
                     continue
-                share = t.kind == "spend_share"
+                share = t.kind == TargetKind.SPEND_SHARE
                 fmt = PERCENT if share else None
 
                 def cell(x: float | None, fmt: str | None = fmt) -> V | str:
@@ -507,7 +498,7 @@ class _Book:
         sh.note(L("review.infeasible"))
         rows = []
         for f in self.r.diagnosis or []:
-            share = f.get("unit") == "share"
+            share = f.unit == "share"
             fmt = PERCENT if share else None
 
             def cell(x: float, fmt: str | None = fmt) -> V:
@@ -515,13 +506,13 @@ class _Book:
 
             rows.append(
                 [
-                    L(f"review.commitment.{f['kind']}")
-                    if f["kind"] == EXECUTED_UNITS
-                    else L(f"commitment.{f['kind']}"),
-                    f.get("name") or L("commitment.whole_city"),
-                    cell(f["committed"]),
-                    cell(f["possible"]),
-                    cell(f["violation"]),
+                    L(f"review.commitment.{f.kind}")
+                    if f.kind == EXECUTED_UNITS
+                    else L(f"commitment.{f.kind}"),
+                    f.name or L("commitment.whole_city"),
+                    cell(f.committed),
+                    cell(f.possible),
+                    cell(f.violation),
                     self.finding(f),
                 ]
             )
@@ -542,7 +533,7 @@ class _Book:
 
 def build_review(r: Review, *, lang: str, run_at: datetime | None = None) -> Workbook:
     """The review workbook in `lang` (es or en)."""
-    book = _Book(r, lang, run_at or datetime.now().astimezone())
+    book = _ReviewBook(r, lang, run_at or datetime.now().astimezone())
     book.summary()
     if r.infeasible:
         book.diagnosis()

@@ -18,7 +18,7 @@ from .. import __version__
 from ..robust import Robust, robust_json
 from ..sheets import put
 from .charts import horizontal_bars
-from .council import _Book
+from .context import Book
 from .xlsx import (
     BAD_FILL,
     CHARS_PER_WIDTH,
@@ -55,7 +55,7 @@ def _probability(p: float | None) -> V:
     return V(p, PERCENT, fill=fill)
 
 
-class RobustBuilder(_Book):
+class RobustBuilder(Book):
     def __init__(self, r: Robust, lang: str, run_at: datetime) -> None:
         super().__init__(lang, r.loaded.scenario.scenario.currency, run_at)
         self.r = r

@@ -8,11 +8,11 @@ from typing import Any
 from openpyxl.worksheet.pagebreak import Break
 
 from ..explain import top_marginal_clusters
-from ..result import PAZOS_OWNER
+from ..marginal import MoneySource
+from ..result import PAZOS_OWNER, StageStatus
 from ..scenario import COMPONENT_IDS, Objective
 from .charts import horizontal_bars
 from .context import ReportContext
-from .labels import TOTAL_BUDGET_SOURCE
 from .xlsx import (
     BAD_FILL,
     GENERAL,
@@ -168,16 +168,16 @@ class SummarySheet(ReportContext):
             for m in r.marginal_values:
                 source = (
                     L("marginal.total_budget.source")
-                    if m["source"] == TOTAL_BUDGET_SOURCE
-                    else str(m["name"])
+                    if m.source == MoneySource.TOTAL_BUDGET
+                    else m.name
                 )
                 # An entry that is not exact has no figures: its cell stays empty.
-                youth = m.get("youth_reached")
+                youth = m.youth_reached
                 rows.append(
                     [
                         source,
-                        V(float(m["extra"]), MONEY),
-                        V(None) if youth is None else V(float(youth), count_fmt(float(youth))),
+                        V(m.extra, MONEY),
+                        V(None) if youth is None else V(youth, count_fmt(youth)),
                         L.marginal_sentence(m),
                     ]
                 )
@@ -272,17 +272,17 @@ class SummarySheet(ReportContext):
         priority: int | None,
         final: str | None,
         value: float,
-        status: str = "optimal",
+        status: StageStatus = StageStatus.OPTIMAL,
         gap: float | None = None,
     ) -> list[Any]:
         L = self.L
         name = L("stage.priority", priority=priority) if priority is not None else L("stage.final")
         # A stage that is not a proven optimum says so (a solve stopped by Ctrl-C or a limit).
-        if status == "not_run":
+        if status == StageStatus.NOT_RUN:
             name = L("stage.not_run", stage=name)
-        elif status != "optimal" and gap is None:
+        elif status != StageStatus.OPTIMAL and gap is None:
             name = L("stage.feasible_no_gap", stage=name)
-        elif status != "optimal" and gap is not None:
+        elif status != StageStatus.OPTIMAL and gap is not None:
             digits = f"{gap * 100:.2g}" if gap < 0.01 else f"{gap * 100:.1f}"
             if L.lang == "es":
                 digits = digits.replace(".", ",")
