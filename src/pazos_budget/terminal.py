@@ -17,6 +17,7 @@ from .explain import top_marginal_clusters
 from .i18n import separators
 from .reports.labels import Labels
 from .result import PAZOS_OWNER
+from .tolerances import ZERO
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .alternatives import Alternatives
@@ -414,7 +415,7 @@ def whole(x: float, L: Labels | None = None) -> str:
 
 
 def _signed(x: float, decimals: int, L: Labels | None = None) -> str:
-    if abs(x) < 1e-9:
+    if abs(x) < ZERO:
         return ""
     text = (L or EN).num(x, decimals)
     if text.strip("-0,.") == "":

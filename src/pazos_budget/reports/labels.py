@@ -26,6 +26,7 @@ from ..concentration import Cause, Concentration
 from ..explain import MILLION_UNITS, Funding, Measure, MeasureKind, Reason, Why
 from ..i18n import LANGUAGES, Lang, check_lang, number, separators, texts
 from ..scenario import Unservable
+from ..tolerances import WRITTEN_WHOLE, ZERO
 
 __all__ = ["LANGUAGES", "Labels", "Lang", "check_lang"]
 
@@ -117,7 +118,7 @@ class Labels:
 
     def count(self, x: float) -> str:
         """As the terminal writes counts: whole when whole, else two decimals."""
-        return self.num(x, 0 if abs(x - round(x)) < 1e-6 else 2)
+        return self.num(x, 0 if abs(x - round(x)) < WRITTEN_WHOLE else 2)
 
     def sig(self, x: float) -> str:
         """Three significant digits (stage shortfalls)."""
@@ -346,7 +347,7 @@ class Labels:
         )
         if not m.get("exact", True):
             return self(f"marginal.{m['reason_code']}", head=head, error=m.get("error", ""))
-        gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > 1e-9]
+        gains = [s for s in m["stages"] if "priority" in s and s["improvement"] > ZERO]
         closer = ", ".join(
             self(
                 "marginal.part",
