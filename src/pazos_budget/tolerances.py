@@ -2,7 +2,7 @@
 
 A tolerance is how far two numbers may differ and still count as the same: a constraint
 met, a stage optimum held, a figure whole, zero or tied. Each one below says what it
-protects and how it stands to the others. From the tightest to the loosest:
+protects and how it stands to the others. In the order a plan meets them:
 
 - The solver. HiGHS drops a coefficient below `small_matrix_value` (its default 1e-9;
   ours `HIGHS_SMALL_MATRIX_VALUE`) and meets a row to 1e-7, absolute; the model is
@@ -19,11 +19,12 @@ protects and how it stands to the others. From the tightest to the loosest:
   a plan the contract forbids, a tighter one would refuse plans the solver was entitled
   to return. The MIP gap a plan is proven to, `DEFAULT_MIP_GAP`, is also 1e-6: the
   final stage is optimal to the contract's precision.
-- `SNAP` and `NOISE` (1e-6) tidy the solver's allocation before every figure is
-  recomputed from it: within 1e-6 of a whole number is that number, below 1e-6 units is
-  0 (ten times HiGHS's 1e-7 feasibility tolerance). `STAGE_TOLERANCE` (1e-5) is how far
-  a stage value recomputed from the tidied allocation may sit from the solver's own:
-  the slivers tidying removed, times the largest coefficient, stay below it.
+- `SNAP` and `NOISE` (1e-6, no looser than the check) tidy the solver's allocation
+  before every figure is recomputed from it: within 1e-6 of a whole number is that
+  number, below 1e-6 units is 0 (ten times HiGHS's 1e-7 feasibility tolerance).
+  `STAGE_TOLERANCE` (1e-5) is how far a stage value recomputed from the tidied
+  allocation may sit from the solver's own: the slivers tidying removed, times the
+  largest coefficient, stay below it.
 - `NOISE_REL` (1e-9) is the rounding of every figure the JSON and the workbooks write
   (figures.py): a thousand times below the contract, so the written figures are the
   verified ones to every digit the contract cares about.
@@ -95,8 +96,8 @@ FLOAT_ROUNDING = 1e-9
 
 # --------------------------------------------------------------------------- the result
 #: Values closer than this to a whole number are reported as that whole number (relative
-#: to max(1, |value|)). Below CHECK_TOLERANCE, so tidying never breaks a constraint the
-#: check would then catch.
+#: to max(1, |value|)). Not above CHECK_TOLERANCE: tidying moves a figure by no more of
+#: itself than the check forgives.
 SNAP = 1e-6
 #: Units below this are solver noise (HiGHS's feasibility tolerance is 1e-7), reported 0.
 NOISE = 1e-6
