@@ -155,14 +155,14 @@ def child_export(path: Path, npz: Path) -> dict[str, Any]:
     import numpy as np
 
     from pazos_budget.loader import load_scenario
-    from pazos_budget.model import (
+    from pazos_budget.model import Sense, build_model
+    from pazos_budget.solve import IPM_THRESHOLD
+    from pazos_budget.tolerances import (
         CONTRACT_TOLERANCE,
+        DEFAULT_MIP_GAP,
         HOLD_ABSOLUTE_TOLERANCE,
         HOLD_RELATIVE_TOLERANCE,
-        Sense,
-        build_model,
     )
-    from pazos_budget.solve import DEFAULT_MIP_GAP, IPM_THRESHOLD
 
     m = build_model(load_scenario(path).scenario)
     method = "ipm" if (not m.is_mip and m.n_cols > IPM_THRESHOLD) else "simplex"

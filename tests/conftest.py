@@ -252,128 +252,12 @@ def random_scenario_data(draw: st.DrawFn, scoped: bool = False) -> dict[str, Any
     Numbers are small and "nice" (integers and halves) so that optima are well
     separated and float noise cannot reorder lexicographic stages.
     """
-    n_cl = draw(st.integers(1, 4))
-    cluster_ids = [f"c{i + 1}" for i in range(n_cl)]
-    clusters = [
-        tiny_cluster(
-            cid,
-            draw(st.integers(10, 400)),
-            weight=draw(st.sampled_from(_NICE_WEIGHTS)),
-            prioritized=draw(st.booleans()) if i else True,  # at least one prioritized
-        )
-        for i, cid in enumerate(cluster_ids)
-    ]
+    cluster_ids, clusters = _random_clusters(draw)
     total = float(draw(st.integers(20, 300)))
-
-    n_dep = draw(st.integers(1, 3))
-    dept_ids = [f"d{i + 1}" for i in range(n_dep)]
-    departments = []
-    for did in dept_ids:
-        budget = draw(st.one_of(st.none(), st.integers(10, 200).map(float)))
-        min_spend = None
-        if draw(st.integers(0, 9)) == 0:  # rare: a minimum spend can make it infeasible
-            cap = budget if budget is not None else total
-            min_spend = float(draw(st.integers(0, int(cap // 4))))
-        departments.append(tiny_department(did, budget=budget, min_spend=min_spend))
-
+    dept_ids, departments = _random_departments(draw, total)
     n_prog = draw(st.integers(1, 6))
-    programmes = []
-    for i in range(n_prog):
-        owner = draw(st.sampled_from(dept_ids))
-        where = draw(st.sampled_from(["all", "some", "city"]))
-        if where == "all":
-            prog_clusters: str | list[str] = "all"
-            runs = cluster_ids
-        elif where == "some":
-            runs = draw(st.lists(st.sampled_from(cluster_ids), min_size=1, unique=True))
-            prog_clusters = runs
-        else:
-            prog_clusters, runs = [], []
-        youth: float | dict[str, float]
-        per_cluster = draw(st.booleans())
-        if runs and per_cluster:
-            youth = {c: float(draw(st.integers(0, 20))) for c in runs}
-        else:
-            youth = float(draw(st.integers(0, 20)))
-        integer = draw(st.booleans())
-        extra: dict[str, Any] = {"integer": integer}
-        if draw(st.integers(0, 3)) == 0:
-            extra["fixed_cost"] = float(draw(st.integers(1, 30)))
-        min_units = 0.0
-        if draw(st.integers(0, 3)) == 0:
-            min_units = float(draw(st.integers(1, 5)))
-            extra["min_units"] = min_units
-        if draw(st.booleans()):
-            extra["max_units"] = min_units + float(draw(st.integers(0, 15)))
-        if draw(st.integers(0, 7)) == 0:
-            extra["mandatory"] = True
-        if draw(st.integers(0, 2)) == 0:
-            extra["outputs"] = {_METRIC: float(draw(st.integers(1, 10)))}
-        if n_dep > 1 and draw(st.integers(0, 1 if scoped else 3)) == 0:
-            other = draw(st.sampled_from([d for d in dept_ids if d != owner]))
-            share = draw(st.sampled_from([0.25, 0.5, 0.75]))
-            extra["cofunding"] = {owner: share, other: 1.0 - share}
-        programmes.append(
-            tiny_programme(
-                f"p{i + 1}",
-                owner,
-                draw(st.sampled_from(_NICE_COSTS)),
-                component=draw(st.sampled_from(COMPONENT_IDS)),
-                clusters=prog_clusters,
-                youth=youth,
-                **extra,
-            )
-        )
-
-    def target(j: int, owner: str | None) -> dict[str, Any]:
-        kinds = ["youth_reach", "metric", "spend_share", "component_presence"]
-        kind = draw(st.sampled_from(kinds[::2] if scoped else kinds))
-        t: dict[str, Any] = {
-            "id": f"t{j}",
-            "kind": kind,
-            "priority": draw(st.integers(1, 3)),
-            "weight": draw(st.sampled_from([0.5, 1.0, 2.0])),
-            "hard": draw(st.integers(0, 9)) == 0,
-        }
-        if (owner is None or scoped) and draw(st.integers(0, 1 if scoped else 2)) == 0:
-            t["departments"] = draw(
-                st.lists(st.sampled_from(dept_ids), min_size=1, max_size=2, unique=True)
-            )
-        if draw(st.integers(0, 2)) == 0:
-            t["clusters"] = draw(
-                st.lists(st.sampled_from(cluster_ids), min_size=1, max_size=2, unique=True)
-            )
-        comps = sorted({p["component"] for p in programmes})
-        if kind == "youth_reach":
-            if draw(st.booleans()):
-                t["share"] = draw(st.sampled_from([0.05, 0.1, 0.25, 0.5]))
-            else:
-                t["at_least"] = float(draw(st.integers(1, 100)))
-        elif kind == "metric":
-            t["metric"] = draw(st.sampled_from([_METRIC, "youth"]))
-            t["at_least"] = float(draw(st.integers(1, 200)))
-        elif kind == "spend_share":
-            t["components"] = [draw(st.sampled_from(comps))]
-            key = draw(st.sampled_from(["at_least", "at_most"]))
-            t[key] = draw(st.sampled_from([0.1, 0.25, 0.5, 0.75]))
-        else:
-            t["components"] = draw(st.lists(st.sampled_from(comps), min_size=1, unique=True))
-            t["at_least_units"] = float(draw(st.integers(1, 3)))
-        return t
-
-    n_targets = draw(st.integers(0, 4))
-    targets = []
-    for j in range(n_targets):
-        goal_of = draw(
-            st.sampled_from(dept_ids) if scoped else st.one_of(st.none(), st.sampled_from(dept_ids))
-        )
-        t = target(j, goal_of)
-        if goal_of is None:
-            targets.append(t)
-        else:
-            dept = next(d for d in departments if d["id"] == goal_of)
-            dept.setdefault("goals", []).append(t)
-
+    programmes = [_random_programme(draw, i, cluster_ids, dept_ids, scoped) for i in range(n_prog)]
+    targets = _random_targets(draw, cluster_ids, departments, programmes, scoped)
     objective = draw(
         st.sampled_from(["maximize_weighted_reach", "minimize_spend", "maximize_min_coverage"])
     )
@@ -387,6 +271,167 @@ def random_scenario_data(draw: st.DrawFn, scoped: bool = False) -> dict[str, Any
         sid="random",
         reach_model=draw(st.sampled_from(["distinct", "participations"])),
     )
+
+
+def _random_clusters(draw: st.DrawFn) -> tuple[list[str], list[dict[str, Any]]]:
+    n_cl = draw(st.integers(1, 4))
+    cluster_ids = [f"c{i + 1}" for i in range(n_cl)]
+    clusters = [
+        tiny_cluster(
+            cid,
+            draw(st.integers(10, 400)),
+            weight=draw(st.sampled_from(_NICE_WEIGHTS)),
+            prioritized=draw(st.booleans()) if i else True,  # at least one prioritized
+        )
+        for i, cid in enumerate(cluster_ids)
+    ]
+    return cluster_ids, clusters
+
+
+def _random_departments(draw: st.DrawFn, total: float) -> tuple[list[str], list[dict[str, Any]]]:
+    n_dep = draw(st.integers(1, 3))
+    dept_ids = [f"d{i + 1}" for i in range(n_dep)]
+    departments = []
+    for did in dept_ids:
+        budget = draw(st.one_of(st.none(), st.integers(10, 200).map(float)))
+        min_spend = None
+        if draw(st.integers(0, 9)) == 0:  # rare: a minimum spend can make it infeasible
+            cap = budget if budget is not None else total
+            min_spend = float(draw(st.integers(0, int(cap // 4))))
+        departments.append(tiny_department(did, budget=budget, min_spend=min_spend))
+    return dept_ids, departments
+
+
+def _random_programme(
+    draw: st.DrawFn, i: int, cluster_ids: list[str], dept_ids: list[str], scoped: bool
+) -> dict[str, Any]:
+    owner = draw(st.sampled_from(dept_ids))
+    where = draw(st.sampled_from(["all", "some", "city"]))
+    if where == "all":
+        prog_clusters: str | list[str] = "all"
+        runs = cluster_ids
+    elif where == "some":
+        runs = draw(st.lists(st.sampled_from(cluster_ids), min_size=1, unique=True))
+        prog_clusters = runs
+    else:
+        prog_clusters, runs = [], []
+    youth: float | dict[str, float]
+    per_cluster = draw(st.booleans())
+    if runs and per_cluster:
+        youth = {c: float(draw(st.integers(0, 20))) for c in runs}
+    else:
+        youth = float(draw(st.integers(0, 20)))
+    extra = _random_programme_options(draw, owner, dept_ids, scoped)
+    return tiny_programme(
+        f"p{i + 1}",
+        owner,
+        draw(st.sampled_from(_NICE_COSTS)),
+        component=draw(st.sampled_from(COMPONENT_IDS)),
+        clusters=prog_clusters,
+        youth=youth,
+        **extra,
+    )
+
+
+def _random_programme_options(
+    draw: st.DrawFn, owner: str, dept_ids: list[str], scoped: bool
+) -> dict[str, Any]:
+    """integer, and now and then fixed_cost, min/max_units, mandatory, outputs, cofunding."""
+    integer = draw(st.booleans())
+    extra: dict[str, Any] = {"integer": integer}
+    if draw(st.integers(0, 3)) == 0:
+        extra["fixed_cost"] = float(draw(st.integers(1, 30)))
+    min_units = 0.0
+    if draw(st.integers(0, 3)) == 0:
+        min_units = float(draw(st.integers(1, 5)))
+        extra["min_units"] = min_units
+    if draw(st.booleans()):
+        extra["max_units"] = min_units + float(draw(st.integers(0, 15)))
+    if draw(st.integers(0, 7)) == 0:
+        extra["mandatory"] = True
+    if draw(st.integers(0, 2)) == 0:
+        extra["outputs"] = {_METRIC: float(draw(st.integers(1, 10)))}
+    if len(dept_ids) > 1 and draw(st.integers(0, 1 if scoped else 3)) == 0:
+        other = draw(st.sampled_from([d for d in dept_ids if d != owner]))
+        share = draw(st.sampled_from([0.25, 0.5, 0.75]))
+        extra["cofunding"] = {owner: share, other: 1.0 - share}
+    return extra
+
+
+def _random_targets(
+    draw: st.DrawFn,
+    cluster_ids: list[str],
+    departments: list[dict[str, Any]],
+    programmes: list[dict[str, Any]],
+    scoped: bool,
+) -> list[dict[str, Any]]:
+    """0-4 targets: the scenario's own, or a department's goals (added to `departments`)."""
+    dept_ids = [d["id"] for d in departments]
+    n_targets = draw(st.integers(0, 4))
+    targets = []
+    for j in range(n_targets):
+        goal_of = draw(
+            st.sampled_from(dept_ids) if scoped else st.one_of(st.none(), st.sampled_from(dept_ids))
+        )
+        t = _random_target(draw, j, goal_of, cluster_ids, dept_ids, programmes, scoped)
+        if goal_of is None:
+            targets.append(t)
+        else:
+            dept = next(d for d in departments if d["id"] == goal_of)
+            dept.setdefault("goals", []).append(t)
+    return targets
+
+
+def _random_target(
+    draw: st.DrawFn,
+    j: int,
+    owner: str | None,
+    cluster_ids: list[str],
+    dept_ids: list[str],
+    programmes: list[dict[str, Any]],
+    scoped: bool,
+) -> dict[str, Any]:
+    kinds = ["youth_reach", "metric", "spend_share", "component_presence"]
+    kind = draw(st.sampled_from(kinds[::2] if scoped else kinds))
+    t: dict[str, Any] = {
+        "id": f"t{j}",
+        "kind": kind,
+        "priority": draw(st.integers(1, 3)),
+        "weight": draw(st.sampled_from([0.5, 1.0, 2.0])),
+        "hard": draw(st.integers(0, 9)) == 0,
+    }
+    if (owner is None or scoped) and draw(st.integers(0, 1 if scoped else 2)) == 0:
+        t["departments"] = draw(
+            st.lists(st.sampled_from(dept_ids), min_size=1, max_size=2, unique=True)
+        )
+    if draw(st.integers(0, 2)) == 0:
+        t["clusters"] = draw(
+            st.lists(st.sampled_from(cluster_ids), min_size=1, max_size=2, unique=True)
+        )
+    comps = sorted({p["component"] for p in programmes})
+    t.update(_random_target_amounts(draw, kind, comps))
+    return t
+
+
+def _random_target_amounts(draw: st.DrawFn, kind: str, comps: list[str]) -> dict[str, Any]:
+    """What a target of `kind` asks for (its share, amount, metric or components)."""
+    t: dict[str, Any] = {}
+    if kind == "youth_reach":
+        if draw(st.booleans()):
+            t["share"] = draw(st.sampled_from([0.05, 0.1, 0.25, 0.5]))
+        else:
+            t["at_least"] = float(draw(st.integers(1, 100)))
+    elif kind == "metric":
+        t["metric"] = draw(st.sampled_from([_METRIC, "youth"]))
+        t["at_least"] = float(draw(st.integers(1, 200)))
+    elif kind == "spend_share":
+        t["components"] = [draw(st.sampled_from(comps))]
+        key = draw(st.sampled_from(["at_least", "at_most"]))
+        t[key] = draw(st.sampled_from([0.1, 0.25, 0.5, 0.75]))
+    else:
+        t["components"] = draw(st.lists(st.sampled_from(comps), min_size=1, unique=True))
+        t["at_least_units"] = float(draw(st.integers(1, 3)))
+    return t
 
 
 # CI runs a fresh clone with no example database: derandomize there, so that CI runs the

@@ -46,11 +46,12 @@ from pazos_budget.alternatives import (
 )
 from pazos_budget.errors import VerificationError
 from pazos_budget.loader import LoadedScenario, load_scenario
-from pazos_budget.model import HOLD_RELATIVE_TOLERANCE, build_model
+from pazos_budget.model import build_model
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.result import to_json
 from pazos_budget.scenario import Scenario
 from pazos_budget.solve import SolveControl, SolveOptions, Status
+from pazos_budget.tolerances import HOLD_RELATIVE_TOLERANCE
 from test_independent import ReferenceInfeasible, reference_stages
 
 pytestmark = PULP_4_DEPRECATIONS

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pazos_budget.figures import NOISE_REL, clean_figure
+from pazos_budget.figures import clean_figure
 from pazos_budget.i18n import number
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
@@ -22,6 +22,7 @@ from pazos_budget.reports.excel import write_workbook
 from pazos_budget.reports.labels import Labels
 from pazos_budget.reports.xlsx import shows_zero
 from pazos_budget.result import Result, to_json
+from pazos_budget.tolerances import NOISE_REL
 
 MINIMAL = Path(__file__).resolve().parents[1] / "examples" / "minimal.yaml"
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 
 from conftest import random_scenario_data, tiny_loaded
 from pazos_budget.errors import PazosBudgetError
-from pazos_budget.explain import CHEAPER_MARGIN, Explainer, Why
+from pazos_budget.explain import Explainer, Why
 from pazos_budget.pipeline import solve_scenario
-from pazos_budget.result import CHECK_TOLERANCE, Result, within
+from pazos_budget.result import Result, within
 from pazos_budget.scenario import Objective
+from pazos_budget.tolerances import CHEAPER_MARGIN, CHECK_TOLERANCE
 
 
 def _reference(r: Result) -> dict[str, tuple[bool, str | None]]:

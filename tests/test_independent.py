@@ -47,6 +47,7 @@ from pazos_budget.scenario import (
     COMPONENT_IDS,
     ComponentPresenceTarget,
     MetricTarget,
+    Programme,
     Scenario,
     SpendShareTarget,
     Target,
@@ -128,6 +129,17 @@ def _add(expr: dict[int, float], col: int, coef: float) -> None:
 Allocation = tuple[dict[tuple[str, str | None], float], dict[str, bool]]
 
 
+#: The reference model's columns: x[programme id][cluster id, or None city-wide].
+Columns = dict[str, dict[str | None, int]]
+Expr = dict[int, float]
+#: One target row: (expr, at_most, rhs, scale).
+Row = tuple[Expr, bool, float, float]
+#: A soft target's shortfalls: (priority, weight, [(shortfall column, scale)]).
+Soft = tuple[int, float, list[tuple[int, float]]]
+#: A lexicographic stage: (objective, maximize).
+RefStage = tuple[Expr, bool]
+
+
 def reference_stages(s: Scenario, fixed: Allocation | None = None) -> list[float]:
     """Stage optima (priority stages, then the final objective) of docs/model.md: the model.
 
@@ -136,75 +148,117 @@ def reference_stages(s: Scenario, fixed: Allocation | None = None) -> list[float
     ReferenceInfeasible says it breaks a hard constraint.
     """
     lp = _Lp()
-    inf = np.inf
-    cluster_ids = [c.id for c in s.clusters]
     pop = {c.id: float(c.youth_population) for c in s.clusters}
-
-    # x[p, c] (c None = city-wide), y[p]
-    x: dict[str, dict[str | None, int]] = {}
-    spend: dict[str, dict[int, float]] = {}
-    for p in s.programmes:
-        runs: list[str | None] = (
-            list(cluster_ids)
-            if p.clusters == "all"
-            else (list(p.clusters) if p.clusters else [None])
-        )
-        x[p.id] = {}
-        for c in runs:
-            ypu = _ypu(p.youth_per_unit, c)
-            # 4. a programme cannot reach more youth in a cluster than live there
-            hi = pop[c] / ypu if (c is not None and ypu > 0) else inf
-            x[p.id][c] = lp.col(0.0, hi, p.integer)
-            if fixed is not None:
-                units = fixed[0].get((p.id, c), 0.0)
-                if not -1e-9 <= units <= hi + 1e-9 * max(1.0, hi):
-                    raise ReferenceInfeasible()  # 4. more youth than live there
-                col = x[p.id][c]
-                lp.lower[col] = lp.upper[col] = units
-        cap = p.max_units if p.max_units is not None else s.budget.total / p.unit_cost
-        u = {col: 1.0 for col in x[p.id].values()}
-        expr = {col: p.unit_cost for col in x[p.id].values()}
-        needs_y = p.fixed_cost > 0 or (p.min_units > 0 and not p.mandatory)
-        if needs_y:
-            y = lp.col(1.0 if p.mandatory else 0.0, 1.0, True)
-            if fixed is not None:
-                lp.lower[y] = lp.upper[y] = 1.0 if fixed[1][p.id] else 0.0
-            # 1. min_units*y <= u <= max_units*y
-            lp.row({**u, y: -p.min_units}, 0.0, inf)
-            lp.row({**u, y: -cap}, -inf, 0.0)
-            _add(expr, y, p.fixed_cost)
-        else:
-            lp.row(u, p.min_units, cap)
-        spend[p.id] = expr
-
-    def total_of(exprs: list[tuple[dict[int, float], float]]) -> dict[int, float]:
-        out: dict[int, float] = {}
-        for e, factor in exprs:
-            for col, v in e.items():
-                _add(out, col, v * factor)
-        return out
-
-    all_spend = total_of([(spend[p.id], 1.0) for p in s.programmes])
+    x, spend = _programme_columns(lp, s, pop, fixed)
+    all_spend = _total_of([(spend[p.id], 1.0) for p in s.programmes])
     # 2. total budget
-    lp.row(all_spend, -inf, s.budget.total)
+    lp.row(all_spend, -np.inf, s.budget.total)
 
     def funders(pid: str) -> dict[str, float]:
-        p = next(q for q in s.programmes if q.id == pid)
-        return dict(p.cofunding) if p.cofunding else {p.department: 1.0}
+        return _funders(s, pid)
 
     def dept_spend(did: str) -> dict[int, float]:
-        return total_of([(spend[p.id], funders(p.id).get(did, 0.0)) for p in s.programmes])
+        return _total_of([(spend[p.id], funders(p.id).get(did, 0.0)) for p in s.programmes])
 
+    _department_rows(lp, s, dept_spend)
+    soft = _target_constraints(lp, s, x, spend, dept_spend, funders, pop)
+    stages = _priority_stages(soft) + _final_stages(lp, s, x, pop, all_spend)
+    if fixed is not None:
+        _hold_within_the_contract(lp)
+    return _solve_lexicographic(lp, stages)
+
+
+def _programme_columns(
+    lp: _Lp, s: Scenario, pop: dict[str, float], fixed: Allocation | None
+) -> tuple[Columns, dict[str, Expr]]:
+    """x[p, c] (c None = city-wide) and y[p] of every programme, and its spend."""
+    x: Columns = {}
+    spend: dict[str, Expr] = {}
+    for p in s.programmes:
+        x[p.id] = _x_columns(lp, s, p, pop, fixed)
+        spend[p.id] = _spend_of(lp, s, p, x[p.id], fixed)
+    return x, spend
+
+
+def _x_columns(
+    lp: _Lp, s: Scenario, p: Programme, pop: dict[str, float], fixed: Allocation | None
+) -> dict[str | None, int]:
+    """One programme's x columns, within the youth of each cluster (constraint 4)."""
+    cluster_ids = [c.id for c in s.clusters]
+    runs: list[str | None] = (
+        list(cluster_ids) if p.clusters == "all" else (list(p.clusters) if p.clusters else [None])
+    )
+    cols: dict[str | None, int] = {}
+    for c in runs:
+        ypu = _ypu(p.youth_per_unit, c)
+        # 4. a programme cannot reach more youth in a cluster than live there
+        hi = pop[c] / ypu if (c is not None and ypu > 0) else np.inf
+        cols[c] = lp.col(0.0, hi, p.integer)
+        if fixed is not None:
+            units = fixed[0].get((p.id, c), 0.0)
+            if not -1e-9 <= units <= hi + 1e-9 * max(1.0, hi):
+                raise ReferenceInfeasible()  # 4. more youth than live there
+            col = cols[c]
+            lp.lower[col] = lp.upper[col] = units
+    return cols
+
+
+def _spend_of(
+    lp: _Lp, s: Scenario, p: Programme, cols: dict[str | None, int], fixed: Allocation | None
+) -> Expr:
+    """One programme's spend, its units bounded (constraint 1) through y where it has one."""
+    inf = np.inf
+    cap = p.max_units if p.max_units is not None else s.budget.total / p.unit_cost
+    u = {col: 1.0 for col in cols.values()}
+    expr = {col: p.unit_cost for col in cols.values()}
+    needs_y = p.fixed_cost > 0 or (p.min_units > 0 and not p.mandatory)
+    if needs_y:
+        y = lp.col(1.0 if p.mandatory else 0.0, 1.0, True)
+        if fixed is not None:
+            lp.lower[y] = lp.upper[y] = 1.0 if fixed[1][p.id] else 0.0
+        # 1. min_units*y <= u <= max_units*y
+        lp.row({**u, y: -p.min_units}, 0.0, inf)
+        lp.row({**u, y: -cap}, -inf, 0.0)
+        _add(expr, y, p.fixed_cost)
+    else:
+        lp.row(u, p.min_units, cap)
+    return expr
+
+
+def _total_of(exprs: list[tuple[dict[int, float], float]]) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for e, factor in exprs:
+        for col, v in e.items():
+            _add(out, col, v * factor)
+    return out
+
+
+def _funders(s: Scenario, pid: str) -> dict[str, float]:
+    p = next(q for q in s.programmes if q.id == pid)
+    return dict(p.cofunding) if p.cofunding else {p.department: 1.0}
+
+
+def _department_rows(lp: _Lp, s: Scenario, dept_spend: Callable[[str], Expr]) -> None:
     # 3. department envelopes and minimum spend
     for d in s.departments:
         if d.budget is not None:
-            lp.row(dept_spend(d.id), -inf, d.budget)
+            lp.row(dept_spend(d.id), -np.inf, d.budget)
         if d.min_spend:
-            lp.row(dept_spend(d.id), d.min_spend, inf)
+            lp.row(dept_spend(d.id), d.min_spend, np.inf)
 
+
+def _target_constraints(
+    lp: _Lp,
+    s: Scenario,
+    x: Columns,
+    spend: dict[str, Expr],
+    dept_spend: Callable[[str], Expr],
+    funders: Callable[[str], dict[str, float]],
+    pop: dict[str, float],
+) -> list[Soft]:
+    """Every target's rows: a hard one as constraints, a soft one with shortfall columns."""
     prioritized = [c.id for c in s.clusters if c.prioritized]
-    # targets: (priority, weight, [(shortfall col, scale)]) for soft ones
-    soft: list[tuple[int, float, list[tuple[int, float]]]] = []
+    soft: list[Soft] = []
     for owner, t in _targets(s):
         rows = _target_rows(s, owner, t, x, spend, dept_spend, funders)
         if isinstance(t, YouthReachTarget) and s.reach_model == "distinct":
@@ -216,20 +270,31 @@ def reference_stages(s: Scenario, fixed: Allocation | None = None) -> list[float
                     rows, _nonzero(t, target_clusters, pop), strict=True
                 )
             ]
-        cols: list[tuple[int, float]] = []
-        for expr, at_most, rhs, scale in rows:
-            if t.hard:
-                lp.row(expr, -inf, rhs) if at_most else lp.row(expr, rhs, inf)
-            else:
-                sc = lp.col(0.0, inf)
-                lp.row({**expr, sc: -1.0}, -inf, rhs) if at_most else lp.row(
-                    {**expr, sc: 1.0}, rhs, inf
-                )
-                cols.append((sc, scale))
+        cols = _constrain(lp, rows, t.hard)
         if cols and not t.hard:
             soft.append((t.priority, t.weight, cols))
+    return soft
 
-    stages: list[tuple[dict[int, float], bool]] = []  # (objective, maximize)
+
+def _constrain(lp: _Lp, rows: list[Row], hard: bool) -> list[tuple[int, float]]:
+    """A target's rows as constraints; each soft row's shortfall column, with its scale."""
+    inf = np.inf
+    cols: list[tuple[int, float]] = []
+    for expr, at_most, rhs, scale in rows:
+        if hard:
+            lp.row(expr, -inf, rhs) if at_most else lp.row(expr, rhs, inf)
+        else:
+            sc = lp.col(0.0, inf)
+            lp.row({**expr, sc: -1.0}, -inf, rhs) if at_most else lp.row(
+                {**expr, sc: 1.0}, rhs, inf
+            )
+            cols.append((sc, scale))
+    return cols
+
+
+def _priority_stages(soft: list[Soft]) -> list[RefStage]:
+    """One stage per priority: the weighted, scaled shortfalls of its soft targets."""
+    stages: list[RefStage] = []
     for prio in sorted({prio for prio, _, _ in soft}):
         obj: dict[int, float] = {}
         for pr, w, cols in soft:
@@ -237,49 +302,69 @@ def reference_stages(s: Scenario, fixed: Allocation | None = None) -> list[float
                 for sc, scale in cols:
                     _add(obj, sc, w / (len(cols) * scale))
         stages.append((obj, False))
-    if s.objective in ("maximize_weighted_reach", "maximize_min_coverage"):
-        obj = {}
-        covs = {}
-        for cl in s.clusters:
-            reach = {
-                x[p.id][cl.id]: _ypu(p.youth_per_unit, cl.id)
-                for p in s.programmes
-                if cl.id in x[p.id]
-            }
-            if s.reach_model == "distinct":
-                cov = _distinct(lp, reach, pop[cl.id], pop[cl.id])
-            else:
-                cov = lp.col(0.0, pop[cl.id])  # cov <= youth_population
-                lp.row({**{k: -v for k, v in reach.items()}, cov: 1.0}, -inf, 0.0)  # <= reach
-            obj[cov] = cl.weight
-            covs[cl.id] = cov
-        if s.objective == "maximize_min_coverage":
-            # the lowest coverage over prioritized clusters some programme can reach
-            reachable = {
-                c
-                for p in s.programmes
-                for c in x[p.id]
-                if c is not None and _ypu(p.youth_per_unit, c) > 0
-            }
-            m = lp.col(0.0, 1.0)
-            for c in prioritized:
-                if c in reachable:
-                    lp.row({m: 1.0, covs[c]: -1.0 / pop[c]}, -inf, 0.0)
-                else:
-                    pass  # left out (a warning)
-            if not any(c in reachable for c in prioritized):
-                lp.row({m: 1.0}, -inf, 0.0)
-            stages.append(({m: 1.0}, True))
-        stages.append((obj, True))
-    else:
-        stages.append((all_spend, False))
-    if fixed is not None:
-        # A given allocation meets a hard constraint when it holds within the contract's
-        # 1e-6 relative, as the product checks it: a solver's 1e-6 sliver of a unit may
-        # pass a budget by 1e-8 of itself, which HiGHS's absolute 1e-7 would refuse.
-        lp.row_lo = [lo - REL_TOL * max(1.0, abs(lo)) for lo in lp.row_lo]
-        lp.row_hi = [hi + REL_TOL * max(1.0, abs(hi)) for hi in lp.row_hi]
-    return _solve_lexicographic(lp, stages)
+    return stages
+
+
+def _final_stages(
+    lp: _Lp, s: Scenario, x: Columns, pop: dict[str, float], all_spend: Expr
+) -> list[RefStage]:
+    """The final objective: least spend, or the weighted reach (after the lowest coverage
+    when that is the objective)."""
+    if s.objective not in ("maximize_weighted_reach", "maximize_min_coverage"):
+        return [(all_spend, False)]
+    obj, covs = _coverage_columns(lp, s, x, pop)
+    stages: list[RefStage] = []
+    if s.objective == "maximize_min_coverage":
+        stages.append(_min_coverage_stage(lp, s, x, pop, covs))
+    stages.append((obj, True))
+    return stages
+
+
+def _coverage_columns(
+    lp: _Lp, s: Scenario, x: Columns, pop: dict[str, float]
+) -> tuple[Expr, dict[str, int]]:
+    """Each cluster's cov column and the weighted reach over them."""
+    obj: dict[int, float] = {}
+    covs = {}
+    for cl in s.clusters:
+        reach = {
+            x[p.id][cl.id]: _ypu(p.youth_per_unit, cl.id) for p in s.programmes if cl.id in x[p.id]
+        }
+        if s.reach_model == "distinct":
+            cov = _distinct(lp, reach, pop[cl.id], pop[cl.id])
+        else:
+            cov = lp.col(0.0, pop[cl.id])  # cov <= youth_population
+            lp.row({**{k: -v for k, v in reach.items()}, cov: 1.0}, -np.inf, 0.0)  # <= reach
+        obj[cov] = cl.weight
+        covs[cl.id] = cov
+    return obj, covs
+
+
+def _min_coverage_stage(
+    lp: _Lp, s: Scenario, x: Columns, pop: dict[str, float], covs: dict[str, int]
+) -> RefStage:
+    """The lowest coverage over prioritized clusters some programme can reach."""
+    prioritized = [c.id for c in s.clusters if c.prioritized]
+    reachable = {
+        c for p in s.programmes for c in x[p.id] if c is not None and _ypu(p.youth_per_unit, c) > 0
+    }
+    m = lp.col(0.0, 1.0)
+    for c in prioritized:
+        if c in reachable:
+            lp.row({m: 1.0, covs[c]: -1.0 / pop[c]}, -np.inf, 0.0)
+        else:
+            pass  # left out (a warning)
+    if not any(c in reachable for c in prioritized):
+        lp.row({m: 1.0}, -np.inf, 0.0)
+    return ({m: 1.0}, True)
+
+
+def _hold_within_the_contract(lp: _Lp) -> None:
+    """A given allocation meets a hard constraint when it holds within the contract's
+    1e-6 relative, as the product checks it: a solver's 1e-6 sliver of a unit may pass a
+    budget by 1e-8 of itself, which HiGHS's absolute 1e-7 would refuse."""
+    lp.row_lo = [lo - REL_TOL * max(1.0, abs(lo)) for lo in lp.row_lo]
+    lp.row_hi = [hi + REL_TOL * max(1.0, abs(hi)) for hi in lp.row_hi]
 
 
 def _nonzero(t: YouthReachTarget, clusters: list[str], pop: dict[str, float]) -> list[str]:
@@ -305,18 +390,15 @@ def _targets(s: Scenario) -> list[tuple[str | None, Target]]:
     return out
 
 
-Expr = dict[int, float]
-
-
 def _target_rows(
     s: Scenario,
     owner: str | None,
     t: Target,
-    x: dict[str, dict[str | None, int]],
+    x: Columns,
     spend: dict[str, Expr],
     dept_spend: Callable[[str], Expr],
     funders: Callable[[str], dict[str, float]],
-) -> list[tuple[Expr, bool, float, float]]:
+) -> list[Row]:
     """[(expr, at_most, rhs, scale)] of one target, docs/model.md: targets."""
     depts = t.departments if t.departments is not None else ([owner] if owner else None)
     scope = [
@@ -328,71 +410,118 @@ def _target_rows(
     prioritized = [c.id for c in s.clusters if c.prioritized]
     target_clusters = list(t.clusters) if t.clusters is not None else prioritized
     pop = {c.id: c.youth_population for c in s.clusters}
-    rows: list[tuple[Expr, bool, float, float]] = []
     if isinstance(t, YouthReachTarget):
-        for c in target_clusters:
-            rhs = t.at_least if t.at_least is not None else (t.share or 0.0) * pop[c]
+        return _youth_reach_rows(t, scope, target_clusters, x, pop)
+    if isinstance(t, MetricTarget):
+        return _metric_rows(t, scope, x)
+    if isinstance(t, ComponentPresenceTarget):
+        return _presence_rows(t, scope, target_clusters, x)
+    if isinstance(t, SpendShareTarget):
+        return _spend_share_rows(s, owner, t, depts, scope, x, spend, dept_spend, funders)
+    return []
+
+
+def _youth_reach_rows(
+    t: YouthReachTarget,
+    scope: list[Programme],
+    target_clusters: list[str],
+    x: Columns,
+    pop: dict[str, int],
+) -> list[Row]:
+    rows: list[Row] = []
+    for c in target_clusters:
+        rhs = t.at_least if t.at_least is not None else (t.share or 0.0) * pop[c]
+        expr: dict[int, float] = {}
+        for p in scope:
+            if c in x[p.id]:
+                _add(expr, x[p.id][c], _ypu(p.youth_per_unit, c))
+        if rhs > 0:
+            rows.append((expr, False, rhs, rhs))
+    return rows
+
+
+def _metric_rows(t: MetricTarget, scope: list[Programme], x: Columns) -> list[Row]:
+    expr: dict[int, float] = {}
+    for p in scope:
+        for cell, col in x[p.id].items():
+            if t.clusters is not None and cell not in t.clusters:
+                continue  # city-wide units (cell None) never count with `clusters`
+            per = (
+                _ypu(p.youth_per_unit, cell)
+                if t.metric == "youth"
+                else p.outputs.get(t.metric, 0.0)
+            )
+            _add(expr, col, per)
+    return [(expr, False, t.at_least, t.at_least)] if t.at_least > 0 else []
+
+
+def _presence_rows(
+    t: ComponentPresenceTarget, scope: list[Programme], target_clusters: list[str], x: Columns
+) -> list[Row]:
+    rows: list[Row] = []
+    comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
+    for c in target_clusters:
+        for comp in comps:
             expr: dict[int, float] = {}
             for p in scope:
-                if c in x[p.id]:
-                    _add(expr, x[p.id][c], _ypu(p.youth_per_unit, c))
-            if rhs > 0:
-                rows.append((expr, False, rhs, rhs))
-    elif isinstance(t, MetricTarget):
-        expr = {}
-        for p in scope:
-            for cell, col in x[p.id].items():
-                if t.clusters is not None and cell not in t.clusters:
-                    continue  # city-wide units (cell None) never count with `clusters`
-                per = (
-                    _ypu(p.youth_per_unit, cell)
-                    if t.metric == "youth"
-                    else p.outputs.get(t.metric, 0.0)
-                )
-                _add(expr, col, per)
-        if t.at_least > 0:
-            rows.append((expr, False, t.at_least, t.at_least))
-    elif isinstance(t, ComponentPresenceTarget):
-        comps = [c.value for c in t.components] if t.components else list(COMPONENT_IDS)
-        for c in target_clusters:
-            for comp in comps:
-                expr = {}
-                for p in scope:
-                    if p.component.value == comp and c in x[p.id]:
-                        _add(expr, x[p.id][c], 1.0)
-                if t.at_least_units > 0:
-                    rows.append((expr, False, t.at_least_units, t.at_least_units))
-    elif isinstance(t, SpendShareTarget):
-        at_most = t.at_most is not None
-        share = float((t.at_most if at_most else t.at_least) or 0.0)
-        expr = {}
-        for p in scope:
-            # the scope's own money: the cofunding shares of its departments (all of it
-            # for a scope of every department)
-            own = 1.0 if depts is None else sum(funders(p.id).get(d, 0.0) for d in set(depts))
-            if t.clusters is None:
-                for col, v in spend[p.id].items():
-                    _add(expr, col, own * v)
-            else:
-                for c in t.clusters:
-                    if c in x[p.id]:
-                        _add(expr, x[p.id][c], own * p.unit_cost)
-        if owner is not None and t.departments is None:
-            base = dept_spend(owner)
-        else:
-            base = {}
-            for p in s.programmes:
-                for col, v in spend[p.id].items():
-                    _add(base, col, v)
-        for col, v in base.items():
-            _add(expr, col, -share * v)
-        big_b = s.budget.total
-        if owner is not None and t.departments is None:
-            envelope = next(d.budget for d in s.departments if d.id == owner)
-            big_b = envelope if envelope else s.budget.total
-        if at_most or share > 0:
-            rows.append((expr, at_most, 0.0, share * big_b if share > 0 else big_b))
+                if p.component.value == comp and c in x[p.id]:
+                    _add(expr, x[p.id][c], 1.0)
+            if t.at_least_units > 0:
+                rows.append((expr, False, t.at_least_units, t.at_least_units))
     return rows
+
+
+def _spend_share_rows(
+    s: Scenario,
+    owner: str | None,
+    t: SpendShareTarget,
+    depts: list[str] | None,
+    scope: list[Programme],
+    x: Columns,
+    spend: dict[str, Expr],
+    dept_spend: Callable[[str], Expr],
+    funders: Callable[[str], dict[str, float]],
+) -> list[Row]:
+    at_most = t.at_most is not None
+    share = float((t.at_most if at_most else t.at_least) or 0.0)
+    expr: dict[int, float] = {}
+    for p in scope:
+        # the scope's own money: the cofunding shares of its departments (all of it
+        # for a scope of every department)
+        own = 1.0 if depts is None else sum(funders(p.id).get(d, 0.0) for d in set(depts))
+        if t.clusters is None:
+            for col, v in spend[p.id].items():
+                _add(expr, col, own * v)
+        else:
+            for c in t.clusters:
+                if c in x[p.id]:
+                    _add(expr, x[p.id][c], own * p.unit_cost)
+    for col, v in _share_base(s, owner, t, spend, dept_spend).items():
+        _add(expr, col, -share * v)
+    big_b = s.budget.total
+    if owner is not None and t.departments is None:
+        envelope = next(d.budget for d in s.departments if d.id == owner)
+        big_b = envelope if envelope else s.budget.total
+    if at_most or share > 0:
+        return [(expr, at_most, 0.0, share * big_b if share > 0 else big_b)]
+    return []
+
+
+def _share_base(
+    s: Scenario,
+    owner: str | None,
+    t: SpendShareTarget,
+    spend: dict[str, Expr],
+    dept_spend: Callable[[str], Expr],
+) -> Expr:
+    """The money a share is of: the owning department's, or everyone's."""
+    if owner is not None and t.departments is None:
+        return dept_spend(owner)
+    base: dict[int, float] = {}
+    for p in s.programmes:
+        for col, v in spend[p.id].items():
+            _add(base, col, v)
+    return base
 
 
 def _solve_lexicographic(lp: _Lp, stages: list[tuple[dict[int, float], bool]]) -> list[float]:

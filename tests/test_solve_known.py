@@ -33,6 +33,7 @@ from conftest import (
 from conftest import tiny_scenario as _tiny_scenario
 from pazos_budget.pipeline import ScenarioInfeasible
 from pazos_budget.solve import CBC
+from pazos_budget.tolerances import CONTRACT_TOLERANCE
 
 pytestmark = PULP_4_DEPRECATIONS
 
@@ -46,16 +47,18 @@ def tiny_scenario(**kwargs: Any) -> Any:
     return _tiny_scenario(**kwargs)
 
 
-def approx(value: float) -> Any:
+def approx(value: float, rel: float = 1e-6) -> Any:
     """The brief's comparison: 1e-6 relative, 1e-7 absolute."""
-    return pytest.approx(value, rel=1e-6, abs=1e-7)
+    return pytest.approx(value, rel=rel, abs=1e-7)
 
 
-def assert_stages(doc: dict[str, Any], expected: list[tuple[str, int | str, float]]) -> None:
+def assert_stages(
+    doc: dict[str, Any], expected: list[tuple[str, int | str, float]], rel: float = 1e-6
+) -> None:
     """`expected` is [("priority", 1, 0.0), ..., ("final", REACH, 30.0)]."""
     got = [(k, v) for st in doc["stages"] for k, v in st.items() if k != "objective"]
     assert got == [(k, v) for k, v, _ in expected]
-    assert [st["objective"] for st in doc["stages"]] == [approx(x) for _, _, x in expected]
+    assert [st["objective"] for st in doc["stages"]] == [approx(x, rel) for _, _, x in expected]
 
 
 def units(doc: dict[str, Any], pid: str) -> float:
@@ -940,8 +943,8 @@ def test_near_zero_final_stage_is_not_infeasible(solver_name: str) -> None:
         {
             CBC: "BUG: PuLP reads CBC's values to ~8 digits; 200/3 = 66.666667 is held as "
             "the optimum and the tie-break stage cannot reach it. Was ScenarioInfeasible; "
-            "since the hold falls back to 1e-6, the tie-break drops reach to 66.6666 and "
-            "result.py's check, also at 1e-6, raises VerificationError"
+            "since the hold falls back to the contract's 1e-6, the tie-break drops reach "
+            "to 66.6666: within the contract, but 1e-6 short of the optimum it holds"
         }
     ),
 )
@@ -951,7 +954,10 @@ def test_fractional_optimum_rounded_up_is_held(solver_name: str) -> None:
         total=200, clusters=C1, programmes=[tiny_programme("p", "d1", 3, youth=1)]
     )
     doc = tiny_solve_json(loaded, solver_name)
-    assert_stages(doc, [("final", REACH, 200 / 3)])
+    # Held means within a tenth of the contract's 1e-6, not at its edge. Compared at the
+    # brief's 1e-6, CBC's 66.6666 missed 200/3 by 1e-6 plus 2e-15: two 1e-6 tolerances
+    # (this comparison and the hold's fallback) met, and float noise decided the xfail.
+    assert_stages(doc, [("final", REACH, 200 / 3)], rel=CONTRACT_TOLERANCE / 10)
 
 
 @pytest.mark.parametrize("solver_name", SOLVERS)

@@ -43,9 +43,6 @@ from .analysis import Comparison
 from .errors import SolverError, UsageError, VerificationError
 from .loader import LoadedScenario
 from .model import (
-    CONTRACT_TOLERANCE,
-    HOLD_ABSOLUTE_TOLERANCE,
-    HOLD_RELATIVE_TOLERANCE,
     FloatArray,
     Model,
     Sense,
@@ -53,8 +50,15 @@ from .model import (
     build_model,
     hold_bound,
 )
-from .result import STAGE_TOLERANCE, Result, StageResult, build_result, to_json
+from .result import Result, StageResult, build_result, to_json
 from .solve import Solution, SolveOptions, StageOutcome, Status, solve_model
+from .tolerances import (
+    CONTRACT_TOLERANCE,
+    HOLD_ABSOLUTE_TOLERANCE,
+    HOLD_RELATIVE_TOLERANCE,
+    SAME_SPEND,
+    STAGE_TOLERANCE,
+)
 
 DEFAULT_GAP = 0.01
 DEFAULT_MIN_DIFFERENCE = 0.01
@@ -67,9 +71,6 @@ OVERLAP_STAGE = "alternative: spend in earlier plans' cells"
 #: Palmira's scenario); the plan found meets every hold exactly, it may only be a little
 #: less different than the most different one.
 OVERLAP_NODES = 500
-#: Two plans' cell spends closer than this share of the plan's spend are the same
-#: decision (the allocation's figures are snapped to 1e-6, see result.SNAP).
-SAME_SPEND = 1e-6
 
 #: (programme id, cluster id or None for a city-wide programme)
 Cell = tuple[str, str | None]

@@ -27,6 +27,7 @@ from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, to_json, unsolved_json
 from .scenario import Budget, Scenario
 from .solve import SolveOptions, Status
+from .tolerances import FLOAT_ROUNDING, STEP_ROUNDING, ZERO
 
 #: The machine-readable document of `compare --json` and `sweep --json`.
 BATCH_SCHEMA = "pazos-budget/batch@1"
@@ -39,7 +40,7 @@ def money_step(total: float) -> float:
     raw = total * 0.01
     power = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 5, 10):
-        if m * power >= raw * 0.999:
+        if m * power >= raw * STEP_ROUNDING:
             return float(m * power)
     return float(10 * power)
 
@@ -293,7 +294,7 @@ def _not_exact(base: Result, more: Result | PazosBudgetError | None) -> NotExact
 
 
 def _r(x: float) -> float:
-    return 0.0 if abs(x) < 1e-9 else float(f"{x:.9g}")
+    return 0.0 if abs(x) < ZERO else float(f"{x:.9g}")
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -323,7 +324,7 @@ def frange(start: float, stop: float, step: float) -> list[float]:
         raise ValueError("the step must be positive")
     if stop < start:
         raise ValueError("the end must not be below the start")
-    n = math.floor((stop - start) / step + 1e-9)
+    n = math.floor((stop - start) / step + FLOAT_ROUNDING)
     if n > 1000:
         raise ValueError(f"{n + 1} points is too many for one sweep (1,001 at most)")
     return [round(start + k * step, 12) for k in range(n + 1)]
@@ -600,7 +601,7 @@ class Comparison:
         rows = []
         for ident, values in self._by(key).items():
             loss = min((v - values[0] for v in values[1:]), default=0.0)
-            if loss < -1e-9:
+            if loss < -ZERO:
                 rows.append({"id": ident, "base": values[0], "largest_cut": loss, "spend": values})
         rows.sort(key=lambda row: (row["largest_cut"], row["id"]))
         return rows[:top]

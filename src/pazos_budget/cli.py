@@ -21,7 +21,8 @@ from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
 from .loader import load_scenario
-from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
+from .solve import HIGHS, SolveControl, SolveOptions, stop_on_sigint
+from .tolerances import DEFAULT_MIP_GAP, WORLD_MIP_GAP
 
 # The defaults only (alternatives.py is imported by the commands that use it).
 DEFAULT_GAP = 0.01
@@ -809,9 +810,6 @@ def init(
 
 #: The most worlds one `robust` run samples.
 MAX_SAMPLES = 100_000
-#: The default MIP gap of each world's re-solve (robust.WORLD_MIP_GAP, without importing
-#: the batch engine for every command).
-WORLD_MIP_GAP = 1e-4
 
 
 def parse_cost_factor(text: str) -> tuple[float, float, float]:

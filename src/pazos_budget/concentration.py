@@ -33,13 +33,12 @@ from enum import StrEnum
 
 from .explain import target_contributions
 from .reach import right_slope
-from .result import CHECK_TOLERANCE, ClusterResult, ProgrammeResult, Result
+from .result import ClusterResult, ProgrammeResult, Result
 from .scenario import Objective, Programme, Scenario, SpendShareTarget
+from .tolerances import CHECK_TOLERANCE, JUST_BELOW, TIE_MARGIN
 
 #: A programme with at least this share of its units in one cluster is concentrated.
 CONCENTRATED_SHARE = 0.9
-#: Two values closer than this (relative) are a tie.
-TIE_MARGIN = 1e-6
 
 
 class Cause(StrEnum):
@@ -176,7 +175,7 @@ def _slope(s: Scenario, c: ClusterResult) -> float:
 def _left_slope(s: Scenario, c: ClusterResult) -> float:
     """The curve's slope just below the cluster's participations (what the last unit
     there bought)."""
-    below = max(c.participations * (1 - 1e-9) - 1e-9, 0.0)
+    below = max(c.participations * (1 - JUST_BELOW) - JUST_BELOW, 0.0)
     return right_slope(below, c.youth_population, s.reach_model)
 
 
@@ -208,7 +207,7 @@ def _pulling_targets(
         tight = [
             row
             for row in results[t.id].rows
-            if row.key in keys and (not row.met or row.achieved <= row.required * (1 + 1e-6))
+            if row.key in keys and (not row.met or row.achieved <= row.required * (1 + TIE_MARGIN))
         ]
         if tight:
             out.append(t.id)

@@ -37,7 +37,6 @@ from .errors import InfeasibleError, SolverError
 from .findings import Alternative, AlternativeRow, FallbackKind, Finding, FindingRow, Money
 from .loader import LoadedScenario
 from .model import (
-    CONTRACT_TOLERANCE,
     ColKind,
     Commitment,
     CommitmentKind,
@@ -58,9 +57,8 @@ from .scenario import (
     YouthReachTarget,
 )
 from .solve import Solution, SolveOptions, Status, solve_model
+from .tolerances import BINDING, CONTRACT_TOLERANCE, GIVE_TOLERANCE, SNAP
 
-#: A commitment gives when its violation exceeds this, relative to max(1, its scale).
-GIVE_TOLERANCE = 1e-6
 #: The follow-up solves (alternatives, money) are made for at most this many findings.
 MAX_FOLLOW_UPS = 10
 #: At most this many equally small alternatives are named for one finding.
@@ -758,7 +756,7 @@ def _capacity(r: _Reader, k: Commitment) -> str:
         p = s.programmes[int(i)]
         mine = cells[m.cell_programme[cells] == i]
         units = float(x[m.cell_programme == i].sum())
-        tol = 1e-6 * max(1.0, units)
+        tol = BINDING * max(1.0, units)
         name = r.prog(p.id)
         if p.max_units is not None and units >= p.max_units - tol:
             causes.append(f"{name} at most {_num(p.max_units)} units (its max_units)")
@@ -783,7 +781,7 @@ def _capacity(r: _Reader, k: Commitment) -> str:
             if m.cell_cluster[c] >= 0
             and s.youth_per_unit(p, s.clusters[int(m.cell_cluster[c])].id) > 0
             and x[c] * s.youth_per_unit(p, s.clusters[int(m.cell_cluster[c])].id)
-            >= s.clusters[int(m.cell_cluster[c])].youth_population * (1 - 1e-6)
+            >= s.clusters[int(m.cell_cluster[c])].youth_population * (1 - BINDING)
         ]
         if pops:
             names = [r.cluster(s.clusters[int(m.cell_cluster[c])].id) for c in pops]
@@ -982,7 +980,7 @@ def _fallback(kind: FallbackKind, detail: str = "") -> Finding:
 # --------------------------------------------------------------------------- numbers
 def _snap(x: float) -> float:
     r = round(x)
-    return float(r) if abs(x - r) <= 1e-6 * max(1.0, abs(x)) else x
+    return float(r) if abs(x - r) <= SNAP * max(1.0, abs(x)) else x
 
 
 def _num(x: float) -> str:

@@ -37,7 +37,7 @@ from enum import StrEnum
 import numpy as np
 
 from .cells import cells
-from .result import CHECK_TOLERANCE, ProgrammeResult, Result, TargetResult, within
+from .result import ProgrammeResult, Result, TargetResult, within
 from .scenario import (
     YOUTH_METRIC,
     ComponentPresenceTarget,
@@ -49,9 +49,7 @@ from .scenario import (
     Target,
     YouthReachTarget,
 )
-
-#: Relative margin by which an alternative must be cheaper to be named as such.
-CHEAPER_MARGIN = 1e-9
+from .tolerances import CHEAPER_MARGIN, CHECK_TOLERANCE, SLIVER
 
 
 class Funding(StrEnum):
@@ -510,8 +508,8 @@ def _next_step(p: Programme, pr: ProgrammeResult) -> float:
     if pr.units <= 0:
         units = max(p.min_units, 1.0 if p.integer else 0.0)
         start = p.fixed_cost + units * p.unit_cost
-        return start if start > 0 else p.unit_cost * 1e-6
-    return p.unit_cost if p.integer else p.unit_cost * 1e-6
+        return start if start > 0 else p.unit_cost * SLIVER
+    return p.unit_cost if p.integer else p.unit_cost * SLIVER
 
 
 def explain(result: Result) -> dict[str, Explanation]:

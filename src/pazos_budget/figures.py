@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import math
 
-#: Solver noise, relative: a figure is written rounded to 10 significant digits (it moves
-#: by at most 5e-10 of itself), and one within this fraction of its scale is zero.
-NOISE_REL = 1e-9
+from .tolerances import NOISE_REL
 
 
 def clean_figure(x: float, scale: float = 1.0) -> float:

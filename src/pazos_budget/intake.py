@@ -41,6 +41,7 @@ from .loader import LoadedScenario, load_document, load_scenario, validate_docum
 from .reports.labels import LANGUAGES, TEXTS, Labels, Lang
 from .scenario import ALL_CLUSTERS, YOUTH_METRIC, Component, Programme, Scenario
 from .sheets import Book, Cell, CellError, Table, read_workbook
+from .tolerances import SAME_IN_FORM
 from .variants import EXTENDS, merge
 from .votes import apply_pending
 
@@ -227,7 +228,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, int | float) and isinstance(b, int | float):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+        return math.isclose(a, b, rel_tol=SAME_IN_FORM, abs_tol=SAME_IN_FORM)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     return bool(a == b)

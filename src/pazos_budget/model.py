@@ -41,18 +41,17 @@ from .scenario import (
     Target,
     YouthReachTarget,
 )
+from .tolerances import (
+    CHORD_AT_CAP,
+    FLOAT_ROUNDING,
+    HOLD_ABSOLUTE_TOLERANCE,
+    HOLD_RELATIVE_TOLERANCE,
+    MIN_SCALE,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: The contract's tolerance for holding a stage optimum (docs/model.md: the model).
-CONTRACT_TOLERANCE = 1e-6
-#: The tolerance actually used: much tighter, so that later stages cannot trade away
-#: an earlier result for float noise (a 1e-6 slack made 60 workshops read 59.999864).
-#: The solver falls back to CONTRACT_TOLERANCE if a stage turns numerically infeasible.
-HOLD_RELATIVE_TOLERANCE = 1e-9
-#: Absolute floor of that tolerance (a stage optimum of exactly 0 is held at 1e-9).
-HOLD_ABSOLUTE_TOLERANCE = 1e-9
 #: In a diagnosis model, a budget may be found short by at most this factor (of the largest
 #: of the total budget, the summed envelopes and the summed minimum spends and costs).
 ELASTIC_BUDGET_FACTOR = 10.0
@@ -361,7 +360,9 @@ class _Builder:
         z = int(self.add_cols(ColKind.INDICATOR, [f"z[{name}]"], np.zeros(1), np.ones(1), True)[0])
         self.append_to_row(row, np.array([e]), np.array([coef]))
         self.add_row(f"link[{name}]", np.array([e, z]), np.array([1.0, -big_m]), -np.inf, 0.0)
-        self.commitments.append(Commitment(kind, subject, key, limit, max(scale, 1e-9), e, z, row))
+        self.commitments.append(
+            Commitment(kind, subject, key, limit, max(scale, MIN_SCALE), e, z, row)
+        )
 
     def distinct_columns(
         self,
@@ -406,7 +407,7 @@ class _Builder:
             np.zeros(n),
         )
         chord_a, chord_b = CHORDS_A[:-1], CHORDS_B[:-1]  # the flat part is d's bound
-        needed = pop[:, None] * chord_a[None, :] < cap[:, None] - 1e-12
+        needed = pop[:, None] * chord_a[None, :] < cap[:, None] - CHORD_AT_CAP
         gs, ks = np.nonzero(needed)
         m = len(gs)
         if m:
@@ -480,7 +481,7 @@ class _Builder:
             self.money_cap = ELASTIC_BUDGET_FACTOR * max(self.total, envelopes, mins, 1.0)
         implied = np.where(np.isinf(self.max_units), self.money_cap / unit_cost, self.max_units)
         if integer.any():
-            implied = np.where(integer, np.floor(implied + 1e-9), implied)
+            implied = np.where(integer, np.floor(implied + FLOAT_ROUNDING), implied)
         self.u_max = (
             np.maximum(implied, np.where(mandatory, min_units, 0.0)) if self.elastic else implied
         )
@@ -1133,7 +1134,7 @@ class _TargetContext:
             vals = np.concatenate([num_vals, -frac * base_vals])
             cap = s.share_base_cap(owner, t)
             scale = frac * cap if frac > 0 else cap
-            out.append(RowSpec("share", cols, vals, at_most, 0.0, max(scale, 1e-9)))
+            out.append(RowSpec("share", cols, vals, at_most, 0.0, max(scale, MIN_SCALE)))
         return out
 
 

@@ -24,7 +24,7 @@ from .figures import clean_figure
 from .findings import Finding
 from .loader import LoadedScenario
 from .marginal import MarginalValue
-from .model import CONTRACT_TOLERANCE, Model, Sense, hold_bound
+from .model import Model, Sense, hold_bound
 from .reach import distinct_youth, right_slope
 from .scenario import (
     ALL_CLUSTERS,
@@ -43,16 +43,16 @@ from .scenario import (
     YouthReachTarget,
 )
 from .solve import Solution, Status
+from .tolerances import (
+    CHECK_TOLERANCE,
+    CONTRACT_TOLERANCE,
+    MIN_SCALE,
+    NOISE,
+    SNAP,
+    STAGE_TOLERANCE,
+)
 
 SCHEMA = "pazos-budget/result@1"
-#: Relative tolerance of the independent hard-constraint check (docs/model.md: results).
-CHECK_TOLERANCE = 1e-6
-#: Values closer than this to a whole number are reported as that whole number.
-SNAP = 1e-6
-#: Units below this are solver noise (its feasibility tolerance is 1e-7), reported as 0.
-NOISE = 1e-6
-#: The recomputed stage values may differ from the solver's by the slivers snapped away.
-STAGE_TOLERANCE = 1e-5
 PAZOS_OWNER = "pazos"
 
 
@@ -472,7 +472,7 @@ class _Figures:
             base = self.total_spend
         lhs = in_scope - frac * base
         cap = s.share_base_cap(owner, t)
-        scale = max(frac * cap if frac > 0 else cap, 1e-9)
+        scale = max(frac * cap if frac > 0 else cap, MIN_SCALE)
         # The scope's money is part of its base, so the share is in [0, 1]; the clip
         # only removes float noise.
         achieved = min(max(in_scope / base, 0.0), 1.0) if base > 0 else 0.0

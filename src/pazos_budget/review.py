@@ -55,7 +55,9 @@ from .loader import LoadedScenario
 from .model import CommitmentKind, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import (
-    CHECK_TOLERANCE,
+    SCHEMA as RESULT_SCHEMA,
+)
+from .result import (
     Result,
     _clean,
     build_result,
@@ -63,11 +65,9 @@ from .result import (
     unsolved_json,
     within,
 )
-from .result import (
-    SCHEMA as RESULT_SCHEMA,
-)
 from .scenario import Scenario, TargetKind
 from .solve import Solution, SolveOptions, Status
+from .tolerances import CHECK_TOLERANCE, RECORD_NOISE, TIE_MARGIN, UNSHOWN_MONEY, WRITTEN_WHOLE
 
 SCHEMA = "pazos-budget/review@1"
 #: A plan file larger than this is refused (a result@1 of a national scenario is far less).
@@ -528,7 +528,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
         units = prog_units[p.id] = prog_units.get(p.id, 0.0) + line.units
         key = (p.id, line.cluster)
         here = cell_units[key] = cell_units.get(key, 0.0) + line.units
-        if p.max_units is not None and units > p.max_units + 1e-9:
+        if p.max_units is not None and units > p.max_units + RECORD_NOISE:
             warn(
                 WarningKind.MAX_UNITS,
                 at_units,
@@ -542,7 +542,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 "delivered is not undone)",
             )
         bounds = s.change_bounds(p)
-        if bounds is not None and units > bounds[1] + 1e-9:
+        if bounds is not None and units > bounds[1] + RECORD_NOISE:
             warn(
                 WarningKind.MAX_CHANGE,
                 at_units,
@@ -558,7 +558,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
         if line.cluster is None:
             continue
         cap = s.per_cluster(p, "max").get(line.cluster)
-        if cap is not None and here > cap + 1e-9:
+        if cap is not None and here > cap + RECORD_NOISE:
             warn(
                 WarningKind.CLUSTER_MAX,
                 at_units,
@@ -789,7 +789,7 @@ def restate_diagnosis(
             done = (
                 totals[f.subject][0] if key is None else cells.get((f.subject, key), (0.0, 0.0))[0]
             )
-            if done > 0 and abs(f.committed - done) <= 1e-6 * max(1.0, done):
+            if done > 0 and abs(f.committed - done) <= TIE_MARGIN * max(1.0, done):
                 f = f.restated(kind=EXECUTED_UNITS)
                 f = f.restated(message=_executed_sentence(f, s))
         if f.kind in MONEY_FINDINGS:
@@ -814,7 +814,7 @@ def _overrun(shift: Shift, kind: FindingKind, subject: str) -> float:
 
 
 def _num(x: float) -> str:
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
+    return f"{x:,.0f}" if abs(x - round(x)) < WRITTEN_WHOLE else f"{x:,.2f}"
 
 
 def _money_sentence(f: Finding, cur: str) -> str:
@@ -987,7 +987,7 @@ def review_json(r: Review) -> dict[str, Any]:
 
 def _overrun_words(overrun: float) -> str:
     """How the recorded spend compares with the plan's price of what was executed."""
-    if abs(overrun) < 5e-3:
+    if abs(overrun) < UNSHOWN_MONEY:
         return ""
     way = "above" if overrun > 0 else "below"
     return f"; recorded {_num(abs(overrun))} {way} the plan's unit costs"

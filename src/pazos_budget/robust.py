@@ -34,17 +34,13 @@ from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, outcome, to_json
 from .scenario import Scenario
 from .solve import SolveOptions, Status
+from .tolerances import WORLD_MIP_GAP, ZERO
 from .uncertainty import CostFactor, count_ranges, world
 
 #: The machine-readable document of `robust --json`.
 ROBUST_SCHEMA = "pazos-budget/robust@1"
 #: The percentiles reported of every distribution.
 PERCENTILES = (5, 50, 95)
-#: The relative MIP gap of each world's re-solve (the best plan there). The plan itself is
-#: solved to the scenario's gap (1e-6 by default); a sampled world, whose costs are no
-#: longer round numbers, can take minutes to prove 1e-6 where 1e-4 takes seconds, and the
-#: best plans are read as percentiles, where 1e-4 of a world's objective does not show.
-WORLD_MIP_GAP = 1e-4
 
 
 @dataclass(frozen=True)
@@ -213,7 +209,7 @@ def robust(
 
 # --------------------------------------------------------------------------- summary
 def _r(x: float) -> float:
-    return 0.0 if abs(x) < 1e-9 else float(f"{x:.9g}")
+    return 0.0 if abs(x) < ZERO else float(f"{x:.9g}")
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:

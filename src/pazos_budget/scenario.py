@@ -26,14 +26,12 @@ from pydantic import (
 
 from .document import Key
 from .reach import MAX_DISTINCT_SHARE, ReachModel
+from .tolerances import SHARE_SUM_TOLERANCE
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
 Money = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
-
-#: Cofunding shares must sum to 1 within this absolute tolerance.
-SHARE_SUM_TOLERANCE = 1e-6
 
 #: The built-in metric: youth reached (youth_per_unit).
 YOUTH_METRIC = "youth"

@@ -50,8 +50,6 @@ import numpy as np
 
 from .errors import SolverError, UsageError
 from .model import (
-    CONTRACT_TOLERANCE,
-    HOLD_RELATIVE_TOLERANCE,
     FloatArray,
     Model,
     Sense,
@@ -59,10 +57,19 @@ from .model import (
     hold_bound,
 )
 from .scaling import scale_model
+from .tolerances import (
+    BOUND_CROSSING,
+    CBC_TIME_USED,
+    CONTRACT_TOLERANCE,
+    DEFAULT_MIP_GAP,
+    HIGHS_CONSISTENT,
+    HIGHS_SMALL_MATRIX_VALUE,
+    HOLD_RELATIVE_TOLERANCE,
+    OBJECTIVE_AGREEMENT,
+)
 
 #: LPs with more columns than this use HiGHS's interior point method under "auto".
 IPM_THRESHOLD = 50_000
-DEFAULT_MIP_GAP = 1e-6
 #: Solver threads of every solve, whatever `-j` is: one plan however a scenario is run
 #: (HiGHS's MIP search depends on its thread count, and so would the plan).
 DEFAULT_THREADS = 1
@@ -227,7 +234,7 @@ def solve_model(
     """
     options = options or SolveOptions()
     check_options(options)
-    bad = np.flatnonzero(model.col_lower > model.col_upper + 1e-9)
+    bad = np.flatnonzero(model.col_lower > model.col_upper + BOUND_CROSSING)
     if len(bad):
         # Contradictory bounds (e.g. a mandatory minimum above a cap): infeasible before
         # any solve. CBC crashes on such a column instead of saying so.
@@ -419,9 +426,7 @@ class _HighsRun:
             h: Any = highspy.Highs()  # highspy: no stubs
             h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
-        # Scaled, a coefficient at the edge of what validation lets through (MAX_SPAN) can
-        # fall just below HiGHS's default 1e-9, which would drop it from the model.
-        h.setOptionValue("small_matrix_value", 1e-12)
+        h.setOptionValue("small_matrix_value", HIGHS_SMALL_MATRIX_VALUE)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
         h.setOptionValue("threads", int(self.options.threads))
         method = self.options.lp_method
@@ -653,7 +658,7 @@ class _HighsRun:
         values = np.asarray(h.getSolution().col_value, dtype=float)
         mine = float(cost @ values)
         claimed = float(h.getInfo().objective_function_value)
-        return abs(mine - claimed) <= 1e-9 * max(1.0, abs(mine), abs(claimed))
+        return abs(mine - claimed) <= HIGHS_CONSISTENT * max(1.0, abs(mine), abs(claimed))
 
     @staticmethod
     def _status(h: object, highspy: object) -> Status:
@@ -683,11 +688,6 @@ def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) 
     if rest:
         return f"{head}; the tie-break, which only tidies unspent money, was not run"
     return head
-
-
-#: The objective recomputed from a solution and the one the solver reports for it may
-#: differ by this much (relative, on the scaled objective whose largest coefficient is 1).
-OBJECTIVE_AGREEMENT = 1e-6
 
 
 def objective_disagreement(recomputed: float, claimed: float) -> str | None:
@@ -908,9 +908,7 @@ class _PulpRun:
             fixed = None
             if stage.fix_integers and len(values):
                 fixed = {int(j): float(round(values[j])) for j in np.flatnonzero(m.integrality)}
-            prob, code = self._solve_stage(
-                stage, holds, remaining, CONTRACT_TOLERANCE * 1e-3, fixed
-            )
+            prob, code = self._solve_stage(stage, holds, remaining, HOLD_RELATIVE_TOLERANCE, fixed)
             if code == pulp.LpStatusInfeasible and outcomes:
                 # CBC reports values to about 8 digits, so the tightly held optimum of the
                 # previous stage can read as violated: loosen it to the contract's tolerance.
@@ -946,7 +944,7 @@ class _PulpRun:
             stage_status = Status.OPTIMAL
             # CBC says "Optimal" even when it stopped at its time limit.
             if sol_status == pulp.LpSolutionIntegerFeasible or (
-                remaining is not None and elapsed >= 0.98 * remaining
+                remaining is not None and elapsed >= CBC_TIME_USED * remaining
             ):
                 stage_status = Status.FEASIBLE
             variables = prob.variables()

@@ -19,6 +19,7 @@ from .marginal import MarginalValue, NotExact
 from .reports.labels import Labels
 from .result import PAZOS_OWNER, StageStatus
 from .scenario import TargetKind
+from .tolerances import ZERO
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them
     from .alternatives import Alternatives
@@ -412,7 +413,7 @@ def whole(x: float, L: Labels | None = None) -> str:
 
 
 def _signed(x: float, decimals: int, L: Labels | None = None) -> str:
-    if abs(x) < 1e-9:
+    if abs(x) < ZERO:
         return ""
     text = (L or EN).num(x, decimals)
     if text.strip("-0,.") == "":

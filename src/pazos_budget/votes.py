@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import Problem, ScenarioError
 from .pabulib import programme_id, read_pabulib
 from .sheets import plain_number, read_small_table
+from .tolerances import FLOAT_ROUNDING
 
 if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
     from .document import Document
@@ -227,4 +228,4 @@ def _give(doc: Document, votes: Votes) -> Document:
 def share_of(total: float, share: float) -> float:
     """`share` of `total` votes as a whole number of votes, rounded up: "at least half" of
     2,401 votes is 1,201."""
-    return float(math.ceil(share * total - 1e-9))
+    return float(math.ceil(share * total - FLOAT_ROUNDING))

@@ -19,12 +19,12 @@ from ..alternatives import (
     FREE,
     FUNDED_IN_ALL,
     SAME,
-    SAME_SPEND,
     Alternatives,
     decisions,
     spend_table,
 )
 from ..result import Result
+from ..tolerances import EXACT_DECIMAL, SAME_SPEND
 from .excel import WorkbookBuilder
 from .labels import Labels
 from .summary import met_cell
@@ -216,7 +216,7 @@ def share_text(L: Labels, x: float) -> str:
     """A share as a percentage in the language's way, one decimal when it has one
     (1 %, 0,5 %)."""
     pct = 100 * x
-    text = L.num(pct, 0 if abs(pct - round(pct)) < 1e-9 else 1 if pct >= 0.1 else 2)
+    text = L.num(pct, 0 if abs(pct - round(pct)) < EXACT_DECIMAL else 1 if pct >= 0.1 else 2)
     return text + (" %" if L.lang == "es" else "%")
 
 

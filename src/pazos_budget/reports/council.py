@@ -31,6 +31,7 @@ from .. import __version__
 from ..analysis import Comparison, PointStatus, Sweep, frontier_rows
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS
+from ..tolerances import ZERO
 from .charts import SERIES_COLOURS, _text, _title, horizontal_bars
 from .context import Book
 from .summary import met_cell
@@ -71,8 +72,8 @@ def nice_step(raw: float) -> float:
 
 def _delta(x: float, fmt: str = DELTA_MONEY) -> V:
     """A change against the base: orange when money (or reach) is lost, blue when gained."""
-    fill = BAD_FILL if x < -1e-9 else GOOD_FILL if x > 1e-9 else None
-    return V(0.0 if abs(x) < 1e-9 else x, fmt, fill=fill)
+    fill = BAD_FILL if x < -ZERO else GOOD_FILL if x > ZERO else None
+    return V(0.0 if abs(x) < ZERO else x, fmt, fill=fill)
 
 
 # --------------------------------------------------------------------------- comparison

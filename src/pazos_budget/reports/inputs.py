@@ -19,6 +19,7 @@ from ..scenario import (
     Target,
     YouthReachTarget,
 )
+from ..tolerances import EXACT_DECIMAL
 from .context import ReportContext
 from .xlsx import GENERAL, MONEY, WEIGHT, WHOLE, Col, Sheet, V
 
@@ -195,7 +196,7 @@ class ScenarioSheet(ReportContext):
 def decimals(x: float) -> int:
     """The fewest decimals (up to 6) that write `x` exactly."""
     for d in range(7):
-        if abs(x - round(x, d)) < 1e-9:
+        if abs(x - round(x, d)) < EXACT_DECIMAL:
             return d
     return 6
 

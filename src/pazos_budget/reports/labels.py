@@ -29,6 +29,7 @@ from ..i18n import LANGUAGES, Lang, check_lang, number, separators, texts
 from ..marginal import MarginalValue, MoneySource
 from ..model import CommitmentKind
 from ..scenario import Unservable
+from ..tolerances import WRITTEN_WHOLE, ZERO
 
 __all__ = ["LANGUAGES", "Labels", "Lang", "check_lang"]
 
@@ -117,7 +118,7 @@ class Labels:
 
     def count(self, x: float) -> str:
         """As the terminal writes counts: whole when whole, else two decimals."""
-        return self.num(x, 0 if abs(x - round(x)) < 1e-6 else 2)
+        return self.num(x, 0 if abs(x - round(x)) < WRITTEN_WHOLE else 2)
 
     def sig(self, x: float) -> str:
         """Three significant digits (stage shortfalls)."""
@@ -343,7 +344,7 @@ class Labels:
         head = self("marginal.head", extra=self.count(m.extra), currency=self.currency, who=who)
         if not m.exact:
             return self(f"marginal.{m.reason_code}", head=head, error=m.error or "")
-        gains = [s for s in m.stages or () if s.priority is not None and s.improvement > 1e-9]
+        gains = [s for s in m.stages or () if s.priority is not None and s.improvement > ZERO]
         closer = ", ".join(
             self(
                 "marginal.part",

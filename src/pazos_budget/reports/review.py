@@ -34,6 +34,7 @@ from ..review import (
     TargetStatus,
 )
 from ..scenario import TargetKind
+from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN
 from .charts import horizontal_bars
 from .context import Book
 from .xlsx import (
@@ -221,7 +222,9 @@ class _ReviewBook(Book):
                     V(
                         d.budget,
                         MONEY,
-                        fill=BAD_FILL if d.executed_spend > d.budget * (1 + 1e-6) else None,
+                        fill=BAD_FILL
+                        if d.executed_spend > d.budget * (1 + CHECK_TOLERANCE)
+                        else None,
                     )
                     if d.budget is not None
                     else "—",
@@ -386,7 +389,7 @@ class _ReviewBook(Book):
 
     def _programme_row(self, p: ProgrammeReview, with_department: bool) -> list[Any]:
         recorded = p.executed_spend / p.executed_units if p.executed_units > 0 else None
-        over = recorded is not None and recorded > p.unit_cost * (1 + 1e-6)
+        over = recorded is not None and recorded > p.unit_cost * (1 + TIE_MARGIN)
         row: list[Any] = [p.name]
         if with_department:
             row.append(self.dept_names.get(p.department, p.department))

@@ -35,6 +35,7 @@ from ..errors import ReportError
 from ..files import write_atomic
 from ..sheets import FORMULA_START, ILLEGAL_XML, put
 from ..sheets import safe_text as safe_text  # re-exported: the reports name it here
+from ..tolerances import WRITTEN_WHOLE
 from .labels import SHEET_NAME_PREFIXES
 
 # --------------------------------------------------------------------------- formats
@@ -187,7 +188,7 @@ def count_fmt(x: float | None) -> str:
     """Whole numbers without decimals, others with two (as the terminal writes them)."""
     if x is None:
         return WHOLE
-    return WHOLE if abs(x - round(x)) < 1e-6 else DECIMAL
+    return WHOLE if abs(x - round(x)) < WRITTEN_WHOLE else DECIMAL
 
 
 def display_len(value: Any, fmt: str | None) -> int:
