@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 
 from .analysis import Comparison
-from .errors import SolverError, UsageError, VerificationError
+from .errors import SolverError, VerificationError
+from .i18n import Usage
 from .loader import LoadedScenario
 from .model import (
     CONTRACT_TOLERANCE,
@@ -87,15 +88,11 @@ class AlternativeOptions:
 def check_alternative_options(o: AlternativeOptions) -> None:
     """Refuse unusable options before any solve (exit code 2)."""
     if not 1 <= o.count <= MAX_ALTERNATIVES:
-        raise UsageError(
-            f"--alternatives {o.count}: give a number of alternatives from 1 to {MAX_ALTERNATIVES}"
-        )
+        raise Usage("usage.alternatives.count", count=str(o.count), most=MAX_ALTERNATIVES)
     if not (math.isfinite(o.gap) and 0 <= o.gap < 1):
-        raise UsageError(f"--gap {o.gap:g}: give a relative gap of at least 0 and below 1")
+        raise Usage("usage.alternatives.gap", gap=f"{o.gap:g}")
     if not (math.isfinite(o.min_difference) and 0 <= o.min_difference <= 1):
-        raise UsageError(
-            f"--min-difference {o.min_difference:g}: give a share of spend from 0 to 1"
-        )
+        raise Usage("usage.alternatives.min_difference", share=f"{o.min_difference:g}")
 
 
 @dataclass

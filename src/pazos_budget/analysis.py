@@ -19,6 +19,7 @@ from typing import Any
 
 from .batch import Engine, solve_scenarios
 from .errors import PazosBudgetError
+from .i18n import Usage
 from .loader import LoadedScenario
 from .model import FloatArray
 from .pipeline import ScenarioInfeasible, solve_scenario
@@ -318,15 +319,20 @@ def with_total(s: Scenario, total: float) -> Scenario:
     return s.model_copy(update={"budget": Budget(total=total)})
 
 
+#: The most points one sweep solves.
+MAX_SWEEP_POINTS = 1001
+
+
 def frange(start: float, stop: float, step: float) -> list[float]:
-    """start, start+step, ..., stop (inclusive, without float drift)."""
+    """start, start+step, ..., stop (inclusive, without float drift); a usage error
+    (`i18n.Usage`) for a step, an order or a count a sweep cannot take."""
     if step <= 0:
-        raise ValueError("the step must be positive")
+        raise Usage("usage.range.step")
     if stop < start:
-        raise ValueError("the end must not be below the start")
+        raise Usage("usage.range.order")
     n = math.floor((stop - start) / step + 1e-9)
-    if n > 1000:
-        raise ValueError(f"{n + 1} points is too many for one sweep (1,001 at most)")
+    if n > MAX_SWEEP_POINTS - 1:
+        raise Usage("usage.range.too_many", points=str(n + 1), most=MAX_SWEEP_POINTS)
     return [round(start + k * step, 12) for k in range(n + 1)]
 
 

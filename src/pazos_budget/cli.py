@@ -19,9 +19,12 @@ from rich.console import Console
 
 from . import __version__
 from .display import visible
-from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
+from .errors import EXIT_CODES, PazosBudgetError, ScenarioError
+from .i18n import Usage
+from .language import current_language, decide, running_in
 from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
+from .usage import LocalizedGroup
 
 # The defaults only (alternatives.py is imported by the commands that use it).
 DEFAULT_GAP = 0.01
@@ -38,6 +41,7 @@ LANGUAGES = ("es", "en")
 
 app = typer.Typer(
     name="pazos-budget",
+    cls=LocalizedGroup,
     help="Budget targeting and cross-department spending optimizer for PAZOS (Palmira).",
     no_args_is_help=True,
     add_completion=False,
@@ -60,8 +64,10 @@ def fail(error: PazosBudgetError) -> typer.Exit:
     if isinstance(error, ScenarioError):
         for problem in error.problems:
             say(err, problem)
+    elif isinstance(error, Usage):
+        say(err, words(current_language())("cli.error", message=error.text(current_language())))
     else:
-        say(err, f"error: {error}")
+        say(err, words(current_language())("cli.error", message=error))
     return typer.Exit(error.exit_code)
 
 
@@ -138,7 +144,7 @@ def alternative_options(
 
     if count is None:
         if gap != DEFAULT_GAP or min_difference != DEFAULT_MIN_DIFFERENCE:
-            raise UsageError("--gap and --min-difference need --alternatives K")
+            raise Usage("usage.alternatives.gap_needs_k")
         return None
     wanted = AlternativeOptions(count, gap, min_difference)
     check_alternative_options(wanted)
@@ -376,27 +382,27 @@ def parse_range(option: str, text: str) -> list[float]:
 
     parts = text.split(":")
     if len(parts) != 3:
-        raise UsageError(f"{option} {text}: give FROM:TO:STEP, e.g. {option} 12000:20000:1000")
+        raise Usage("usage.range.form", option=option, text=text)
     try:
         start, stop, step = (float(p.replace("_", "").replace(",", "")) for p in parts)
     except ValueError:
-        raise UsageError(f"{option} {text}: FROM, TO and STEP must be numbers") from None
+        raise Usage("usage.range.numbers", option=option, text=text) from None
     if not all(map(math.isfinite, (start, stop, step))):
-        raise UsageError(f"{option} {text}: FROM, TO and STEP must be finite numbers")
+        raise Usage("usage.range.finite", option=option, text=text)
     if option == "--budget" and start < 0:
-        raise UsageError(f"{option} {text}: a budget cannot be negative")
+        raise Usage("usage.range.negative_budget", option=option, text=text)
     if option == "--scale" and start < 0:
-        raise UsageError(f"{option} {text}: a scale cannot be negative")
+        raise Usage("usage.range.negative_scale", option=option, text=text)
     try:
         return frange(start, stop, step)
-    except ValueError as e:
-        raise UsageError(f"{option} {text}: {e}") from None
+    except Usage as e:
+        raise Usage("usage.range.why", option=option, text=text, why=e) from None
 
 
 def check_language(language: str) -> Lang:
     """The workbook language, checked before any solving."""
     if language not in LANGUAGES:
-        raise UsageError(f"--lang must be es or en, got '{language}'")
+        raise Usage("usage.lang", lang=language)
     return cast("Lang", language)
 
 
@@ -417,15 +423,13 @@ def words(language: str, currency: str = "") -> Labels:
 
 def check_jobs(jobs: int | None) -> None:
     if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs {jobs}: give at least 1")
+        raise Usage("usage.jobs", jobs=str(jobs))
 
 
 def check_time_limit(seconds: float | None) -> None:
     """A time limit is a positive, finite number of seconds (nan, inf and 0 are not)."""
     if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
-        raise UsageError(
-            f"--time-limit {seconds:g}: give a positive number of seconds, e.g. --time-limit 60"
-        )
+        raise Usage("usage.time_limit", seconds=f"{seconds:g}")
 
 
 @app.command()
@@ -459,9 +463,9 @@ def compare(
 
     wanted = alternative_options(alternatives, gap, min_difference)
     if wanted is not None and len(scenarios) != 1:
-        raise UsageError("compare --alternatives K takes one scenario: its plan and alternatives")
+        raise Usage("usage.compare.alternatives_one")
     if wanted is None and len(scenarios) < 2:
-        raise UsageError("compare needs a base scenario and at least one variant")
+        raise Usage("usage.compare.needs_variant")
     check_jobs(jobs)
     check_time_limit(time_limit)
     plan = OutputPlan([Output("--output", output, (".xlsx",)), Output("--json", json_out)])
@@ -540,7 +544,7 @@ def sweep(
     from .terminal import print_frontier
 
     if (budget is None) == (scale is None):
-        raise UsageError("give exactly one of --budget FROM:TO:STEP or --scale FROM:TO:STEP")
+        raise Usage("usage.sweep.one_of")
     totals = parse_range("--budget", budget) if budget is not None else None
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
@@ -603,6 +607,7 @@ def sweep(
 
 # --------------------------------------------------------------------------- intake
 intake_app = typer.Typer(
+    cls=LocalizedGroup,
     help="Department intake forms: one department's workbook to fill in, and filled "
     "forms back into a variant scenario.",
     no_args_is_help=True,
@@ -822,13 +827,11 @@ def parse_cost_factor(text: str) -> tuple[float, float, float]:
     try:
         low, value, high = (float(p) for p in parts)
     except ValueError:
-        raise UsageError(
-            f"--cost-factor {text}: give LOW:VALUE:HIGH, e.g. --cost-factor 0.95:1:1.3"
-        ) from None
+        raise Usage("usage.cost_factor.form", text=text) from None
     if not all(math.isfinite(x) and x > 0 for x in (low, value, high)):
-        raise UsageError(f"--cost-factor {text}: LOW, VALUE and HIGH must be positive numbers")
+        raise Usage("usage.cost_factor.positive", text=text)
     if not low <= value <= high:
-        raise UsageError(f"--cost-factor {text}: give LOW <= VALUE <= HIGH")
+        raise Usage("usage.cost_factor.order", text=text)
     return value, low, high
 
 
@@ -891,11 +894,11 @@ def robust(
     from .uncertainty import CostFactor
 
     if not 1 <= samples <= MAX_SAMPLES:
-        raise UsageError(f"--samples {samples}: give 1 to {MAX_SAMPLES:,}")
+        raise Usage("usage.samples", samples=str(samples), most=MAX_SAMPLES)
     if seed < 0:
-        raise UsageError(f"--seed {seed}: give a whole number >= 0")
+        raise Usage("usage.seed", seed=str(seed))
     if not (math.isfinite(world_gap) and 0 <= world_gap < 1):
-        raise UsageError(f"--world-mip-gap {world_gap:g}: give a relative gap in [0, 1)")
+        raise Usage("usage.world_gap", gap=f"{world_gap:g}")
     factor = CostFactor(*parse_cost_factor(cost_factor)) if cost_factor is not None else None
     check_jobs(jobs)
     check_time_limit(time_limit)
@@ -988,21 +991,18 @@ def present(
 
 def main() -> None:
     """Console-script entry point: no traceback ever reaches a user for a known error."""
+    L = words(decide(sys.argv[1:]))
     try:
         app()
     except PazosBudgetError as e:
-        raise SystemExit(fail(e).exit_code) from None
+        with running_in(L.lang):
+            raise SystemExit(fail(e).exit_code) from None
     except KeyboardInterrupt:
-        err.print("interrupted")
+        say(err, L("cli.interrupted"))
         sys.exit(130)
 
     except Exception as e:  # a bug: say so plainly; the traceback on request
         if os.environ.get("PAZOS_BUDGET_DEBUG"):
             raise
-        say(
-            err,
-            f"internal error: {type(e).__name__}: {e}\n"
-            "This is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
-            "traceback and report it.",
-        )
+        say(err, L("cli.internal_error", error=f"{type(e).__name__}: {e}"))
         sys.exit(1)

@@ -26,7 +26,7 @@ from typing import Literal
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from .errors import ReportError
+from .errors import ReportError, UsageError
 
 DOMAIN = "pazos_budget"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -79,3 +79,29 @@ def number(x: float, decimals: int, lang: str) -> str:
         text = text.lstrip("-")
     decimal, group = separators(lang)
     return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+class Usage(UsageError):
+    """A command-line usage error as a catalogue key (`usage.*`) and its values, said in
+    whatever language the run speaks (`text(lang)`); its `str` is the English text."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        """The message in `lang`: whole numbers grouped as the language writes them, a
+        tuple of choices joined with its "or", a nested Usage said in the same language."""
+        words = texts(lang if lang in LANGUAGES else "en")
+
+        def said(value: object) -> object:
+            if isinstance(value, Usage):
+                return value.text(lang)
+            if isinstance(value, tuple):
+                return words["usage.or"].join(str(said(v)) for v in value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return number(value, 0, lang if lang in LANGUAGES else "en")
+            return value
+
+        return words[self.key].format(**{k: said(v) for k, v in self.values.items()})

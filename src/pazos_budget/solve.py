@@ -48,7 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SolverError, UsageError
+from .errors import SolverError
+from .i18n import Usage
 from .model import (
     CONTRACT_TOLERANCE,
     HOLD_RELATIVE_TOLERANCE,
@@ -253,19 +254,19 @@ def solve_model(
 def check_options(options: SolveOptions) -> None:
     """Refuse unusable options before any work is done (exit code 2)."""
     if not 0 <= options.mip_gap < 1:
-        raise UsageError(f"--mip-gap must be at least 0 and below 1, got {options.mip_gap:g}")
+        raise Usage("usage.solve.mip_gap", gap=f"{options.mip_gap:g}")
     if options.time_limit is not None and options.time_limit <= 0:
-        raise UsageError(f"--time-limit must be positive, got {options.time_limit:g}")
+        raise Usage("usage.solve.time_limit", seconds=f"{options.time_limit:g}")
     if options.lp_method not in ("auto", "simplex", "ipm"):
-        raise UsageError(f"unknown LP method '{options.lp_method}' (auto, simplex or ipm)")
+        raise Usage("usage.solve.lp_method", method=options.lp_method)
     if options.solver != HIGHS and options.solver not in _PULP_NAMES:
         known = ", ".join([HIGHS, *_PULP_NAMES])
-        raise UsageError(f"unknown solver '{options.solver}' (known: {known})")
+        raise Usage("usage.solve.solver", solver=options.solver, known=known)
     if options.write_model is not None and options.write_model.suffix.lower() not in (
         ".lp",
         ".mps",
     ):
-        raise UsageError(f"{options.write_model}: --write-model needs a .lp or .mps file name")
+        raise Usage("usage.solve.write_model", path=str(options.write_model))
 
 
 def _deadline(options: SolveOptions) -> float | None:
