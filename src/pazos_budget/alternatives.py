@@ -41,7 +41,7 @@ import numpy as np
 
 from .analysis import Comparison
 from .errors import SolverError, VerificationError
-from .i18n import Usage
+from .i18n import Said, Usage, saying
 from .loader import LoadedScenario
 from .model import (
     CONTRACT_TOLERANCE,
@@ -293,7 +293,9 @@ def find_alternatives(
     earlier = [cell_spend(plan)]
     for number in range(1, wanted.count + 1):
         if options.control is not None:
-            options.control.phase(f"alternative {number} of {wanted.count}")
+            options.control.phase(
+                Said("solver.phase.alternative", {"number": number, "count": wanted.count})
+            )
         result = _solve_one(loaded, model, plan, options, wanted.gap, overlap_cost(model, earlier))
         if result is None:
             out.shortfall = Shortfall.INTERRUPTED
@@ -361,11 +363,8 @@ def _solve_one(
     if solution.interrupted:
         return None
     if not solution.has_solution:
-        detail = "; ".join(solution.messages) or solution.status.value
-        raise SolverError(
-            f"{loaded.path}: an alternative could not be solved, although the plan itself "
-            f"meets its constraints ({detail}); please report this bug"
-        )
+        detail = list(solution.messages) or solution.status.value
+        raise saying(SolverError, "solver.alternative_failed", path=str(loaded.path), detail=detail)
     # The result is read against the solve's own model (the same columns): its stages
     # are the plan's stages, valued at this allocation.
     outcomes = [

@@ -19,7 +19,7 @@ from typing import Any
 
 from .batch import Engine, solve_scenarios
 from .errors import PazosBudgetError
-from .i18n import Usage
+from .i18n import Said, Usage, texts
 from .loader import LoadedScenario
 from .model import FloatArray
 from .pipeline import ScenarioInfeasible, solve_scenario
@@ -186,9 +186,7 @@ def marginal_values(
         solved = [None] * len(sources)
     else:
         if options.control is not None:
-            options.control.phase(
-                f"Marginal value of money: {len(sources)} more solves, one per money source"
-            )
+            options.control.phase(Said("solver.phase.marginal", {"solves": len(sources)}))
         solved = solve_many(
             loaded,
             [with_more_money(s, dept, delta) for dept, _ in sources],
@@ -206,10 +204,13 @@ def marginal_values(
         }
         code = _not_exact(base, more)
         if code is not None:
-            error = "" if more is None or isinstance(more, Result) else str(more).splitlines()[0]
+            lang = s.scenario.language
+            error = ""
+            if isinstance(more, PazosBudgetError):
+                error = said_in(more, lang).splitlines()[0]
             entry |= {
                 "exact": False,
-                "reason": NOT_EXACT_REASONS[code].format(error=error),
+                "reason": texts(lang)[f"json.marginal.{code.value}"].format(error=error),
                 "reason_code": code.value,
             }
             entry |= dict.fromkeys(MARGINAL_FIGURES)
@@ -266,18 +267,9 @@ MARGINAL_FIGURES = ("stages", "youth_reached", "youth_per_unit", "weighted_cover
 
 #: What an entry without a value says (`reason`), by `reason_code`; the workbook says the
 #: same (reports/labels.py, `marginal.<code>`).
-NOT_EXACT_REASONS = {
-    NotExact.PLAN_NOT_OPTIMAL: (
-        "not computed: the plan itself is not proven optimal (its solve was stopped by the "
-        "time limit or Ctrl-C), so a difference would measure its gap, not the money"
-    ),
-    NotExact.RESOLVE_NOT_OPTIMAL: (
-        "not computed: the re-solve with more money was stopped (time limit or Ctrl-C) "
-        "before proving its optimum, so the difference would not be exact"
-    ),
-    NotExact.RESOLVE_FAILED: "not computed: the re-solve failed ({error})",
-    NotExact.NOT_SOLVED: "not computed: the re-solve did not run",
-}
+#: Why an entry has no value, in English (the JSON says it in the result's language,
+#: `json.marginal.<code>` of the catalogues).
+NOT_EXACT_REASONS = {code: texts("en")[f"json.marginal.{code.value}"] for code in NotExact}
 
 
 def _not_exact(base: Result, more: Result | PazosBudgetError | None) -> NotExact | None:
@@ -341,8 +333,9 @@ class SweepPoint:
     budget: float  # the total budget at this point
     scale: float | None  # the factor on every money limit, for --scale sweeps
     result: Result | None
-    error: str | None = None
+    error: str | None = None  # in the scenario's language
     document: dict[str, Any] | None = None  # result@1 of a point that failed (see sweep)
+    interrupted: bool = False  # never solved: the sweep was interrupted first
 
 
 @dataclass
@@ -384,14 +377,16 @@ def sweep(
         on_done=on_done,
         keep_partial=True,
     )
+    lang = s.scenario.language
     for point, variant, res in zip(points, variants, batch.results, strict=True):
         if isinstance(res, Result):
             point.result = res
         elif res is not None:
-            point.error = str(res).splitlines()[0]
+            point.error = said_in(res, lang).splitlines()[0]
             point.document = _failure_json(replace(loaded, scenario=variant), res, options)
         else:
-            point.error = "not solved (interrupted)"
+            point.interrupted = True
+            point.error = texts(lang)["json.sweep.not_solved"]
     return Sweep(s, points, batch.interrupted)
 
 
@@ -402,7 +397,13 @@ def _failure_json(
     diagnosis, or a solver error with its message."""
     if isinstance(error, ScenarioInfeasible):
         return error.to_json()
-    return unsolved_json(loaded, Status.ERROR, options.solver, error=str(error))
+    lang = loaded.scenario.scenario.language
+    return unsolved_json(loaded, Status.ERROR, options.solver, error=said_in(error, lang))
+
+
+def said_in(error: PazosBudgetError, lang: str) -> str:
+    """An error's message in `lang` when it has one as a catalogue key, else as raised."""
+    return error.said.text(lang) if isinstance(error.said, Said) else str(error)
 
 
 def sweep_json(sw: Sweep) -> dict[str, Any]:
@@ -439,7 +440,7 @@ def frontier_rows(sw: Sweep) -> list[dict[str, Any]]:
         r = p.result
         if r is None:
             row |= {
-                "status": "error" if p.error and "interrupted" not in p.error else "not solved",
+                "status": "not solved" if p.interrupted else "error",
                 "error": p.error,
             }
             rows.append(row)

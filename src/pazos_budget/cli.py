@@ -20,7 +20,7 @@ from rich.console import Console
 from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError
-from .i18n import Usage
+from .i18n import Said, Usage
 from .language import current_language, decide, running_in
 from .loader import load_scenario
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
@@ -31,7 +31,7 @@ DEFAULT_GAP = 0.01
 DEFAULT_MIN_DIFFERENCE = 0.01
 
 if TYPE_CHECKING:
-    from .alternatives import AlternativeOptions
+    from .alternatives import AlternativeOptions, Alternatives
     from .diagnose import ScenarioInfeasible
     from .loader import LoadedScenario
     from .outputs import OutputPlan
@@ -64,10 +64,10 @@ def fail(error: PazosBudgetError) -> typer.Exit:
     if isinstance(error, ScenarioError):
         for problem in error.problems:
             say(err, problem)
-    elif isinstance(error, Usage):
-        say(err, words(current_language())("cli.error", message=error.text(current_language())))
     else:
-        say(err, words(current_language())("cli.error", message=error))
+        lang = current_language()
+        message = error.said.text(lang) if isinstance(error.said, Said) else error
+        say(err, words(lang)("cli.error", message=message))
     return typer.Exit(error.exit_code)
 
 
@@ -151,6 +151,15 @@ def alternative_options(
     return wanted
 
 
+def note_in(alts: Alternatives, loaded: LoadedScenario) -> dict[str, object]:
+    """`alternatives_note` in the result's language, beside its stable code."""
+    from .reports.alternatives import note_text
+
+    lang = loaded.scenario.scenario.language
+    note = alts.note if lang == "en" or alts.note is None else note_text(words(lang), alts)
+    return {"alternatives_note": note, "alternatives_note_code": alts.shortfall}
+
+
 def version_callback(value: bool) -> None:
     if value:
         out.print(f"pazos-budget {__version__}")
@@ -222,6 +231,7 @@ def _report_infeasible(
     """An infeasible scenario: print the diagnosis and write its JSON and workbook."""
     from .files import json_writer
     from .outputs import WRITTEN
+    from .reports.diagnosis import document_in_language
     from .terminal import print_diagnosis
 
     L = words(language)
@@ -245,7 +255,7 @@ def _report_infeasible(
 
         plan.commit(
             {
-                "--json": json_writer(e.to_json()),
+                "--json": json_writer(document_in_language(e.to_json(), loaded.scenario)),
                 "--output": diagnosis_workbook,
                 "--write-model": WRITTEN,
             }
@@ -349,9 +359,9 @@ def solve(
 
             # Ctrl-C during the search keeps the alternatives found so far.
             again = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
-            with again, solve_progress(err, control):
+            with again, solve_progress(err, control, language):
                 alts = find_alternatives(loaded, result, options, wanted)
-            document |= alternatives_json(alts)
+            document |= alternatives_json(alts) | note_in(alts, loaded)
             print_alternatives(out if not quiet else err, alts, brief=quiet, lang=language)
 
         def workbook(tmp: Path) -> None:
@@ -459,6 +469,7 @@ def compare(
     from .analysis import comparison_json
     from .files import json_writer
     from .outputs import Output, OutputPlan
+    from .reports.diagnosis import batch_in_language
     from .terminal import print_comparison
 
     wanted = alternative_options(alternatives, gap, min_difference)
@@ -487,7 +498,7 @@ def compare(
 
             comparison, alts = compare_alternatives(loaded[0], options, wanted)
             print_alternatives(out, alts, brief=True, lang=language)
-            extra = comparison_extras(alts)
+            extra = comparison_extras(alts) | note_in(alts, loaded[0])
         print_comparison(out, comparison, language)
 
         def workbook(tmp: Path) -> None:
@@ -496,9 +507,9 @@ def compare(
 
             save_xlsx(build_comparison(comparison, lang=language), tmp)
 
-        plan.commit(
-            {"--output": workbook, "--json": json_writer(comparison_json(comparison) | extra)}
-        )
+        said_by = [one.scenario for one in loaded]
+        document = batch_in_language(comparison_json(comparison) | extra, said_by)
+        plan.commit({"--output": workbook, "--json": json_writer(document)})
     L = words(language)
     say(out, L("cli.written.workbook", path=output))
     if json_out is not None:
@@ -541,6 +552,7 @@ def sweep(
     from .analysis import sweep_json
     from .files import json_writer
     from .outputs import Output, OutputPlan
+    from .reports.diagnosis import batch_in_language
     from .terminal import print_frontier
 
     if (budget is None) == (scale is None):
@@ -586,7 +598,8 @@ def sweep(
 
             save_xlsx(build_frontier(frontier, lang=language), tmp)
 
-        plan.commit({"--output": workbook, "--json": json_writer(sweep_json(frontier))})
+        document = batch_in_language(sweep_json(frontier), [loaded.scenario])
+        plan.commit({"--output": workbook, "--json": json_writer(document)})
     if json_out is None:
         written = L("cli.sweep.written", path=output)
     else:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InfeasibleError, SolverError
+from .i18n import Said
 from .loader import LoadedScenario
 from .model import (
     CONTRACT_TOLERANCE,
@@ -393,7 +394,7 @@ def _not_structural(solution: Solution | None) -> Solution | None:
         status=Status.ERROR,
         messages=[
             *solution.messages,
-            "the set found turned infeasible when its amounts were fixed",
+            Said("solver.fixed_infeasible"),
         ],
     )
 
@@ -982,7 +983,7 @@ def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _status_words(solution: Solution) -> str:
     words = f"{solution.solver}: {solution.status.value}"
-    return "; ".join([words, *solution.messages])
+    return "; ".join([words, *map(str, solution.messages)])
 
 
 def _fallback(kind: FallbackKind, detail: str = "") -> dict[str, Any]:

@@ -50,7 +50,7 @@ from typing import Any
 
 from .errors import OutputBusyError, ReportError
 from .files import file_mode
-from .i18n import Usage
+from .i18n import Choices, Usage
 
 Writer = Callable[[Path], None]
 #: In `commit`, the temporary file (`OutputPlan.temp`) already holds this output.
@@ -211,7 +211,7 @@ def _check(out: Output) -> _Planned:
     name = f"{out.option} {path}"
     suffix = path.suffix.lower()
     if out.suffixes and suffix not in out.suffixes:
-        raise Usage("usage.output.suffix", name=name, wanted=tuple(out.suffixes))
+        raise Usage("usage.output.suffix", name=name, wanted=Choices(out.suffixes))
     target = Path(os.path.realpath(path))
     if target.is_dir():
         raise Usage("usage.output.directory", name=name)

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from .errors import SolverError
-from .i18n import Usage
+from .i18n import Said, Usage, texts
 from .model import (
     CONTRACT_TOLERANCE,
     HOLD_RELATIVE_TOLERANCE,
@@ -94,7 +94,7 @@ class SolveOptions:
 class Progress:
     """Where a running solve is, for a progress line."""
 
-    stage: str  # the stage's label ("priority 1", "final", "tie-break")
+    stage: Said  # the stage as a person reads it ("priority 1", "final", "tie-break")
     number: int  # 1-based among the model's stages
     stages: int
     incumbent: float | None  # best objective found so far in this stage (MIP only)
@@ -118,10 +118,10 @@ class SolveControl:
         self.on_progress = on_progress
         self.interval = interval
         #: Told what the run does between solves (a progress line's text).
-        self.on_phase: Callable[[str], None] | None = None
+        self.on_phase: Callable[[Said], None] | None = None
         self._stop = threading.Event()
 
-    def phase(self, text: str) -> None:
+    def phase(self, text: Said) -> None:
         """Say what the run does next (e.g. 'marginal value of money: 13 more solves')."""
         if self.on_phase is not None:
             self.on_phase(text)
@@ -178,7 +178,7 @@ class Solution:
     solver: str
     seconds: float
     mip_gap: float
-    messages: list[str] = field(default_factory=list)
+    messages: list[Said] = field(default_factory=list)
     restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
     interrupted: bool = False  # stopped by SolveControl.stop (Ctrl-C): later stages not run
 
@@ -240,7 +240,7 @@ def solve_model(
             options.solver,
             0.0,
             options.mip_gap,
-            [f"contradictory bounds on {names}"],
+            [Said("solver.contradictory_bounds", {"names": names})],
         )
     if options.solver == HIGHS:
         solution = _HighsRun(model, options, start).run()
@@ -313,7 +313,8 @@ class _HighsRun:
         self.restarts = 0  # started runs that had to run again without their start
         self.deadline: float | None = None
         self.started = 0.0  # perf_counter at the start of run()
-        self.current = ("", 0, 1.0)  # the stage running: label, number, objective scale
+        self.current: tuple[Said, int, float] = (Said("solver.stage.other", {"label": ""}), 0, 1.0)
+        # (the stage running, its number, its objective scale)
         self.keyboard_interrupt = False  # a Ctrl-C that reached a callback (re-raised)
 
     def run(self) -> Solution:
@@ -329,7 +330,7 @@ class _HighsRun:
 
         outcomes: list[StageOutcome] = []
         factors: list[float] = []  # each held stage's objective scale
-        messages: list[str] = []
+        messages: list[Said] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
         all_cols = np.arange(m.n_cols, dtype=np.int32)
@@ -347,7 +348,7 @@ class _HighsRun:
                 else highspy.ObjSense.kMaximize
             )
             cost, factor = sc.cost(stage.cost)
-            self.current = (stage.label, number, factor)
+            self.current = (stage_name(stage), number, factor)
             h.changeColsCost(m.n_cols, all_cols, cost)
             stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
             if self.keyboard_interrupt:
@@ -368,12 +369,16 @@ class _HighsRun:
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
                 stage_status = self._loosened_retry(h, highspy, outcomes, factors)
             if stage_status in (Status.INFEASIBLE, Status.ERROR):
-                why = (
-                    f"{stage.label}: HiGHS model status {h.modelStatusToString(h.getModelStatus())}"
+                why = Said(
+                    "solver.highs_status",
+                    {
+                        "stage": stage_name(stage),
+                        "status": solver_status(h.modelStatusToString(h.getModelStatus())),
+                    },
                 )
                 if not stage.reported and len(values):
                     # The tie-break only tidies unspent money: keep the final stage's answer.
-                    messages.append(f"{why}; the tie-break was skipped")
+                    messages.append(Said("solver.tie_break_skipped", {"why": why}))
                     break
                 return self._solution(
                     stage_status,
@@ -528,7 +533,7 @@ class _HighsRun:
         self,
         stage: Any,
         number: int,
-        disagreement: str,
+        disagreement: Said,
         interrupted: bool,
         previous: FloatArray,
         outcomes: list[StageOutcome],
@@ -546,7 +551,10 @@ class _HighsRun:
             )
         # Whatever its status, nothing about it can be reported as optimal.
         return self._solution(
-            Status.ERROR, np.zeros(0), outcomes, [f"{stage.label}: {disagreement}"]
+            Status.ERROR,
+            np.zeros(0),
+            outcomes,
+            [Said("solver.at_stage", {"stage": stage_name(stage), "why": disagreement})],
         )
 
     def _gap(self, h: Any, stage_status: Status) -> float | None:
@@ -561,7 +569,7 @@ class _HighsRun:
         status: Status,
         values: FloatArray,
         outcomes: list[StageOutcome],
-        messages: list[str],
+        messages: list[Said],
         *,
         interrupted: bool = False,
     ) -> Solution:
@@ -681,16 +689,31 @@ class _HighsRun:
         return Status.ERROR
 
 
-def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) -> str:
+def stage_name(stage: Stage) -> Said:
+    """A stage as a person reads it ("priority 2", "final", "tie-break: spend")."""
+    if stage.priority is not None:
+        return Said("solver.stage.priority", {"number": str(stage.priority)})
+    key = "solver.stage." + re.sub(r"[^a-z0-9]+", "_", stage.label.lower()).strip("_")
+    return Said(key) if key in texts("en") else Said("solver.stage.other", {"label": stage.label})
+
+
+def solver_status(text: str, family: str = "highs") -> Said:
+    """A solver's own status string ("Time limit reached"), in our words where we have
+    them, as the solver spells it otherwise."""
+    key = f"solver.{family}." + re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return Said(key) if key in texts("en") else Said("solver.status_as_given", {"status": text})
+
+
+def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) -> Said:
     """What an interrupted solve says: where it stopped and what was not run."""
     if not found:
-        return f"interrupted during {stage.label}, before any plan was found"
-    head = f"interrupted during {stage.label}: the best plan found is kept"
-    skipped = [st.label for st in rest if st.reported]
+        return Said("solver.interrupted.no_plan", {"stage": stage_name(stage)})
+    head = Said("solver.interrupted.kept", {"stage": stage_name(stage)})
+    skipped = tuple(stage_name(st) for st in rest if st.reported)
     if skipped:
-        return f"{head}; not run: {', '.join(skipped)}"
+        return Said("solver.interrupted.not_run", {"head": head, "stages": skipped})
     if rest:
-        return f"{head}; the tie-break, which only tidies unspent money, was not run"
+        return Said("solver.interrupted.no_tie_break", {"head": head})
     return head
 
 
@@ -699,17 +722,16 @@ def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) 
 OBJECTIVE_AGREEMENT = 1e-6
 
 
-def objective_disagreement(recomputed: float, claimed: float) -> str | None:
+def objective_disagreement(recomputed: float, claimed: float) -> Said | None:
     """Why a stage's solution cannot be trusted (None when the solver's objective is the
     one recomputed from its solution, within OBJECTIVE_AGREEMENT)."""
     if not (math.isfinite(recomputed) and math.isfinite(claimed)):
-        return (
-            f"the objective is not a finite number (solver {claimed:g}, recomputed {recomputed:g})"
+        return Said(
+            "solver.not_finite", {"claimed": f"{claimed:g}", "recomputed": f"{recomputed:g}"}
         )
     if abs(recomputed - claimed) > OBJECTIVE_AGREEMENT * max(1.0, abs(recomputed), abs(claimed)):
-        return (
-            f"the solver reports objective {claimed:.9g}, but its solution gives {recomputed:.9g}"
-            " (scaled): the answer cannot be trusted"
+        return Said(
+            "solver.disagreement", {"claimed": f"{claimed:.9g}", "recomputed": f"{recomputed:.9g}"}
         )
     return None
 
@@ -908,7 +930,7 @@ class _PulpRun:
         m = self.model
         outcomes: list[StageOutcome] = []
         holds: list[tuple[Stage, float]] = []
-        messages: list[str] = []
+        messages: list[Said] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
         for stage in m.stages:
@@ -931,7 +953,11 @@ class _PulpRun:
             usable = (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
             if not stage.reported and len(values) and sol_status not in usable:
                 # A tie-break only picks among equal plans: keep the plan already found.
-                messages.append(f"{stage.label}: {pulp.LpStatus[code]}; the tie-break was skipped")
+                why = Said(
+                    "solver.at_stage",
+                    {"stage": stage_name(stage), "why": solver_status(pulp.LpStatus[code], "pulp")},
+                )
+                messages.append(Said("solver.tie_break_skipped", {"why": why}))
                 break
             if code == pulp.LpStatusInfeasible:
                 return Solution(
@@ -950,7 +976,15 @@ class _PulpRun:
                     self.options.solver,
                     time.perf_counter() - started,
                     self.options.mip_gap,
-                    [f"{stage.label}: {pulp.LpStatus[code]}"],
+                    [
+                        Said(
+                            "solver.at_stage",
+                            {
+                                "stage": stage_name(stage),
+                                "why": solver_status(pulp.LpStatus[code], "pulp"),
+                            },
+                        )
+                    ],
                 )
             stage_status = Status.OPTIMAL
             # CBC says "Optimal" even when it stopped at its time limit.
