@@ -730,7 +730,8 @@ def review(
         )
         for passed in result.warnings:
             say(err, passed)
-        for line in summary_lines(result):
+        currency = words(language, loaded.scenario.scenario.currency).currency
+        for line in summary_lines(result, language, currency):
             say(out, line)
 
         def workbook(tmp: Path) -> None:

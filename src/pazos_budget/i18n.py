@@ -104,6 +104,8 @@ class Said:
         def said(value: object) -> object:
             if isinstance(value, Said):
                 return value.text(lang)
+            if isinstance(getattr(value, "said", None), Said):  # an error that has one
+                return value.said.text(lang)  # type: ignore[attr-defined]
             if isinstance(value, Choices):
                 return words["usage.or"].join(str(said(v)) for v in value)
             if isinstance(value, tuple):

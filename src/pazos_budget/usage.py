@@ -129,6 +129,11 @@ def localize(command: Any, lang: Lang, path: tuple[str, ...] = ()) -> None:
     command.options_metavar = words["usage.click.options_metavar"]
     if hasattr(command, "subcommand_metavar"):
         command.subcommand_metavar = words["usage.click.subcommand_metavar"]
+    for param in getattr(command, "params", []):
+        # An argument is named in the usage line and its errors ('scenario').
+        key = f"usage.metavar.{param.name}"
+        if param.param_type_name == "argument" and param.metavar is None and key in words:
+            param.metavar = words[key]
     for name, sub in getattr(command, "commands", {}).items():
         localize(sub, lang, (*path, name))
 
