@@ -92,7 +92,10 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
 SolverOpt = Annotated[str, typer.Option(help="highs (default), cbc, or another PuLP solver.")]
 LangOpt = Annotated[
     str | None,
-    typer.Option("--lang", help="Workbook language: es or en (default: the scenario's)."),
+    typer.Option(
+        "--lang",
+        help="Language of the terminal and the workbook: es or en (default: the scenario's).",
+    ),
 ]
 TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Seconds for each solve.")]
 JobsOpt = Annotated[

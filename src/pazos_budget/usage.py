@@ -20,6 +20,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from .errors import EXIT_CODES
 from .i18n import Lang, texts
 from .language import current_language, decide, running_in
 
@@ -123,9 +124,21 @@ def say_usage_error(e: click_errors.ClickException, lang: Lang) -> None:
 
 
 def localize(command: Any, lang: Lang, path: tuple[str, ...] = ()) -> None:
-    """Give a freshly built command tree the metavars (and help texts, where the
-    catalogue has them) of `lang`."""
+    """Give a freshly built command tree the help texts and metavars of `lang`: a
+    command's `cli.help.<command>`, an option's `cli.help.<command>.<option>` or, when
+    every command says the same of it, `cli.help.option.<option>`."""
     words = texts(lang)
+    where = ".".join(path) or "pazos-budget"
+    if f"cli.help.{where}" in words:
+        command.help = words[f"cli.help.{where}"]
+    if not path:
+        codes = "; ".join(f"{code} {words[f'cli.exit.{code}']}" for code in EXIT_CODES)
+        command.epilog = words["cli.help.exit_codes"].format(codes=codes)
+    for param in getattr(command, "params", []):
+        for key in (f"cli.help.{where}.{param.name}", f"cli.help.option.{param.name}"):
+            if getattr(param, "help", None) and key in words:
+                param.help = words[key]
+                break
     command.options_metavar = words["usage.click.options_metavar"]
     if hasattr(command, "subcommand_metavar"):
         command.subcommand_metavar = words["usage.click.subcommand_metavar"]
