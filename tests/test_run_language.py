@@ -298,3 +298,13 @@ def test_spanish_help_is_spanish() -> None:
     assert "Resuelve un escenario" in run.output and "Segundos para cada corrida." in run.output
     run = CliRunner().invoke(app, ["solve", "--help"], env={**NO_LOCALE, "COLUMNS": "200"})
     assert "Solve a scenario" in run.output and "Seconds for each solve." in run.output
+
+
+def test_a_sweeps_json_says_its_diagnosis_in_the_scenarios_language(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    args = ["sweep", str(SPANISH_SCENARIO), "--budget", "100:1000:900", "-j", "1"]
+    run = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "s.xlsx"), "--json", str(out)])
+    assert run.exit_code == 0, run.output
+    infeasible = json.loads(out.read_text(encoding="utf-8"))["results"][0]
+    assert infeasible["status"] == "infeasible"
+    assert infeasible["diagnosis"][0]["message"].startswith("Meta obligatoria «200 mediaciones")
