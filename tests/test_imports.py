@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "yaml12",
         "figures",
         "i18n",
+        "language",
         "catalogues",
         "outlines",
         "marginal",
@@ -85,6 +86,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reports.robust",
         "reports.deck",
         "present",
+        "usage",
     ),
     # 10. The command line.
     ("cli",),

@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from pazos_budget.analysis import solve_with_marginal_values
 from pazos_budget.cli import app
+from pazos_budget.i18n import Said
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.solve import Progress, SolveControl, SolveOptions, Status
@@ -121,7 +122,7 @@ def test_a_stopped_solve_reports_progress_then_keeps_its_plan() -> None:
 
     def watch(p: Progress) -> None:
         seen.append(p)
-        if p.stage == "final" and p.gap is not None:
+        if str(p.stage) == "final" and p.gap is not None:
             control.stop()
 
     control = SolveControl(on_progress=watch, interval=0.0)
@@ -133,9 +134,13 @@ def test_a_stopped_solve_reports_progress_then_keeps_its_plan() -> None:
     assert seen[-1].stages == 6 and seen[-1].gap is not None
     final = result.stages[-1]
     assert final.status == "feasible" and final.gap is not None
-    assert result.notes == [
+    assert [str(note) for note in result.notes] == [
         "interrupted during final: the best plan found is kept; "
         "the tie-break, which only tidies unspent money, was not run"
+    ]
+    assert [note.text("es") for note in result.notes] == [
+        "interrumpido en la etapa final: se conserva el mejor plan encontrado; "
+        "no se ejecutó el desempate, que solo ordena el dinero sin asignar"
     ]
 
 
@@ -152,6 +157,12 @@ def test_ctrl_c_before_any_plan_exits_130(monkeypatch: pytest.MonkeyPatch) -> No
     run = CliRunner().invoke(app, ["solve", str(ROOT / "examples" / "minimal.yaml")])
     assert run.exit_code == 130, run.output
     assert run.output.endswith("interrupted during priority 1, before any plan was found\n")
+    # A Spanish scenario says it in Spanish.
+    run = CliRunner().invoke(app, ["solve", str(ROOT / "examples" / "minimo-es.yaml")])
+    assert run.exit_code == 130, run.output
+    assert run.output.endswith(
+        "interrumpido en la etapa prioridad 1, antes de encontrar un plan\n"
+    ), run.output
 
 
 def test_the_workbook_marks_a_stage_that_is_not_a_proven_optimum(tmp_path: Path) -> None:
@@ -191,8 +202,8 @@ def test_ctrl_c_during_marginal_values_keeps_the_plan_without_them() -> None:
     control = SolveControl()
     phases: list[str] = []
 
-    def stop_at(text: str) -> None:
-        phases.append(text)
+    def stop_at(text: Said) -> None:
+        phases.append(str(text))
         control.stop()
 
     control.on_phase = stop_at

@@ -366,7 +366,7 @@ def test_workbooks_in_es_and_en_differ(minimal: Result, tmp_path: Path) -> None:
     assert en.sheetnames[:3] == ["Summary", "Targets", "Departments"]
     es_text = texts(es)
     en_text = texts(en)
-    assert {"Presupuesto", "Ejecutado", "Sin ejecutar"} <= es_text
+    assert {"Presupuesto", "Asignado", "Sin asignar"} <= es_text
     assert {"Budget", "Spent", "Unspent"} <= en_text
     # distinct youth and participations, labelled so that no one confuses them
     assert {"Jóvenes distintos alcanzados (estimado)", "Jóvenes distintos (estimado)"} <= es_text

@@ -124,7 +124,7 @@ def test_spanish_workbook_says_why_in_spanish(workdir: Path) -> None:
     cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert "Por qué no puede cumplirse" in cells
     assert any(
-        isinstance(c, str) and c.startswith("Ningún programa de su alcance pertenece al componente")
+        isinstance(c, str) and c.startswith("Ningún programa de su ámbito pertenece al componente")
         for c in cells
     )
 

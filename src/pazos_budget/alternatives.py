@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 
 from .analysis import Comparison
-from .errors import SolverError, UsageError, VerificationError
+from .errors import SolverError, VerificationError
+from .i18n import Said, Usage, saying
 from .loader import LoadedScenario
 from .model import (
     FloatArray,
@@ -88,15 +89,11 @@ class AlternativeOptions:
 def check_alternative_options(o: AlternativeOptions) -> None:
     """Refuse unusable options before any solve (exit code 2)."""
     if not 1 <= o.count <= MAX_ALTERNATIVES:
-        raise UsageError(
-            f"--alternatives {o.count}: give a number of alternatives from 1 to {MAX_ALTERNATIVES}"
-        )
+        raise Usage("usage.alternatives.count", count=str(o.count), most=MAX_ALTERNATIVES)
     if not (math.isfinite(o.gap) and 0 <= o.gap < 1):
-        raise UsageError(f"--gap {o.gap:g}: give a relative gap of at least 0 and below 1")
+        raise Usage("usage.alternatives.gap", gap=f"{o.gap:g}")
     if not (math.isfinite(o.min_difference) and 0 <= o.min_difference <= 1):
-        raise UsageError(
-            f"--min-difference {o.min_difference:g}: give a share of spend from 0 to 1"
-        )
+        raise Usage("usage.alternatives.min_difference", share=f"{o.min_difference:g}")
 
 
 @dataclass
@@ -295,7 +292,9 @@ def find_alternatives(
     earlier = [cell_spend(plan)]
     for number in range(1, wanted.count + 1):
         if options.control is not None:
-            options.control.phase(f"alternative {number} of {wanted.count}")
+            options.control.phase(
+                Said("solver.phase.alternative", {"number": number, "count": wanted.count})
+            )
         result = _solve_one(loaded, model, plan, options, wanted.gap, overlap_cost(model, earlier))
         if result is None:
             out.shortfall = Shortfall.INTERRUPTED
@@ -363,11 +362,8 @@ def _solve_one(
     if solution.interrupted:
         return None
     if not solution.has_solution:
-        detail = "; ".join(solution.messages) or solution.status.value
-        raise SolverError(
-            f"{loaded.path}: an alternative could not be solved, although the plan itself "
-            f"meets its constraints ({detail}); please report this bug"
-        )
+        detail = list(solution.messages) or solution.status.value
+        raise saying(SolverError, "solver.alternative_failed", path=str(loaded.path), detail=detail)
     # The result is read against the solve's own model (the same columns): its stages
     # are the plan's stages, valued at this allocation.
     outcomes = [

@@ -20,6 +20,7 @@ from typing import Any
 from .batch import Engine, solve_scenarios
 from .errors import InfeasibleError, PazosBudgetError, SolveInterrupted
 from .export import ModelExport
+from .i18n import Said, Usage, texts
 from .loader import LoadedScenario
 from .marginal import MarginalValue, MoneySource, NotExact, StageGain
 from .model import FloatArray
@@ -192,9 +193,7 @@ def marginal_values(
         solved = [None] * len(sources)
     else:
         if options.control is not None:
-            options.control.phase(
-                f"Marginal value of money: {len(sources)} more solves, one per money source"
-            )
+            options.control.phase(Said("solver.phase.marginal", {"solves": len(sources)}))
         solved = solve_many(
             loaded,
             [with_more_money(s, dept, delta) for dept, _ in sources],
@@ -207,7 +206,10 @@ def marginal_values(
         source = MoneySource.TOTAL_BUDGET if dept is None else MoneySource.DEPARTMENT
         code = _not_exact(base, more)
         if code is not None:
-            error = "" if more is None or isinstance(more, Result) else str(more).splitlines()[0]
+            lang = s.scenario.language
+            error = ""
+            if isinstance(more, PazosBudgetError):
+                error = said_in(more, lang).splitlines()[0]
             out.append(
                 MarginalValue(
                     source,
@@ -215,7 +217,7 @@ def marginal_values(
                     name,
                     delta,
                     exact=False,
-                    reason=NOT_EXACT_REASONS[code].format(error=error),
+                    reason=texts(lang)[f"json.marginal.{code.value}"].format(error=error),
                     reason_code=code,
                     # a re-solve that fails is reported, not fatal
                     error=error if code == NotExact.RESOLVE_FAILED else None,
@@ -263,20 +265,9 @@ def _stage_gains(base: Result, more: Result, delta: float) -> tuple[StageGain, .
     return tuple(gains)
 
 
-#: What an entry without a value says (`reason`), by `reason_code`; the workbook says the
-#: same (reports/labels.py, `marginal.<code>`).
-NOT_EXACT_REASONS = {
-    NotExact.PLAN_NOT_OPTIMAL: (
-        "not computed: the plan itself is not proven optimal (its solve was stopped by the "
-        "time limit or Ctrl-C), so a difference would measure its gap, not the money"
-    ),
-    NotExact.RESOLVE_NOT_OPTIMAL: (
-        "not computed: the re-solve with more money was stopped (time limit or Ctrl-C) "
-        "before proving its optimum, so the difference would not be exact"
-    ),
-    NotExact.RESOLVE_FAILED: "not computed: the re-solve failed ({error})",
-    NotExact.NOT_SOLVED: "not computed: the re-solve did not run",
-}
+#: Why an entry has no value, in English (the JSON says it in the result's language,
+#: `json.marginal.<code>` of the catalogues).
+NOT_EXACT_REASONS = {code: texts("en")[f"json.marginal.{code.value}"] for code in NotExact}
 
 
 def _not_exact(base: Result, more: Result | PazosBudgetError | None) -> NotExact | None:
@@ -318,15 +309,20 @@ def with_total(s: Scenario, total: float) -> Scenario:
     return s.model_copy(update={"budget": Budget(total=total)})
 
 
+#: The most points one sweep solves.
+MAX_SWEEP_POINTS = 1001
+
+
 def frange(start: float, stop: float, step: float) -> list[float]:
-    """start, start+step, ..., stop (inclusive, without float drift)."""
+    """start, start+step, ..., stop (inclusive, without float drift); a usage error
+    (`i18n.Usage`) for a step, an order or a count a sweep cannot take."""
     if step <= 0:
-        raise ValueError("the step must be positive")
+        raise Usage("usage.range.step")
     if stop < start:
-        raise ValueError("the end must not be below the start")
+        raise Usage("usage.range.order")
     n = math.floor((stop - start) / step + FLOAT_ROUNDING)
-    if n > 1000:
-        raise ValueError(f"{n + 1} points is too many for one sweep (1,001 at most)")
+    if n > MAX_SWEEP_POINTS - 1:
+        raise Usage("usage.range.too_many", points=str(n + 1), most=MAX_SWEEP_POINTS)
     return [round(start + k * step, 12) for k in range(n + 1)]
 
 
@@ -344,7 +340,7 @@ class SweepPoint:
     budget: float  # the total budget at this point
     scale: float | None  # the factor on every money limit, for --scale sweeps
     result: Result | None
-    error: str | None = None
+    error: str | None = None  # in the scenario's language
     document: dict[str, Any] | None = None  # result@1 of a point that failed (see sweep)
     status: PointStatus = PointStatus.NOT_SOLVED
 
@@ -393,6 +389,7 @@ def sweep(
         on_done=on_done,
         keep_partial=True,
     )
+    lang = s.scenario.language
     points = []
     for (budget, scale), variant, res in zip(where, variants, batch.results, strict=True):
         if isinstance(res, Result):
@@ -403,13 +400,13 @@ def sweep(
                     budget,
                     scale,
                     None,
-                    str(res).splitlines()[0],
+                    said_in(res, lang).splitlines()[0],
                     _failure_json(replace(loaded, scenario=variant), res, options),
                     _failed(res),
                 )
             )
         else:
-            points.append(SweepPoint(budget, scale, None, "not solved (interrupted)"))
+            points.append(SweepPoint(budget, scale, None, texts(lang)["json.sweep.not_solved"]))
     return Sweep(s, points, batch.interrupted)
 
 
@@ -428,7 +425,13 @@ def _failure_json(
     diagnosis, or a solver error with its message."""
     if isinstance(error, ScenarioInfeasible):
         return error.to_json()
-    return unsolved_json(loaded, Status.ERROR, options.solver, error=str(error))
+    lang = loaded.scenario.scenario.language
+    return unsolved_json(loaded, Status.ERROR, options.solver, error=said_in(error, lang))
+
+
+def said_in(error: PazosBudgetError, lang: str) -> str:
+    """An error's message in `lang` when it has one as a catalogue key, else as raised."""
+    return error.said.text(lang) if isinstance(error.said, Said) else str(error)
 
 
 def sweep_json(sw: Sweep) -> dict[str, Any]:

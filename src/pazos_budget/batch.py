@@ -32,7 +32,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from .errors import BatchError, PazosBudgetError, UsageError
+from .errors import BatchError, PazosBudgetError
+from .i18n import Usage
 from .loader import LoadedScenario
 from .pipeline import solve_scenario
 from .result import Result
@@ -180,9 +181,11 @@ def _client(engine: Engine, n_tasks: int) -> Any:
                 engine.scheduler, timeout=f"{SCHEDULER_TIMEOUT}s", set_as_default=False
             )
         except (OSError, TimeoutError, ValueError) as e:
-            raise UsageError(
-                f"--scheduler {engine.scheduler}: no Dask scheduler answered there within "
-                f"{SCHEDULER_TIMEOUT:g} s ({type(e).__name__}: {e})"
+            raise Usage(
+                "usage.scheduler.timeout",
+                address=engine.scheduler,
+                seconds=f"{SCHEDULER_TIMEOUT:g}",
+                why=f"{type(e).__name__}: {e}",
             ) from None
     workers = min(engine.local_workers, n_tasks)
     if workers not in _LOCAL:
@@ -224,9 +227,8 @@ def check_reachable(address: str) -> None:
         host, port = parse_host_port(where)
         socket.create_connection((host, port), timeout=SCHEDULER_TIMEOUT).close()
     except (OSError, ValueError, TypeError) as e:
-        raise UsageError(
-            f"--scheduler {address}: no Dask scheduler answers there "
-            f"({type(e).__name__}: {e}); give its address, e.g. tcp://10.0.0.5:8786"
+        raise Usage(
+            "usage.scheduler.none", address=address, why=f"{type(e).__name__}: {e}"
         ) from None
 
 

@@ -153,36 +153,8 @@ NOT_TEXTS = frozenset(
         "cannot write a ",
     }
 )
-#: Still in English only (command-line usage errors, the internal-error notice, a file
-#: suffix check): known, listed so that any new one fails the check.
-ENGLISH_ONLY = frozenset(
-    {
-        "compare needs a base scenario and at least one variant",
-        "give exactly one of --budget FROM:TO:STEP or --scale FROM:TO:STEP",
-        ": give FROM:TO:STEP, e.g. ",
-        ": FROM, TO and STEP must be numbers",
-        ": FROM, TO and STEP must be finite numbers",
-        ": a budget cannot be negative",
-        ": a scale cannot be negative",
-        "--lang must be es or en, got '",
-        ": give at least 1",
-        ": give a positive number of seconds, e.g. --time-limit 60",
-        "internal error: ",
-        "\nThis is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
-        "traceback and report it.",
-        ": the workbook must be an .xlsx file",
-        # Usage errors of the commands added with alternatives, robust and intake.
-        "compare --alternatives K takes one scenario: its plan and alternatives",
-        "--gap and --min-difference need --alternatives K",
-        ": give LOW:VALUE:HIGH, e.g. --cost-factor 0.95:1:1.3",
-        ": LOW, VALUE and HIGH must be positive numbers",
-        ": give LOW <= VALUE <= HIGH",
-        ": give a whole number >= 0",
-        ": give a relative gap in [0, 1)",
-        "--department: no department '",
-        "' in the scenario (",
-    }
-)
+#: Still in English only: known, listed so that any new one fails the check.
+ENGLISH_ONLY: frozenset[str] = frozenset()
 
 
 def literals(root: Path = PACKAGE) -> list[str]:

@@ -19,17 +19,20 @@ from rich.console import Console
 
 from . import __version__
 from .display import visible
-from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
+from .errors import EXIT_CODES, PazosBudgetError, ScenarioError
+from .i18n import Said, Usage
+from .language import current_language, decide, running_in
 from .loader import load_scenario
 from .solve import HIGHS, SolveControl, SolveOptions, stop_on_sigint
 from .tolerances import DEFAULT_MIP_GAP, WORLD_MIP_GAP
+from .usage import LocalizedGroup
 
 # The defaults only (alternatives.py is imported by the commands that use it).
 DEFAULT_GAP = 0.01
 DEFAULT_MIN_DIFFERENCE = 0.01
 
 if TYPE_CHECKING:
-    from .alternatives import AlternativeOptions
+    from .alternatives import AlternativeOptions, Alternatives
     from .diagnose import ScenarioInfeasible
     from .export import ModelExport
     from .loader import LoadedScenario
@@ -40,6 +43,7 @@ LANGUAGES = ("es", "en")
 
 app = typer.Typer(
     name="pazos-budget",
+    cls=LocalizedGroup,
     help="Budget targeting and cross-department spending optimizer for PAZOS (Palmira).",
     no_args_is_help=True,
     add_completion=False,
@@ -63,7 +67,9 @@ def fail(error: PazosBudgetError) -> typer.Exit:
         for problem in error.problems:
             say(err, problem)
     else:
-        say(err, f"error: {error}")
+        lang = current_language()
+        message = error.said.text(lang) if isinstance(error.said, Said) else error
+        say(err, words(lang)("cli.error", message=message))
     return typer.Exit(error.exit_code)
 
 
@@ -88,7 +94,10 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
 SolverOpt = Annotated[str, typer.Option(help="highs (default), cbc, or another PuLP solver.")]
 LangOpt = Annotated[
     str | None,
-    typer.Option("--lang", help="Workbook language: es or en (default: the scenario's)."),
+    typer.Option(
+        "--lang",
+        help="Language of the terminal and the workbook: es or en (default: the scenario's).",
+    ),
 ]
 TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Seconds for each solve.")]
 JobsOpt = Annotated[
@@ -140,11 +149,20 @@ def alternative_options(
 
     if count is None:
         if gap != DEFAULT_GAP or min_difference != DEFAULT_MIN_DIFFERENCE:
-            raise UsageError("--gap and --min-difference need --alternatives K")
+            raise Usage("usage.alternatives.gap_needs_k")
         return None
     wanted = AlternativeOptions(count, gap, min_difference)
     check_alternative_options(wanted)
     return wanted
+
+
+def note_in(alts: Alternatives, loaded: LoadedScenario) -> dict[str, object]:
+    """`alternatives_note` in the result's language, beside its stable code."""
+    from .reports.alternatives import note_text
+
+    lang = loaded.scenario.scenario.language
+    note = alts.note if lang == "en" or alts.note is None else note_text(words(lang), alts)
+    return {"alternatives_note": note, "alternatives_note_code": alts.shortfall}
 
 
 def version_callback(value: bool) -> None:
@@ -218,6 +236,7 @@ def _report_infeasible(
 ) -> None:
     """An infeasible scenario: print the diagnosis and write its JSON and workbook."""
     from .files import json_writer
+    from .reports.diagnosis import document_in_language
     from .terminal import print_diagnosis
 
     L = words(language)
@@ -240,7 +259,7 @@ def _report_infeasible(
 
         plan.commit(
             {
-                "--json": json_writer(e.to_json()),
+                "--json": json_writer(document_in_language(e.to_json(), loaded.scenario)),
                 "--output": diagnosis_workbook,
                 "--write-model": export.write,
             }
@@ -342,9 +361,9 @@ def solve(
 
             # Ctrl-C during the search keeps the alternatives found so far.
             again = stop_on_sigint(control) if solver == HIGHS else contextlib.nullcontext()
-            with again, solve_progress(err, control):
+            with again, solve_progress(err, control, language):
                 alts = find_alternatives(loaded, result, options, wanted)
-            document |= alternatives_json(alts)
+            document |= alternatives_json(alts) | note_in(alts, loaded)
             print_alternatives(out if not quiet else err, alts, brief=quiet, lang=language)
 
         def workbook(tmp: Path) -> None:
@@ -375,27 +394,27 @@ def parse_range(option: str, text: str) -> list[float]:
 
     parts = text.split(":")
     if len(parts) != 3:
-        raise UsageError(f"{option} {text}: give FROM:TO:STEP, e.g. {option} 12000:20000:1000")
+        raise Usage("usage.range.form", option=option, text=text)
     try:
         start, stop, step = (float(p.replace("_", "").replace(",", "")) for p in parts)
     except ValueError:
-        raise UsageError(f"{option} {text}: FROM, TO and STEP must be numbers") from None
+        raise Usage("usage.range.numbers", option=option, text=text) from None
     if not all(map(math.isfinite, (start, stop, step))):
-        raise UsageError(f"{option} {text}: FROM, TO and STEP must be finite numbers")
+        raise Usage("usage.range.finite", option=option, text=text)
     if option == "--budget" and start < 0:
-        raise UsageError(f"{option} {text}: a budget cannot be negative")
+        raise Usage("usage.range.negative_budget", option=option, text=text)
     if option == "--scale" and start < 0:
-        raise UsageError(f"{option} {text}: a scale cannot be negative")
+        raise Usage("usage.range.negative_scale", option=option, text=text)
     try:
         return frange(start, stop, step)
-    except ValueError as e:
-        raise UsageError(f"{option} {text}: {e}") from None
+    except Usage as e:
+        raise Usage("usage.range.why", option=option, text=text, why=e) from None
 
 
 def check_language(language: str) -> Lang:
     """The workbook language, checked before any solving."""
     if language not in LANGUAGES:
-        raise UsageError(f"--lang must be es or en, got '{language}'")
+        raise Usage("usage.lang", lang=language)
     return cast("Lang", language)
 
 
@@ -416,15 +435,13 @@ def words(language: str, currency: str = "") -> Labels:
 
 def check_jobs(jobs: int | None) -> None:
     if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs {jobs}: give at least 1")
+        raise Usage("usage.jobs", jobs=str(jobs))
 
 
 def check_time_limit(seconds: float | None) -> None:
     """A time limit is a positive, finite number of seconds (nan, inf and 0 are not)."""
     if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
-        raise UsageError(
-            f"--time-limit {seconds:g}: give a positive number of seconds, e.g. --time-limit 60"
-        )
+        raise Usage("usage.time_limit", seconds=f"{seconds:g}")
 
 
 @app.command()
@@ -454,13 +471,14 @@ def compare(
     from .analysis import comparison_json
     from .files import json_writer
     from .outputs import Output, OutputPlan
+    from .reports.diagnosis import batch_in_language
     from .terminal import print_comparison
 
     wanted = alternative_options(alternatives, gap, min_difference)
     if wanted is not None and len(scenarios) != 1:
-        raise UsageError("compare --alternatives K takes one scenario: its plan and alternatives")
+        raise Usage("usage.compare.alternatives_one")
     if wanted is None and len(scenarios) < 2:
-        raise UsageError("compare needs a base scenario and at least one variant")
+        raise Usage("usage.compare.needs_variant")
     check_jobs(jobs)
     check_time_limit(time_limit)
     plan = OutputPlan([Output("--output", output, (".xlsx",)), Output("--json", json_out)])
@@ -482,7 +500,7 @@ def compare(
 
             comparison, alts = compare_alternatives(loaded[0], options, wanted)
             print_alternatives(out, alts, brief=True, lang=language)
-            extra = comparison_extras(alts)
+            extra = comparison_extras(alts) | note_in(alts, loaded[0])
         print_comparison(out, comparison, language)
 
         def workbook(tmp: Path) -> None:
@@ -491,9 +509,9 @@ def compare(
 
             save_xlsx(build_comparison(comparison, lang=language), tmp)
 
-        plan.commit(
-            {"--output": workbook, "--json": json_writer(comparison_json(comparison) | extra)}
-        )
+        said_by = [one.scenario for one in loaded]
+        document = batch_in_language(comparison_json(comparison) | extra, said_by)
+        plan.commit({"--output": workbook, "--json": json_writer(document)})
     L = words(language)
     say(out, L("cli.written.workbook", path=output))
     if json_out is not None:
@@ -536,10 +554,11 @@ def sweep(
     from .analysis import sweep_json
     from .files import json_writer
     from .outputs import Output, OutputPlan
+    from .reports.diagnosis import batch_in_language
     from .terminal import print_frontier
 
     if (budget is None) == (scale is None):
-        raise UsageError("give exactly one of --budget FROM:TO:STEP or --scale FROM:TO:STEP")
+        raise Usage("usage.sweep.one_of")
     totals = parse_range("--budget", budget) if budget is not None else None
     scales = parse_range("--scale", scale) if scale is not None else None
     check_jobs(jobs)
@@ -581,7 +600,8 @@ def sweep(
 
             save_xlsx(build_frontier(frontier, lang=language), tmp)
 
-        plan.commit({"--output": workbook, "--json": json_writer(sweep_json(frontier))})
+        document = batch_in_language(sweep_json(frontier), [loaded.scenario])
+        plan.commit({"--output": workbook, "--json": json_writer(document)})
     if json_out is None:
         written = L("cli.sweep.written", path=output)
     else:
@@ -602,6 +622,7 @@ def sweep(
 
 # --------------------------------------------------------------------------- intake
 intake_app = typer.Typer(
+    cls=LocalizedGroup,
     help="Department intake forms: one department's workbook to fill in, and filled "
     "forms back into a variant scenario.",
     no_args_is_help=True,
@@ -711,7 +732,8 @@ def review(
         )
         for passed in result.warnings:
             say(err, passed)
-        for line in summary_lines(result):
+        currency = words(language, loaded.scenario.scenario.currency).currency
+        for line in summary_lines(result, language, currency):
             say(out, line)
 
         def workbook(tmp: Path) -> None:
@@ -818,13 +840,11 @@ def parse_cost_factor(text: str) -> tuple[float, float, float]:
     try:
         low, value, high = (float(p) for p in parts)
     except ValueError:
-        raise UsageError(
-            f"--cost-factor {text}: give LOW:VALUE:HIGH, e.g. --cost-factor 0.95:1:1.3"
-        ) from None
+        raise Usage("usage.cost_factor.form", text=text) from None
     if not all(math.isfinite(x) and x > 0 for x in (low, value, high)):
-        raise UsageError(f"--cost-factor {text}: LOW, VALUE and HIGH must be positive numbers")
+        raise Usage("usage.cost_factor.positive", text=text)
     if not low <= value <= high:
-        raise UsageError(f"--cost-factor {text}: give LOW <= VALUE <= HIGH")
+        raise Usage("usage.cost_factor.order", text=text)
     return value, low, high
 
 
@@ -887,11 +907,11 @@ def robust(
     from .uncertainty import CostFactor
 
     if not 1 <= samples <= MAX_SAMPLES:
-        raise UsageError(f"--samples {samples}: give 1 to {MAX_SAMPLES:,}")
+        raise Usage("usage.samples", samples=str(samples), most=MAX_SAMPLES)
     if seed < 0:
-        raise UsageError(f"--seed {seed}: give a whole number >= 0")
+        raise Usage("usage.seed", seed=str(seed))
     if not (math.isfinite(world_gap) and 0 <= world_gap < 1):
-        raise UsageError(f"--world-mip-gap {world_gap:g}: give a relative gap in [0, 1)")
+        raise Usage("usage.world_gap", gap=f"{world_gap:g}")
     factor = CostFactor(*parse_cost_factor(cost_factor)) if cost_factor is not None else None
     check_jobs(jobs)
     check_time_limit(time_limit)
@@ -984,21 +1004,18 @@ def present(
 
 def main() -> None:
     """Console-script entry point: no traceback ever reaches a user for a known error."""
+    L = words(decide(sys.argv[1:]))
     try:
         app()
     except PazosBudgetError as e:
-        raise SystemExit(fail(e).exit_code) from None
+        with running_in(L.lang):
+            raise SystemExit(fail(e).exit_code) from None
     except KeyboardInterrupt:
-        err.print("interrupted")
+        say(err, L("cli.interrupted"))
         sys.exit(130)
 
     except Exception as e:  # a bug: say so plainly; the traceback on request
         if os.environ.get("PAZOS_BUDGET_DEBUG"):
             raise
-        say(
-            err,
-            f"internal error: {type(e).__name__}: {e}\n"
-            "This is a bug in pazos-budget. Run again with PAZOS_BUDGET_DEBUG=1 for the "
-            "traceback and report it.",
-        )
+        say(err, L("cli.internal_error", error=f"{type(e).__name__}: {e}"))
         sys.exit(1)

@@ -35,6 +35,7 @@ import numpy as np
 
 from .errors import InfeasibleError, SolverError
 from .findings import Alternative, AlternativeRow, FallbackKind, Finding, FindingRow, Money
+from .i18n import Said
 from .loader import LoadedScenario
 from .model import (
     ColKind,
@@ -368,7 +369,7 @@ def _not_structural(solution: Solution | None) -> Solution | None:
         status=Status.ERROR,
         messages=[
             *solution.messages,
-            "the set found turned infeasible when its amounts were fixed",
+            Said("solver.fixed_infeasible"),
         ],
     )
 
@@ -950,7 +951,7 @@ def _merge(parts: list[Finding]) -> Finding:
 
 def _status_words(solution: Solution) -> str:
     words = f"{solution.solver}: {solution.status.value}"
-    return "; ".join([words, *solution.messages])
+    return "; ".join([words, *map(str, solution.messages)])
 
 
 def _fallback(kind: FallbackKind, detail: str = "") -> Finding:

@@ -13,6 +13,9 @@ class PazosBudgetError(Exception):
     """Root of every error the tool raises deliberately."""
 
     exit_code = 1
+    #: The message as a catalogue key and values (`i18n.Said`), when it has one: the
+    #: command line then says it in the run's language (`i18n.saying`).
+    said: object | None = None
 
 
 @dataclass(frozen=True, order=True)

@@ -21,18 +21,20 @@ from __future__ import annotations
 import functools
 import gettext
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from .errors import ReportError
+from .errors import PazosBudgetError, ReportError, UsageError
 
 DOMAIN = "pazos_budget"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 Lang = Literal["es", "en"]
 LANGUAGES: tuple[Lang, ...] = ("es", "en")
+E = TypeVar("E", bound=PazosBudgetError)
 #: The CLDR locale whose separators each language writes numbers with.
 LOCALES: Mapping[str, str] = {"es": "es_CO", "en": "en_US"}
 
@@ -79,3 +81,72 @@ def number(x: float, decimals: int, lang: str) -> str:
         text = text.lstrip("-")
     decimal, group = separators(lang)
     return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+class Choices(tuple[object, ...]):
+    """Alternatives a message offers, said as the language joins them ("a or b")."""
+
+
+@dataclass(frozen=True)
+class Said:
+    """A text as a catalogue key and its values, said in any language (`text(lang)`); its
+    `str` is the English text. In the values: a whole number is grouped as the language
+    writes it, a tuple is listed ("a, b"), a list is joined with "; ", `Choices` with the
+    language's "or", a nested Said is said in the same language."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        lang = lang if lang in LANGUAGES else "en"
+        words = texts(lang)
+
+        def said(value: object) -> object:
+            if isinstance(value, Said):
+                return value.text(lang)
+            if isinstance(getattr(value, "said", None), Said):  # an error that has one
+                return value.said.text(lang)  # type: ignore[attr-defined]
+            if isinstance(value, Choices):
+                return words["usage.or"].join(str(said(v)) for v in value)
+            if isinstance(value, tuple):
+                return ", ".join(str(said(v)) for v in value)
+            if isinstance(value, list):
+                return "; ".join(str(said(v)) for v in value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return number(value, 0, lang)
+            return value
+
+        return words[self.key].format(**{k: said(v) for k, v in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def saying(error: type[E], key: str, **values: object) -> E:
+    """An error of the class given whose message is a Said (`error.said`), so that the
+    command line can say it in the run's language."""
+    said = Said(key, values)
+    raised = error(str(said))
+    raised.said = said
+    return raised
+
+
+class Usage(UsageError):
+    """A command-line usage error as a catalogue key (`usage.*`) and its values, said in
+    whatever language the run speaks (`text(lang)`); its `str` is the English text."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        self.said = Said(key, values)
+        super().__init__(str(self.said))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_usage, (self.key, self.values))
+
+    def text(self, lang: str) -> str:
+        return Said(self.key, self.values).text(lang)
+
+
+def _usage(key: str, values: Mapping[str, object]) -> Usage:
+    return Usage(key, **values)

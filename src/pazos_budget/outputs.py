@@ -48,8 +48,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from .errors import OutputBusyError, ReportError, UsageError
+from .errors import OutputBusyError, ReportError
 from .files import file_mode
+from .i18n import Choices, Usage
 
 Writer = Callable[[Path], None]
 #: Signals that end a run and clean up, besides SIGINT (KeyboardInterrupt).
@@ -105,8 +106,11 @@ class OutputPlan:
         for p in self.outputs:
             for source in sources:
                 if _same_file(p.target, Path(source)):
-                    raise UsageError(
-                        f"{p.option} {p.path}: is the input file {source}; choose another name"
+                    raise Usage(
+                        "usage.output.is_input",
+                        option=p.option,
+                        path=str(p.path),
+                        source=str(source),
                     )
 
     # ------------------------------------------------------------------ the run
@@ -186,24 +190,23 @@ def _check(out: Output) -> _Planned:
     name = f"{out.option} {path}"
     suffix = path.suffix.lower()
     if out.suffixes and suffix not in out.suffixes:
-        wanted = " or ".join(out.suffixes)
-        raise UsageError(f"{name}: the output must be a {wanted} file")
+        raise Usage("usage.output.suffix", name=name, wanted=Choices(out.suffixes))
     target = Path(os.path.realpath(path))
     if target.is_dir():
-        raise UsageError(f"{name}: is a directory")
+        raise Usage("usage.output.directory", name=name)
     if target.exists() and not target.is_file():
-        raise UsageError(f"{name}: is not a regular file (a device or a pipe); give a file name")
+        raise Usage("usage.output.not_regular", name=name)
     folder = target.parent
     if not folder.is_dir():
         if path.is_symlink():
-            raise UsageError(f"{name}: the link points into {folder}, which does not exist")
+            raise Usage("usage.output.link_folder", name=name, folder=str(folder))
         shown = path.parent if str(path.parent) else Path(".")
-        raise UsageError(f"{name}: the folder {shown} does not exist")
+        raise Usage("usage.output.no_folder", name=name, folder=str(shown))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{name}: cannot write in the folder {folder} (permission denied)")
+        raise Usage("usage.output.permission", name=name, folder=str(folder))
     if target.exists() and not _writable(target):
         # Replacing is a rename, which the folder allows; a read-only file says "keep me".
-        raise UsageError(f"{name}: the file is read-only; make it writable or choose another name")
+        raise Usage("usage.output.read_only", name=name)
     return _Planned(out.option, path, target, suffix)
 
 
@@ -215,9 +218,12 @@ def _refuse_duplicates(outputs: list[_Planned]) -> None:
     for i, a in enumerate(outputs):
         for b in outputs[:i]:
             if _same_file(a.target, b.target):
-                raise UsageError(
-                    f"{a.option} {a.path}: is the same file as {b.option} {b.path}; give each "
-                    "output its own name"
+                raise Usage(
+                    "usage.output.same",
+                    option=a.option,
+                    path=str(a.path),
+                    other_option=b.option,
+                    other=str(b.path),
                 )
 
 
@@ -242,8 +248,12 @@ def _lock(p: _Planned) -> None:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as e:
-            raise UsageError(
-                f"{p.option} {p.path}: cannot write in the folder {path.parent} ({e.strerror or e})"
+            raise Usage(
+                "usage.output.lock_folder",
+                option=p.option,
+                path=str(p.path),
+                folder=str(path.parent),
+                why=str(e.strerror or e),
             ) from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

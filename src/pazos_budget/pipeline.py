@@ -13,6 +13,7 @@ from .diagnose import ScenarioInfeasible as ScenarioInfeasible  # raised by solv
 from .diagnose import diagnose
 from .errors import SolveInterrupted, SolverError
 from .export import ModelExport
+from .i18n import Said, saying
 from .loader import LoadedScenario
 from .model import FloatArray, build_model
 from .result import Result, build_result, to_json
@@ -52,11 +53,24 @@ def solve_scenario(
         found = diagnose(loaded.scenario, options) if diagnosis else []
         raise ScenarioInfeasible(loaded, found, options.solver)
     if solution.interrupted and not solution.has_solution:
-        raise SolveInterrupted(f"{loaded.path}: {'; '.join(solution.messages)}")
+        raise saying(
+            SolveInterrupted, "solver.at_file", path=str(loaded.path), why=list(solution.messages)
+        )
     if not solution.has_solution:
-        detail = "; ".join(solution.messages) or "no solution"
-        limit = f" within the time limit of {options.time_limit:g} s" if options.time_limit else ""
-        raise SolverError(f"{loaded.path}: {options.solver} found no solution{limit} ({detail})")
+        detail = list(solution.messages) or Said("solver.no_detail")
+        limit = (
+            Said("solver.within_limit", {"seconds": f"{options.time_limit:g}"})
+            if options.time_limit
+            else ""
+        )
+        raise saying(
+            SolverError,
+            "solver.no_solution",
+            path=str(loaded.path),
+            solver=options.solver,
+            limit=limit,
+            detail=detail,
+        )
     result = build_result(loaded, model, solution)
     from .explain import limit_codes
 

@@ -22,6 +22,7 @@ from .cells import Cells, cells, group_max
 from .errors import VerificationError
 from .figures import clean_figure
 from .findings import Finding
+from .i18n import Said, texts
 from .loader import LoadedScenario
 from .marginal import MarginalValue
 from .model import Model, Sense, hold_bound
@@ -200,7 +201,7 @@ class Result:
     file_sha256: str = ""  # the scenario file's own bytes (`sha256` is the resolved one's)
     solver_version: str = ""
     interrupted: bool = False  # stopped by Ctrl-C: the best plan found, stages not run listed
-    notes: list[str] = field(default_factory=list)  # what the solve said (interruption ...)
+    notes: list[Said] = field(default_factory=list)  # what the solve said (interruption ...)
     # The solver's column values the result was built from: a warm start for re-solves of
     # the same model (marginal values); never reported, never compared.
     solution_values: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
@@ -949,7 +950,9 @@ def to_json(result: Result) -> dict[str, Any]:
             "seconds": round(result.seconds, 3),
             "mip_gap": result.mip_gap,
             "interrupted": result.interrupted,
-            "notes": result.notes,
+            # What the solve said, in the result's language, and the same as codes.
+            "notes": [n.text(s.scenario.language) for n in result.notes],
+            "note_codes": [n.key for n in result.notes],
         },
         "stages": [
             ({"priority": st.priority} if st.priority is not None else {"final": st.final})
@@ -1044,7 +1047,10 @@ def to_json(result: Result) -> dict[str, Any]:
                 "hard": t.hard,
                 "met": t.met,
                 "weighted_shortfall": _clean(t.weighted_shortfall),
-                "reason": t.reason,
+                # Why nothing in its scope can serve it, in the result's language, and as
+                # the stable codes of the same reasons.
+                "reason": _reasons(t.unservable, s, None),
+                "reason_codes": [u.code for u in t.unservable],
                 "rows": [
                     {
                         "key": r.key,
@@ -1053,7 +1059,7 @@ def to_json(result: Result) -> dict[str, Any]:
                         "shortfall": _clean(r.shortfall),
                         "relative_shortfall": _clean(r.relative_shortfall),
                         "met": r.met,
-                        "reason": r.reason,
+                        "reason": _reasons(t.unservable, s, r.key),
                     }
                     for r in t.rows
                 ],
@@ -1062,6 +1068,34 @@ def to_json(result: Result) -> dict[str, Any]:
         ],
         "marginal_values": [m.to_json() for m in result.marginal_values],
     }
+
+
+def unservable_text(u: Unservable, s: Scenario, lang: str) -> str:
+    """Why nothing in a target's scope can serve some of its rows, in `lang`, with the
+    scenario's names (as the workbook says it)."""
+    words = texts(lang)
+    names = {c.id: c.name for c in s.clusters}
+    shown = [names.get(c, c) for c in u.clusters]
+    clusters = ", ".join(shown[:5])
+    if len(shown) > 5:
+        clusters = words["unservable.and_more"].format(shown=clusters, more=len(shown) - 5)
+    component = ""
+    if u.code.startswith("component"):
+        component = s.given_component_names().get(u.subject) or words[f"component.{u.subject}"]
+    return words[f"unservable.{u.code}"].format(
+        metric=s.metric_name(u.subject) if u.subject else "",
+        component=component,
+        clusters=clusters,
+    )
+
+
+def _reasons(unservable: list[Unservable], s: Scenario, key: str | None) -> str | None:
+    """The reasons of a target (key None) or of one of its rows, or None."""
+    lang = s.scenario.language
+    mine = [u for u in unservable if key is None or key in u.keys]
+    if lang == "en":  # the warning's own words, as validate prints them
+        return "; ".join(u.message for u in mine) or None
+    return " ".join(unservable_text(u, s, lang) for u in mine) or None
 
 
 def unsolved_json(

@@ -51,6 +51,7 @@ from .findings import (
     Money,
     RestatedKind,
 )
+from .i18n import number, texts
 from .loader import LoadedScenario
 from .model import CommitmentKind, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
@@ -985,38 +986,67 @@ def review_json(r: Review) -> dict[str, Any]:
     }
 
 
-def _overrun_words(overrun: float) -> str:
-    """How the recorded spend compares with the plan's price of what was executed."""
-    if abs(overrun) < UNSHOWN_MONEY:
-        return ""
-    way = "above" if overrun > 0 else "below"
-    return f"; recorded {_num(abs(overrun))} {way} the plan's unit costs"
-
-
-def summary_lines(r: Review) -> list[str]:
-    """What the terminal prints: the money, each department, each target's status."""
+def summary_lines(r: Review, lang: str = "en", currency: str | None = None) -> list[str]:
+    """What the terminal prints, in `lang`: the money, each department, each target's
+    status (`review.term.*` of the catalogues); `currency` as the language names it."""
     s = r.scenario
-    cur = s.scenario.currency
+    words = texts(lang)
+
+    def said(key: str, **values: object) -> str:
+        return words[f"review.term.{key}"].format(**values)
+
+    def num(x: float) -> str:
+        return number(x, 0 if abs(x - round(x)) < WRITTEN_WHOLE else 2, lang)
+
+    cur = currency or s.scenario.currency
+    share = ""
+    if r.planned.spend > 0:
+        part = r.executed_spend / r.planned.spend
+        share = said(
+            "share", share=f"{part:.1%}" if lang == "en" else f"{number(part * 100, 1, lang)} %"
+        )
+    overrun = ""
+    if abs(r.shift.total) >= UNSHOWN_MONEY:
+        way = "above" if r.shift.total > 0 else "below"
+        overrun = said(f"overrun_{way}", amount=num(abs(r.shift.total)))
     lines = [
-        f"{s.scenario.name} ({s.scenario.id}): review of {r.execution.source or 'execution'} "
-        f"({len(r.execution.lines)} rows) against {r.plan.path}",
-        f"Executed {_num(r.executed_spend)} of the {_num(r.planned.spend)} planned ({cur})"
-        + (f", {r.executed_spend / r.planned.spend:.1%}" if r.planned.spend > 0 else "")
-        + _overrun_words(r.shift.total),
+        said(
+            "head",
+            name=s.scenario.name,
+            id=s.scenario.id,
+            source=r.execution.source or said("execution"),
+            rows=len(r.execution.lines),
+            plan=r.plan.path,
+        ),
+        said(
+            "executed",
+            executed=num(r.executed_spend),
+            planned=num(r.planned.spend),
+            currency=cur,
+            share=share,
+            overrun=overrun,
+        ),
     ]
     for d in r.departments:
-        year = "" if d.year_spend is None else f", year {_num(d.year_spend)}"
-        budget = "" if d.budget is None else f" of {_num(d.budget)}"
+        year = "" if d.year_spend is None else said("year", amount=num(d.year_spend))
+        budget = "" if d.budget is None else said("of_budget", amount=num(d.budget))
         lines.append(
-            f"  {d.name}: executed {_num(d.executed_spend)}, planned {_num(d.planned_spend)}"
-            f"{year}{budget}"
+            said(
+                "department",
+                name=d.name,
+                executed=num(d.executed_spend),
+                planned=num(d.planned_spend),
+                year=year,
+                budget=budget,
+            )
         )
     if r.infeasible:
-        lines.append("The rest of the year is infeasible with what is executed:")
+        lines.append(said("infeasible"))
         lines += [f"  {f.message}" for f in r.diagnosis or []]
     counts = {st: sum(t.status == st for t in r.targets) for st in TargetStatus}
-    lines.append("Targets: " + ", ".join(f"{counts[st]} {st.value}" for st in TargetStatus))
+    statuses = ", ".join(said(f"count.{st.value}", count=counts[st]) for st in TargetStatus)
+    lines.append(said("targets", statuses=statuses))
     for t in r.targets:
         if t.status == TargetStatus.UNREACHABLE:
-            lines.append(f"  unreachable: {t.name} ({t.owner})")
+            lines.append(said("unreachable", name=t.name, owner=t.owner))
     return lines

@@ -48,7 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SolverError, UsageError
+from .errors import SolverError
+from .i18n import Said, Usage, texts
 from .model import (
     FloatArray,
     Model,
@@ -99,7 +100,7 @@ class SolveOptions:
 class Progress:
     """Where a running solve is, for a progress line."""
 
-    stage: str  # the stage's label ("priority 1", "final", "tie-break")
+    stage: Said  # the stage as a person reads it ("priority 1", "final", "tie-break")
     number: int  # 1-based among the model's stages
     stages: int
     incumbent: float | None  # best objective found so far in this stage (MIP only)
@@ -123,10 +124,10 @@ class SolveControl:
         self.on_progress = on_progress
         self.interval = interval
         #: Told what the run does between solves (a progress line's text).
-        self.on_phase: Callable[[str], None] | None = None
+        self.on_phase: Callable[[Said], None] | None = None
         self._stop = threading.Event()
 
-    def phase(self, text: str) -> None:
+    def phase(self, text: Said) -> None:
         """Say what the run does next (e.g. 'marginal value of money: 13 more solves')."""
         if self.on_phase is not None:
             self.on_phase(text)
@@ -183,7 +184,7 @@ class Solution:
     solver: str
     seconds: float
     mip_gap: float
-    messages: list[str] = field(default_factory=list)
+    messages: list[Said] = field(default_factory=list)
     restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
     interrupted: bool = False  # stopped by SolveControl.stop (Ctrl-C): later stages not run
     refused: bool = False  # contradictory bounds: no solver ran (no model to export)
@@ -246,7 +247,7 @@ def solve_model(
             options.solver,
             0.0,
             options.mip_gap,
-            [f"contradictory bounds on {names}"],
+            [Said("solver.contradictory_bounds", {"names": names})],
             refused=True,
         )
     if options.solver == HIGHS:
@@ -257,14 +258,14 @@ def solve_model(
 def check_options(options: SolveOptions) -> None:
     """Refuse unusable options before any work is done (exit code 2)."""
     if not 0 <= options.mip_gap < 1:
-        raise UsageError(f"--mip-gap must be at least 0 and below 1, got {options.mip_gap:g}")
+        raise Usage("usage.solve.mip_gap", gap=f"{options.mip_gap:g}")
     if options.time_limit is not None and options.time_limit <= 0:
-        raise UsageError(f"--time-limit must be positive, got {options.time_limit:g}")
+        raise Usage("usage.solve.time_limit", seconds=f"{options.time_limit:g}")
     if options.lp_method not in ("auto", "simplex", "ipm"):
-        raise UsageError(f"unknown LP method '{options.lp_method}' (auto, simplex or ipm)")
+        raise Usage("usage.solve.lp_method", method=options.lp_method)
     if options.solver != HIGHS and options.solver not in _PULP_NAMES:
         known = ", ".join([HIGHS, *_PULP_NAMES])
-        raise UsageError(f"unknown solver '{options.solver}' (known: {known})")
+        raise Usage("usage.solve.solver", solver=options.solver, known=known)
 
 
 def _deadline(options: SolveOptions) -> float | None:
@@ -311,7 +312,8 @@ class _HighsRun:
         self.restarts = 0  # started runs that had to run again without their start
         self.deadline: float | None = None
         self.started = 0.0  # perf_counter at the start of run()
-        self.current = ("", 0, 1.0)  # the stage running: label, number, objective scale
+        self.current: tuple[Said, int, float] = (Said("solver.stage.other", {"label": ""}), 0, 1.0)
+        # (the stage running, its number, its objective scale)
         self.keyboard_interrupt = False  # a Ctrl-C that reached a callback (re-raised)
 
     def run(self) -> Solution:
@@ -327,7 +329,7 @@ class _HighsRun:
 
         outcomes: list[StageOutcome] = []
         factors: list[float] = []  # each held stage's objective scale
-        messages: list[str] = []
+        messages: list[Said] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
         all_cols = np.arange(m.n_cols, dtype=np.int32)
@@ -345,7 +347,7 @@ class _HighsRun:
                 else highspy.ObjSense.kMaximize
             )
             cost, factor = sc.cost(stage.cost)
-            self.current = (stage.label, number, factor)
+            self.current = (stage_name(stage), number, factor)
             h.changeColsCost(m.n_cols, all_cols, cost)
             stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
             if self.keyboard_interrupt:
@@ -366,12 +368,16 @@ class _HighsRun:
             if stage_status in (Status.INFEASIBLE, Status.ERROR) and outcomes and stage.reported:
                 stage_status = self._loosened_retry(h, highspy, outcomes, factors)
             if stage_status in (Status.INFEASIBLE, Status.ERROR):
-                why = (
-                    f"{stage.label}: HiGHS model status {h.modelStatusToString(h.getModelStatus())}"
+                why = Said(
+                    "solver.highs_status",
+                    {
+                        "stage": stage_name(stage),
+                        "status": solver_status(h.modelStatusToString(h.getModelStatus())),
+                    },
                 )
                 if not stage.reported and len(values):
                     # The tie-break only tidies unspent money: keep the final stage's answer.
-                    messages.append(f"{why}; the tie-break was skipped")
+                    messages.append(Said("solver.tie_break_skipped", {"why": why}))
                     break
                 return self._solution(
                     stage_status,
@@ -524,7 +530,7 @@ class _HighsRun:
         self,
         stage: Any,
         number: int,
-        disagreement: str,
+        disagreement: Said,
         interrupted: bool,
         previous: FloatArray,
         outcomes: list[StageOutcome],
@@ -542,7 +548,10 @@ class _HighsRun:
             )
         # Whatever its status, nothing about it can be reported as optimal.
         return self._solution(
-            Status.ERROR, np.zeros(0), outcomes, [f"{stage.label}: {disagreement}"]
+            Status.ERROR,
+            np.zeros(0),
+            outcomes,
+            [Said("solver.at_stage", {"stage": stage_name(stage), "why": disagreement})],
         )
 
     def _gap(self, h: Any, stage_status: Status) -> float | None:
@@ -557,7 +566,7 @@ class _HighsRun:
         status: Status,
         values: FloatArray,
         outcomes: list[StageOutcome],
-        messages: list[str],
+        messages: list[Said],
         *,
         interrupted: bool = False,
     ) -> Solution:
@@ -677,30 +686,44 @@ class _HighsRun:
         return Status.ERROR
 
 
-def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) -> str:
+def stage_name(stage: Stage) -> Said:
+    """A stage as a person reads it ("priority 2", "final", "tie-break: spend")."""
+    if stage.priority is not None:
+        return Said("solver.stage.priority", {"number": str(stage.priority)})
+    key = "solver.stage." + re.sub(r"[^a-z0-9]+", "_", stage.label.lower()).strip("_")
+    return Said(key) if key in texts("en") else Said("solver.stage.other", {"label": stage.label})
+
+
+def solver_status(text: str, family: str = "highs") -> Said:
+    """A solver's own status string ("Time limit reached"), in our words where we have
+    them, as the solver spells it otherwise."""
+    key = f"solver.{family}." + re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return Said(key) if key in texts("en") else Said("solver.status_as_given", {"status": text})
+
+
+def _interrupted_message(stage: Stage, found: bool, rest: Sequence[Stage] = ()) -> Said:
     """What an interrupted solve says: where it stopped and what was not run."""
     if not found:
-        return f"interrupted during {stage.label}, before any plan was found"
-    head = f"interrupted during {stage.label}: the best plan found is kept"
-    skipped = [st.label for st in rest if st.reported]
+        return Said("solver.interrupted.no_plan", {"stage": stage_name(stage)})
+    head = Said("solver.interrupted.kept", {"stage": stage_name(stage)})
+    skipped = tuple(stage_name(st) for st in rest if st.reported)
     if skipped:
-        return f"{head}; not run: {', '.join(skipped)}"
+        return Said("solver.interrupted.not_run", {"head": head, "stages": skipped})
     if rest:
-        return f"{head}; the tie-break, which only tidies unspent money, was not run"
+        return Said("solver.interrupted.no_tie_break", {"head": head})
     return head
 
 
-def objective_disagreement(recomputed: float, claimed: float) -> str | None:
+def objective_disagreement(recomputed: float, claimed: float) -> Said | None:
     """Why a stage's solution cannot be trusted (None when the solver's objective is the
     one recomputed from its solution, within OBJECTIVE_AGREEMENT)."""
     if not (math.isfinite(recomputed) and math.isfinite(claimed)):
-        return (
-            f"the objective is not a finite number (solver {claimed:g}, recomputed {recomputed:g})"
+        return Said(
+            "solver.not_finite", {"claimed": f"{claimed:g}", "recomputed": f"{recomputed:g}"}
         )
     if abs(recomputed - claimed) > OBJECTIVE_AGREEMENT * max(1.0, abs(recomputed), abs(claimed)):
-        return (
-            f"the solver reports objective {claimed:.9g}, but its solution gives {recomputed:.9g}"
-            " (scaled): the answer cannot be trusted"
+        return Said(
+            "solver.disagreement", {"claimed": f"{claimed:.9g}", "recomputed": f"{recomputed:.9g}"}
         )
     return None
 
@@ -899,7 +922,7 @@ class _PulpRun:
         m = self.model
         outcomes: list[StageOutcome] = []
         holds: list[tuple[Stage, float]] = []
-        messages: list[str] = []
+        messages: list[Said] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
         for stage in m.stages:
@@ -920,7 +943,11 @@ class _PulpRun:
             usable = (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
             if not stage.reported and len(values) and sol_status not in usable:
                 # A tie-break only picks among equal plans: keep the plan already found.
-                messages.append(f"{stage.label}: {pulp.LpStatus[code]}; the tie-break was skipped")
+                why = Said(
+                    "solver.at_stage",
+                    {"stage": stage_name(stage), "why": solver_status(pulp.LpStatus[code], "pulp")},
+                )
+                messages.append(Said("solver.tie_break_skipped", {"why": why}))
                 break
             if code == pulp.LpStatusInfeasible:
                 return Solution(
@@ -939,7 +966,15 @@ class _PulpRun:
                     self.options.solver,
                     time.perf_counter() - started,
                     self.options.mip_gap,
-                    [f"{stage.label}: {pulp.LpStatus[code]}"],
+                    [
+                        Said(
+                            "solver.at_stage",
+                            {
+                                "stage": stage_name(stage),
+                                "why": solver_status(pulp.LpStatus[code], "pulp"),
+                            },
+                        )
+                    ],
                 )
             stage_status = Status.OPTIMAL
             # CBC says "Optimal" even when it stopped at its time limit.

@@ -14,10 +14,10 @@ from rich.table import Table
 
 from .display import markup, visible
 from .explain import top_marginal_clusters
-from .i18n import separators
+from .i18n import Said, separators
 from .marginal import MarginalValue, NotExact
 from .reports.labels import Labels
-from .result import PAZOS_OWNER, StageStatus
+from .result import PAZOS_OWNER, StageStatus, unservable_text
 from .scenario import TargetKind
 from .tolerances import ZERO
 
@@ -75,7 +75,8 @@ def sig(x: float, L: Labels | None = None) -> str:
 def progress_line(p: Progress, L: Labels | None = None) -> str:
     """'Solving stage 4 of 5 (final): best 53,440.2, bound 53,449.3, gap 0.02% · 5.8 s'."""
     L = L or EN
-    text = L("term.progress.stage", number=p.number, stages=p.stages, stage=p.stage)
+    stage = p.stage.text(L.lang)
+    text = L("term.progress.stage", number=p.number, stages=p.stages, stage=stage)
     if p.incumbent is not None:
         text += L("term.progress.best", best=sig(p.incumbent, L))
         if p.bound is not None:
@@ -102,8 +103,8 @@ def solve_progress(
         def show(p: Progress) -> None:
             status.update(markup(progress_line(p, L)))
 
-        def phase(text: str) -> None:
-            status.update(markup(L("term.progress.phase", text=text)))
+        def phase(text: Said) -> None:
+            status.update(markup(L("term.progress.phase", text=text.text(L.lang))))
 
         control.on_progress = show
         control.on_phase = phase
@@ -204,7 +205,7 @@ def print_result(console: Console, r: Result, lang: str | None = None) -> None:
         )
     )
     for note in r.notes:
-        console.print(f"[yellow]{markup(note)}[/]")
+        console.print(f"[yellow]{markup(note.text(L.lang))}[/]")
     met, total = r.targets_met()
     console.print(
         L(
@@ -250,7 +251,13 @@ def print_result(console: Console, r: Result, lang: str | None = None) -> None:
     if unservable:
         console.print(L("term.unservable"))
         for t in unservable:
-            console.print(visible(f"  - {t.name}: {t.reason}."), markup=False)
+            # In English the warning's own words (as validate prints them); in another
+            # language the workbook's sentence, with the scenario's names.
+            if L.lang == "en":
+                why = f"{t.reason}."
+            else:
+                why = " ".join(unservable_text(u, r.scenario, L.lang) for u in t.unservable)
+            console.print(visible(f"  - {t.name}: {why}"), markup=False)
     planned = [pr for pr in r.programmes if pr.current_units is not None]
     if planned:
         ct = Table(title=L("term.current.title"), title_justify="left")
@@ -518,7 +525,12 @@ def print_alternatives(
             )
         console.print(table)
     if alts.note:
-        console.print(L("term.alt.note", note=visible(alts.note)), markup=False)
+        note = alts.note
+        if L.lang != "en":  # the workbook's sentence (`Alternatives.note` is English)
+            from .reports.alternatives import note_text
+
+            note = note_text(L, alts)
+        console.print(L("term.alt.note", note=visible(note)), markup=False)
 
 
 def print_robust(console: Console, r: Robust, lang: str | None = None) -> None:

@@ -91,20 +91,7 @@ class AlternativesSheet(WorkbookBuilder):
         self.decisions_section(sh)
 
     def shortfall_text(self) -> str:
-        L, alts = self.L, self.alts
-        o = alts.options
-        rejected = alts.rejected
-        which = "next" if alts.found else "first"
-        return L(
-            f"alt.note.{alts.shortfall}",
-            found=len(alts.found),
-            count=o.count,
-            gap=share_text(L, o.gap),
-            least=share_text(L, o.min_difference),
-            next=L(f"alt.{which}.repeats")
-            if rejected is None or rejected < SAME_SPEND
-            else L(f"alt.{which}.moves", moved=share_text(L, rejected)),
-        )
+        return note_text(self.L, self.alts)
 
     def figures_table(self, sh: Sheet) -> None:
         L, cur = self.L, self.cur
@@ -210,6 +197,24 @@ def lines(sh: Sheet, text: str, font: Font) -> None:
     for line in textwrap.wrap(text, LINE_CHARS):
         sh.text(line, font)
     sh.row += 1
+
+
+def note_text(L: Labels, alts: Alternatives) -> str:
+    """Why fewer alternatives than asked were found, in L's language (the workbook's
+    sentence; `Alternatives.note` is the English one)."""
+    o = alts.options
+    rejected = alts.rejected
+    which = "next" if alts.found else "first"
+    return L(
+        f"alt.note.{alts.shortfall}",
+        found=len(alts.found),
+        count=o.count,
+        gap=share_text(L, o.gap),
+        least=share_text(L, o.min_difference),
+        next=L(f"alt.{which}.repeats")
+        if rejected is None or rejected < SAME_SPEND
+        else L(f"alt.{which}.moves", moved=share_text(L, rejected)),
+    )
 
 
 def share_text(L: Labels, x: float) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -134,3 +135,30 @@ def _names(s: Scenario) -> dict[str, str]:
     out.update({p.id: p.name for p in s.programmes})
     out.update({t.id: t.name or t.id for _, t in s.all_targets()})
     return out
+
+
+def document_in_language(doc: dict[str, Any], s: Scenario) -> dict[str, Any]:
+    """A result@1 document whose diagnosis findings say their `message` in the scenario's
+    language (the English message as the diagnosis wrote it; in Spanish the sentence the
+    terminal and the workbook show). Every other field, `kind` and the figures included,
+    is unchanged: they are what a program reads."""
+    lang = s.scenario.language
+    findings = doc.get("diagnosis")
+    if lang == "en" or not isinstance(findings, list):
+        return doc
+    L = Labels(lang, s.scenario.currency, s.given_component_names())
+    said = [dict(f) | {"message": finding_sentence(L, s, Finding.from_json(f))} for f in findings]
+    return doc | {"diagnosis": said}
+
+
+def batch_in_language(doc: dict[str, Any], scenarios: list[Scenario]) -> dict[str, Any]:
+    """A batch@1 document (`compare`, `sweep`) whose results say their diagnosis in their
+    scenario's language: result i is of scenarios[i] (a sweep's points all of the one)."""
+    results = doc.get("results")
+    if not isinstance(results, list):
+        return doc
+    said = [
+        document_in_language(r, scenarios[min(i, len(scenarios) - 1)])
+        for i, r in enumerate(results)
+    ]
+    return doc | {"results": said}

@@ -27,7 +27,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
-from ..errors import UsageError
+from ..i18n import Usage
 from ..intake import (
     BLANK_ROWS,
     FIRST_ROW,
@@ -89,7 +89,7 @@ def build_form(loaded: LoadedScenario, department: str, lang: str | None = None)
     dept = next((d for d in s.departments if d.id == department), None)
     if dept is None:
         known = ", ".join(d.id for d in s.departments)
-        raise UsageError(f"--department: no department '{department}' in the scenario ({known})")
+        raise Usage("usage.department", department=department, known=known)
     L = Labels(lang or s.scenario.language, s.scenario.currency)
     form = _Form(loaded, dept, L)
     return form.build()

@@ -33,6 +33,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import ReportError
 from ..files import write_atomic
+from ..i18n import texts as catalogue
+from ..language import current_language
 from ..sheets import FORMULA_START, ILLEGAL_XML, put
 from ..sheets import safe_text as safe_text  # re-exported: the reports name it here
 from ..tolerances import WRITTEN_WHOLE
@@ -483,7 +485,7 @@ def save_workbook(
     never over one of `inputs` (files.write_atomic)."""
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
-        raise ReportError(f"{target}: the workbook must be an .xlsx file")
+        raise ReportError(catalogue(current_language())["usage.xlsx_suffix"].format(path=target))
     wb = build()
     write_atomic(target, lambda tmp: save_xlsx(wb, tmp), [Path(i) for i in inputs])
 
