@@ -14,6 +14,7 @@ distinct-youth curve changes is computed by hand in test_independent.py and in t
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ from conftest import (
 )
 from conftest import tiny_scenario as _tiny_scenario
 from pazos_budget.pipeline import ScenarioInfeasible
-from pazos_budget.solve import CBC
+from pazos_budget.solve import CBC, PRESOLVE_RULES_OFF
 
 pytestmark = PULP_4_DEPRECATIONS
 
@@ -1266,15 +1267,45 @@ PRESOLVE_MIN_COVERAGE = {
 }
 
 
-@pytest.mark.parametrize(
-    "solver_name",
-    _xfail_on({"highs": "BUG: HiGHS presolve ends the min-coverage stage at 0 (0.0433 exists)"}),
-)
+@pytest.mark.parametrize("solver_name", SOLVERS)
 def test_min_coverage_after_a_tightly_held_priority(solver_name: str) -> None:
+    # HiGHS ended this stage at 0 while its Fourier-Motzkin presolve rule was on
+    # (test_highs_fourier_motzkin_with_a_start).
     doc = tiny_solve_json(tiny_loaded(PRESOLVE_MIN_COVERAGE), solver_name)
     final = [st for st in doc["stages"] if st.get("final") == "maximize_min_coverage"]
     tol = 1e-4 if solver_name == "cbc" else 1e-6
     assert final[0]["objective"] == pytest.approx(0.04327009880782357, rel=tol)
+
+
+HIGHS_FM = Path(__file__).parent / "data" / "highs-fm"
+
+
+def _reduced_min_coverage(rules_off: int) -> float:
+    """The optimum HiGHS proves for the reduced min-coverage stage, started from its
+    start (tests/data/highs-fm/README.md), with `rules_off` as the presolve rule mask."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(HIGHS_FM / "min-coverage.mps"))
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("presolve_rule_off", rules_off)
+    given = highspy.HighsSolution()
+    given.col_value = [float(v) for v in (HIGHS_FM / "start.txt").read_text().split()]
+    given.value_valid = True
+    h.setSolution(given)
+    h.run()
+    assert h.modelStatusToString(h.getModelStatus()) == "Optimal"
+    return float(h.getInfo().objective_function_value)
+
+
+def test_highs_fourier_motzkin_with_a_start() -> None:
+    # With the rules solve.py turns off, HiGHS proves the true optimum of the reduced
+    # stage; with every rule on (HiGHS's default) it proves a worse one. When a HiGHS
+    # release fixes the rule, the second assertion fails: then PRESOLVE_RULES_OFF can go.
+    assert _reduced_min_coverage(PRESOLVE_RULES_OFF) == pytest.approx(0.0432700988, rel=1e-6)
+    assert _reduced_min_coverage(0) == pytest.approx(0.0256685666, rel=1e-6)
 
 
 #: Also found by the thorough run (990 CBC examples agreed before it): CBC, through PuLP,
