@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from conftest import (
@@ -32,8 +33,9 @@ from conftest import (
     tiny_solve_json,
 )
 from conftest import tiny_scenario as _tiny_scenario
+from pazos_budget.model import build_model
 from pazos_budget.pipeline import ScenarioInfeasible
-from pazos_budget.solve import CBC, PRESOLVE_RULES_OFF
+from pazos_budget.solve import CBC, PRESOLVE_RULES_OFF, model_name, to_pulp, whole_bounds
 
 pytestmark = PULP_4_DEPRECATIONS
 
@@ -1025,19 +1027,11 @@ def test_population_cap_holds_with_a_hard_metric(solver_name: str) -> None:
     assert doc["totals"]["spend"] == approx(11)
 
 
-@pytest.mark.parametrize(
-    "solver_name",
-    _xfail_on(
-        {
-            CBC: "BUG (CBC 2.10.3 as bundled with PuLP): on a scenario whose mandatory "
-            "minimums cost 21 of a total budget of 20 (infeasible, as HiGHS proves), CBC "
-            "reports an optimum spending 21; result.py's check catches it and raises "
-            "VerificationError (exit 1) instead of a diagnosis (exit 3)"
-        }
-    ),
-)
+@pytest.mark.parametrize("solver_name", SOLVERS)
 def test_cbc_plan_over_budget_of_an_infeasible_scenario(solver_name: str) -> None:
-    # Found by test_solve_properties (Hypothesis). Mandatory minimums: p1 1 unit x 2 whole,
+    # Found by test_solve_properties (Hypothesis). CBC 2.10.3 reported an optimum spending
+    # 21 of 20 while p1's whole units were bounded by fractional population caps; handed
+    # whole bounds (solve.whole_bounds) it proves the scenario infeasible, as HiGHS does. Mandatory minimums: p1 1 unit x 2 whole,
     # p3 2 + 1 fixed, p5 1 + 1 fixed, p6 1 + 1 fixed, p4's fixed 1, and the 69 youth of the
     # hard goal in c2/c4 need 5 more units of p1 (13 youth each): 21 > 20.
     goal = {
@@ -1090,18 +1084,11 @@ def test_cbc_plan_over_budget_of_an_infeasible_scenario(solver_name: str) -> Non
         tiny_solve_json(loaded, solver_name)
 
 
-@pytest.mark.parametrize(
-    "solver_name",
-    _xfail_on(
-        {
-            CBC: "BUG (CBC 2.10.3 as bundled with PuLP): the minimize_spend stage saves 1 by "
-            "giving up the priority-1 optimum it must hold (shortfall 0.0063 -> 0.089); "
-            "result.py's check catches it and raises VerificationError (exit 1)"
-        }
-    ),
-)
+@pytest.mark.parametrize("solver_name", SOLVERS)
 def test_cbc_final_stage_undoes_a_held_priority_optimum(solver_name: str) -> None:
-    # Found by test_solve_properties (Hypothesis). 79 youth in c2/c4 (soft goal): p1 (13
+    # Found by test_solve_properties (Hypothesis). CBC 2.10.3's minimize_spend stage gave
+    # up the held priority-1 optimum (shortfall 0.0063 -> 0.089) while p1's whole units had
+    # fractional population caps; handed whole bounds (solve.whole_bounds) it holds it. 79 youth in c2/c4 (soft goal): p1 (13
     # youth per whole unit, at most 6) gives 78, p5 (1 youth, fixed cost 1) the last one;
     # the best shortfall is 1/79 x 0.5, and holding it costs 20 of 20.
     goal = {
@@ -1309,7 +1296,9 @@ def test_highs_fourier_motzkin_with_a_start() -> None:
 
 
 #: Also found by the thorough run (990 CBC examples agreed before it): CBC, through PuLP,
-#: returns a plan spending 52 where 49 is the least spend (HiGHS and scipy: 49).
+#: returned a plan spending 52 where 49 is the least spend (HiGHS and scipy: 49). Its
+#: preprocessing mishandled p1's whole units bounded by the population cap 69/12 = 5.75;
+#: solve.whole_bounds hands CBC x <= 5 (the same plans) instead.
 CBC_MINIMIZE_SPEND = {
     "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
     "budget": {"total": 176.0},
@@ -1398,9 +1387,39 @@ CBC_MINIMIZE_SPEND = {
 }
 
 
-@pytest.mark.parametrize(
-    "solver_name", _xfail_on({"cbc": "BUG: CBC spends 52 where 49 is the least spend"})
-)
+@pytest.mark.parametrize("solver_name", SOLVERS)
 def test_least_spend_of_a_thorough_example(solver_name: str) -> None:
     doc = tiny_solve_json(tiny_loaded(CBC_MINIMIZE_SPEND), solver_name)
     assert doc["stages"][-1]["objective"] == pytest.approx(49.0, rel=1e-6)
+
+
+def test_whole_bounds_round_integer_columns_inward() -> None:
+    lower = np.array([0.0, 0.25, -np.inf, 0.5, 2.0 - 1e-12])
+    upper = np.array([5.75, 6.0 - 1e-12, np.inf, 5.75, 7.0])
+    integer = np.array([True, True, True, False, True])
+    lo, hi = whole_bounds(lower, upper, integer)
+    assert lo.tolist() == [0.0, 1.0, -np.inf, 0.5, 2.0]
+    assert hi.tolist() == [5.0, 6.0, np.inf, 5.75, 7.0]
+
+
+@pytest.mark.skipif(CBC not in SOLVERS, reason="CBC is not installed")
+def test_cbc_with_a_fractional_integer_bound() -> None:
+    # The least spend of CBC_MINIMIZE_SPEND's model, with the whole-unit bounds CBC is
+    # handed (49) and with the model's own fractional ones put back (52: CBC's bug). When
+    # a CBC release gets 49 both ways, the second assertion fails: whole_bounds can go.
+    import pulp
+
+    model = build_model(tiny_loaded(CBC_MINIMIZE_SPEND).scenario)
+    stage = model.stages[0]
+
+    def least_spend(restore: bool) -> float:
+        prob: Any = to_pulp(model, stage)
+        if restore:
+            column = {name: j for j, name in enumerate(model.col_names)}
+            for var in prob.variables():
+                var.upBound = float(model.col_upper[column[model_name(var.name)]])
+        prob.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=1e-6, threads=1))
+        return float(pulp.value(prob.objective))
+
+    assert least_spend(restore=False) == pytest.approx(49.0)
+    assert least_spend(restore=True) == pytest.approx(52.0)
