@@ -10,7 +10,7 @@ formulation can be compared with another:
 
     .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml
     .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml \\
-        --set scale_budgets=-20% --option presolve_rule_off=0 --time-limit 600
+        --set scale_budgets=-20% --option mip_allow_restart=false --time-limit 600
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ def _value(text: str) -> Any:
     return {"true": True, "false": False}.get(text, text)
 
 
+def _start(h: Any, scaled: Any) -> None:
+    given = highspy.HighsSolution()
+    given.col_value = scaled
+    given.value_valid = True
+    h.setSolution(given)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario")
@@ -44,6 +51,20 @@ def main() -> None:
     ap.add_argument("--option", action="append", default=[], help="HiGHS KEY=VALUE")
     ap.add_argument("--hold", type=float, default=1e-9, help="relative hold of each optimum")
     ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument(
+        "--restart-nodes",
+        type=int,
+        default=0,
+        help="an experiment, not what solve.py does: after this many nodes a stage not yet "
+        "proven runs again from its best plan with HiGHS's restarts off (0: never)",
+    )
+    ap.add_argument(
+        "--write-stage",
+        nargs=2,
+        metavar=("LABEL", "PREFIX"),
+        help="write that stage as HiGHS has it (PREFIX.mps, earlier optima held) and its "
+        "start (PREFIX.start, scaled values) before solving it",
+    )
     args = ap.parse_args()
 
     m = build_model(load_scenario(args.scenario, args.overrides).scenario)
@@ -100,13 +121,27 @@ def main() -> None:
             h.changeColsBounds(len(fixed), fixed, whole, whole)
         if st.node_limit is not None:
             h.setOptionValue("mip_max_nodes", int(st.node_limit))
+        settle = args.restart_nodes > 0 and st.node_limit is None and not st.fix_integers
+        if settle:
+            h.setOptionValue("mip_max_nodes", args.restart_nodes)
+        if args.write_stage and st.label == args.write_stage[0] and values is not None:
+            h.writeModel(f"{args.write_stage[1]}.mps")
+            np.savetxt(f"{args.write_stage[1]}.start", sc.to_scaled(values), fmt="%.17g")
         if values is not None:
-            given = highspy.HighsSolution()
-            given.col_value = sc.to_scaled(values)
-            given.value_valid = True
-            h.setSolution(given)
+            _start(h, sc.to_scaled(values))
         h.run()
         info = h.getInfo()
+        nodes = info.mip_node_count
+        if settle:
+            h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+            if h.getModelStatus() == highspy.HighsModelStatus.kSolutionLimit:
+                # Not proven within the restart nodes: again from its best plan, no restarts.
+                _start(h, np.asarray(h.getSolution().col_value, dtype=float))
+                h.setOptionValue("mip_allow_restart", False)
+                h.run()
+                h.setOptionValue("mip_allow_restart", True)
+                info = h.getInfo()
+                nodes = f"{nodes}+{info.mip_node_count}"
         status = h.modelStatusToString(h.getModelStatus())
         if st.node_limit is not None:
             h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
@@ -116,8 +151,9 @@ def main() -> None:
         objective = float(st.cost @ values)
         print(
             f"  {st.label:18} {status:18} objective {objective:<14.10g} "
-            f"nodes {info.mip_node_count:>7} LP iterations {info.simplex_iteration_count:>8} "
-            f"{time.perf_counter() - t0:8.2f} s wall {time.process_time() - c0:8.2f} s CPU"
+            f"nodes {nodes:>7} LP iterations {info.simplex_iteration_count:>8} "
+            f"{time.perf_counter() - t0:8.2f} s wall {time.process_time() - c0:8.2f} s CPU",
+            flush=True,
         )
         if status != "Optimal":
             break
