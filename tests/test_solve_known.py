@@ -1031,9 +1031,10 @@ def test_population_cap_holds_with_a_hard_metric(solver_name: str) -> None:
 def test_cbc_plan_over_budget_of_an_infeasible_scenario(solver_name: str) -> None:
     # Found by test_solve_properties (Hypothesis). CBC 2.10.3 reported an optimum spending
     # 21 of 20 while p1's whole units were bounded by fractional population caps; handed
-    # whole bounds (solve.whole_bounds) it proves the scenario infeasible, as HiGHS does. Mandatory minimums: p1 1 unit x 2 whole,
-    # p3 2 + 1 fixed, p5 1 + 1 fixed, p6 1 + 1 fixed, p4's fixed 1, and the 69 youth of the
-    # hard goal in c2/c4 need 5 more units of p1 (13 youth each): 21 > 20.
+    # whole bounds (solve.whole_bounds) it proves the scenario infeasible, as HiGHS does.
+    # Mandatory minimums: p1 1 unit x 2 whole, p3 2 + 1 fixed, p5 1 + 1 fixed, p6 1 + 1
+    # fixed, p4's fixed 1, and the 69 youth of the hard goal in c2/c4 need 5 more units of
+    # p1 (13 youth each): 21 > 20.
     goal = {
         "id": "t0",
         "kind": "metric",
@@ -1088,9 +1089,10 @@ def test_cbc_plan_over_budget_of_an_infeasible_scenario(solver_name: str) -> Non
 def test_cbc_final_stage_undoes_a_held_priority_optimum(solver_name: str) -> None:
     # Found by test_solve_properties (Hypothesis). CBC 2.10.3's minimize_spend stage gave
     # up the held priority-1 optimum (shortfall 0.0063 -> 0.089) while p1's whole units had
-    # fractional population caps; handed whole bounds (solve.whole_bounds) it holds it. 79 youth in c2/c4 (soft goal): p1 (13
-    # youth per whole unit, at most 6) gives 78, p5 (1 youth, fixed cost 1) the last one;
-    # the best shortfall is 1/79 x 0.5, and holding it costs 20 of 20.
+    # fractional population caps; handed whole bounds (solve.whole_bounds) it holds it.
+    # 79 youth in c2/c4 (soft goal): p1 (13 youth per whole unit, at most 6) gives 78, p5
+    # (1 youth, fixed cost 1) the last one; the best shortfall is 1/79 x 0.5, and holding
+    # it costs 20 of 20.
     goal = {
         "id": "t0",
         "kind": "metric",
