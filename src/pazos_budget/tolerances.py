@@ -79,6 +79,10 @@ HIGHS_CONSISTENT = 1e-9
 #: infeasible before any solve (a mandatory minimum above a cap); CBC would crash on it.
 #: Float noise only: the bounds are the scenario's own numbers.
 BOUND_CROSSING = 1e-9
+#: An integer column's bound within this much (relative) of a whole number is that number
+#: (solve.whole_bounds rounds the bounds of whole-unit columns inward before a solver sees
+#: them); as tight as FLOAT_ROUNDING, so a bound that is truly fractional is never rounded out.
+WHOLE_BOUND_TOLERANCE = 1e-9
 #: CBC reports "optimal" even when its time limit cut it short: a stage that used this
 #: share of the time it had left is reported feasible, not optimal.
 CBC_TIME_USED = 0.98

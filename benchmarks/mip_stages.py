@@ -1,0 +1,171 @@
+"""Work per lexicographic stage of an integer scenario: nodes and LP iterations.
+
+On a shared machine wall time says more about the other jobs than about the model; the
+branch-and-bound nodes and simplex iterations HiGHS needs for each stage do not. This
+runs the stages the way `solve.py` does (the scaled model, each optimum held, each stage
+started from the one before, the spend tie-break's node limit, the cell tie-break's whole
+units fixed) and prints, per stage,
+its status, objective, nodes, LP iterations and seconds, so that one HiGHS option or one
+formulation can be compared with another:
+
+    .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml
+    .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml \\
+        --set scale_budgets=-20% --option mip_allow_restart=false --time-limit 600
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import highspy
+import numpy as np
+
+from pazos_budget.loader import load_scenario
+from pazos_budget.model import Sense, build_model, hold_bound
+from pazos_budget.scaling import scale_model
+from pazos_budget.solve import DEFAULT_MIP_GAP, DEFAULT_THREADS, PRESOLVE_RULES_OFF
+
+
+def _value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text, text)
+
+
+def _start(h: Any, scaled: Any) -> None:
+    given = highspy.HighsSolution()
+    given.col_value = scaled
+    given.value_valid = True
+    h.setSolution(given)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario")
+    ap.add_argument("--set", dest="overrides", action="append", default=[])
+    ap.add_argument("--option", action="append", default=[], help="HiGHS KEY=VALUE")
+    ap.add_argument("--hold", type=float, default=1e-9, help="relative hold of each optimum")
+    ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument(
+        "--restart-nodes",
+        type=int,
+        default=0,
+        help="an experiment, not what solve.py does: after this many nodes a stage not yet "
+        "proven runs again from its best plan with HiGHS's restarts off (0: never)",
+    )
+    ap.add_argument(
+        "--write-stage",
+        nargs=2,
+        metavar=("LABEL", "PREFIX"),
+        help="write that stage as HiGHS has it (PREFIX.mps, earlier optima held) and its "
+        "start (PREFIX.start, scaled values) before solving it",
+    )
+    args = ap.parse_args()
+
+    m = build_model(load_scenario(args.scenario, args.overrides).scenario)
+    sc = scale_model(m)
+    h: Any = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    for key, val in (
+        ("random_seed", 0),
+        ("small_matrix_value", 1e-12),
+        ("mip_rel_gap", DEFAULT_MIP_GAP),
+        ("threads", DEFAULT_THREADS),
+        ("presolve_rule_off", PRESOLVE_RULES_OFF),
+        *(tuple(o.split("=", 1)) for o in args.option),
+    ):
+        h.setOptionValue(key, _value(val) if isinstance(val, str) else val)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m.n_cols, m.n_rows
+    lp.col_cost_ = np.zeros(m.n_cols)
+    lp.col_lower_ = sc.col_lower
+    lp.col_upper_ = np.where(np.isinf(sc.col_upper), inf, sc.col_upper)
+    lp.row_lower_ = np.where(np.isinf(sc.row_lower), -inf, sc.row_lower)
+    lp.row_upper_ = np.where(np.isinf(sc.row_upper), inf, sc.row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = m.n_cols, m.n_rows
+    lp.a_matrix_.start_ = m.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = m.indices.astype(np.int32)
+    lp.a_matrix_.value_ = sc.values
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+        for i in m.integrality
+    ]
+    h.passModel(lp)
+    print(
+        f"{args.scenario} {' '.join(args.overrides)}: {m.n_cols} columns, {m.n_rows} rows, "
+        f"{int(m.integrality.sum())} integer; options {args.option or 'as solve.py'}"
+    )
+    cols = np.arange(m.n_cols, dtype=np.int32)
+    values = None
+    began = time.perf_counter()
+    cpu_began = time.process_time()
+    for st in m.stages:
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if st.sense == Sense.MIN else highspy.ObjSense.kMaximize
+        )
+        cost, factor = sc.cost(st.cost)
+        h.changeColsCost(m.n_cols, cols, cost)
+        h.setOptionValue("time_limit", max(args.time_limit - (t0 - began), 0.1))
+        if st.fix_integers and values is not None:
+            fixed = np.flatnonzero(m.integrality).astype(np.int32)
+            whole = np.round(values[fixed])
+            h.changeColsBounds(len(fixed), fixed, whole, whole)
+        if st.node_limit is not None:
+            h.setOptionValue("mip_max_nodes", int(st.node_limit))
+        settle = args.restart_nodes > 0 and st.node_limit is None and not st.fix_integers
+        if settle:
+            h.setOptionValue("mip_max_nodes", args.restart_nodes)
+        if args.write_stage and st.label == args.write_stage[0] and values is not None:
+            h.writeModel(f"{args.write_stage[1]}.mps")
+            np.savetxt(f"{args.write_stage[1]}.start", sc.to_scaled(values), fmt="%.17g")
+        if values is not None:
+            _start(h, sc.to_scaled(values))
+        h.run()
+        info = h.getInfo()
+        nodes = info.mip_node_count
+        if settle:
+            h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+            if h.getModelStatus() == highspy.HighsModelStatus.kSolutionLimit:
+                # Not proven within the restart nodes: again from its best plan, no restarts.
+                _start(h, np.asarray(h.getSolution().col_value, dtype=float))
+                h.setOptionValue("mip_allow_restart", False)
+                h.run()
+                h.setOptionValue("mip_allow_restart", True)
+                info = h.getInfo()
+                nodes = f"{nodes}+{info.mip_node_count}"
+        status = h.modelStatusToString(h.getModelStatus())
+        if st.node_limit is not None:
+            h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
+            if status == "Solution limit reached" or "node" in status.lower():
+                status = "Optimal"  # the node limit is part of the stage (solve.py)
+        values = sc.from_scaled(np.asarray(h.getSolution().col_value, dtype=float))
+        objective = float(st.cost @ values)
+        print(
+            f"  {st.label:18} {status:18} objective {objective:<14.10g} "
+            f"nodes {nodes:>7} LP iterations {info.simplex_iteration_count:>8} "
+            f"{time.perf_counter() - t0:8.2f} s wall {time.process_time() - c0:8.2f} s CPU",
+            flush=True,
+        )
+        if status != "Optimal":
+            break
+        nz = np.flatnonzero(cost).astype(np.int32)
+        bound = factor * hold_bound(objective, st.sense, args.hold)
+        lo, hi = (-inf, bound) if st.sense == Sense.MIN else (bound, inf)
+        h.addRow(lo, hi, len(nz), nz, cost[nz])
+    print(
+        f"  total {time.perf_counter() - began:.2f} s wall, "
+        f"{time.process_time() - cpu_began:.2f} s CPU"
+    )
+
+
+if __name__ == "__main__":
+    main()
