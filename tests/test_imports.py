@@ -53,7 +53,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 4. The only place that calls a solver.
     ("solve",),
     # 5. What a solve means: the verified result and the diagnosis.
-    ("result", "diagnose"),
+    ("result", "diagnose", "unchanged"),
     # 6. Why: reasons and concentrations read a verified result.
     ("explain", "concentration"),
     # 7. One scenario from file to verified result.
