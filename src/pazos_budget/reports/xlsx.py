@@ -228,7 +228,7 @@ def text_lines(text: str, width: float, per_width: float = CHARS_PER_WIDTH) -> i
     return max(1, lines)
 
 
-class _GridMerge(MergedCellRange):
+class _GridMerge(MergedCellRange):  # type: ignore[misc]  # openpyxl ships no stubs
     """A merged range whose cells all have the grid border already (`Sheet._merge`).
 
     `MergedCellRange` copies the bottom-right cell's right and bottom border onto the
