@@ -54,8 +54,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model", "scaling"),
     # 4. The only place that calls a solver.
     ("solve",),
-    # 5. What a solve means: the verified result, the diagnosis, the model export.
-    ("findings", "result", "diagnose", "export"),
+    # 5. What a solve means: the verified result, the diagnosis, the model export, and the
+    # proofs that more money changes nothing.
+    ("findings", "result", "diagnose", "export", "unchanged"),
     # 6. Why: reasons and concentrations read a verified result.
     ("explain", "concentration"),
     # 7. One scenario from file to verified result.

@@ -87,10 +87,11 @@ def test_a_re_solve_stopped_at_a_limit_gives_no_value(
 def test_a_failed_re_solve_gives_no_value(base: Result, monkeypatch: pytest.MonkeyPatch) -> None:
     from pazos_budget.errors import SolverError
 
-    def failed(*args: Any, **kwargs: Any) -> analysis.Batch:
-        return analysis.Batch([SolverError("highs failed: boom")] * 3)
+    def failed(loaded: Any, variants: list[Any], *args: Any, **kwargs: Any) -> analysis.Batch:
+        return analysis.Batch([SolverError("highs failed: boom")] * len(variants))
 
     monkeypatch.setattr(analysis, "solve_many", failed)
+    monkeypatch.setattr(analysis, "prove_unchanged", lambda s, b, v, *a: [None] * len(v))
     values = marginal_values(load_scenario(MINIMAL), base, SolveOptions())
     for v in values:
         _assert_no_value(v, "resolve_failed")

@@ -23,12 +23,13 @@ from .export import ModelExport
 from .i18n import Said, Usage, texts
 from .loader import LoadedScenario
 from .marginal import MarginalValue, MoneySource, NotExact, StageGain
-from .model import FloatArray
+from .model import FloatArray, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, to_json, unsolved_json
 from .scenario import Budget, Scenario
 from .solve import SolveOptions, Status
 from .tolerances import FLOAT_ROUNDING, STEP_ROUNDING, ZERO
+from .unchanged import Proof, more_money_changes_nothing
 
 #: The machine-readable document of `compare --json` and `sweep --json`.
 BATCH_SCHEMA = "pazos-budget/batch@1"
@@ -186,24 +187,27 @@ def marginal_values(
     delta = step or money_step(s.budget.total)
     sources: list[tuple[str | None, str]] = [(None, "total budget")]
     sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
-    solved: Sequence[Result | PazosBudgetError | None]
-    if base.status != Status.OPTIMAL:
-        # A difference against a plan that is not proven optimal measures the gap as much
-        # as the money: no re-solve can make it exact, so none is run.
-        solved = [None] * len(sources)
-    else:
+    variants = [with_more_money(s, dept, delta) for dept, _ in sources]
+    solved: list[Result | PazosBudgetError | None] = [None] * len(sources)
+    proofs: list[Proof | None] = [None] * len(sources)
+    # A difference against a plan that is not proven optimal measures the gap as much
+    # as the money: no re-solve can make it exact, so none is run.
+    if base.status == Status.OPTIMAL:
         if options.control is not None:
-            options.control.phase(Said("solver.phase.marginal", {"solves": len(sources)}))
-        solved = solve_many(
-            loaded,
-            [with_more_money(s, dept, delta) for dept, _ in sources],
-            options,
-            jobs,
-            start=start,
-        ).results
+            options.control.phase(Said("solver.phase.marginal", {"sources": len(sources)}))
+        proofs = prove_unchanged(s, base, variants, options, jobs)
+        todo = [i for i, proof in enumerate(proofs) if proof is None]
+        again = solve_many(loaded, [variants[i] for i in todo], options, jobs, start=start)
+        for i, more in zip(todo, again.results, strict=True):
+            solved[i] = more
+        for i, proof in enumerate(proofs):
+            if proof is not None:
+                solved[i] = base  # the re-solve's answer, proven (unchanged.py)
     out = []
-    for (dept, name), more in zip(sources, solved, strict=True):
+    for (dept, name), more, proof in zip(sources, solved, proofs, strict=True):
         source = MoneySource.TOTAL_BUDGET if dept is None else MoneySource.DEPARTMENT
+        re_solved = proof is None and more is not None
+        proved = None if proof is None else proof.stage
         code = _not_exact(base, more)
         if code is not None:
             lang = s.scenario.language
@@ -216,6 +220,8 @@ def marginal_values(
                     dept,
                     name,
                     delta,
+                    re_solved,
+                    proved,
                     exact=False,
                     reason=texts(lang)[f"json.marginal.{code.value}"].format(error=error),
                     reason_code=code,
@@ -232,6 +238,8 @@ def marginal_values(
                 dept,
                 name,
                 delta,
+                re_solved,
+                proved,
                 exact=True,
                 stages=_stage_gains(base, more, delta),
                 youth_reached=_r(youth),
@@ -268,6 +276,35 @@ def _stage_gains(base: Result, more: Result, delta: float) -> tuple[StageGain, .
 #: Why an entry has no value, in English (the JSON says it in the result's language,
 #: `json.marginal.<code>` of the catalogues).
 NOT_EXACT_REASONS = {code: texts("en")[f"json.marginal.{code.value}"] for code in NotExact}
+
+
+def prove_unchanged(
+    scenario: Scenario,
+    base: Result,
+    variants: Sequence[Scenario],
+    options: SolveOptions,
+    jobs: int | None = None,
+) -> list[Proof | None]:
+    """For each variant of `scenario` (with more money in one source), a proof that its
+    re-solve gives the plan `base` back (unchanged.py), or None where it must be re-solved.
+
+    The proofs are linear programmes, run on threads like the re-solves; each is the
+    same whatever `jobs` is, so which sources are skipped does not depend on it.
+    """
+    optima = [st.solver_objective for st in base.stages]
+    if not all(math.isfinite(v) for v in optima):
+        return [None] * len(variants)
+    values = base.solution_values
+    model = build_model(scenario)
+
+    def one(v: Scenario) -> Proof | None:
+        return more_money_changes_nothing(model, build_model(v), optima, options, values)
+
+    jobs = max(1, min(jobs or default_jobs(), len(variants)))
+    if jobs == 1:
+        return [one(v) for v in variants]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, variants))
 
 
 def _not_exact(base: Result, more: Result | PazosBudgetError | None) -> NotExact | None:

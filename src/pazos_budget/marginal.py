@@ -77,6 +77,8 @@ class MarginalValue:
     department: str | None  # the department's id; None for the total budget
     name: str
     extra: float
+    re_solved: bool  # False when a proof showed the re-solve would give the plan back
+    proof: str | None  # the stage from which nothing changes (unchanged.py); None if re-solved
     exact: bool
     reason: str | None = None
     reason_code: NotExact | None = None
@@ -93,6 +95,8 @@ class MarginalValue:
             "department": self.department,
             "name": self.name,
             "extra": self.extra,
+            "re_solved": self.re_solved,
+            "proof": self.proof,
             "exact": self.exact,
             "reason": self.reason,
             "reason_code": None if self.reason_code is None else self.reason_code.value,
@@ -116,6 +120,8 @@ class MarginalValue:
             doc.get("department"),
             doc["name"],
             doc["extra"],
+            doc.get("re_solved", True),
+            doc.get("proof"),
             doc.get("exact", True),
             reason=doc.get("reason"),
             reason_code=None if code is None else NotExact(code),
