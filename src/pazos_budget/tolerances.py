@@ -97,6 +97,10 @@ CHORD_AT_CAP = 1e-12
 #: or ceiled (units money can buy, points of a sweep, votes of a share): only float noise
 #: of the division is forgiven, far below any unit of the scenario.
 FLOAT_ROUNDING = 1e-9
+#: A programme's own bound is no tighter than the one the budget implies for it when within
+#: this (relative) below it (unchanged.py: a proof that more money changes nothing needs
+#: every bound that grows with the budget already met): only float noise is forgiven.
+IMPLIED_BOUND_NOISE = 1e-12
 
 # --------------------------------------------------------------------------- the result
 #: Values closer than this to a whole number are reported as that whole number (relative

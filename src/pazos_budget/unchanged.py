@@ -43,7 +43,7 @@ import numpy as np
 
 from .model import FloatArray, IntArray, Model, Sense, Stage
 from .solve import HIGHS, SolveOptions, Status, solve_model
-from .tolerances import CONTRACT_TOLERANCE
+from .tolerances import CONTRACT_TOLERANCE, FLOAT_ROUNDING, IMPLIED_BOUND_NOISE
 
 #: Relative tolerance of every comparison here: the contract's (docs/model.md).
 PROOF_TOLERANCE = CONTRACT_TOLERANCE
@@ -186,8 +186,8 @@ def _implied_by(base: Model, source: int, rows: list[int], cols: IntArray) -> bo
             return False
         implied = ceiling / g[j]
         if base.integrality[j]:
-            implied = np.floor(implied + 1e-9)
-        if base.col_upper[j] < implied * (1 - 1e-12):
+            implied = np.floor(implied + FLOAT_ROUNDING)
+        if base.col_upper[j] < implied * (1 - IMPLIED_BOUND_NOISE):
             return False
     for r in rows:
         a = _dense_row(base, r)
@@ -200,8 +200,8 @@ def _implied_by(base: Model, source: int, rows: list[int], cols: IntArray) -> bo
         implied = float(np.max(a[cover] / g[cover])) * ceiling
         whole = bool(np.all(base.integrality[cover])) and bool(np.all(a[cover] == 1.0))
         if whole:
-            implied = float(np.floor(implied + 1e-9))
-        if base.row_upper[r] < implied * (1 - 1e-12):
+            implied = float(np.floor(implied + FLOAT_ROUNDING))
+        if base.row_upper[r] < implied * (1 - IMPLIED_BOUND_NOISE):
             return False
     return True
 
