@@ -51,7 +51,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 3. The scenario as arrays.
     ("model", "scaling"),
     # 4. The only place that calls a solver.
-    ("solve",),
+    ("lprace", "solve"),
     # 5. What a solve means: the verified result and the diagnosis.
     ("result", "diagnose"),
     # 6. Why: reasons and concentrations read a verified result.

@@ -11,8 +11,9 @@ Known traps handled here (each measured on this project's models):
 - CBC through PuLP also says "Optimal" after a time limit; a CBC run that used its whole
   limit is reported as "feasible", never as "optimal".
 - Duals are never read from PuLP (their signs flip on maximisation problems).
-- For large LPs HiGHS's interior point method is much faster than its default simplex,
-  so `lp_method="auto"` picks IPM above `IPM_THRESHOLD` columns.
+- Neither LP method is faster on every model and no size rule tells which will be, so
+  an LP's first stage races simplex against interior point on two or more cores
+  (lprace.py); every later stage is warm simplex from the previous basis.
 - Each MIP stage starts from the previous stage's solution (feasible for it: it meets
   the optimum just held), which made the Palmira scenario 2-3x faster. HiGHS 1.16 can
   return such a start unchanged while reporting the better objective it found in the
@@ -48,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from . import lprace
 from .errors import SolverError, UsageError
 from .model import (
     CONTRACT_TOLERANCE,
@@ -60,8 +62,6 @@ from .model import (
 )
 from .scaling import scale_model
 
-#: LPs with more columns than this use HiGHS's interior point method under "auto".
-IPM_THRESHOLD = 50_000
 DEFAULT_MIP_GAP = 1e-6
 #: Solver threads of every solve, whatever `-j` is: one plan however a scenario is run
 #: (HiGHS's MIP search depends on its thread count, and so would the plan).
@@ -82,7 +82,10 @@ class SolveOptions:
     solver: str = HIGHS
     time_limit: float | None = None  # seconds, for the whole lexicographic run
     mip_gap: float = DEFAULT_MIP_GAP
-    lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
+    # The first stage's LP method (HiGHS, LPs only; lprace.py): "auto" races simplex and
+    # interior point on two or more cores; "simplex" / "ipm" force the winner. Never
+    # changes the plan, only how fast it comes.
+    lp_method: str = lprace.AUTO
     threads: int = DEFAULT_THREADS  # the same for every solve (see DEFAULT_THREADS)
     write_model: Path | None = None  # .lp or .mps of the last stage, for an auditor
     # Watches the solve and can stop it (HiGHS only); never part of what is solved.
@@ -180,6 +183,9 @@ class Solution:
     messages: list[str] = field(default_factory=list)
     restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
     interrupted: bool = False  # stopped by SolveControl.stop (Ctrl-C): later stages not run
+    #: The LP method that solved the first stage (lprace.py; None for a MIP or another
+    #: solver): what a race was won by, for the benchmarks and the tests.
+    lp_method: str | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -256,8 +262,9 @@ def check_options(options: SolveOptions) -> None:
         raise UsageError(f"--mip-gap must be at least 0 and below 1, got {options.mip_gap:g}")
     if options.time_limit is not None and options.time_limit <= 0:
         raise UsageError(f"--time-limit must be positive, got {options.time_limit:g}")
-    if options.lp_method not in ("auto", "simplex", "ipm"):
-        raise UsageError(f"unknown LP method '{options.lp_method}' (auto, simplex or ipm)")
+    if options.lp_method not in lprace.LP_METHODS:
+        known = ", ".join(lprace.LP_METHODS)
+        raise UsageError(f"unknown LP method '{options.lp_method}' ({known})")
     if options.solver != HIGHS and options.solver not in _PULP_NAMES:
         known = ", ".join([HIGHS, *_PULP_NAMES])
         raise UsageError(f"unknown solver '{options.solver}' (known: {known})")
@@ -310,6 +317,7 @@ class _HighsRun:
         usable = start is not None and model.is_mip and len(start) == model.n_cols
         self.start = np.asarray(start, dtype=float) if usable else None
         self.restarts = 0  # started runs that had to run again without their start
+        self.lp_method: str | None = None  # the first stage's LP method (lprace.py)
         self.deadline: float | None = None
         self.started = 0.0  # perf_counter at the start of run()
         self.current = ("", 0, 1.0)  # the stage running: label, number, objective scale
@@ -321,34 +329,35 @@ class _HighsRun:
         started = self.started = time.perf_counter()
         deadline = self.deadline = _deadline(self.options)
         m = self.model
-        h = self._configured(highspy)
         # The solver sees the scaled model (scaling.py): any unit of money works.
         sc = scale_model(m)
-        self._pass_model(h, highspy, sc)
+        first, rivals = self._rivals(highspy, sc)
+        h = rivals[0]
 
         outcomes: list[StageOutcome] = []
         factors: list[float] = []  # each held stage's objective scale
         messages: list[str] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
-        all_cols = np.arange(m.n_cols, dtype=np.int32)
+        holds: list[Any] = []  # the rows added to hold each stage's optimum
+        last: tuple[Stage, FloatArray] | None = None  # an LP's last stage solved, its cost
         control = self.options.control
         if control is not None:
-            self._watch(h, highspy, control, started)
+            for rival in rivals:
+                self._watch(rival, highspy, control, started)
         for number, stage in enumerate(m.stages, 1):
             t0 = time.perf_counter()
             remaining = _remaining(deadline)
-            if remaining is not None:
-                h.setOptionValue("time_limit", float(remaining))
-            h.changeObjectiveSense(
-                highspy.ObjSense.kMinimize
-                if stage.sense == Sense.MIN
-                else highspy.ObjSense.kMaximize
-            )
             cost, factor = sc.cost(stage.cost)
             self.current = (stage.label, number, factor)
-            h.changeColsCost(m.n_cols, all_cols, cost)
-            stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
+            for rival in rivals:
+                self._objective(rival, highspy, stage, cost, remaining)
+            if len(rivals) > 1:
+                h = self._race(highspy, rivals, first)
+                rivals = [h]
+                stage_status = self._status(h, highspy)
+            else:
+                stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
             if self.keyboard_interrupt:
                 raise KeyboardInterrupt
             interrupted = control is not None and control.stopping
@@ -404,15 +413,12 @@ class _HighsRun:
                     messages,
                     interrupted=True,
                 )
-            # Hold this optimum while the next stages run.
-            nz = np.flatnonzero(cost).astype(np.int32)
-            bound = factor * hold_bound(objective, stage.sense)
-            lo, hi = (
-                (-highspy.kHighsInf, bound)
-                if stage.sense == Sense.MIN
-                else (bound, highspy.kHighsInf)
-            )
-            h.addRow(lo, hi, len(nz), nz, cost[nz])
+            holds.append(self._hold(h, highspy, stage, cost, factor, objective))
+            if not m.is_mip:
+                last = (stage, cost)
+        if last is not None and status == Status.OPTIMAL:
+            canonical = self._canonical(h, highspy, sc, last, holds)
+            values = values if canonical is None else canonical
         return self._solution(
             status,
             values,
@@ -420,8 +426,130 @@ class _HighsRun:
             messages,
         )
 
-    def _configured(self, highspy: Any) -> Any:
-        """A HiGHS instance with every option a solve of this model uses."""
+    def _canonical(
+        self, h: Any, highspy: Any, sc: Any, last: tuple[Stage, FloatArray], holds: list[Any]
+    ) -> FloatArray | None:
+        """The last stage's optimum computed so that the path to it does not show (None if
+        that solve fails: the caller keeps what it has).
+
+        Both LP methods reach the same optimal point of the tie-break, but by different
+        bases (the point is degenerate), and each one's numbers carry the rounding of its
+        own path (1e-13 relative). So every column found at one of its bounds is fixed
+        there and the stage is solved once more by a fresh HiGHS instance: the same input
+        to the last bit, hence the same numbers, whichever method won the race
+        (lprace.py). The later stages press against the holds up to the solver's
+        feasibility tolerance, so each hold is widened by `lprace.CANONICAL_SLACK` for
+        this solve (else it can read as infeasible). The old instance is released first:
+        one copy of the model at a time."""
+        stage, cost = last
+        scaled = np.asarray(h.getSolution().col_value, dtype=float)
+        lower, upper = sc.col_lower.copy(), sc.col_upper.copy()
+        tol = lprace.AT_BOUND * np.maximum(1.0, np.abs(scaled))
+        at_lo = np.abs(scaled - lower) <= tol
+        at_hi = np.isfinite(upper) & ~at_lo & (np.abs(scaled - upper) <= tol)
+        upper[at_lo] = lower[at_lo]
+        lower[at_hi] = upper[at_hi]
+        del scaled, tol, at_lo, at_hi
+        h.clear()
+        fresh = self._configured(highspy, lprace.SIMPLEX)
+        control = self.options.control
+        if control is not None:
+            self._watch(fresh, highspy, control, self.started)
+        self._pass_model(fresh, highspy, sc, lower, upper)
+        del lower, upper
+        for lo, hi, n, nz, vals in holds:
+            fresh.addRow(lprace.widened(lo, False), lprace.widened(hi, True), n, nz, vals)
+        fresh.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if stage.sense == Sense.MIN else highspy.ObjSense.kMaximize
+        )
+        fresh.changeColsCost(self.model.n_cols, np.arange(self.model.n_cols, dtype=np.int32), cost)
+        remaining = _remaining(self.deadline)
+        if remaining is not None:
+            fresh.setOptionValue("time_limit", float(remaining))
+        fresh.run()
+        if self._status(fresh, highspy) != Status.OPTIMAL:
+            # Presolve can find the fixed columns a hair too tight against a held
+            # optimum (measured on Palmira's linear relaxation); without it HiGHS solves
+            # the same input. Both steps depend on the input alone.
+            fresh.setOptionValue("presolve", "off")
+            fresh.clearSolver()
+            fresh.run()
+        if self._status(fresh, highspy) != Status.OPTIMAL:
+            return None
+        out = np.asarray(fresh.getSolution().col_value, dtype=float)
+        fresh.clear()
+        return np.asarray(sc.from_scaled(out))
+
+    def _hold(
+        self,
+        h: Any,
+        highspy: Any,
+        stage: Stage,
+        cost: FloatArray,
+        factor: float,
+        objective: float,
+    ) -> tuple[float, float, int, Any, FloatArray]:
+        """Hold this optimum while the next stages run (`cost` and the row scaled by
+        `factor`); the row added."""
+        nz = np.flatnonzero(cost).astype(np.int32)
+        bound = factor * hold_bound(objective, stage.sense)
+        if not self.model.is_mip:
+            # The same hold whichever LP method reached this optimum (lprace.py).
+            bound = lprace.canonical_bound(bound, stage.sense == Sense.MIN)
+        lo, hi = (
+            (-highspy.kHighsInf, bound) if stage.sense == Sense.MIN else (bound, highspy.kHighsInf)
+        )
+        h.addRow(lo, hi, len(nz), nz, cost[nz])
+        return (lo, hi, len(nz), nz, cost[nz])
+
+    def _rivals(self, highspy: Any, sc: Any) -> tuple[tuple[str, ...], list[Any]]:
+        """One HiGHS instance per LP method of the first stage: two make a race
+        (lprace.py); a MIP or a forced method gets one."""
+        m = self.model
+        first = lprace.methods(
+            self.options.lp_method, m.is_mip, len(m.values), lprace.usable_cores()
+        )
+        rivals = []
+        for method in first:
+            rival = self._configured(highspy, method)
+            self._pass_model(rival, highspy, sc)
+            rivals.append(rival)
+        self.lp_method = None if m.is_mip else first[0]
+        return first, rivals
+
+    def _objective(
+        self, h: Any, highspy: Any, stage: Stage, cost: FloatArray, remaining: float | None
+    ) -> None:
+        """Give `h` the stage's objective (and what is left of the time limit)."""
+        if remaining is not None:
+            h.setOptionValue("time_limit", float(remaining))
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if stage.sense == Sense.MIN else highspy.ObjSense.kMaximize
+        )
+        n = self.model.n_cols
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+
+    def _race(self, highspy: Any, rivals: list[Any], first: Sequence[str]) -> Any:
+        """Solve the first stage with every LP method at once; keep the winner's instance
+        (the others are released at once: their copy of the model is the race's cost)."""
+        outcome = lprace.race(rivals, lambda r: self._status(r, highspy) == Status.OPTIMAL)
+        self.lp_method = first[outcome.winner]
+        winner = rivals[outcome.winner]
+        for k, rival in enumerate(rivals):
+            if k != outcome.winner:
+                rival.clear()
+        self._warm_from_here(winner)
+        return winner
+
+    def _warm_from_here(self, h: Any) -> None:
+        """Every stage after the first starts from the previous stage's basis (interior
+        point ends with a crossover to one): warm simplex, never from scratch."""
+        if self.lp_method == lprace.IPM:
+            h.setOptionValue("solver", lprace.SIMPLEX)
+
+    def _configured(self, highspy: Any, method: str) -> Any:
+        """A HiGHS instance with every option a solve of this model uses, the first
+        stage's LP method (`method`, see lprace.py) included."""
         m = self.model
         with _quiet_stdout():
             h: Any = highspy.Highs()  # highspy: no stubs
@@ -432,24 +560,28 @@ class _HighsRun:
         h.setOptionValue("small_matrix_value", 1e-12)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
         h.setOptionValue("threads", int(self.options.threads))
-        method = self.options.lp_method
-        if method == "auto":
-            method = "ipm" if (not m.is_mip and m.n_cols > IPM_THRESHOLD) else "simplex"
-        if method not in ("simplex", "ipm"):
-            raise SolverError(f"unknown LP method '{method}' (auto, simplex or ipm)")
         if not m.is_mip:
             h.setOptionValue("solver", method)
         return h
 
-    def _pass_model(self, h: Any, highspy: Any, sc: Any) -> None:
-        """Hand the scaled model to HiGHS, in one call."""
+    def _pass_model(
+        self,
+        h: Any,
+        highspy: Any,
+        sc: Any,
+        col_lower: FloatArray | None = None,
+        col_upper: FloatArray | None = None,
+    ) -> None:
+        """Hand the scaled model to HiGHS, in one call (with other column bounds if given)."""
         m = self.model
+        lower = sc.col_lower if col_lower is None else col_lower
+        upper = sc.col_upper if col_upper is None else col_upper
         lp = highspy.HighsLp()
         lp.num_col_ = m.n_cols
         lp.num_row_ = m.n_rows
         lp.col_cost_ = np.zeros(m.n_cols)
-        lp.col_lower_ = sc.col_lower
-        lp.col_upper_ = np.where(np.isinf(sc.col_upper), highspy.kHighsInf, sc.col_upper)
+        lp.col_lower_ = lower
+        lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper)
         lp.row_lower_ = np.where(np.isinf(sc.row_lower), -highspy.kHighsInf, sc.row_lower)
         lp.row_upper_ = np.where(np.isinf(sc.row_upper), highspy.kHighsInf, sc.row_upper)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
@@ -491,6 +623,7 @@ class _HighsRun:
         stage_status = self._run_stage(
             h, highspy, cost, None if start is None else sc.to_scaled(start)
         )
+        self._warm_from_here(h)
         if stage.node_limit is not None and m.is_mip:
             h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
             if stage_status == Status.FEASIBLE and not stage.reported:
@@ -575,6 +708,7 @@ class _HighsRun:
             messages,
             self.restarts,
             interrupted=interrupted,
+            lp_method=self.lp_method,
         )
 
     def _watch(self, h: Any, highspy: Any, control: SolveControl, started: float) -> None:

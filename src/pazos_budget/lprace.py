@@ -1,0 +1,156 @@
+"""Which LP method solves a linear model's first stage: dual simplex and interior point
+raced against each other, or simplex alone.
+
+No rule by size picks the faster of HiGHS's two LP methods: on the target-free benchmark
+instances simplex wins by 2x at 120,000 columns, where the old 50,000-column rule picked
+interior point; on other shapes interior point wins by far more (benchmarks/README.md).
+So on a machine with two or more cores both run, each on its own HiGHS instance in its own
+thread (HiGHS releases the GIL while it solves); the first to finish with an optimum wins
+and the other is stopped through its interrupt callbacks. With one core, simplex alone.
+
+Only the first stage is raced. Every later stage starts from the winner's basis (interior
+point ends with a crossover to a basis) and is solved by simplex, warm: one HiGHS instance
+from then on, so the second copy of the model lives only while the first stage runs.
+Racing holds two copies of HiGHS's model and workspaces: about 2x the solver's memory for
+that stage (measured in benchmarks/README.md), so above `RACE_MAX_NONZEROS` the race is
+not run and simplex alone solves it.
+
+Which method wins never changes the plan: the canonical tie-break (docs/model.md) picks
+one optimum however the stages were reached, and the tests solve every linear example
+with each method forced (`SolveOptions.lp_method`) and compare the documents.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SIMPLEX = "simplex"
+IPM = "ipm"
+RACE = "race"
+AUTO = "auto"
+#: What `SolveOptions.lp_method` may be: `auto` races where it pays (see `races`),
+#: `race` always races, `simplex` / `ipm` force the first stage's method (the tests).
+LP_METHODS = (AUTO, RACE, SIMPLEX, IPM)
+#: Above this many matrix nonzeros `auto` does not race: the second copy of the model
+#: would cost more memory than a user's machine may have to spare (about 2x the solver's
+#: peak for the first stage; benchmarks/README.md has the figures).
+RACE_MAX_NONZEROS = 6_000_000
+
+
+def usable_cores() -> int:
+    """The processors this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def methods(lp_method: str, is_mip: bool, nonzeros: int, cores: int) -> tuple[str, ...]:
+    """The LP methods to start the first stage with: two means a race.
+
+    A MIP is HiGHS's branch and bound whatever the LP method, so it is never raced."""
+    if is_mip:
+        return (SIMPLEX,)
+    if lp_method in (SIMPLEX, IPM):
+        return (lp_method,)
+    if lp_method == RACE or (cores >= 2 and nonzeros <= RACE_MAX_NONZEROS):
+        return (SIMPLEX, IPM)
+    return (SIMPLEX,)
+
+
+@dataclass
+class RaceOutcome:
+    winner: int  # index into the entrants
+    finished: list[int]  # entrants in the order they returned
+
+
+def race(entrants: Sequence[Any], optimal: Callable[[Any], bool]) -> RaceOutcome:
+    """Run `h.run()` of every HiGHS instance at once, each in its own thread.
+
+    The first to return with `optimal(h)` wins, and every other one is interrupted at its
+    next callback (simplex iterations, interior point iterations). If none is optimal
+    (infeasible, a time limit, an error), all are waited for and the first entrant's
+    answer stands (simplex: the one a single-core machine would give).
+    """
+    decided = threading.Event()
+    lock = threading.Lock()
+    winner: list[int] = []
+    finished: list[int] = []
+    handlers: list[Callable[[Any], None]] = []
+    for i, h in enumerate(entrants):
+
+        def stop_if_lost(event: Any, i: int = i) -> None:
+            if decided.is_set() and winner and winner[0] != i:
+                event.interrupt()
+
+        handlers.append(stop_if_lost)
+        h.cbSimplexInterrupt += stop_if_lost
+        h.cbIpmInterrupt += stop_if_lost
+
+    def run(i: int, h: Any) -> None:
+        try:
+            h.run()
+        finally:
+            with lock:
+                finished.append(i)
+                if not winner and optimal(h):
+                    winner.append(i)
+                    decided.set()
+
+    threads = [
+        threading.Thread(target=run, args=(i, h), name=f"lp-race-{i}", daemon=True)
+        for i, h in enumerate(entrants)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for h, handler in zip(entrants, handlers, strict=True):
+        h.cbSimplexInterrupt -= handler
+        h.cbIpmInterrupt -= handler
+    return RaceOutcome(winner[0] if winner else 0, finished)
+
+
+#: Hold bounds of an LP are rounded outward to a grid of 2**-HOLD_GRID_BITS of their size
+#: (about 1e-10 relative, against the hold's own slack of 1e-9 and the contract's 1e-6).
+HOLD_GRID_BITS = 33
+
+
+def canonical_bound(bound: float, upper: bool) -> float:
+    """`bound` rounded outward (up for an upper bound) to a binary grid of its own size.
+
+    The optimum a hold row keeps is the same whichever LP method found it, but its value as
+    computed differs in the last digits (1e-14 relative on the benchmark instances); held
+    as computed, that noise would move the next stages' optimum by as much. On the grid
+    both methods hold the same number, save when the noise straddles a grid point (about
+    one hold in 10,000)."""
+    if bound == 0 or not math.isfinite(bound):
+        return bound
+    grid = math.ldexp(1.0, math.frexp(bound)[1] - HOLD_GRID_BITS)
+    steps = bound / grid
+    return (math.ceil(steps) if upper else math.floor(steps)) * grid
+
+
+#: A column within this of a bound (relative, scaled model) is at that bound: far above
+#: the 1e-13 by which two methods' numbers for one optimum differ, far below the 1e-7
+#: feasibility tolerance of HiGHS.
+AT_BOUND = 1e-9
+
+#: The canonical last solve (solve.py, `_canonical`) holds each earlier optimum this
+#: much looser (relative) than the stages did: the stages after a hold press against it
+#: up to HiGHS's feasibility tolerance (1e-7, absolute), which a fresh solve of the same
+#: rows can then call infeasible. Still a hundredth of the contract's 1e-6.
+CANONICAL_SLACK = 1e-8
+
+
+def widened(bound: float, upper: bool) -> float:
+    """A hold bound loosened by CANONICAL_SLACK (relative, at least absolute), on the grid."""
+    if not math.isfinite(bound):
+        return bound
+    slack = CANONICAL_SLACK * max(1.0, abs(bound))
+    return canonical_bound(bound + slack if upper else bound - slack, upper)
