@@ -16,18 +16,25 @@ that stage (measured in benchmarks/README.md), so above `RACE_MAX_NONZEROS` the 
 not run and simplex alone solves it.
 
 Which method wins never changes the plan: the canonical tie-break (docs/model.md) picks
-one optimum however the stages were reached, and the tests solve every linear example
-with each method forced (`SolveOptions.lp_method`) and compare the documents.
+one optimum however the stages were reached, and a last canonical run (solve.py,
+`_canonical`: the columns at a bound fixed, the stages again on a fresh instance) makes
+its numbers the same to the last bit. The tests solve the linear relaxation of every
+shipped scenario and small random LPs with each method forced (`SolveOptions.lp_method`)
+and compare the documents.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
 
 SIMPLEX = "simplex"
 IPM = "ipm"
@@ -40,6 +47,9 @@ LP_METHODS = (AUTO, RACE, SIMPLEX, IPM)
 #: would cost more memory than a user's machine may have to spare (about 2x the solver's
 #: peak for the first stage; benchmarks/README.md has the figures).
 RACE_MAX_NONZEROS = 6_000_000
+#: HiGHS's `simplex_strategy` that lets it choose primal or dual simplex from the start
+#: basis (primal when the basis is primal feasible): every LP stage after the first.
+SIMPLEX_CHOOSE = 0
 
 
 def usable_cores() -> int:
@@ -116,41 +126,22 @@ def race(entrants: Sequence[Any], optimal: Callable[[Any], bool]) -> RaceOutcome
     return RaceOutcome(winner[0] if winner else 0, finished)
 
 
-#: Hold bounds of an LP are rounded outward to a grid of 2**-HOLD_GRID_BITS of their size
-#: (about 1e-10 relative, against the hold's own slack of 1e-9 and the contract's 1e-6).
-HOLD_GRID_BITS = 33
+#: A column within this of a bound (relative, scaled model) is at that bound: HiGHS's
+#: primal feasibility tolerance (its values may stray that far past a bound: 1.7e-8 was
+#: seen on a small random LP), far above the 1e-13 by which two methods' numbers for one
+#: optimum usually differ, far below any amount a plan reports (result.py: 1e-6).
+AT_BOUND = 1e-7
 
 
-def canonical_bound(bound: float, upper: bool) -> float:
-    """`bound` rounded outward (up for an upper bound) to a binary grid of its own size.
-
-    The optimum a hold row keeps is the same whichever LP method found it, but its value as
-    computed differs in the last digits (1e-14 relative on the benchmark instances); held
-    as computed, that noise would move the next stages' optimum by as much. On the grid
-    both methods hold the same number, save when the noise straddles a grid point (about
-    one hold in 10,000)."""
-    if bound == 0 or not math.isfinite(bound):
-        return bound
-    grid = math.ldexp(1.0, math.frexp(bound)[1] - HOLD_GRID_BITS)
-    steps = bound / grid
-    return (math.ceil(steps) if upper else math.floor(steps)) * grid
-
-
-#: A column within this of a bound (relative, scaled model) is at that bound: far above
-#: the 1e-13 by which two methods' numbers for one optimum differ, far below the 1e-7
-#: feasibility tolerance of HiGHS.
-AT_BOUND = 1e-9
-
-#: The canonical last solve (solve.py, `_canonical`) holds each earlier optimum this
-#: much looser (relative) than the stages did: the stages after a hold press against it
-#: up to HiGHS's feasibility tolerance (1e-7, absolute), which a fresh solve of the same
-#: rows can then call infeasible. Still a hundredth of the contract's 1e-6.
-CANONICAL_SLACK = 1e-8
-
-
-def widened(bound: float, upper: bool) -> float:
-    """A hold bound loosened by CANONICAL_SLACK (relative, at least absolute), on the grid."""
-    if not math.isfinite(bound):
-        return bound
-    slack = CANONICAL_SLACK * max(1.0, abs(bound))
-    return canonical_bound(bound + slack if upper else bound - slack, upper)
+def at_bounds(
+    values: FloatArray, lower: FloatArray, upper: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Column bounds with every column that `values` has at a bound (within AT_BOUND)
+    fixed there: the input of the canonical run (solve.py, `_canonical`)."""
+    tol = AT_BOUND * np.maximum(1.0, np.abs(values))
+    at_lo = np.abs(values - lower) <= tol
+    at_hi = np.isfinite(upper) & ~at_lo & (np.abs(values - upper) <= tol)
+    lower, upper = lower.copy(), upper.copy()
+    upper[at_lo] = lower[at_lo]
+    lower[at_hi] = upper[at_hi]
+    return lower, upper

@@ -34,6 +34,7 @@ Known traps handled here (each measured on this project's models):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import re
@@ -318,6 +319,7 @@ class _HighsRun:
         self.start = np.asarray(start, dtype=float) if usable else None
         self.restarts = 0  # started runs that had to run again without their start
         self.lp_method: str | None = None  # the first stage's LP method (lprace.py)
+        self.last_highs: Any = None  # the instance that solved the last stage run
         self.deadline: float | None = None
         self.started = 0.0  # perf_counter at the start of run()
         self.current = ("", 0, 1.0)  # the stage running: label, number, objective scale
@@ -326,21 +328,28 @@ class _HighsRun:
     def run(self) -> Solution:
         import highspy
 
-        started = self.started = time.perf_counter()
-        deadline = self.deadline = _deadline(self.options)
-        m = self.model
+        self.started = time.perf_counter()
+        self.deadline = _deadline(self.options)
         # The solver sees the scaled model (scaling.py): any unit of money works.
-        sc = scale_model(m)
+        sc = scale_model(self.model)
         first, rivals = self._rivals(highspy, sc)
-        h = rivals[0]
+        solution = self._stages(highspy, sc, rivals, first)
+        if self.model.is_mip or solution.status != Status.OPTIMAL or solution.messages:
+            return solution
+        return self._canonical(highspy, sc, solution)
 
+    def _stages(self, highspy: Any, sc: Any, rivals: list[Any], first: Sequence[str]) -> Solution:
+        """Every stage in turn, the first one raced if there are several `rivals`; the
+        instance that solved the last stage is left in `self.last_highs`."""
+        started = self.started
+        deadline = self.deadline
+        m = self.model
+        h = self.last_highs = rivals[0]
         outcomes: list[StageOutcome] = []
         factors: list[float] = []  # each held stage's objective scale
         messages: list[str] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
-        holds: list[Any] = []  # the rows added to hold each stage's optimum
-        last: tuple[Stage, FloatArray] | None = None  # an LP's last stage solved, its cost
         control = self.options.control
         if control is not None:
             for rival in rivals:
@@ -353,7 +362,7 @@ class _HighsRun:
             for rival in rivals:
                 self._objective(rival, highspy, stage, cost, remaining)
             if len(rivals) > 1:
-                h = self._race(highspy, rivals, first)
+                h = self.last_highs = self._race(highspy, rivals, first)
                 rivals = [h]
                 stage_status = self._status(h, highspy)
             else:
@@ -413,12 +422,7 @@ class _HighsRun:
                     messages,
                     interrupted=True,
                 )
-            holds.append(self._hold(h, highspy, stage, cost, factor, objective))
-            if not m.is_mip:
-                last = (stage, cost)
-        if last is not None and status == Status.OPTIMAL:
-            canonical = self._canonical(h, highspy, sc, last, holds)
-            values = values if canonical is None else canonical
+            self._hold(h, highspy, stage, cost, factor, objective)
         return self._solution(
             status,
             values,
@@ -426,59 +430,43 @@ class _HighsRun:
             messages,
         )
 
-    def _canonical(
-        self, h: Any, highspy: Any, sc: Any, last: tuple[Stage, FloatArray], holds: list[Any]
-    ) -> FloatArray | None:
-        """The last stage's optimum computed so that the path to it does not show (None if
-        that solve fails: the caller keeps what it has).
+    def _canonical(self, highspy: Any, sc: Any, found: Solution) -> Solution:
+        """The LP's plan computed so that the path to it does not show.
 
-        Both LP methods reach the same optimal point of the tie-break, but by different
-        bases (the point is degenerate), and each one's numbers carry the rounding of its
-        own path (1e-13 relative). So every column found at one of its bounds is fixed
-        there and the stage is solved once more by a fresh HiGHS instance: the same input
-        to the last bit, hence the same numbers, whichever method won the race
-        (lprace.py). The later stages press against the holds up to the solver's
-        feasibility tolerance, so each hold is widened by `lprace.CANONICAL_SLACK` for
-        this solve (else it can read as infeasible). The old instance is released first:
-        one copy of the model at a time."""
-        stage, cost = last
+        Both LP methods reach the same optimum of the tie-break, but each one's numbers
+        carry the rounding of its own path (which method won the race, which bases came
+        before: 1e-13 relative, up to HiGHS's 1e-7 tolerance near a bound), and so do the
+        optima each stage holds. So every column the plan has at one of its bounds is fixed
+        there (`lprace.at_bounds`) and the stages run once more, from scratch, on a fresh
+        HiGHS instance: an input that no longer depends on the path, hence the same
+        numbers to the last bit whichever method won. With most columns fixed, presolve
+        leaves a small LP. The first instance is released first: one copy of the model at
+        a time. If this run fails (it should not), the plan found stands."""
+        h = self.last_highs
         scaled = np.asarray(h.getSolution().col_value, dtype=float)
-        lower, upper = sc.col_lower.copy(), sc.col_upper.copy()
-        tol = lprace.AT_BOUND * np.maximum(1.0, np.abs(scaled))
-        at_lo = np.abs(scaled - lower) <= tol
-        at_hi = np.isfinite(upper) & ~at_lo & (np.abs(scaled - upper) <= tol)
-        upper[at_lo] = lower[at_lo]
-        lower[at_hi] = upper[at_hi]
-        del scaled, tol, at_lo, at_hi
+        lower, upper = lprace.at_bounds(scaled, sc.col_lower, sc.col_upper)
+        del scaled
         h.clear()
+        self.last_highs = None
         fresh = self._configured(highspy, lprace.SIMPLEX)
         control = self.options.control
         if control is not None:
             self._watch(fresh, highspy, control, self.started)
         self._pass_model(fresh, highspy, sc, lower, upper)
         del lower, upper
-        for lo, hi, n, nz, vals in holds:
-            fresh.addRow(lprace.widened(lo, False), lprace.widened(hi, True), n, nz, vals)
-        fresh.changeObjectiveSense(
-            highspy.ObjSense.kMinimize if stage.sense == Sense.MIN else highspy.ObjSense.kMaximize
-        )
-        fresh.changeColsCost(self.model.n_cols, np.arange(self.model.n_cols, dtype=np.int32), cost)
-        remaining = _remaining(self.deadline)
-        if remaining is not None:
-            fresh.setOptionValue("time_limit", float(remaining))
-        fresh.run()
-        if self._status(fresh, highspy) != Status.OPTIMAL:
-            # Presolve can find the fixed columns a hair too tight against a held
-            # optimum (measured on Palmira's linear relaxation); without it HiGHS solves
-            # the same input. Both steps depend on the input alone.
-            fresh.setOptionValue("presolve", "off")
-            fresh.clearSolver()
-            fresh.run()
-        if self._status(fresh, highspy) != Status.OPTIMAL:
-            return None
-        out = np.asarray(fresh.getSolution().col_value, dtype=float)
+        method, restarts = self.lp_method, self.restarts
+        again = self._stages(highspy, sc, [fresh], (lprace.SIMPLEX,))
         fresh.clear()
-        return np.asarray(sc.from_scaled(out))
+        self.lp_method = method
+        if again.status != Status.OPTIMAL or again.messages:
+            return found
+        stages = [
+            dataclasses.replace(o, seconds=o.seconds + f.seconds)
+            for o, f in zip(again.stages, found.stages, strict=True)
+        ]
+        return dataclasses.replace(
+            again, stages=stages, restarts=restarts + again.restarts, lp_method=method
+        )
 
     def _hold(
         self,
@@ -488,19 +476,15 @@ class _HighsRun:
         cost: FloatArray,
         factor: float,
         objective: float,
-    ) -> tuple[float, float, int, Any, FloatArray]:
+    ) -> None:
         """Hold this optimum while the next stages run (`cost` and the row scaled by
-        `factor`); the row added."""
+        `factor`)."""
         nz = np.flatnonzero(cost).astype(np.int32)
         bound = factor * hold_bound(objective, stage.sense)
-        if not self.model.is_mip:
-            # The same hold whichever LP method reached this optimum (lprace.py).
-            bound = lprace.canonical_bound(bound, stage.sense == Sense.MIN)
         lo, hi = (
             (-highspy.kHighsInf, bound) if stage.sense == Sense.MIN else (bound, highspy.kHighsInf)
         )
         h.addRow(lo, hi, len(nz), nz, cost[nz])
-        return (lo, hi, len(nz), nz, cost[nz])
 
     def _rivals(self, highspy: Any, sc: Any) -> tuple[tuple[str, ...], list[Any]]:
         """One HiGHS instance per LP method of the first stage: two make a race
@@ -542,10 +526,17 @@ class _HighsRun:
         return winner
 
     def _warm_from_here(self, h: Any) -> None:
-        """Every stage after the first starts from the previous stage's basis (interior
-        point ends with a crossover to one): warm simplex, never from scratch."""
-        if self.lp_method == lprace.IPM:
-            h.setOptionValue("solver", lprace.SIMPLEX)
+        """Every stage after an LP's first starts from the previous stage's basis
+        (interior point ends with a crossover to one): warm simplex, never from scratch.
+
+        A new objective (and a hold row, met by the basis) leaves that basis primal
+        feasible, where HiGHS's own choice is its primal simplex; its default, the dual
+        simplex, first has to repair a dual infeasible basis: on the 600 x 200 benchmark
+        the least-spend tie-break took 1 primal iteration against more than 80 s dual."""
+        if self.model.is_mip:
+            return
+        h.setOptionValue("solver", lprace.SIMPLEX)
+        h.setOptionValue("simplex_strategy", lprace.SIMPLEX_CHOOSE)
 
     def _configured(self, highspy: Any, method: str) -> Any:
         """A HiGHS instance with every option a solve of this model uses, the first
