@@ -1,19 +1,18 @@
 """Which LP method solves a linear model's first stage: dual simplex and interior point
 raced against each other, or simplex alone.
 
-No rule by size picks the faster of HiGHS's two LP methods: on the target-free benchmark
-instances simplex wins by 2x at 120,000 columns, where the old 50,000-column rule picked
-interior point; on other shapes interior point wins by far more (benchmarks/README.md).
-So on a machine with two or more cores both run, each on its own HiGHS instance in its own
+No rule by size picks the faster of HiGHS's two LP methods: the old 50,000-column rule
+picked interior point where simplex is twice as fast (600 x 200, benchmarks/README.md);
+which one wins depends on the model's shape more than on its size. So on a machine with two or more cores both run, each on its own HiGHS instance in its own
 thread (HiGHS releases the GIL while it solves); the first to finish with an optimum wins
 and the other is stopped through its interrupt callbacks. With one core, simplex alone.
 
 Only the first stage is raced. Every later stage starts from the winner's basis (interior
 point ends with a crossover to a basis) and is solved by simplex, warm: one HiGHS instance
 from then on, so the second copy of the model lives only while the first stage runs.
-Racing holds two copies of HiGHS's model and workspaces: about 2x the solver's memory for
-that stage (measured in benchmarks/README.md), so above `RACE_MAX_NONZEROS` the race is
-not run and simplex alone solves it.
+Racing holds two copies of HiGHS's model and workspaces while the first stage runs (and
+uses both cores), so above `RACE_MAX_NONZEROS` the race is not run and simplex alone
+solves it.
 
 Which method wins never changes the plan: the canonical tie-break (docs/model.md) picks
 one optimum however the stages were reached, and a last canonical run (solve.py,
@@ -25,6 +24,9 @@ and compare the documents.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import gc
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -43,10 +45,12 @@ AUTO = "auto"
 #: What `SolveOptions.lp_method` may be: `auto` races where it pays (see `races`),
 #: `race` always races, `simplex` / `ipm` force the first stage's method (the tests).
 LP_METHODS = (AUTO, RACE, SIMPLEX, IPM)
-#: Above this many matrix nonzeros `auto` does not race: the second copy of the model
-#: would cost more memory than a user's machine may have to spare (about 2x the solver's
-#: peak for the first stage; benchmarks/README.md has the figures).
-RACE_MAX_NONZEROS = 6_000_000
+#: Above this many matrix nonzeros `auto` does not race: the second instance costs about
+#: 230 bytes per nonzero while the first stage runs (interior point's workspace; on the
+#: 600 x 200 benchmark, 366,600 nonzeros, the peak went from 210 to 293 MB), so this
+#: bounds the race's memory at about 45 MB. Above it, simplex alone: it won the first
+#: stage on every benchmark instance measured (benchmarks/README.md).
+RACE_MAX_NONZEROS = 200_000
 #: HiGHS's `simplex_strategy` that lets it choose primal or dual simplex from the start
 #: basis (primal when the basis is primal feasible): every LP stage after the first.
 SIMPLEX_CHOOSE = 0
@@ -145,3 +149,27 @@ def at_bounds(
     upper[at_lo] = lower[at_lo]
     lower[at_hi] = upper[at_hi]
     return lower, upper
+
+
+def collect() -> None:
+    """Destroy the HiGHS instances no longer referred to, now, and give their memory
+    back to the system.
+
+    An instance's `clear()` keeps the memory of its vectors, and a highspy instance refers
+    to itself through its callbacks, so only the cycle collector frees it. Freed, glibc
+    keeps the pages, and the next instance did not reuse most of them: on the 600 x 200
+    benchmark the canonical run then peaked 40 MB above the first run; with the pages
+    returned (`malloc_trim`) it peaks where the first run did (210 MB)."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's malloc_trim, or None where there is none (macOS, Windows, musl)."""
+    try:
+        return getattr(ctypes.CDLL("libc.so.6"), "malloc_trim", None)
+    except OSError:
+        return None

@@ -334,6 +334,7 @@ class _HighsRun:
         sc = scale_model(self.model)
         first, rivals = self._rivals(highspy, sc)
         solution = self._stages(highspy, sc, rivals, first)
+        rivals.clear()  # the instance that goes on is self.last_highs
         if self.model.is_mip or solution.status != Status.OPTIMAL or solution.messages:
             return solution
         return self._canonical(highspy, sc, solution)
@@ -363,7 +364,6 @@ class _HighsRun:
                 self._objective(rival, highspy, stage, cost, remaining)
             if len(rivals) > 1:
                 h = self.last_highs = self._race(highspy, rivals, first)
-                rivals = [h]
                 stage_status = self._status(h, highspy)
             else:
                 stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
@@ -442,12 +442,10 @@ class _HighsRun:
         numbers to the last bit whichever method won. With most columns fixed, presolve
         leaves a small LP. The first instance is released first: one copy of the model at
         a time. If this run fails (it should not), the plan found stands."""
-        h = self.last_highs
-        scaled = np.asarray(h.getSolution().col_value, dtype=float)
+        scaled = np.asarray(self.last_highs.getSolution().col_value, dtype=float)
         lower, upper = lprace.at_bounds(scaled, sc.col_lower, sc.col_upper)
         del scaled
-        h.clear()
-        self.last_highs = None
+        self._drop_last()
         fresh = self._configured(highspy, lprace.SIMPLEX)
         control = self.options.control
         if control is not None:
@@ -456,7 +454,8 @@ class _HighsRun:
         del lower, upper
         method, restarts = self.lp_method, self.restarts
         again = self._stages(highspy, sc, [fresh], (lprace.SIMPLEX,))
-        fresh.clear()
+        del fresh
+        self._drop_last()
         self.lp_method = method
         if again.status != Status.OPTIMAL or again.messages:
             return found
@@ -513,15 +512,23 @@ class _HighsRun:
         n = self.model.n_cols
         h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
 
+    def _drop_last(self) -> None:
+        """Destroy the instance that solved the last stage (its last reference is here)."""
+        h, self.last_highs = self.last_highs, None
+        if h is not None:
+            h.clear()
+        del h
+        lprace.collect()
+
     def _race(self, highspy: Any, rivals: list[Any], first: Sequence[str]) -> Any:
         """Solve the first stage with every LP method at once; keep the winner's instance
         (the others are released at once: their copy of the model is the race's cost)."""
         outcome = lprace.race(rivals, lambda r: self._status(r, highspy) == Status.OPTIMAL)
         self.lp_method = first[outcome.winner]
         winner = rivals[outcome.winner]
-        for k, rival in enumerate(rivals):
-            if k != outcome.winner:
-                rival.clear()
+        # The caller's list loses the others too, and they are destroyed at once.
+        rivals[:] = [winner]
+        lprace.collect()
         self._warm_from_here(winner)
         return winner
 
