@@ -53,7 +53,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 3. The scenario as arrays.
     ("model", "scaling"),
     # 4. The only place that calls a solver.
-    ("solve",),
+    ("lprace", "solve"),
     # 5. What a solve means: the verified result, the diagnosis, the model export, and the
     # proofs that more money changes nothing.
     ("findings", "result", "diagnose", "export", "unchanged"),

@@ -12,8 +12,9 @@ Known traps handled here (each measured on this project's models):
 - CBC through PuLP also says "Optimal" after a time limit; a CBC run that used its whole
   limit is reported as "feasible", never as "optimal".
 - Duals are never read from PuLP (their signs flip on maximisation problems).
-- For large LPs HiGHS's interior point method is much faster than its default simplex,
-  so `lp_method="auto"` picks IPM above `IPM_THRESHOLD` columns.
+- Neither LP method is faster on every model and no size rule tells which will be, so
+  an LP's first stage races simplex against interior point on two or more cores
+  (lprace.py); every later stage is warm simplex from the previous basis.
 - Each MIP stage starts from the previous stage's solution (feasible for it: it meets
   the optimum just held), which made the Palmira scenario 2-3x faster. HiGHS 1.16 can
   return such a start unchanged while reporting the better objective it found in the
@@ -34,6 +35,7 @@ Known traps handled here (each measured on this project's models):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import re
@@ -48,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from . import lprace
 from .errors import SolverError
 from .i18n import Said, Usage, texts
 from .model import (
@@ -70,8 +73,6 @@ from .tolerances import (
     WHOLE_BOUND_TOLERANCE,
 )
 
-#: LPs with more columns than this use HiGHS's interior point method under "auto".
-IPM_THRESHOLD = 50_000
 #: Solver threads of every solve, whatever `-j` is: one plan however a scenario is run
 #: (HiGHS's MIP search depends on its thread count, and so would the plan).
 DEFAULT_THREADS = 1
@@ -96,7 +97,10 @@ class SolveOptions:
     solver: str = HIGHS
     time_limit: float | None = None  # seconds, for the whole lexicographic run
     mip_gap: float = DEFAULT_MIP_GAP
-    lp_method: str = "auto"  # auto | simplex | ipm (HiGHS only)
+    # The first stage's LP method (HiGHS, LPs only; lprace.py): "auto" races simplex and
+    # interior point on two or more cores; "simplex" / "ipm" force the winner. Never
+    # changes the plan, only how fast it comes.
+    lp_method: str = lprace.AUTO
     threads: int = DEFAULT_THREADS  # the same for every solve (see DEFAULT_THREADS)
     # Watches the solve and can stop it (HiGHS only); never part of what is solved.
     control: SolveControl | None = field(default=None, compare=False)
@@ -194,6 +198,9 @@ class Solution:
     restarts: int = 0  # stages run again without their start (see _HighsRun._run_stage)
     interrupted: bool = False  # stopped by SolveControl.stop (Ctrl-C): later stages not run
     refused: bool = False  # contradictory bounds: no solver ran (no model to export)
+    #: The LP method that solved the first stage (lprace.py; None for a MIP or another
+    #: solver): what a race was won by, for the benchmarks and the tests.
+    lp_method: str | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -267,7 +274,7 @@ def check_options(options: SolveOptions) -> None:
         raise Usage("usage.solve.mip_gap", gap=f"{options.mip_gap:g}")
     if options.time_limit is not None and options.time_limit <= 0:
         raise Usage("usage.solve.time_limit", seconds=f"{options.time_limit:g}")
-    if options.lp_method not in ("auto", "simplex", "ipm"):
+    if options.lp_method not in lprace.LP_METHODS:
         raise Usage("usage.solve.lp_method", method=options.lp_method)
     if options.solver != HIGHS and options.solver not in _PULP_NAMES:
         known = ", ".join([HIGHS, *_PULP_NAMES])
@@ -316,6 +323,8 @@ class _HighsRun:
         usable = start is not None and model.is_mip and len(start) == model.n_cols
         self.start = np.asarray(start, dtype=float) if usable else None
         self.restarts = 0  # started runs that had to run again without their start
+        self.lp_method: str | None = None  # the first stage's LP method (lprace.py)
+        self.last_highs: Any = None  # the instance that solved the last stage run
         self.deadline: float | None = None
         self.started = 0.0  # perf_counter at the start of run()
         self.current: tuple[Said, int, float] = (Said("solver.stage.other", {"label": ""}), 0, 1.0)
@@ -325,37 +334,45 @@ class _HighsRun:
     def run(self) -> Solution:
         import highspy
 
-        started = self.started = time.perf_counter()
-        deadline = self.deadline = _deadline(self.options)
-        m = self.model
-        h = self._configured(highspy)
+        self.started = time.perf_counter()
+        self.deadline = _deadline(self.options)
         # The solver sees the scaled model (scaling.py): any unit of money works.
-        sc = scale_model(m)
-        self._pass_model(h, highspy, sc)
+        sc = scale_model(self.model)
+        first, rivals = self._rivals(highspy, sc)
+        solution = self._stages(highspy, sc, rivals, first)
+        rivals.clear()  # the instance that goes on is self.last_highs
+        if self.model.is_mip or solution.status != Status.OPTIMAL or solution.messages:
+            return solution
+        return self._canonical(highspy, sc, solution)
 
+    def _stages(self, highspy: Any, sc: Any, rivals: list[Any], first: Sequence[str]) -> Solution:
+        """Every stage in turn, the first one raced if there are several `rivals`; the
+        instance that solved the last stage is left in `self.last_highs`."""
+        started = self.started
+        deadline = self.deadline
+        m = self.model
+        h = self.last_highs = rivals[0]
         outcomes: list[StageOutcome] = []
         factors: list[float] = []  # each held stage's objective scale
         messages: list[Said] = []
         status = Status.OPTIMAL
         values = np.zeros(0)
-        all_cols = np.arange(m.n_cols, dtype=np.int32)
         control = self.options.control
         if control is not None:
-            self._watch(h, highspy, control, started)
+            for rival in rivals:
+                self._watch(rival, highspy, control, started)
         for number, stage in enumerate(m.stages, 1):
             t0 = time.perf_counter()
             remaining = _remaining(deadline)
-            if remaining is not None:
-                h.setOptionValue("time_limit", float(remaining))
-            h.changeObjectiveSense(
-                highspy.ObjSense.kMinimize
-                if stage.sense == Sense.MIN
-                else highspy.ObjSense.kMaximize
-            )
             cost, factor = sc.cost(stage.cost)
             self.current = (stage_name(stage), number, factor)
-            h.changeColsCost(m.n_cols, all_cols, cost)
-            stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
+            for rival in rivals:
+                self._objective(rival, highspy, stage, cost, remaining)
+            if len(rivals) > 1:
+                h = self.last_highs = self._race(highspy, rivals, first)
+                stage_status = self._status(h, highspy)
+            else:
+                stage_status = self._solve_stage(h, highspy, sc, stage, cost, values)
             if self.keyboard_interrupt:
                 raise KeyboardInterrupt
             interrupted = control is not None and control.stopping
@@ -415,15 +432,7 @@ class _HighsRun:
                     messages,
                     interrupted=True,
                 )
-            # Hold this optimum while the next stages run.
-            nz = np.flatnonzero(cost).astype(np.int32)
-            bound = factor * hold_bound(objective, stage.sense)
-            lo, hi = (
-                (-highspy.kHighsInf, bound)
-                if stage.sense == Sense.MIN
-                else (bound, highspy.kHighsInf)
-            )
-            h.addRow(lo, hi, len(nz), nz, cost[nz])
+            self._hold(h, highspy, stage, cost, factor, objective)
         return self._solution(
             status,
             values,
@@ -431,8 +440,124 @@ class _HighsRun:
             messages,
         )
 
-    def _configured(self, highspy: Any) -> Any:
-        """A HiGHS instance with every option a solve of this model uses."""
+    def _canonical(self, highspy: Any, sc: Any, found: Solution) -> Solution:
+        """The LP's plan computed so that the path to it does not show.
+
+        Both LP methods reach the same optimum of the tie-break, but each one's numbers
+        carry the rounding of its own path (which method won the race, which bases came
+        before: 1e-13 relative, up to HiGHS's 1e-7 tolerance near a bound), and so do the
+        optima each stage holds. So every column the plan has at one of its bounds is fixed
+        there (`lprace.at_bounds`) and the stages run once more, from scratch, on a fresh
+        HiGHS instance: an input that no longer depends on the path, hence the same
+        numbers to the last bit whichever method won. With most columns fixed, presolve
+        leaves a small LP. The first instance is released first: one copy of the model at
+        a time. If this run fails (it should not), the plan found stands."""
+        scaled = np.asarray(self.last_highs.getSolution().col_value, dtype=float)
+        lower, upper = lprace.at_bounds(scaled, sc.col_lower, sc.col_upper)
+        del scaled
+        self._drop_last()
+        fresh = self._configured(highspy, lprace.SIMPLEX)
+        control = self.options.control
+        if control is not None:
+            self._watch(fresh, highspy, control, self.started)
+        self._pass_model(fresh, highspy, sc, lower, upper)
+        del lower, upper
+        method, restarts = self.lp_method, self.restarts
+        again = self._stages(highspy, sc, [fresh], (lprace.SIMPLEX,))
+        del fresh
+        self._drop_last()
+        self.lp_method = method
+        if again.status != Status.OPTIMAL or again.messages:
+            return found
+        stages = [
+            dataclasses.replace(o, seconds=o.seconds + f.seconds)
+            for o, f in zip(again.stages, found.stages, strict=True)
+        ]
+        return dataclasses.replace(
+            again, stages=stages, restarts=restarts + again.restarts, lp_method=method
+        )
+
+    def _hold(
+        self,
+        h: Any,
+        highspy: Any,
+        stage: Stage,
+        cost: FloatArray,
+        factor: float,
+        objective: float,
+    ) -> None:
+        """Hold this optimum while the next stages run (`cost` and the row scaled by
+        `factor`)."""
+        nz = np.flatnonzero(cost).astype(np.int32)
+        bound = factor * hold_bound(objective, stage.sense)
+        lo, hi = (
+            (-highspy.kHighsInf, bound) if stage.sense == Sense.MIN else (bound, highspy.kHighsInf)
+        )
+        h.addRow(lo, hi, len(nz), nz, cost[nz])
+
+    def _rivals(self, highspy: Any, sc: Any) -> tuple[tuple[str, ...], list[Any]]:
+        """One HiGHS instance per LP method of the first stage: two make a race
+        (lprace.py); a MIP or a forced method gets one."""
+        m = self.model
+        first = lprace.methods(
+            self.options.lp_method, m.is_mip, len(m.values), lprace.usable_cores()
+        )
+        rivals = []
+        for method in first:
+            rival = self._configured(highspy, method)
+            self._pass_model(rival, highspy, sc)
+            rivals.append(rival)
+        self.lp_method = None if m.is_mip else first[0]
+        return first, rivals
+
+    def _objective(
+        self, h: Any, highspy: Any, stage: Stage, cost: FloatArray, remaining: float | None
+    ) -> None:
+        """Give `h` the stage's objective (and what is left of the time limit)."""
+        if remaining is not None:
+            h.setOptionValue("time_limit", float(remaining))
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if stage.sense == Sense.MIN else highspy.ObjSense.kMaximize
+        )
+        n = self.model.n_cols
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+
+    def _drop_last(self) -> None:
+        """Destroy the instance that solved the last stage (its last reference is here)."""
+        h, self.last_highs = self.last_highs, None
+        if h is not None:
+            h.clear()
+        del h
+        lprace.collect()
+
+    def _race(self, highspy: Any, rivals: list[Any], first: Sequence[str]) -> Any:
+        """Solve the first stage with every LP method at once; keep the winner's instance
+        (the others are released at once: their copy of the model is the race's cost)."""
+        outcome = lprace.race(rivals, lambda r: self._status(r, highspy) == Status.OPTIMAL)
+        self.lp_method = first[outcome.winner]
+        winner = rivals[outcome.winner]
+        # The caller's list loses the others too, and they are destroyed at once.
+        rivals[:] = [winner]
+        lprace.collect()
+        self._warm_from_here(winner)
+        return winner
+
+    def _warm_from_here(self, h: Any) -> None:
+        """Every stage after an LP's first starts from the previous stage's basis
+        (interior point ends with a crossover to one): warm simplex, never from scratch.
+
+        A new objective (and a hold row, met by the basis) leaves that basis primal
+        feasible, where HiGHS's own choice is its primal simplex; its default, the dual
+        simplex, first has to repair a dual infeasible basis: on the 600 x 200 benchmark
+        the least-spend tie-break took 1 primal iteration against more than 80 s dual."""
+        if self.model.is_mip:
+            return
+        h.setOptionValue("solver", lprace.SIMPLEX)
+        h.setOptionValue("simplex_strategy", lprace.SIMPLEX_CHOOSE)
+
+    def _configured(self, highspy: Any, method: str) -> Any:
+        """A HiGHS instance with every option a solve of this model uses, the first
+        stage's LP method (`method`, see lprace.py) included."""
         m = self.model
         with _quiet_stdout():
             h: Any = highspy.Highs()  # highspy: no stubs
@@ -445,24 +570,28 @@ class _HighsRun:
         # stage's plan, can prove a wrong optimum (tests/data/highs-fm); the rest of
         # presolve stays on. An older HiGHS without the rule refuses the mask: nothing to do.
         h.setOptionValue("presolve_rule_off", PRESOLVE_RULES_OFF)
-        method = self.options.lp_method
-        if method == "auto":
-            method = "ipm" if (not m.is_mip and m.n_cols > IPM_THRESHOLD) else "simplex"
-        if method not in ("simplex", "ipm"):
-            raise SolverError(f"unknown LP method '{method}' (auto, simplex or ipm)")
         if not m.is_mip:
             h.setOptionValue("solver", method)
         return h
 
-    def _pass_model(self, h: Any, highspy: Any, sc: Any) -> None:
-        """Hand the scaled model to HiGHS, in one call."""
+    def _pass_model(
+        self,
+        h: Any,
+        highspy: Any,
+        sc: Any,
+        col_lower: FloatArray | None = None,
+        col_upper: FloatArray | None = None,
+    ) -> None:
+        """Hand the scaled model to HiGHS, in one call (with other column bounds if given)."""
         m = self.model
+        lower = sc.col_lower if col_lower is None else col_lower
+        upper = sc.col_upper if col_upper is None else col_upper
         lp = highspy.HighsLp()
         lp.num_col_ = m.n_cols
         lp.num_row_ = m.n_rows
         lp.col_cost_ = np.zeros(m.n_cols)
-        lp.col_lower_ = sc.col_lower
-        lp.col_upper_ = np.where(np.isinf(sc.col_upper), highspy.kHighsInf, sc.col_upper)
+        lp.col_lower_ = lower
+        lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper)
         lp.row_lower_ = np.where(np.isinf(sc.row_lower), -highspy.kHighsInf, sc.row_lower)
         lp.row_upper_ = np.where(np.isinf(sc.row_upper), highspy.kHighsInf, sc.row_upper)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
@@ -504,6 +633,7 @@ class _HighsRun:
         stage_status = self._run_stage(
             h, highspy, cost, None if start is None else sc.to_scaled(start)
         )
+        self._warm_from_here(h)
         if stage.node_limit is not None and m.is_mip:
             h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
             if stage_status == Status.FEASIBLE and not stage.reported:
@@ -591,6 +721,7 @@ class _HighsRun:
             messages,
             self.restarts,
             interrupted=interrupted,
+            lp_method=self.lp_method,
         )
 
     def _watch(self, h: Any, highspy: Any, control: SolveControl, started: float) -> None:
