@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "yaml12",
         "figures",
         "i18n",
+        "messages",
         "catalogues",
         "outlines",
     ),
