@@ -20,7 +20,8 @@ from rich.console import Console
 from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError, UsageError
-from .loader import load_scenario
+from .loader import load_scenario, scenario_language
+from .messages import say_in
 from .solve import DEFAULT_MIP_GAP, HIGHS, SolveControl, SolveOptions, stop_on_sigint
 
 # The defaults only (alternatives.py is imported by the commands that use it).
@@ -55,11 +56,13 @@ def say(console: Console, text: object) -> None:
     console.print(visible(text, newlines=True), markup=False)
 
 
-def fail(error: PazosBudgetError) -> typer.Exit:
-    """Print an error the user can act on and return the exit to raise."""
+def fail(error: PazosBudgetError, language: Callable[[], str] = lambda: "en") -> typer.Exit:
+    """Print an error the user can act on and return the exit to raise; the problems of
+    a scenario in the run's `language` (asked only when there are some)."""
     if isinstance(error, ScenarioError):
+        lang = language()
         for problem in error.problems:
-            say(err, problem)
+            say(err, say_in(problem, lang))
     else:
         say(err, f"error: {error}")
     return typer.Exit(error.exit_code)
@@ -77,9 +80,39 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
         try:
             command(*args, **kwargs)
         except PazosBudgetError as e:
-            raise fail(e) from None
+            language = functools.partial(
+                message_language, kwargs.get("lang"), first_scenario(kwargs)
+            )
+            raise fail(e, language) from None
 
     return wrapper
+
+
+def message_language(lang: object, scenario: Path | None) -> str:
+    """The one place the language of a run's messages about its input is decided: the
+    --lang given; else the language the scenario file says it is in, read from the raw
+    file (an invalid one too) and through `extends:`; else English. (For texts printed
+    before any scenario is known, the environment's language would come in here.)"""
+    if lang in LANGUAGES:
+        return str(lang)
+    found = scenario_language(scenario) if scenario is not None else None
+    return found or "en"
+
+
+def first_scenario(kwargs: dict[str, object]) -> Path | None:
+    """The scenario a command was given (the base one of several), if any."""
+    given = kwargs.get("scenario", kwargs.get("scenarios"))
+    if isinstance(given, list | tuple):
+        given = given[0] if given else None
+    return given if isinstance(given, Path) else None
+
+
+def say_warnings(warnings: tuple[str, ...], lang: object, scenario: Path | None) -> None:
+    """A scenario's located warnings on stderr, in the run's language."""
+    if warnings:
+        language = message_language(lang, scenario)
+        for warning in warnings:
+            say(err, say_in(warning, language))
 
 
 # Options shared by solve, compare and sweep, declared once.
@@ -178,11 +211,11 @@ def validate(
             loaded = load_scenario(path, votes=votes)
         except ScenarioError as e:
             bad += 1
+            language = message_language(None, path)
             for problem in e.problems:
-                say(err, problem)
+                say(err, say_in(problem, language))
             continue
-        for warning in loaded.warnings:
-            say(err, warning)
+        say_warnings(loaded.warnings, None, path)
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
         L = words(s.scenario.language, s.scenario.currency)
@@ -306,8 +339,7 @@ def solve(
     )
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     L = words(language)
     with plan.reserved():
@@ -469,8 +501,7 @@ def compare(
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
     plan.refuse_inputs(inputs)
-    for warning in (w for one in loaded for w in one.warnings):
-        say(err, warning)
+    say_warnings(tuple(w for one in loaded for w in one.warnings), lang, scenarios[0])
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
@@ -549,8 +580,7 @@ def sweep(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     L = words(language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
@@ -701,8 +731,7 @@ def review(
     plan.refuse_inputs([scenario, plan_file, execution])
     loaded = load_scenario(scenario)
     plan.refuse_inputs(loaded.files)
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     adopted = load_plan(plan_file, loaded)
     executed = load_execution(execution, loaded.scenario)
@@ -802,7 +831,7 @@ def init(
     with plan.reserved():
         plan.commit({"--output": skeleton.write})
     for warning in warnings:
-        say(err, warning)
+        say(err, say_in(warning, options.lang))
     if explain:
         for line in explain_lines(skeleton, options.lang):
             say(out, line)
@@ -903,8 +932,7 @@ def robust(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():

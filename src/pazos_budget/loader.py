@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -31,6 +31,7 @@ from .display import control_problem
 from .document import Document, Key, dotted, one_line
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
+from .i18n import LANGUAGES, Lang
 from .messages import Joined, Num, Text, Warned, message_of, must
 from .scenario import RuleViolations, Scenario
 from .tables import expand_tables
@@ -847,3 +848,54 @@ def check_text(text: str, path: Path) -> tuple[str, ...]:
     doc = expand_votes(doc, path.parent)
     scenario = validate_document(doc)
     return tuple(_warning(doc.problem(where, m)) for where, m in scenario.warnings())
+
+
+# --------------------------------------------------------------------------- language
+#: `language: es` written anywhere in a file that does not parse as YAML (flow or block).
+_LANGUAGE_LINE = re.compile(r"\blanguage:[ \t]*[\"']?(es|en)[\"']?[ \t]*(?:[,}#]|$)", re.M)
+_EXTENDS_LINE = re.compile(r"^extends:[ \t]*[\"']?([^\"'#\n]+?)[\"']?[ \t]*(?:#.*)?$", re.M)
+#: How many bases `scenario_language` follows through `extends:`.
+_MAX_BASES = 16
+
+
+def scenario_language(path: str | Path) -> Lang | None:
+    """The language a scenario file says it is written in (`scenario.language`), read
+    from the raw file, even an invalid one, and through `extends:` when the file itself
+    does not say; None when no file of the chain says `es` or `en` (or none can be read).
+    Cheap, and never raises: it decides in which language the file's problems are told."""
+    seen: set[Path] = set()
+    p = Path(path)
+    for _ in range(_MAX_BASES):
+        try:
+            if p.resolve() in seen or not p.is_file() or p.stat().st_size > MAX_FILE_BYTES:
+                return None
+            seen.add(p.resolve())
+            text = p.read_bytes().decode("utf-8", errors="replace")
+            language, base = _language_and_base(text)
+        except Exception:  # never: the language of a message must not fail the message
+            return None
+        if language is not None:
+            return language
+        if base is None:
+            return None
+        p = p.parent / base
+    return None
+
+
+def _language_and_base(text: str) -> tuple[Lang | None, str | None]:
+    """(`scenario.language`, `extends`) of a file's text: read as YAML, or by their lines
+    when the text is not valid YAML."""
+    try:
+        data = parse_yaml(text, "").data
+    except ScenarioError:
+        found = _LANGUAGE_LINE.search(text)
+        base = _EXTENDS_LINE.search(text)
+        language = found.group(1) if found else None
+        return cast("Lang | None", language), base.group(1).strip() if base else None
+    info = data.get("scenario")
+    language = info.get("language") if isinstance(info, dict) else None
+    base = data.get(EXTENDS)
+    return (
+        cast("Lang", language) if language in LANGUAGES else None,
+        base if isinstance(base, str) and base.strip() else None,
+    )
