@@ -200,7 +200,9 @@ def test_skeleton_validates_with_warnings_and_orders_as_the_index(tmp_path: Path
         "init", str(path), "--indicators", WEIGHTS, "--prioritize", "3", "--output", str(output)
     )
     assert run.exit_code == 0, run.output
-    assert f"{output}:" in run.stderr and "warning: programmes: no programme yet" in run.stderr
+    # In the skeleton's language (Spanish unless --lang en).
+    assert f"{output}:" in run.stderr
+    assert "advertencia: programmes: todavía no hay programas" in run.stderr
     loaded = load_scenario(output)
     s = loaded.scenario
     assert s.prioritized_cluster_ids == ["zamorano", "la-emilia", "caimitos"]
@@ -390,6 +392,9 @@ def test_control_characters_are_refused_at_their_cell(tmp_path: Path) -> None:
     path = territories_file(tmp_path, rows)
     run = invoke_cli("init", str(path), "-o", str(tmp_path / "s.yaml"))
     assert run.exit_code == 2
+    # In the language of the scenario init writes (Spanish unless --lang en).
+    assert f"{path}:4:2: name: el texto contiene el carácter de control" in run.stderr
+    run = invoke_cli("init", str(path), "-o", str(tmp_path / "s.yaml"), "--lang", "en")
     assert f"{path}:4:2: name: text contains the control character" in run.stderr
     assert "\x1b" not in run.stderr
 

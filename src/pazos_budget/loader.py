@@ -32,7 +32,7 @@ from .document import Document, Key, dotted, one_line
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .i18n import LANGUAGES, Lang
-from .messages import Joined, Num, Text, Warned, message_of, must
+from .messages import Joined, Num, Text, Warned, message_of, must, must_any
 from .scenario import RuleViolations, Scenario
 from .tables import expand_tables
 from .variants import EXTENDS, merge, override_as_variant, parse_override, table_rows
@@ -489,10 +489,6 @@ def _either(messages: list[str]) -> str:
     if all(m.startswith("must be ") for m in messages):  # not from the catalogue
         return "must be " + ", or ".join(m.removeprefix("must be ") for m in messages)
     return Joined(messages, "; ")
-
-
-def must_any(predicates: list[Any]) -> Text:
-    return Text("val.must", what=Joined(predicates, Text("val.sep.or")))
 
 
 def _did_you_mean(name: str) -> Text:

@@ -100,6 +100,12 @@ def must(predicate: str, /, **args: Any) -> Text:
     return Text("val.must", what=Text(predicate, **args))
 
 
+def must_any(predicates: Iterable[Any], sep: Any = None) -> Text:
+    """ "must be A, or B" ("debe ser A o B"): one of several predicates, joined by `sep`
+    (", or " unless told)."""
+    return Text("val.must", what=Joined(predicates, sep if sep is not None else Text("val.sep.or")))
+
+
 class Joined(str):
     """Messages (or message parts) joined by `sep`: a plain separator the same in every
     language ("; "), or a `Text` one (", or " / " o ")."""

@@ -667,7 +667,7 @@ class Scenario(Strict):
         for path, owner, t in _all_targets(self.targets, self.departments):
             lead = Text("val.warn.hard_unmet" if t.hard else "val.warn.soft_unmet")
             for u in self.unservable(owner, t, index):
-                out.append((path + u.field, Text("val.warn.unservable", lead=lead, why=u.message)))
+                out.append((path + u.field, Joined([lead, u.message], ": ")))
         if self.reach_model == ReachModel.DISTINCT:
             for path, _owner, t in _all_targets(self.targets, self.departments):
                 if not isinstance(t, YouthReachTarget) or t.hard:

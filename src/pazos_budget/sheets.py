@@ -52,6 +52,7 @@ from typing import Any
 from .errors import Problem, ScenarioError
 from .figures import clean_figure
 from .files import read_input_bytes
+from .messages import Text
 
 #: Largest .xlsx read (a department's form is a few tens of kilobytes).
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
@@ -457,7 +458,7 @@ def read_csv(
             rows.append([Cell(v, name, r, c) for c, v in enumerate(record, 1)])
     except csv.Error as e:
         raise ScenarioError(
-            [Problem(name, reader.line_num, 1, "", f"not a valid CSV file: {e}")]
+            [Problem(name, reader.line_num, 1, "", Text("val.table.invalid", detail=str(e)))]
         ) from e
     return Table(name, None, rows, dialect)
 
@@ -474,15 +475,14 @@ def decode_csv(raw: bytes, display: str, encoding: str | None = None) -> tuple[s
         try:
             text = raw.decode("utf-8-sig" if name.lower().replace("_", "-") == "utf-8" else name)
         except LookupError as e:
-            raise ScenarioError([Problem(display, 0, 0, "", f"unknown encoding '{name}'")]) from e
+            message = Text("val.csv.encoding_unknown", name=name)
+            raise ScenarioError([Problem(display, 0, 0, "", message)]) from e
         except UnicodeDecodeError as e:
             last = e  # with no encoding given, the byte Windows-1252 cannot read either
             continue
         text = text.removeprefix("\ufeff")
         if not text.strip():
-            raise ScenarioError(
-                [Problem(display, 0, 0, "", "file is empty (expected a header row)")]
-            )
+            raise ScenarioError([Problem(display, 0, 0, "", Text("val.csv.empty"))])
         return text, name
     assert last is not None
     bad = last
@@ -494,18 +494,9 @@ def decode_csv(raw: bytes, display: str, encoding: str | None = None) -> tuple[s
     delimiter = max(DELIMITERS, key=lambda d: header.count(d.encode()))
     col = len(next(csv.reader([before], delimiter=delimiter), [""]))
     label = "UTF-8" if (encoding or "").lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    what = f"not valid {label}" if encoding else "neither UTF-8 nor Windows-1252 text"
-    raise ScenarioError(
-        [
-            Problem(
-                display,
-                line,
-                col,
-                "",
-                f"{what} (byte 0x{raw[bad.start]:02x}); save the file as 'CSV UTF-8'",
-            )
-        ]
-    ) from bad
+    what = Text("val.csv.not_valid", label=label) if encoding else Text("val.csv.neither")
+    message = Text("val.csv.bad_byte", what=what, byte=f"0x{raw[bad.start]:02x}")
+    raise ScenarioError([Problem(display, line, col, "", message)]) from bad
 
 
 #: A number as a person writes it with a decimal point / a decimal comma, grouped or not.
@@ -552,13 +543,8 @@ def sniff(
         counts = {d: header.count(d) for d in DELIMITERS}
         delimiter = max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else ","
     if delimiter not in DELIMITERS:
-        raise ScenarioError(
-            [
-                Problem(
-                    display, 0, 0, "", f"the separator must be ',', ';' or a tab, not {delimiter!r}"
-                )
-            ]
-        )
+        message = Text("val.csv.separator", given=repr(delimiter))
+        raise ScenarioError([Problem(display, 0, 0, "", message)])
     if decimal is None:
         decimal = "."
         if delimiter != ",":
@@ -577,13 +563,10 @@ def sniff(
             if point and not comma:
                 decimal = "."
     if decimal not in (".", ","):
-        raise ScenarioError(
-            [Problem(display, 0, 0, "", f"the decimal mark must be '.' or ',', not {decimal!r}")]
-        )
+        message = Text("val.csv.decimal", given=repr(decimal))
+        raise ScenarioError([Problem(display, 0, 0, "", message)])
     if decimal == delimiter:
-        raise ScenarioError(
-            [Problem(display, 0, 0, "", "the decimal mark cannot also be the separator")]
-        )
+        raise ScenarioError([Problem(display, 0, 0, "", Text("val.csv.decimal_separator"))])
     return Dialect(delimiter, decimal, encoding)
 
 
