@@ -213,7 +213,7 @@ def _syntax_error(e: yaml.YAMLError, text: str) -> YamlSyntaxError:
 _PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), key)
     for pattern, key in (
-        (r"while (?P<what>parsing|scanning) (?P<thing>.+)", "val.yaml.p.while"),
+        (r"while (?P<what>parsing|scanning) (?P<thing>.+)", "while"),
         (r"mapping values are not allowed here", "val.yaml.p.mapping_values"),
         (r"expected <block end>, but found (?P<found>.+)", "val.yaml.p.block_end"),
         (r"expected (?P<one>'.') or (?P<other>'.'), but got (?P<found>.+)", "val.yaml.p.or"),
@@ -222,6 +222,13 @@ _PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"found unknown escape character (?P<char>.+)", "val.yaml.p.escape"),
         (r"found undefined tag handle (?P<handle>.+)", "val.yaml.p.handle"),
         (r"could not find expected ':'", "val.yaml.p.colon"),
+        (r"expected the node content, but found (?P<found>.+)", "val.yaml.p.content"),
+        (r"expected a comment or a line break, but found (?P<found>.+)", "val.yaml.p.eol"),
+        (r"mapping keys are not allowed here", "val.yaml.p.mapping_keys"),
+        (r"sequence entries are not allowed here", "val.yaml.p.entries"),
+        (r"found unexpected document separator", "val.yaml.p.separator"),
+        (r"invalid indentation or unclosed '\[' or '\{'", "val.yaml.p.indentation"),
+        (r"expected (?P<token>'[^']*'|<[^>]*>), but found (?P<found>.+)", "val.yaml.p.token_found"),
     )
 )
 #: What the parser was reading when it gave up (`while parsing a block mapping`).
@@ -255,7 +262,7 @@ def _parser_words(phrase: str) -> str:
         if m is None:
             continue
         args = m.groupdict()
-        if key == "val.yaml.p.while":
+        if key == "while":
             if args["thing"] not in _PARSER_THINGS:
                 return phrase
             thing = Text("val.yaml.thing." + args["thing"].replace(" ", "_").replace("-", "_"))
