@@ -87,98 +87,19 @@ targets:
 """
 
 #: Words only our English sentences have, and only our Spanish ones.
-ENGLISH = frozenset(
-    [
-        "must",
-        "be",
-        "the",
-        "is",
-        "of",
-        "and",
-        "unknown",
-        "did",
-        "you",
-        "mean",
-        "duplicate",
-        "cluster",
-        "department",
-        "programme",
-        "target",
-        "required",
-        "number",
-        "greater",
-        "than",
-        "least",
-        "most",
-        "exceed",
-        "sum",
-        "shares",
-        "whole",
-        "listed",
-        "twice",
-        "warning",
-        "cannot",
-        "met",
-        "no",
-        "produces",
-        "reaches",
-        "prioritized",
-        "left",
-        "out",
-        "scope",
-        "text",
-        "mapping",
-        "one",
-        "field",
-        "fields",
-        "kind",
-    ]
-) - {"no"}
-SPANISH = frozenset(
-    [
-        "debe",
-        "ser",
-        "el",
-        "la",
-        "los",
-        "las",
-        "de",
-        "del",
-        "desconocido",
-        "desconocida",
-        "quiso",
-        "decir",
-        "duplicado",
-        "clúster",
-        "secretaría",
-        "programa",
-        "meta",
-        "obligatorio",
-        "número",
-        "mayor",
-        "menor",
-        "que",
-        "igual",
-        "superar",
-        "suman",
-        "proporciones",
-        "aparece",
-        "dos",
-        "veces",
-        "advertencia",
-        "puede",
-        "cumplir",
-        "produce",
-        "llega",
-        "priorizado",
-        "queda",
-        "fuera",
-        "alcance",
-        "campo",
-        "valores",
-        "estos",
-    ]
-)
+ENGLISH_WORDS = """
+must be the is of and unknown did you mean duplicate cluster department programme target
+required number greater than least most exceed sum shares whole listed twice warning
+cannot met produces reaches prioritized left out scope text mapping one field fields kind
+"""
+SPANISH_WORDS = """
+debe ser el la los las de del desconocido desconocida quiso decir duplicado clúster
+secretaría programa meta obligatorio número mayor menor que igual superar suman
+proporciones aparece dos veces advertencia puede cumplir produce llega priorizado queda
+fuera alcance campo valores estos
+"""
+ENGLISH = frozenset(ENGLISH_WORDS.split())
+SPANISH = frozenset(SPANISH_WORDS.split())
 
 
 def sentence_words(output: str) -> set[str]:
