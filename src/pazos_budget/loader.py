@@ -632,7 +632,7 @@ def _out_of_bound(doc: Document, loc: Key, kind: str, ctx: dict[str, Any]) -> st
         # A share written as a percent: 15 for 15%. (What to write stays as YAML writes
         # it, with a decimal point, in every language.)
         return must("val.be.share", value=f"{value / 100:g}")
-    return must(words[0], bound=Num(bound, ""))
+    return must(words[0], bound=Num(bound, "") if isinstance(bound, int | float) else str(bound))
 
 
 def _not_a_bool(doc: Document, loc: Key) -> str:
