@@ -686,8 +686,7 @@ def intake_import(
     plan.refuse_inputs([scenario, *forms])
     intake = import_forms(scenario, forms, output, variant_id=variant_id)
     plan.refuse_inputs(intake.files)
-    for warning in intake.warnings:
-        say(err, warning)
+    say_warnings(tuple(intake.warnings), None, scenario)
 
     def write(tmp: Path) -> None:
         tmp.write_text(intake.yaml, encoding="utf-8")
