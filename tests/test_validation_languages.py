@@ -246,6 +246,24 @@ def test_a_scenario_error_keeps_its_languages_across_processes(tmp_path: Path) -
     assert [str(p) for p in again.problems] == [str(p) for p in caught.value.problems]
 
 
+def test_init_tells_the_problems_of_a_territories_file_in_the_skeletons_language(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "territorios.csv"
+    path.write_text(
+        "id,name,youth_population,homicidios\nnorte,Norte,0,3\nNorte,,10,\n", encoding="utf-8"
+    )
+    said = run("init", str(path), "-o", str(tmp_path / "s.yaml")).stderr.splitlines()
+    assert said == [
+        f"{path}:2:3: youth_population: debe ser un número entero mayor que 0, y dice '0'",
+        f"{path}:3:1: id: 'Norte' no es un id: letras minúsculas, dígitos, '-' o '_', que "
+        "empiece por una letra o un dígito (por ejemplo comuna-1)",
+        f"{path}:3:2: name: falta el nombre",
+        f"{path}:3:4: homicidios: falta el valor del territorio 'Norte': escriba el conteo (0 "
+        "si no se registró ninguno); una celda vacía no se lee como cero",
+    ], said
+
+
 # --------------------------------------------------------------------------- the catalogue
 def val_keys() -> list[str]:
     return sorted(k for k in texts("en") if k.startswith(PREFIX))

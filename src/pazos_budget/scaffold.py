@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import Problem, ScenarioError, UsageError
+from .messages import Num, Text
 from .pabulib import slug
 from .reports.labels import Labels
 from .scenario import SLUG_PATTERN
@@ -98,7 +99,7 @@ def read_departments(path: Path) -> list[DepartmentRow]:
     name = str(path)
     rows = read_rows(path, name)
     if not rows:
-        raise ScenarioError([Problem(name, 0, 0, "", "file is empty (expected a header row)")])
+        raise ScenarioError([Problem(name, 0, 0, "", Text("val.csv.empty"))])
     header = [c.text for c in rows[0][1]]
     problems = _header_problems(name, header, [c.where for c in rows[0][1]])
     if problems:
@@ -112,13 +113,14 @@ def read_departments(path: Path) -> list[DepartmentRow]:
         ident = by["id"]
         if not re.fullmatch(SLUG_PATTERN, ident.text) or len(ident.text) > 64:
             problems.append(
-                Problem(ident.where, 0, 0, "id", f"'{ident.text}' is not an id (e.g. cultura)")
+                Problem(ident.where, 0, 0, "id", Text("val.init.not_an_id", text=ident.text))
             )
         elif ident.text in seen:
-            problems.append(Problem(ident.where, 0, 0, "id", f"duplicate id '{ident.text}'"))
+            message = Text("val.init.id_twice", id=ident.text)
+            problems.append(Problem(ident.where, 0, 0, "id", message))
         seen.add(ident.text)
         if not by["name"].text:
-            problems.append(Problem(by["name"].where, 0, 0, "name", "missing name"))
+            problems.append(Problem(by["name"].where, 0, 0, "name", Text("val.terr.no_name")))
         money: dict[str, float | None] = {}
         for key in ("budget", "min_spend"):
             cell = by.get(key)
@@ -128,14 +130,20 @@ def read_departments(path: Path) -> list[DepartmentRow]:
             value = _amount(cell.text)
             if value is None:
                 problems.append(
-                    Problem(cell.where, 0, 0, key, f"must be a number >= 0, got '{cell.text}'")
+                    Problem(cell.where, 0, 0, key, Text("val.init.amount", text=cell.text))
                 )
                 continue
             money[key] = value
         budget, least = money["budget"], money["min_spend"]
         if budget is not None and least is not None and least > budget:
             problems.append(
-                Problem(by["min_spend"].where, 0, 0, "min_spend", f"exceeds the budget {budget:g}")
+                Problem(
+                    by["min_spend"].where,
+                    0,
+                    0,
+                    "min_spend",
+                    Text("val.init.min_spend", budget=Num(budget)),
+                )
             )
         notes = by["notes"].text if "notes" in by else ""
         out.append(DepartmentRow(ident.text, by["name"].text, budget, least, notes, label))
@@ -155,12 +163,17 @@ def _header_problems(name: str, header: list[str], wheres: list[str]) -> list[Pr
                     0,
                     0,
                     "",
-                    f"unknown column '{column}' (allowed: {', '.join(DEPARTMENT_COLUMNS)})",
+                    Text(
+                        "val.table.unknown_column",
+                        name=column,
+                        hint=Text("val.hint.allowed", names=", ".join(DEPARTMENT_COLUMNS)),
+                    ),
                 )
             )
     for required in ("id", "name"):
         if required not in header:
-            problems.append(Problem(f"{name}:1:1", 0, 0, "", f"missing column '{required}'"))
+            message = Text("val.init.missing_column", name=required)
+            problems.append(Problem(f"{name}:1:1", 0, 0, "", message))
     return problems
 
 

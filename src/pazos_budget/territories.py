@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import Problem, ScenarioError, UsageError
+from .messages import Num, Text
 from .scenario import SLUG_PATTERN
 
 #: The columns every territories file starts with (then one column per indicator).
@@ -99,7 +100,7 @@ def read_territories(path: str | Path) -> Territories:
     p = Path(path)
     name = str(path)
     if p.suffix.lower() in (".xlsm", ".xltm"):
-        raise _fail(name, "macro workbooks are not read; save it as .xlsx (or CSV UTF-8)")
+        raise _fail(name, Text("val.terr.macros"))
     return _territories(name, read_rows(p, name))
 
 
@@ -140,7 +141,7 @@ def _problem(where: str, message: str, column: str = "") -> Problem:
 def _csv_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
     from .tables import read_table_text  # UTF-8, BOM, size, binary and pipe checks
 
-    return csv_rows(read_table_text(path, name, missing="no such file"), name)
+    return csv_rows(read_table_text(path, name, missing=Text("val.file.missing")), name)
 
 
 def csv_rows(text: str, name: str) -> list[tuple[str, list[_Cell]]]:
@@ -149,8 +150,7 @@ def csv_rows(text: str, name: str) -> list[tuple[str, list[_Cell]]]:
     if ";" in first and "," not in first:
         raise _fail(
             f"{name}:1:1",
-            "the header is separated by ';', not ','; save the file as 'CSV UTF-8 "
-            "(comma delimited)' with a decimal point",
+            Text("val.terr.semicolon"),
         )
     rows: list[tuple[str, list[_Cell]]] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -161,7 +161,8 @@ def csv_rows(text: str, name: str) -> list[tuple[str, list[_Cell]]]:
             cells = [_Cell(v.strip(), f"{name}:{row}:{j + 1}") for j, v in enumerate(record)]
             rows.append((str(row), cells))
     except csv.Error as e:
-        raise _fail(f"{name}:{reader.line_num}:1", f"not a valid CSV file: {e}") from e
+        message = Text("val.table.invalid", detail=str(e))
+        raise _fail(f"{name}:{reader.line_num}:1", message) from e
     width = max((len(cells) for _, cells in rows), default=0)
     for row, (_, cells) in enumerate(rows, start=1):
         cells += [_Cell("", f"{name}:{row}:{j + 1}") for j in range(len(cells), width)]
@@ -174,14 +175,14 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
     from openpyxl.utils import get_column_letter
 
     if not path.is_file():
-        raise _fail(name, "no such file")
+        raise _fail(name, Text("val.file.missing"))
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise _fail(name, f"file is too large (more than the limit of {MAX_FILE_BYTES:,} bytes)")
+        raise _fail(name, Text("val.file.too_large", limit=Num(MAX_FILE_BYTES, ",")))
     try:
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise _fail(name, f"not a readable .xlsx workbook: {e}") from e
+        raise _fail(name, Text("val.terr.workbook", detail=str(e))) from e
     sheet, raw = book.worksheets[0], formulas.worksheets[0]
     rows: list[tuple[str, list[_Cell]]] = []
     problems: list[Problem] = []
@@ -194,7 +195,7 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
             where = f"{name}:{sheet.title}!{get_column_letter(j + 1)}{r}"
             formula = j < len(written) and isinstance(written[j], str) and written[j][:1] == "="
             if value is None and formula:
-                problems.append(_problem(where, "a formula without a saved value; open and save"))
+                problems.append(_problem(where, Text("val.terr.formula")))
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             cells.append(_Cell("" if value is None else str(value).strip(), where))
@@ -214,7 +215,7 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
 
 def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
     if not rows or not any(c.text for c in rows[0][1]):
-        raise _fail(name, f"no header row (expected {', '.join(BASE_COLUMNS)}, then indicators)")
+        raise _fail(name, Text("val.terr.no_header", columns=", ".join(BASE_COLUMNS)))
     columns, indicators = _columns(rows)
     problems: list[Problem] = []
     items: list[Territory] = []
@@ -230,15 +231,15 @@ def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
         bad = len(problems)
         _check_id(ident, seen, problems)
         if not label.text:
-            problems.append(_problem(label.where, "missing name", NAME))
+            problems.append(_problem(label.where, Text("val.terr.no_name"), NAME))
         population = _whole(youth.text)
         if population is None or population <= 0:
             problems.append(
                 _problem(
                     youth.where,
-                    f"must be a whole number greater than 0, got '{youth.text}'"
+                    Text("val.terr.youth", text=youth.text)
                     if youth.text
-                    else "missing youth population (a whole number greater than 0)",
+                    else Text("val.terr.no_youth"),
                     YOUTH,
                 )
             )
@@ -251,7 +252,7 @@ def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
     if problems:
         raise ScenarioError(problems[:MAX_PROBLEMS])
     if not items:
-        raise _fail(name, "no territory: add one row per territory below the header")
+        raise _fail(name, Text("val.terr.none"))
     return Territories(name, indicators, tuple(items))
 
 
@@ -263,28 +264,28 @@ def _columns(rows: list[tuple[str, list[_Cell]]]) -> tuple[dict[str, int], tuple
     for j, head in enumerate(header):
         if not head.text:
             if any(cells[j].text for _, cells in rows[1:]):
-                problems.append(_problem(head.where, f"column {j + 1} has cells but no name"))
+                problems.append(_problem(head.where, Text("val.terr.unnamed", n=j + 1)))
             continue
         if head.text in columns:
-            problems.append(_problem(head.where, f"duplicate column '{head.text}'"))
+            problems.append(_problem(head.where, Text("val.terr.column_twice", name=head.text)))
         elif head.text not in BASE_COLUMNS and not _SLUG.fullmatch(head.text):
             problems.append(
                 _problem(
                     head.where,
-                    f"indicator column '{head.text}' must be a lower-case id "
-                    "(letters, digits, '-' or '_'), e.g. youth_homicides",
+                    Text("val.terr.indicator_id", name=head.text),
                 )
             )
         columns[head.text] = j
     missing = [c for c in BASE_COLUMNS if c not in columns]
     if missing:
-        problems.append(_problem(header[0].where, f"missing column(s): {', '.join(missing)}"))
+        message = Text("val.table.missing_columns", names=", ".join(missing))
+        problems.append(_problem(header[0].where, message))
     indicators = tuple(c for c in columns if c not in BASE_COLUMNS)
     if not indicators and not missing:
         problems.append(
             _problem(
                 header[-1].where,
-                "no indicator column: add one count per territory, e.g. youth_homicides",
+                Text("val.terr.no_indicator"),
             )
         )
     if problems:
@@ -298,16 +299,15 @@ def _check_id(ident: _Cell, seen: dict[str, str], problems: list[Problem]) -> No
         problems.append(
             _problem(
                 ident.where,
-                f"'{ident.text}' is not an id: lower-case letters, digits, '-' or '_', "
-                "starting with a letter or digit (e.g. comuna-1)",
+                Text("val.terr.not_an_id", text=ident.text),
                 ID,
             )
         )
     elif ident.text == "all":
-        problems.append(_problem(ident.where, "'all' is reserved (it means every cluster)", ID))
+        problems.append(_problem(ident.where, Text("val.all_reserved"), ID))
     elif ident.text in seen:
         problems.append(
-            _problem(ident.where, f"duplicate id '{ident.text}' (also {seen[ident.text]})", ID)
+            _problem(ident.where, Text("val.id_twice", id=ident.text, at=seen[ident.text]), ID)
         )
     else:
         seen[ident.text] = ident.where
@@ -328,17 +328,14 @@ def _counts(
             problems.append(
                 _problem(
                     c.where,
-                    f"missing value for territory '{ident.text}': write the count "
-                    "(0 if none was recorded); a blank is not read as zero",
+                    Text("val.terr.no_count", id=ident.text),
                     indicator,
                 )
             )
         elif value is None:
-            problems.append(_problem(c.where, f"must be a number, got '{c.text}'", indicator))
+            problems.append(_problem(c.where, Text("val.cell.got", text=c.text), indicator))
         elif value < 0:
-            problems.append(
-                _problem(c.where, f"must be 0 or more (a count), got {c.text}", indicator)
-            )
+            problems.append(_problem(c.where, Text("val.terr.negative", text=c.text), indicator))
         else:
             counts[indicator] = value
     return counts
@@ -403,8 +400,7 @@ def composite_index(territories: Territories, weights: Mapping[str, Fraction]) -
                 [
                     _problem(
                         territories.file,
-                        f"no territory recorded any '{i}': there is no city rate to compare "
-                        "with; give it weight 0 (--indicators) or drop the column",
+                        Text("val.terr.no_rate", indicator=i),
                         i,
                     )
                 ]
