@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, ScenarioError
+from .messages import Text, must
 from .pabulib import programme_id, read_pabulib
 
 if TYPE_CHECKING:  # the loader imports this module; only its types are needed here
@@ -78,7 +79,7 @@ def _read_csv(path: Path, name: str) -> Votes:
     from .tables import read_table_source
     from .territories import csv_rows  # CSV reading with located cells
 
-    text, digest, _ = read_table_source(path, name, missing="no such file")
+    text, digest, _ = read_table_source(path, name, missing=Text("val.file.missing"))
     rows = csv_rows(text, name)
     header = [c.text for c in rows[0][1]] if rows else []
     missing = [c for c in (PROGRAMME, VOTES) if c not in header]
@@ -90,8 +91,11 @@ def _read_csv(path: Path, name: str) -> Votes:
                     0,
                     0,
                     "",
-                    f"missing column(s) {', '.join(missing)} (a vote file has the columns "
-                    f"{PROGRAMME}, {VOTES})",
+                    Text(
+                        "val.votes.columns",
+                        missing=", ".join(missing),
+                        columns=f"{PROGRAMME}, {VOTES}",
+                    ),
                 )
             ]
         )
@@ -104,27 +108,29 @@ def _read_csv(path: Path, name: str) -> Votes:
             continue
         pid, count = cells[pj], cells[vj]
         if not pid.text:
-            problems.append(Problem(pid.where, 0, 0, PROGRAMME, "missing programme id"))
+            problems.append(Problem(pid.where, 0, 0, PROGRAMME, Text("val.votes.no_id")))
             continue
         if pid.text in seen:
             problems.append(
                 Problem(
-                    pid.where, 0, 0, PROGRAMME, f"'{pid.text}' listed twice (also {seen[pid.text]})"
+                    pid.where,
+                    0,
+                    0,
+                    PROGRAMME,
+                    Text("val.votes.twice", id=pid.text, at=seen[pid.text]),
                 )
             )
             continue
         seen[pid.text] = pid.where
         if not re.fullmatch(r"\d+", count.text):
-            got = f"got '{count.text}'" if count.text else "the cell is empty"
-            problems.append(
-                Problem(count.where, 0, 0, VOTES, f"must be a whole number >= 0; {got}")
-            )
+            got = Text("val.votes.got", text=count.text) if count.text else Text("val.votes.empty")
+            problems.append(Problem(count.where, 0, 0, VOTES, Text("val.votes.count", got=got)))
             continue
         items.append(Vote(pid.text, int(count.text), pid.where))
     if problems:
         raise ScenarioError(problems[:50])
     if not items:
-        raise ScenarioError([Problem(name, 0, 0, "", "no votes: add one row per programme")])
+        raise ScenarioError([Problem(name, 0, 0, "", Text("val.votes.none"))])
     return Votes(name, tuple(items), False, digest)
 
 
@@ -142,9 +148,7 @@ def expand_votes(doc: Document, folder: Path) -> Document:
         return doc
     ref = doc.data.pop(VOTES_KEY)
     if not isinstance(ref, str) or not ref.strip():
-        raise ScenarioError(
-            [doc.problem((VOTES_KEY,), "must be the name of a vote file (.csv or .pb)")]
-        )
+        raise ScenarioError([doc.problem((VOTES_KEY,), must("val.be.vote_file"))])
     return apply_votes(doc, folder / ref, str(Path(doc.file).parent / ref))
 
 
@@ -167,10 +171,9 @@ def apply_votes(doc: Document, path: Path, display: str) -> Document:
             if votes.pabulib and vote.votes == 0:
                 continue  # a project nobody voted for need not be a programme
             close = get_close_matches(vote.id, list(by_id), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(
-                Problem(vote.where, 0, 0, PROGRAMME, f"unknown programme '{vote.id}'{hint}")
-            )
+            hint = Text("val.hint.mean", name=close[0]) if close else ""
+            message = Text("val.votes.unknown", id=vote.id, hint=hint)
+            problems.append(Problem(vote.where, 0, 0, PROGRAMME, message))
             continue
         i, programme = found
         outputs = programme.setdefault("outputs", {})
@@ -180,7 +183,7 @@ def apply_votes(doc: Document, path: Path, display: str) -> Document:
             problems.append(
                 doc.problem(
                     ("programmes", i, "outputs", VOTES_METRIC),
-                    f"the votes come from {display}; do not list them in outputs too",
+                    Text("val.votes.in_outputs", file=display),
                 )
             )
             continue
@@ -191,8 +194,7 @@ def apply_votes(doc: Document, path: Path, display: str) -> Document:
                     0,
                     0,
                     PROGRAMME,
-                    f"programme '{programme.get('id')}' is not all-or-nothing: votes count "
-                    "per unit, so give it integer: true and max_units: 1",
+                    Text("val.votes.all_or_nothing", id=str(programme.get("id"))),
                 )
             )
             continue
