@@ -308,6 +308,77 @@ def test_every_key_the_code_names_is_in_both_catalogues() -> None:
     assert not missing, sorted(missing)
 
 
+#: The modules that read input files: every problem they raise is a catalogue message.
+READER_MODULES = """
+loader yaml12 scenario tables variants files sheets intake execution review territories
+scaffold pabulib votes display document
+"""
+READERS = READER_MODULES.split()
+#: Where a message is built: the Problem itself and the helpers that make or raise one.
+MAKER_NAMES = """
+Problem fail _fail problem _problem ValueError RuleViolations ScenarioError CellError
+YamlSyntaxError TooDeep append
+"""
+MAKERS = frozenset(MAKER_NAMES.split())
+#: Functions of a reader whose English is not a message about the input: the review's
+#: independent check (a failure there is a bug, VerificationError) and its summary
+#: lines (the terminal's, from review's own labels).
+NOT_MESSAGES = frozenset({("review", "check_review"), ("review", "summary_lines")})
+PROSE = re.compile(r"[^\W\d_]{2,}\s+[^\W\d_]{2,}")
+
+
+def _prose(node: ast.AST) -> bool:
+    """Whether an argument spells an English sentence (a literal or f-string with words)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and PROSE.search(node.value) is not None
+    if isinstance(node, ast.JoinedStr):
+        return any(_prose(v) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return _prose(node.left) or _prose(node.right)
+    if isinstance(node, ast.IfExp):
+        return _prose(node.body) or _prose(node.orelse)
+    return False
+
+
+def english_messages(source: str, module: str) -> list[str]:
+    """'MODULE:LINE: text' for each message spelled in English in the code, not keyed."""
+    found: list[str] = []
+    tree = ast.parse(source)
+    exempt: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and (module, node.name) in NOT_MESSAGES:
+            exempt.update(id(n) for n in ast.walk(node))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in exempt:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in MAKERS:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if _prose(arg):
+                    found.append(f"{module}:{node.lineno}: {ast.unparse(arg)}")
+    return found
+
+
+def test_no_reader_spells_a_message_in_english_only() -> None:
+    found = [
+        line
+        for module in READERS
+        for line in english_messages((PACKAGE / f"{module}.py").read_text(encoding="utf-8"), module)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_a_message_spelled_in_english_is_caught() -> None:
+    source = (
+        "def read(p):\n"
+        "    problems.append(Problem(p, 1, 1, 'x', 'must be a number'))\n"
+        "    raise fail(f'unknown cluster {p}')\n"
+        "    raise fail(Text('val.empty'))\n"
+    )
+    assert sorted(line.split(": ")[0] for line in english_messages(source, "m")) == ["m:2", "m:3"]
+
+
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
 def test_numbers_in_spanish_messages_follow_es_co(x: float) -> None:
     english = Num(x).english()
