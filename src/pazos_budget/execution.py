@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
-from .messages import Num, Text, message_of
+from .messages import Joined, Num, Text, message_of
 from .scenario import Programme, Scenario
 from .sheets import MAX_CSV_BYTES, MAX_WORKBOOK_BYTES, Cell, CellError, Table, read_table
 
@@ -130,6 +130,11 @@ def _is_execution(table: Table) -> bool:
     )
 
 
+def _column(name: str) -> Text:
+    """A column's name as the message's language writes it (`cluster`, `clúster`)."""
+    return Text(f"val.exec.col.{name}")
+
+
 def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Execution:
     """Check the cells of an execution table against the scenario.
 
@@ -171,7 +176,7 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
                 )
             )
         elif name in columns:
-            problems.append(cell.problem("header", Text("val.exec.twice", name=name)))
+            problems.append(cell.problem("header", Text("val.exec.twice", name=_column(name))))
         else:
             columns[name] = j
     missing = [c for c in REQUIRED if c not in columns]
@@ -181,7 +186,7 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
                 "header",
                 Text(
                     "val.exec.missing_columns" if len(missing) > 1 else "val.exec.missing_column",
-                    names=", ".join(missing),
+                    names=Joined([_column(c) for c in missing], ", "),
                 ),
             )
         )

@@ -120,7 +120,7 @@ def read_departments(path: Path) -> list[DepartmentRow]:
             problems.append(Problem(ident.where, 0, 0, "id", message))
         seen.add(ident.text)
         if not by["name"].text:
-            problems.append(Problem(by["name"].where, 0, 0, "name", Text("val.terr.no_name")))
+            problems.append(Problem(by["name"].where, 0, 0, "name", Text("val.init.terr.no_name")))
         money: dict[str, float | None] = {}
         for key in ("budget", "min_spend"):
             cell = by.get(key)

@@ -100,7 +100,7 @@ def read_territories(path: str | Path) -> Territories:
     p = Path(path)
     name = str(path)
     if p.suffix.lower() in (".xlsm", ".xltm"):
-        raise _fail(name, Text("val.terr.macros"))
+        raise _fail(name, Text("val.init.terr.macros"))
     return _territories(name, read_rows(p, name))
 
 
@@ -150,7 +150,7 @@ def csv_rows(text: str, name: str) -> list[tuple[str, list[_Cell]]]:
     if ";" in first and "," not in first:
         raise _fail(
             f"{name}:1:1",
-            Text("val.terr.semicolon"),
+            Text("val.init.terr.semicolon"),
         )
     rows: list[tuple[str, list[_Cell]]] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -182,7 +182,7 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise _fail(name, Text("val.terr.workbook", detail=str(e))) from e
+        raise _fail(name, Text("val.init.terr.workbook", detail=str(e))) from e
     sheet, raw = book.worksheets[0], formulas.worksheets[0]
     rows: list[tuple[str, list[_Cell]]] = []
     problems: list[Problem] = []
@@ -195,7 +195,7 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
             where = f"{name}:{sheet.title}!{get_column_letter(j + 1)}{r}"
             formula = j < len(written) and isinstance(written[j], str) and written[j][:1] == "="
             if value is None and formula:
-                problems.append(_problem(where, Text("val.terr.formula")))
+                problems.append(_problem(where, Text("val.init.terr.formula")))
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             cells.append(_Cell("" if value is None else str(value).strip(), where))
@@ -215,7 +215,7 @@ def _xlsx_rows(path: Path, name: str) -> list[tuple[str, list[_Cell]]]:
 
 def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
     if not rows or not any(c.text for c in rows[0][1]):
-        raise _fail(name, Text("val.terr.no_header", columns=", ".join(BASE_COLUMNS)))
+        raise _fail(name, Text("val.init.terr.no_header", columns=", ".join(BASE_COLUMNS)))
     columns, indicators = _columns(rows)
     problems: list[Problem] = []
     items: list[Territory] = []
@@ -231,15 +231,15 @@ def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
         bad = len(problems)
         _check_id(ident, seen, problems)
         if not label.text:
-            problems.append(_problem(label.where, Text("val.terr.no_name"), NAME))
+            problems.append(_problem(label.where, Text("val.init.terr.no_name"), NAME))
         population = _whole(youth.text)
         if population is None or population <= 0:
             problems.append(
                 _problem(
                     youth.where,
-                    Text("val.terr.youth", text=youth.text)
+                    Text("val.init.terr.youth", text=youth.text)
                     if youth.text
-                    else Text("val.terr.no_youth"),
+                    else Text("val.init.terr.no_youth"),
                     YOUTH,
                 )
             )
@@ -252,7 +252,7 @@ def _territories(name: str, rows: list[tuple[str, list[_Cell]]]) -> Territories:
     if problems:
         raise ScenarioError(problems[:MAX_PROBLEMS])
     if not items:
-        raise _fail(name, Text("val.terr.none"))
+        raise _fail(name, Text("val.init.terr.none"))
     return Territories(name, indicators, tuple(items))
 
 
@@ -264,15 +264,17 @@ def _columns(rows: list[tuple[str, list[_Cell]]]) -> tuple[dict[str, int], tuple
     for j, head in enumerate(header):
         if not head.text:
             if any(cells[j].text for _, cells in rows[1:]):
-                problems.append(_problem(head.where, Text("val.terr.unnamed", n=j + 1)))
+                problems.append(_problem(head.where, Text("val.init.terr.unnamed", n=j + 1)))
             continue
         if head.text in columns:
-            problems.append(_problem(head.where, Text("val.terr.column_twice", name=head.text)))
+            problems.append(
+                _problem(head.where, Text("val.init.terr.column_twice", name=head.text))
+            )
         elif head.text not in BASE_COLUMNS and not _SLUG.fullmatch(head.text):
             problems.append(
                 _problem(
                     head.where,
-                    Text("val.terr.indicator_id", name=head.text),
+                    Text("val.init.terr.indicator_id", name=head.text),
                 )
             )
         columns[head.text] = j
@@ -285,7 +287,7 @@ def _columns(rows: list[tuple[str, list[_Cell]]]) -> tuple[dict[str, int], tuple
         problems.append(
             _problem(
                 header[-1].where,
-                Text("val.terr.no_indicator"),
+                Text("val.init.terr.no_indicator"),
             )
         )
     if problems:
@@ -299,7 +301,7 @@ def _check_id(ident: _Cell, seen: dict[str, str], problems: list[Problem]) -> No
         problems.append(
             _problem(
                 ident.where,
-                Text("val.terr.not_an_id", text=ident.text),
+                Text("val.init.terr.not_an_id", text=ident.text),
                 ID,
             )
         )
@@ -328,14 +330,16 @@ def _counts(
             problems.append(
                 _problem(
                     c.where,
-                    Text("val.terr.no_count", id=ident.text),
+                    Text("val.init.terr.no_count", id=ident.text),
                     indicator,
                 )
             )
         elif value is None:
             problems.append(_problem(c.where, Text("val.cell.got", text=c.text), indicator))
         elif value < 0:
-            problems.append(_problem(c.where, Text("val.terr.negative", text=c.text), indicator))
+            problems.append(
+                _problem(c.where, Text("val.init.terr.negative", text=c.text), indicator)
+            )
         else:
             counts[indicator] = value
     return counts
@@ -400,7 +404,7 @@ def composite_index(territories: Territories, weights: Mapping[str, Fraction]) -
                 [
                     _problem(
                         territories.file,
-                        Text("val.terr.no_rate", indicator=i),
+                        Text("val.init.terr.no_rate", indicator=i),
                         i,
                     )
                 ]
