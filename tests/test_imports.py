@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "figures",
         "i18n",
         "language",
+        "messages",
         "catalogues",
         "outlines",
         "marginal",

@@ -108,7 +108,8 @@ def test_bad_territories_are_located(tmp_path: Path, edit: object, expected: str
     text = "\n".join([HEADER, *ROWS]) + "\n"
     path = write(tmp_path, "territorios.csv", edit(text))  # type: ignore[operator]
     output = tmp_path / "s.yaml"
-    run = invoke_cli("init", str(path), "--output", str(output))
+    # The English texts (init speaks Spanish unless told: test_validation_languages).
+    run = invoke_cli("init", str(path), "--output", str(output), "--lang", "en")
     assert run.exit_code == 2
     assert expected.replace("territorios.csv", str(path)) in run.stderr
     assert not output.exists()  # nothing half-written
@@ -199,7 +200,9 @@ def test_skeleton_validates_with_warnings_and_orders_as_the_index(tmp_path: Path
         "init", str(path), "--indicators", WEIGHTS, "--prioritize", "3", "--output", str(output)
     )
     assert run.exit_code == 0, run.output
-    assert f"{output}:" in run.stderr and "warning: programmes: no programme yet" in run.stderr
+    # In the skeleton's language (Spanish unless --lang en).
+    assert f"{output}:" in run.stderr
+    assert "advertencia: programmes: todavía no hay programas" in run.stderr
     loaded = load_scenario(output)
     s = loaded.scenario
     assert s.prioritized_cluster_ids == ["zamorano", "la-emilia", "caimitos"]
@@ -257,8 +260,13 @@ def test_bad_departments_csv_is_located(tmp_path: Path) -> None:
     departments = write(
         tmp_path, "secretarias.csv", "id,name,budget,min_spend\ncultura,Cultura,-4,\nX,,5,9\n"
     )
+    out = str(tmp_path / "s.yaml")
+    run = invoke_cli("init", str(path), "--departments", str(departments), "-o", out)
+    assert run.exit_code == 2
+    assert f"{departments}:2:3: budget: debe ser un número >= 0, y dice '-4'" in run.stderr
+    assert f"{departments}:3:4: min_spend: supera el presupuesto 5" in run.stderr
     run = invoke_cli(
-        "init", str(path), "--departments", str(departments), "-o", str(tmp_path / "s.yaml")
+        "init", str(path), "--departments", str(departments), "-o", out, "--lang", "en"
     )
     assert run.exit_code == 2
     assert f"{departments}:2:3: budget: must be a number >= 0, got '-4'" in run.stderr
@@ -389,6 +397,9 @@ def test_control_characters_are_refused_at_their_cell(tmp_path: Path) -> None:
     path = territories_file(tmp_path, rows)
     run = invoke_cli("init", str(path), "-o", str(tmp_path / "s.yaml"))
     assert run.exit_code == 2
+    # In the language of the scenario init writes (Spanish unless --lang en).
+    assert f"{path}:4:2: name: el texto contiene el carácter de control" in run.stderr
+    run = invoke_cli("init", str(path), "-o", str(tmp_path / "s.yaml"), "--lang", "en")
     assert f"{path}:4:2: name: text contains the control character" in run.stderr
     assert "\x1b" not in run.stderr
 
@@ -466,6 +477,10 @@ def test_bad_options_exit_2_with_the_message(tmp_path: Path) -> None:
         "indicators: youth_homicides, injuries, domestic_violence, sexual_crimes)\n"
     )
     run = invoke_cli("init", str(tmp_path / "none.csv"), "-o", str(tmp_path / "s.yaml"))
+    assert "none.csv: el archivo no existe" in run.stderr  # the skeleton's language
+    run = invoke_cli(
+        "init", str(tmp_path / "none.csv"), "-o", str(tmp_path / "s.yaml"), "--lang", "en"
+    )
     assert run.exit_code == 2
     assert "none.csv: no such file" in run.stderr
     assert not (tmp_path / "s.yaml").exists()

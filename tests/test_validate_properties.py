@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 
 from pazos_budget.cli import app
 from pazos_budget.errors import Problem, ScenarioError
-from pazos_budget.loader import MAX_PROBLEMS, load_scenario, parse_yaml
+from pazos_budget.loader import MAX_PROBLEMS, load_scenario, parse_yaml, scenario_language
+from pazos_budget.messages import problem_line
 
 BASE = """\
 scenario:
@@ -319,7 +320,9 @@ def test_damaged_text_fails_cleanly(tmp_path: Path, content: bytes) -> None:
     assert "Traceback" not in result.output
     if expected_exit == 2:
         assert result.stdout == ""
-        assert result.stderr.splitlines() == [str(p) for p in problems]
+        # In the language the damaged file still says it is in (English if none).
+        lang = scenario_language(path) or "en"
+        assert result.stderr.splitlines() == [problem_line(p, lang) for p in problems]
     assert not (tmp_path / MARKER).exists()
     assert not Path(MARKER).exists()
 

@@ -242,7 +242,8 @@ def test_votes_before_any_programme_wait_for_them(tmp_path: Path) -> None:
         str(output),
     )
     assert run.exit_code == 0, run.output
-    assert "warning: targets[3].metric: this target cannot be met" in run.stderr
+    # In the skeleton's language (Spanish unless --lang en).
+    assert "advertencia: targets[3].metric: esta meta no se puede cumplir" in run.stderr
     loaded = load_scenario(output)
     assert tmp_path / "c" / "votos.csv" in loaded.files
     target = loaded.scenario.targets[3]

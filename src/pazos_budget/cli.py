@@ -21,8 +21,9 @@ from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError
 from .i18n import Said, Usage
-from .language import current_language, decide, running_in
-from .loader import load_scenario
+from .language import current_language, decide, run_language, running_in
+from .loader import load_scenario, scenario_language
+from .messages import say_in
 from .solve import HIGHS, SolveControl, SolveOptions, stop_on_sigint
 from .tolerances import DEFAULT_MIP_GAP, WORLD_MIP_GAP
 from .usage import LocalizedGroup
@@ -61,11 +62,14 @@ def say(console: Console, text: object) -> None:
     console.print(visible(text, newlines=True), markup=False)
 
 
-def fail(error: PazosBudgetError) -> typer.Exit:
-    """Print an error the user can act on and return the exit to raise."""
+def fail(error: PazosBudgetError, language: Callable[[], str] | None = None) -> typer.Exit:
+    """Print an error the user can act on and return the exit to raise, in the run's
+    language (`language`, asked only when there are problems of a scenario to tell; else
+    the language decided for the run, language.py)."""
     if isinstance(error, ScenarioError):
+        lang = language() if language is not None else current_language()
         for problem in error.problems:
-            say(err, problem)
+            say(err, say_in(problem, lang))
     else:
         lang = current_language()
         message = error.said.text(lang) if isinstance(error.said, Said) else error
@@ -85,9 +89,37 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
         try:
             command(*args, **kwargs)
         except PazosBudgetError as e:
-            raise fail(e) from None
+            language = functools.partial(
+                message_language, kwargs.get("lang"), first_scenario(kwargs)
+            )
+            raise fail(e, language) from None
 
     return wrapper
+
+
+def message_language(lang: object, scenario: Path | None) -> str:
+    """The language of a run's messages about its input, by the one rule of language.py:
+    the --lang given; else the language the scenario file says it is in (read from the
+    raw file, an invalid one too, and through `extends:`); else the environment's locale;
+    else English."""
+    given = str(lang) if lang in LANGUAGES else None
+    return run_language(given, scenario_language(scenario) if scenario is not None else None)
+
+
+def first_scenario(kwargs: dict[str, object]) -> Path | None:
+    """The scenario a command was given (the base one of several), if any."""
+    given = kwargs.get("scenario", kwargs.get("scenarios"))
+    if isinstance(given, list | tuple):
+        given = given[0] if given else None
+    return given if isinstance(given, Path) else None
+
+
+def say_warnings(warnings: tuple[str, ...], lang: object, scenario: Path | None) -> None:
+    """A scenario's located warnings on stderr, in the run's language."""
+    if warnings:
+        language = message_language(lang, scenario)
+        for warning in warnings:
+            say(err, say_in(warning, language))
 
 
 # Options shared by solve, compare and sweep, declared once.
@@ -198,11 +230,11 @@ def validate(
             loaded = load_scenario(path, votes=votes)
         except ScenarioError as e:
             bad += 1
+            language = message_language(None, path)
             for problem in e.problems:
-                say(err, problem)
+                say(err, say_in(problem, language))
             continue
-        for warning in loaded.warnings:
-            say(err, warning)
+        say_warnings(loaded.warnings, None, path)
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
         L = words(s.scenario.language, s.scenario.currency)
@@ -327,8 +359,7 @@ def solve(
     )
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     L = words(language)
     with plan.reserved():
@@ -486,8 +517,7 @@ def compare(
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
     plan.refuse_inputs(inputs)
-    for warning in (w for one in loaded for w in one.warnings):
-        say(err, warning)
+    say_warnings(tuple(w for one in loaded for w in one.warnings), lang, scenarios[0])
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
@@ -567,8 +597,7 @@ def sweep(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     L = words(language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
@@ -676,8 +705,7 @@ def intake_import(
     plan.refuse_inputs([scenario, *forms])
     intake = import_forms(scenario, forms, output, variant_id=variant_id)
     plan.refuse_inputs(intake.files)
-    for warning in intake.warnings:
-        say(err, warning)
+    say_warnings(tuple(intake.warnings), None, scenario)
 
     def write(tmp: Path) -> None:
         tmp.write_text(intake.yaml, encoding="utf-8")
@@ -721,8 +749,7 @@ def review(
     plan.refuse_inputs([scenario, plan_file, execution])
     loaded = load_scenario(scenario)
     plan.refuse_inputs(loaded.files)
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     adopted = load_plan(plan_file, loaded)
     executed = load_execution(execution, loaded.scenario)
@@ -823,7 +850,7 @@ def init(
     with plan.reserved():
         plan.commit({"--output": skeleton.write})
     for warning in warnings:
-        say(err, warning)
+        say(err, say_in(warning, options.lang))
     if explain:
         for line in explain_lines(skeleton, options.lang):
             say(out, line)
@@ -919,8 +946,7 @@ def robust(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
-    for warning in loaded.warnings:
-        say(err, warning)
+    say_warnings(loaded.warnings, lang, scenario)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
@@ -1004,7 +1030,7 @@ def present(
 
 def main() -> None:
     """Console-script entry point: no traceback ever reaches a user for a known error."""
-    L = words(decide(sys.argv[1:]))
+    L = words(decide(sys.argv[1:], reader=scenario_language))
     try:
         app()
     except PazosBudgetError as e:

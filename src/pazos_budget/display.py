@@ -17,6 +17,8 @@ import unicodedata
 
 from rich.markup import escape
 
+from .messages import Text
+
 #: Characters that change what a terminal shows instead of being shown: every C0 and C1
 #: control (ESC starts ANSI and OSC sequences), DEL, the line and paragraph separators,
 #: and the bidirectional embeddings, overrides and isolates ("Trojan source").
@@ -73,11 +75,13 @@ def control_problem(text: str, field: object, what: str = "text") -> str | None:
     if not found:
         return None
     position, char = found[0]
-    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return (
-        f"{what} contains the control character {char} at character {position + 1}{more}; "
-        "names and text are printed on terminals and in workbooks, where control "
-        "characters (escape sequences) act instead of showing: remove them"
+    more = Text("val.ctrl.more", n=len(found) - 1) if len(found) > 1 else ""
+    return Text(
+        "val.ctrl",
+        what=Text("val.ctrl.key") if what == "key" else Text("val.ctrl.text"),
+        char=char,
+        position=position + 1,
+        more=more,
     )
 
 

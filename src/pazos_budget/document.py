@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem
+from .messages import Joined, Text
 
 #: A path into the plain data: ('programmes', 3, 'unit_cost').
 Key = tuple[str | int, ...]
@@ -90,7 +91,10 @@ class Document:
 
 
 def one_line(text: str) -> str:
-    """Escape newlines and other invisible characters: one problem, one line of output."""
+    """Escape newlines and other invisible characters: one problem, one line of output.
+    A catalogue message stays one (its text arguments escaped), in every language."""
+    if isinstance(text, Text | Joined):
+        return text if text.isprintable() else text.map_args(one_line)
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 

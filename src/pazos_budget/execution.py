@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
+from .messages import Joined, Num, Text, message_of
 from .scenario import Programme, Scenario
 from .sheets import MAX_CSV_BYTES, MAX_WORKBOOK_BYTES, Cell, CellError, Table, read_table
 
@@ -111,8 +112,8 @@ def _date(value: object) -> str | ValueError | None:
                 return date(y, m, d).isoformat()
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            return ValueError(f"'{text}' is not a date; write it as YYYY-MM-DD or DD/MM/YYYY")
-    return ValueError("is not a date; write it as YYYY-MM-DD or DD/MM/YYYY")
+            return ValueError(Text("val.exec.date", text=text))
+    return ValueError(Text("val.exec.no_date"))
 
 
 def _header_row(table: Table) -> int:
@@ -127,6 +128,11 @@ def _is_execution(table: Table) -> bool:
     return any(
         _ALIASES.get(_fold(c.text())) == "programme" for c in table.rows[k] if c.error is None
     )
+
+
+def _column(name: str) -> Text:
+    """A column's name as the message's language writes it (`cluster`, `clúster`)."""
+    return Text(f"val.exec.col.{name}")
 
 
 def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Execution:
@@ -147,8 +153,7 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
                     0,
                     0,
                     "",
-                    "no rows: the first row names the columns programme, cluster, units, "
-                    "spend (and optionally date and notes)",
+                    Text("val.exec.no_rows"),
                 )
             ]
         )
@@ -167,12 +172,11 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
             problems.append(
                 cell.problem(
                     "header",
-                    f"unknown column '{text}'; the columns are programme, cluster, units, "
-                    "spend and optionally date and notes",
+                    Text("val.exec.unknown_column", name=text),
                 )
             )
         elif name in columns:
-            problems.append(cell.problem("header", f"column '{name}' appears twice"))
+            problems.append(cell.problem("header", Text("val.exec.twice", name=_column(name))))
         else:
             columns[name] = j
     missing = [c for c in REQUIRED if c not in columns]
@@ -180,9 +184,10 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
         problems.append(
             header[0].problem(
                 "header",
-                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (the "
-                "first row names the columns: programme, cluster, units, spend, and "
-                "optionally date and notes)",
+                Text(
+                    "val.exec.missing_columns" if len(missing) > 1 else "val.exec.missing_column",
+                    names=Joined([_column(c) for c in missing], ", "),
+                ),
             )
         )
         raise ScenarioError(problems)
@@ -196,7 +201,8 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
         if found is not None:
             lines.append(found)
         if len(problems) >= MAX_PROBLEMS:
-            problems.append(Problem(table.name, 0, 0, "", f"stopped after {MAX_PROBLEMS} problems"))
+            message = Text("val.exec.stopped", n=MAX_PROBLEMS)
+            problems.append(Problem(table.name, 0, 0, "", message))
             break
     if problems:
         raise ScenarioError(problems)
@@ -221,9 +227,9 @@ def _parse_row(
     pid = text("programme")
     programme = programmes.get(pid)
     if not pid and pcell.error is None:
-        problems.append(pcell.problem("programme", "missing: name the programme's id"))
+        problems.append(pcell.problem("programme", Text("val.exec.no_programme")))
     elif pid and programme is None:
-        problems.append(pcell.problem("programme", f"unknown programme '{pid}' in this scenario"))
+        problems.append(pcell.problem("programme", Text("val.exec.unknown_programme", id=pid)))
     cid = text("cluster") or None
     if programme is not None and ccell.error is None:
         _check_cluster(s, programme, pid, cid, ccell, problems)
@@ -254,26 +260,15 @@ def _check_cluster(
     """The delivery's cluster against where its programme runs; problems appended."""
     runs = s.programme_clusters(programme)
     if cid is not None and cid not in s.cluster_ids:
-        problems.append(ccell.problem("cluster", f"unknown cluster '{cid}'"))
+        problems.append(ccell.problem("cluster", Text("val.unknown.cluster", id=cid, hint="")))
     elif cid is not None and not runs:
-        problems.append(
-            ccell.problem("cluster", f"programme '{pid}' is city-wide: leave the cluster blank")
-        )
+        problems.append(ccell.problem("cluster", Text("val.exec.city_wide", id=pid)))
     elif cid is not None and cid not in runs:
-        problems.append(
-            ccell.problem(
-                "cluster",
-                f"programme '{pid}' does not run in cluster '{cid}' (it runs in {', '.join(runs)})",
-            )
-        )
+        message = Text("val.exec.not_there", id=pid, cluster=cid, runs=", ".join(runs))
+        problems.append(ccell.problem("cluster", message))
     elif cid is None and runs:
-        problems.append(
-            ccell.problem(
-                "cluster",
-                f"missing: programme '{pid}' runs in clusters; name the one it was "
-                f"delivered in ({', '.join(runs)})",
-            )
-        )
+        message = Text("val.exec.which_cluster", id=pid, runs=", ".join(runs))
+        problems.append(ccell.problem("cluster", message))
 
 
 def _amounts(
@@ -298,8 +293,7 @@ def _amounts(
             problems.append(
                 cell.problem(
                     name,
-                    f"must not be negative (got {number:g}); record what has been delivered "
-                    "and spent so far",
+                    Text("val.exec.negative", number=Num(number)),
                 )
             )
         else:
@@ -313,8 +307,7 @@ def _amounts(
                 problems.append(
                     cell.problem(
                         name,
-                        f"must be a whole number: '{pid}' is delivered in whole units "
-                        f"(got {number:g})",
+                        Text("val.exec.whole", id=pid, number=Num(number)),
                     )
                 )
     return amounts
@@ -330,7 +323,7 @@ def _delivery_date(cells: dict[str, Cell], problems: list[Problem]) -> str | Non
     else:
         parsed = _date(dcell.value)
         if isinstance(parsed, ValueError):
-            problems.append(dcell.problem("date", str(parsed)))
+            problems.append(dcell.problem("date", message_of(parsed)))
         else:
             return parsed
     return None
@@ -345,7 +338,7 @@ def load_execution(path: Path, scenario: Scenario, display: str | None = None) -
     tables = read_table(path, name)
     table = next((t for t in tables if _is_execution(t)), tables[0] if tables else None)
     if table is None:
-        raise ScenarioError([Problem(name, 0, 0, "", "the workbook has no sheet with cells")])
+        raise ScenarioError([Problem(name, 0, 0, "", Text("val.exec.no_sheet"))])
     problems = table.errors()
     if problems:
         raise ScenarioError(problems)
@@ -353,10 +346,10 @@ def load_execution(path: Path, scenario: Scenario, display: str | None = None) -
     raw = read_input_bytes(
         Path(path),
         name,
-        what="execution",
+        what=Text("val.what.execution"),
         text="CSV" if suffix == ".csv" else "workbook",
         limit=MAX_CSV_BYTES if suffix == ".csv" else MAX_WORKBOOK_BYTES,
-        missing="no such file",
+        missing=Text("val.file.missing"),
         binary=suffix != ".csv",
     )
     return parse_execution(table, scenario, sha256=hashlib.sha256(raw).hexdigest())

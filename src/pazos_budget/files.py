@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ReportError, ScenarioError
+from .messages import Num, Text
 
 
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
@@ -65,39 +66,36 @@ def read_input_bytes(
     except FileNotFoundError as e:
         raise fail(missing) from e
     except IsADirectoryError as e:
-        raise fail(f"is a directory, not a {what} file") from e
+        raise fail(Text("val.file.directory", what=what)) from e
     except PermissionError as e:
-        raise fail("permission denied") from e
+        raise fail(Text("val.file.permission")) from e
     except OSError as e:
-        raise fail(f"cannot read file: {e.strerror or e}") from e
+        raise fail(Text("val.file.unreadable", reason=e.strerror or str(e))) from e
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise fail(f"is a directory, not a {what} file")
+            raise fail(Text("val.file.directory", what=what))
         fifo = stat.S_ISFIFO(mode)
         if not fifo:
             os.set_blocking(fd, True)
         raw = _read_bounded(fd, limit, fifo)
     except IsADirectoryError as e:
-        raise fail(f"is a directory, not a {what} file") from e
+        raise fail(Text("val.file.directory", what=what)) from e
     except OSError as e:
-        raise fail(f"cannot read file: {e.strerror or e}") from e
+        raise fail(Text("val.file.unreadable", reason=e.strerror or str(e))) from e
     finally:
         os.close(fd)
     if raw is None:
-        raise fail(
-            f"is a pipe and nothing arrived in {FIFO_WAIT:g} s (is a program writing to "
-            f"it?); start the program that writes it first, or save the {what} data to a file"
-        )
+        raise fail(Text("val.file.pipe", seconds=Num(FIFO_WAIT), what=what))
     if len(raw) > limit:
-        raise fail(f"file is too large (more than the limit of {limit:,} bytes)")
+        raise fail(Text("val.file.too_large", limit=Num(limit, ",")))
     if binary:
         return raw
     if _utf16(raw):
-        advice = "'CSV UTF-8 (comma delimited)'" if text == "CSV" else "UTF-8"
-        raise fail(f"the file is UTF-16 text, which is not read here; save it as {advice}")
+        advice = Text("val.file.csv_utf8") if text == "CSV" else "UTF-8"
+        raise fail(Text("val.file.utf16", advice=advice))
     if b"\x00" in raw:
-        raise fail(f"binary file (contains NUL bytes); expected a {text} text file")
+        raise fail(Text("val.file.binary", text=text))
     return raw
 
 

@@ -38,6 +38,7 @@ from . import yaml12
 from .document import Document, Key
 from .errors import Problem, ScenarioError
 from .loader import LoadedScenario, load_document, load_scenario, validate_document
+from .messages import Num, Text, Warned
 from .reports.labels import LANGUAGES, TEXTS, Labels, Lang
 from .scenario import ALL_CLUSTERS, YOUTH_METRIC, Component, Programme, Scenario
 from .sheets import Book, Cell, CellError, Table, read_workbook
@@ -342,9 +343,11 @@ class _Reader:
                 0,
                 0,
                 "",
-                f"not a pazos-budget intake form: no sheet {', '.join(repr(m) for m in missing)} "
-                f"(its sheets: {', '.join(repr(n) for n in self.book.sheets) or 'none'}); "
-                "make the form with 'pazos-budget intake template'",
+                Text(
+                    "val.intake.not_a_form",
+                    missing=", ".join(repr(m) for m in missing),
+                    sheets=", ".join(repr(n) for n in self.book.sheets) or Text("val.intake.none"),
+                ),
             )
         )
         return None
@@ -364,13 +367,12 @@ class _Reader:
                 self.problems += e.problems
                 continue
             if key in columns:
-                self.problem(
-                    cell, "", f"the column key '{key}' appears twice (also column {columns[key]})"
-                )
+                message = Text("val.intake.key_twice", key=key, column=columns[key])
+                self.problem(cell, "", message)
             elif key not in fixed and key not in allowed:
                 close = get_close_matches(key, [*fixed, *allowed], n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                self.problem(cell, "", f"unknown {what} '{key}' in the key row{hint}")
+                hint = Text("val.hint.mean", name=close[0]) if close else ""
+                self.problem(cell, "", Text(f"val.intake.unknown.{what}", key=key, hint=hint))
             else:
                 columns[key] = cell.column
         missing = [k for k in fixed if k not in columns]
@@ -378,8 +380,7 @@ class _Reader:
             self.problem(
                 table.cell(KEY_ROW, 1),
                 "",
-                f"the key row (row {KEY_ROW}) lacks the column(s) {', '.join(missing)}; "
-                "do not change the two header rows",
+                Text("val.intake.key_row", row=KEY_ROW, columns=", ".join(missing)),
             )
         return columns
 
@@ -398,14 +399,13 @@ class _Reader:
         department = self.text(dept_cell, "department")
         departments = [d.id for d in self.s.departments]
         if not department:
-            self.problem(dept_cell, "department", "missing: the form names no department")
+            self.problem(dept_cell, "department", Text("val.intake.no_department"))
             return None
         if department not in departments:
             close = get_close_matches(department, departments, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            self.problem(
-                dept_cell, "department", f"no department '{department}' in the scenario{hint}"
-            )
+            hint = Text("val.hint.mean", name=close[0]) if close else ""
+            message = Text("val.intake.department", id=department, hint=hint)
+            self.problem(dept_cell, "department", message)
             return None
         try:
             version = version_cell.number("version")
@@ -416,7 +416,7 @@ class _Reader:
             self.problem(
                 version_cell,
                 "version",
-                f"the form is version {version:g}; this pazos-budget reads up to {FORM_VERSION}",
+                Text("val.intake.version", version=Num(version), max=FORM_VERSION),
             )
         form = Form(
             path,
@@ -481,21 +481,21 @@ class _Reader:
                     self.problem(
                         id_cell,
                         "id",
-                        "missing: every programme needs a code (a new one: a short code such as "
-                        "taller-de-musica)",
+                        Text("val.intake.no_code"),
                     )
                 continue
             if pid is _BAD:
                 continue
             if pid in first_row:
-                self.problem(id_cell, "id", f"duplicate code '{pid}' (also row {first_row[pid]})")
+                message = Text("val.intake.code_twice", id=pid, row=first_row[pid])
+                self.problem(id_cell, "id", message)
                 self.unread.add(pid)
                 continue
             first_row[pid] = r
             for column in PROGRAMME_COLUMNS:
                 given = cells.get(column.key)
                 if column.required and given is not None and given.empty:
-                    self.problem(given, column.key, "missing: this cell is required")
+                    self.problem(given, column.key, Text("val.intake.required"))
                     values["_bad"] = True
             out[pid] = values
         return out
@@ -518,8 +518,7 @@ class _Reader:
                 self.problem(
                     cell,
                     key,
-                    f"'{text}' is not a code: use lower-case letters, digits and '-' "
-                    "(no spaces or accents), for example taller-de-musica",
+                    Text("val.intake.not_a_code", text=text),
                 )
                 return _BAD
             return text
@@ -527,9 +526,8 @@ class _Reader:
             found = components.get(_fold(text))
             if found is None:
                 shown = ", ".join(repr(TEXTS[self.lang][f"component.{c.value}"]) for c in Component)
-                self.problem(
-                    cell, key, f"unknown component '{text}' (choose one of the list: {shown})"
-                )
+                message = Text("val.intake.component", text=text, shown=shown)
+                self.problem(cell, key, message)
                 return _BAD
             return found
         if column.kind == Kind.WHERE and text:
@@ -540,13 +538,8 @@ class _Reader:
             unknown = [c for c in listed if c not in self.cluster_ids]
             if unknown:
                 close = get_close_matches(unknown[0], self.cluster_ids, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                self.problem(
-                    cell,
-                    key,
-                    f"unknown cluster '{unknown[0]}'{hint} (choose an option of the list, "
-                    "or write cluster codes separated by ';')",
-                )
+                hint = Text("val.hint.mean", name=close[0]) if close else ""
+                self.problem(cell, key, Text("val.intake.cluster", id=unknown[0], hint=hint))
                 return _BAD
             return listed
         return text
@@ -561,7 +554,7 @@ class _Reader:
             return True
         if text in FALSE_WORDS:
             return False
-        raise cell.fail(key, f"must be Sí or No (yes or no), got '{cell.text(key)}'")
+        raise cell.fail(key, Text("val.intake.yes_no", text=cell.text(key)))
 
     def per_programme(
         self, table: Table | None, allowed: Sequence[str], what: str, rows: Mapping[str, Any]
@@ -584,17 +577,16 @@ class _Reader:
                     self.problem(
                         id_cell,
                         "id",
-                        f"missing: write the programme's code (the figures of this row, from "
-                        f"{filled[0].where.rsplit('!', 1)[-1]}, belong to no programme)",
+                        Text("val.intake.row_code", cell=filled[0].where.rsplit("!", 1)[-1]),
                     )
                 continue
             if pid in seen:
-                self.problem(id_cell, "id", f"duplicate code '{pid}' (also row {seen[pid]})")
+                self.problem(id_cell, "id", Text("val.intake.code_twice", id=pid, row=seen[pid]))
                 continue
             seen[pid] = r
             if pid not in rows:
                 if any(not c.empty for c in cells.values()):
-                    self.problem(id_cell, "id", f"no programme '{pid}' on the programmes sheet")
+                    self.problem(id_cell, "id", Text("val.intake.no_programme", id=pid))
                 continue
             values: dict[str, tuple[float, Cell]] = {}
             for k, cell in cells.items():
@@ -635,8 +627,7 @@ class _Reader:
                 self.problem(
                     first,
                     f"youth_per_unit.{first_key(youth)}",
-                    "a city-wide programme runs in no cluster: leave its row on this sheet "
-                    "empty, or choose where it runs",
+                    Text("val.intake.city_wide"),
                 )
                 return None
         else:
@@ -657,9 +648,7 @@ class _Reader:
                     self.problem(
                         cell,
                         f"youth_per_unit.{c}",
-                        f"no youth per unit for cluster '{c}': the programme runs in every "
-                        "cluster, so give a number for each on the youth sheet, write one in "
-                        "'youth per unit', or choose 'only the marked clusters'",
+                        Text("val.intake.no_youth", id=c),
                     )
                     return None
                 else:
@@ -670,8 +659,7 @@ class _Reader:
                         self.problem(
                             cell,
                             f"youth_per_unit.{c}",
-                            f"cluster '{c}' is not one of the clusters the programme runs in "
-                            f"({', '.join(listed)})",
+                            Text("val.intake.not_listed", id=c, listed=", ".join(listed)),
                         )
                         return None
             if where == Where.LISTED and not runs:
@@ -679,8 +667,7 @@ class _Reader:
                 self.problem(
                     cell,
                     "clusters",
-                    "no cluster is marked: write a number in each cluster where it runs on "
-                    "the youth sheet, or choose another option",
+                    Text("val.intake.none_marked"),
                 )
                 return None
         for k, (_, cell) in outputs.items():
@@ -805,18 +792,19 @@ def import_forms(
             problems.append(
                 form.department_cell.problem(
                     "department",
-                    f"a second form of department '{form.department}' "
-                    f"(the first is {other.display})",
+                    Text("val.intake.second", id=form.department, first=other.display),
                 )
             )
             continue
         by_department[form.department] = form
         if form.scenario_sha256 and form.scenario_sha256 != base.sha256:
-            warnings.append(
-                f"{form.sha_cell.where}: warning: the form was made from another version of "
-                f"{scenario_path} (sha256 {form.scenario_sha256[:12]}…, now "
-                f"{base.sha256[:12]}…): every value on it is taken as the department's"
+            message = Text(
+                "val.intake.other_version",
+                scenario=str(scenario_path),
+                was=form.scenario_sha256[:12],
+                now=base.sha256[:12],
             )
+            warnings.append(Warned(Problem(form.sha_cell.where, 0, 0, "", message)))
         read.append(form)
     owners = {p.id: p.department for p in s.programmes}
     for form in read:
@@ -827,8 +815,7 @@ def import_forms(
                 problems.append(
                     row.cells["id"].problem(
                         "id",
-                        f"programme '{row.id}' belongs to department '{owner}' (its own form "
-                        "lists it); give a new programme a new code",
+                        Text("val.intake.owned", id=row.id, owner=owner),
                     )
                 )
     # The rows that were read are checked by the scenario's rules even when others have
@@ -977,9 +964,7 @@ def _validate(
     form cells that gave the values (the base's own lines for what the forms do not show)."""
     base_doc, digests = load_document(scenario_path, str(scenario_path))
     if digests.get(scenario_path) != base.file_sha256:  # read twice: the same bytes?
-        raise ScenarioError(
-            [Problem(str(scenario_path), 0, 0, "", "the file changed while it was read; run again")]
-        )
+        raise ScenarioError([Problem(str(scenario_path), 0, 0, "", Text("val.intake.changed"))])
     display = str(output)
     data, origin = merge(base_doc, Document(display, variant, {}))
     merged = Document(display, data, {}, origin=origin, references=base_doc.references)
@@ -1028,10 +1013,7 @@ def _short_path(p: Problem, forms: Sequence[Path]) -> Problem:
 
 
 def _warning(p: Problem) -> str:
-    where = f"{p.file}:{p.line}:{p.column}" if p.line else p.file
-    return (
-        f"{where}: warning: {p.path}: {p.message}" if p.path else f"{where}: warning: {p.message}"
-    )
+    return Warned(p)
 
 
 SHEET_ORDER = {sheet_name(sh, lang): k for k, sh in enumerate(Sheet) for lang in LANGUAGES}

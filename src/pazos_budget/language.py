@@ -22,7 +22,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -105,9 +105,13 @@ def run_language(
     return as_lang(option) or as_lang(scenario) or environment_language(environ) or "en"
 
 
-def named_in(argv: Sequence[str]) -> tuple[str | None, Lang | None]:
+def named_in(
+    argv: Sequence[str], reader: Callable[[Path], Lang | None] | None = None
+) -> tuple[str | None, Lang | None]:
     """(`--lang` value, the language of the first scenario or result file) of a command
-    line, before it is parsed."""
+    line, before it is parsed; a scenario's is read by `reader` (the loader's
+    `scenario_language`, which follows `extends:`), else by `declared_language`."""
+    read = reader or declared_language
     option: str | None = None
     named: Lang | None = None
     previous = ""
@@ -119,16 +123,20 @@ def named_in(argv: Sequence[str]) -> tuple[str | None, Lang | None]:
         elif named is None and not arg.startswith("-") and previous not in OUTPUT_OPTIONS:
             suffix = Path(arg).suffix.lower()
             if suffix in SCENARIO_SUFFIXES:
-                named = declared_language(Path(arg))
+                named = read(Path(arg))
             elif suffix == RESULT_SUFFIX:
                 named = result_language(Path(arg))
         previous = arg
     return option, named
 
 
-def decide(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Lang:
+def decide(
+    argv: Sequence[str],
+    environ: Mapping[str, str] | None = None,
+    reader: Callable[[Path], Lang | None] | None = None,
+) -> Lang:
     """The language of a run from its command line (and environment), before parsing."""
-    option, named = named_in(argv)
+    option, named = named_in(argv, reader)
     return run_language(option, named, environ)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -31,7 +31,9 @@ from .display import control_problem
 from .document import Document, Key, dotted, one_line
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
-from .scenario import RuleViolations, Scenario
+from .i18n import LANGUAGES, Lang
+from .messages import Joined, Num, Text, Warned, message_of, must, must_any
+from .scenario import RuleViolations, Scenario, ScenarioInfo
 from .tables import expand_tables
 from .variants import EXTENDS, merge, override_as_variant, parse_override, table_rows
 from .votes import apply_pending, apply_votes, expand_votes
@@ -96,19 +98,22 @@ def read_source(path: Path, display: str | None = None) -> tuple[str, str]:
         return ScenarioError([Problem(name, line, col, "", message)])
 
     raw = read_input_bytes(
-        path, name, what="scenario", text="YAML", limit=MAX_FILE_BYTES, missing="no such file"
+        path,
+        name,
+        what=Text("val.what.scenario"),
+        text="YAML",
+        limit=MAX_FILE_BYTES,
+        missing=Text("val.file.missing"),
     )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise fail(
-            f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8", line, col
-        ) from e
+        raise fail(Text("val.utf8", byte=f"0x{raw[e.start]:02x}"), line, col) from e
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise fail("file is empty")
+        raise fail(Text("val.empty"))
     return text, hashlib.sha256(raw).hexdigest()
 
 
@@ -131,9 +136,7 @@ def check_directives(text: str, name: str) -> None:
                     line,
                     1,
                     "",
-                    f"'%YAML {one_line(m.group(1))}' directive: files are read as YAML 1.2 "
-                    "only (under YAML 1.1, 'yes' would be true, 01130 octal and 16:40 a "
-                    "number of minutes); remove the line or write '%YAML 1.2'",
+                    Text("val.yaml.directive", version=one_line(m.group(1))),
                 )
             ]
         )
@@ -152,11 +155,9 @@ def parse_yaml(text: str, name: str) -> Document:
     if converter.problems:
         raise ScenarioError(sorted(converter.problems)[:MAX_PROBLEMS])
     if data is None:
-        raise ScenarioError([Problem(name, 1, 1, "", "file holds no data (only comments?)")])
+        raise ScenarioError([Problem(name, 1, 1, "", Text("val.no_data"))])
     if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem(name, 1, 1, "", "expected a mapping of sections (scenario:, budget:, ...)")]
-        )
+        raise ScenarioError([Problem(name, 1, 1, "", Text("val.not_sections"))])
     return Document(name, data, converter.positions)
 
 
@@ -185,11 +186,11 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES or depth > MAX_DEPTH:
             if self.nodes == MAX_NODES + 1 or depth == MAX_DEPTH + 1:
-                self._problem(where, path, "too many or too deeply nested values (alias bomb?)")
+                self._problem(where, path, Text("val.yaml.bomb"))
             return None
         tag = node.tag
         if tag is not None and tag not in _PLAIN_TAGS.get(node.kind, ()):
-            self._problem(where, path, f"YAML tag '{_short(tag)}' is not allowed; write plain data")
+            self._problem(where, path, Text("val.yaml.tag", tag=_short(tag)))
             return None
         if node.kind == yaml12.MAPPING:
             return self._mapping(node, path, where, depth)
@@ -220,23 +221,21 @@ class _Converter:
                 return text
             value = yaml12.resolve_plain(text)
         except yaml12.NotData as e:
-            self._problem(
-                where, path, f"YAML tag '{_short(e.tag)}' is not allowed; write plain data"
-            )
+            self._problem(where, path, Text("val.yaml.tag", tag=_short(e.tag)))
             return None
         except ValueError as e:
             if re.fullmatch(r"[-+]?[0-9_]{4300,}", text.strip()):
-                message = "number too long (more than 4300 digits)"
+                message = Text("val.yaml.too_long")
                 self.problems.append(Problem(self.name, node.line, node.column, "", message))
             else:
-                self._problem(where, path, f"not valid YAML: {e}")
+                self._problem(where, path, Text("val.yaml.invalid", detail=message_of(e)))
             return None
         want = _TAG_TYPES[str(node.tag)]
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
             self._problem(
-                where, path, f"'{text}' is not a value of YAML tag '{_short(str(node.tag))}'"
+                where, path, Text("val.yaml.tag_value", text=text, tag=_short(str(node.tag)))
             )
             return None
         return value
@@ -245,15 +244,15 @@ class _Converter:
         """A mapping key as text, or None (a problem) when it is not text."""
         pos = (node.line, node.column)
         if node.tag is not None and node.tag not in _PLAIN_TAGS[yaml12.SCALAR]:
-            self._problem(pos, path, f"YAML tag '{_short(node.tag)}' is not allowed on a key")
+            self._problem(pos, path, Text("val.yaml.key_tag", tag=_short(node.tag)))
             return None
         if node.kind != yaml12.SCALAR:
-            self._problem(pos, path, f"key {self._plain(node)!r} must be text")
+            self._problem(pos, path, Text("val.yaml.key_text", key=repr(self._plain(node))))
             return None
         key = self._scalar(node, path, pos)
         if not isinstance(key, str):
             if key is not None or node.plain:
-                self._problem(pos, path, f"key {key!r} must be text")
+                self._problem(pos, path, Text("val.yaml.key_text", key=repr(key)))
             return None
         bad = control_problem(key, None, "key")
         if bad is not None:  # refused: names are printed (display.py)
@@ -284,21 +283,20 @@ class _Converter:
             sources = value.value if value.kind == yaml12.SEQUENCE else [value]
             for source in sources:
                 if source.kind != yaml12.MAPPING:
-                    what = (
-                        "a mapping"
+                    what = Text(
+                        "val.yaml.merge.mapping"
                         if value.kind == yaml12.SEQUENCE
-                        else ("a mapping or list of mappings")
+                        else "val.yaml.merge.mapping_or_list"
                     )
-                    message = (
-                        f"not valid YAML: while constructing a mapping: expected {what} for "
-                        f"merging, but found {source.kind}"
+                    message = Text(
+                        "val.yaml.merge", what=what, found=Text(f"val.yaml.node.{source.kind}")
                     )
                     self.problems.append(
                         Problem(self.name, source.line, source.column, "", message)
                     )
                     return None
                 if id(source) in merging:
-                    message = "not valid YAML: a mapping is merged into itself ('<<')"
+                    message = Text("val.yaml.merge_self")
                     self.problems.append(Problem(self.name, key.line, key.column, "", message))
                     return None
                 pairs = self._pairs(source, path, (*merging, id(source)))
@@ -329,10 +327,7 @@ class _Converter:
                 continue
             if k in first:
                 line = first[k].line
-                message = (
-                    f"duplicate key '{k}' (first given at line {line}); "
-                    "a key may appear only once in a mapping"
-                )
+                message = Text("val.yaml.duplicate", key=k, line=line)
                 dupe = Problem(self.name, key_node.line, key_node.column, "", one_line(message))
                 self.problems.append(dupe)
                 continue
@@ -452,16 +447,9 @@ def reference_problems(doc: Document) -> list[Problem]:
         if ref.id in ids:
             continue
         close = get_close_matches(ref.id, ids, n=1, cutoff=0.6)
-        hint = f"; did you mean 'cofunding:{close[0]}'?" if close else ""
-        problems.append(
-            Problem(
-                ref.file,
-                ref.line,
-                ref.column,
-                "",
-                one_line(f"column 'cofunding:{ref.id}': no department '{ref.id}'{hint}"),
-            )
-        )
+        hint = _did_you_mean(f"cofunding:{close[0]}") if close else ""
+        message = Text("val.table.cofunding_unknown", id=ref.id, hint=hint)
+        problems.append(Problem(ref.file, ref.line, ref.column, "", one_line(message)))
     return problems
 
 
@@ -488,15 +476,23 @@ def problems_from_validation(
     if len(problems) > MAX_PROBLEMS:
         extra = len(problems) - MAX_PROBLEMS
         problems = problems[:MAX_PROBLEMS]
-        problems.append(Problem(doc.file, 0, 0, "", f"... and {extra} more problem(s)"))
+        problems.append(Problem(doc.file, 0, 0, "", Text("val.more_problems", n=extra)))
     return problems
 
 
 def _either(messages: list[str]) -> str:
-    musts = [m.removeprefix("must be ") for m in messages if m.startswith("must be ")]
+    """The messages of one field's union branches as one: "must be a number, or a
+    mapping (key: value)" when each says what the value must be, else all of them."""
+    musts = [m for m in messages if isinstance(m, Text) and m.key == "val.must"]
     if len(musts) == len(messages):
-        return "must be " + ", or ".join(musts)
-    return "; ".join(messages)
+        return must_any([m.args["what"] for m in musts])
+    if all(m.startswith("must be ") for m in messages):  # not from the catalogue
+        return "must be " + ", or ".join(m.removeprefix("must be ") for m in messages)
+    return Joined(messages, "; ")
+
+
+def _did_you_mean(name: str) -> Text:
+    return Text("val.hint.mean", name=name)
 
 
 def _expand(doc: Document, err: ErrorDetails, root: type[BaseModel]) -> list[tuple[Key, str]]:
@@ -551,46 +547,47 @@ def _is_label(part: str) -> bool:
     )
 
 
-#: pydantic error types whose message needs nothing from the document.
+#: pydantic error types whose message needs nothing from the document: what the value
+#: must be (`must`), or a whole message.
+_MUST_BE = {
+    "finite_number": "val.be.finite",
+    "int_type": "val.be.whole",
+    "int_parsing": "val.be.whole",
+    "int_from_float": "val.be.whole",
+    "float_type": "val.be.number",
+    "float_parsing": "val.be.number",
+    "string_type": "val.be.text",
+    "string_sub_type": "val.be.text",
+    "string_pattern_mismatch": "val.be.slug",
+    "list_type": "val.be.list",
+    "tuple_type": "val.be.list",
+    "dict_type": "val.be.mapping",
+    "model_type": "val.be.mapping",
+    "model_attributes_type": "val.be.mapping",
+}
 _FIXED_MESSAGES = {
-    "missing": "is required",
-    "finite_number": "must be a finite number (not NaN or infinity)",
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "string_type": "must be text",
-    "string_sub_type": "must be text",
-    "string_too_short": "must not be empty",
-    "string_pattern_mismatch": (
-        "must be an id of lowercase letters, digits, '-' and '_', starting with a letter "
-        "or digit (for example 'youth-centre')"
-    ),
-    "list_type": "must be a list",
-    "tuple_type": "must be a list",
-    "dict_type": "must be a mapping (key: value)",
-    "model_type": "must be a mapping (key: value)",
-    "model_attributes_type": "must be a mapping (key: value)",
-    "too_short": "must not be empty",
-    "union_tag_not_found": "needs 'kind' (youth_reach, metric, spend_share or component_presence)",
+    "missing": "val.required",
+    "string_too_short": "val.not_empty",
+    "too_short": "val.not_empty",
+    "union_tag_not_found": "val.kind_needed",
 }
 
 #: The bound error types: how the message words each, and the context key of its bound.
 _BOUND_WORDS = {
-    "greater_than": ("greater than", "gt"),
-    "greater_than_equal": ("at least", "ge"),
-    "less_than": ("less than", "lt"),
-    "less_than_equal": ("at most", "le"),
+    "greater_than": ("val.be.gt", "gt"),
+    "greater_than_equal": ("val.be.ge", "ge"),
+    "less_than": ("val.be.lt", "lt"),
+    "less_than_equal": ("val.be.le", "le"),
 }
 
 
 def _friendly(doc: Document, loc: Key, err: ErrorDetails, root: type[BaseModel]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    fixed = _FIXED_MESSAGES.get(kind)
-    if fixed is not None:
-        return fixed
+    if kind in _MUST_BE:
+        return must(_MUST_BE[kind])
+    if kind in _FIXED_MESSAGES:
+        return Text(_FIXED_MESSAGES[kind])
     if kind == "extra_forbidden":
         return _unknown_field(doc, loc, root)
     if kind in _BOUND_WORDS:
@@ -598,13 +595,17 @@ def _friendly(doc: Document, loc: Key, err: ErrorDetails, root: type[BaseModel])
     if kind in ("bool_type", "bool_parsing"):
         return _not_a_bool(doc, loc)
     if kind == "string_too_long":
-        return f"must be at most {ctx.get('max_length')} characters"
+        return must("val.be.max_chars", n=ctx.get("max_length"))
     if kind in ("literal_error", "enum"):
         return _not_a_choice(doc, loc, ctx)
     if kind == "union_tag_invalid":
         return _unknown_kind(ctx)
     if kind == "value_error":
+        inner = ctx.get("error")
+        if isinstance(inner, ValueError) and inner.args and isinstance(inner.args[0], Text):
+            return inner.args[0]
         return str(ctx.get("error", err["msg"]))
+    # pydantic's own English words, for an error type the loader does not word itself.
     return err["msg"][0].lower() + err["msg"][1:] if err["msg"] else kind
 
 
@@ -612,9 +613,9 @@ def _unknown_field(doc: Document, loc: Key, root: type[BaseModel]) -> str:
     field = str(loc[-1]) if loc else ""
     known = sorted(_fields_at(root, doc.data, loc[:-1]))
     close = get_close_matches(field, known, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    allowed = f" (allowed: {', '.join(known)})" if known and not close else ""
-    return f"unknown field '{field}'{hint}{allowed}"
+    hint = _did_you_mean(close[0]) if close else ""
+    allowed = Text("val.hint.allowed", names=", ".join(known)) if known and not close else ""
+    return Text("val.unknown_field", field=field, hint=hint, allowed=allowed)
 
 
 def _out_of_bound(doc: Document, loc: Key, kind: str, ctx: dict[str, Any]) -> str:
@@ -628,9 +629,10 @@ def _out_of_bound(doc: Document, loc: Key, kind: str, ctx: dict[str, Any]) -> st
         and not isinstance(value, bool)
         and 1 < value <= 100
     ):
-        # A share written as a percent: 15 for 15%.
-        return f"must be at most 1 (a share); did you mean {value / 100:g}?"
-    return f"must be {words[0]} {_num(bound)}"
+        # A share written as a percent: 15 for 15%. (What to write stays as YAML writes
+        # it, with a decimal point, in every language.)
+        return must("val.be.share", value=f"{value / 100:g}")
+    return must(words[0], bound=Num(bound, "") if isinstance(bound, int | float) else str(bound))
 
 
 def _not_a_bool(doc: Document, loc: Key) -> str:
@@ -638,8 +640,8 @@ def _not_a_bool(doc: Document, loc: Key) -> str:
     word = str(value).strip().lower() if isinstance(value, str) else ""
     if word in _YES or word in _NO:
         right = "true" if word in _YES else "false"
-        return f"must be true or false; write {right} (not '{value}')"
-    return "must be true or false"
+        return must("val.be.bool_hint", right=right, value=value)
+    return must("val.be.bool")
 
 
 def _not_a_choice(doc: Document, loc: Key, ctx: dict[str, Any]) -> str:
@@ -647,27 +649,21 @@ def _not_a_choice(doc: Document, loc: Key, ctx: dict[str, Any]) -> str:
     options = [o.strip(" '\"") for o in expected.replace(" or ", ", ").split(",")]
     value = _value_at(doc.data, loc)
     close = get_close_matches(str(value), options, n=1, cutoff=0.6) if value else []
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"must be one of {', '.join(options)}{hint}"
+    hint = _did_you_mean(close[0]) if close else ""
+    return must("val.be.one_of", options=", ".join(options), hint=hint)
 
 
 def _unknown_kind(ctx: dict[str, Any]) -> str:
     options = ["youth_reach", "metric", "spend_share", "component_presence"]
     tag = str(ctx.get("tag", ""))
     close = get_close_matches(tag, options, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"kind '{tag}' is not one of {', '.join(options)}{hint}"
+    hint = _did_you_mean(close[0]) if close else ""
+    return Text("val.unknown_kind", kind=tag, options=", ".join(options), hint=hint)
 
 
 #: How people write true and false in YAML 1.1 and in speech; YAML 1.2 reads them as text.
 _YES = frozenset({"yes", "y", "on", "si", "sí", "true"})
 _NO = frozenset({"no", "n", "off", "false"})
-
-
-def _num(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _value_at(data: Any, loc: Key) -> Any:
@@ -755,21 +751,17 @@ def load_document(
         return doc, dict(doc.digests)
     ref = doc.data[EXTENDS]
     if not isinstance(ref, str) or not ref.strip():
-        raise ScenarioError([doc.problem((EXTENDS,), "must be the path of the base scenario")])
+        raise ScenarioError([doc.problem((EXTENDS,), must("val.be.base_path"))])
     base = path.parent / ref
     here = path.resolve()
     if base.resolve() == here or base.resolve() in chain:
         cycle = " -> ".join(p.name for p in (*chain, here, base.resolve()))
-        raise ScenarioError(
-            [doc.problem((EXTENDS,), f"variants extend each other in a cycle: {cycle}")]
-        )
+        raise ScenarioError([doc.problem((EXTENDS,), Text("val.extends.cycle", cycle=cycle))])
     if base.is_dir():
-        raise ScenarioError(
-            [doc.problem((EXTENDS,), f"'{ref}' is a directory, not a base scenario file")]
-        )
+        raise ScenarioError([doc.problem((EXTENDS,), Text("val.extends.directory", ref=ref))])
     if not base.exists():
         raise ScenarioError(
-            [doc.problem((EXTENDS,), f"base scenario '{ref}' not found (looked for {base})")]
+            [doc.problem((EXTENDS,), Text("val.extends.missing", ref=ref, path=str(base)))]
         )
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
@@ -790,11 +782,9 @@ def load_document(
 
 
 def _warning(p: Problem) -> str:
-    """`FILE:LINE:COL: warning: path: message`, the compiler form of a warning."""
-    where = f"{p.file}:{p.line}:{p.column}" if p.line else p.file
-    return (
-        f"{where}: warning: {p.path}: {p.message}" if p.path else f"{where}: warning: {p.message}"
-    )
+    """`FILE:LINE:COL: warning: path: message`, the compiler form of a warning (English;
+    `render(lang)` writes it in another language)."""
+    return Warned(p)
 
 
 def load_scenario(
@@ -815,7 +805,7 @@ def load_scenario(
             parts, value = parse_override(text)
             change = override_as_variant(parts, value)
         except ValueError as e:
-            raise ScenarioError([Problem(label, 0, 0, "", one_line(str(e)))]) from e
+            raise ScenarioError([Problem(label, 0, 0, "", one_line(message_of(e)))]) from e
         data, origin = merge(doc, Document(label, change, {}))
         doc = Document(name, data, {}, origin=origin, base=base, references=doc.references)
     if overrides:
@@ -857,3 +847,57 @@ def check_text(text: str, path: Path) -> tuple[str, ...]:
     doc = expand_votes(doc, path.parent)
     scenario = validate_document(doc)
     return tuple(_warning(doc.problem(where, m)) for where, m in scenario.warnings())
+
+
+# --------------------------------------------------------------------------- language
+#: `language: es` written anywhere in a file that does not parse as YAML (flow or block).
+_LANGUAGE_LINE = re.compile(r"\blanguage:[ \t]*[\"']?(es|en)[\"']?[ \t]*(?:[,}#]|$)", re.M)
+_EXTENDS_LINE = re.compile(r"^extends:[ \t]*[\"']?([^\"'#\n]+?)[\"']?[ \t]*(?:#.*)?$", re.M)
+#: How many bases `scenario_language` follows through `extends:`.
+_MAX_BASES = 16
+
+
+def scenario_language(path: str | Path) -> Lang | None:
+    """The language a scenario file says it is written in (`scenario.language`), read
+    from the raw file, even an invalid one, and through `extends:` when the file itself
+    does not say; the default (es) when the chain's first scenario is read and does not
+    say; None when nothing can be told (no file of the chain can be read as a scenario).
+    Cheap, and never raises: it decides in which language the file's problems are told."""
+    seen: set[Path] = set()
+    p = Path(path)
+    for _ in range(_MAX_BASES):
+        try:
+            if p.resolve() in seen or not p.is_file() or p.stat().st_size > MAX_FILE_BYTES:
+                return None
+            seen.add(p.resolve())
+            text = p.read_bytes().decode("utf-8", errors="replace")
+            language, base = _language_and_base(text)
+        except Exception:  # never: the language of a message must not fail the message
+            return None
+        if language is not None:
+            return language
+        if base is None:
+            return None
+        p = p.parent / base
+    return None
+
+
+def _language_and_base(text: str) -> tuple[Lang | None, str | None]:
+    """(`scenario.language`, `extends`) of a file's text: read as YAML, or by their lines
+    when the text is not valid YAML."""
+    try:
+        data = parse_yaml(text, "").data
+    except ScenarioError:
+        found = _LANGUAGE_LINE.search(text)
+        base = _EXTENDS_LINE.search(text)
+        language = found.group(1) if found else None
+        return cast("Lang | None", language), base.group(1).strip() if base else None
+    info = data.get("scenario")
+    language = info.get("language") if isinstance(info, dict) else None
+    given = data.get(EXTENDS)
+    extends = given if isinstance(given, str) and given.strip() else None
+    if language is None and extends is None and isinstance(info, dict):
+        # A scenario that does not say is in the scenario's default language (es), as it
+        # is solved and reported: its problems are told in that language too.
+        language = ScenarioInfo.model_fields["language"].default
+    return cast("Lang", language) if language in LANGUAGES else None, extends

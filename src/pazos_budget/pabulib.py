@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
+from .messages import Text
 
 #: The three sections of a `.pb` file, in the order they must appear.
 META, PROJECTS, VOTES = "META", "PROJECTS", "VOTES"
@@ -86,7 +87,7 @@ def read_pabulib(path: str | Path) -> PabulibInstance:
         what="Pabulib (.pb)",
         text="Pabulib",
         limit=MAX_FILE_BYTES,
-        missing="no such file",
+        missing=Text("val.file.missing"),
     )
     instance = _instance(_sections(_decode(raw, name), name), name)
     instance.sha256 = hashlib.sha256(raw).hexdigest()
@@ -102,12 +103,10 @@ def _decode(raw: bytes, name: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        raise fail(
-            name, line, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8"
-        ) from e
+        raise fail(name, line, Text("val.utf8", byte=f"0x{raw[e.start]:02x}")) from e
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise fail(name, 0, "file is empty")
+        raise fail(name, 0, Text("val.empty"))
     return text
 
 
@@ -123,7 +122,7 @@ def _records(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as e:
-            raise fail(name, start, f"malformed row: {e}") from e
+            raise fail(name, start, Text("val.pb.malformed", detail=str(e))) from e
         line, start = start, reader.line_num + 1
         if len(fields) > 1 or (fields and fields[0].strip()):  # blank lines are skipped
             yield line, fields
@@ -139,15 +138,16 @@ def _sections(text: str, name: str) -> dict[str, _Section]:
                 raise fail(
                     name,
                     line,
-                    f"section {label} appears twice (first at line {sections[label].line})",
+                    Text("val.pb.section_twice", label=label, line=sections[label].line),
                 )
             expected = SECTIONS[len(sections)] if len(sections) < len(SECTIONS) else None
             if label != expected:
-                raise fail(name, line, f"section {label} out of order (expected {expected})")
+                message = Text("val.pb.order", label=label, expected=str(expected))
+                raise fail(name, line, message)
             current = sections[label] = _Section(label, line)
             continue
         if current is None:
-            raise fail(name, line, "expected the section name META on the first line")
+            raise fail(name, line, Text("val.pb.meta_first"))
         if not current.header:
             current.header, current.header_line = [f.strip() for f in fields], line
             _check_header(current, name)
@@ -156,15 +156,20 @@ def _sections(text: str, name: str) -> dict[str, _Section]:
             raise fail(
                 name,
                 line,
-                f"{current.name} row has {len(fields)} field(s) but the header at line "
-                f"{current.header_line} has {len(current.header)}",
+                Text(
+                    "val.pb.fields",
+                    section=current.name,
+                    n=len(fields),
+                    line=current.header_line,
+                    header=len(current.header),
+                ),
             )
         current.rows.append((line, [f.strip() for f in fields]))
     for label in (META, PROJECTS):
         if label not in sections:
-            raise fail(name, 0, f"no {label} section")
+            raise fail(name, 0, Text("val.pb.no_section", label=label))
         if not sections[label].header:
-            raise fail(name, sections[label].line, f"section {label} has no header row")
+            raise fail(name, sections[label].line, Text("val.pb.no_header", label=label))
     return sections
 
 
@@ -172,15 +177,20 @@ def _check_header(section: _Section, name: str) -> None:
     seen: set[str] = set()
     for column in section.header:
         if column in seen:
-            raise fail(name, section.header_line, f"{section.name} header lists '{column}' twice")
+            message = Text("val.pb.column_twice", section=section.name, column=column)
+            raise fail(name, section.header_line, message)
         seen.add(column)
     missing = [c for c in REQUIRED_COLUMNS[section.name] if c not in seen]
     if missing:
         raise fail(
             name,
             section.header_line,
-            f"{section.name} header lacks column(s) {', '.join(missing)} "
-            f"(it has {', '.join(section.header) or 'none'})",
+            Text(
+                "val.pb.lacks",
+                section=section.name,
+                missing=", ".join(missing),
+                has=", ".join(section.header) or Text("val.intake.none"),
+            ),
         )
 
 
@@ -190,14 +200,14 @@ def _number(file: str, line: int, where: str, value: str, *, positive: bool = Tr
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or (number <= 0 if positive else number < 0):
-        need = "a positive number" if positive else "a number >= 0"
-        raise fail(file, line, f"{where} must be {need}, got '{value}'", where)
+        need = Text("val.pb.positive" if positive else "val.pb.non_negative")
+        raise fail(file, line, Text("val.pb.number", where=where, need=need, value=value), where)
     return number
 
 
 def _votes_cell(file: str, line: int, value: str) -> int:
     if not re.fullmatch(r"\d+", value):
-        raise fail(file, line, f"votes must be a whole number >= 0, got '{value}'", "votes")
+        raise fail(file, line, Text("val.pb.votes", value=value), "votes")
     return int(value)
 
 
@@ -207,41 +217,39 @@ def _instance(sections: dict[str, _Section], name: str) -> PabulibInstance:
     for line, row in sections[META].records():
         key = row["key"]
         if key in meta:
-            raise fail(
-                name, line, f"META key '{key}' given twice (first at line {meta_lines[key]})"
-            )
+            raise fail(name, line, Text("val.pb.meta_twice", key=key, line=meta_lines[key]))
         meta[key], meta_lines[key] = row["value"], line
     if "budget" not in meta:
-        raise fail(name, sections[META].line, "META has no 'budget'")
+        raise fail(name, sections[META].line, Text("val.pb.no_budget"))
     budget = _number(name, meta_lines["budget"], "budget", meta["budget"])
 
     counted: dict[str, int] = {}
     voters = 0
     project_rows = sections[PROJECTS].records()
     if not project_rows:
-        raise fail(name, sections[PROJECTS].line, "section PROJECTS lists no project")
+        raise fail(name, sections[PROJECTS].line, Text("val.pb.no_project"))
     ids: dict[str, int] = {}
     for line, row in project_rows:
         pid = row["project_id"]
         if not pid:
-            raise fail(name, line, "empty project_id", "project_id")
+            raise fail(name, line, Text("val.pb.empty_id"), "project_id")
         if pid in ids:
-            raise fail(name, line, f"project '{pid}' listed twice (first at line {ids[pid]})")
+            raise fail(name, line, Text("val.pb.project_twice", id=pid, line=ids[pid]))
         ids[pid] = line
     need_count = any(not row.get("votes", "") for _, row in project_rows)
     if VOTES in sections:
         votes_section = sections[VOTES]
         if not votes_section.header:
-            raise fail(name, votes_section.line, "section VOTES has no header row")
+            raise fail(name, votes_section.line, Text("val.pb.no_header", label="VOTES"))
         voters = len(votes_section.rows)
         for line, vote in votes_section.column("vote") if need_count else []:
             for pid in {v.strip() for v in vote.split(",")} - {""}:
                 if pid not in ids:
-                    raise fail(name, line, f"vote for unknown project '{pid}'", "vote")
+                    raise fail(name, line, Text("val.pb.unknown", id=pid), "vote")
                 counted[pid] = counted.get(pid, 0) + 1
     elif need_count:
         line = next(ln for ln, row in project_rows if not row.get("votes", ""))
-        raise fail(name, line, "no votes for this project and no VOTES section to count them")
+        raise fail(name, line, Text("val.pb.no_votes"))
 
     projects = []
     for line, row in project_rows:

@@ -53,6 +53,7 @@ from .findings import (
 )
 from .i18n import number, texts
 from .loader import LoadedScenario
+from .messages import Text
 from .model import CommitmentKind, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import (
@@ -108,30 +109,37 @@ def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
         return ScenarioError([Problem(name, line, col, "", message)])
 
     raw = read_input_bytes(
-        path, name, what="plan", text="JSON", limit=MAX_PLAN_BYTES, missing="no such file"
+        path,
+        name,
+        what=Text("val.what.plan"),
+        text="JSON",
+        limit=MAX_PLAN_BYTES,
+        missing=Text("val.file.missing"),
     )
     try:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise fail(f"not UTF-8 text (byte {e.start}); give the JSON that solve --json wrote") from e
+        raise fail(Text("val.plan.utf8", byte=e.start)) from e
     except json.JSONDecodeError as e:
-        raise fail(f"not valid JSON: {e.msg}", e.lineno, e.colno) from e
+        # The JSON reader's own (English) words follow the colon.
+        raise fail(Text("val.plan.json", detail=e.msg), e.lineno, e.colno) from e
     if not isinstance(doc, dict) or doc.get("schema") != RESULT_SCHEMA:
         got = doc.get("schema") if isinstance(doc, dict) else None
-        raise fail(
-            f"not a plan: expected a '{RESULT_SCHEMA}' document (what solve --json writes), "
-            f"got {'schema ' + repr(got) if got else 'no schema'}"
-        )
+        what = Text("val.plan.schema", schema=repr(got)) if got else Text("val.plan.no_schema")
+        raise fail(Text("val.plan.not_a_plan", expected=RESULT_SCHEMA, got=what))
     scenario = doc.get("scenario") if isinstance(doc.get("scenario"), dict) else {}
     theirs = scenario.get("sha256") if isinstance(scenario, dict) else None
     if theirs != loaded.sha256:
         raise fail(
-            f"the plan is of another scenario: its scenario sha256 is {theirs or 'missing'}, "
-            f"{loaded.path} has sha256 {loaded.sha256}; review against the plan solved from "
-            "this very scenario"
+            Text(
+                "val.plan.other_scenario",
+                theirs=theirs or Text("val.plan.missing"),
+                path=str(loaded.path),
+                ours=loaded.sha256,
+            )
         )
     if doc.get("status") not in (Status.OPTIMAL.value, Status.FEASIBLE.value):
-        raise fail(f"the plan has no allocation (status '{doc.get('status')}')")
+        raise fail(Text("val.plan.no_allocation", status=str(doc.get("status"))))
     units = _plan_units(doc, loaded.scenario, fail)
     return Plan(name, hashlib.sha256(raw).hexdigest(), doc, units)
 
@@ -144,20 +152,20 @@ def _plan_units(
     units: dict[Cellkey, float] = {}
     entries = doc.get("programmes")
     if not isinstance(entries, list):
-        raise fail("programmes: missing or not a list")
+        raise fail(Text("val.plan.programmes"))
     for k, entry in enumerate(entries):
         at = f"programmes[{k}]"
         if not isinstance(entry, dict) or entry.get("id") not in by_id:
-            raise fail(f"{at}: not a programme of this scenario")
+            raise fail(Text("val.plan.not_ours", at=at))
         p = by_id[entry["id"]]
         clusters = entry.get("clusters")
         total = entry.get("units")
         if not isinstance(clusters, dict) or not _number(total):
-            raise fail(f"{at}: units and clusters must be a number and a map")
+            raise fail(Text("val.plan.units", at=at))
         if s.programme_clusters(p):
             for cid, u in clusters.items():
                 if cid not in s.programme_clusters(p) or not _number(u):
-                    raise fail(f"{at}.clusters.{cid}: not units of a cluster it runs in")
+                    raise fail(Text("val.plan.cluster", at=f"{at}.clusters.{cid}"))
                 if u:
                     units[(p.id, cid)] = float(u)
         elif total:
@@ -600,11 +608,7 @@ def review(
         planned = evaluate(loaded, plan.units, verify=True)
     except VerificationError as e:
         raise ScenarioError(
-            [
-                Problem(
-                    plan.path, 0, 0, "", f"the plan breaks a hard constraint of the scenario: {e}"
-                )
-            ]
+            [Problem(plan.path, 0, 0, "", Text("val.plan.breaks", detail=str(e)))]
         ) from e
     cells = execution.cells()
     executed_units = {k: u for k, (u, _) in cells.items() if u > 0}

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import Problem, ScenarioError, UsageError
+from .messages import Num, Text
 from .pabulib import slug
 from .reports.labels import Labels
 from .scenario import SLUG_PATTERN
@@ -98,7 +99,7 @@ def read_departments(path: Path) -> list[DepartmentRow]:
     name = str(path)
     table = read_small_table(path, name)
     if not table.rows:
-        raise ScenarioError([Problem(name, 0, 0, "", "file is empty (expected a header row)")])
+        raise ScenarioError([Problem(name, 0, 0, "", Text("val.csv.empty"))])
     width = max(len(row) for row in table.rows)
     heads = [table.cell(1, j + 1) for j in range(width)]
     header = [c.text() for c in heads]
@@ -114,12 +115,12 @@ def read_departments(path: Path) -> list[DepartmentRow]:
         by = {header[j]: cells[j] for j in range(width) if header[j]}
         ident = by["id"].text()
         if not re.fullmatch(SLUG_PATTERN, ident) or len(ident) > 64:
-            problems.append(by["id"].problem("id", f"'{ident}' is not an id (e.g. cultura)"))
+            problems.append(by["id"].problem("id", Text("val.init.not_an_id", text=ident)))
         elif ident in seen:
-            problems.append(by["id"].problem("id", f"duplicate id '{ident}'"))
+            problems.append(by["id"].problem("id", Text("val.init.id_twice", id=ident)))
         seen.add(ident)
         if not by["name"].text():
-            problems.append(by["name"].problem("name", "missing name"))
+            problems.append(by["name"].problem("name", Text("val.init.terr.no_name")))
         money: dict[str, float | None] = {}
         for key in ("budget", "min_spend"):
             cell = by.get(key)
@@ -128,12 +129,13 @@ def read_departments(path: Path) -> list[DepartmentRow]:
                 continue
             value = _amount(cell.text(), table.decimal)
             if value is None:
-                problems.append(cell.problem(key, f"must be a number >= 0, got '{cell.text()}'"))
+                problems.append(cell.problem(key, Text("val.init.amount", text=cell.text())))
                 continue
             money[key] = value
         budget, least = money["budget"], money["min_spend"]
         if budget is not None and least is not None and least > budget:
-            problems.append(by["min_spend"].problem("min_spend", f"exceeds the budget {budget:g}"))
+            message = Text("val.init.min_spend", budget=Num(budget))
+            problems.append(by["min_spend"].problem("min_spend", message))
         notes = by["notes"].text() if "notes" in by else ""
         out.append(DepartmentRow(ident, by["name"].text(), budget, least, notes, table.label(r)))
     if problems:
@@ -148,12 +150,18 @@ def _header_problems(name: str, header: list[str], heads: list[Cell]) -> list[Pr
         if column and column not in DEPARTMENT_COLUMNS:
             problems.append(
                 heads[j].problem(
-                    "", f"unknown column '{column}' (allowed: {', '.join(DEPARTMENT_COLUMNS)})"
+                    "",
+                    Text(
+                        "val.table.unknown_column",
+                        name=column,
+                        hint=Text("val.hint.allowed", names=", ".join(DEPARTMENT_COLUMNS)),
+                    ),
                 )
             )
     for required in ("id", "name"):
         if required not in header:
-            problems.append(Problem(f"{name}:1:1", 0, 0, "", f"missing column '{required}'"))
+            message = Text("val.init.missing_column", name=required)
+            problems.append(Problem(f"{name}:1:1", 0, 0, "", message))
     return problems
 
 

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from .document import Key
+from .messages import Joined, Num, Text, must
 from .reach import MAX_DISTINCT_SHARE, ReachModel
 from .tolerances import SHARE_SUM_TOLERANCE
 
@@ -84,28 +85,28 @@ def _range(data: dict[Any, Any], positive: bool) -> Estimate:
     numbers: dict[str, float] = {}
     for key in data:
         if key not in RANGE_KEYS:
-            issues.append(((str(key),), f"unknown field '{key}' (a range has value, low, high)"))
+            issues.append(((str(key),), Text("val.range.unknown", key=key)))
     for key in RANGE_KEYS:
         if key not in data:
-            issues.append(((key,), "is required (a range is {value, low, high})"))
+            issues.append(((key,), Text("val.range.required")))
             continue
         v = data[key]
         if isinstance(v, bool) or not isinstance(v, int | float):
-            issues.append(((key,), "must be a number"))
+            issues.append(((key,), must("val.be.number")))
         elif not math.isfinite(v):
-            issues.append(((key,), "must be a finite number (not NaN or infinity)"))
+            issues.append(((key,), must("val.be.finite")))
         elif positive and v <= 0:
-            issues.append(((key,), "must be greater than 0"))
+            issues.append(((key,), must("val.be.gt", bound=Num(0, ""))))
         elif v < 0:
-            issues.append(((key,), "must be at least 0"))
+            issues.append(((key,), must("val.be.ge", bound=Num(0, ""))))
         else:
             numbers[key] = float(v)
     if len(numbers) == 3:
         value, low, high = numbers["value"], numbers["low"], numbers["high"]
         if low > value:
-            issues.append((("low",), f"must not be above value ({value:g})"))
+            issues.append((("low",), Text("val.range.low", value=Num(value))))
         if high < value:
-            issues.append((("high",), f"must not be below value ({value:g})"))
+            issues.append((("high",), Text("val.range.high", value=Num(value))))
     _raise_if(issues)
     return Estimate(numbers["value"], numbers["low"], numbers["high"])
 
@@ -225,7 +226,7 @@ class YouthReachTarget(TargetBase):
     @model_validator(mode="after")
     def _one_amount(self) -> YouthReachTarget:
         if (self.share is None) == (self.at_least is None):
-            raise RuleViolations([((), "give exactly one of 'share' or 'at_least'")])
+            raise RuleViolations([((), Text("val.one_of_two", a="share", b="at_least"))])
         return self
 
 
@@ -243,7 +244,7 @@ class SpendShareTarget(TargetBase):
     @model_validator(mode="after")
     def _one_bound(self) -> SpendShareTarget:
         if (self.at_least is None) == (self.at_most is None):
-            raise RuleViolations([((), "give exactly one of 'at_least' or 'at_most'")])
+            raise RuleViolations([((), Text("val.one_of_two", a="at_least", b="at_most"))])
         return self
 
 
@@ -269,9 +270,7 @@ class Department(Strict):
     @model_validator(mode="after")
     def _min_below_budget(self) -> Department:
         if self.budget is not None and self.min_spend is not None and self.min_spend > self.budget:
-            raise RuleViolations(
-                [(("min_spend",), f"must not exceed the department's budget ({self.budget:g})")]
-            )
+            raise RuleViolations([(("min_spend",), Text("val.min_spend", budget=Num(self.budget)))])
         return self
 
 
@@ -301,24 +300,20 @@ class Programme(Strict):
     def _own_rules(self) -> Programme:
         issues = _per_cluster_issues(self)
         if self.max_change is not None and self.current_units is None:
-            issues.append(
-                (("max_change",), "needs current_units (the units it may move away from)")
-            )
+            issues.append((("max_change",), Text("val.max_change")))
         if self.max_units is not None and self.min_units > self.max_units:
-            issues.append((("min_units",), f"must not exceed max_units ({self.max_units:g})"))
+            issues.append((("min_units",), Text("val.min_units", max=Num(self.max_units))))
         if self.integer:
             for name in ("min_units", "max_units"):
                 value = getattr(self, name)
                 if value is not None and not float(value).is_integer():
-                    issues.append(((name,), "must be a whole number for an integer programme"))
+                    issues.append(((name,), must("val.be.whole_integer")))
         if self.cofunding is not None:
             total = math.fsum(self.cofunding.values())
             if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
-                issues.append((("cofunding",), f"shares must sum to 1 (they sum to {total:g})"))
+                issues.append((("cofunding",), Text("val.cofunding_sum", total=Num(total))))
         if YOUTH_METRIC in self.outputs:
-            issues.append(
-                (("outputs", YOUTH_METRIC), "'youth' is built in; use youth_per_unit instead")
-            )
+            issues.append((("outputs", YOUTH_METRIC), Text("val.youth_output")))
         issues += _cluster_list_issues(self)
         _raise_if(issues)
         return self
@@ -340,10 +335,10 @@ def _per_cluster_issues(p: Programme) -> list[tuple[Path, str]]:
         if value is None:
             continue
         if p.city_wide:
-            issues.append(((name,), "a city-wide programme (no clusters) has no per-cluster units"))
+            issues.append(((name,), Text("val.city_wide.per_cluster")))
         values = value.values() if isinstance(value, dict) else [value]
         if p.integer and any(not float(v).is_integer() for v in values):
-            issues.append(((name,), "must be whole numbers for an integer programme"))
+            issues.append(((name,), must("val.be.wholes_integer")))
     return issues
 
 
@@ -354,15 +349,10 @@ def _cluster_list_issues(p: Programme) -> list[tuple[Path, str]]:
         seen: set[str] = set()
         for i, cid in enumerate(p.clusters):
             if cid in seen:
-                issues.append((("clusters", i), f"cluster '{cid}' is listed twice"))
+                issues.append((("clusters", i), Text("val.cluster_twice", id=cid)))
             seen.add(cid)
         if not p.clusters and isinstance(p.youth_per_unit, dict):
-            issues.append(
-                (
-                    ("youth_per_unit",),
-                    "a city-wide programme (no clusters) takes one number, not a map",
-                )
-            )
+            issues.append((("youth_per_unit",), Text("val.city_wide.youth")))
     return issues
 
 
@@ -457,20 +447,17 @@ def _limit_of(kind: str) -> float | None:
     return MAX_WEIGHT_SPAN if "weight" in kind else MAX_SPAN
 
 
-def _describe(kind: str) -> tuple[str, str]:
+def _describe(kind: str) -> tuple[Text, Text]:
     """How a kind is named in a message, and why the span is refused, with advice."""
-    unit = "no unit keeps both within what the solver can tell apart; check both for a typo"
-    weight = (
-        "it would weigh less than the tolerance every stage optimum is held within; "
-        "write 0 for a weight that does not count"
-    )
+    unit = Text("val.span.unit")
+    weight = Text("val.span.weight")
     if kind.startswith("metric:"):
-        return f"amount of '{kind[7:]}'", unit
+        return Text("val.span.kind.metric", metric=kind[7:]), unit
     if kind.startswith("weight:"):
-        return f"weight of a priority-{kind[7:]} target", weight
+        return Text("val.span.kind.target_weight", priority=kind[7:]), weight
     if kind == "cluster weight":
-        return "cluster weight", weight
-    return {"money": "money amount", "youth": "number of youth"}[kind], unit
+        return Text("val.span.kind.cluster_weight"), weight
+    return Text({"money": "val.span.kind.money", "youth": "val.span.kind.youth"}[kind]), unit
 
 
 def _fails(amounts: list[_Amount], limit: float | None) -> bool:
@@ -484,7 +471,7 @@ def _fails(amounts: list[_Amount], limit: float | None) -> bool:
 
 
 def _power(x: float) -> str:
-    """1e9 as '1e9'."""
+    """1e9 as '1e9' (the same in every language)."""
     return f"1e{round(math.log10(x))}"
 
 
@@ -500,10 +487,7 @@ def numeric_issues(s: Scenario) -> list[tuple[Path, str]]:
     for kind in failing:
         amounts = [(path, v) for path, v in located[kind] if path is not None]
         issues += [
-            (
-                path,
-                f"{v:g} is too large: no number in a scenario may exceed {_power(MAX_MAGNITUDE)}",
-            )
+            (path, Text("val.too_large", value=Num(v), limit=_power(MAX_MAGNITUDE)))
             for path, v in amounts
             if abs(v) > MAX_MAGNITUDE
         ]
@@ -518,8 +502,15 @@ def numeric_issues(s: Scenario) -> list[tuple[Path, str]]:
             issues.append(
                 (
                     small_at,
-                    f"{small:g} is more than {_power(limit)} times smaller than the largest "
-                    f"{name} ({_dotted(large_at)} = {large:g}): {advice}",
+                    Text(
+                        "val.span",
+                        small=Num(small),
+                        limit=_power(limit),
+                        name=name,
+                        at=_dotted(large_at),
+                        large=Num(large),
+                        advice=advice,
+                    ),
                 )
             )
     return issues
@@ -662,35 +653,19 @@ class Scenario(Strict):
         each with the path of the field concerned."""
         out: list[tuple[Path, str]] = []
         if not self.departments:
-            out.append((("departments",), "no department yet: add the departments that pay"))
+            out.append((("departments",), Text("val.warn.no_department")))
         if not self.programmes:
-            out.append(
-                (
-                    ("programmes",),
-                    "no programme yet: nothing can be funded until the departments' "
-                    "programmes are added (inline, or as a CSV table: docs/tables.md)",
-                )
-            )
+            out.append((("programmes",), Text("val.warn.no_programme")))
         if self.objective == Objective.MAXIMIZE_MIN_COVERAGE:
             reach = self.reaching_cluster_ids()
             for i, c in enumerate(self.clusters):
                 if c.prioritized and c.id not in reach:
-                    out.append(
-                        (
-                            ("clusters", i),
-                            f"prioritized cluster '{c.id}' is left out of maximize_min_coverage: "
-                            "no programme reaches youth there",
-                        )
-                    )
+                    out.append((("clusters", i), Text("val.warn.left_out", id=c.id)))
         index = ServingIndex(self)
         for path, owner, t in _all_targets(self.targets, self.departments):
-            lead = (
-                "this hard target cannot be met, so the scenario is infeasible"
-                if t.hard
-                else "this target cannot be met (the solve goes on and reports it unmet)"
-            )
+            lead = Text("val.warn.hard_unmet" if t.hard else "val.warn.soft_unmet")
             for u in self.unservable(owner, t, index):
-                out.append((path + u.field, f"{lead}: {u.message}"))
+                out.append((path + u.field, Joined([lead, u.message], ": ")))
         if self.reach_model == ReachModel.DISTINCT:
             for path, _owner, t in _all_targets(self.targets, self.departments):
                 if not isinstance(t, YouthReachTarget) or t.hard:
@@ -699,23 +674,17 @@ class Scenario(Strict):
                 pops = {c.id: c.youth_population for c in self.clusters}
                 if t.share is not None and t.share > MAX_DISTINCT_SHARE:
                     out.append(
-                        (
-                            path + ("share",),
-                            f"a share above {MAX_DISTINCT_SHARE:g} cannot be met under "
-                            "reach_model: distinct (participations alone never reach everyone)",
-                        )
+                        (path + ("share",), Text("val.warn.share", share=Num(MAX_DISTINCT_SHARE)))
                     )
                 elif t.at_least is not None:
                     over = [c for c in clusters if t.at_least > MAX_DISTINCT_SHARE * pops[c]]
                     if over:
-                        out.append(
-                            (
-                                path + ("at_least",),
-                                f"more than {MAX_DISTINCT_SHARE:g} of the youth of "
-                                f"{', '.join(over[:5])} cannot be reached under "
-                                "reach_model: distinct",
-                            )
+                        message = Text(
+                            "val.warn.at_least",
+                            share=Num(MAX_DISTINCT_SHARE),
+                            clusters=", ".join(over[:5]),
                         )
+                        out.append((path + ("at_least",), message))
         return out
 
     def unservable(
@@ -741,10 +710,10 @@ class Scenario(Strict):
                 return []
             named: tuple[str, ...] = ()
             if not reached:
-                message = f"no programme {where} reaches any youth"
+                message = Text("val.why.youth", where=where)
                 code = UnservableCode.YOUTH
             else:
-                message = f"no programme {where} reaches youth in {_clusters_words(missing)}"
+                message = Text("val.why.youth_in", where=where, clusters=_clusters_words(missing))
                 code, named = UnservableCode.YOUTH_IN, tuple(missing)
             at: Path = ("clusters",) if t.clusters is not None and reached else ()
             return [Unservable(at, tuple(missing), message, code, "", named)]
@@ -760,12 +729,14 @@ class Scenario(Strict):
                     continue
                 code, named = UnservableCode.COMPONENT_IN, tuple(missing)
                 if not of_comp:
-                    message = f"no programme {where} belongs to component '{comp.value}'"
+                    message = Text("val.why.component", where=where, component=comp.value)
                     code, named = UnservableCode.COMPONENT, ()
                 else:
-                    message = (
-                        f"no programme {where} of component '{comp.value}' runs in "
-                        f"{_clusters_words(missing)}"
+                    message = Text(
+                        "val.why.component_in",
+                        where=where,
+                        component=comp.value,
+                        clusters=_clusters_words(missing),
                     )
                 keys = tuple(f"{c}/{comp.value}" for c in missing)
                 comps_at: Path = ("components",) if t.components is not None else ()
@@ -781,34 +752,33 @@ class Scenario(Strict):
                 Unservable(
                     (),
                     ("share",),
-                    f"no programme is {where}, so no spend can count toward it",
+                    Text("val.why.spend", where=where),
                     UnservableCode.SPEND,
                 )
             ]
         runs = ix.union(scope, "runs")
         if any(c in runs for c in t.clusters):
             return []
-        message = (
-            f"no programme {where} runs in {_clusters_words(list(t.clusters))}, so no spend "
-            "can count toward it"
-        )
+        message = Text("val.why.spend_in", where=where, clusters=_clusters_words(t.clusters))
         code = UnservableCode.SPEND_IN
         return [Unservable(("clusters",), ("share",), message, code, "", tuple(t.clusters))]
 
     def _unservable_metric(
-        self, t: MetricTarget, scope: list[ServedBy], where: str
+        self, t: MetricTarget, scope: list[ServedBy], where: Text
     ) -> list[Unservable]:
         if t.at_least <= 0:
             return []
         key = (t.metric,)
         if t.metric == YOUTH_METRIC:
             if not any(k.reaches_any for k in scope):
-                message = f"no programme {where} reaches any youth"
+                message = Text("val.why.youth", where=where)
                 return [Unservable(("metric",), key, message, UnservableCode.YOUTH)]
             if t.clusters is not None and not set(t.clusters) & ServingIndex.union(
                 scope, "reaches"
             ):
-                message = f"no programme {where} reaches youth in {_clusters_words(t.clusters)}"
+                message = Text(
+                    "val.why.youth_in", where=where, clusters=_clusters_words(t.clusters)
+                )
                 code = UnservableCode.YOUTH_IN
                 return [Unservable(("clusters",), key, message, code, "", tuple(t.clusters))]
             return []
@@ -816,24 +786,29 @@ class Scenario(Strict):
         if not producers_in_scope:
             producers = sorted({p.id for p in self.programmes if t.metric in p.outputs})
             metrics = {m for p in self.programmes for m in p.outputs} | {YOUTH_METRIC}
+            hint: str
             if producers:
-                hint = f"; produced only by {', '.join(producers[:5])}, outside the scope"
+                hint = Text("val.why.produced_only", programmes=", ".join(producers[:5]))
             else:
                 # Said only when the scope is narrower than the whole scenario, where it
                 # would repeat the message.
                 scoped = sum(k.count for k in scope) < len(self.programmes)
-                hint = "; no programme lists it in its outputs" if scoped else ""
                 close = _close(t.metric, metrics)
-                hint += f"; did you mean '{close}'?" if close else ""
-            message = f"no programme {where} produces '{t.metric}'{hint}"
+                hints = [Text("val.why.no_outputs")] if scoped else []
+                hints += [Text("val.hint.mean", name=close)] if close else []
+                hint = Joined(hints, "")
+            message = Text("val.why.metric", where=where, metric=t.metric, hint=hint)
             return [Unservable(("metric",), key, message, UnservableCode.METRIC, t.metric)]
         if t.clusters is not None:
             runs: set[str] = set()
             for k in producers_in_scope:
                 runs |= k.produces[t.metric]
             if not set(t.clusters) & runs:
-                message = (
-                    f"no programme {where} produces '{t.metric}' in {_clusters_words(t.clusters)}"
+                message = Text(
+                    "val.why.metric_in",
+                    where=where,
+                    metric=t.metric,
+                    clusters=_clusters_words(t.clusters),
                 )
                 code = UnservableCode.METRIC_IN
                 return [Unservable(("clusters",), key, message, code, t.metric, tuple(t.clusters))]
@@ -870,18 +845,14 @@ class Scenario(Strict):
             given = {c.id for c in self.components}
             missing = [c for c in COMPONENT_IDS if c not in given]
             if missing:
-                issues.append((("components",), f"missing component(s): {', '.join(missing)}"))
+                message = Text("val.components_missing", components=", ".join(missing))
+                issues.append((("components",), message))
 
         if self.objective == Objective.MAXIMIZE_MIN_COVERAGE and not self.prioritized_cluster_ids:
-            issues.append(
-                (
-                    ("objective",),
-                    "maximize_min_coverage needs at least one prioritized cluster",
-                )
-            )
+            issues.append((("objective",), Text("val.min_coverage_needs")))
         for i, c in enumerate(self.clusters):
             if c.id == ALL_CLUSTERS:
-                issues.append((("clusters", i, "id"), "'all' is reserved (it means every cluster)"))
+                issues.append((("clusters", i, "id"), Text("val.all_reserved")))
         cluster_ids = set(self.cluster_ids)
         dept_ids = {d.id for d in self.departments}
         for i, p in enumerate(self.programmes):
@@ -891,12 +862,8 @@ class Scenario(Strict):
         seen_targets: dict[str, Path] = {}
         for path, owner, t in _all_targets(self.targets, self.departments):
             if t.id in seen_targets:
-                issues.append(
-                    (
-                        path + ("id",),
-                        f"duplicate target id '{t.id}' (also at {_dotted(seen_targets[t.id])})",
-                    )
-                )
+                message = Text("val.target_twice", id=t.id, at=_dotted(seen_targets[t.id]))
+                issues.append((path + ("id",), message))
             else:
                 seen_targets[t.id] = path
             issues += self._target_rules(path, owner, t, dept_ids, cluster_ids)
@@ -909,15 +876,15 @@ class Scenario(Strict):
         issues: list[tuple[Path, str]] = []
         at: Path = ("programmes", i)
         if p.department not in dept_ids:
-            issues.append((at + ("department",), _unknown("department", p.department, dept_ids)))
+            issues.append((at + ("department",), _unknown(DEPARTMENT, p.department, dept_ids)))
         if isinstance(p.clusters, list):
             for j, cid in enumerate(p.clusters):
                 if cid not in cluster_ids:
-                    issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
+                    issues.append((at + ("clusters", j), _unknown(CLUSTER, cid, cluster_ids)))
         issues += self._cluster_values(at, p, cluster_ids)
         for dep in p.cofunding or {}:
             if dep not in dept_ids:
-                issues.append((at + ("cofunding", dep), _unknown("department", dep, dept_ids)))
+                issues.append((at + ("cofunding", dep), _unknown(DEPARTMENT, dep, dept_ids)))
         return issues
 
     def _cluster_values(
@@ -933,49 +900,26 @@ class Scenario(Strict):
             for cid in p.youth_per_unit:
                 if cid not in runs_in:
                     issues.append(
-                        (
-                            at + ("youth_per_unit", cid),
-                            f"cluster '{cid}' is not one of the programme's clusters",
-                        )
+                        (at + ("youth_per_unit", cid), Text("val.not_its_cluster", id=cid))
                     )
             for cid in self.programme_clusters(p):
                 if cid in cluster_ids and cid not in p.youth_per_unit:
-                    issues.append(
-                        (
-                            at + ("youth_per_unit",),
-                            f"no value for cluster '{cid}' "
-                            "(write 0 if a unit reaches no youth there)",
-                        )
-                    )
+                    issues.append((at + ("youth_per_unit",), Text("val.no_youth_value", id=cid)))
         for name in ("min_units_per_cluster", "max_units_per_cluster"):
             value = getattr(p, name)
             if isinstance(value, dict):
                 for cid in value:
                     if cid not in runs_in:
-                        issues.append(
-                            (
-                                at + (name, cid),
-                                f"cluster '{cid}' is not one of the programme's clusters",
-                            )
-                        )
+                        issues.append((at + (name, cid), Text("val.not_its_cluster", id=cid)))
         lows, highs = self.per_cluster(p, "min"), self.per_cluster(p, "max")
         for cid, low in lows.items():
             if cid in highs and low > highs[cid]:
-                issues.append(
-                    (
-                        at + ("min_units_per_cluster",),
-                        f"{low:g} in cluster '{cid}' exceeds "
-                        f"max_units_per_cluster ({highs[cid]:g})",
-                    )
-                )
+                message = Text("val.per_cluster_over", low=Num(low), id=cid, high=Num(highs[cid]))
+                issues.append((at + ("min_units_per_cluster",), message))
         if p.max_units is not None and math.fsum(lows.values()) > p.max_units:
-            issues.append(
-                (
-                    at + ("min_units_per_cluster",),
-                    f"adds up to {math.fsum(lows.values()):g}, "
-                    f"more than max_units ({p.max_units:g})",
-                )
-            )
+            total = Num(math.fsum(lows.values()))
+            message = Text("val.per_cluster_sum", total=total, max=Num(p.max_units))
+            issues.append((at + ("min_units_per_cluster",), message))
         return issues
 
     def _metric_name_issues(self) -> list[tuple[Path, str]]:
@@ -987,15 +931,10 @@ class Scenario(Strict):
         unnamed = {m for p in self.programmes for m in p.outputs} - set(self.metrics or {})
         for metric in self.metrics or {}:
             if metric == YOUTH_METRIC:
-                built_in = "'youth' is built in (youth reached); it has no name here"
-                issues.append((("metrics", metric), built_in))
+                issues.append((("metrics", metric), Text("val.youth_named")))
             elif (close := _close(metric, unnamed)) is not None:
-                issues.append(
-                    (
-                        ("metrics", metric),
-                        f"no programme lists '{metric}' in its outputs; did you mean '{close}'?",
-                    )
-                )
+                message = Text("val.metric_unlisted", metric=metric, close=close)
+                issues.append((("metrics", metric), message))
         return issues
 
     def _target_rules(
@@ -1004,25 +943,23 @@ class Scenario(Strict):
         issues: list[tuple[Path, str]] = []
         for j, dep in enumerate(t.departments or []):
             if dep not in dept_ids:
-                issues.append((at + ("departments", j), _unknown("department", dep, dept_ids)))
+                issues.append((at + ("departments", j), _unknown(DEPARTMENT, dep, dept_ids)))
         for j, cid in enumerate(t.clusters or []):
             if cid not in cluster_ids:
-                issues.append((at + ("clusters", j), _unknown("cluster", cid, cluster_ids)))
+                issues.append((at + ("clusters", j), _unknown(CLUSTER, cid, cluster_ids)))
         if issues:
             return issues
         if t.clusters is not None and not t.clusters:
-            return [
-                (at + ("clusters",), "must list at least one cluster (omit it for the default)")
-            ]
+            return [(at + ("clusters",), Text("val.list_a_cluster"))]
         if t.components is not None and not t.components:
-            return [(at + ("components",), "must list at least one component (omit it for all)")]
+            return [(at + ("components",), Text("val.list_a_component"))]
 
         if (
             isinstance(t, YouthReachTarget | ComponentPresenceTarget)
             and t.clusters is None
             and not self.prioritized_cluster_ids
         ):
-            issues.append((at, "no cluster is prioritized; list the clusters of this target"))
+            issues.append((at, Text("val.none_prioritized")))
         return issues
 
 
@@ -1111,11 +1048,12 @@ class ServingIndex:
         return out
 
 
-def _clusters_words(ids: Iterable[str]) -> str:
+def _clusters_words(ids: Iterable[str]) -> Text:
     """'cluster north' / 'clusters north, south and 3 more'."""
     ids = list(ids)
-    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-    return ("cluster " if len(ids) == 1 else "clusters ") + shown
+    more = Text("val.words.more", n=len(ids) - 5) if len(ids) > 5 else ""
+    key = "val.words.cluster" if len(ids) == 1 else "val.words.clusters"
+    return Text(key, ids=", ".join(ids[:5]), more=more)
 
 
 def _reaches_youth(p: Programme) -> bool:
@@ -1124,14 +1062,17 @@ def _reaches_youth(p: Programme) -> bool:
     return p.youth_per_unit > 0
 
 
-def _scope_words(owner: str | None, t: Target) -> str:
+def _scope_words(owner: str | None, t: Target) -> Text:
     parts = []
     depts = t.departments if t.departments is not None else ([owner] if owner else None)
     if depts:
-        parts.append(f"of department(s) {', '.join(depts)}")
+        parts.append(Text("val.words.of_departments", ids=", ".join(depts)))
     if t.components:
-        parts.append(f"in component(s) {', '.join(c.value for c in t.components)}")
-    return "in scope (" + "; ".join(parts) + ")" if parts else "in the scenario"
+        ids = ", ".join(c.value for c in t.components)
+        parts.append(Text("val.words.in_components", ids=ids))
+    if not parts:
+        return Text("val.words.in_scenario")
+    return Text("val.words.in_scope", parts=Joined(parts, "; "))
 
 
 def _unique_ids(section: str, items: Iterable[Any]) -> list[tuple[Path, str]]:
@@ -1140,9 +1081,8 @@ def _unique_ids(section: str, items: Iterable[Any]) -> list[tuple[Path, str]]:
     for i, item in enumerate(items):
         key = str(item.id)
         if key in first:
-            issues.append(
-                ((section, i, "id"), f"duplicate id '{key}' (also {section}[{first[key]}])")
-            )
+            message = Text("val.id_twice", id=key, at=f"{section}[{first[key]}]")
+            issues.append(((section, i, "id"), message))
         else:
             first[key] = i
     return issues
@@ -1153,10 +1093,14 @@ def _close(value: str, known: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
+#: What `_unknown` says was not found.
+DEPARTMENT, CLUSTER = "val.unknown.department", "val.unknown.cluster"
+
+
+def _unknown(kind: str, value: str, known: Iterable[str]) -> Text:
     close = _close(value, known)
-    hint = f"; did you mean '{close}'?" if close else ""
-    return f"unknown {kind} '{value}'{hint}"
+    hint = Text("val.hint.mean", name=close) if close else ""
+    return Text(kind, id=value, hint=hint)
 
 
 def _dotted(path: Path) -> str:

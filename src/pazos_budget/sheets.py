@@ -57,6 +57,7 @@ from .display import control_problem
 from .errors import Problem, ScenarioError
 from .figures import clean_figure
 from .files import read_input_bytes
+from .messages import Num, Text
 
 #: Largest .xlsx read (a department's form is a few tens of kilobytes).
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
@@ -70,14 +71,8 @@ MAX_COLUMNS = 500
 #: Largest CSV table read here (tables.py has its own, larger, limit for national tables).
 MAX_CSV_BYTES = 50 * 1024 * 1024
 #: Workbook kinds refused by name, with the reason.
-REFUSED_SUFFIXES = {
-    ".xlsm": "a macro-enabled workbook (.xlsm) is not read; save it as 'Excel Workbook (.xlsx)'",
-    ".xltm": "a macro-enabled template (.xltm) is not read; save it as 'Excel Workbook (.xlsx)'",
-    ".xlam": "an Excel add-in (.xlam) is not a workbook to read",
-    ".xlsb": "a binary workbook (.xlsb) is not read; save it as 'Excel Workbook (.xlsx)'",
-    ".xls": "an old Excel 97-2003 workbook (.xls) is not read; save it as 'Excel Workbook (.xlsx)'",
-    ".ods": "an OpenDocument spreadsheet (.ods) is not read; save it as 'Excel 2007-365 (.xlsx)'",
-}
+#: (the catalogue message of each: `val.book.<suffix>`)
+REFUSED_SUFFIXES = frozenset({".xlsm", ".xltm", ".xlam", ".xlsb", ".xls", ".ods"})
 #: Encodings tried, in order, for a CSV file whose encoding is not given.
 CSV_ENCODINGS = ("utf-8", "cp1252")
 DELIMITERS = (",", ";", "\t")
@@ -175,24 +170,20 @@ class Cell:
         if self.empty:
             return None
         if isinstance(value, bool):
-            raise self.fail(path, f"must be a number, not {'TRUE' if value else 'FALSE'}")
+            raise self.fail(path, Text("val.cell.bool", value="TRUE" if value else "FALSE"))
         if isinstance(value, int | float):
             if not math.isfinite(value):
-                raise self.fail(path, "must be a finite number")
+                raise self.fail(path, Text("val.cell.finite"))
             return float(value)
         if isinstance(value, datetime | date | time):
-            raise self.fail(path, f"must be a number, not the date {value}")
+            raise self.fail(path, Text("val.cell.date", value=str(value)))
         text = str(value).strip()
         if self.sheet is None:
             found = parse_number(text, decimal)
             if found is not None:
                 return found
-            raise self.fail(path, f"must be a number, got '{text}'")
-        raise self.fail(
-            path,
-            f"must be a number, got the text '{text}' (type the number itself, "
-            "without quotes or letters)",
-        )
+            raise self.fail(path, Text("val.cell.got", text=text))
+        raise self.fail(path, Text("val.cell.text", text=text))
 
 
 @dataclass(frozen=True)
@@ -256,16 +247,16 @@ def read_workbook(
     def fail(message: str) -> ScenarioError:
         return ScenarioError([Problem(name, 0, 0, "", message)])
 
-    refused = REFUSED_SUFFIXES.get(Path(path).suffix.lower())
-    if refused is not None:
-        raise fail(refused)
+    suffix = Path(path).suffix.lower()
+    if suffix in REFUSED_SUFFIXES:
+        raise fail(Text(f"val.book.{suffix[1:]}"))
     raw = read_input_bytes(
         Path(path),
         name,
-        what="workbook",
+        what=Text("val.what.workbook"),
         text="workbook",
         limit=MAX_WORKBOOK_BYTES,
-        missing="no such file",
+        missing=Text("val.file.missing"),
         binary=True,
     )
     _check_package(raw, fail)
@@ -273,7 +264,7 @@ def read_workbook(
     from openpyxl.utils.exceptions import InvalidFileException
 
     if not openpyxl.DEFUSEDXML:  # OPENPYXL_DEFUSEDXML=False in the environment
-        raise fail("refusing to read a workbook without defusedxml (unset OPENPYXL_DEFUSEDXML)")
+        raise fail(Text("val.book.defusedxml"))
     from defusedxml import DefusedXmlException
 
     try:
@@ -298,14 +289,14 @@ def read_workbook(
         # name the cause, on one line.
         causes = _chain(e)
         if any(isinstance(c, DefusedXmlException) for c in causes):
-            raise fail("refused: the workbook's XML declares entities or a DTD (unsafe)") from e
+            raise fail(Text("val.book.entities")) from e
         known = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError)
         xml = ("ParseError", "XMLSyntaxError", "ExpatError")
         if any(type(c).__name__ in xml for c in causes):
-            raise fail("cannot be read as an .xlsx workbook: damaged XML") from e
+            raise fail(Text("val.book.damaged_xml")) from e
         if isinstance(e, known):
             detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise fail(f"cannot be read as an .xlsx workbook ({detail})") from e
+            raise fail(Text("val.book.unreadable", detail=detail)) from e
         raise
     return Book(name, sheets, hashlib.sha256(raw).hexdigest())
 
@@ -324,58 +315,46 @@ def _check_package(raw: bytes, fail: Any) -> None:
     """Refuse what is not a plain .xlsx before any XML is parsed."""
     if raw.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in raw:
-            raise fail(
-                "the workbook is encrypted (it has a password to open); remove the "
-                "password (File > Info > Protect Workbook) and save it again"
-            )
-        raise fail(
-            "an old Excel 97-2003 workbook (.xls) is not read; save it as 'Excel Workbook (.xlsx)'"
-        )
+            raise fail(Text("val.book.encrypted"))
+        raise fail(Text("val.book.xls"))
     if not raw.startswith(_ZIP_MAGIC):
-        raise fail("not an .xlsx workbook (an .xlsx file is a zip package)")
+        raise fail(Text("val.book.not_zip"))
     try:
         package = zipfile.ZipFile(io.BytesIO(raw))
         parts = package.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as e:
-        raise fail(f"not a readable .xlsx workbook (damaged zip package: {e})") from e
+        raise fail(Text("val.book.damaged_zip", detail=str(e))) from e
     if len(parts) > MAX_PARTS:
-        raise fail(f"the workbook is too large (more than {MAX_PARTS:,} parts)")
+        raise fail(Text("val.book.parts", limit=Num(MAX_PARTS, ",")))
     if any(p.flag_bits & 0x1 for p in parts):
-        raise fail("the workbook's parts are encrypted; save it again without a password")
+        raise fail(Text("val.book.parts_encrypted"))
     unpacked = sum(p.file_size for p in parts)
     if unpacked > MAX_UNPACKED_BYTES:
         raise fail(
-            f"the workbook is too large: it unpacks to {unpacked:,} bytes "
-            f"(the limit is {MAX_UNPACKED_BYTES:,})"
+            Text(
+                "val.book.unpacks",
+                size=Num(unpacked, ","),
+                limit=Num(MAX_UNPACKED_BYTES, ","),
+            )
         )
     names = [p.filename for p in parts]
     content_types = ""
     if "[Content_Types].xml" in names:
         content_types = package.read("[Content_Types].xml")[:1_000_000].decode("utf-8", "replace")
     if any(_MACRO_PARTS.search(n) for n in names) or "macroEnabled" in content_types:
-        raise fail(
-            "the workbook contains macros (VBA); macro workbooks are not read: save it "
-            "as 'Excel Workbook (.xlsx)', which drops the macros"
-        )
+        raise fail(Text("val.book.macros"))
     if any(_EXTERNAL_LINKS.search(n) for n in names):
-        raise fail(
-            "the workbook links to other workbooks (external links); break the links "
-            "(Data > Edit Links > Break Link) and save it again"
-        )
+        raise fail(Text("val.book.links"))
     if any(_CONNECTIONS.search(n) for n in names):
-        raise fail(
-            "the workbook has data connections or queries; remove them (Data > Queries "
-            "& Connections) and save it again"
-        )
+        raise fail(Text("val.book.connections"))
 
 
 def _read_sheet(
     file: str, title: str, ws_f: Any, ws_v: Any, max_rows: int, max_columns: int
 ) -> Table:
     def too_large(what: str) -> ScenarioError:
-        return ScenarioError(
-            [Problem(f"{file}:{title}", 0, 0, "", f"the sheet is too large ({what})")]
-        )
+        message = Text("val.book.sheet_too_large", what=what)
+        return ScenarioError([Problem(f"{file}:{title}", 0, 0, "", message)])
 
     # The dimension a file states may be wrong: read every row the sheet really has.
     ws_f.reset_dimensions()
@@ -390,22 +369,18 @@ def _read_sheet(
             if getattr(cf, "data_type", None) == "f":
                 formula = str(cf.value)
                 if value is None:
-                    error = (
-                        f"the formula {formula} has no saved value (the form is read "
-                        "without calculating it): type the value itself, or open the "
-                        "file in a spreadsheet program and save it"
-                    )
+                    error = Text("val.cell.formula", formula=formula)
             elif getattr(cv, "data_type", None) == "e":
-                error = f"the cell shows the error {value}; type a value"
+                error = Text("val.cell.error", value=str(value))
                 value = None
             if value is None and formula is None and error is None:
                 cells.append(Cell(None, file, r, c, title))
                 continue
             if r > max_rows:
-                raise too_large(f"a value in row {r:,}; the limit is {max_rows:,} rows")
+                raise too_large(Text("val.book.rows", row=Num(r, ","), limit=Num(max_rows, ",")))
             if c > max_columns:
                 raise too_large(
-                    f"a value in column {column_letter(c)}; the limit is {max_columns:,} columns"
+                    Text("val.book.columns", column=column_letter(c), limit=Num(max_columns, ","))
                 )
             cells.append(Cell(value, file, r, c, title, formula, error))
         while cells and cells[-1].value is None and cells[-1].error is None:
@@ -473,7 +448,7 @@ def read_csv(
             rows.append([Cell(v, name, r, c) for c, v in enumerate(record, 1)])
     except csv.Error as e:
         raise ScenarioError(
-            [Problem(name, reader.line_num, 1, "", f"not a valid CSV file: {e}")]
+            [Problem(name, reader.line_num, 1, "", Text("val.table.invalid", detail=str(e)))]
         ) from e
     return Table(name, None, rows, dialect, digest)
 
@@ -490,15 +465,14 @@ def decode_csv(raw: bytes, display: str, encoding: str | None = None) -> tuple[s
         try:
             text = raw.decode("utf-8-sig" if name.lower().replace("_", "-") == "utf-8" else name)
         except LookupError as e:
-            raise ScenarioError([Problem(display, 0, 0, "", f"unknown encoding '{name}'")]) from e
+            message = Text("val.csv.encoding_unknown", name=name)
+            raise ScenarioError([Problem(display, 0, 0, "", message)]) from e
         except UnicodeDecodeError as e:
             last = e  # with no encoding given, the byte Windows-1252 cannot read either
             continue
         text = text.removeprefix("\ufeff")
         if not text.strip():
-            raise ScenarioError(
-                [Problem(display, 0, 0, "", "file is empty (expected a header row)")]
-            )
+            raise ScenarioError([Problem(display, 0, 0, "", Text("val.csv.empty"))])
         return text, name
     assert last is not None
     bad = last
@@ -510,18 +484,9 @@ def decode_csv(raw: bytes, display: str, encoding: str | None = None) -> tuple[s
     delimiter = max(DELIMITERS, key=lambda d: header.count(d.encode()))
     col = len(next(csv.reader([before], delimiter=delimiter), [""]))
     label = "UTF-8" if (encoding or "").lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    what = f"not valid {label}" if encoding else "neither UTF-8 nor Windows-1252 text"
-    raise ScenarioError(
-        [
-            Problem(
-                display,
-                line,
-                col,
-                "",
-                f"{what} (byte 0x{raw[bad.start]:02x}); save the file as 'CSV UTF-8'",
-            )
-        ]
-    ) from bad
+    what = Text("val.csv.not_valid", label=label) if encoding else Text("val.csv.neither")
+    message = Text("val.csv.bad_byte", what=what, byte=f"0x{raw[bad.start]:02x}")
+    raise ScenarioError([Problem(display, line, col, "", message)]) from bad
 
 
 #: A number as a person writes it with a decimal point / a decimal comma, grouped or not.
@@ -576,13 +541,8 @@ def sniff(
         counts = {d: header.count(d) for d in DELIMITERS}
         delimiter = max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else ","
     if delimiter not in DELIMITERS:
-        raise ScenarioError(
-            [
-                Problem(
-                    display, 0, 0, "", f"the separator must be ',', ';' or a tab, not {delimiter!r}"
-                )
-            ]
-        )
+        message = Text("val.csv.separator", given=repr(delimiter))
+        raise ScenarioError([Problem(display, 0, 0, "", message)])
     if decimal is None:
         decimal = "."
         if delimiter != ",":
@@ -601,13 +561,10 @@ def sniff(
             if point and not comma:
                 decimal = "."
     if decimal not in (".", ","):
-        raise ScenarioError(
-            [Problem(display, 0, 0, "", f"the decimal mark must be '.' or ',', not {decimal!r}")]
-        )
+        message = Text("val.csv.decimal", given=repr(decimal))
+        raise ScenarioError([Problem(display, 0, 0, "", message)])
     if decimal == delimiter:
-        raise ScenarioError(
-            [Problem(display, 0, 0, "", "the decimal mark cannot also be the separator")]
-        )
+        raise ScenarioError([Problem(display, 0, 0, "", Text("val.csv.decimal_separator"))])
     return Dialect(delimiter, decimal, encoding)
 
 

@@ -51,6 +51,7 @@ from .display import CONTROL, control_problem
 from .document import Document, Key, Reference
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
+from .messages import Text, must, must_any
 from .sheets import Dialect, decode_csv, parse_number, sniff
 
 if TYPE_CHECKING:
@@ -183,12 +184,13 @@ def expand_tables(doc: Document, folder: Path) -> Document:
     problems: list[Problem] = []
     if not isinstance(spec, dict):
         names = ", ".join(f"{s}: FILE.csv" for s in SCHEMAS)
-        raise ScenarioError([doc.problem((TABLES_KEY,), f"must be a mapping ({names})")])
+        raise ScenarioError([doc.problem((TABLES_KEY,), must("val.be.tables", names=names))])
     for section in spec:
         if section not in SCHEMAS:
             close = get_close_matches(str(section), list(SCHEMAS), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(SCHEMAS)})"
-            problems.append(doc.problem((TABLES_KEY, section), f"unknown table '{section}'{hint}"))
+            hint = _hint(close, list(SCHEMAS))
+            message = Text("val.table.unknown", name=section, hint=hint)
+            problems.append(doc.problem((TABLES_KEY, section), message))
     for section, schema in SCHEMAS.items():
         if section not in spec:
             continue
@@ -202,11 +204,8 @@ def expand_tables(doc: Document, folder: Path) -> Document:
         if variant:
             inline = None
         if inline is not None and not isinstance(inline, list):
-            problems.append(
-                doc.problem(
-                    (section,), f"must be a list to be combined with {TABLES_KEY}.{section}"
-                )
-            )
+            message = must("val.be.list_with", table=f"{TABLES_KEY}.{section}")
+            problems.append(doc.problem((section,), message))
             continue
         display = str(Path(doc.file).parent / name)
         try:
@@ -258,26 +257,25 @@ def _entry(
     if isinstance(value, str) and value.strip():
         return value, Declared()
     if not isinstance(value, dict):
-        problems.append(doc.problem(at, "must be the name of a CSV file"))
+        problems.append(doc.problem(at, must("val.be.csv_name")))
         return None
     ok = True
     allowed = {"delimiter": (",", ";", "\t"), "decimal": (".", ",")}
     for key, given in value.items():  # in the file's order
         message = None
         if key not in ENTRY_KEYS:
-            message = f"unknown key '{key}' (allowed: {', '.join(ENTRY_KEYS)})"
+            message = Text("val.table.unknown_key", key=key, names=", ".join(ENTRY_KEYS))
         elif key in allowed and given not in allowed[key]:
-            message = "must be " + " or ".join(repr(c) for c in allowed[key])
+            message = must_any([repr(c) for c in allowed[key]], Text("val.sep.or_short"))
         elif key == "encoding" and not (isinstance(given, str) and given):
-            message = "must be an encoding such as utf-8 or cp1252"
+            message = must("val.be.encoding")
         if message is not None:
             problems.append(doc.problem((*at, key), message))
             ok = False
     name = value.get("file")
     if not isinstance(name, str) or not name.strip():
-        problems.append(
-            doc.problem((*at, "file") if "file" in value else at, "must be the name of a CSV file")
-        )
+        where = (*at, "file") if "file" in value else at
+        problems.append(doc.problem(where, must("val.be.csv_name")))
         ok = False
     if not ok:
         return None
@@ -286,28 +284,25 @@ def _entry(
 
 
 # --------------------------------------------------------------------------- reading
-#: What a missing table is told (another CSV input says its own).
-MISSING_TABLE = "no such file (table paths are relative to the scenario file)"
-
-
-def read_table_text(path: Path, display: str, missing: str = MISSING_TABLE) -> str:
+def read_table_text(path: Path, display: str, missing: str | None = None) -> str:
     """The CSV file's text, or a ScenarioError saying precisely why it cannot be read."""
     return read_table_source(path, display, missing=missing)[0]
 
 
 def read_table_source(
-    path: Path, display: str, encoding: str | None = None, missing: str = MISSING_TABLE
+    path: Path, display: str, encoding: str | None = None, missing: str | None = None
 ) -> tuple[str, str, str]:
     """The CSV file's text, the sha256 of the bytes it was decoded from (read once) and
     the encoding it was read in (sheets.decode_csv), or a ScenarioError saying precisely
-    why it cannot be read (`missing`: what a missing file is told)."""
+    why it cannot be read (`missing`: what a missing file is told; by default, that table
+    paths are relative to the scenario file)."""
     raw = read_input_bytes(
         path,
         display,
         what="CSV",
         text="CSV",
         limit=MAX_TABLE_BYTES,
-        missing=missing,
+        missing=missing if missing is not None else Text("val.table.missing"),
     )
     text, used = decode_csv(raw, display, encoding)
     return text, hashlib.sha256(raw).hexdigest(), used
@@ -335,11 +330,8 @@ def _read_frame(text: str, display: str, dialect: Dialect) -> pd.DataFrame:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
         if found:
             expected, line, saw = map(int, found.groups())
-            raise fail(
-                f"row has {saw} cells but the header has {expected} columns",
-                line,
-                expected + 1,
-            ) from e
+            message = Text("val.table.row_cells", saw=saw, expected=expected)
+            raise fail(message, line, expected + 1) from e
         raise _tokenizer_problem(text, display, str(e), dialect.delimiter) from e
     except (ValueError, csv.Error) as e:
         raise _tokenizer_problem(text, display, str(e), dialect.delimiter) from e
@@ -451,11 +443,12 @@ def _tokenizer_problem(text: str, display: str, detail: str, delimiter: str) -> 
     trouble starts: pandas names the data row where an open quote started, Python's csv
     module the line where it gave up."""
     line, col = 0, 0
-    message = f"not a valid CSV file: {detail}"
+    # The tokenizer's own (English) words follow the colon.
+    message = Text("val.table.invalid", detail=detail)
     started = re.search(r"EOF inside string starting at row (\d+)", detail)
     if started:
         line = int(started.group(1)) + 1  # pandas counts rows from 0; the header is row 1
-        message = "a quoted cell opened here is never closed (a '\"' is missing)"
+        message = Text("val.table.open_quote")
     else:
         reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
         try:
@@ -463,7 +456,7 @@ def _tokenizer_problem(text: str, display: str, detail: str, delimiter: str) -> 
                 pass
         except csv.Error as e:
             line = reader.line_num
-            message = f"not a valid CSV file: {e}"
+            message = Text("val.table.invalid", detail=str(e))
     if line:
         lines = text.split("\n")
         row = lines[line - 1] if line - 1 < len(lines) else ""
@@ -487,10 +480,10 @@ def _read_header(
         if not name:
             # Spreadsheets often export trailing empty columns: ignore an empty one.
             if any(str(t).strip() for t in body[j]):
-                problem(j + 1, f"column {j + 1} has cells but no name in the header")
+                problem(j + 1, Text("val.table.unnamed", n=j + 1))
             continue
         if name in seen:
-            problem(j + 1, f"duplicate column '{name}' (also column {seen[name] + 1})")
+            problem(j + 1, Text("val.table.column_twice", name=name, n=seen[name] + 1))
             continue
         seen[name] = j
         if name in schema.columns:
@@ -500,7 +493,7 @@ def _read_header(
         if prefix is not None:
             key = name[len(prefix) :].strip()
             if not key:
-                problem(j + 1, f"column '{name}' needs a name after '{prefix}'")
+                problem(j + 1, Text("val.table.prefix_name", name=name, prefix=prefix))
             else:
                 columns[(schema.prefixes[prefix], key)] = j
             continue
@@ -511,12 +504,18 @@ def _read_header(
             close = [close[0] + rest] if close else []
         else:
             close = get_close_matches(name, list(schema.columns), n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(known)})"
-        problem(j + 1, f"unknown column '{name}'{hint}")
+        problem(j + 1, Text("val.table.unknown_column", name=name, hint=_hint(close, known)))
     missing = [c for c in schema.required if c not in columns]
     if missing:
-        problem(1, f"missing column(s): {', '.join(missing)}")
+        problem(1, Text("val.table.missing_columns", names=", ".join(missing)))
     return columns, sorted(problems)
+
+
+def _hint(close: list[str], known: list[str]) -> Text:
+    """ "; did you mean 'x'?" for a close name, else the names allowed."""
+    if close:
+        return Text("val.hint.mean", name=close[0])
+    return Text("val.hint.allowed", names=", ".join(known))
 
 
 def _cell_kind(key: ColumnKey, schema: TableSchema) -> Cell:

@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import Problem, ScenarioError, UsageError
+from .messages import Text
 from .scenario import SLUG_PATTERN
 from .sheets import Cell, Table, plain_number, read_small_table
 
@@ -97,9 +98,7 @@ def read_territories(path: str | Path) -> Territories:
 def _territories(table: Table) -> Territories:
     rows = table.rows
     if not rows or not any(c.text() for c in rows[0]):
-        raise _fail(
-            table.file, f"no header row (expected {', '.join(BASE_COLUMNS)}, then indicators)"
-        )
+        raise _fail(table.file, Text("val.init.terr.no_header", columns=", ".join(BASE_COLUMNS)))
     columns, indicators = _columns(table)
     problems: list[Problem] = []
     items: list[Territory] = []
@@ -115,15 +114,15 @@ def _territories(table: Table) -> Territories:
         bad = len(problems)
         _check_id(ident, seen, problems)
         if not label.text():
-            problems.append(label.problem(NAME, "missing name"))
+            problems.append(label.problem(NAME, Text("val.init.terr.no_name")))
         population = _whole(youth.text(), table.decimal)
         if population is None or population <= 0:
             problems.append(
                 youth.problem(
                     YOUTH,
-                    f"must be a whole number greater than 0, got '{youth.text()}'"
+                    Text("val.init.terr.youth", text=youth.text())
                     if youth.text()
-                    else "missing youth population (a whole number greater than 0)",
+                    else Text("val.init.terr.no_youth"),
                 )
             )
         counts = _counts(ident, indicators, cell, table.decimal, problems)
@@ -135,7 +134,7 @@ def _territories(table: Table) -> Territories:
     if problems:
         raise ScenarioError(problems[:MAX_PROBLEMS])
     if not items:
-        raise _fail(table.file, "no territory: add one row per territory below the header")
+        raise _fail(table.file, Text("val.init.terr.none"))
     return Territories(table.file, indicators, tuple(items))
 
 
@@ -158,29 +157,26 @@ def _columns(table: Table) -> tuple[dict[str, int], tuple[str, ...]]:
         name = head.text()
         if not name:
             if any(table.cell(r, j + 1).text() for r in range(2, len(table.rows) + 1)):
-                problems.append(head.problem("", f"column {j + 1} has cells but no name"))
+                problems.append(head.problem("", Text("val.init.terr.unnamed", n=j + 1)))
             continue
         if name in columns:
-            problems.append(head.problem("", f"duplicate column '{name}'"))
+            problems.append(head.problem("", Text("val.init.terr.column_twice", name=name)))
         elif name not in BASE_COLUMNS and not _SLUG.fullmatch(name):
             problems.append(
                 head.problem(
                     "",
-                    f"indicator column '{name}' must be a lower-case id "
-                    "(letters, digits, '-' or '_'), e.g. youth_homicides",
+                    Text("val.init.terr.indicator_id", name=name),
                 )
             )
         columns[name] = j
     missing = [c for c in BASE_COLUMNS if c not in columns]
     if missing:
-        problems.append(header[0].problem("", f"missing column(s): {', '.join(missing)}"))
+        problems.append(
+            header[0].problem("", Text("val.table.missing_columns", names=", ".join(missing)))
+        )
     indicators = tuple(c for c in columns if c not in BASE_COLUMNS)
     if not indicators and not missing:
-        problems.append(
-            header[-1].problem(
-                "", "no indicator column: add one count per territory, e.g. youth_homicides"
-            )
-        )
+        problems.append(header[-1].problem("", Text("val.init.terr.no_indicator")))
     if problems:
         raise ScenarioError(problems)
     return columns, indicators
@@ -193,14 +189,13 @@ def _check_id(ident: Cell, seen: dict[str, str], problems: list[Problem]) -> Non
         problems.append(
             ident.problem(
                 ID,
-                f"'{text}' is not an id: lower-case letters, digits, '-' or '_', "
-                "starting with a letter or digit (e.g. comuna-1)",
+                Text("val.init.terr.not_an_id", text=text),
             )
         )
     elif text == "all":
-        problems.append(ident.problem(ID, "'all' is reserved (it means every cluster)"))
+        problems.append(ident.problem(ID, Text("val.all_reserved")))
     elif text in seen:
-        problems.append(ident.problem(ID, f"duplicate id '{text}' (also {seen[text]})"))
+        problems.append(ident.problem(ID, Text("val.id_twice", id=text, at=seen[text])))
     else:
         seen[text] = ident.where
 
@@ -222,14 +217,13 @@ def _counts(
             problems.append(
                 c.problem(
                     indicator,
-                    f"missing value for territory '{ident.text()}': write the count "
-                    "(0 if none was recorded); a blank is not read as zero",
+                    Text("val.init.terr.no_count", id=ident.text()),
                 )
             )
         elif value is None:
-            problems.append(c.problem(indicator, f"must be a number, got '{text}'"))
+            problems.append(c.problem(indicator, Text("val.cell.got", text=text)))
         elif value < 0:
-            problems.append(c.problem(indicator, f"must be 0 or more (a count), got {text}"))
+            problems.append(c.problem(indicator, Text("val.init.terr.negative", text=text)))
         else:
             counts[indicator] = value
     return counts
@@ -293,8 +287,7 @@ def composite_index(territories: Territories, weights: Mapping[str, Fraction]) -
                 [
                     _problem(
                         territories.file,
-                        f"no territory recorded any '{i}': there is no city rate to compare "
-                        "with; give it weight 0 (--indicators) or drop the column",
+                        Text("val.init.terr.no_rate", indicator=i),
                         i,
                     )
                 ]

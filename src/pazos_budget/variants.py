@@ -33,6 +33,7 @@ from typing import Any
 from .display import control_problem
 from .document import Document, Key, Where, dotted
 from .errors import Problem, ScenarioError
+from .messages import Text, message_of, must
 from .tables import TABLES_KEY
 from .yaml12 import plain_value
 
@@ -51,6 +52,21 @@ ID_LISTS = {
 NESTED_ID_LISTS = {("departments", "goals"): "goal"}
 OPERATIONS = ("add", "change", "remove")
 _RELATIVE = re.compile(r"^\s*([+-])\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def _noun(word: str) -> Text:
+    """'cluster' ('clúster'): the word for one item of an id list."""
+    return Text(f"val.word.{word}")
+
+
+def _a(word: str) -> Text:
+    """'cluster' ('un clúster', 'una secretaría')."""
+    return Text(f"val.word.a.{word}")
+
+
+def _the(word: str) -> Text:
+    """'cluster' ('el clúster', 'la secretaría')."""
+    return Text(f"val.word.the.{word}")
 
 
 def relative_change(value: Any) -> float | None:
@@ -120,7 +136,7 @@ class _Merger:
         if factor is not None:
             old = target.get(name)
             if isinstance(old, bool) or not isinstance(old, int | float):
-                self.problem(vpath, f"'{value}' changes a number, but the base has no number here")
+                self.problem(vpath, Text("val.variant.no_number", value=value))
                 return
             value = old * factor
             if isinstance(old, int) and name == "youth_population":
@@ -139,9 +155,7 @@ class _Merger:
     def scale_budgets(self, data: dict[str, Any], value: Any) -> None:
         factor = relative_change(value)
         if factor is None:
-            self.problem(
-                (SCALE_BUDGETS,), f"must be a change such as '-10%' or '+5%', got {value!r}"
-            )
+            self.problem((SCALE_BUDGETS,), must("val.be.change", value=repr(value)))
             return
         budget = data.get("budget")
         if isinstance(budget, dict) and isinstance(budget.get("total"), int | float):
@@ -158,18 +172,14 @@ class _Merger:
         name = at[-1]
         assert isinstance(name, str)
         if not isinstance(ops, dict):
-            self.problem(
-                vpath,
-                f"must be a mapping of {', '.join(OPERATIONS)} (a variant changes "
-                f"{name} by id; to replace the whole list, write a full scenario)",
-            )
+            self.problem(vpath, must("val.be.ops_by_id", ops=", ".join(OPERATIONS), name=name))
             return
         self.check_operations(vpath, ops)
         items = data.get(name)
         if items is None:
             items = data[name] = []
         if not isinstance(items, list):
-            self.problem(vpath, f"the base's {name} is not a list")
+            self.problem(vpath, Text("val.variant.base_not_list", name=name))
             return
         index = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
 
@@ -177,14 +187,16 @@ class _Merger:
             if item_id in index:
                 return index[item_id]
             close = get_close_matches(str(item_id), [str(k) for k in index], n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            self.problem(where, f"no {word} '{item_id}' in the base{hint}")
+            hint = Text("val.hint.mean", name=close[0]) if close else ""
+            self.problem(
+                where, Text("val.variant.not_in_base", word=_a(word), id=item_id, hint=hint)
+            )
             return None
 
         removed: set[int] = set()
         remove = ops.get("remove", [])
         if not isinstance(remove, list):
-            self.problem(vpath + ("remove",), f"must be a list of {word} ids")
+            self.problem(vpath + ("remove",), must("val.be.ids", word=_noun(word)))
             remove = []
         for k, item_id in enumerate(remove):
             i = find(item_id, vpath + ("remove", k))
@@ -192,7 +204,7 @@ class _Merger:
                 removed.add(i)
         change = ops.get("change", {})
         if not isinstance(change, dict):
-            self.problem(vpath + ("change",), f"must be a mapping of {word} id -> fields to change")
+            self.problem(vpath + ("change",), must("val.be.changes", word=_noun(word)))
             change = {}
         for item_id, fields in change.items():
             where = vpath + ("change", item_id)
@@ -200,15 +212,17 @@ class _Merger:
             if i is None:
                 continue
             if i in removed:
-                self.problem(where, f"{word} '{item_id}' is both changed and removed")
+                self.problem(
+                    where, Text("val.variant.changed_removed", word=_the(word), id=item_id)
+                )
                 continue
             if not isinstance(fields, dict):
-                self.problem(where, "must be a mapping of the fields to change")
+                self.problem(where, must("val.be.fields_to_change"))
                 continue
             self.change_item(items[i], name, at + (i,), where, fields)
         add = ops.get("add", [])
         if not isinstance(add, list):
-            self.problem(vpath + ("add",), f"must be a list of new {name}")
+            self.problem(vpath + ("add",), must("val.be.new_items", name=name))
             add = []
         new_items = self.without_removed(items, at, removed)
         kept = {item_id for item_id, i in index.items() if i not in removed}
@@ -220,10 +234,8 @@ class _Merger:
         for op in ops:
             if op not in OPERATIONS:
                 close = get_close_matches(str(op), OPERATIONS, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                self.problem(
-                    vpath + (op,), f"unknown operation '{op}' (add, change or remove){hint}"
-                )
+                hint = Text("val.hint.mean", name=close[0]) if close else ""
+                self.problem(vpath + (op,), Text("val.variant.unknown_op", op=op, hint=hint))
 
     def change_item(
         self, item: Any, name: str, at: Key, where: Key, fields: dict[str, Any]
@@ -235,7 +247,7 @@ class _Merger:
                 self.id_list(item, at + (field_name,), where + (field_name,), value, nested)
                 continue
             if field_name == "id":
-                self.problem(where + ("id",), "an id cannot be changed (remove and add instead)")
+                self.problem(where + ("id",), Text("val.variant.id_change"))
                 continue
             self.set_field(item, at, where + (field_name,), field_name, value)
 
@@ -246,7 +258,8 @@ class _Merger:
         for k, item in enumerate(add):
             where = vpath + ("add", k)
             if isinstance(item, dict) and item.get("id") in kept:
-                self.problem(where, f"{word} '{item['id']}' is already in the base (use change)")
+                message = Text("val.variant.already", word=_the(word), id=item["id"])
+                self.problem(where, message)
                 continue
             j = len(new_items)
             new_items.append(copy.deepcopy(item))
@@ -315,9 +328,8 @@ def table_rows(base: Document, variant: Document) -> None:
         ids = {i.get("id") for i in items or [] if isinstance(i, dict)}
         ops = variant.data.setdefault(section, {})
         if not isinstance(ops, dict):
-            problems.append(
-                variant.problem((section,), f"must be a mapping of {', '.join(OPERATIONS)}")
-            )
+            message = must("val.be.ops", ops=", ".join(OPERATIONS))
+            problems.append(variant.problem((section,), message))
             continue
         change = ops.setdefault("change", {})
         add = ops.setdefault("add", [])
@@ -332,9 +344,8 @@ def table_rows(base: Document, variant: Document) -> None:
                 fields = change[rid]
             elif rid in change:
                 file, line, col = _cell(locator, row, "id")
-                problems.append(
-                    Problem(file, line, col, "id", f"{ID_LISTS[section]} '{rid}' is changed twice")
-                )
+                message = Text("val.variant.changed_twice", word=_the(ID_LISTS[section]), id=rid)
+                problems.append(Problem(file, line, col, "id", message))
                 continue
             else:
                 at = (section, "add", len(add))
@@ -364,37 +375,33 @@ def _cell(locator: Any, row: Key, *path: str) -> Where:
 def parse_override(text: str) -> tuple[list[str], Any]:
     """'departments.culture.budget=+20%' -> (['departments', 'culture', 'budget'], '+20%')."""
     if "=" not in text:
-        raise ValueError("expected PATH=VALUE, for example budget.total=10800")
+        raise ValueError(Text("val.set.form"))
     path, _, raw = text.partition("=")
     parts = path.strip().split(".")
     if parts == [""]:
-        raise ValueError("expected PATH=VALUE, for example budget.total=10800")
+        raise ValueError(Text("val.set.form"))
     if any(not p.strip() for p in parts):
         fixed = ".".join(p.strip() for p in parts if p.strip()) or "budget.total"
         raise ValueError(
-            f"the path '{path.strip()}' has an empty part (two dots, or a dot at an end); "
-            f"write, for example, {fixed}={raw.strip()}"
+            Text("val.set.empty_part", path=path.strip(), fixed=fixed, raw=raw.strip())
         )
     parts = [p.strip() for p in parts]
     if parts[0] in FILE_KEYS:
-        raise ValueError(
-            f"'{parts[0]}' names other files and cannot be changed with --set: "
-            f"write a variant file with '{parts[0]}:' instead"
-        )
+        raise ValueError(Text("val.set.file_key", key=parts[0]))
     bad = control_problem(raw.strip(), parts[-1])
     if bad is not None:  # refused like the same text in a file (display.py)
         raise ValueError(bad)
     try:
         value = plain_value(raw) if raw.strip() else ""
     except ValueError as e:
-        raise ValueError(f"cannot read the value {raw!r}: {e}") from e
+        raise ValueError(Text("val.set.value", raw=repr(raw), detail=message_of(e))) from e
     if relative_change(raw) is not None:
         value = raw.strip()
     bad = control_problem(value, parts[-1]) if isinstance(value, str) else None
     if bad is not None:  # a YAML escape such as "\e" decodes to one
         raise ValueError(bad)
     if isinstance(value, dict | list):
-        raise ValueError("--set takes one plain value (a number, text, true/false)")
+        raise ValueError(Text("val.set.plain"))
     return parts, value
 
 
@@ -407,7 +414,7 @@ def override_as_variant(parts: list[str], value: Any) -> dict[str, Any]:
     head = parts[0]
     if head in ID_LISTS:
         if len(parts) != 3:
-            raise ValueError(f"write {head}.ID.FIELD=VALUE, for example {head}.some-id.field=1")
+            raise ValueError(Text("val.set.id_form", head=head))
         return {head: {"change": {parts[1]: {parts[2]: value}}}}
     if head == SCALE_BUDGETS and len(parts) == 1:
         return {SCALE_BUDGETS: value}
@@ -415,4 +422,4 @@ def override_as_variant(parts: list[str], value: Any) -> dict[str, Any]:
         return {head: value}
     if len(parts) == 2:
         return {head: {parts[1]: value}}
-    raise ValueError(f"unknown path {'.'.join(parts)}")
+    raise ValueError(Text("val.set.unknown_path", path=".".join(parts)))

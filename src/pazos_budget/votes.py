@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, ScenarioError
+from .messages import Text, must
 from .pabulib import programme_id, read_pabulib
 from .sheets import plain_number, read_small_table
 from .tolerances import FLOAT_ROUNDING
@@ -89,8 +90,11 @@ def _read_table(path: Path, name: str) -> Votes:
             [
                 table.cell(1, 1).problem(
                     "",
-                    f"missing column(s) {', '.join(missing)} (a vote file has the columns "
-                    f"{PROGRAMME}, {VOTES})",
+                    Text(
+                        "val.votes.columns",
+                        missing=", ".join(missing),
+                        columns=f"{PROGRAMME}, {VOTES}",
+                    ),
                 )
             ]
         )
@@ -104,22 +108,23 @@ def _read_table(path: Path, name: str) -> Votes:
         pid, count = table.cell(r, pj), table.cell(r, vj)
         ident, written = pid.text(), count.text()
         if not ident:
-            problems.append(pid.problem(PROGRAMME, "missing programme id"))
+            problems.append(pid.problem(PROGRAMME, Text("val.votes.no_id")))
             continue
         if ident in seen:
-            problems.append(pid.problem(PROGRAMME, f"'{ident}' listed twice (also {seen[ident]})"))
+            twice = Text("val.votes.twice", id=ident, at=seen[ident])
+            problems.append(pid.problem(PROGRAMME, twice))
             continue
         seen[ident] = pid.where
         plain = plain_number(written, table.decimal) if written else None
         if plain is None or not re.fullmatch(r"\d+", plain):
-            got = f"got '{written}'" if written else "the cell is empty"
-            problems.append(count.problem(VOTES, f"must be a whole number >= 0; {got}"))
+            got = Text("val.votes.got", text=written) if written else Text("val.votes.empty")
+            problems.append(count.problem(VOTES, Text("val.votes.count", got=got)))
             continue
         items.append(Vote(ident, int(plain), pid.where))
     if problems:
         raise ScenarioError(problems[:50])
     if not items:
-        raise ScenarioError([Problem(name, 0, 0, "", "no votes: add one row per programme")])
+        raise ScenarioError([Problem(name, 0, 0, "", Text("val.votes.none"))])
     return Votes(name, tuple(items), False, table.sha256)
 
 
@@ -137,9 +142,7 @@ def expand_votes(doc: Document, folder: Path) -> Document:
         return doc
     ref = doc.data.pop(VOTES_KEY)
     if not isinstance(ref, str) or not ref.strip():
-        raise ScenarioError(
-            [doc.problem((VOTES_KEY,), "must be the name of a vote file (.csv or .pb)")]
-        )
+        raise ScenarioError([doc.problem((VOTES_KEY,), must("val.be.vote_file"))])
     return apply_votes(doc, folder / ref, str(Path(doc.file).parent / ref))
 
 
@@ -190,10 +193,9 @@ def _give(doc: Document, votes: Votes) -> Document:
             if votes.pabulib and vote.votes == 0:
                 continue  # a project nobody voted for need not be a programme
             close = get_close_matches(vote.id, list(by_id), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(
-                Problem(vote.where, 0, 0, PROGRAMME, f"unknown programme '{vote.id}'{hint}")
-            )
+            hint = Text("val.hint.mean", name=close[0]) if close else ""
+            message = Text("val.votes.unknown", id=vote.id, hint=hint)
+            problems.append(Problem(vote.where, 0, 0, PROGRAMME, message))
             continue
         i, programme = found
         outputs = programme.setdefault("outputs", {})
@@ -203,7 +205,7 @@ def _give(doc: Document, votes: Votes) -> Document:
             problems.append(
                 doc.problem(
                     ("programmes", i, "outputs", VOTES_METRIC),
-                    f"the votes come from {display}; do not list them in outputs too",
+                    Text("val.votes.in_outputs", file=display),
                 )
             )
             continue
@@ -214,8 +216,7 @@ def _give(doc: Document, votes: Votes) -> Document:
                     0,
                     0,
                     PROGRAMME,
-                    f"programme '{programme.get('id')}' is not all-or-nothing: votes count "
-                    "per unit, so give it integer: true and max_units: 1",
+                    Text("val.votes.all_or_nothing", id=str(programme.get("id"))),
                 )
             )
             continue

@@ -26,6 +26,8 @@ import yaml
 from yaml import SafeLoader as _PureParser
 from yaml import events as ev
 
+from .messages import Joined, Text
+
 _FastParser: type[Any]
 try:
     from yaml import CSafeLoader as _FastParser
@@ -119,10 +121,7 @@ def _compose(parser: Any, max_depth: int) -> Node | None:
                 documents += 1
                 if documents > 1:
                     raise YamlSyntaxError(
-                        mark.line + 1,
-                        mark.column + 1,
-                        "not valid YAML: expected a single document in the stream: "
-                        "but found another document",
+                        mark.line + 1, mark.column + 1, Text("val.yaml.one_document")
                     )
                 continue
             elif kind is ev.StreamEndEvent:
@@ -153,7 +152,7 @@ def _collection(event: Any, kind: type, mark: Any, depth: int, max_depth: int) -
         raise TooDeep(
             mark.line + 1,
             mark.column + 1,
-            f"YAML nesting is too deep (more than {max_depth} levels of lists and mappings)",
+            Text("val.yaml.too_deep", levels=max_depth),
         )
     tag = event.tag if event.tag not in (None, "!") else None
     return Node(
@@ -172,7 +171,7 @@ def _alias_target(anchors: dict[str, Node], event: Any, mark: Any) -> Node:
         raise YamlSyntaxError(
             mark.line + 1,
             mark.column + 1,
-            f"not valid YAML: found undefined alias {event.anchor!r}",
+            Text("val.yaml.alias", alias=repr(event.anchor)),
         )
     return target
 
@@ -197,17 +196,79 @@ def _syntax_error(e: yaml.YAMLError, text: str) -> YamlSyntaxError:
             line = text.count("\n", 0, e.position) + 1
             col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
         char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
-        return YamlSyntaxError(
-            line, col, f"not valid YAML: character {char} is not allowed in a YAML file"
-        )
+        return YamlSyntaxError(line, col, Text("val.yaml.character", char=char))
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         problem = (e.problem or "").strip()
         context = (e.context or "").strip()
-        said = f"{context}: {problem}" if context and problem else problem or context
-        return YamlSyntaxError(line, col, f"not valid YAML: {said or 'syntax error'}")
-    return YamlSyntaxError(0, 0, f"not valid YAML: {e}")
+        parts = [_parser_words(w) for w in (context, problem) if w]
+        said = Joined(parts, ": ") if parts else Text("val.yaml.syntax")
+        return YamlSyntaxError(line, col, Text("val.yaml.invalid", detail=said))
+    return YamlSyntaxError(0, 0, Text("val.yaml.invalid", detail=str(e)))
+
+
+#: The YAML parser's own phrases, as catalogue messages (its tokens, `<block end>` or
+#: `'<stream end>'`, are quoted as it writes them). A phrase not listed stays as written.
+_PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"while (?P<what>parsing|scanning) (?P<thing>.+)", "while"),
+        (r"mapping values are not allowed here", "val.yaml.p.mapping_values"),
+        (r"expected <block end>, but found (?P<found>.+)", "val.yaml.p.block_end"),
+        (r"expected (?P<one>'.') or (?P<other>'.'), but got (?P<found>.+)", "val.yaml.p.or"),
+        (r"found character (?P<char>.+) that cannot start any token", "val.yaml.p.token"),
+        (r"found unexpected end of stream", "val.yaml.p.end"),
+        (r"found unknown escape character (?P<char>.+)", "val.yaml.p.escape"),
+        (r"found undefined tag handle (?P<handle>.+)", "val.yaml.p.handle"),
+        (r"could not find expected ':'", "val.yaml.p.colon"),
+        (r"expected the node content, but found (?P<found>.+)", "val.yaml.p.content"),
+        (r"expected a comment or a line break, but found (?P<found>.+)", "val.yaml.p.eol"),
+        (r"mapping keys are not allowed here", "val.yaml.p.mapping_keys"),
+        (r"sequence entries are not allowed here", "val.yaml.p.entries"),
+        (r"found unexpected document separator", "val.yaml.p.separator"),
+        (r"invalid indentation or unclosed '\[' or '\{'", "val.yaml.p.indentation"),
+        (r"expected (?P<token>'[^']*'|<[^>]*>), but found (?P<found>.+)", "val.yaml.p.token_found"),
+    )
+)
+#: What the parser was reading when it gave up (`while parsing a block mapping`).
+_PARSER_THINGS = frozenset(
+    {
+        "a block collection",
+        "a block mapping",
+        "a block node",
+        "a flow mapping",
+        "a flow node",
+        "a flow sequence",
+        "a node",
+        "a simple key",
+        "a quoted scalar",
+        "a double-quoted scalar",
+        "a single-quoted scalar",
+        "a plain scalar",
+        "a block scalar",
+        "an anchor",
+        "an alias",
+        "a tag",
+        "a directive",
+        "for the next token",
+    }
+)
+
+
+def _parser_words(phrase: str) -> str:
+    for pattern, key in _PARSER_WORDS:
+        m = pattern.fullmatch(phrase)
+        if m is None:
+            continue
+        args = m.groupdict()
+        if key == "while":
+            if args["thing"] not in _PARSER_THINGS:
+                return phrase
+            thing = Text("val.yaml.thing." + args["thing"].replace(" ", "_").replace("-", "_"))
+            return Text(f"val.yaml.p.{args['what']}", thing=thing)
+        return Text(key, **args)
+    return phrase
 
 
 # --------------------------------------------------------------------------- YAML 1.2 core
@@ -330,10 +391,10 @@ def plain_value(text: str) -> Any:
         try:
             return resolve_plain(node.value)
         except NotData as e:
-            raise ValueError(f"YAML tag {e.tag!r} is not allowed") from e
+            raise ValueError(Text("val.yaml.tag_short", tag=repr(e.tag))) from e
     if node.tag in (None, "tag:yaml.org,2002:str"):
         return node.value
-    raise ValueError(f"YAML tag {node.tag!r} is not allowed; write plain data")
+    raise ValueError(Text("val.yaml.tag_repr", tag=repr(node.tag)))
 
 
 # --------------------------------------------------------------------------- writing
