@@ -70,15 +70,23 @@ def test_bracketed_names_are_printed_literally_and_outputs_written(
     assert (workdir / "r.xlsx").is_file()
 
 
+#: The control-character message in Spanish (the scenarios here are Spanish).
+CONTROL_ES = (
+    "el texto contiene el carácter de control {char} en el carácter {at}{more}; los nombres "
+    "y textos se imprimen en terminales y libros de Excel, donde los caracteres de control "
+    "(secuencias de escape) actúan en lugar de mostrarse: elimínelos"
+)
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "char", "position", "more"),
     [
-        (r"\e[31mRojo\e[0m", "U+001B (ESCAPE)", 1, " (and 1 more)"),
+        (r"\e[31mRojo\e[0m", "U+001B (ESCAPE)", 1, " (y 1 más)"),
         (
             r"Cultura \e]8;;https://x.example\e\\enlace\e]8;;\e\\",
             "U+001B (ESCAPE)",
             9,
-            " (and 3 more)",
+            " (y 3 más)",
         ),
         (r"Cultura\x9b31m", "U+009B (CONTROL SEQUENCE INTRODUCER)", 8, ""),
         (r"Cultura \u202eanilorac", "U+202E (RIGHT-TO-LEFT OVERRIDE)", 9, ""),
@@ -92,11 +100,9 @@ def test_control_characters_in_a_name_are_refused_at_their_field(
     run = runner.invoke(app, ["validate", "s.yaml"])
     assert run.exit_code == 2
     assert run.stdout == ""
+    # In the scenario's language (Spanish; the English text: the --set test below).
     assert run.stderr.splitlines() == [
-        f"s.yaml:6:15: departments[0].name: text contains the control character {char} at "
-        f"character {position}{more}; names and text are printed on terminals and in "
-        "workbooks, where control characters (escape sequences) act instead of showing: "
-        "remove them"
+        f"s.yaml:6:15: departments[0].name: {CONTROL_ES.format(char=char, at=position, more=more)}"
     ]
     assert "\x1b" not in run.output and "\x9b" not in run.output
 
@@ -113,10 +119,8 @@ def test_control_character_in_a_csv_cell_is_located_at_its_cell(workdir: Path) -
     run = runner.invoke(app, ["validate", "s.yaml"])
     assert run.exit_code == 2
     assert run.stderr.splitlines() == [
-        "c.csv:2:2: clusters[0].name: text contains the control character U+001B (ESCAPE) "
-        "at character 1 (and 1 more); names and text are printed on terminals and in "
-        "workbooks, where control characters (escape sequences) act instead of showing: "
-        "remove them"
+        "c.csv:2:2: clusters[0].name: "
+        + CONTROL_ES.format(char="U+001B (ESCAPE)", at=1, more=" (y 1 más)")
     ]
 
 
@@ -129,7 +133,7 @@ def test_notes_may_hold_line_breaks_but_not_escapes(workdir: Path) -> None:
     (workdir / "s.yaml").write_text(text.replace("\\tfin", "\\e[2J"), encoding="utf-8")
     run = runner.invoke(app, ["validate", "s.yaml"])
     assert run.exit_code == 2
-    assert "scenario.notes: text contains the control character U+001B" in run.stderr
+    assert "scenario.notes: el texto contiene el carácter de control U+001B" in run.stderr
 
 
 def test_a_file_name_with_an_escape_is_shown_visibly(workdir: Path) -> None:
@@ -164,6 +168,13 @@ def test_a_set_value_with_an_escape_is_refused_and_shown_visibly(workdir: Path) 
     run = runner.invoke(app, ["solve", "s.yaml", "--set", "scenario.name=\x1b[31mRojo"])
     assert run.exit_code == 2
     assert "\x1b" not in run.output
+    assert run.stderr.splitlines() == [
+        "--set scenario.name=\\x1b[31mRojo: "
+        + CONTROL_ES.format(char="U+001B (ESCAPE)", at=1, more="")
+    ]
+    run = runner.invoke(
+        app, ["solve", "s.yaml", "--set", "scenario.name=\x1b[31mRojo", "--lang", "en"]
+    )
     assert run.stderr.splitlines() == [
         "--set scenario.name=\\x1b[31mRojo: text contains the control character U+001B "
         "(ESCAPE) at character 1; names and text are printed on terminals and in "

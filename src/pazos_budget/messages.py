@@ -2,7 +2,7 @@
 
 Reading a scenario finds problems long before anyone knows in which language they will
 be printed (a library call, `validate` of several files, a batch on another worker). So a
-message is not a finished sentence but a `Text`: a catalogue key (`val.must_be_gt`) and
+message is not a finished sentence but a `Text`: a catalogue key (`val.unknown.cluster`) and
 its arguments. It *is* the English sentence (a `str` subclass whose value is the English
 rendering), so that every consumer that reads messages as text — `str(problem)`, the JSON,
 the tests, a message joined into another — reads exactly what it read before; and
