@@ -61,6 +61,17 @@ SAME_IN_BOTH: frozenset[str] = frozenset(
         "input.as_read",
         "term.alt.col.plan",
         "alt.plan",
+        # The run's own texts (usage errors, solver notes): a prefix or a frame around
+        # values, the same words in both.
+        "cli.error",
+        "review.term.share",
+        "solver.at_file",
+        "solver.at_stage",
+        "solver.stage.final",
+        "solver.stage.other",
+        "solver.status_as_given",
+        "usage.click.error",
+        "usage.range.why",
     }
 )
 
