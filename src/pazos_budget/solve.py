@@ -25,6 +25,10 @@ Known traps handled here (each measured on this project's models):
   (scaling.py): pesos and millions of pesos are solved alike. After every stage the
   objective recomputed from the solution must equal the one HiGHS reports
   (`objective_disagreement`), or the solve is an error, never an optimum.
+- HiGHS 1.16's Fourier-Motzkin presolve rule, on a stage started from the previous
+  stage's plan, proved a wrong optimum (tests/data/highs-fm): that one rule is off.
+- CBC 2.10's preprocessing mishandles a fractional bound on a whole-unit column (a
+  population cap of 5.75 units): PuLP is handed the bounds rounded inward (`whole_bounds`).
 - A `SolveControl` watches a HiGHS solve through its interrupt callbacks (progress for a
   terminal line) and stops it (Ctrl-C through `stop_on_sigint`): the stage running keeps
   its best solution, later stages are not run, and the solve is `feasible`.
