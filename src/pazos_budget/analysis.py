@@ -294,7 +294,9 @@ def prove_unchanged(
     optima = [st.solver_objective for st in base.stages]
     if not all(math.isfinite(v) for v in optima):
         return [None] * len(variants)
-    values = base.solution_values
+    # The plan's values carry the proof into a linear model's tie-break only when the
+    # tie-break ran (the solve says when it was skipped).
+    values = None if base.notes else base.solution_values
     model = build_model(scenario)
 
     def one(v: Scenario) -> Proof | None:
