@@ -3,9 +3,10 @@ raced against each other, or simplex alone.
 
 No rule by size picks the faster of HiGHS's two LP methods: the old 50,000-column rule
 picked interior point where simplex is twice as fast (600 x 200, benchmarks/README.md);
-which one wins depends on the model's shape more than on its size. So on a machine with two or more cores both run, each on its own HiGHS instance in its own
-thread (HiGHS releases the GIL while it solves); the first to finish with an optimum wins
-and the other is stopped through its interrupt callbacks. With one core, simplex alone.
+which one wins depends on the model's shape more than on its size. So on a machine with
+two or more cores both run, each on its own HiGHS instance in its own thread (HiGHS
+releases the GIL while it solves); the first to finish with an optimum wins and the other
+is stopped through its interrupt callbacks. With one core, simplex alone.
 
 Only the first stage is raced. Every later stage starts from the winner's basis (interior
 point ends with a crossover to a basis) and is solved by simplex, warm: one HiGHS instance
