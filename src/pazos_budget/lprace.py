@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .tolerances import AT_BOUND
+
 FloatArray = NDArray[np.float64]
 
 SIMPLEX = "simplex"
@@ -129,13 +131,6 @@ def race(entrants: Sequence[Any], optimal: Callable[[Any], bool]) -> RaceOutcome
         h.cbSimplexInterrupt -= handler
         h.cbIpmInterrupt -= handler
     return RaceOutcome(winner[0] if winner else 0, finished)
-
-
-#: A column within this of a bound (relative, scaled model) is at that bound: HiGHS's
-#: primal feasibility tolerance (its values may stray that far past a bound: 1.7e-8 was
-#: seen on a small random LP), far above the 1e-13 by which two methods' numbers for one
-#: optimum usually differ, far below any amount a plan reports (result.py: 1e-6).
-AT_BOUND = 1e-7
 
 
 def at_bounds(

@@ -603,7 +603,7 @@ def read_small_table(
         book = read_workbook(path, name)
         first = next(iter(book.sheets.values()), None)
         if first is None:
-            raise ScenarioError([Problem(name, 0, 0, "", "the workbook has no worksheet")])
+            raise ScenarioError([Problem(name, 0, 0, "", Text("val.sheets.no_worksheet"))])
         table = replace(first, sha256=book.sha256)
     problems = [*table.errors(), *_control_problems(table)]
     if problems:

@@ -83,6 +83,12 @@ BOUND_CROSSING = 1e-9
 #: (solve.whole_bounds rounds the bounds of whole-unit columns inward before a solver sees
 #: them); as tight as FLOAT_ROUNDING, so a bound that is truly fractional is never rounded out.
 WHOLE_BOUND_TOLERANCE = 1e-9
+#: A column within this of a bound (relative, scaled model) is at that bound (lprace.py:
+#: the columns a canonical LP re-run fixes): HiGHS's primal feasibility tolerance (its
+#: values may stray that far past a bound: 1.7e-8 was seen on a small random LP), far above
+#: the 1e-13 by which two LP methods' numbers for one optimum usually differ, far below
+#: CONTRACT_TOLERANCE, the least a plan reports.
+AT_BOUND = 1e-7
 #: CBC reports "optimal" even when its time limit cut it short: a stage that used this
 #: share of the time it had left is reported feasible, not optimal.
 CBC_TIME_USED = 0.98
