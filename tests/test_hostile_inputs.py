@@ -39,7 +39,7 @@ programmes:
     max_units: 10
 """
 SUMMARY = (
-    "s.yaml: ok: 1 clusters (1 prioritized), 1 departments, 1 programmes, "
+    "s.yaml: ok: 1 cluster (1 prioritized), 1 department, 1 programme, "
     "0 targets and goals, total budget {total} COP millions"
 )
 

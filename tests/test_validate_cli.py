@@ -780,3 +780,15 @@ def test_issue_examples_right_field_hints_and_one_round(workdir: Path) -> None:
             "s.yaml:56:5: targets[1].hard: must be true or false; write true (not 'yes')",
         ],
     )
+
+
+def test_the_summary_counts_in_the_singular_for_one() -> None:
+    """'1 cluster', '1 clúster', never '1 clusters' or '1 secretarías'."""
+    from pazos_budget.reports.labels import Labels
+
+    en, es = Labels("en"), Labels("es")
+    assert en.counted("noun.cluster", 1) == "1 cluster"
+    assert en.counted("noun.department", 2) == "2 departments"
+    assert es.counted("noun.department", 1) == "1 secretaría"
+    assert es.counted("noun.cluster", 1_200) == "1.200 clústeres"
+    assert es.counted("noun.target_or_goal", 0) == "0 metas"

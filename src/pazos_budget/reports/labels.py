@@ -131,6 +131,11 @@ class Labels:
         """As the terminal writes counts: whole when whole, else two decimals."""
         return self.num(x, 0 if abs(x - round(x)) < WRITTEN_WHOLE else 2)
 
+    def counted(self, key: str, n: int) -> str:
+        """`n` and its noun, singular for one (`counted("noun.cluster", 1)` is "1 cluster",
+        "1 clúster"; 3 is "3 clusters", "3 clústeres"): `key.one` or `key.other`."""
+        return self(f"{key}.{'one' if n == 1 else 'other'}", n=self.num(n, 0))
+
     def sig(self, x: float) -> str:
         """Three significant digits (stage shortfalls)."""
         text = f"{x + 0.0:.3g}"
