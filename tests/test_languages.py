@@ -217,6 +217,17 @@ def test_lang_option_overrides_the_scenario(tmp_path: Path) -> None:
     assert run.exit_code == 2 and "--lang must be es or en, got 'fr'" in run.output
 
 
+#: Texts of `init` (and its --help), where a territory is the input's own word.
+INIT_KEYS = (
+    "init.",
+    "val.init.",
+    "usage.metavar.territories",
+    "cli.help.init",
+    "cli.help.option.territories",
+    "cli.help.option.prioritize",
+)
+
+
 def test_the_house_word_is_cluster() -> None:
     """One word for a cluster in Spanish: "clúster" (never "zona" or "territorio" for it),
     with its accent, plural "clústeres"."""
@@ -228,9 +239,7 @@ def test_the_house_word_is_cluster() -> None:
         assert "cluster" not in lowered.replace("clúster", ""), key
         # `init` reads a city's territories file: there a territory is the input's own
         # word (a territory becomes a cluster of the scenario), never a cluster's name.
-        init_words = ("init.", "val.init.", "usage.metavar.territories", "cli.help.init")
-        init_words += ("cli.help.option.territories", "cli.help.option.prioritize")
-        if not key.startswith(init_words):
+        if not key.startswith(INIT_KEYS):
             assert "territorio" not in lowered, key
         assert not re.search(r"\bzonas? (priorizad|pazos)", lowered), key
 
