@@ -215,12 +215,22 @@ def test_the_language_is_read_from_an_invalid_file_and_through_extends(tmp_path:
     assert base.exists()
 
 
+def test_a_scenario_that_does_not_say_is_told_in_its_default_language(tmp_path: Path) -> None:
+    """Solved and reported in Spanish (the default), so its problems are told in Spanish
+    too, whatever the locale."""
+    bad = tmp_path / "sin-idioma.yaml"
+    bad.write_text("scenario: {id: x, name: X, year: 2023}\nbudget: {total: -1}\n", "utf-8")
+    said = run("validate", str(bad)).stderr
+    assert "budget.total: debe ser mayor o igual a 0" in said, said
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("scenario: {language: en}\n", "en"),
         ("scenario:\n  language: 'es'\n", "es"),
         ("scenario: {language: fr}\n", None),
+        ("scenario: {id: x}\n", "es"),  # a scenario that does not say: its default
         ("budget: {total: 1}\n", None),
         ("extends: itself.yaml\n", None),  # a cycle ends
         ("\x00\x01garbage language: es", "es"),
