@@ -460,6 +460,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted([*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("examples/*.yaml")])
 #: Examples that teach infeasibility: they must exit 3 with a diagnosis.
 SHIPPED_INFEASIBLE = {"infeasible.yaml"}
+#: The shipped scenarios whose solve alone takes over about 20 s on two cores (README,
+#: Development: the `slow` marker).
+SLOW_SHIPPED = frozenset({"palmira-2023-recorte-10.yaml", "palmira-2023-sin-ciclorruta.yaml"})
+
+
+def shipped_params(paths: list[Path], slow: frozenset[str] = SLOW_SHIPPED) -> list[Any]:
+    """`paths` as test parameters, those named in `slow` marked `slow`."""
+    return [pytest.param(p, marks=pytest.mark.slow) if p.name in slow else p for p in paths]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from conftest import (
     SHIPPED,
     SHIPPED_INFEASIBLE,
     cli_solve_alone,
+    shipped_params,
     tiny_cluster,
     tiny_programme,
     tiny_scenario,
@@ -97,6 +98,7 @@ COMPARED = [
 ]
 
 
+@pytest.mark.slow
 def test_compare_j2_gives_every_scenario_its_plan_alone(tmp_path: Path) -> None:
     """CLI level: Palmira, its cut and every feasible example in one `compare -j 2
     --json`, in reverse order (so none is where a run alone would put it), against
@@ -127,7 +129,8 @@ def test_compare_j2_gives_every_scenario_its_plan_alone(tmp_path: Path) -> None:
 SWEPT = [PALMIRA, *(p for p in FEASIBLE if p.parent.name == "examples")]
 
 
-@pytest.mark.parametrize("path", SWEPT, ids=ids(SWEPT))
+# Palmira's point: a sweep and the plan alone, about 20 s of CPU.
+@pytest.mark.parametrize("path", shipped_params(SWEPT, frozenset({PALMIRA.name})), ids=ids(SWEPT))
 def test_sweep_point_is_the_plan_alone(path: Path) -> None:
     """Library level: the sweep point at scale 1.0 (and, for Palmira, at its own total
     budget) is the solve alone, in the batch document too."""

@@ -193,6 +193,7 @@ def sheet_texts(r: Result, path: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_palmira_concentrated_programmes_have_a_cause_in_the_data(
     palmira: LoadedScenario, tmp_path: Path
 ) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, SHIPPED, SHIPPED_INFEASIBLE, cli_solve_alone
+from conftest import ROOT, SHIPPED, SHIPPED_INFEASIBLE, cli_solve_alone, shipped_params
 from pazos_budget.cli import app
 
 FILES = SHIPPED
@@ -29,7 +29,9 @@ KEYS = {
 }
 
 
-@pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(ROOT)) for f in FILES])
+@pytest.mark.parametrize(
+    "path", shipped_params(FILES), ids=[str(f.relative_to(ROOT)) for f in FILES]
+)
 def test_shipped_file_solves(path: Path) -> None:
     run = cli_solve_alone(path)
     doc = run.doc

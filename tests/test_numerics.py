@@ -220,6 +220,7 @@ def test_each_kind_of_number_is_checked_where_it_is_written(
     assert run.output.startswith("s.yaml:")
 
 
+@pytest.mark.slow
 def test_palmira_in_pesos_is_the_same_plan_as_in_millions() -> None:
     """The shipped scenario, every money amount in pesos (1e6 times larger): before scaling
     this funded other programmes (79 -> 151 units of one) for the same scenario. Every stage

@@ -174,6 +174,7 @@ def test_figures_equal_the_json_result(minimal: Result, tmp_path: Path, lang: st
     check_figures(minimal, written(minimal, tmp_path, lang), lang)
 
 
+@pytest.mark.slow
 def test_palmira_workbook(tmp_path: Path) -> None:
     """The real scenario: one sheet per department, and the same figures as its JSON."""
     palmira = ROOT / "scenarios" / "palmira-2023.yaml"

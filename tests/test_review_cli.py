@@ -185,6 +185,7 @@ def test_palmira_illustrative_execution_reads_as_written() -> None:
     assert cameras == (17.0, pytest.approx(17 * 28 * 1.12))
 
 
+@pytest.mark.slow
 def test_palmira_mid_year_review(tmp_path: Path) -> None:
     """Palmira at mid-year: the plan a solve writes, the illustrative execution, the year
     re-optimized (the cameras' overrun leaves Security fewer cameras for the rest)."""
