@@ -269,8 +269,8 @@ def test_the_independent_check_catches_a_hard_distinct_reach_row_broken(
     assert good["programmes"][0]["units"] == 36
     real = result_module.allocation_from_solution
 
-    def one_less(model: Any, solution: Any) -> Any:
-        units, paid = real(model, solution)
+    def one_less(model: Any, solution: Any, tidy: bool = True) -> Any:
+        units, paid = real(model, solution, tidy)
         units[0] = {c: u - 1 for c, u in units[0].items()}
         return units, paid
 

@@ -1547,11 +1547,24 @@ TIDIED_HARD_ROW = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: tidying units below 1e-6 breaks a hard distinct-youth row by 1.06e-6 "
-    "relative; VerificationError instead of a plan",
-)
 def test_tidying_keeps_a_hard_row_met() -> None:
+    """Tidying drops 8.5e-8 units the hard distinct-youth row needs (it would read
+    0.99999894 of 1, below the check's 1e-6): the untidied allocation is reported."""
     doc = tiny_solve_json(tiny_loaded(TIDIED_HARD_ROW), "highs")
     assert json_target(doc, "t0")["met"]
+
+
+def test_an_untidied_allocation_that_still_fails_is_refused(monkeypatch: Any) -> None:
+    """The fallback is no escape: a plan that breaks a hard row tidied or not is refused."""
+    import pazos_budget.result as result_module
+    from pazos_budget.errors import VerificationError
+
+    real = result_module.allocation_from_solution
+
+    def none_at_all(model: Any, solution: Any, tidy: bool = True) -> Any:
+        units, paid = real(model, solution, tidy)
+        return {i: {} for i in units}, paid
+
+    monkeypatch.setattr(result_module, "allocation_from_solution", none_at_all)
+    with pytest.raises(VerificationError, match="t0"):
+        tiny_solve_json(tiny_loaded(TIDIED_HARD_ROW), "highs")

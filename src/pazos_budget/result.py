@@ -237,27 +237,31 @@ class Result:
 
 # --------------------------------------------------------------------------- allocation
 def allocation_from_solution(
-    model: Model, solution: Solution
+    model: Model, solution: Solution, tidy: bool = True
 ) -> tuple[dict[int, dict[int, float]], dict[int, bool]]:
-    """(programme index -> {cluster index or -1: units}, programme index -> fixed cost paid)."""
-    cells, paid = _tidy_cells(model, solution)
+    """(programme index -> {cluster index or -1: units}, programme index -> fixed cost paid);
+    tidied for reading (`_tidy_cells`) unless `tidy` is false."""
+    cells, paid = _tidy_cells(model, solution, tidy)
     units: dict[int, dict[int, float]] = {i: {} for i in range(len(model.scenario.programmes))}
     for k in np.flatnonzero(cells):
         units[int(model.cell_programme[k])][int(model.cell_cluster[k])] = float(cells[k])
     return units, paid
 
 
-def _tidy_cells(model: Model, solution: Solution) -> tuple[NDArray[np.float64], dict[int, bool]]:
-    """The solver's units per cell as reported: whole where integer or within SNAP of a
-    whole number, 0 below NOISE or where the programme is not funded."""
+def _tidy_cells(
+    model: Model, solution: Solution, tidy: bool = True
+) -> tuple[NDArray[np.float64], dict[int, bool]]:
+    """The solver's units per cell as reported: whole where integer, 0 where the programme
+    is not funded, and (when `tidy`) whole within SNAP of a whole number and 0 below NOISE."""
     values = solution.values
     cells = values[: model.n_cells].copy()
     ints = model.integrality[: model.n_cells]
     cells = np.clip(cells, 0.0, None)
     cells[ints] = np.round(cells[ints])
-    near = np.abs(cells - np.round(cells)) <= SNAP * np.maximum(1.0, np.abs(cells))
-    cells[near] = np.round(cells[near])
-    cells[cells < NOISE] = 0.0
+    if tidy:
+        near = np.abs(cells - np.round(cells)) <= SNAP * np.maximum(1.0, np.abs(cells))
+        cells[near] = np.round(cells[near])
+        cells[cells < NOISE] = 0.0
     paid = {i: bool(values[col] > 0.5) for i, col in model.y_col.items()}
     # A programme whose "funded" decision is 0 has no units: what the solver left there is
     # within its feasibility tolerance of u <= max_units * y.
@@ -267,13 +271,15 @@ def _tidy_cells(model: Model, solution: Solution) -> tuple[NDArray[np.float64], 
     return cells, paid
 
 
-def _tidying_effect(s: Scenario, model: Model, solution: Solution) -> dict[str, float]:
+def _tidying_effect(
+    s: Scenario, model: Model, solution: Solution, tidy: bool = True
+) -> dict[str, float]:
     """How much tidying the allocation (`_tidy_cells`) can lower each maximized final
     objective below the solver's value for its raw columns: each unit tidied away, times
     the youth it reached, times the cluster's weight (weighted reach) or over its youth
     (coverage). The distinct-youth curve's slopes are at most 1, so this bounds it."""
     raw = np.clip(solution.values[: model.n_cells], 0.0, None)
-    delta = np.abs(raw - _tidy_cells(model, solution)[0])
+    delta = np.abs(raw - _tidy_cells(model, solution, tidy)[0])
     weighted = coverage = 0.0
     for k in np.flatnonzero(delta > 0):
         c = int(model.cell_cluster[k])
@@ -528,11 +534,34 @@ def _target_results(s: Scenario, fig: _Figures) -> list[TargetResult]:
 def build_result(
     loaded: LoadedScenario, model: Model, solution: Solution, *, verify: bool = True
 ) -> Result:
-    """Recompute every figure from the solution's allocation and check the hard rules."""
+    """Recompute every figure from the solution's allocation and check the hard rules.
+
+    The allocation is tidied for reading (whole numbers within SNAP, units below NOISE
+    dropped). Tidying must never turn a plan that meets every hard rule into one the
+    check refuses (a hard row met with no room to spare can need a sliver of a unit):
+    when the tidied allocation fails the check, the untidied one is checked and, if it
+    passes, reported instead."""
     if not solution.has_solution:
         raise ValueError("build_result needs a solution (check solution.status first)")
+    result, problems = _built(loaded, model, solution, tidy=True, verify=verify)
+    if problems:
+        untidied, left = _built(loaded, model, solution, tidy=False, verify=True)
+        if not left:
+            return untidied
+        raise VerificationError(
+            "the independent check found the solver's answer violating the model "
+            "(please report this bug):\n  " + "\n  ".join(problems)
+        )
+    return result
+
+
+def _built(
+    loaded: LoadedScenario, model: Model, solution: Solution, *, tidy: bool, verify: bool
+) -> tuple[Result, list[str]]:
+    """The result of the allocation (tidied or not) and what the independent check finds
+    wrong with it (nothing when not `verify`)."""
     s = loaded.scenario
-    units, paid = allocation_from_solution(model, solution)
+    units, paid = allocation_from_solution(model, solution, tidy=tidy)
     fig = _Figures(s, units, paid)
     targets = _target_results(s, fig)
 
@@ -641,15 +670,11 @@ def build_result(
         interrupted=solution.interrupted,
         notes=list(solution.messages),
     )
+    problems: list[str] = []
     if verify:
         problems = check_hard_constraints(s, units, fig, targets)
-        problems += _check_stages(stages, _tidying_effect(s, model, solution))
-        if problems:
-            raise VerificationError(
-                "the independent check found the solver's answer violating the model "
-                "(please report this bug):\n  " + "\n  ".join(problems)
-            )
-    return result
+        problems += _check_stages(stages, _tidying_effect(s, model, solution, tidy))
+    return result, problems
 
 
 @dataclass(frozen=True)
