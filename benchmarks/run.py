@@ -110,7 +110,7 @@ def child_pipeline(path: Path) -> dict[str, Any]:
     t_load = time.perf_counter() - t
 
     started = time.perf_counter()
-    result = pipeline.solve_scenario(loaded, SolveOptions(), marginal=False)
+    result = pipeline.solve_scenario(loaded, SolveOptions())
     t_pipeline = time.perf_counter() - started
     model, solution = captured["build"], captured["solve_model"]
     solve_started = started + spans["build"]  # solve_model runs right after build_model
