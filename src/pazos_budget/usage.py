@@ -201,10 +201,12 @@ def type_name(shown: str | None, lang: Lang) -> str | None:
 
 
 def localize_types(param: Any, lang: Lang) -> None:
-    """Make an option's shown type (`<path>`) say itself in `lang` (the option alone)."""
+    """Make a parameter's shown type (`<path>`) say itself in `lang` (this one alone)."""
     shown = getattr(param, "display_type_rich", None)
-    if shown is None or getattr(param, "metavar", None) is not None:
+    if shown is None:
         return
+    if getattr(param, "param_type_name", "") == "option" and param.metavar is not None:
+        return  # an option shows its own metavar instead of its type
 
     def display_type_rich(ctx: Any) -> str | None:
         return type_name(shown(ctx), lang)
