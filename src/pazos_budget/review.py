@@ -1053,8 +1053,8 @@ def summary_lines(
         )
     if r.infeasible:
         lines.append(said("infeasible"))
-        said = [f.message for f in r.diagnosis or []] if findings is None else findings
-        lines += [f"  {message}" for message in said]
+        told = [f.message for f in r.diagnosis or []] if findings is None else findings
+        lines += [f"  {message}" for message in told]
     counts = {st: sum(t.status == st for t in r.targets) for st in TargetStatus}
     statuses = ", ".join(said(f"count.{st.value}", count=counts[st]) for st in TargetStatus)
     lines.append(said("targets", statuses=statuses))
