@@ -50,7 +50,18 @@ HELP_HEADINGS = {
 }
 #: The type names typer shows beside an option (`<path>`, `<float>`), said in the run's
 #: language word by word.
-TYPE_NAMES = ("float range", "int range", "path", "file", "directory", "float", "int", "str", "bool", "list")
+TYPE_NAMES = (
+    "float range",
+    "int range",
+    "path",
+    "file",
+    "directory",
+    "float",
+    "int",
+    "str",
+    "bool",
+    "list",
+)
 _TYPE_WORD = re.compile(r"\b(" + "|".join(TYPE_NAMES) + r")\b")
 
 #: pydantic's error types for a value typer could not convert, and what we say instead.
