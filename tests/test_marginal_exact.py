@@ -97,3 +97,20 @@ def test_a_failed_re_solve_gives_no_value(base: Result, monkeypatch: pytest.Monk
         _assert_no_value(v, "resolve_failed")
         assert v.error == "highs failed: boom"
         assert v.reason == "not computed: the re-solve failed (highs failed: boom)"
+
+
+def test_the_total_budgets_name_is_in_the_scenarios_language(
+    base: Result, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`name` of the total budget's entry: the scenario's language (a department's name is
+    the scenario's own data). No re-solve is needed to say it."""
+    monkeypatch.setattr(analysis, "solve_many", lambda *a, **k: pytest.fail("no re-solve"))
+    english = marginal_values(load_scenario(MINIMAL), _feasible(base), SolveOptions())
+    assert english[0].name == "total budget"
+    spanish_file = tmp_path / "minimal-es.yaml"
+    text = MINIMAL.read_text(encoding="utf-8").replace("  language: en\n", "  language: es\n")
+    spanish_file.write_text(text, encoding="utf-8")
+    spanish = marginal_values(load_scenario(spanish_file), _feasible(base), SolveOptions())
+    assert spanish[0].name == "presupuesto total"
+    assert spanish[0].to_json()["name"] == "presupuesto total"
+    assert [v.name for v in spanish[1:]] == [v.name for v in english[1:]]

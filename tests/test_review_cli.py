@@ -172,6 +172,32 @@ def test_an_overspent_envelope_is_diagnosed_and_written(plan_file: Path, tmp_pat
     assert "Diagnosis" in openpyxl.load_workbook(book).sheetnames
 
 
+def test_a_spanish_scenarios_infeasible_year_is_said_in_spanish(tmp_path: Path) -> None:
+    """The findings of the rest of the year, in the terminal and in the JSON (beside their
+    stable `kind`), in the scenario's language."""
+    scenario = tmp_path / "minimal-es.yaml"
+    text = MINIMAL.read_text(encoding="utf-8")
+    scenario.write_text(text.replace("  language: en\n", "  language: es\n"), "utf-8")
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(to_json(solve_scenario(load_scenario(scenario)))), "utf-8")
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(SPANISH_CSV, encoding="utf-8")
+    doc = tmp_path / "r.json"
+    result = run(scenario, plan, execution, "--json", doc)
+    assert result.exit_code == 3
+    said = (
+        "Security: con el gasto ya registrado, sus compromisos del año necesitan 122,50 más "
+        "que su techo de 500 (millones de COP)."
+    )
+    assert f"  {said}" in result.stdout.splitlines(), result.stdout
+    assert "with the spend recorded" not in result.stdout
+    review = json.loads(doc.read_text(encoding="utf-8"))
+    security = next(f for f in review["diagnosis"] if f["subject"] == "security")
+    assert (security["kind"], security["message"]) == ("department_budget", said)
+    remainder = next(f for f in review["remainder"]["diagnosis"] if f["subject"] == "security")
+    assert remainder["message"] == said
+
+
 # --------------------------------------------------------------------------- Palmira
 def test_palmira_illustrative_execution_reads_as_written() -> None:
     """The shipped file: a BOM, ';', decimal commas, DD/MM/YYYY dates, a notes column."""

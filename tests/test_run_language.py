@@ -308,3 +308,56 @@ def test_a_sweeps_json_says_its_diagnosis_in_the_scenarios_language(tmp_path: Pa
     infeasible = json.loads(out.read_text(encoding="utf-8"))["results"][0]
     assert infeasible["status"] == "infeasible"
     assert infeasible["diagnosis"][0]["message"].startswith("Meta obligatoria «200 mediaciones")
+
+
+# --------------------------------------------------------------------------- --help
+#: The headings typer writes on a help page, in each language.
+HELP_HEADINGS = {
+    "en": ["Usage:", "Arguments", "Options", "[default:", "[required]", "<path>", "exit."],
+    "es": ["Uso:", "Argumentos", "Opciones", "[predeterminado:", "[obligatorio]", "<ruta>"],
+}
+HELP_ENGLISH = [
+    "Usage:",
+    "Arguments",
+    "Options",
+    "Commands",
+    "[default:",
+    "[required]",
+    "<path>",
+    "<float>",
+    "<int>",
+    "<str>",
+    "<bool>",
+    "Show this message",
+]
+
+
+def _help(args: list[str], env: dict[str, str] | None = None) -> str:
+    run = CliRunner().invoke(app, [*args, "--help"], env={**NO_LOCALE, **(env or {})})
+    assert run.exit_code == 0, run.output
+    return run.output
+
+
+@pytest.mark.parametrize("command", ["solve", "sweep", "review", "robust"])
+def test_help_headings_speak_the_runs_language(command: str) -> None:
+    s = str(SPANISH_SCENARIO)
+    spanish = _help([command, s])
+    for heading in HELP_HEADINGS["es"]:
+        assert heading in spanish, (command, heading, spanish)
+    for heading in HELP_ENGLISH:
+        assert heading not in spanish, (command, heading, spanish)
+    # the same process, then in English: every heading English again
+    english = _help([command, str(ENGLISH_SCENARIO)])
+    for heading in HELP_HEADINGS["en"]:
+        assert heading in english, (command, heading, english)
+    for heading in HELP_HEADINGS["es"]:
+        assert heading not in english, (command, heading, english)
+
+
+def test_the_groups_help_by_the_locale_then_english_again() -> None:
+    spanish = _help([], {"LANG": "es_CO.UTF-8"})
+    assert "Comandos" in spanish and "Opciones" in spanish and "Uso:" in spanish
+    assert not {"Commands", "Options", "Usage:", "Show this message"} & set(spanish.split())
+    english = _help([])
+    assert "Commands" in english and "Usage:" in english and "Show this message" in english
+    assert "Comandos" not in english and "Uso:" not in english

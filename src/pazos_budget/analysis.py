@@ -185,7 +185,9 @@ def marginal_values(
         start = base.solution_values
     s = loaded.scenario
     delta = step or money_step(s.budget.total)
-    sources: list[tuple[str | None, str]] = [(None, "total budget")]
+    # The total budget's name is said in the scenario's language (a department's is data).
+    total = texts(s.scenario.language)["json.marginal.total_budget"]
+    sources: list[tuple[str | None, str]] = [(None, total)]
     sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
     variants = [with_more_money(s, dept, delta) for dept, _ in sources]
     solved: list[Result | PazosBudgetError | None] = [None] * len(sources)

@@ -759,8 +759,11 @@ def review(
         )
         for passed in result.warnings:
             say(err, passed)
+        from .reports.review import diagnosis_said, review_in_language
+
         currency = words(language, loaded.scenario.scenario.currency).currency
-        for line in summary_lines(result, language, currency):
+        findings = diagnosis_said(result, language)
+        for line in summary_lines(result, language, currency, findings):
             say(out, line)
 
         def workbook(tmp: Path) -> None:
@@ -769,7 +772,8 @@ def review(
 
             save_xlsx(build_review(result, lang=language), tmp)
 
-        plan.commit({"--output": workbook, "--json": json_writer(review_json(result))})
+        document = review_in_language(review_json(result), result)
+        plan.commit({"--output": workbook, "--json": json_writer(document)})
     say_written(out, words(language), (output, "review_workbook"), (json_out, "review_json"))
     if result.infeasible:
         raise typer.Exit(3)

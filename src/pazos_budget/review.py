@@ -990,9 +990,16 @@ def review_json(r: Review) -> dict[str, Any]:
     }
 
 
-def summary_lines(r: Review, lang: str = "en", currency: str | None = None) -> list[str]:
+def summary_lines(
+    r: Review,
+    lang: str = "en",
+    currency: str | None = None,
+    findings: Sequence[str] | None = None,
+) -> list[str]:
     """What the terminal prints, in `lang`: the money, each department, each target's
-    status (`review.term.*` of the catalogues); `currency` as the language names it."""
+    status (`review.term.*` of the catalogues); `currency` as the language names it;
+    `findings` the diagnosis's findings as said in `lang` (their own messages when not
+    given)."""
     s = r.scenario
     words = texts(lang)
 
@@ -1046,7 +1053,8 @@ def summary_lines(r: Review, lang: str = "en", currency: str | None = None) -> l
         )
     if r.infeasible:
         lines.append(said("infeasible"))
-        lines += [f"  {f.message}" for f in r.diagnosis or []]
+        told = [f.message for f in r.diagnosis or []] if findings is None else findings
+        lines += [f"  {message}" for message in told]
     counts = {st: sum(t.status == st for t in r.targets) for st in TargetStatus}
     statuses = ", ".join(said(f"count.{st.value}", count=counts[st]) for st in TargetStatus)
     lines.append(said("targets", statuses=statuses))

@@ -12,9 +12,11 @@ texts of the catalogues. Nothing global is changed: the tree is built anew for e
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import typer
@@ -26,8 +28,41 @@ from .language import current_language, decide, running_in
 
 try:  # typer >= 0.22 ships its own copy of click
     from typer._click import exceptions as click_errors
+    from typer._click.core import Context
+    from typer._click.formatting import HelpFormatter
 except ImportError:  # pragma: no cover - an older typer runs on click itself
+    from click import Context, HelpFormatter  # type: ignore[assignment]
     from click import exceptions as click_errors  # type: ignore[no-redef]
+
+#: The headings of typer's rich help, module-level strings it reads when it renders a
+#: help page, and the key that says each in the run's language.
+HELP_HEADINGS = {
+    "ARGUMENTS_PANEL_TITLE": "usage.help.arguments",
+    "OPTIONS_PANEL_TITLE": "usage.help.options",
+    "COMMANDS_PANEL_TITLE": "usage.help.commands",
+    "DEFAULT_STRING": "usage.help.default",
+    "REQUIRED_LONG_STRING": "usage.help.required",
+    "DEPRECATED_STRING": "usage.help.deprecated",
+    "ENVVAR_STRING": "usage.help.envvar",
+    "ERRORS_PANEL_TITLE": "usage.help.error",
+    "ABORTED_TEXT": "usage.click.aborted",
+    "RICH_HELP": "usage.help.try_help",
+}
+#: The type names typer shows beside an option (`<path>`, `<float>`), said in the run's
+#: language word by word.
+TYPE_NAMES = (
+    "float range",
+    "int range",
+    "path",
+    "file",
+    "directory",
+    "float",
+    "int",
+    "str",
+    "bool",
+    "list",
+)
+_TYPE_WORD = re.compile(r"\b(" + "|".join(TYPE_NAMES) + r")\b")
 
 #: pydantic's error types for a value typer could not convert, and what we say instead.
 CONVERSIONS = {
@@ -140,6 +175,10 @@ def localize(command: Any, lang: Lang, path: tuple[str, ...] = ()) -> None:
                 param.help = words[key]
                 break
     command.options_metavar = words["usage.click.options_metavar"]
+    command.context_class = LocalizedContext
+    localize_help_option(command, lang)
+    for param in getattr(command, "params", []):
+        localize_types(param, lang)
     if hasattr(command, "subcommand_metavar"):
         command.subcommand_metavar = words["usage.click.subcommand_metavar"]
     for param in getattr(command, "params", []):
@@ -149,6 +188,79 @@ def localize(command: Any, lang: Lang, path: tuple[str, ...] = ()) -> None:
             param.metavar = words[key]
     for name, sub in getattr(command, "commands", {}).items():
         localize(sub, lang, (*path, name))
+
+
+class LocalizedFormatter(HelpFormatter):
+    """A help formatter whose usage line begins with the run's word for 'Usage:'."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = texts(current_language())["usage.help.usage_prefix"]
+        super().write_usage(prog, args, prefix)
+
+
+class LocalizedContext(Context):
+    formatter_class = LocalizedFormatter
+
+
+def type_name(shown: str | None, lang: Lang) -> str | None:
+    """A type as typer shows it (`<path>`, `<float range>`) in `lang`."""
+    if shown is None:
+        return None
+    words = texts(lang)
+    return _TYPE_WORD.sub(lambda m: words["usage.type." + m.group(1).replace(" ", "_")], shown)
+
+
+def localize_types(param: Any, lang: Lang) -> None:
+    """Make a parameter's shown type (`<path>`) say itself in `lang` (this one alone)."""
+    shown = getattr(param, "display_type_rich", None)
+    if shown is None:
+        return
+    if getattr(param, "param_type_name", "") == "option" and param.metavar is not None:
+        return  # an option shows its own metavar instead of its type
+
+    def display_type_rich(ctx: Any) -> str | None:
+        return type_name(shown(ctx), lang)
+
+    setattr(param, "display_type_rich", display_type_rich)  # noqa: B010
+
+
+def localize_help_option(command: Any, lang: Lang) -> None:
+    """The help of `--help` itself in the run's language: typer makes that option when it
+    is first asked for, so the command's own asking is wrapped (this command alone)."""
+    made = getattr(command, "get_help_option", None)
+    if made is None:
+        return
+
+    def get_help_option(ctx: Any) -> Any:
+        option = made(ctx)
+        if option is not None and getattr(option, "_pazos_lang", None) != lang:
+            option.help = texts(lang)["usage.help.help_option"]
+            localize_types(option, lang)
+            option._pazos_lang = lang  # said once, however often it is asked for
+        return option
+
+    setattr(command, "get_help_option", get_help_option)  # noqa: B010
+
+
+@contextlib.contextmanager
+def help_headings(lang: Lang) -> Iterator[None]:
+    """typer's rich help headings in `lang` for the length of the block, restored after
+    (they are module-level strings that typer reads when it renders a page)."""
+    try:
+        from typer import rich_utils
+    except ImportError:  # pragma: no cover - rich help is optional in typer
+        yield
+        return
+    words = texts(lang)
+    saved = {name: getattr(rich_utils, name) for name in HELP_HEADINGS if hasattr(rich_utils, name)}
+    try:
+        for name in saved:
+            setattr(rich_utils, name, words[HELP_HEADINGS[name]])
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(rich_utils, name, value)
 
 
 class LocalizedGroup(TyperGroup):
@@ -165,7 +277,7 @@ class LocalizedGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         lang = decide(argv)
         localize(self, lang)
-        with running_in(lang):
+        with running_in(lang), help_headings(lang):
             try:
                 returned = super().main(
                     argv, prog_name, complete_var, standalone_mode=False, **extra

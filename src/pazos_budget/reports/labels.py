@@ -43,6 +43,7 @@ EN: dict[str, str] = {}
 SAME_IN_BOTH: frozenset[str] = frozenset(
     {
         "title.department",
+        "usage.help.error",
         "stage.final",
         "marginal.plain",
         "sum.solver",

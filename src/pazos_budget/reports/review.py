@@ -33,10 +33,12 @@ from ..review import (
     TargetReview,
     TargetStatus,
 )
-from ..scenario import TargetKind
+from ..scenario import Scenario, TargetKind
 from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN
 from .charts import horizontal_bars
 from .context import Book
+from .diagnosis import finding_sentence
+from .labels import Labels
 from .xlsx import (
     BAD_FILL,
     GOOD_FILL,
@@ -76,6 +78,62 @@ def _money(x: float | None) -> V | str:
 
 def _count(x: float | None) -> V | str:
     return "—" if x is None else V(x, count_fmt(x))
+
+
+def finding_said(L: Labels, s: Scenario, f: Finding) -> str:
+    """A review's diagnosis finding in `L`'s language: a money finding (restated in the
+    scenario's own amounts by review.py) and units already delivered by the review's own
+    sentences, others as the diagnosis says them (`finding_sentence`)."""
+    if f.kind == EXECUTED_UNITS:
+        return L(
+            "review.finding.executed_units",
+            name=f.name or f.subject,
+            where={c.id: c.name for c in s.clusters}.get(f.key, L("city_wide")),
+            committed=L.count(f.committed),
+            possible=L.count(f.possible),
+        )
+    if f.kind not in MONEY_FINDINGS:
+        return finding_sentence(L, s, f)
+    return L(
+        f"review.finding.{f.kind}",
+        name=f.name,
+        committed=L.count(f.committed),
+        possible=L.count(f.possible),
+        violation=L.count(f.violation),
+        currency=L.currency,
+    )
+
+
+def diagnosis_said(r: Review, lang: str) -> list[str]:
+    """The review's diagnosis findings said in `lang`, for the terminal and the JSON: in
+    English the findings' own messages (as review.py restated them), otherwise
+    `finding_said`."""
+    if lang == "en":
+        return [f.message for f in r.diagnosis or []]
+    s = r.scenario
+    L = Labels(lang, s.scenario.currency, s.given_component_names())
+    return [finding_said(L, s, f) for f in r.diagnosis or []]
+
+
+def review_in_language(doc: dict[str, Any], r: Review) -> dict[str, Any]:
+    """A review@1 document whose diagnosis findings (and those of the remainder it holds)
+    say their `message` in the scenario's language; `kind` and the figures unchanged."""
+    said = diagnosis_said(r, r.scenario.scenario.language)
+    if r.scenario.scenario.language == "en" or not said:
+        return doc
+
+    def restated(findings: Any) -> Any:
+        if not isinstance(findings, list) or len(findings) != len(said):
+            return findings
+        return [dict(f) | {"message": m} for f, m in zip(findings, said, strict=True)]
+
+    out = dict(doc)
+    if "diagnosis" in out:
+        out["diagnosis"] = restated(out["diagnosis"])
+    remainder = out.get("remainder")
+    if isinstance(remainder, dict) and "diagnosis" in remainder:
+        out["remainder"] = remainder | {"diagnosis": restated(remainder["diagnosis"])}
+    return out
 
 
 class _ReviewBook(Book):
@@ -118,27 +176,8 @@ class _ReviewBook(Book):
         )
 
     def finding(self, f: Finding) -> str:
-        """A diagnosis finding's sentence: a money finding (restated in the scenario's own
-        amounts by review.py) in the workbook's language, others in the diagnosis's words."""
-        L = self.L
-        if f.kind == EXECUTED_UNITS:
-            return L(
-                "review.finding.executed_units",
-                name=f.name or f.subject,
-                where=self.cluster_names.get(f.key, L("city_wide")),
-                committed=L.count(f.committed),
-                possible=L.count(f.possible),
-            )
-        if f.kind not in MONEY_FINDINGS:
-            return f.message
-        return L(
-            f"review.finding.{f.kind}",
-            name=f.name,
-            committed=L.count(f.committed),
-            possible=L.count(f.possible),
-            violation=L.count(f.violation),
-            currency=self.cur,
-        )
+        """A diagnosis finding's sentence in the workbook's language (`finding_said`)."""
+        return finding_said(self.L, self.s, f)
 
     def owner(self, owner: str) -> str:
         return self.L("owner.pazos") if owner == "pazos" else self.dept_names.get(owner, owner)
