@@ -127,13 +127,13 @@ def test_forms_are_imported_together_with_the_votes_checked_at_their_cells(copy:
     run = invoke_cli(*IMPORT)
     assert run.exit_code == 2 and not (copy / "nueva-ciudad.yaml").exists()
     assert run.stderr == (
-        "nueva-ciudad/formularios/gobierno.xlsx:Otros resultados!C5: outputs.votes: the votes "
-        "come from nueva-ciudad/votos.csv; do not list them in outputs too\n"
+        "nueva-ciudad/formularios/gobierno.xlsx:Otros resultados!C5: outputs.votes: los votos "
+        "vienen de nueva-ciudad/votos.csv; no los incluya también en outputs\n"
     )
     run = invoke_cli(*IMPORT[:3], FORMS[0], *IMPORT[-4:])  # culture's form alone
     assert run.exit_code == 2
     assert run.stderr.splitlines() == [
-        f"nueva-ciudad/votos.csv:{row}:1: programme: unknown programme '{pid}'"
+        f"nueva-ciudad/votos.csv:{row}:1: programme: programa desconocido '{pid}'"
         for row, pid in (
             (2, "parque-el-porvenir"),
             (5, "huerta-comunitaria"),

@@ -458,7 +458,7 @@ def test_a_workbook_formula_without_a_saved_value_is_located(tmp_path: Path) -> 
     assert str(e.value).startswith(f"{path}:Territorios!D2: the formula =2+1 has no saved value")
     macro = tmp_path / "t.xlsm"
     macro.write_bytes(path.read_bytes())
-    run = invoke_cli("init", str(macro), "-o", str(tmp_path / "s.yaml"))
+    run = invoke_cli("init", str(macro), "-o", str(tmp_path / "s.yaml"), "--lang", "en")
     assert run.exit_code == 2
     assert run.stderr == (
         f"{macro}: a macro-enabled workbook (.xlsm) is not read; save it as "

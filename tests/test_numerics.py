@@ -173,7 +173,7 @@ def test_a_misreported_objective_is_never_optimal(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(highspy, "Highs", _LyingHighs)
     solution = solve_model(build_model(load_scenario(MINIMAL).scenario))
     assert solution.status == Status.ERROR
-    assert "cannot be trusted" in solution.messages[0]
+    assert "cannot be trusted" in str(solution.messages[0])
     run = CliRunner().invoke(app, ["solve", str(MINIMAL)])
     assert run.exit_code == 4, run.output
     assert "status optimal" not in run.output

@@ -139,13 +139,13 @@ def test_validate_takes_a_vote_file(tmp_path: Path) -> None:
     run = invoke_cli("validate", str(path), "--votes", str(tmp_path / "votes.csv"))
     assert run.exit_code == 0, run.output
     assert run.stderr == ""  # the votes target is served
-    run = invoke_cli("validate", str(path))
-    assert "warning: targets[0].metric: this target cannot be met" in run.stderr
+    run = invoke_cli("validate", str(path))  # told in the scenario's language (es)
+    assert "advertencia: targets[0].metric: esta meta no se puede cumplir" in run.stderr
     run = invoke_cli("validate", str(path), "--votes", str(tmp_path / "other.csv"))
     assert run.exit_code == 2
     assert run.stderr == (
-        f"{tmp_path / 'other.csv'}:3:1: programme: unknown programme 'light'; "
-        "did you mean 'lights'?\n"
+        f"{tmp_path / 'other.csv'}:3:1: programme: programa desconocido 'light'; "
+        "¿quiso decir 'lights'?\n"
     )
 
 
@@ -154,7 +154,7 @@ def test_a_missing_vote_file_is_named(tmp_path: Path) -> None:
     path.write_text(YAML, encoding="utf-8")
     run = invoke_cli("validate", str(path))
     assert run.exit_code == 2
-    assert f"{tmp_path / 'votes.csv'}: no such file" in run.stderr
+    assert f"{tmp_path / 'votes.csv'}: el archivo no existe" in run.stderr  # the scenario's es
 
 
 def test_a_real_pabulib_file_gives_its_projects_votes(tmp_path: Path) -> None:

@@ -436,7 +436,7 @@ def read_csv(
         what="CSV",
         text="CSV",
         limit=limit,
-        missing="no such file",
+        missing=Text("val.file.missing"),
     )
     text, used = decode_csv(raw, name, encoding)
     dialect = sniff(text, name, delimiter=delimiter, decimal=decimal, encoding=used)
