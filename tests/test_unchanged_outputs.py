@@ -6,7 +6,8 @@ The expected files in tests/data/unchanged/ are written with
 `python tests/test_unchanged_outputs.py --write` (first by the code before the typed
 records of issue 18 replaced the dicts between modules, to show that change changed
 nothing; since then again whenever a change users see is meant, listed in CHANGELOG.md).
-Only what differs between two runs of one solve is masked: the solver's seconds, and the solver's and the tool's versions.
+Only what differs between two runs of one solve is masked: the solver's seconds, and the
+solver's and the tool's versions.
 A difference here is a change users see: if it is meant, say so in CHANGELOG.md and
 write the files again.
 """
