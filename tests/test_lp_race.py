@@ -129,8 +129,16 @@ def test_a_mip_is_never_raced() -> None:
 
 
 def test_race_on_two_cores_simplex_on_one() -> None:
-    assert lprace.methods(lprace.AUTO, False, 10, 2) == (lprace.SIMPLEX, lprace.IPM)
-    assert lprace.methods(lprace.AUTO, False, 10, 1) == (lprace.SIMPLEX,)
+    mid = lprace.RACE_MIN_NONZEROS
+    assert lprace.methods(lprace.AUTO, False, mid, 2) == (lprace.SIMPLEX, lprace.IPM)
+    assert lprace.methods(lprace.AUTO, False, mid, 1) == (lprace.SIMPLEX,)
+
+
+def test_no_race_for_a_small_lp() -> None:
+    """Simplex alone is faster than starting a second instance (`race` still races it)."""
+    small = lprace.RACE_MIN_NONZEROS - 1
+    assert lprace.methods(lprace.AUTO, False, small, 2) == (lprace.SIMPLEX,)
+    assert lprace.methods(lprace.RACE, False, small, 2) == (lprace.SIMPLEX, lprace.IPM)
 
 
 def test_no_race_above_the_memory_bound() -> None:

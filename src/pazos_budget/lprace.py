@@ -54,6 +54,10 @@ LP_METHODS = (AUTO, RACE, SIMPLEX, IPM)
 #: bounds the race's memory at about 45 MB. Above it, simplex alone: it won the first
 #: stage on every benchmark instance measured (benchmarks/README.md).
 RACE_MAX_NONZEROS = 200_000
+#: Below this many nonzeros `auto` does not race either: simplex solves such an LP in
+#: milliseconds, less than a second instance and two threads cost (on the minimal
+#: example's LP, 5 ms of CPU a solve alone against 8 ms raced).
+RACE_MIN_NONZEROS = 20_000
 #: HiGHS's `simplex_strategy` that lets it choose primal or dual simplex from the start
 #: basis (primal when the basis is primal feasible): every LP stage after the first.
 SIMPLEX_CHOOSE = 0
@@ -75,7 +79,7 @@ def methods(lp_method: str, is_mip: bool, nonzeros: int, cores: int) -> tuple[st
         return (SIMPLEX,)
     if lp_method in (SIMPLEX, IPM):
         return (lp_method,)
-    if lp_method == RACE or (cores >= 2 and nonzeros <= RACE_MAX_NONZEROS):
+    if lp_method == RACE or (cores >= 2 and RACE_MIN_NONZEROS <= nonzeros <= RACE_MAX_NONZEROS):
         return (SIMPLEX, IPM)
     return (SIMPLEX,)
 
@@ -147,15 +151,24 @@ def at_bounds(
     return lower, upper
 
 
-def collect() -> None:
+#: Below this many nonzeros the instances are left to Python's own collector: their
+#: memory is small, and a full collection costs far more than a small model's solve
+#: (in a large process, such as a test run, 20 ms and more each time).
+COLLECT_MIN_NONZEROS = 20_000
+
+
+def collect(nonzeros: int) -> None:
     """Destroy the HiGHS instances no longer referred to, now, and give their memory
-    back to the system.
+    back to the system (for a model of `nonzeros` nonzeros; nothing below
+    COLLECT_MIN_NONZEROS).
 
     An instance's `clear()` keeps the memory of its vectors, and a highspy instance refers
     to itself through its callbacks, so only the cycle collector frees it. Freed, glibc
     keeps the pages, and the next instance did not reuse most of them: on the 600 x 200
     benchmark the canonical run then peaked 40 MB above the first run; with the pages
     returned (`malloc_trim`) it peaks where the first run did (210 MB)."""
+    if nonzeros < COLLECT_MIN_NONZEROS:
+        return
     gc.collect()
     trim = _malloc_trim()
     if trim is not None:

@@ -532,7 +532,7 @@ class _HighsRun:
         if h is not None:
             h.clear()
         del h
-        lprace.collect()
+        lprace.collect(len(self.model.values))
 
     def _race(self, highspy: Any, rivals: list[Any], first: Sequence[str]) -> Any:
         """Solve the first stage with every LP method at once; keep the winner's instance
@@ -542,7 +542,7 @@ class _HighsRun:
         winner = rivals[outcome.winner]
         # The caller's list loses the others too, and they are destroyed at once.
         rivals[:] = [winner]
-        lprace.collect()
+        lprace.collect(len(self.model.values))
         self._warm_from_here(winner)
         return winner
 
