@@ -13,6 +13,7 @@ every stage optimum exactly where it was:
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ EXAMPLES = ROOT / "examples"
 
 SETTINGS = settings(
     max_examples=40,
+    derandomize=True,  # the same examples on every run (a found defect is pinned below)
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -130,6 +132,133 @@ def test_integer_coverage_changes_no_optimum(data: dict[str, Any]) -> None:
     assert a.status == b.status
     if a.has_solution:
         assert _same(_optima(a), _optima(b)), (_optima(a), _optima(b))
+
+
+#: A random example the property found: weighted reach 0 with whole coverage columns,
+#: 1.1e-5 with continuous ones (the same on the code before this session).
+INTEGRALITY_SLIVER = {
+    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
+    "budget": {"total": 20.0},
+    "clusters": [
+        {"id": "c1", "name": "C1", "youth_population": 10, "weight": 0.0, "prioritized": True},
+        {"id": "c2", "name": "C2", "youth_population": 10, "weight": 0.5, "prioritized": False},
+        {"id": "c3", "name": "C3", "youth_population": 10, "weight": 2.0, "prioritized": False},
+    ],
+    "departments": [
+        {"id": "d1", "name": "D1", "min_spend": 0.0},
+        {"id": "d2", "name": "D2"},
+        {"id": "d3", "name": "D3"},
+    ],
+    "programmes": [
+        {
+            "id": "p1",
+            "name": "P1",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 1.0,
+            "clusters": "all",
+            "youth_per_unit": 0.0,
+            "integer": False,
+            "mandatory": True,
+            "cofunding": {"d1": 0.25, "d2": 0.75},
+        },
+        {
+            "id": "p2",
+            "name": "P2",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 2.5,
+            "clusters": "all",
+            "youth_per_unit": 7.0,
+            "integer": True,
+            "mandatory": True,
+            "outputs": {"mediations": 1.0},
+        },
+        {
+            "id": "p3",
+            "name": "P3",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 1.0,
+            "clusters": "all",
+            "youth_per_unit": 0.0,
+            "integer": False,
+            "mandatory": True,
+            "cofunding": {"d1": 0.25, "d2": 0.75},
+        },
+        {
+            "id": "p4",
+            "name": "P4",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 2.0,
+            "clusters": "all",
+            "youth_per_unit": 0.0,
+            "integer": False,
+            "mandatory": True,
+            "outputs": {"mediations": 1.0},
+            "cofunding": {"d1": 0.25, "d2": 0.75},
+        },
+        {
+            "id": "p5",
+            "name": "P5",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 1.0,
+            "clusters": "all",
+            "youth_per_unit": 0.0,
+            "integer": False,
+            "mandatory": True,
+        },
+        {
+            "id": "p6",
+            "name": "P6",
+            "department": "d1",
+            "component": "interruption",
+            "unit_cost": 1.0,
+            "clusters": "all",
+            "youth_per_unit": 0.0,
+            "integer": False,
+            "mandatory": True,
+        },
+    ],
+    "targets": [
+        {
+            "id": "t0",
+            "kind": "metric",
+            "priority": 1,
+            "weight": 0.5,
+            "hard": True,
+            "departments": ["d1"],
+            "clusters": ["c1"],
+            "metric": "mediations",
+            "at_least": 1.0,
+        },
+        {
+            "id": "t1",
+            "kind": "metric",
+            "priority": 1,
+            "weight": 0.5,
+            "hard": False,
+            "metric": "mediations",
+            "at_least": 99.0,
+        },
+    ],
+    "objective": "maximize_weighted_reach",
+    "reach_model": "distinct",
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: with continuous coverage columns the final stage counts the youth of an "
+    "integer column HiGHS leaves a sliver from whole (its integrality tolerance): weighted "
+    "reach 1.1e-5 where whole coverage gives 0",
+)
+def test_integer_coverage_changes_no_optimum_on_a_found_example() -> None:
+    test_integer_coverage_changes_no_optimum.hypothesis.inner_test(
+        copy.deepcopy(INTEGRALITY_SLIVER)
+    )
 
 
 # --------------------------------------------------------------------------- starts
