@@ -158,6 +158,20 @@ def test_map_problems_are_located(tmp_path: Path) -> None:
     assert bad_map(tmp_path, "[]") == ["bad.geojson:1:1: must be a GeoJSON FeatureCollection"]
 
 
+def test_map_problems_are_told_in_the_results_language(
+    minimal_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    spanish = copy.deepcopy(minimal_doc)
+    spanish["scenario"]["language"] = "es"
+    base = write(tmp_path, "base.json", spanish)
+    (tmp_path / "bad.geojson").write_text(MAP.replace("north", "east"), encoding="utf-8")
+    out = tmp_path / "deck.pdf"
+    args = ["present", str(base), "-o", str(out), "--map", str(tmp_path / "bad.geojson")]
+    run = runner.invoke(app, args)
+    assert run.exit_code == 2 and not out.exists()
+    assert "features[0].properties.cluster: clúster desconocido 'east'" in run.output, run.output
+
+
 def test_bad_inputs_exit_2_and_write_nothing(minimal_doc: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "deck.pdf"
     base = write(tmp_path, "base.json", minimal_doc)

@@ -21,7 +21,7 @@ from . import __version__
 from .display import visible
 from .errors import EXIT_CODES, PazosBudgetError, ScenarioError
 from .i18n import Said, Usage
-from .language import current_language, decide, run_language, running_in
+from .language import current_language, decide, result_language, run_language, running_in
 from .loader import load_scenario, scenario_language
 from .messages import say_in
 from .solve import HIGHS, SolveControl, SolveOptions, stop_on_sigint
@@ -103,12 +103,17 @@ def message_language(lang: object, scenario: Path | None) -> str:
     raw file, an invalid one too, and through `extends:`); else the environment's locale;
     else English."""
     given = str(lang) if lang in LANGUAGES else None
-    return run_language(given, scenario_language(scenario) if scenario is not None else None)
+    if scenario is None:
+        return run_language(given, None)
+    if scenario.suffix.lower() == ".json":  # present: the language recorded in the result
+        return run_language(given, result_language(scenario))
+    return run_language(given, scenario_language(scenario))
 
 
 def first_scenario(kwargs: dict[str, object]) -> Path | None:
-    """The scenario a command was given (the base one of several), if any."""
-    given = kwargs.get("scenario", kwargs.get("scenarios"))
+    """The scenario a command was given (the base one of several; for `present`, the base
+    result), if any."""
+    given = kwargs.get("scenario", kwargs.get("scenarios", kwargs.get("results")))
     if isinstance(given, list | tuple):
         given = given[0] if given else None
     return given if isinstance(given, Path) else None

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .messages import Text
 
 Positions = dict[str, tuple[int, int]]
 Ring = list[tuple[float, float]]
@@ -97,17 +98,19 @@ def read_json(path: Path) -> tuple[Any, Positions]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ScenarioError([Problem(str(path), 0, 0, "", f"cannot read: {reason}")]) from e
+        raise ScenarioError(
+            [Problem(str(path), 0, 0, "", Text("val.outlines.unreadable", reason=reason))]
+        ) from e
     at: Positions = {}
     try:
         doc, end = _parse(text, 0, "", at)
         if _skip(text, end) != len(text):
             raise json.JSONDecodeError("Extra data", text, _skip(text, end))
     except json.JSONDecodeError as e:
-        problem = Problem(str(path), e.lineno, e.colno, "", f"not valid JSON: {e.msg}")
+        problem = Problem(str(path), e.lineno, e.colno, "", Text("val.plan.json", detail=e.msg))
         raise ScenarioError([problem]) from None
     except RecursionError:
-        raise ScenarioError([Problem(str(path), 0, 0, "", "nested too deeply")]) from None
+        raise ScenarioError([Problem(str(path), 0, 0, "", Text("val.outlines.too_deep"))]) from None
     return doc, at
 
 
@@ -121,34 +124,37 @@ def load_outlines(path: Path, clusters: Collection[str]) -> list[Outline]:
         problems.append(Problem(str(path), line, col, where, message))
 
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        bad("type" if isinstance(doc, dict) else "", "must be a GeoJSON FeatureCollection")
+        bad("type" if isinstance(doc, dict) else "", Text("val.outlines.collection"))
         raise ScenarioError(problems)
     features = doc.get("features")
     if not isinstance(features, list) or not features:
-        bad("features" if "features" in doc else "", "give a list of one or more features")
+        bad("features" if "features" in doc else "", Text("val.outlines.features"))
         raise ScenarioError(problems)
     outlines: list[Outline] = []
     seen: set[str] = set()
     for k, feature in enumerate(features):
         here = f"features[{k}]"
         if not isinstance(feature, dict):
-            bad(here, "must be a GeoJSON Feature")
+            bad(here, Text("val.outlines.feature"))
             continue
         props = feature.get("properties")
         cluster = props.get("cluster") if isinstance(props, dict) else None
         if not isinstance(cluster, str):
             where = f"{here}.properties" if isinstance(props, dict) else here
-            bad(where, "give properties.cluster: the id of the cluster it outlines")
+            bad(where, Text("val.outlines.no_cluster", key="properties.cluster"))
         elif cluster not in clusters:
             shown = ", ".join(sorted(clusters)[:8]) + (", …" if len(clusters) > 8 else "")
-            bad(f"{here}.properties.cluster", f"unknown cluster '{cluster}' (known: {shown})")
+            bad(
+                f"{here}.properties.cluster",
+                Text("val.outlines.unknown_cluster", cluster=cluster, known=shown),
+            )
         elif cluster in seen:
-            bad(f"{here}.properties.cluster", f"cluster '{cluster}' is outlined twice")
+            bad(f"{here}.properties.cluster", Text("val.outlines.twice", cluster=cluster))
         geometry = feature.get("geometry")
         polygons = _polygons(geometry, f"{here}.geometry", bad)
         point = props.get("label_point") if isinstance(props, dict) else None
         if point is not None and not _position(point):
-            bad(f"{here}.properties.label_point", "give [longitude, latitude], two numbers")
+            bad(f"{here}.properties.label_point", Text("val.outlines.label_point"))
             point = None
         if isinstance(cluster, str) and cluster in clusters and polygons is not None:
             seen.add(cluster)
@@ -173,35 +179,35 @@ def _position(pos: Any) -> bool:
 
 def _polygons(geometry: Any, where: str, bad: Any) -> list[list[Ring]] | None:
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        bad(where, "must be a Polygon or a MultiPolygon")
+        bad(where, Text("val.outlines.polygon"))
         return None
     coords = geometry.get("coordinates")
     many = geometry["type"] == "MultiPolygon"
     where = f"{where}.coordinates"
     if not isinstance(coords, list) or not coords:
-        bad(where, "give the polygon's rings of [longitude, latitude] positions")
+        bad(where, Text("val.outlines.rings"))
         return None
     polygons = coords if many else [coords]
     out: list[list[Ring]] = []
     for p, polygon in enumerate(polygons):
         at_p = f"{where}[{p}]" if many else where
         if not isinstance(polygon, list) or not polygon:
-            bad(at_p, "give the polygon's rings of [longitude, latitude] positions")
+            bad(at_p, Text("val.outlines.rings"))
             return None
         rings: list[Ring] = []
         for r, ring in enumerate(polygon):
             at_r = f"{at_p}[{r}]"
             if not isinstance(ring, list) or len(ring) < 4:
-                bad(at_r, "a ring needs at least 4 positions (the first repeated last)")
+                bad(at_r, Text("val.outlines.ring_short"))
                 return None
             points: Ring = []
             for q, pos in enumerate(ring):
                 if not _position(pos):
-                    bad(f"{at_r}[{q}]", "a position is [longitude, latitude], two numbers")
+                    bad(f"{at_r}[{q}]", Text("val.outlines.position"))
                     return None
                 points.append((float(pos[0]), float(pos[1])))
             if points[0] != points[-1]:
-                bad(at_r, "a ring must end where it starts")
+                bad(at_r, Text("val.outlines.ring_open"))
                 return None
             rings.append(points)
         out.append(rings)
