@@ -282,6 +282,29 @@ def test_the_cli_default_world_gap_is_the_library_one() -> None:
     assert cli.WORLD_MIP_GAP == robust.WORLD_MIP_GAP
 
 
+def test_stdout_survives_highs_instances_made_on_many_threads() -> None:
+    """HiGHS instances made on several threads at once (marginal values' re-solves and
+    proofs do) leave the process's stdout as it was: without the lock around silencing
+    the constructor's banner, an interleaving left file descriptor 1 on /dev/null, and a
+    `solve --marginal` then printed nothing (seen once in CI)."""
+    code = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from pazos_budget.solve import _quiet_stdout\n"
+        "import highspy, time\n"
+        "def make(_):\n"
+        "    with _quiet_stdout():\n"
+        "        h = highspy.Highs()\n"
+        "        time.sleep(0.001)\n"
+        "    return h is not None\n"
+        "with ThreadPoolExecutor(8) as pool:\n"
+        "    assert all(pool.map(make, range(400)))\n"
+        "print('still here')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "still here"
+
+
 def test_a_plain_solve_never_imports_dask() -> None:
     """Marginal values included (their re-solves run on threads in the solve's process)."""
     code = (

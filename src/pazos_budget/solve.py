@@ -295,23 +295,31 @@ def _remaining(deadline: float | None) -> float | None:
     return max(deadline - time.perf_counter(), 0.01)
 
 
+#: One HiGHS constructor at a time silences stdout: threads (marginal values' re-solves
+#: and proofs, the LP race) each create instances, and two interleaved save/restore pairs
+#: of file descriptor 1 would leave it pointing at /dev/null for the rest of the process
+#: (every later line of the terminal lost).
+_STDOUT_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
     """Silence file descriptor 1: HiGHS prints its banner from C++ in its constructor,
     before `output_flag` can be set, and that must not pollute a report on stdout."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no real stdout (embedded use): nothing to protect
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 1)
+    with _STDOUT_LOCK:
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no real stdout (embedded use): nothing to protect
             yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+            return
+        try:
+            with open(os.devnull, "wb") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _worse(a: Status, b: Status) -> Status:
