@@ -11,6 +11,8 @@ test the check and nothing else.
 
 from __future__ import annotations
 
+import dataclasses
+
 import inspect
 import json
 import re
@@ -712,15 +714,39 @@ def test_more_money_can_reach_fewer_youth_for_more_weighted_coverage() -> None:
     assert [s.priority for s in m.stages or ()] == [None]  # no target to bring closer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with no higher-priority target brought closer and no more young people, "
-    "the sentence says the money is not what limits the result even when the final "
-    "objective rose (1 more for the total budget buys a whole programme in a cluster of "
-    "weight 3: weighted coverage 100 -> 120, 60 fewer young people)",
-)
 def test_a_sentence_does_not_call_money_idle_when_the_final_objective_rose() -> None:
     m = entry(-60, final_gain=20)
     assert "not what limits" not in printed(m)
     assert "not what limits" not in Labels("en", "COP millions").marginal_sentence(m)
     assert "no es lo que limita" not in Labels("es", "COP millions").marginal_sentence(m)
+    # It says what the money did instead (1 more buys a whole programme in a cluster of
+    # weight 3: weighted coverage 100 -> 120, 60 fewer young people).
+    assert printed(m) == (
+        "1,500 more (COP millions) for the total budget raises the final objective "
+        "(weighted coverage: 10 → 30), but it reaches about 60 fewer young people."
+    )
+    assert Labels("es", "COP millions").marginal_sentence(m) == (
+        "Con 1.500 más (millones de COP) en el presupuesto total mejora el objetivo final "
+        "(cobertura ponderada: 10 → 30), pero se alcanzan unos 60 jóvenes menos."
+    )
+    # The lowest coverage reads as a percentage, a large weighted coverage with one decimal.
+    low = dataclasses.replace(
+        m,
+        stages=tuple(
+            dataclasses.replace(g, final="maximize_min_coverage", before=0.3085, after=0.3121)
+            if g.final
+            else g
+            for g in m.stages or ()
+        ),
+    )
+    assert "(lowest coverage of a prioritized cluster: 30.85% → 31.21%)" in printed(low)
+    big = dataclasses.replace(
+        m,
+        stages=tuple(
+            dataclasses.replace(g, before=38994.8905, after=38996.27) if g.final else g
+            for g in m.stages or ()
+        ),
+    )
+    assert "(cobertura ponderada: 38.994,9 → 38.996,3)" in Labels(
+        "es", "COP millions"
+    ).marginal_sentence(big)

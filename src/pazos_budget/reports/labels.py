@@ -336,6 +336,13 @@ class Labels:
     def percent(self, x: float) -> str:
         return self.num(100 * x, 0) + (" %" if self.lang == "es" else "%")
 
+    def final_figure(self, final: str, x: float) -> str:
+        """A final objective's value in a sentence: the lowest coverage as a percentage
+        with two decimals, weighted coverage or spend with one decimal from 100 on."""
+        if final == "maximize_min_coverage":
+            return self.num(100 * x, 2) + (" %" if self.lang == "es" else "%")
+        return self.num(x, 1) if abs(x) >= 100 else self.sig(x)
+
     def cost(self, x: float) -> str:
         return self.num(x, 3 if abs(x) < 1 else 2 if abs(x) < 100 else 1)
 
@@ -383,5 +390,22 @@ class Labels:
         if gains:
             return self("marginal.closer", head=head, closer=closer, reach=reach)
         if youth <= 0.5:
+            rose = [
+                s
+                for s in m.stages or ()
+                if s.final is not None and s.improvement > ZERO * max(1.0, abs(s.before))
+            ]
+            if rose:
+                # The final objective rose (a cluster of higher weight, a lower coverage
+                # raised) even where no more young people are reached: the money is used.
+                g = rose[0]
+                return self(
+                    "marginal.final_rose",
+                    head=head,
+                    objective=self(f"marginal.final.{g.final}"),
+                    before=self.final_figure(g.final, g.before),
+                    after=self.final_figure(g.final, g.after),
+                    reach=reach,
+                )
             return self("marginal.not_limiting", head=head, reach=reach)
         return self("marginal.plain", head=head, reach=reach)
