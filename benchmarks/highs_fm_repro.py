@@ -2,7 +2,7 @@
 
 The reduced model (`tests/data/highs-fm/min-coverage.mps`, 16 rows, 15 columns, one
 integer) is a `maximize_min_coverage` stage of a random scenario found by the thorough
-independent run (tests/test_solve_known.py, PRESOLVE_MIN_COVERAGE), cut down by deleting
+independent run (tests/data/found/presolve-min-coverage.json), cut down by deleting
 rows and columns (a deleted column fixed at its start value) while the bug stayed;
 `start.txt` is the previous stage's plan, feasible for it. Started from it, HiGHS reports
 0.0257 "optimal"; without the start, with presolve off, or with only the Fourier-Motzkin
