@@ -2,7 +2,7 @@
 
 The reduced model (`tests/data/highs-fm/min-coverage.mps`, 16 rows, 15 columns, one
 integer) is a `maximize_min_coverage` stage of a random scenario found by the thorough
-independent run (tests/test_solve_known.py, PRESOLVE_MIN_COVERAGE), cut down by deleting
+independent run (tests/data/found/presolve-min-coverage.json), cut down by deleting
 rows and columns (a deleted column fixed at its start value) while the bug stayed;
 `start.txt` is the previous stage's plan, feasible for it. Started from it, HiGHS reports
 0.0257 "optimal"; without the start, with presolve off, or with only the Fourier-Motzkin
@@ -25,7 +25,7 @@ FOURIER_MOTZKIN = 1 << 22
 
 def solve(start: bool, rules_off: int = 0, presolve: str = "choose") -> tuple[str, float]:
     """Status and objective of the reduced model under the given presolve settings."""
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves it untyped
     h.setOptionValue("output_flag", False)
     h.readModel(str(DATA / "min-coverage.mps"))
     h.setOptionValue("threads", 1)
@@ -42,7 +42,9 @@ def solve(start: bool, rules_off: int = 0, presolve: str = "choose") -> tuple[st
 
 
 def main() -> None:
-    print(f"HiGHS {highspy.Highs().version()}")
+    # highspy leaves it untyped
+    version = highspy.Highs().version()  # type: ignore[no-untyped-call]
+    print(f"HiGHS {version}")
     for label, args in [
         ("started, default presolve", (True, 0)),
         ("not started, default presolve", (False, 0)),

@@ -25,7 +25,8 @@ import numpy as np
 from pazos_budget.loader import load_scenario
 from pazos_budget.model import Sense, build_model, hold_bound
 from pazos_budget.scaling import scale_model
-from pazos_budget.solve import DEFAULT_MIP_GAP, DEFAULT_THREADS, PRESOLVE_RULES_OFF
+from pazos_budget.solve import DEFAULT_THREADS, PRESOLVE_RULES_OFF
+from pazos_budget.tolerances import DEFAULT_MIP_GAP
 
 
 def _value(text: str) -> Any:
@@ -69,7 +70,7 @@ def main() -> None:
 
     m = build_model(load_scenario(args.scenario, args.overrides).scenario)
     sc = scale_model(m)
-    h: Any = highspy.Highs()
+    h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves it untyped
     h.setOptionValue("output_flag", False)
     for key, val in (
         ("random_seed", 0),

@@ -143,6 +143,19 @@ def tiny_scenario(**kwargs: Any) -> LoadedScenario:
     return tiny_loaded(tiny_data(**kwargs))
 
 
+#: Counterexamples that properties and thorough runs found, one scenario a file; each file's
+#: "_about" says where it was found and what it shows.
+FOUND = Path(__file__).resolve().parent / "data" / "found"
+
+
+def found(name: str) -> dict[str, Any]:
+    """The scenario data of `tests/data/found/<name>.json` without its "_about", read
+    anew at each call: a fresh copy a test may change."""
+    data: dict[str, Any] = json.loads((FOUND / f"{name}.json").read_text(encoding="utf-8"))
+    del data["_about"]  # every file says where it came from; a scenario has no such key
+    return data
+
+
 def tiny_solve_json(loaded: LoadedScenario, solver: str) -> dict[str, Any]:
     """Solve on `solver` and return the machine-readable result."""
     return to_json(solve_scenario(loaded, SolveOptions(solver=solver)))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from conftest import PULP_4_DEPRECATIONS, random_scenario_data
+from conftest import PULP_4_DEPRECATIONS, found, random_scenario_data
 from pazos_budget.cli import app
 from pazos_budget.diagnose import diagnose, diagnosis_header
 from pazos_budget.export import ModelExport
@@ -744,69 +744,7 @@ def test_giving_what_the_diagnosis_names_makes_the_scenario_feasible(
 def test_a_finding_without_a_money_check_names_no_amount() -> None:
     """Hypothesis found it: past MAX_FOLLOW_UPS findings, the money check does not run and
     its amount is NaN, which was formatted anyway (ValueError: cannot convert NaN)."""
-    mandatory = {"unit_cost": 1.0, "integer": False, "mandatory": True}
-    data = {
-        "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
-        "budget": {"total": 2.0},
-        "clusters": [
-            {"id": f"c{i}", "name": f"C{i}", "youth_population": 10, "weight": 0.0}
-            for i in range(1, 5)
-        ],
-        "departments": [{"id": "d1", "name": "D1"}, {"id": "d2", "name": "D2"}],
-        "programmes": [
-            {
-                "id": "p1",
-                "name": "P1",
-                "department": "d1",
-                "component": "intervention",
-                "clusters": [],
-                "youth_per_unit": 1.0,
-                **mandatory,
-            },
-            {
-                "id": "p2",
-                "name": "P2",
-                "department": "d1",
-                "component": "interruption",
-                "clusters": "all",
-                **mandatory,
-            },
-            {
-                "id": "p3",
-                "name": "P3",
-                "department": "d1",
-                "component": "prevention",
-                "clusters": "all",
-                "max_units": 0.0,
-                **mandatory,
-            },
-            {
-                "id": "p4",
-                "name": "P4",
-                "department": "d1",
-                "component": "safe_environments",
-                "clusters": [],
-                **mandatory,
-            },
-            {
-                "id": "p5",
-                "name": "P5",
-                "department": "d1",
-                "component": "interruption",
-                "clusters": "all",
-                **mandatory,
-            },
-        ],
-        "targets": [
-            {
-                "id": "t0",
-                "kind": "component_presence",
-                "hard": True,
-                "components": ["interruption", "intervention", "prevention", "safe_environments"],
-            },
-            {"id": "t1", "kind": "youth_reach", "at_least": 1.0},
-        ],
-    }
+    data = found("unchecked-money-finding")
     findings = diagnose(Scenario.model_validate(data), SolveOptions())
     assert findings
     assert not any("nan" in f.message for f in findings)

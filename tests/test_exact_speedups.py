@@ -13,7 +13,6 @@ every stage optimum exactly where it was:
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from conftest import random_scenario_data, tiny_cluster, tiny_loaded, tiny_programme, tiny_scenario
+from conftest import (
+    found,
+    random_scenario_data,
+    tiny_cluster,
+    tiny_loaded,
+    tiny_programme,
+    tiny_scenario,
+)
 from pazos_budget import model as model_module
 from pazos_budget import solve as solve_module
 from pazos_budget.analysis import marginal_values
@@ -134,121 +140,6 @@ def test_integer_coverage_changes_no_optimum(data: dict[str, Any]) -> None:
         assert _same(_optima(a), _optima(b)), (_optima(a), _optima(b))
 
 
-#: A random example the property found: weighted reach 0 with whole coverage columns,
-#: 1.1e-5 with continuous ones (the same on the code before this session).
-INTEGRALITY_SLIVER = {
-    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
-    "budget": {"total": 20.0},
-    "clusters": [
-        {"id": "c1", "name": "C1", "youth_population": 10, "weight": 0.0, "prioritized": True},
-        {"id": "c2", "name": "C2", "youth_population": 10, "weight": 0.5, "prioritized": False},
-        {"id": "c3", "name": "C3", "youth_population": 10, "weight": 2.0, "prioritized": False},
-    ],
-    "departments": [
-        {"id": "d1", "name": "D1", "min_spend": 0.0},
-        {"id": "d2", "name": "D2"},
-        {"id": "d3", "name": "D3"},
-    ],
-    "programmes": [
-        {
-            "id": "p1",
-            "name": "P1",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "mandatory": True,
-            "cofunding": {"d1": 0.25, "d2": 0.75},
-        },
-        {
-            "id": "p2",
-            "name": "P2",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 2.5,
-            "clusters": "all",
-            "youth_per_unit": 7.0,
-            "integer": True,
-            "mandatory": True,
-            "outputs": {"mediations": 1.0},
-        },
-        {
-            "id": "p3",
-            "name": "P3",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "mandatory": True,
-            "cofunding": {"d1": 0.25, "d2": 0.75},
-        },
-        {
-            "id": "p4",
-            "name": "P4",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 2.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "mandatory": True,
-            "outputs": {"mediations": 1.0},
-            "cofunding": {"d1": 0.25, "d2": 0.75},
-        },
-        {
-            "id": "p5",
-            "name": "P5",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "mandatory": True,
-        },
-        {
-            "id": "p6",
-            "name": "P6",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "mandatory": True,
-        },
-    ],
-    "targets": [
-        {
-            "id": "t0",
-            "kind": "metric",
-            "priority": 1,
-            "weight": 0.5,
-            "hard": True,
-            "departments": ["d1"],
-            "clusters": ["c1"],
-            "metric": "mediations",
-            "at_least": 1.0,
-        },
-        {
-            "id": "t1",
-            "kind": "metric",
-            "priority": 1,
-            "weight": 0.5,
-            "hard": False,
-            "metric": "mediations",
-            "at_least": 99.0,
-        },
-    ],
-    "objective": "maximize_weighted_reach",
-    "reach_model": "distinct",
-}
-
-
 @pytest.mark.xfail(
     strict=True,
     reason="BUG: with continuous coverage columns the final stage counts the youth of an "
@@ -256,9 +147,7 @@ INTEGRALITY_SLIVER = {
     "reach 1.1e-5 where whole coverage gives 0",
 )
 def test_integer_coverage_changes_no_optimum_on_a_found_example() -> None:
-    test_integer_coverage_changes_no_optimum.hypothesis.inner_test(
-        copy.deepcopy(INTEGRALITY_SLIVER)
-    )
+    test_integer_coverage_changes_no_optimum.hypothesis.inner_test(found("integrality-sliver"))
 
 
 # --------------------------------------------------------------------------- starts
@@ -293,87 +182,8 @@ def test_any_start_gives_the_same_optima(data: dict[str, Any], seed: int) -> Non
             assert np.allclose(started.values[cells], plain.values[cells], rtol=1e-6, atol=1e-6)
 
 
-#: Found by tests/test_independent.py once stages started from the previous solution:
-#: HiGHS 1.16 reported the final stage "optimal" at 5 but handed back its start, whose
-#: weighted coverage is 0 (the log says "MIP start solution is feasible in the reduced
-#: space: objective value is 5"). The optimum by hand: p1 reaches 2 youth per unit in c1
-#: (population 10, weight 0.5) and may run 5 units there: coverage 10, times 0.5 = 5.
-START_RETURNED = {
-    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
-    "budget": {"total": 20.0},
-    "clusters": [
-        {"id": "c1", "name": "C1", "youth_population": 10, "weight": 0.5, "prioritized": True},
-        {"id": "c2", "name": "C2", "youth_population": 10, "weight": 0.0, "prioritized": False},
-    ],
-    "departments": [
-        {
-            "id": "d1",
-            "name": "D1",
-            "goals": [
-                {
-                    "id": "t1",
-                    "kind": "metric",
-                    "priority": 2,
-                    "weight": 0.5,
-                    "metric": "youth",
-                    "at_least": 3.0,
-                },
-                {"id": "t2", "kind": "youth_reach", "priority": 1, "weight": 0.5, "at_least": 1.0},
-            ],
-        }
-    ],
-    "programmes": [
-        {
-            "id": "p1",
-            "name": "P1",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": {"c1": 2.0, "c2": 0.0},
-            "fixed_cost": 1.0,
-            "min_units": 1.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p2",
-            "name": "P2",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": [],
-            "youth_per_unit": 1.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p3",
-            "name": "P3",
-            "department": "d1",
-            "component": "intervention",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "min_units": 1.0,
-            "mandatory": True,
-        },
-    ],
-    "targets": [
-        {
-            "id": "t0",
-            "kind": "spend_share",
-            "hard": True,
-            "departments": ["d1"],
-            "components": ["interruption"],
-            "at_least": 0.1,
-        }
-    ],
-    "objective": "maximize_weighted_reach",
-    "reach_model": "participations",
-}
-
-
 def test_a_start_handed_back_unchanged_is_solved_again() -> None:
-    solution = solve_model(build_model(tiny_loaded(START_RETURNED).scenario))
+    solution = solve_model(build_model(tiny_loaded(found("start-returned")).scenario))
     assert solution.status == Status.OPTIMAL
     assert _optima(solution) == [0.0, 0.0, pytest.approx(5.0, rel=1e-9)]
 

@@ -34,6 +34,7 @@ from conftest import (
     SOLVERS,
     KnownSolveBug,
     examples,
+    found,
     random_scenario_data,
     solve_json_or_none,
     tiny_cluster,
@@ -659,74 +660,9 @@ def _agree_stage_by_stage(solver: str, data: dict[str, Any]) -> None:
         assert 0.0 <= row["achieved"] <= 1.0, row
 
 
-#: Found by the thorough run: scipy's bundled HiGHS presolve ends this first stage (no
-#: hold yet) with "Solve error"; the reference then solves it without presolve (4.0, as
-#: the product's least spend).
-REFERENCE_SOLVE_ERROR = {
-    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
-    "budget": {"total": 20.0},
-    "clusters": [
-        {"id": "c1", "name": "C1", "youth_population": 10, "weight": 0.0, "prioritized": True},
-        {"id": "c2", "name": "C2", "youth_population": 10, "weight": 0.0, "prioritized": False},
-    ],
-    "departments": [{"id": "d1", "name": "D1", "min_spend": 4.0}],
-    "programmes": [
-        {
-            "id": "p1",
-            "name": "P1",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 2.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p2",
-            "name": "P2",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p3",
-            "name": "P3",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "min_units": 1.0,
-        },
-        {
-            "id": "p4",
-            "name": "P4",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "mandatory": True,
-        },
-    ],
-    "targets": [],
-    "objective": "minimize_spend",
-    "reach_model": "distinct",
-}
-
-
 def test_reference_survives_a_presolve_solve_error() -> None:
-    assert reference_stages(tiny_loaded(REFERENCE_SOLVE_ERROR).scenario) == pytest.approx([4.0])
+    loaded = tiny_loaded(found("reference-solve-error"))
+    assert reference_stages(loaded.scenario) == pytest.approx([4.0])
 
 
 def test_reference_agrees_on_a_hand_solved_case() -> None:

@@ -23,6 +23,7 @@ import pytest
 from conftest import (
     PULP_4_DEPRECATIONS,
     SOLVERS,
+    found,
     json_department,
     json_programme,
     json_target,
@@ -1141,132 +1142,11 @@ def test_cbc_solve_emits_no_warning() -> None:
         tiny_solve_json(loaded, CBC)
 
 
-#: Found by the thorough run of the independent formulation (PAZOS_HYPOTHESIS=thorough):
-#: HiGHS 1.16's MIP presolve, with priority 3 held at 1e-9, declares the lowest coverage
-#: 0 optimal in 0 LP iterations, while presolve off (and CBC, and scipy) find 0.0433 by
-#: moving p2's units from c1 to c3 (neutral for priority 3: 9 youth a unit in both).
-PRESOLVE_MIN_COVERAGE = {
-    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
-    "budget": {"total": 136.0},
-    "clusters": [
-        {"id": "c1", "name": "C1", "youth_population": 243, "weight": 0.0, "prioritized": True},
-        {"id": "c2", "name": "C2", "youth_population": 180, "weight": 0.0, "prioritized": True},
-        {"id": "c3", "name": "C3", "youth_population": 381, "weight": 0.0, "prioritized": True},
-    ],
-    "departments": [
-        {"id": "d1", "name": "D1", "min_spend": 0.0},
-        {"id": "d2", "name": "D2"},
-        {
-            "id": "d3",
-            "name": "D3",
-            "budget": 101.0,
-            "goals": [
-                {
-                    "id": "t0",
-                    "kind": "spend_share",
-                    "priority": 1,
-                    "weight": 1.0,
-                    "hard": False,
-                    "components": ["intervention"],
-                    "at_most": 0.75,
-                },
-                {
-                    "id": "t1",
-                    "kind": "youth_reach",
-                    "priority": 1,
-                    "weight": 2.0,
-                    "hard": False,
-                    "clusters": ["c1", "c2"],
-                    "share": 0.5,
-                },
-            ],
-        },
-    ],
-    "programmes": [
-        {
-            "id": "p1",
-            "name": "P1",
-            "department": "d3",
-            "component": "intervention",
-            "unit_cost": 10.0,
-            "clusters": ["c2"],
-            "youth_per_unit": {"c2": 3.0},
-            "integer": False,
-            "fixed_cost": 5.0,
-            "mandatory": True,
-            "outputs": {"mediations": 5.0},
-        },
-        {
-            "id": "p2",
-            "name": "P2",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": {"c1": 9.0, "c2": 3.0, "c3": 9.0},
-            "integer": False,
-            "fixed_cost": 23.0,
-            "min_units": 3.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p3",
-            "name": "P3",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": ["c2"],
-            "youth_per_unit": {"c2": 19.0},
-            "integer": True,
-            "fixed_cost": 2.0,
-            "min_units": 1.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p4",
-            "name": "P4",
-            "department": "d3",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": [],
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "max_units": 11.0,
-            "mandatory": True,
-            "cofunding": {"d3": 0.25, "d1": 0.75},
-        },
-    ],
-    "targets": [
-        {
-            "id": "t2",
-            "kind": "metric",
-            "priority": 2,
-            "weight": 1.0,
-            "hard": False,
-            "departments": ["d1"],
-            "metric": "mediations",
-            "at_least": 32.0,
-        },
-        {
-            "id": "t3",
-            "kind": "youth_reach",
-            "priority": 3,
-            "weight": 2.0,
-            "hard": False,
-            "departments": ["d1"],
-            "at_least": 81.0,
-        },
-    ],
-    "objective": "maximize_min_coverage",
-    "reach_model": "participations",
-}
-
-
 @pytest.mark.parametrize("solver_name", SOLVERS)
 def test_min_coverage_after_a_tightly_held_priority(solver_name: str) -> None:
     # HiGHS ended this stage at 0 while its Fourier-Motzkin presolve rule was on
     # (test_highs_fourier_motzkin_with_a_start).
-    doc = tiny_solve_json(tiny_loaded(PRESOLVE_MIN_COVERAGE), solver_name)
+    doc = tiny_solve_json(tiny_loaded(found("presolve-min-coverage")), solver_name)
     final = [st for st in doc["stages"] if st.get("final") == "maximize_min_coverage"]
     tol = 1e-4 if solver_name == "cbc" else 1e-6
     assert final[0]["objective"] == pytest.approx(0.04327009880782357, rel=tol)
@@ -1303,101 +1183,9 @@ def test_highs_fourier_motzkin_with_a_start() -> None:
     assert _reduced_min_coverage(0) == pytest.approx(0.0256685666, rel=1e-6)
 
 
-#: Also found by the thorough run (990 CBC examples agreed before it): CBC, through PuLP,
-#: returned a plan spending 52 where 49 is the least spend (HiGHS and scipy: 49). Its
-#: preprocessing mishandled p1's whole units bounded by the population cap 69/12 = 5.75;
-#: solve.whole_bounds hands CBC x <= 5 (the same plans) instead.
-CBC_MINIMIZE_SPEND = {
-    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
-    "budget": {"total": 176.0},
-    "clusters": [
-        {"id": "c1", "name": "C1", "youth_population": 69, "weight": 0.0, "prioritized": True},
-        {"id": "c2", "name": "C2", "youth_population": 27, "weight": 0.0, "prioritized": False},
-    ],
-    "departments": [{"id": "d1", "name": "D1"}, {"id": "d2", "name": "D2"}],
-    "programmes": [
-        {
-            "id": "p1",
-            "name": "P1",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 12.0,
-            "integer": True,
-            "max_units": 8.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p2",
-            "name": "P2",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 1.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "min_units": 1.0,
-            "mandatory": True,
-            "cofunding": {"d1": 0.25, "d2": 0.75},
-        },
-        {
-            "id": "p3",
-            "name": "P3",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "min_units": 1.0,
-            "mandatory": True,
-            "outputs": {"mediations": 1.0},
-            "cofunding": {"d1": 0.25, "d2": 0.75},
-        },
-        {
-            "id": "p4",
-            "name": "P4",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 10.0,
-            "clusters": "all",
-            "youth_per_unit": 13.0,
-            "integer": True,
-            "fixed_cost": 1.0,
-            "mandatory": True,
-        },
-    ],
-    "targets": [
-        {
-            "id": "t0",
-            "kind": "metric",
-            "priority": 1,
-            "weight": 0.5,
-            "hard": True,
-            "metric": "youth",
-            "at_least": 131.0,
-        },
-        {
-            "id": "t1",
-            "kind": "metric",
-            "priority": 1,
-            "weight": 0.5,
-            "hard": True,
-            "metric": "mediations",
-            "at_least": 1.0,
-        },
-    ],
-    "objective": "minimize_spend",
-    "reach_model": "distinct",
-}
-
-
 @pytest.mark.parametrize("solver_name", SOLVERS)
 def test_least_spend_of_a_thorough_example(solver_name: str) -> None:
-    doc = tiny_solve_json(tiny_loaded(CBC_MINIMIZE_SPEND), solver_name)
+    doc = tiny_solve_json(tiny_loaded(found("cbc-minimize-spend")), solver_name)
     assert doc["stages"][-1]["objective"] == pytest.approx(49.0, rel=1e-6)
 
 
@@ -1412,12 +1200,12 @@ def test_whole_bounds_round_integer_columns_inward() -> None:
 
 @pytest.mark.skipif(CBC not in SOLVERS, reason="CBC is not installed")
 def test_cbc_with_a_fractional_integer_bound() -> None:
-    # The least spend of CBC_MINIMIZE_SPEND's model, with the whole-unit bounds CBC is
+    # The least spend of cbc-minimize-spend's model, with the whole-unit bounds CBC is
     # handed (49) and with the model's own fractional ones put back (52: CBC's bug). When
     # a CBC release gets 49 both ways, the second assertion fails: whole_bounds can go.
     import pulp
 
-    model = build_model(tiny_loaded(CBC_MINIMIZE_SPEND).scenario)
+    model = build_model(tiny_loaded(found("cbc-minimize-spend")).scenario)
     stage = model.stages[0]
 
     def least_spend(restore: bool) -> float:
@@ -1433,124 +1221,10 @@ def test_cbc_with_a_fractional_integer_bound() -> None:
     assert least_spend(restore=True) == pytest.approx(52.0)
 
 
-#: Found by the thorough run of the stage-optima property on HiGHS (1 failing of 850):
-#: the hard row "distinct youth in c1 >= 1" is met by the solver with 8.5e-8 units of p4
-#: in c1 (1.1e-6 participations) that tidying the allocation (result.NOISE) removes, so
-#: the recomputed distinct youth read 0.99999894 and the independent check refuses the
-#: plan (exit 1) although the solver's plan meets the row within its tolerance.
-TIDIED_HARD_ROW = {
-    "scenario": {"id": "random", "name": "Tiny random", "year": 2024, "language": "en"},
-    "budget": {"total": 20.0},
-    "clusters": [
-        {"id": "c1", "name": "C1", "youth_population": 32, "weight": 0.0, "prioritized": True},
-        {"id": "c2", "name": "C2", "youth_population": 10, "weight": 0.0, "prioritized": False},
-        {"id": "c3", "name": "C3", "youth_population": 171, "weight": 0.5, "prioritized": False},
-    ],
-    "departments": [
-        {
-            "id": "d1",
-            "name": "D1",
-            "min_spend": 0.0,
-            "goals": [
-                {
-                    "id": "t0",
-                    "kind": "youth_reach",
-                    "priority": 1,
-                    "weight": 0.5,
-                    "hard": True,
-                    "at_least": 1.0,
-                }
-            ],
-        }
-    ],
-    "programmes": [
-        {
-            "id": "p1",
-            "name": "P1",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "mandatory": True,
-            "outputs": {"mediations": 1.0},
-        },
-        {
-            "id": "p2",
-            "name": "P2",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "min_units": 1.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p3",
-            "name": "P3",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "fixed_cost": 1.0,
-            "min_units": 1.0,
-            "mandatory": True,
-        },
-        {
-            "id": "p4",
-            "name": "P4",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": ["c1", "c2", "c3"],
-            "youth_per_unit": {"c1": 13.0, "c2": 0.0, "c3": 11.0},
-            "integer": False,
-            "fixed_cost": 1.0,
-            "min_units": 1.0,
-            "mandatory": True,
-            "outputs": {"mediations": 1.0},
-        },
-        {
-            "id": "p5",
-            "name": "P5",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 17.0,
-            "integer": False,
-            "mandatory": True,
-            "outputs": {"mediations": 1.0},
-        },
-        {
-            "id": "p6",
-            "name": "P6",
-            "department": "d1",
-            "component": "interruption",
-            "unit_cost": 1.0,
-            "clusters": "all",
-            "youth_per_unit": 0.0,
-            "integer": False,
-            "mandatory": True,
-        },
-    ],
-    "targets": [],
-    "objective": "maximize_weighted_reach",
-    "reach_model": "distinct",
-}
-
-
 def test_tidying_keeps_a_hard_row_met() -> None:
     """Tidying drops 8.5e-8 units the hard distinct-youth row needs (it would read
     0.99999894 of 1, below the check's 1e-6): the untidied allocation is reported."""
-    doc = tiny_solve_json(tiny_loaded(TIDIED_HARD_ROW), "highs")
+    doc = tiny_solve_json(tiny_loaded(found("tidied-hard-row")), "highs")
     assert json_target(doc, "t0")["met"]
 
 
@@ -1567,4 +1241,4 @@ def test_an_untidied_allocation_that_still_fails_is_refused(monkeypatch: Any) ->
 
     monkeypatch.setattr(result_module, "allocation_from_solution", none_at_all)
     with pytest.raises(VerificationError, match="t0"):
-        tiny_solve_json(tiny_loaded(TIDIED_HARD_ROW), "highs")
+        tiny_solve_json(tiny_loaded(found("tidied-hard-row")), "highs")
