@@ -26,7 +26,11 @@ from pazos_budget.loader import load_scenario
 from pazos_budget.model import Sense, build_model, hold_bound
 from pazos_budget.scaling import scale_model
 from pazos_budget.solve import DEFAULT_THREADS, PRESOLVE_RULES_OFF
-from pazos_budget.tolerances import DEFAULT_MIP_GAP
+from pazos_budget.tolerances import (
+    DEFAULT_MIP_GAP,
+    HIGHS_DUAL_FEASIBILITY,
+    HIGHS_SMALL_MATRIX_VALUE,
+)
 
 
 def _value(text: str) -> Any:
@@ -74,7 +78,8 @@ def main() -> None:
     h.setOptionValue("output_flag", False)
     for key, val in (
         ("random_seed", 0),
-        ("small_matrix_value", 1e-12),
+        ("small_matrix_value", HIGHS_SMALL_MATRIX_VALUE),
+        ("dual_feasibility_tolerance", HIGHS_DUAL_FEASIBILITY),
         ("mip_rel_gap", DEFAULT_MIP_GAP),
         ("threads", DEFAULT_THREADS),
         ("presolve_rule_off", PRESOLVE_RULES_OFF),

@@ -140,8 +140,13 @@ def test_integer_coverage_changes_no_optimum(data: dict[str, Any]) -> None:
         assert _same(_optima(a), _optima(b)), (_optima(a), _optima(b))
 
 
+# Run outside Hypothesis, the property's `assume` warns (HypothesisDeprecationWarning),
+# which the suite's warnings-as-errors would turn into the failure: the xfail would then
+# hold whatever the solver does. Only the assertion it pins may make it fail.
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="BUG: with continuous coverage columns the final stage counts the youth of an "
     "integer column HiGHS leaves a sliver from whole (its integrality tolerance): weighted "
     "reach 1.1e-5 where whole coverage gives 0",

@@ -71,6 +71,7 @@ from .tolerances import (
     CONTRACT_TOLERANCE,
     DEFAULT_MIP_GAP,
     HIGHS_CONSISTENT,
+    HIGHS_DUAL_FEASIBILITY,
     HIGHS_SMALL_MATRIX_VALUE,
     HOLD_RELATIVE_TOLERANCE,
     OBJECTIVE_AGREEMENT,
@@ -576,6 +577,7 @@ class _HighsRun:
             h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("small_matrix_value", HIGHS_SMALL_MATRIX_VALUE)
+        h.setOptionValue("dual_feasibility_tolerance", HIGHS_DUAL_FEASIBILITY)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
         h.setOptionValue("threads", int(self.options.threads))
         # HiGHS 1.16's Fourier-Motzkin presolve, on a stage started from the previous

@@ -5,7 +5,8 @@ met, a stage optimum held, a figure whole, zero or tied. Each one below says wha
 protects and how it stands to the others. In the order a plan meets them:
 
 - The solver. HiGHS drops a coefficient below `small_matrix_value` (its default 1e-9;
-  ours `HIGHS_SMALL_MATRIX_VALUE`) and meets a row to 1e-7, absolute; the model is
+  ours `HIGHS_SMALL_MATRIX_VALUE`), meets a row to 1e-7 and a reduced cost to
+  `HIGHS_DUAL_FEASIBILITY` (1e-8; its default 1e-7), absolute; the model is
   scaled (scaling.py) so that those absolute tolerances mean the same whatever the unit
   of money. CBC, read through PuLP, gives values to about 8 significant digits.
 - `HOLD_RELATIVE_TOLERANCE` (1e-9) is how tightly one stage's optimum is held while the
@@ -66,6 +67,14 @@ WORLD_MIP_GAP = 1e-4
 #: of what validation lets through (scenario.MAX_SPAN) can fall just below 1e-9, which
 #: would silently drop it from the model.
 HIGHS_SMALL_MATRIX_VALUE = 1e-12
+#: HiGHS's dual feasibility tolerance (its default is 1e-7): how far a reduced cost may
+#: stray on the wrong side of 0 at an optimum. Each stage's objective is scaled so that
+#: its largest coefficient is about 1 (scaling.py), beside which 1e-7 is coarse. At 1e-8
+#: the dual simplex took fewer iterations on every linear benchmark instance measured
+#: (benchmarks/README.md: 600 x 200, 10,466 at 1e-7 and 4,631 at 1e-8), Palmira's
+#: integer stages the same nodes and plan, and every optimum's reduced costs are ten
+#: times closer to exact.
+HIGHS_DUAL_FEASIBILITY = 1e-8
 #: The objective recomputed from a solution and the one the solver reports for it may
 #: differ by this much (relative, on the scaled objective whose largest coefficient is 1)
 #: before the answer is refused as untrustworthy: the contract's precision.
