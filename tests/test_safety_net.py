@@ -12,7 +12,6 @@ test the check and nothing else.
 from __future__ import annotations
 
 import dataclasses
-
 import inspect
 import json
 import re
