@@ -391,20 +391,20 @@ class Labels:
             return self("marginal.closer", head=head, closer=closer, reach=reach)
         if youth <= 0.5:
             rose = [
-                s
+                (s.final, s)
                 for s in m.stages or ()
                 if s.final is not None and s.improvement > ZERO * max(1.0, abs(s.before))
             ]
             if rose:
                 # The final objective rose (a cluster of higher weight, a lower coverage
                 # raised) even where no more young people are reached: the money is used.
-                g = rose[0]
+                final, g = rose[0]
                 return self(
                     "marginal.final_rose",
                     head=head,
-                    objective=self(f"marginal.final.{g.final}"),
-                    before=self.final_figure(g.final, g.before),
-                    after=self.final_figure(g.final, g.after),
+                    objective=self(f"marginal.final.{final}"),
+                    before=self.final_figure(final, g.before),
+                    after=self.final_figure(final, g.after),
                     reach=reach,
                 )
             return self("marginal.not_limiting", head=head, reach=reach)
