@@ -624,8 +624,8 @@ SENTENCES = [
         "(priority-1 shortfall 0.125 → 0.0625, priority-2 shortfall 0.5 → 0.25), so it "
         "reaches about 2,300 fewer young people.",
         "Con 1.500 más (millones de COP) en el techo de «Culture» primero se acercan las "
-        "metas de mayor prioridad (déficit de prioridad 1 0,125 → 0,0625, déficit de "
-        "prioridad 2 0,5 → 0,25), así que se alcanzan unos 2.300 jóvenes menos.",
+        "metas de mayor prioridad (déficit de la prioridad 1: 0,125 → 0,0625, déficit de "
+        "la prioridad 2: 0,5 → 0,25), así que se alcanzan unos 2.300 jóvenes menos.",
     ),
     (
         "closer and more youth",
@@ -637,7 +637,7 @@ SENTENCES = [
         "closer (priority-1 shortfall 0.125 → 0.0625) and reaches about 40 more young "
         "people.",
         "Con 1.500 más (millones de COP) en el presupuesto total se acercan las metas de "
-        "mayor prioridad (déficit de prioridad 1 0,125 → 0,0625) y se alcanzan unos 40 "
+        "mayor prioridad (déficit de la prioridad 1: 0,125 → 0,0625) y se alcanzan unos 40 "
         "jóvenes más.",
     ),
     (
@@ -648,7 +648,7 @@ SENTENCES = [
         "1,500 more (COP millions) for Culture brings higher-priority targets closer "
         "(priority-2 shortfall 0.5 → 0.25) and reaches no more young people.",
         "Con 1.500 más (millones de COP) en el techo de «Culture» se acercan las metas de "
-        "mayor prioridad (déficit de prioridad 2 0,5 → 0,25) y no se alcanzan más jóvenes.",
+        "mayor prioridad (déficit de la prioridad 2: 0,5 → 0,25) y no se alcanzan más jóvenes.",
     ),
     (
         "not what limits",
