@@ -36,7 +36,15 @@ from conftest import (
 from conftest import tiny_scenario as _tiny_scenario
 from pazos_budget.model import build_model
 from pazos_budget.pipeline import ScenarioInfeasible
-from pazos_budget.solve import CBC, PRESOLVE_RULES_OFF, model_name, to_pulp, whole_bounds
+from pazos_budget.solve import (
+    CBC,
+    PRESOLVE_RULES_OFF,
+    SolveOptions,
+    _PulpRun,
+    model_name,
+    to_pulp,
+    whole_bounds,
+)
 from pazos_budget.tolerances import CONTRACT_TOLERANCE
 
 pytestmark = PULP_4_DEPRECATIONS
@@ -1242,3 +1250,17 @@ def test_an_untidied_allocation_that_still_fails_is_refused(monkeypatch: Any) ->
     monkeypatch.setattr(result_module, "allocation_from_solution", none_at_all)
     with pytest.raises(VerificationError, match="t0"):
         tiny_solve_json(tiny_loaded(found("tidied-hard-row")), "highs")
+
+
+@pytest.mark.skipif(CBC not in SOLVERS, reason="CBC is not installed")
+def test_cbc_gets_no_thread_count_for_one_thread() -> None:
+    """`-threads 1` starts CBC's threaded search with one worker, whose hand-over waits on
+    a timer: tiny models took seconds of wall time for milliseconds of CPU, and a CI run
+    of the suite took 13 minutes instead of 4. One thread is CBC's serial search."""
+    model = build_model(
+        tiny_scenario(total=10, clusters=C1, programmes=[tiny_programme("p", "d1", 1)]).scenario
+    )
+    one = _PulpRun(model, SolveOptions(solver=CBC))._solver(None)
+    assert "threads" not in one.optionsDict  # type: ignore[attr-defined]
+    two = _PulpRun(model, SolveOptions(solver=CBC, threads=2))._solver(None)
+    assert two.optionsDict["threads"] == 2  # type: ignore[attr-defined]

@@ -85,6 +85,11 @@ DEFAULT_THREADS = 1
 #: elimination (bit 22 in HiGHS 1.16). With a MIP start it ended a min-coverage stage at
 #: 0 where 0.0433 exists (tests/data/highs-fm: the reduced model, its start, and why).
 PRESOLVE_FOURIER_MOTZKIN = 1 << 22
+#: CBC is handed no thread count for one thread: its serial search is one thread already,
+#: while `-threads 1` starts its threaded search with one worker, whose hand-over waits
+#: on a timer (a tiny model's solve took 3 to 10 s of wall time and milliseconds of CPU,
+#: one solve in several; a CI run of the suite went from 4 to more than 12 minutes).
+CBC_SERIAL_THREADS = 1
 PRESOLVE_RULES_OFF = PRESOLVE_FOURIER_MOTZKIN
 HIGHS = "highs"
 CBC = "cbc"
@@ -1048,7 +1053,9 @@ class _PulpRun:
             "timeLimit": time_limit,
             "gapRel": self.options.mip_gap,
         }
-        if self.options.threads:
+        if self.options.threads and not (
+            self.options.solver == CBC and self.options.threads == CBC_SERIAL_THREADS
+        ):
             wanted["threads"] = self.options.threads
         solver = None
         # Not every PuLP solver takes every option (GLPK has no gapRel): drop what it refuses.
