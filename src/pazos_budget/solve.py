@@ -29,6 +29,11 @@ Known traps handled here (each measured on this project's models):
   stage's plan, proved a wrong optimum (tests/data/highs-fm): that one rule is off.
 - CBC 2.10's preprocessing mishandles a fractional bound on a whole-unit column (a
   population cap of 5.75 units): PuLP is handed the bounds rounded inward (`whole_bounds`).
+- CBC's `-threads 1` is its threaded search with one worker, which can wait seconds on
+  a timer for nothing: one thread is asked for as no thread count (`CBC_SERIAL_THREADS`).
+- Each stage's objective is scaled to a largest coefficient of about 1, beside which
+  HiGHS's default dual feasibility tolerance (1e-7) doubled the simplex iterations of a
+  large first stage: it is 1e-8 (`tolerances.HIGHS_DUAL_FEASIBILITY`).
 - A `SolveControl` watches a HiGHS solve through its interrupt callbacks (progress for a
   terminal line) and stops it (Ctrl-C through `stop_on_sigint`): the stage running keeps
   its best solution, later stages are not run, and the solve is `feasible`.
@@ -85,14 +90,14 @@ DEFAULT_THREADS = 1
 #: elimination (bit 22 in HiGHS 1.16). With a MIP start it ended a min-coverage stage at
 #: 0 where 0.0433 exists (tests/data/highs-fm: the reduced model, its start, and why).
 PRESOLVE_FOURIER_MOTZKIN = 1 << 22
-#: CBC is handed no thread count for one thread: its serial search is one thread already,
-#: while `-threads 1` starts its threaded search with one worker, whose hand-over waits
-#: on a timer (a tiny model's solve took 3 to 10 s of wall time and milliseconds of CPU,
-#: one solve in several; a CI run of the suite went from 4 to more than 12 minutes).
-CBC_SERIAL_THREADS = 1
 PRESOLVE_RULES_OFF = PRESOLVE_FOURIER_MOTZKIN
 HIGHS = "highs"
 CBC = "cbc"
+#: CBC is handed no thread count for one thread: its serial search is one thread already,
+#: while `-threads 1` starts its threaded search with one worker, whose hand-over waits
+#: on a timer (a tiny model's solve took 3 to 10 s of wall time and milliseconds of CPU,
+#: one solve in several; a CI run of the suite took 13 minutes instead of 4).
+CBC_SERIAL_THREADS = 1
 
 
 class Status(StrEnum):
