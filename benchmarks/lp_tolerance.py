@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from pazos_budget.loader import load_scenario
 from pazos_budget.model import FloatArray, Model, Sense, build_model
 from pazos_budget.scaling import Scaled, scale_model
+from pazos_budget.solve import highs_lp
 
 
 def first_stage(path: Path) -> tuple[Model, Scaled, FloatArray, Sense]:
@@ -52,20 +51,8 @@ def run(path: Path, tolerance: float) -> str:
         ("dual_feasibility_tolerance", tolerance),
     ):
         h.setOptionValue(option, value)
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = m.n_cols, m.n_rows
+    lp = highs_lp(m, sc, highspy)
     lp.col_cost_ = cost
-    lp.col_lower_ = sc.col_lower
-    lp.col_upper_ = np.where(np.isinf(sc.col_upper), inf, sc.col_upper)
-    lp.row_lower_ = np.where(np.isinf(sc.row_lower), -inf, sc.row_lower)
-    lp.row_upper_ = np.where(np.isinf(sc.row_upper), inf, sc.row_upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = m.n_cols
-    lp.a_matrix_.num_row_ = m.n_rows
-    lp.a_matrix_.start_ = m.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = m.indices.astype(np.int32)
-    lp.a_matrix_.value_ = sc.values
     lp.sense_ = highspy.ObjSense.kMaximize if sense == Sense.MAX else highspy.ObjSense.kMinimize
     h.passModel(lp)
     started = time.process_time()

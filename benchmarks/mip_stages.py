@@ -25,7 +25,7 @@ import numpy as np
 from pazos_budget.loader import load_scenario
 from pazos_budget.model import Sense, build_model, hold_bound
 from pazos_budget.scaling import scale_model
-from pazos_budget.solve import DEFAULT_THREADS, PRESOLVE_RULES_OFF
+from pazos_budget.solve import DEFAULT_THREADS, PRESOLVE_RULES_OFF, highs_lp
 from pazos_budget.tolerances import (
     DEFAULT_MIP_GAP,
     HIGHS_DUAL_FEASIBILITY,
@@ -87,23 +87,7 @@ def main() -> None:
     ):
         h.setOptionValue(key, _value(val) if isinstance(val, str) else val)
     inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = m.n_cols, m.n_rows
-    lp.col_cost_ = np.zeros(m.n_cols)
-    lp.col_lower_ = sc.col_lower
-    lp.col_upper_ = np.where(np.isinf(sc.col_upper), inf, sc.col_upper)
-    lp.row_lower_ = np.where(np.isinf(sc.row_lower), -inf, sc.row_lower)
-    lp.row_upper_ = np.where(np.isinf(sc.row_upper), inf, sc.row_upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = m.n_cols, m.n_rows
-    lp.a_matrix_.start_ = m.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = m.indices.astype(np.int32)
-    lp.a_matrix_.value_ = sc.values
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-        for i in m.integrality
-    ]
-    h.passModel(lp)
+    h.passModel(highs_lp(m, sc, highspy))
     print(
         f"{args.scenario} {' '.join(args.overrides)}: {m.n_cols} columns, {m.n_rows} rows, "
         f"{int(m.integrality.sum())} integer; options {args.option or 'as solve.py'}"

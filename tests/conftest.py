@@ -14,6 +14,8 @@ import json
 import os
 import re
 import tempfile
+import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,6 +156,16 @@ def found(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FOUND / f"{name}.json").read_text(encoding="utf-8"))
     del data["_about"]  # every file says where it came from; a scenario has no such key
     return data
+
+
+def write_package(tmp_path: Path, files: Mapping[str, str]) -> Path:
+    """A throw-away `pazos_budget` package of the given files (name -> source, dedented),
+    for the tests that break a source check on purpose and see it fail."""
+    root = tmp_path / "pazos_budget"
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
 
 
 def tiny_solve_json(loaded: LoadedScenario, solver: str) -> dict[str, Any]:

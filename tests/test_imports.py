@@ -9,10 +9,11 @@ a function is still a cycle). The test reads the source with `ast`; nothing is i
 from __future__ import annotations
 
 import ast
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from conftest import write_package
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "pazos_budget"
 
@@ -204,11 +205,8 @@ def test_imports_follow_the_layers() -> None:
 
 # --------------------------------------------------------------------------- the check fails
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "pazos_budget"
-    root.mkdir()
-    for name, text in files.items():
-        (root / f"{name}.py").write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    """The modules named without their `.py`."""
+    return write_package(tmp_path, {f"{name}.py": text for name, text in files.items()})
 
 
 def test_a_cycle_through_an_import_inside_a_function_is_found(tmp_path: Path) -> None:

@@ -126,6 +126,14 @@ SPANISH = set(
     ]
 )
 
+#: A test run once on the Spanish scenario and once on the English one: the scenario, the
+#: words of its own language, the words of the other.
+BOTH_LANGUAGES = pytest.mark.parametrize(
+    ("scenario", "own", "other"),
+    [(SPANISH_SCENARIO, SPANISH, ENGLISH), (ENGLISH_SCENARIO, ENGLISH, SPANISH)],
+    ids=["es", "en"],
+)
+
 
 def data_words(path: Path) -> set[str]:
     """Every word of the scenario's own string values (names, units, ids)."""
@@ -178,11 +186,7 @@ def outputs(tmp: Path, scenario: Path) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize(
-    ("scenario", "own", "other"),
-    [(SPANISH_SCENARIO, SPANISH, ENGLISH), (ENGLISH_SCENARIO, ENGLISH, SPANISH)],
-    ids=["es", "en"],
-)
+@BOTH_LANGUAGES
 def test_every_command_speaks_the_scenarios_language(
     tmp_path: Path, scenario: Path, own: set[str], other: set[str]
 ) -> None:

@@ -24,7 +24,15 @@ from pazos_budget.language import (
     run_language,
 )
 from pazos_budget.solve import Status
-from test_languages import ENGLISH, ENGLISH_SCENARIO, SPANISH, SPANISH_SCENARIO, data_words, words
+from test_languages import (
+    BOTH_LANGUAGES,
+    ENGLISH,
+    ENGLISH_SCENARIO,
+    SPANISH,
+    SPANISH_SCENARIO,
+    data_words,
+    words,
+)
 
 #: No locale at all: the environment says nothing.
 NO_LOCALE = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": ""}
@@ -108,11 +116,7 @@ def _usage_errors(scenario: Path, tmp: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(
-    ("scenario", "own", "other"),
-    [(SPANISH_SCENARIO, SPANISH, ENGLISH), (ENGLISH_SCENARIO, ENGLISH, SPANISH)],
-    ids=["es", "en"],
-)
+@BOTH_LANGUAGES
 def test_usage_errors_speak_the_scenarios_language(
     tmp_path: Path, scenario: Path, own: set[str], other: set[str]
 ) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import shutil
-import textwrap
 from pathlib import Path
 
+from conftest import write_package
 from pazos_budget import tolerances as tol
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "pazos_budget"
@@ -97,16 +97,8 @@ def test_the_tolerances_stand_as_the_module_says() -> None:
 
 
 # --------------------------------------------------------------------------- the check fails
-def _package(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "pazos_budget"
-    root.mkdir()
-    for name, text in files.items():
-        (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
 def test_a_bare_tolerance_is_found_wherever_it_is(tmp_path: Path) -> None:
-    root = _package(
+    root = write_package(
         tmp_path,
         {
             "tolerances.py": "ZERO = 1e-9\n",
@@ -123,7 +115,7 @@ def test_a_bare_tolerance_is_found_wherever_it_is(tmp_path: Path) -> None:
 
 
 def test_an_allowed_literal_passes_and_only_where_allowed(tmp_path: Path) -> None:
-    root = _package(tmp_path, {"a.py": "X = 1e-4\n", "b.py": "Y = 1e-4\n"})
+    root = write_package(tmp_path, {"a.py": "X = 1e-4\n", "b.py": "Y = 1e-4\n"})
     assert bare_tolerances(root, {("a.py", 1e-4): "not a tolerance"}) == ["b.py:1:5: 0.0001"]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from .batch import Engine, solve_scenarios
@@ -210,6 +211,8 @@ def marginal_values(
         source = MoneySource.TOTAL_BUDGET if dept is None else MoneySource.DEPARTMENT
         re_solved = proof is None and more is not None
         proved = None if proof is None else proof.stage
+        # What every entry of this source says first, exact or not.
+        entry = partial(MarginalValue, source, dept, name, delta, re_solved, proved)
         code = _not_exact(base, more)
         if code is not None:
             lang = s.scenario.language
@@ -217,13 +220,7 @@ def marginal_values(
             if isinstance(more, PazosBudgetError):
                 error = said_in(more, lang).splitlines()[0]
             out.append(
-                MarginalValue(
-                    source,
-                    dept,
-                    name,
-                    delta,
-                    re_solved,
-                    proved,
+                entry(
                     exact=False,
                     reason=texts(lang)[f"json.marginal.{code.value}"].format(error=error),
                     reason_code=code,
@@ -235,13 +232,7 @@ def marginal_values(
         assert isinstance(more, Result)
         youth = more.youth_reached - base.youth_reached
         out.append(
-            MarginalValue(
-                source,
-                dept,
-                name,
-                delta,
-                re_solved,
-                proved,
+            entry(
                 exact=True,
                 stages=_stage_gains(base, more, delta),
                 youth_reached=_r(youth),

@@ -69,7 +69,7 @@ from .model import (
     Stage,
     hold_bound,
 )
-from .scaling import scale_model
+from .scaling import Scaled, scale_model
 from .tolerances import (
     BOUND_CROSSING,
     CBC_TIME_USED,
@@ -336,6 +336,41 @@ def _quiet_stdout() -> Iterator[None]:
 def _worse(a: Status, b: Status) -> Status:
     order = [Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE, Status.ERROR]
     return a if order.index(a) >= order.index(b) else b
+
+
+def highs_lp(
+    model: Model,
+    sc: Scaled,
+    highspy: Any,
+    col_lower: FloatArray | None = None,
+    col_upper: FloatArray | None = None,
+) -> Any:
+    """The scaled model as one HiGHS `HighsLp`, as every solve hands it over (row-wise,
+    infinite bounds as HiGHS's, whole-unit columns marked), with no objective: each stage
+    sets its own. The benchmarks build theirs with it, so they time the same hand-over."""
+    lower = sc.col_lower if col_lower is None else col_lower
+    upper = sc.col_upper if col_upper is None else col_upper
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_cols
+    lp.num_row_ = model.n_rows
+    lp.col_cost_ = np.zeros(model.n_cols)
+    lp.col_lower_ = lower
+    lp.col_upper_ = np.where(np.isinf(upper), inf, upper)
+    lp.row_lower_ = np.where(np.isinf(sc.row_lower), -inf, sc.row_lower)
+    lp.row_upper_ = np.where(np.isinf(sc.row_upper), inf, sc.row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = model.n_cols
+    lp.a_matrix_.num_row_ = model.n_rows
+    lp.a_matrix_.start_ = model.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = model.indices.astype(np.int32)
+    lp.a_matrix_.value_ = sc.values
+    if model.is_mip:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in model.integrality
+        ]
+    return lp
 
 
 # --------------------------------------------------------------------------- HiGHS
@@ -607,28 +642,7 @@ class _HighsRun:
         col_upper: FloatArray | None = None,
     ) -> None:
         """Hand the scaled model to HiGHS, in one call (with other column bounds if given)."""
-        m = self.model
-        lower = sc.col_lower if col_lower is None else col_lower
-        upper = sc.col_upper if col_upper is None else col_upper
-        lp = highspy.HighsLp()
-        lp.num_col_ = m.n_cols
-        lp.num_row_ = m.n_rows
-        lp.col_cost_ = np.zeros(m.n_cols)
-        lp.col_lower_ = lower
-        lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper)
-        lp.row_lower_ = np.where(np.isinf(sc.row_lower), -highspy.kHighsInf, sc.row_lower)
-        lp.row_upper_ = np.where(np.isinf(sc.row_upper), highspy.kHighsInf, sc.row_upper)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_ = m.n_cols
-        lp.a_matrix_.num_row_ = m.n_rows
-        lp.a_matrix_.start_ = m.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = m.indices.astype(np.int32)
-        lp.a_matrix_.value_ = sc.values
-        if m.is_mip:
-            lp.integrality_ = [
-                highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                for i in m.integrality
-            ]
+        lp = highs_lp(self.model, sc, highspy, col_lower, col_upper)
         if h.passModel(lp) != highspy.HighsStatus.kOk:
             # A warning too: HiGHS then drops coefficients it finds too small or large,
             # which would solve another model than the scenario's.
