@@ -23,13 +23,13 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, invoke_cli, without_timings
+from conftest import PULP_4_DEPRECATIONS, ROOT, invoke_cli, without_timings
 from pazos_budget.batch import Engine
 from pazos_budget.loader import load_scenario
 from pazos_budget.robust import robust
 from pazos_budget.solve import SolveOptions
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, *PULP_4_DEPRECATIONS]
 
 UNCERTAIN = ROOT / "examples" / "uncertain-costs.yaml"
 MINIMAL = ROOT / "examples" / "minimal.yaml"
@@ -130,12 +130,15 @@ def test_batches_on_a_real_cluster(cluster: Cluster, tmp_path: Path) -> None:
     assert len(docs["here"]["results"]) == 4
     assert docs["cluster"] == docs["here"]
 
-    # --- robust: on the cluster, in this process, and on a local cluster of 2 workers
+    # --- robust: on the cluster, in this process, on 2 threads here (HiGHS), and with
+    # CBC, whose solves a thread cannot stop, here and on a local cluster of 2 processes
     robust_docs = {}
     engines = {
         "cluster": ["--scheduler", cluster.address],
         "here": ["-j", "1"],
-        "local-2": ["-j", "2"],
+        "threads-2": ["-j", "2"],
+        "cbc-here": ["-j", "1", "--solver", "cbc"],
+        "cbc-local-2": ["-j", "2", "--solver", "cbc"],
     }
     for how, engine in engines.items():
         doc = tmp_path / f"robust-{how}.json"
@@ -147,7 +150,9 @@ def test_batches_on_a_real_cluster(cluster: Cluster, tmp_path: Path) -> None:
         robust_docs[how] = robust_doc(doc)
     assert robust_docs["here"]["evaluated"] == 16
     assert robust_docs["cluster"] == robust_docs["here"]
-    assert robust_docs["local-2"] == robust_docs["here"]
+    assert robust_docs["threads-2"] == robust_docs["here"]
+    assert robust_docs["cbc-here"]["evaluated"] == 16
+    assert robust_docs["cbc-local-2"] == robust_docs["cbc-here"]
 
     # --- a worker killed while it solves: every point still arrives, exactly once
     from distributed import Client
@@ -187,12 +192,20 @@ def test_batches_on_a_real_cluster(cluster: Cluster, tmp_path: Path) -> None:
     assert remote.worlds == reference.worlds
 
 
-def test_ctrl_c_on_a_local_cluster_keeps_the_finished_worlds(tmp_path: Path) -> None:
-    """A real SIGINT to the whole process group, as a terminal's Ctrl-C sends it: exit
-    130, the outputs written with the worlds evaluated, and no worker's traceback."""
+#: Seconds before the Ctrl-C: worlds are being solved by then (a local cluster of CBC
+#: workers takes several seconds to start; threads start at once).
+BEFORE_CTRL_C = {"highs": 8, "cbc": 20}
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_ctrl_c_on_local_workers_keeps_the_finished_worlds(solver: str, tmp_path: Path) -> None:
+    """A real SIGINT to the whole process group, as a terminal's Ctrl-C sends it, on the
+    two local engines (HiGHS: threads of this process; CBC: a local cluster): exit 130
+    soon after, the outputs written with the worlds evaluated, and no worker's traceback."""
     doc, book = tmp_path / "r.json", tmp_path / "r.xlsx"
     cli = Path(sys.executable).with_name("pazos-budget")
     args = [str(cli), "robust", str(UNCERTAIN), "--samples", "5000", "-j", "2"]
+    args += ["--solver", solver]
     proc = subprocess.Popen(
         [*args, "--json", str(doc), "-o", str(book)],
         stdout=subprocess.PIPE,
@@ -201,9 +214,11 @@ def test_ctrl_c_on_a_local_cluster_keeps_the_finished_worlds(tmp_path: Path) -> 
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        time.sleep(20)  # the cluster is up and worlds are being solved
+        time.sleep(BEFORE_CTRL_C[solver])
         os.killpg(proc.pid, signal.SIGINT)
+        sent = time.monotonic()
         output, _ = proc.communicate(timeout=120)
+        after = time.monotonic() - sent
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -217,3 +232,4 @@ def test_ctrl_c_on_a_local_cluster_keeps_the_finished_worlds(tmp_path: Path) -> 
     assert indices == sorted(set(indices))
     assert f"interrupted: {written['evaluated']} of 5000 worlds evaluated" in text
     assert book.exists()
+    assert after < 60, f"{after:.0f} s from Ctrl-C to exit: the running solves went on"

@@ -10,15 +10,14 @@ unit of money.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from .batch import Engine, solve_scenarios
+from .batch import BatchRun, Engine, default_jobs, on_threads, solve_scenarios
 from .errors import InfeasibleError, PazosBudgetError, SolveInterrupted
 from .export import ModelExport
 from .i18n import Said, Usage, texts
@@ -28,7 +27,7 @@ from .model import FloatArray, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, to_json, unsolved_json
 from .scenario import Budget, Scenario
-from .solve import SolveOptions, Status
+from .solve import SolveControl, SolveOptions, Status
 from .tolerances import FLOAT_ROUNDING, STEP_ROUNDING, ZERO
 from .unchanged import Proof, more_money_changes_nothing
 
@@ -63,16 +62,8 @@ def with_more_money(s: Scenario, department: str | None, amount: float) -> Scena
     return s.model_copy(update={"departments": depts})
 
 
-def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
-
-
-@dataclass
-class Batch:
-    """Results of independent solves, in input order; None where a solve never ran."""
-
-    results: list[Result | PazosBudgetError | None]
-    interrupted: bool = False
+#: Results of independent solves, in input order; None where a solve never ran.
+Batch = BatchRun[Result | PazosBudgetError]
 
 
 def solve_many(
@@ -116,7 +107,7 @@ def solve_all(
     # included), whatever `jobs` is: the plan must not depend on how the batch is run.
     # A control stops these solves too (Ctrl-C during marginal values) but shows no
     # progress: the progress line belongs to one solve.
-    control = None if options.control is None else options.control.silent()
+    control = SolveControl() if options.control is None else options.control.silent()
     opts = replace(options, control=control)
 
     def one(i: int) -> Result | PazosBudgetError:
@@ -133,17 +124,7 @@ def solve_all(
                 if on_done:
                     on_done(i)
         else:
-            pool = ThreadPoolExecutor(max_workers=jobs)
-            futures = {pool.submit(one, i): i for i in range(len(scenarios))}
-            try:
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    batch.results[i] = fut.result()
-                    if on_done:
-                        on_done(i)
-            finally:
-                # On Ctrl-C: drop what has not started; running solves end on their own.
-                pool.shutdown(wait=False, cancel_futures=True)
+            on_threads(one, len(scenarios), jobs, batch.results, on_done, control)
     except KeyboardInterrupt:
         if not keep_partial:
             raise

@@ -1,20 +1,30 @@
-"""The batch engine of `robust`, `sweep` and `compare`: independent tasks on Dask.
+"""The batch engine of `robust`, `sweep` and `compare`: independent tasks, here or on Dask.
 
 A batch is a list of tasks, each a module-level function and its (small, picklable)
-arguments: a resolved scenario and the solve options, never a built model. By default the
-tasks run on a local cluster of worker processes, one per core, one thread each (a solve
-is single-threaded, so `jobs` workers solve `jobs` scenarios at once); `scheduler` sends
-them to an existing Dask cluster instead (Kubernetes, Slurm through dask-jobqueue, a cloud
-service: Dask's own deployment tools start it). One worker and no scheduler runs the tasks
-here, one after another: a cluster of one process would only add its start-up.
+arguments: a resolved scenario and the solve options, never a built model. Where they run:
 
-Results stream back as they finish (`as_completed`) and are stored by task index, so the
-order of completion never changes a figure; at most a few tasks per worker are in flight,
-so the client holds a bounded number of futures however long the batch. A task whose
-worker dies is run again elsewhere by the scheduler (Dask's `allowed-failures`), and a task
-that raises an unexpected error is retried (`RETRIES`); each index is stored once. Ctrl-C
-(KeyboardInterrupt in the loop, or from `on_done`) cancels what has not finished and keeps
-what has.
+- one worker and no scheduler: here, one after another;
+- `jobs` local workers (default: one per core), every task a HiGHS solve: on `jobs`
+  threads of this process. HiGHS releases the GIL while it solves, so the threads keep
+  every core busy without the seconds a cluster of processes takes to start and stop
+  (about 3.6 s of a 2-core sweep, benchmarks/README.md). Each task's options get a stop
+  control shared by the batch (a thread cannot be killed; a HiGHS solve stops at its next
+  interrupt callback when told), and run in a copy of this thread's context;
+- `jobs` local workers, tasks on another solver (CBC and the others run in a process of
+  their own, which a thread cannot stop): on a local Dask cluster of worker processes,
+  one per job, one thread each;
+- `scheduler`: on an existing Dask cluster (Kubernetes, Slurm through dask-jobqueue, a
+  cloud service: Dask's own deployment tools start it); `jobs` is then ignored.
+
+A solve is single-threaded by default, so `jobs` workers solve `jobs` scenarios at once,
+each with the very options it gets alone: the plan does not depend on where it runs.
+Results are stored by task index as they finish, so the order of completion never changes
+a figure. On a cluster at most a few tasks per worker are in flight, so the client holds a
+bounded number of futures however long the batch. A task whose worker dies is run again
+elsewhere by the scheduler (Dask's `allowed-failures`), and a task that raises an
+unexpected error is retried (`RETRIES`), on threads too; each index is stored once.
+Ctrl-C (KeyboardInterrupt in the loop, or from `on_done`) cancels what has not finished
+(on threads: stops the running solves and waits for them, a moment) and keeps what has.
 
 Dask is imported here only, inside the functions that need it: a plain `solve` never
 imports it.
@@ -23,12 +33,14 @@ imports it.
 from __future__ import annotations
 
 import atexit
+import contextvars
 import logging
 import os
 import signal
 import socket
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -37,7 +49,7 @@ from .i18n import Usage
 from .loader import LoadedScenario
 from .pipeline import solve_scenario
 from .result import Result
-from .solve import SolveOptions
+from .solve import HIGHS, SolveControl, SolveOptions
 
 T = TypeVar("T")
 
@@ -80,6 +92,36 @@ class Engine:
         return self.scheduler is None and min(self.local_workers, n_tasks) <= 1
 
 
+def on_threads(
+    one: Callable[[int], T],
+    n: int,
+    workers: int,
+    results: list[T | None],
+    on_done: Callable[[int], None] | None = None,
+    stop: SolveControl | None = None,
+) -> None:
+    """Run `one(i)` for every i < n on `workers` threads of this process, storing each
+    result at `results[i]` as it finishes (`on_done(i)` is called here, in this thread).
+
+    Each task runs in a copy of this thread's context (the run's language). If the loop is
+    left early (Ctrl-C, an error, `on_done` raising), the tasks not started are dropped,
+    `stop` ends the running solves, and they are waited for: no thread outlives the call.
+    """
+    context = contextvars.copy_context()
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pazos")
+    running: dict[Future[T], int] = {pool.submit(context.copy().run, one, i): i for i in range(n)}
+    try:
+        for future in as_completed(running):
+            i = running.pop(future)
+            results[i] = future.result()
+            if on_done:
+                on_done(i)
+    finally:
+        if running and stop is not None:
+            stop.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run(
     fn: Callable[..., T],
     args: Sequence[tuple[Any, ...]],
@@ -103,6 +145,8 @@ def run(
                 batch.results[i] = fn(*a)
                 if on_done:
                     on_done(i)
+        elif engine.scheduler is None and stoppable(args):
+            _run_on_threads(fn, args, engine, batch, on_done)
         else:
             _run_on_cluster(fn, args, engine, batch, on_done, name)
     except KeyboardInterrupt:
@@ -110,6 +154,42 @@ def run(
             raise
         batch.interrupted = True
     return batch
+
+
+def stoppable(args: Sequence[tuple[Any, ...]]) -> bool:
+    """Every task is a HiGHS solve, which a stop control ends from another thread."""
+    options = [[x for x in a if isinstance(x, SolveOptions)] for a in args]
+    return all(len(o) == 1 and o[0].solver == HIGHS for o in options)
+
+
+def _stopped_by(a: tuple[Any, ...], control: SolveControl) -> tuple[Any, ...]:
+    return tuple(replace(x, control=control) if isinstance(x, SolveOptions) else x for x in a)
+
+
+def _run_on_threads(
+    fn: Callable[..., T],
+    args: Sequence[tuple[Any, ...]],
+    engine: Engine,
+    batch: BatchRun[T],
+    on_done: Callable[[int], None] | None,
+) -> None:
+    control = SolveControl()  # stops every running solve; reports no progress
+    tasks = [_stopped_by(a, control) for a in args]
+
+    def attempt(i: int) -> T:
+        failures = 0
+        while True:
+            try:
+                return fn(*tasks[i])
+            except Exception as e:  # what a worker process would have retried
+                failures += 1
+                if failures > RETRIES or control.stopping:
+                    raise BatchError(
+                        f"point {i + 1} of the batch could not be computed: {type(e).__name__}: {e}"
+                    ) from e
+
+    batch.workers = min(engine.local_workers, len(args))
+    on_threads(attempt, len(args), batch.workers, batch.results, on_done, control)
 
 
 def _run_on_cluster(

@@ -145,7 +145,7 @@ SchedulerOpt = Annotated[
     typer.Option(
         "--scheduler",
         help="Run the batch on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786) "
-        "instead of local worker processes.",
+        "instead of this machine.",
     ),
 ]
 BatchJsonOpt = Annotated[

@@ -110,8 +110,8 @@ class WorldRecord:
     best_youth_reached: float | None
     best_spend: float | None
     best_met: tuple[bool, ...] | None
-    # CPU seconds the world took on its worker (benchmarks): not a figure of the world,
-    # so neither compared nor written to the JSON.
+    # CPU seconds the world's thread took (benchmarks): not a figure of the world, so
+    # neither compared nor written to the JSON.
     cpu_seconds: float = field(default=0.0, compare=False)
 
 
@@ -124,7 +124,7 @@ def world_task(
     options: SolveOptions,
 ) -> WorldRecord:
     """World `index`: sample it, hold the plan there, and re-solve it."""
-    started = time.process_time()
+    started = time.thread_time()
     w = world(loaded.scenario, seed, index, factor)
     held = outcome(w.scenario, held_units(w.scenario, plan), dict(enumerate(plan.paid)))
     rel = [
@@ -151,7 +151,7 @@ def world_task(
         best_youth_reached=None if best is None else best.youth_reached,
         best_spend=None if best is None else best.spend,
         best_met=None if best is None else tuple(t.met for t in best.targets),
-        cpu_seconds=time.process_time() - started,
+        cpu_seconds=time.thread_time() - started,
     )
 
 
