@@ -5,7 +5,8 @@
 
 Each worker count runs the whole batch (the plan, then `--samples` worlds, each held and
 re-solved) on the batch engine as `pazos-budget robust -j N` does: in this process for 1
-worker, on a local Dask cluster of N processes otherwise (its start-up is timed apart).
+worker, on N threads of this process otherwise (HiGHS; with `--solver cbc`, on a local
+Dask cluster of N processes, whose start-up is timed apart).
 `--max-seconds` stops a run after that long, keeping the worlds evaluated (as Ctrl-C
 does), so that a loaded machine still gives a throughput. Besides wall time, every world
 reports the CPU seconds its worker spent on it: a per-solve cost that the machine's other
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pazos_budget.batch import Engine, _client
+from pazos_budget.batch import Engine, _client, stoppable
 from pazos_budget.loader import load_scenario
 from pazos_budget.robust import robust
 from pazos_budget.solve import SolveOptions
@@ -32,11 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PALMIRA = ROOT / "scenarios" / "palmira-2023-incierto.yaml"
 
 
-def one_run(path: Path, samples: int, seed: int, workers: int, max_seconds: float) -> Any:
+def one_run(
+    path: Path, samples: int, seed: int, workers: int, max_seconds: float, solver: str
+) -> Any:
     loaded = load_scenario(path)
     engine = Engine(workers)
+    options = SolveOptions(solver=solver)
     start_up = 0.0
-    if workers > 1:  # start the local cluster before the clock of the batch
+    if workers > 1 and not stoppable([(options,)]):  # a local cluster: started untimed
         t0 = time.perf_counter()
         _client(engine, samples)
         start_up = time.perf_counter() - t0
@@ -51,7 +55,7 @@ def one_run(path: Path, samples: int, seed: int, workers: int, max_seconds: floa
 
     r = robust(
         loaded,
-        SolveOptions(),
+        options,
         samples=samples,
         seed=seed,
         engine=engine,
@@ -89,13 +93,16 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--max-seconds", type=float, default=float("inf"))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--solver", default="highs", help="highs (threads) or cbc (a local cluster)")
     ap.add_argument("--output", type=Path, help="Also write the last run's workbook (es).")
     args = ap.parse_args()
     runs = []
     worlds = []
     r: Any = None
     for n in args.workers:
-        r, figures = one_run(args.scenario, args.samples, args.seed, n, args.max_seconds)
+        r, figures = one_run(
+            args.scenario, args.samples, args.seed, n, args.max_seconds, args.solver
+        )
         runs.append(figures)
         worlds.append(r.worlds)
         print(json.dumps(figures))
