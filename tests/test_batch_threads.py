@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from conftest import ROOT
-from pazos_budget import batch
+from pazos_budget import batch, lprace
 from pazos_budget.analysis import sweep
 from pazos_budget.batch import RETRIES, Engine, run, stoppable
 from pazos_budget.errors import BatchError
@@ -60,6 +60,10 @@ def fails_first(i: int, times: int, options: SolveOptions) -> int:
 
 def language_of_the_run(i: int, options: SolveOptions) -> str | None:
     return current_language()
+
+
+def cores_of_a_solve(i: int, options: SolveOptions) -> int:
+    return lprace.usable_cores()
 
 
 def interrupt_at_first(_: int) -> None:
@@ -145,3 +149,14 @@ def test_ctrl_c_in_a_palmira_sweep_ends_the_solves_running() -> None:
     assert frontier.interrupted
     assert sum(p.result is not None for p in frontier.points) == 1
     assert ended - stopped_at[0] < 2.0, f"{ended - stopped_at[0]:.1f} s after Ctrl-C"
+
+
+def test_each_solve_of_a_batch_gets_its_share_of_the_cores() -> None:
+    """Two solves at once on two cores must not race two LP methods each (four threads
+    on two cores): each gets its share; outside the batch a solve has every core."""
+    cores = lprace.process_cores()
+    args = [(i, SolveOptions()) for i in range(4)]
+    assert run(cores_of_a_solve, args, Engine(2)).results == [max(1, cores // 2)] * 4
+    assert run(cores_of_a_solve, args, Engine(1)).results == [cores] * 4
+    assert lprace.usable_cores() == cores
+    assert lprace.methods(lprace.AUTO, False, 100_000, 1) == (lprace.SIMPLEX,)

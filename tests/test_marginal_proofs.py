@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 
 from conftest import (
+    found,
     random_scenario_data,
     tiny_cluster,
     tiny_department,
@@ -27,6 +28,7 @@ from pazos_budget import analysis, unchanged
 from pazos_budget.analysis import marginal_values, money_step, prove_unchanged, with_more_money
 from pazos_budget.errors import PazosBudgetError
 from pazos_budget.loader import LoadedScenario, load_scenario
+from pazos_budget.model import build_model
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.result import Result
 from pazos_budget.solve import SolveOptions, Status
@@ -192,7 +194,10 @@ def test_what_is_skipped_does_not_depend_on_jobs() -> None:
 @given(random_scenario_data())
 def test_a_proof_never_hides_a_change(data: dict[str, Any]) -> None:
     """Whenever a source is proven unchanged, its re-solve has the plan's every stage
-    optimum, youth reached, weighted coverage and spend."""
+    optimum and spend; in a linear model also its youth reached and weighted coverage.
+    (In an integer model the re-solve may pick another plan of the same optima, whose
+    youth reached differs: the integer tie-break is not canonical, docs/model.md; pinned
+    by test_an_integer_re_solve_may_pick_another_plan_of_the_same_optima.)"""
     try:
         loaded = tiny_loaded(data)
         base = solve_scenario(loaded)
@@ -213,9 +218,34 @@ def test_a_proof_never_hides_a_change(data: dict[str, Any]) -> None:
         assert more.status == Status.OPTIMAL
         for a, b in zip(base.stages, more.stages, strict=True):
             assert b.objective == pytest.approx(a.objective, rel=1e-6, abs=1e-6), proof
-        assert more.youth_reached == pytest.approx(base.youth_reached, rel=1e-6, abs=1e-6)
-        assert more.weighted_coverage == pytest.approx(base.weighted_coverage, rel=1e-6, abs=1e-6)
         assert more.spend == pytest.approx(base.spend, rel=1e-6, abs=1e-6)
+        if not build_model(s).is_mip:
+            assert more.youth_reached == pytest.approx(base.youth_reached, rel=1e-6, abs=1e-6)
+            assert more.weighted_coverage == pytest.approx(
+                base.weighted_coverage, rel=1e-6, abs=1e-6
+            )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="LIMITATION (issue 12, item 5): in an integer model the tie-break after the "
+    "final stage moves only continuous units; one more unit of d1's envelope, proven "
+    "unchanged, re-solves to the same optima and spend but p1's whole unit in another "
+    "cluster (youth reached 13.841 instead of 13.832)",
+)
+def test_an_integer_re_solve_may_pick_another_plan_of_the_same_optima() -> None:
+    loaded = tiny_loaded(found("integer-tie-break-youth"))
+    base = solve_scenario(loaded)
+    s = loaded.scenario
+    more_money = with_more_money(s, "d1", money_step(s.budget.total))
+    proof = prove_unchanged(s, base, [more_money], SolveOptions())[0]
+    assert proof is not None and proof.stage == "final"
+    more = solve_scenario(tiny_loaded_like(loaded, more_money))
+    assert [st.objective for st in more.stages] == pytest.approx(
+        [st.objective for st in base.stages], rel=1e-6
+    )
+    assert more.youth_reached == pytest.approx(base.youth_reached, rel=1e-6)
 
 
 def tiny_loaded_like(loaded: LoadedScenario, scenario: Any) -> LoadedScenario:

@@ -38,6 +38,7 @@ from pazos_budget.model import build_model
 from pazos_budget.pipeline import ScenarioInfeasible
 from pazos_budget.solve import (
     CBC,
+    PRESOLVE_FOURIER_MOTZKIN,
     PRESOLVE_RULES_OFF,
     SolveOptions,
     _PulpRun,
@@ -1189,6 +1190,56 @@ def test_highs_fourier_motzkin_with_a_start() -> None:
     # release fixes the rule, the second assertion fails: then PRESOLVE_RULES_OFF can go.
     assert _reduced_min_coverage(PRESOLVE_RULES_OFF) == pytest.approx(0.0432700988, rel=1e-6)
     assert _reduced_min_coverage(0) == pytest.approx(0.0256685666, rel=1e-6)
+
+
+@pytest.mark.parametrize("solver_name", SOLVERS)
+def test_least_spend_after_a_tightly_held_priority(solver_name: str) -> None:
+    # HiGHS ended this least-spend stage at 79.72 while its probing presolve rule was on
+    # (test_highs_probing_with_a_start); CBC and presolve off find 76.3195.
+    doc = tiny_solve_json(tiny_loaded(found("presolve-least-spend")), solver_name)
+    tol = 1e-4 if solver_name == "cbc" else 1e-6
+    assert doc["stages"][0]["objective"] == pytest.approx(0.1522346904, rel=tol)
+    assert doc["stages"][-1]["objective"] == pytest.approx(76.3194732, rel=tol)
+
+
+HIGHS_PRESOLVE = Path(__file__).parent / "data" / "highs-presolve"
+
+
+def _least_spend_stage(rules_off: int, start: bool) -> tuple[str, float]:
+    """What HiGHS proves for the least-spend stage of tests/data/highs-presolve (its
+    status and objective, scaled as solve.py hands it over), with `rules_off` as the
+    presolve rule mask, from the stage's start or from nothing."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(HIGHS_PRESOLVE / "least-spend.mps"))
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.setOptionValue("presolve_rule_off", rules_off)
+    if start:
+        given = highspy.HighsSolution()
+        values = (HIGHS_PRESOLVE / "start.txt").read_text().split()
+        given.col_value = [float(v) for v in values]
+        given.value_valid = True
+        h.setSolution(given)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    return status, float(h.getInfo().objective_function_value)
+
+
+def test_highs_probing_with_a_start() -> None:
+    # With the rules solve.py turns off, HiGHS proves the true least spend of the stage
+    # (76.3195, scaled by 1/2), with or without its start; with only Fourier-Motzkin off
+    # it proves the start's 79.72, and without the start it calls the stage infeasible.
+    # When a HiGHS release fixes this, the last two assertions fail: then probing can go
+    # from PRESOLVE_RULES_OFF.
+    for start in (True, False):
+        status, value = _least_spend_stage(PRESOLVE_RULES_OFF, start)
+        assert status == "Optimal" and 2 * value == pytest.approx(76.3194732, rel=1e-6)
+    assert _least_spend_stage(PRESOLVE_FOURIER_MOTZKIN, True)[1] * 2 == pytest.approx(79.7194742)
+    assert _least_spend_stage(PRESOLVE_FOURIER_MOTZKIN, False)[0] == "Infeasible"
 
 
 @pytest.mark.parametrize("solver_name", SOLVERS)

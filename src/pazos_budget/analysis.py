@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
@@ -279,8 +278,9 @@ def prove_unchanged(
     jobs = max(1, min(jobs or default_jobs(), len(variants)))
     if jobs == 1:
         return [one(v) for v in variants]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, variants))
+    proofs: list[Proof | None] = [None] * len(variants)
+    on_threads(lambda i: one(variants[i]), len(variants), jobs, proofs)
+    return proofs
 
 
 def _not_exact(base: Result, more: Result | PazosBudgetError | None) -> NotExact | None:

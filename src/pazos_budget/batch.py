@@ -44,6 +44,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
+from . import lprace
 from .errors import BatchError, PazosBudgetError
 from .i18n import Usage
 from .loader import LoadedScenario
@@ -96,19 +97,23 @@ def on_threads(
     one: Callable[[int], T],
     n: int,
     workers: int,
-    results: list[T | None],
+    results: list[T],
     on_done: Callable[[int], None] | None = None,
     stop: SolveControl | None = None,
 ) -> None:
     """Run `one(i)` for every i < n on `workers` threads of this process, storing each
     result at `results[i]` as it finishes (`on_done(i)` is called here, in this thread).
 
-    Each task runs in a copy of this thread's context (the run's language). If the loop is
-    left early (Ctrl-C, an error, `on_done` raising), the tasks not started are dropped,
-    `stop` ends the running solves, and they are waited for: no thread outlives the call.
+    Each task runs in a copy of this thread's context (the run's language), where a solve
+    may use its share of the cores (`lprace.share_cores`: two solves at once on two cores
+    do not race two LP methods each). If the loop is left early (Ctrl-C, an error,
+    `on_done` raising), the tasks not started are dropped, `stop` ends the running solves,
+    and they are waited for: no thread outlives the call.
     """
+    workers = max(1, min(workers, n))
     context = contextvars.copy_context()
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pazos")
+    context.run(lprace.share_cores, workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pazos")
     running: dict[Future[T], int] = {pool.submit(context.copy().run, one, i): i for i in range(n)}
     try:
         for future in as_completed(running):

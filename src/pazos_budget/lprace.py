@@ -8,6 +8,11 @@ two or more cores both run, each on its own HiGHS instance in its own thread (Hi
 releases the GIL while it solves); the first to finish with an optimum wins and the other
 is stopped through its interrupt callbacks. With one core, simplex alone.
 
+A solve of a batch that runs several at once on threads (`compare`, `sweep`, `robust`,
+the marginal values' re-solves) counts only its share of the cores (`share_cores`): two
+solves at once on two cores each get one, so neither races; the cores are already busy
+with the other solve.
+
 Only the first stage is raced. Every later stage starts from the winner's basis (interior
 point ends with a crossover to a basis) and is solved by simplex, warm: one HiGHS instance
 from then on, so the second copy of the model lives only while the first stage runs.
@@ -25,6 +30,7 @@ and compare the documents.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import functools
 import gc
@@ -63,12 +69,35 @@ RACE_MIN_NONZEROS = 20_000
 SIMPLEX_CHOOSE = 0
 
 
+#: The cores one solve may use when a batch runs several at once on threads of this
+#: process (batch.on_threads sets it in each task's context): its share, so that two
+#: solves at once on two cores do not race two methods each. None: every core.
+_SHARE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "pazos_budget_cores_per_solve", default=None
+)
+
+
 def usable_cores() -> int:
+    """The processors a solve may run on: this process's (its affinity, not the machine's
+    count), or its share of them in a batch (`share_cores`)."""
+    share = _SHARE.get()
+    if share is not None:
+        return share
+    return process_cores()
+
+
+def process_cores() -> int:
     """The processors this process may run on (its affinity, not the machine's count)."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         return os.cpu_count() or 1
+
+
+def share_cores(solves: int) -> None:
+    """In the current context, each of `solves` solves at once gets its share of the
+    cores. Only the speed can change: which method wins never changes the plan."""
+    _SHARE.set(max(1, usable_cores() // max(1, solves)))
 
 
 def methods(lp_method: str, is_mip: bool, nonzeros: int, cores: int) -> tuple[str, ...]:
