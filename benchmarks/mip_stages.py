@@ -3,10 +3,10 @@
 On a shared machine wall time says more about the other jobs than about the model; the
 branch-and-bound nodes and simplex iterations HiGHS needs for each stage do not. This
 runs the stages the way `solve.py` does (the scaled model, each optimum held, each stage
-started from the one before, the spend tie-break's node limit, the cell tie-break's whole
-units fixed) and prints, per stage,
-its status, objective, nodes, LP iterations and seconds, so that one HiGHS option or one
-formulation can be compared with another:
+started from the one before, the spend tie-break's node limit and RENS off, the cell
+tie-break's whole units fixed) and prints, per stage, its status, objective, nodes, LP
+iterations and seconds, so that one HiGHS option or one formulation can be compared with
+another:
 
     .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml
     .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml \\
@@ -111,6 +111,8 @@ def main() -> None:
             h.changeColsBounds(len(fixed), fixed, whole, whole)
         if st.node_limit is not None:
             h.setOptionValue("mip_max_nodes", int(st.node_limit))
+        if st.from_start:
+            h.setOptionValue("mip_heuristic_run_rens", False)
         settle = args.restart_nodes > 0 and st.node_limit is None and not st.fix_integers
         if settle:
             h.setOptionValue("mip_max_nodes", args.restart_nodes)
@@ -122,6 +124,8 @@ def main() -> None:
         h.run()
         info = h.getInfo()
         nodes = info.mip_node_count
+        if st.from_start:
+            h.setOptionValue("mip_heuristic_run_rens", True)
         if settle:
             h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)
             if h.getModelStatus() == highspy.HighsModelStatus.kSolutionLimit:

@@ -232,6 +232,35 @@ def test_the_tie_break_picks_the_cell_with_the_lower_weight(solver: str) -> None
     assert doc["programmes"][0]["clusters"] == {lightest: pytest.approx(5)}
 
 
+def test_the_spend_tie_break_of_an_integer_model_searches_from_its_start_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The spend tie-break improves the final stage's plan: HiGHS's RENS (a search for a
+    first plan) is off for that stage, and for that stage only (model.Stage.from_start).
+    A solve that left it off for the next solve, or never turned it off, fails here."""
+    import highspy
+
+    seen: list[bool] = []
+    run = highspy.Highs.run
+
+    def recording(self: Any) -> Any:
+        seen.append(bool(self.getOptionValue("mip_heuristic_run_rens")[1]))
+        return run(self)
+
+    monkeypatch.setattr(highspy.Highs, "run", recording)
+    loaded = tiny_scenario(
+        total=100,
+        clusters=[tiny_cluster(c, 100) for c in ("c1", "c2")],
+        programmes=[tiny_programme("m", "d1", 3, youth=2, integer=True)],
+    )
+    stages = build_model(loaded.scenario).stages
+    assert [st.from_start for st in stages] == [st.label == "tie-break: spend" for st in stages]
+    for _ in range(2):  # a second solve in the same process finds RENS on again
+        seen.clear()
+        solve_scenario(loaded)
+        assert seen == [st.label != "tie-break: spend" for st in stages]
+
+
 # --------------------------------------------------------------------------- one plan
 def _plan(doc: dict[str, Any]) -> dict[str, Any]:
     return {p["id"]: (p["units"], p["clusters"]) for p in doc["programmes"]}

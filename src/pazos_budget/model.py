@@ -145,6 +145,10 @@ class Stage:
     # Stop a MIP stage after this many branch-and-bound nodes (HiGHS; a deterministic
     # limit, unlike time), keeping the best plan found: the spend tie-break only.
     node_limit: int | None = None
+    # The stage improves the plan it starts from rather than looking for a first one
+    # (the spend tie-break): HiGHS's RENS, a search for a first plan around the root's
+    # relaxation, is off for it (it took 60% of the stage's time on Palmira).
+    from_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -930,6 +934,7 @@ class _Builder:
                     spend,
                     reported=False,
                     node_limit=TIE_BREAK_NODES if model.is_mip else None,
+                    from_start=model.is_mip,
                 )
             )
         # In an integer model the spend tie-break searches a fixed number of branch-and-

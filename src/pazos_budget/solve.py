@@ -674,9 +674,15 @@ class _HighsRun:
         start = values if len(values) else self.start
         if stage.node_limit is not None and m.is_mip:
             h.setOptionValue("mip_max_nodes", int(stage.node_limit))
-        stage_status = self._run_stage(
-            h, highspy, cost, None if start is None else sc.to_scaled(start)
-        )
+        if stage.from_start and m.is_mip:
+            h.setOptionValue("mip_heuristic_run_rens", False)
+        try:
+            stage_status = self._run_stage(
+                h, highspy, cost, None if start is None else sc.to_scaled(start)
+            )
+        finally:
+            if stage.from_start and m.is_mip:
+                h.setOptionValue("mip_heuristic_run_rens", True)
         self._warm_from_here(h)
         if stage.node_limit is not None and m.is_mip:
             h.setOptionValue("mip_max_nodes", highspy.kHighsIInf)

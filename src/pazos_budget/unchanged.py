@@ -153,11 +153,12 @@ def _source_row(base: Model, more: Model) -> int | None:
     if not same_shape:
         return None
     for a, b in zip(base.stages, more.stages, strict=True):
-        if (a.sense, a.reported, a.fix_integers, a.node_limit) != (
+        if (a.sense, a.reported, a.fix_integers, a.node_limit, a.from_start) != (
             b.sense,
             b.reported,
             b.fix_integers,
             b.node_limit,
+            b.from_start,
         ) or not np.array_equal(a.cost, b.cost):
             return None  # the money changes what a stage weighs: another question
     if np.any(more.row_upper < base.row_upper) or np.any(more.col_upper < base.col_upper):
