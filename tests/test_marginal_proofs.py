@@ -7,6 +7,7 @@ wrong value that this comparison catches, so the comparison is a check that can 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from pazos_budget.analysis import marginal_values, money_step, prove_unchanged, 
 from pazos_budget.errors import PazosBudgetError
 from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.model import build_model
-from pazos_budget.pipeline import solve_scenario
+from pazos_budget.pipeline import ScenarioInfeasible, solve_scenario
 from pazos_budget.result import Result
 from pazos_budget.solve import SolveOptions, Status
 
@@ -184,6 +185,51 @@ def test_what_is_skipped_does_not_depend_on_jobs() -> None:
     two = _entries(loaded, base, SolveOptions(), jobs=2)
     assert one == two
     assert any(e["proof"] is not None for e in one)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_total_budget_solved_beside_the_plan_is_the_re_solve(
+    broken: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On two cores the total budget's re-solve runs beside the plan's solve: the values
+    are those of one core, where it runs after the proofs. Broken on purpose (the side
+    solves the plan's own scenario, not the one with more money), the comparison fails."""
+    loaded = tiny_scenario(  # the total budget binds on a programme that reaches youth
+        total=45.0,
+        clusters=[tiny_cluster("c1", 1000)],
+        departments=[tiny_department("d1", budget=100.0)],
+        programmes=[tiny_programme("reach", "d1", 10.0, youth=10.0)],
+    )
+    monkeypatch.setattr(analysis, "default_jobs", lambda: 1)
+    one = [m.to_json() for m in analysis.solve_with_marginal_values(loaded).marginal_values]
+    assert one[0]["re_solved"] and one[0]["youth_reached"] != 0  # no proof: it counts
+    beside: list[Any] = []
+    solve_variant = analysis._solve_variant
+
+    def spy(ld: LoadedScenario, variant: Any, options: SolveOptions) -> Any:
+        beside.append(variant)
+        return solve_variant(ld, loaded.scenario if broken else variant, options)
+
+    monkeypatch.setattr(analysis, "default_jobs", lambda: 2)
+    monkeypatch.setattr(analysis, "_solve_variant", spy)
+    two = [m.to_json() for m in analysis.solve_with_marginal_values(loaded).marginal_values]
+    assert len(beside) == 1  # the total budget, beside the plan
+    assert beside[0].budget.total > loaded.scenario.budget.total
+    if broken:
+        assert two[0] != one[0] and two[1:] == one[1:]
+    else:
+        assert two == one
+
+
+def test_the_solve_beside_an_infeasible_plan_is_stopped_and_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No plan, no marginal values: the total budget's re-solve started beside the plan's
+    solve is stopped, and its thread has ended when the error reaches the caller."""
+    monkeypatch.setattr(analysis, "default_jobs", lambda: 2)
+    with pytest.raises(ScenarioInfeasible):
+        analysis.solve_with_marginal_values(load_scenario(ROOT / "examples" / "infeasible.yaml"))
+    assert not [t for t in threading.enumerate() if t.name.startswith("pazos-beside")]
 
 
 @settings(

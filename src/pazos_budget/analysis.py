@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from .batch import BatchRun, Engine, default_jobs, on_threads, solve_scenarios
+from .batch import BatchRun, Beside, Engine, default_jobs, on_threads, solve_scenarios
 from .errors import InfeasibleError, PazosBudgetError, SolveInterrupted
 from .export import ModelExport
 from .i18n import Said, Usage, texts
@@ -26,7 +26,7 @@ from .model import FloatArray, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, to_json, unsolved_json
 from .scenario import Budget, Scenario
-from .solve import SolveControl, SolveOptions, Status
+from .solve import HIGHS, SolveControl, SolveOptions, Status
 from .tolerances import FLOAT_ROUNDING, STEP_ROUNDING, ZERO
 from .unchanged import Proof, more_money_changes_nothing
 
@@ -139,12 +139,60 @@ def solve_with_marginal_values(
     export: ModelExport | None = None,
 ) -> Result:
     """`pipeline.solve_scenario`, then the marginal values of money on its result
-    (`solve --marginal`): every stage re-solved with more money, from the plan. `export`
-    keeps the plan's model (`--write-model`), not a re-solve's."""
+    (`solve --marginal`): every stage re-solved with more money, from scratch. `export`
+    keeps the plan's model (`--write-model`), not a re-solve's.
+
+    A re-solve does not depend on the plan, and a plan's own solve keeps one core busy:
+    on a machine with two or more cores the total budget's re-solve (the source least
+    often proven unchanged) runs beside it, with HiGHS (whose solve a control can stop;
+    another solver's runs in a process of its own). Its answer is the one `marginal_values` would
+    compute (the same solve, the same options); it is dropped when the plan is not a
+    proven optimum, and not used when a proof makes the re-solve needless.
+    """
     options = options or SolveOptions()
-    result = solve_scenario(loaded, options, start=start, export=export)
-    result.marginal_values = marginal_values(loaded, result, options)
+    ahead: Beside[Result | PazosBudgetError] | None = None
+    if default_jobs() >= 2 and options.solver == HIGHS:
+        total = more_money_variants(loaded.scenario)[0][1]
+        side = SolveControl() if options.control is None else options.control.child()
+        ahead = Beside(partial(_solve_variant, loaded, total, replace(options, control=side)), side)
+    try:
+        result = solve_scenario(loaded, options, start=start, export=export)
+    except BaseException:
+        if ahead is not None:
+            ahead.drop()
+        raise
+    known: dict[int, Result | PazosBudgetError] = {}
+    if ahead is not None:
+        if result.status == Status.OPTIMAL:
+            known[0] = ahead.result()
+        else:
+            ahead.drop()
+    result.marginal_values = marginal_values(loaded, result, options, solved_ahead=known)
     return result
+
+
+def _solve_variant(
+    loaded: LoadedScenario, variant: Scenario, options: SolveOptions
+) -> Result | PazosBudgetError:
+    """One re-solve as `solve_many` runs it: the variant alone, from scratch."""
+    try:
+        return solve_scenario(replace(loaded, scenario=variant), options)
+    except PazosBudgetError as e:
+        return e
+
+
+def more_money_variants(
+    s: Scenario, step: float | None = None
+) -> list[tuple[tuple[str | None, str], Scenario]]:
+    """Every money source of `s` (the total budget, then each department with an
+    envelope: its id or None, and its name) with its variant of `s` holding `step` more
+    (default: `money_step`)."""
+    delta = step or money_step(s.budget.total)
+    # The total budget's name is said in the scenario's language (a department's is data).
+    total = texts(s.scenario.language)["json.marginal.total_budget"]
+    sources: list[tuple[str | None, str]] = [(None, total)]
+    sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
+    return [(src, with_more_money(s, src[0], delta)) for src in sources]
 
 
 def marginal_values(
@@ -154,6 +202,7 @@ def marginal_values(
     step: float | None = None,
     jobs: int | None = None,
     start: FloatArray | None = None,
+    solved_ahead: Mapping[int, Result | PazosBudgetError] | None = None,
 ) -> list[MarginalValue]:
     """One entry per money source: total budget, then each department with an envelope.
 
@@ -164,15 +213,17 @@ def marginal_values(
     plan, Palmira's six re-solves took 13.3 s where they take 10.4 s from scratch
     (benchmarks/README.md). A value is given only when the base and the re-solve are both
     proven optima; otherwise the entry says why (`exact` false, a `reason`, the figures
-    None).
+    None). `solved_ahead` holds re-solves already run (by source index, from scratch, as
+    here), used where no proof makes them needless.
     """
     s = loaded.scenario
     delta = step or money_step(s.budget.total)
-    # The total budget's name is said in the scenario's language (a department's is data).
-    total = texts(s.scenario.language)["json.marginal.total_budget"]
-    sources: list[tuple[str | None, str]] = [(None, total)]
-    sources += [(d.id, d.name) for d in s.departments if d.budget is not None]
-    variants = [with_more_money(s, dept, delta) for dept, _ in sources]
+    pairs = more_money_variants(s, delta)
+    sources = [src for src, _ in pairs]
+    variants = [v for _, v in pairs]
+    ahead = dict(solved_ahead or {})
+    if ahead and start is not None:
+        raise ValueError("re-solves run ahead are from scratch: no start")
     solved: list[Result | PazosBudgetError | None] = [None] * len(sources)
     proofs: list[Proof | None] = [None] * len(sources)
     # A difference against a plan that is not proven optimal measures the gap as much
@@ -181,13 +232,15 @@ def marginal_values(
         if options.control is not None:
             options.control.phase(Said("solver.phase.marginal", {"sources": len(sources)}))
         proofs = prove_unchanged(s, base, variants, options, jobs)
-        todo = [i for i, proof in enumerate(proofs) if proof is None]
+        todo = [i for i, proof in enumerate(proofs) if proof is None and i not in ahead]
         again = solve_many(loaded, [variants[i] for i in todo], options, jobs, start=start)
         for i, more in zip(todo, again.results, strict=True):
             solved[i] = more
         for i, proof in enumerate(proofs):
             if proof is not None:
                 solved[i] = base  # the re-solve's answer, proven (unchanged.py)
+            elif i in ahead:
+                solved[i] = ahead[i]
     out = []
     for (dept, name), more, proof in zip(sources, solved, proofs, strict=True):
         source = MoneySource.TOTAL_BUDGET if dept is None else MoneySource.DEPARTMENT

@@ -127,6 +127,36 @@ def on_threads(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+class Beside(Generic[T]):
+    """One task on a thread of its own while this thread does other work: `result()`
+    waits for it, `drop()` stops it through `stop` (its own control) and waits for it.
+    Either must be called: no thread outlives the owner's use of it.
+
+    Like a task of `on_threads`, it runs in a copy of this thread's context, counting half
+    the cores (`lprace.share_cores`): this thread's work is the other solve at once."""
+
+    def __init__(self, fn: Callable[[], T], stop: SolveControl) -> None:
+        context = contextvars.copy_context()
+        context.run(lprace.share_cores, 2)
+        self._stop = stop
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pazos-beside")
+        self._future = self._pool.submit(context.run, fn)
+
+    def result(self) -> T:
+        try:
+            return self._future.result()
+        except BaseException:
+            self._stop.stop()  # a Ctrl-C while waiting: stop the task, then wait for it
+            raise
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def drop(self) -> None:
+        self._stop.stop()
+        self._future.cancel()
+        self._pool.shutdown(wait=True)
+
+
 def run(
     fn: Callable[..., T],
     args: Sequence[tuple[Any, ...]],

@@ -157,6 +157,7 @@ class SolveControl:
         #: Told what the run does between solves (a progress line's text).
         self.on_phase: Callable[[Said], None] | None = None
         self._stop = threading.Event()
+        self._parent: SolveControl | None = None
 
     def phase(self, text: Said) -> None:
         """Say what the run does next (e.g. 'marginal value of money: 13 more solves')."""
@@ -172,9 +173,16 @@ class SolveControl:
         child._stop = self._stop
         return child
 
+    def child(self) -> SolveControl:
+        """A control that stops when this one does or when it is stopped itself (which
+        leaves this one running), and reports no progress."""
+        child = SolveControl()
+        child._parent = self
+        return child
+
     @property
     def stopping(self) -> bool:
-        return self._stop.is_set()
+        return self._stop.is_set() or (self._parent is not None and self._parent.stopping)
 
 
 @contextlib.contextmanager
