@@ -33,13 +33,13 @@ from pazos_budget import analysis
 from pazos_budget.analysis import (
     BATCH_SCHEMA,
     comparison_json,
-    solve_all,
     sweep,
     sweep_json,
 )
 from pazos_budget.cli import app
 from pazos_budget.errors import PazosBudgetError
 from pazos_budget.loader import LoadedScenario, load_scenario
+from pazos_budget.pipeline import solve_scenario
 from pazos_budget.result import SCHEMA, Result
 from pazos_budget.solve import SolveOptions
 
@@ -70,7 +70,10 @@ def assert_same_plan(doc: dict[str, Any], alone: dict[str, Any], how: str) -> No
 def test_a_solve_gets_the_same_options_whatever_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The cause of issue 12's "compare -j 2 gives another base plan": each solve of a
     parallel batch ran with one solver thread while a solve alone ran with HiGHS's
-    default (half the machine's cores). A solve's options must not depend on -j."""
+    default (half the machine's cores). A solve's options must not depend on -j: here
+    the marginal values' re-solves, on 1, 2 and 3 threads."""
+    loaded = load_scenario(MINIMAL)
+    base = solve_scenario(loaded)
     seen: list[tuple[int, SolveOptions]] = []
 
     def record(loaded: LoadedScenario, options: SolveOptions, **_: Any) -> Any:
@@ -78,11 +81,11 @@ def test_a_solve_gets_the_same_options_whatever_jobs(monkeypatch: pytest.MonkeyP
         return PazosBudgetError("not solved here")
 
     monkeypatch.setattr(analysis, "solve_scenario", record)
-    loaded = [load_scenario(MINIMAL)] * 3
+    monkeypatch.setattr(analysis, "_prover", lambda *a: lambda variant: None)  # re-solve all
     options = SolveOptions(time_limit=30.0)
     for jobs in (1, 2, 3):
-        solve_all(loaded, options, jobs)
-    assert {j for j, _ in seen} == {1, 2, 3} and len(seen) == 9
+        analysis.marginal_values(loaded, base, options, jobs=jobs)
+    assert {j for j, _ in seen} == {1, 2, 3} and len(seen) == 9  # 3 money sources each
     assert {opts for _, opts in seen} == {options}
     # ... and a solve alone uses a fixed thread count, not one chosen by the machine.
     assert isinstance(SolveOptions().threads, int) and SolveOptions().threads >= 1

@@ -51,7 +51,7 @@ def test_a_plan_stopped_at_a_limit_gives_no_value(
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("no re-solve can make a feasible plan's difference exact")
 
-    monkeypatch.setattr(analysis, "solve_many", never)
+    monkeypatch.setattr(analysis, "_solve_variant", never)
     values = marginal_values(load_scenario(MINIMAL), _feasible(base), SolveOptions())
     assert len(values) == 3  # the total budget and two envelopes
     for v in values:
@@ -62,16 +62,17 @@ def test_a_plan_stopped_at_a_limit_gives_no_value(
 def test_a_re_solve_stopped_at_a_limit_gives_no_value(
     base: Result, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = analysis.solve_many
+    real = analysis._solve_variant
+    total = load_scenario(MINIMAL).scenario.budget.total
 
-    def stopped(*args: Any, **kwargs: Any) -> analysis.Batch:
-        batch = real(*args, **kwargs)
-        first = batch.results[0]
-        assert isinstance(first, Result)
-        batch.results[0] = _feasible(first)  # the total budget's re-solve hit its limit
-        return batch
+    def stopped(loaded: Any, variant: Any, *args: Any) -> Any:
+        more = real(loaded, variant, *args)
+        assert isinstance(more, Result)
+        if variant.budget.total > total:
+            return _feasible(more)  # the total budget's re-solve hit its limit
+        return more
 
-    monkeypatch.setattr(analysis, "solve_many", stopped)
+    monkeypatch.setattr(analysis, "_solve_variant", stopped)
     values = marginal_values(load_scenario(MINIMAL), base, SolveOptions(), jobs=1)
     _assert_no_value(values[0], "resolve_not_optimal")
     assert "was stopped (time limit or Ctrl-C)" in (values[0].reason or "")
@@ -87,11 +88,11 @@ def test_a_re_solve_stopped_at_a_limit_gives_no_value(
 def test_a_failed_re_solve_gives_no_value(base: Result, monkeypatch: pytest.MonkeyPatch) -> None:
     from pazos_budget.errors import SolverError
 
-    def failed(loaded: Any, variants: list[Any], *args: Any, **kwargs: Any) -> analysis.Batch:
-        return analysis.Batch([SolverError("highs failed: boom")] * len(variants))
+    def failed(*args: Any) -> SolverError:
+        return SolverError("highs failed: boom")
 
-    monkeypatch.setattr(analysis, "solve_many", failed)
-    monkeypatch.setattr(analysis, "prove_unchanged", lambda s, b, v, *a: [None] * len(v))
+    monkeypatch.setattr(analysis, "_solve_variant", failed)
+    monkeypatch.setattr(analysis, "_prover", lambda *a: lambda variant: None)
     values = marginal_values(load_scenario(MINIMAL), base, SolveOptions())
     for v in values:
         _assert_no_value(v, "resolve_failed")
@@ -104,7 +105,7 @@ def test_the_total_budgets_name_is_in_the_scenarios_language(
 ) -> None:
     """`name` of the total budget's entry: the scenario's language (a department's name is
     the scenario's own data). No re-solve is needed to say it."""
-    monkeypatch.setattr(analysis, "solve_many", lambda *a, **k: pytest.fail("no re-solve"))
+    monkeypatch.setattr(analysis, "_solve_variant", lambda *a: pytest.fail("no re-solve"))
     english = marginal_values(load_scenario(MINIMAL), _feasible(base), SolveOptions())
     assert english[0].name == "total budget"
     spanish_file = tmp_path / "minimal-es.yaml"

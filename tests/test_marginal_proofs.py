@@ -27,6 +27,7 @@ from conftest import (
 )
 from pazos_budget import analysis, unchanged
 from pazos_budget.analysis import marginal_values, money_step, prove_unchanged, with_more_money
+from pazos_budget.batch import on_threads
 from pazos_budget.errors import PazosBudgetError
 from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.model import build_model
@@ -46,8 +47,9 @@ def _entries(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
     return [m.to_json() for m in marginal_values(*args, **kwargs)]
 
 
-def _never(scenario: Any, base: Any, variants: Any, *args: Any, **kwargs: Any) -> list[None]:
-    return [None] * len(variants)
+def _never(scenario: Any, base: Any, options: Any) -> Any:
+    """A prover that proves nothing: every source is re-solved."""
+    return lambda variant: None
 
 
 def _figures(entry: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +84,7 @@ def _compare(loaded: LoadedScenario, monkeypatch: pytest.MonkeyPatch) -> int:
     base = solve_scenario(loaded)
     fast = _entries(loaded, base, SolveOptions(), jobs=1)
     with monkeypatch.context() as m:
-        m.setattr(analysis, "prove_unchanged", _never)
+        m.setattr(analysis, "_prover", _never)
         full = _entries(loaded, base, SolveOptions(), jobs=1)
     skipped = 0
     for a, b in zip(fast, full, strict=True):
@@ -132,9 +134,15 @@ def test_skipped_values_equal_the_re_solves_on_palmira() -> None:
     # stays within CI's time): one of each kind of envelope, spread over the list.
     checked = proven[::3]
     variants = [with_more_money(s, d, delta) for d in checked]
-    solved = analysis.solve_many(
-        loaded, variants, SolveOptions(), jobs=2, start=base.solution_values
-    ).results
+    solved: list[Any] = [None] * len(variants)
+    on_threads(
+        lambda i: analysis._solve_variant(
+            loaded, variants[i], SolveOptions(), start=base.solution_values
+        ),
+        len(variants),
+        2,
+        solved,
+    )
     for d, more in zip(checked, solved, strict=True):
         assert isinstance(more, Result) and more.status == Status.OPTIMAL
         for a, b in zip(base.stages, more.stages, strict=True):
@@ -192,7 +200,7 @@ def test_the_total_budget_solved_beside_the_plan_is_the_re_solve(
     broken: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On two cores the total budget's re-solve runs beside the plan's solve: the values
-    are those of one core, where it runs after the proofs. Broken on purpose (the side
+    are those of one core, where it runs after its proof. Broken on purpose (the side
     solves the plan's own scenario, not the one with more money), the comparison fails."""
     loaded = tiny_scenario(  # the total budget binds on a programme that reaches youth
         total=45.0,
@@ -206,15 +214,18 @@ def test_the_total_budget_solved_beside_the_plan_is_the_re_solve(
     beside: list[Any] = []
     solve_variant = analysis._solve_variant
 
-    def spy(ld: LoadedScenario, variant: Any, options: SolveOptions) -> Any:
-        beside.append(variant)
-        return solve_variant(ld, loaded.scenario if broken else variant, options)
+    def spy(ld: LoadedScenario, variant: Any, options: SolveOptions, start: Any = None) -> Any:
+        if variant.budget.total > loaded.scenario.budget.total:  # the total budget's
+            beside.append(threading.current_thread().name)
+            if broken:
+                variant = loaded.scenario
+        return solve_variant(ld, variant, options, start)
 
     monkeypatch.setattr(analysis, "default_jobs", lambda: 2)
     monkeypatch.setattr(analysis, "_solve_variant", spy)
     two = [m.to_json() for m in analysis.solve_with_marginal_values(loaded).marginal_values]
-    assert len(beside) == 1  # the total budget, beside the plan
-    assert beside[0].budget.total > loaded.scenario.budget.total
+    assert len(beside) == 1  # the total budget, solved once, beside the plan
+    assert beside[0].startswith("pazos-beside")
     if broken:
         assert two[0] != one[0] and two[1:] == one[1:]
     else:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from .batch import BatchRun, Beside, Engine, default_jobs, on_threads, solve_scenarios
+from .batch import Beside, Engine, default_jobs, on_threads, solve_scenarios
 from .errors import InfeasibleError, PazosBudgetError, SolveInterrupted
 from .export import ModelExport
 from .i18n import Said, Usage, texts
@@ -61,76 +61,6 @@ def with_more_money(s: Scenario, department: str | None, amount: float) -> Scena
     return s.model_copy(update={"departments": depts})
 
 
-#: Results of independent solves, in input order; None where a solve never ran.
-Batch = BatchRun[Result | PazosBudgetError]
-
-
-def solve_many(
-    loaded: LoadedScenario,
-    variants: Sequence[Scenario],
-    options: SolveOptions,
-    jobs: int | None = None,
-    on_done: Callable[[int], None] | None = None,
-    keep_partial: bool = False,
-    start: FloatArray | None = None,
-) -> Batch:
-    """Solve independent variants of one scenario (see `solve_all`)."""
-    return solve_all(
-        [replace(loaded, scenario=v) for v in variants],
-        options,
-        jobs,
-        on_done,
-        keep_partial,
-        start,
-    )
-
-
-def solve_all(
-    scenarios: Sequence[LoadedScenario],
-    options: SolveOptions,
-    jobs: int | None = None,
-    on_done: Callable[[int], None] | None = None,
-    keep_partial: bool = False,
-    start: FloatArray | None = None,
-) -> Batch:
-    """Solve independent scenarios in parallel threads, each from `start` if given.
-
-    HiGHS releases the GIL while it solves, so threads use every core without the start-up
-    cost of processes. Each solve runs with `options` unchanged (one solver thread by
-    default), so a variant solves the same here as alone, with any `jobs`. A variant
-    that fails gives its error in its place; `on_done(i)` is called as each one finishes.
-    With `keep_partial`, Ctrl-C stops the batch and keeps what was solved.
-    """
-    jobs = max(1, min(jobs or default_jobs(), len(scenarios)))
-    # Every solve gets the very options a solve alone gets (the solver's thread count
-    # included), whatever `jobs` is: the plan must not depend on how the batch is run.
-    # A control stops these solves too (Ctrl-C during marginal values) but shows no
-    # progress: the progress line belongs to one solve.
-    control = SolveControl() if options.control is None else options.control.silent()
-    opts = replace(options, control=control)
-
-    def one(i: int) -> Result | PazosBudgetError:
-        try:
-            return solve_scenario(scenarios[i], opts, start=start)
-        except PazosBudgetError as e:
-            return e
-
-    batch = Batch([None] * len(scenarios))
-    try:
-        if jobs == 1:
-            for i in range(len(scenarios)):
-                batch.results[i] = one(i)
-                if on_done:
-                    on_done(i)
-        else:
-            on_threads(one, len(scenarios), jobs, batch.results, on_done, control)
-    except KeyboardInterrupt:
-        if not keep_partial:
-            raise
-        batch.interrupted = True
-    return batch
-
-
 def solve_with_marginal_values(
     loaded: LoadedScenario,
     options: SolveOptions | None = None,
@@ -157,26 +87,26 @@ def solve_with_marginal_values(
         ahead = Beside(partial(_solve_variant, loaded, total, replace(options, control=side)), side)
     try:
         result = solve_scenario(loaded, options, start=start, export=export)
-    except BaseException:
+        # Not waited for here: the other sources' proofs and re-solves start meanwhile.
+        known = {} if ahead is None else {0: ahead}
+        result.marginal_values = marginal_values(loaded, result, options, solved_ahead=known)
+    finally:
         if ahead is not None:
-            ahead.drop()
-        raise
-    known: dict[int, Result | PazosBudgetError] = {}
-    if ahead is not None:
-        if result.status == Status.OPTIMAL:
-            known[0] = ahead.result()
-        else:
-            ahead.drop()
-    result.marginal_values = marginal_values(loaded, result, options, solved_ahead=known)
+            ahead.drop()  # stops it if nothing claimed it (a failure, an unproven plan)
     return result
 
 
 def _solve_variant(
-    loaded: LoadedScenario, variant: Scenario, options: SolveOptions
+    loaded: LoadedScenario,
+    variant: Scenario,
+    options: SolveOptions,
+    start: FloatArray | None = None,
 ) -> Result | PazosBudgetError:
-    """One re-solve as `solve_many` runs it: the variant alone, from scratch."""
+    """One re-solve of the marginal values: the variant alone, with `options` unchanged
+    (one solver thread by default, whatever the number of jobs), so it solves as
+    `solve` solves it; from scratch unless `start` is given. Its error in its place."""
     try:
-        return solve_scenario(replace(loaded, scenario=variant), options)
+        return solve_scenario(replace(loaded, scenario=variant), options, start=start)
     except PazosBudgetError as e:
         return e
 
@@ -202,7 +132,7 @@ def marginal_values(
     step: float | None = None,
     jobs: int | None = None,
     start: FloatArray | None = None,
-    solved_ahead: Mapping[int, Result | PazosBudgetError] | None = None,
+    solved_ahead: Mapping[int, Beside[Result | PazosBudgetError]] | None = None,
 ) -> list[MarginalValue]:
     """One entry per money source: total budget, then each department with an envelope.
 
@@ -213,8 +143,12 @@ def marginal_values(
     plan, Palmira's six re-solves took 13.3 s where they take 10.4 s from scratch
     (benchmarks/README.md). A value is given only when the base and the re-solve are both
     proven optima; otherwise the entry says why (`exact` false, a `reason`, the figures
-    None). `solved_ahead` holds re-solves already run (by source index, from scratch, as
-    here), used where no proof makes them needless.
+    None). `solved_ahead` holds re-solves already started (by source index, from scratch,
+    as here), waited for where no proof makes them needless and stopped where one does.
+
+    Each source is one task on `jobs` threads: its proof (unchanged.py), then its re-solve
+    if there is no proof, so a re-solve starts as soon as its own proof fails, not after
+    every proof. Which sources are proven, and every figure, is the same whatever `jobs`.
     """
     s = loaded.scenario
     delta = step or money_step(s.budget.total)
@@ -224,23 +158,16 @@ def marginal_values(
     ahead = dict(solved_ahead or {})
     if ahead and start is not None:
         raise ValueError("re-solves run ahead are from scratch: no start")
-    solved: list[Result | PazosBudgetError | None] = [None] * len(sources)
-    proofs: list[Proof | None] = [None] * len(sources)
+    settled: Sequence[tuple[Proof | None, Result | PazosBudgetError | None]]
+    settled = [(None, None)] * len(sources)
     # A difference against a plan that is not proven optimal measures the gap as much
     # as the money: no re-solve can make it exact, so none is run.
     if base.status == Status.OPTIMAL:
         if options.control is not None:
             options.control.phase(Said("solver.phase.marginal", {"sources": len(sources)}))
-        proofs = prove_unchanged(s, base, variants, options, jobs)
-        todo = [i for i, proof in enumerate(proofs) if proof is None and i not in ahead]
-        again = solve_many(loaded, [variants[i] for i in todo], options, jobs, start=start)
-        for i, more in zip(todo, again.results, strict=True):
-            solved[i] = more
-        for i, proof in enumerate(proofs):
-            if proof is not None:
-                solved[i] = base  # the re-solve's answer, proven (unchanged.py)
-            elif i in ahead:
-                solved[i] = ahead[i]
+        settled = _settle(loaded, base, variants, options, jobs, start, ahead)
+    proofs = [proof for proof, _ in settled]
+    solved = [more for _, more in settled]
     out = []
     for (dept, name), more, proof in zip(sources, solved, proofs, strict=True):
         source = MoneySource.TOTAL_BUDGET if dept is None else MoneySource.DEPARTMENT
@@ -306,6 +233,61 @@ def _stage_gains(base: Result, more: Result, delta: float) -> tuple[StageGain, .
 NOT_EXACT_REASONS = {code: texts("en")[f"json.marginal.{code.value}"] for code in NotExact}
 
 
+def _settle(
+    loaded: LoadedScenario,
+    base: Result,
+    variants: Sequence[Scenario],
+    options: SolveOptions,
+    jobs: int | None,
+    start: FloatArray | None,
+    ahead: Mapping[int, Beside[Result | PazosBudgetError]],
+) -> list[tuple[Proof | None, Result | PazosBudgetError]]:
+    """For each variant, its proof and the plan it proves (`base`), or no proof and the
+    variant's re-solve: one task per variant, on `jobs` threads."""
+    # Every re-solve gets the very options a solve alone gets (the solver's thread count
+    # included), whatever `jobs` is: the plan must not depend on how the batch is run.
+    # A control stops these solves too (Ctrl-C during marginal values) but shows no
+    # progress: the progress line belongs to one solve.
+    control = SolveControl() if options.control is None else options.control.silent()
+    opts = replace(options, control=control)
+    prove = _prover(loaded.scenario, base, options)
+
+    def one(i: int) -> tuple[Proof | None, Result | PazosBudgetError]:
+        proof = prove(variants[i])
+        running = ahead.get(i)
+        if proof is not None:
+            if running is not None:
+                running.drop()
+            return proof, base  # the re-solve's answer, proven (unchanged.py)
+        if running is not None:
+            return None, running.result()
+        return None, _solve_variant(loaded, variants[i], opts, start)
+
+    jobs = max(1, min(jobs or default_jobs(), len(variants)))
+    if jobs == 1:
+        return [one(i) for i in range(len(variants))]
+    out: list[tuple[Proof | None, Result | PazosBudgetError]] = [(None, base)] * len(variants)
+    on_threads(one, len(variants), jobs, out, None, control)
+    return out
+
+
+def _prover(
+    scenario: Scenario, base: Result, options: SolveOptions
+) -> Callable[[Scenario], Proof | None]:
+    """A proof for a variant of `scenario` (with more money in one source) that its
+    re-solve gives the plan `base` back (unchanged.py), or None where it must be re-solved.
+    A proof is a linear programme (or a node-limited branch and bound), the same whatever
+    thread asks it, so which sources are skipped does not depend on the run."""
+    optima = [st.solver_objective for st in base.stages]
+    if not all(math.isfinite(v) for v in optima):
+        return lambda v: None
+    # The plan's values carry the proof into a linear model's tie-break only when the
+    # tie-break ran (the solve says when it was skipped).
+    values = None if base.notes else base.solution_values
+    model = build_model(scenario)
+    return lambda v: more_money_changes_nothing(model, build_model(v), optima, options, values)
+
+
 def prove_unchanged(
     scenario: Scenario,
     base: Result,
@@ -313,28 +295,13 @@ def prove_unchanged(
     options: SolveOptions,
     jobs: int | None = None,
 ) -> list[Proof | None]:
-    """For each variant of `scenario` (with more money in one source), a proof that its
-    re-solve gives the plan `base` back (unchanged.py), or None where it must be re-solved.
-
-    The proofs are linear programmes, run on threads like the re-solves; each is the
-    same whatever `jobs` is, so which sources are skipped does not depend on it.
-    """
-    optima = [st.solver_objective for st in base.stages]
-    if not all(math.isfinite(v) for v in optima):
-        return [None] * len(variants)
-    # The plan's values carry the proof into a linear model's tie-break only when the
-    # tie-break ran (the solve says when it was skipped).
-    values = None if base.notes else base.solution_values
-    model = build_model(scenario)
-
-    def one(v: Scenario) -> Proof | None:
-        return more_money_changes_nothing(model, build_model(v), optima, options, values)
-
+    """For each variant of `scenario`, its proof (`_prover`) or None, on `jobs` threads."""
+    prove = _prover(scenario, base, options)
     jobs = max(1, min(jobs or default_jobs(), len(variants)))
     if jobs == 1:
-        return [one(v) for v in variants]
+        return [prove(v) for v in variants]
     proofs: list[Proof | None] = [None] * len(variants)
-    on_threads(lambda i: one(variants[i]), len(variants), jobs, proofs)
+    on_threads(lambda i: prove(variants[i]), len(variants), jobs, proofs)
     return proofs
 
 
