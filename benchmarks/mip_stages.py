@@ -11,6 +11,7 @@ another:
     .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml
     .venv/bin/python benchmarks/mip_stages.py scenarios/palmira-2023.yaml \\
         --set scale_budgets=-20% --option mip_allow_restart=false --time-limit 600
+    .venv/bin/python benchmarks/mip_stages.py LP.yaml --option simplex_strategy=0 --hold-by duals
 """
 
 from __future__ import annotations
@@ -49,13 +50,58 @@ def _start(h: Any, scaled: Any) -> None:
     h.setSolution(given)
 
 
-def main() -> None:
+def _hold_by_row(h: Any, st: Any, cost: Any, bound: float) -> None:
+    """Hold a stage's optimum as solve.py does: one row over its objective's columns."""
+    inf = highspy.kHighsInf
+    nz = np.flatnonzero(cost).astype(np.int32)
+    lo, hi = (-inf, bound) if st.sense == Sense.MIN else (bound, inf)
+    h.addRow(lo, hi, len(nz), nz, cost[nz])
+
+
+def _hold_by_duals(h: Any, tol: float) -> tuple[int, int]:
+    """Restrict an LP to the optimal face of the stage just solved (complementary
+    slackness with its dual solution): every column with a nonzero reduced cost stays at
+    the bound it is at, every row with a nonzero dual stays at its active bound."""
+    sol, lp = h.getSolution(), h.getLp()
+    x = np.asarray(sol.col_value, dtype=float)
+    lower, upper = np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float)
+    fix = np.flatnonzero(np.abs(np.asarray(sol.col_dual, dtype=float)) > tol).astype(np.int32)
+    near_lower = np.abs(x[fix] - lower[fix]) <= np.abs(x[fix] - upper[fix])
+    at = np.where(near_lower, lower[fix], upper[fix])
+    h.changeColsBounds(len(fix), fix, at, at)
+    activity = np.asarray(sol.row_value, dtype=float)
+    row_lower, row_upper = (
+        np.asarray(lp.row_lower_, dtype=float),
+        np.asarray(lp.row_upper_, dtype=float),
+    )
+    rows = np.flatnonzero(np.abs(np.asarray(sol.row_dual, dtype=float)) > tol)
+    for i in rows:
+        near = (
+            row_lower[i]
+            if abs(activity[i] - row_lower[i]) <= abs(activity[i] - row_upper[i])
+            else row_upper[i]
+        )
+        h.changeRowBounds(int(i), float(near), float(near))
+    return len(fix), len(rows)
+
+
+def _arguments() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario")
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--option", action="append", default=[], help="HiGHS KEY=VALUE")
     ap.add_argument("--hold", type=float, default=1e-9, help="relative hold of each optimum")
     ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument(
+        "--hold-by",
+        choices=["row", "duals"],
+        default="row",
+        help="how an LP stage's optimum is held: one row over its objective (solve.py), or "
+        "an experiment, not what solve.py does: by what the stage's duals prove (columns "
+        "with a nonzero reduced cost fixed at their bound, rows with a nonzero dual made "
+        "equalities at their active bound: the optimal face itself, and no dense row)",
+    )
+    ap.add_argument("--dual-tol", type=float, default=1e-7, help="a dual counts above this")
     ap.add_argument(
         "--restart-nodes",
         type=int,
@@ -70,10 +116,11 @@ def main() -> None:
         help="write that stage as HiGHS has it (PREFIX.mps, earlier optima held) and its "
         "start (PREFIX.start, scaled values) before solving it",
     )
-    args = ap.parse_args()
+    return ap.parse_args()
 
-    m = build_model(load_scenario(args.scenario, args.overrides).scenario)
-    sc = scale_model(m)
+
+def _configured(options: list[str]) -> Any:
+    """A HiGHS instance with solve.py's options, then the ones given (KEY=VALUE)."""
     h: Any = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves it untyped
     h.setOptionValue("output_flag", False)
     for key, val in (
@@ -83,10 +130,18 @@ def main() -> None:
         ("mip_rel_gap", DEFAULT_MIP_GAP),
         ("threads", DEFAULT_THREADS),
         ("presolve_rule_off", PRESOLVE_RULES_OFF),
-        *(tuple(o.split("=", 1)) for o in args.option),
+        *(tuple(o.split("=", 1)) for o in options),
     ):
         h.setOptionValue(key, _value(val) if isinstance(val, str) else val)
-    inf = highspy.kHighsInf
+    return h
+
+
+def main() -> None:
+    args = _arguments()
+
+    m = build_model(load_scenario(args.scenario, args.overrides).scenario)
+    sc = scale_model(m)
+    h = _configured(args.option)
     h.passModel(highs_lp(m, sc, highspy))
     print(
         f"{args.scenario} {' '.join(args.overrides)}: {m.n_cols} columns, {m.n_rows} rows, "
@@ -151,10 +206,11 @@ def main() -> None:
         )
         if status != "Optimal":
             break
-        nz = np.flatnonzero(cost).astype(np.int32)
-        bound = factor * hold_bound(objective, st.sense, args.hold)
-        lo, hi = (-inf, bound) if st.sense == Sense.MIN else (bound, inf)
-        h.addRow(lo, hi, len(nz), nz, cost[nz])
+        if args.hold_by == "duals" and not m.is_mip:
+            fixed_cols, equal_rows = _hold_by_duals(h, args.dual_tol)
+            print(f"    held by duals: {fixed_cols} columns fixed, {equal_rows} rows equalities")
+        else:
+            _hold_by_row(h, st, cost, factor * hold_bound(objective, st.sense, args.hold))
     print(
         f"  total {time.perf_counter() - began:.2f} s wall, "
         f"{time.process_time() - cpu_began:.2f} s CPU"
