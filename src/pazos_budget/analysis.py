@@ -87,12 +87,15 @@ def solve_with_marginal_values(
         ahead = Beside(partial(_solve_variant, loaded, total, replace(options, control=side)), side)
     try:
         result = solve_scenario(loaded, options, start=start, export=export)
-        # Not waited for here: the other sources' proofs and re-solves start meanwhile.
-        known = {} if ahead is None else {0: ahead}
+        known: dict[int, Result | PazosBudgetError] = {}
+        if ahead is not None and result.status == Status.OPTIMAL:
+            # Waited for before the marginal values begin (it ends about when the plan's
+            # solve does), so a stop during them never cuts a re-solve that was nearly done.
+            known[0] = ahead.result()
         result.marginal_values = marginal_values(loaded, result, options, solved_ahead=known)
     finally:
         if ahead is not None:
-            ahead.drop()  # stops it if nothing claimed it (a failure, an unproven plan)
+            ahead.drop()  # stops it if it was not waited for (a failure, an unproven plan)
     return result
 
 
@@ -132,7 +135,7 @@ def marginal_values(
     step: float | None = None,
     jobs: int | None = None,
     start: FloatArray | None = None,
-    solved_ahead: Mapping[int, Beside[Result | PazosBudgetError]] | None = None,
+    solved_ahead: Mapping[int, Result | PazosBudgetError] | None = None,
 ) -> list[MarginalValue]:
     """One entry per money source: total budget, then each department with an envelope.
 
@@ -143,8 +146,8 @@ def marginal_values(
     plan, Palmira's six re-solves took 13.3 s where they take 10.4 s from scratch
     (benchmarks/README.md). A value is given only when the base and the re-solve are both
     proven optima; otherwise the entry says why (`exact` false, a `reason`, the figures
-    None). `solved_ahead` holds re-solves already started (by source index, from scratch,
-    as here), waited for where no proof makes them needless and stopped where one does.
+    None). `solved_ahead` holds re-solves already run (by source index, from scratch, as
+    here), used where no proof makes them needless.
 
     Each source is one task on `jobs` threads: its proof (unchanged.py), then its re-solve
     if there is no proof, so a re-solve starts as soon as its own proof fails, not after
@@ -240,7 +243,7 @@ def _settle(
     options: SolveOptions,
     jobs: int | None,
     start: FloatArray | None,
-    ahead: Mapping[int, Beside[Result | PazosBudgetError]],
+    ahead: Mapping[int, Result | PazosBudgetError],
 ) -> list[tuple[Proof | None, Result | PazosBudgetError]]:
     """For each variant, its proof and the plan it proves (`base`), or no proof and the
     variant's re-solve: one task per variant, on `jobs` threads."""
@@ -254,13 +257,10 @@ def _settle(
 
     def one(i: int) -> tuple[Proof | None, Result | PazosBudgetError]:
         proof = prove(variants[i])
-        running = ahead.get(i)
         if proof is not None:
-            if running is not None:
-                running.drop()
             return proof, base  # the re-solve's answer, proven (unchanged.py)
-        if running is not None:
-            return None, running.result()
+        if i in ahead:
+            return None, ahead[i]
         return None, _solve_variant(loaded, variants[i], opts, start)
 
     jobs = max(1, min(jobs or default_jobs(), len(variants)))
