@@ -17,7 +17,7 @@ from pazos_budget.reports.council import build_comparison
 from pazos_budget.reports.excel import write_workbook
 from pazos_budget.reports.labels import Labels
 from pazos_budget.solve import SolveOptions
-from pazos_budget.terminal import print_result
+from pazos_budget.terminal import print_comparison, print_result
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "examples" / "minimal.yaml"
@@ -96,3 +96,55 @@ def test_departments_total_counts_a_cofunded_programme_once(tmp_path: Path) -> N
     assert per_department == len(result.scenario.programmes) + sum(
         len(p.cofunding or {}) - 1 for p in cofunded
     )
+
+
+PALMIRA = ROOT / "scenarios" / "palmira-2023.yaml"
+
+
+def _first_column(text: str) -> str:
+    """The first cell of every table line, joined without spaces: a name that folds
+    over several lines (or inside a word) reads whole again."""
+    cells = [line.split("│")[1] for line in text.splitlines() if line.startswith("│")]
+    return "".join("".join(cells).split())
+
+
+def test_an_80_column_terminal_cuts_no_name_short() -> None:
+    # Before, the departments and targets tables ended long words in "…" at 80 columns
+    # ("Secretar…", "Cantid…"): the names were lost from the summary (and from a report
+    # piped to a file, which rich prints 80 columns wide).
+    result = solve_scenario(load_scenario(PALMIRA))
+    for lang in ("es", "en"):
+        for width in (80, 100, 119, 120, 160):
+            # (soft_wrap as the command line's console: lines are never cut to fit)
+            console = Console(record=True, width=width, soft_wrap=True)
+            print_result(console, result, lang)
+            text = console.export_text()
+            assert "…" not in text, (lang, width)
+            first = _first_column(text)
+            lines = text.splitlines()
+            for k, line in enumerate(lines):
+                # every table fits the terminal (a wider line would wrap in it), but the
+                # clusters table: its seven figures need 78 columns before any name
+                if line.startswith("┏") and not lines[k - 1].startswith(("Clúst", "Clust")):
+                    assert len(line.rstrip()) <= width, (lang, width, lines[k - 1])
+            for d in result.departments:
+                assert "".join(d.name.split()) in first, (lang, width, d.name)
+            for t in result.targets:
+                assert t.name is not None
+                assert "".join(t.name.split()) in first, (lang, width, t.name)
+
+
+def test_the_comparison_cuts_no_figure_at_80_columns() -> None:
+    # Before, a change against the base ended in "…" ("(-1.60…" for -1,600 million) and
+    # the column headers lost their ends.
+    base = load_scenario(PALMIRA)
+    cut = load_scenario(PALMIRA, ["budget.total=14400"])
+    comparison = analysis.compare([base, cut], SolveOptions(), jobs=2)
+    for lang in ("es", "en"):
+        console = Console(record=True, width=80, soft_wrap=True)
+        print_comparison(console, comparison, lang)
+        text = console.export_text()
+        assert "…" not in text
+        assert all(len(line.rstrip()) <= 80 for line in text.splitlines() if "━" in line)
+        budget_change = Labels(lang).num(-1600, 0)
+        assert f"({budget_change})" in text

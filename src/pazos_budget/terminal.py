@@ -168,24 +168,85 @@ def _stages_table(r: Result, L: Labels) -> Table:
     return stages
 
 
+def _targets_table(r: Result, L: Labels, width: int) -> Table:
+    """One row per target. In a terminal narrower than `WIDE_TARGETS` the eight columns
+    become four (owner, kind and whether it is hard under the target's name; the row with
+    the largest shortfall under its figures), so that no name is cut short."""
+    tt = Table(title=L("term.targets.title"), title_justify="left")
+    names = _names(r, L)
+    wide = width >= WIDE_TARGETS
+    cols = (
+        ("target", "owner", "kind", "prio", "hard", "status", "worst", "achieved")
+        if wide
+        else ("target", "prio", "status", "achieved")
+    )
+    for col in cols:
+        tt.add_column(
+            L(f"term.col.{col}"),
+            justify="right" if col == "prio" else "left",
+            # a long name folds rather than ending in "…"; the figures never break
+            overflow="fold",
+            no_wrap=col == "status" and not wide,
+        )
+    for t in r.targets:
+        worst = max(t.rows, key=lambda row: row.relative_shortfall, default=None)
+        owner = markup(names.get(t.owner, t.owner))
+        kind = markup(L.kind(t.kind))
+        hard = L("term.yes") if t.hard else L("term.no")
+        status = L("term.met") if t.met else L("term.not_met")
+        worst_name = markup(_row_name(worst.key, names)) if worst else "—"
+        figures = (
+            f"{_fmt_row(t.kind, worst.achieved, L)} / {_fmt_row(t.kind, worst.required, L)}"
+            if worst
+            else "—"
+        )
+        name = markup(t.name or t.id)
+        if wide:
+            tt.add_row(name, owner, kind, str(t.priority), hard, status, worst_name, figures)
+        else:
+            about = f"{owner} · {kind}" + (f" · {L('term.col.hard')}" if t.hard else "")
+            where = f"\n[dim]{worst_name}[/]" if worst else ""
+            tt.add_row(f"{name}\n[dim]{about}[/]", str(t.priority), status, figures + where)
+    return tt
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=0)
+
+
+def _widest_line(head: str, rows: Sequence[Sequence[str]], j: int) -> int:
+    """The width a figures column needs so that neither a word of its header nor a line
+    of its figures is ever cut (figures carry no markup). Given as the column's fixed
+    `width`: rich 14 lays out a `min_width` wider than the terminal."""
+    lines = [line for row in rows for line in row[j].splitlines()]
+    return max([_longest_word(head), *map(len, lines)])
+
+
 def _departments_table(r: Result, L: Labels) -> Table:
     """One row per department: its envelope, spend, programmes funded and goals met."""
     deps = Table(title=L("term.deps.title", currency=markup(L.currency)), title_justify="left")
-    for k, col in enumerate(
-        ("department", "envelope", "spend", "used", "unspent", "programmes", "goals_met")
-    ):
-        deps.add_column(L(f"term.col.{col}"), justify="left" if k == 0 else "right")
+    rows = []
     for d in r.departments:
         used = pct(d.spend / d.budget, 0, L) if d.budget else "—"
-        deps.add_row(
-            markup(d.name),
-            money(d.budget, L),
-            money(d.spend, L),
-            used,
-            money(d.unspent, L),
-            f"{d.programmes_funded}/{d.programmes_submitted}",
-            f"{d.goals_met}/{d.goals_total}",
+        rows.append(
+            [
+                markup(d.name),
+                money(d.budget, L),
+                money(d.spend, L),
+                used,
+                money(d.unspent, L),
+                f"{d.programmes_funded}/{d.programmes_submitted}",
+                f"{d.goals_met}/{d.goals_total}",
+            ]
         )
+    cols = ("department", "envelope", "spend", "used", "unspent", "programmes", "goals_met")
+    # A department's name folds in the room the figures leave; it never ends in "…".
+    deps.add_column(L(f"term.col.{cols[0]}"), overflow="fold")
+    for j, col in enumerate(cols[1:], 1):
+        head = L(f"term.col.{col}")
+        deps.add_column(head, justify="right", width=_widest_line(head, rows, j))
+    for row in rows:
+        deps.add_row(*row)
     return deps
 
 
@@ -228,25 +289,7 @@ def print_result(console: Console, r: Result, lang: str | None = None) -> None:
 
     print_clusters(console, r, L.lang)
 
-    tt = Table(title=L("term.targets.title"), title_justify="left")
-    for col in ("target", "owner", "kind", "prio", "hard", "status", "worst", "achieved"):
-        tt.add_column(L(f"term.col.{col}"), justify="right" if col == "prio" else "left")
-    names = _names(r, L)
-    for t in r.targets:
-        worst = max(t.rows, key=lambda row: row.relative_shortfall, default=None)
-        tt.add_row(
-            markup(t.name or t.id),
-            markup(names.get(t.owner, t.owner)),
-            markup(L.kind(t.kind)),
-            str(t.priority),
-            L("term.yes") if t.hard else L("term.no"),
-            L("term.met") if t.met else L("term.not_met"),
-            markup(_row_name(worst.key, names)) if worst else "—",
-            f"{_fmt_row(t.kind, worst.achieved, L)} / {_fmt_row(t.kind, worst.required, L)}"
-            if worst
-            else "—",
-        )
-    console.print(tt)
+    console.print(_targets_table(r, L, console.width))
     unservable = [t for t in r.targets if t.reason]
     if unservable:
         console.print(L("term.unservable"))
@@ -305,6 +348,8 @@ def _row_name(key: str, names: dict[str, str]) -> str:
 
 #: The terminal lists at most this many clusters (the workbook has them all).
 TERMINAL_CLUSTERS = 24
+# Below this many columns the targets table shows four columns instead of eight.
+WIDE_TARGETS = 120
 
 
 def print_clusters(console: Console, r: Result, lang: str | None = None) -> None:
@@ -434,11 +479,10 @@ def print_comparison(console: Console, c: Comparison, lang: str | None = None) -
     L = labels(lang or c.base.scenario.scenario.language, cur)
     table = Table(title=L("term.cmp.title", currency=markup(L.currency)), title_justify="left")
     figures = c.key_figures()
-    # the ids are how the workbook names the scenarios: never cut them
-    widest = max(len(str(f["scenario"])) for f in figures)
-    table.add_column(L("term.col.scenario"), no_wrap=True, min_width=widest)
-    for col in ("budget", "spend", "youth", "weighted", "targets_met"):
-        table.add_column(L(f"term.col.k.{col}"), justify="right")
+    # the ids are how the workbook names the scenarios: never cut them (in a narrow
+    # terminal a long id folds onto a second line)
+    table.add_column(L("term.col.scenario"), overflow="fold")
+    rows = []
     base = figures[0]
     for k, f in enumerate(figures):
         d = {key: f[key] - base[key] for key in ("budget", "spend", "youth_reached")} | {
@@ -446,7 +490,7 @@ def print_comparison(console: Console, c: Comparison, lang: str | None = None) -
             "targets_met": f["targets_met"] - base["targets_met"],
         }
         show = k > 0
-        table.add_row(
+        row = [
             markup(f["scenario"]) + (L("term.cmp.base") if not show else ""),
             whole(f["budget"], L) + (_signed(d["budget"], 0, L) if show else ""),
             whole(f["spend"], L) + (_signed(d["spend"], 0, L) if show else ""),
@@ -455,7 +499,14 @@ def print_comparison(console: Console, c: Comparison, lang: str | None = None) -
             + (_signed(d["weighted_coverage"], 0, L) if show else ""),
             f"{f['targets_met']}/{f['targets_total']}"
             + (_signed(d["targets_met"], 0, L) if show else ""),
-        )
+        ]
+        # the change against the base goes under the figure: a column as narrow as that
+        rows.append([row[0]] + [cell.replace(" (", "\n(", 1) for cell in row[1:]])
+    for j, col in enumerate(("budget", "spend", "youth", "weighted", "targets_met"), 1):
+        head = L(f"term.col.k.{col}")
+        table.add_column(head, justify="right", width=_widest_line(head, rows, j))
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
@@ -468,13 +519,13 @@ def print_frontier(console: Console, sw: Sweep, lang: str | None = None) -> None
     L = labels(lang or sw.scenario.scenario.language, cur)
     scaled = bool(sw.points) and sw.points[0].scale is not None
     table = Table(title=L("term.frontier.title", currency=markup(L.currency)), title_justify="left")
-    if scaled:
-        table.add_column(L("term.col.scale"), justify="right")
-    for col in ("budget", "spend", "youth", "weighted", "targets_met"):
-        table.add_column(L(f"term.col.k.{col}"), justify="right")
-    table.add_column(L("term.col.extra_per_unit"), justify="right")
+    heads = [L("term.col.scale")] if scaled else []
+    heads += [L(f"term.col.k.{col}") for col in ("budget", "spend", "youth", "weighted")]
+    heads += [L("term.col.k.targets_met"), L("term.col.extra_per_unit")]
+    lines: list[list[str]] = []
+    figures: list[list[str]] = []  # the rows of figures, which set the columns' widths
     for row in rows:
-        head = [f"{row.scale:g}".replace(".", L.num(0.5, 1)[1])] if scaled else []
+        scale_cell = [f"{row.scale:g}".replace(".", L.num(0.5, 1)[1])] if scaled else []
         f = row.figures
         if f is None:
             status = (
@@ -482,18 +533,25 @@ def print_frontier(console: Console, sw: Sweep, lang: str | None = None) -> None
                 if row.status == PointStatus.NOT_SOLVED
                 else L("term.no_solution")
             )
-            table.add_row(*head, whole(row.budget, L), f"[dim]{status}[/]", "", "", "", "")
+            lines.append([*scale_cell, whole(row.budget, L), f"[dim]{status}[/]", "", "", "", ""])
             continue
         per = f.youth_per_unit
-        table.add_row(
-            *head,
+        cells = [
+            *scale_cell,
             whole(row.budget, L),
             whole(f.spend, L),
             whole(f.youth_reached, L),
             whole(f.weighted_coverage, L),
             f"{f.targets_met}/{f.targets_total}",
             "—" if per is None else L.num(per, 3),
-        )
+        ]
+        lines.append(cells)
+        figures.append(cells)
+    for j, title in enumerate(heads):
+        # no word of a header and no figure is ever cut
+        table.add_column(title, justify="right", width=_widest_line(title, figures, j))
+    for cells in lines:
+        table.add_row(*cells)
     console.print(table)
 
 

@@ -158,6 +158,13 @@ def say_usage_error(e: click_errors.ClickException, lang: Lang) -> None:
     typer.echo("\n".join(lines), err=True)
 
 
+def unwrapped(text: str) -> str:
+    """A help text as one line per paragraph: the help screen wraps it to the terminal,
+    and a line break kept from the docstring would stay where it was (a description cut
+    after "with the key figures," in 80 columns)."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
+
+
 def localize(command: Any, lang: Lang, path: tuple[str, ...] = ()) -> None:
     """Give a freshly built command tree the help texts and metavars of `lang`: a
     command's `cli.help.<command>`, an option's `cli.help.<command>.<option>` or, when
@@ -165,7 +172,7 @@ def localize(command: Any, lang: Lang, path: tuple[str, ...] = ()) -> None:
     words = texts(lang)
     where = ".".join(path) or "pazos-budget"
     if f"cli.help.{where}" in words:
-        command.help = words[f"cli.help.{where}"]
+        command.help = unwrapped(words[f"cli.help.{where}"])
     if not path:
         codes = "; ".join(f"{code} {words[f'cli.exit.{code}']}" for code in EXIT_CODES)
         command.epilog = words["cli.help.exit_codes"].format(codes=codes)
