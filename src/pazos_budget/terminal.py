@@ -350,6 +350,8 @@ def _row_name(key: str, names: dict[str, str]) -> str:
 TERMINAL_CLUSTERS = 24
 # Below this many columns the targets table shows four columns instead of eight.
 WIDE_TARGETS = 120
+# Below this many columns the clusters table shows six columns instead of eight.
+WIDE_CLUSTERS = 100
 
 
 def print_clusters(console: Console, r: Result, lang: str | None = None) -> None:
@@ -366,8 +368,13 @@ def print_clusters(console: Console, r: Result, lang: str | None = None) -> None
         title += L("term.clusters.lowest", n=TERMINAL_CLUSTERS, total=len(r.clusters))
     table = Table(title=title, title_justify="left")
     per = L.money_unit("per", cur).removeprefix(L("term.one_more_prefix"))
-    # Headers broken by hand so that the numbers never wrap, even in 80 columns.
-    for col in ("cluster", "prio", "youth", "distinct", "participations", "coverage", "spend"):
+    # Below WIDE_CLUSTERS columns whether a cluster is prioritized and its youth go under
+    # its name: the seven figures alone would take 78 columns.
+    wide = console.width >= WIDE_CLUSTERS
+    first: tuple[str, ...] = ("cluster", "prio", "youth") if wide else ("cluster",)
+    cols = (*first, "distinct", "participations", "coverage", "spend")
+    # Headers broken by hand so that the numbers never wrap.
+    for col in cols:
         if col == "cluster":
             # never squeezed away: a cluster's name folds, it does not vanish
             table.add_column(L("term.col.cluster"), overflow="fold", min_width=10)
@@ -377,16 +384,22 @@ def print_clusters(console: Console, r: Result, lang: str | None = None) -> None
     head = L("term.col.c.extra", per=per.replace(" ", "\n", 1))
     table.add_column(head, justify="right", no_wrap=True)
     for c in clusters:
-        table.add_row(
-            markup(c.name or c.id),
-            L("term.yes") if c.prioritized else L("term.no"),
-            L.num(c.youth_population, 0),
+        figures = (
             whole(c.youth_reached, L),
             whole(c.participations, L),
             pct(c.coverage, 1, L),
             money(c.spend, L),
             L.num(c.marginal_youth_per_money, 2),
         )
+        name = markup(c.name or c.id)
+        if wide:
+            prio = L("term.yes") if c.prioritized else L("term.no")
+            table.add_row(name, prio, L.num(c.youth_population, 0), *figures)
+        else:
+            about = f"{L.num(c.youth_population, 0)} {L('unit.young_people')}"
+            if c.prioritized:
+                about += f" · {L('col.prioritized').lower()}"
+            table.add_row(f"{name}\n[dim]{about}[/]", *figures)
     console.print(table)
 
 
