@@ -204,7 +204,7 @@ def _targets_table(r: Result, L: Labels, width: int) -> Table:
         if wide:
             tt.add_row(name, owner, kind, str(t.priority), hard, status, worst_name, figures)
         else:
-            about = f"{owner} · {kind}" + (f" · {L('term.col.hard')}" if t.hard else "")
+            about = f"{owner} · {kind}" + (f" · {L('term.col.hard').lower()}" if t.hard else "")
             where = f"\n[dim]{worst_name}[/]" if worst else ""
             tt.add_row(f"{name}\n[dim]{about}[/]", str(t.priority), status, figures + where)
     return tt
