@@ -17,7 +17,9 @@ from conftest import PULP_4_DEPRECATIONS
 from pazos_budget.errors import ScenarioError
 from pazos_budget.execution import Execution, ExecutionLine
 from pazos_budget.loader import LoadedScenario, load_scenario
+from pazos_budget.messages import problem_line
 from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports.review import build_review
 from pazos_budget.result import to_json
 from pazos_budget.review import (
     Plan,
@@ -91,6 +93,30 @@ def test_empty_execution_leaves_the_plan(minimal: tuple[LoadedScenario, Plan]) -
     assert r.remainder_document["totals"]["spend"] == plan.document["totals"]["spend"]
     assert all(t.status == TargetStatus.ON_TRACK for t in r.targets)
     assert all(p.executed_units == 0 and p.executed_spend == 0 for p in r.programmes)
+
+
+def test_a_share_of_spend_is_never_met_by_the_executed_part_alone(tmp_path: Path) -> None:
+    """With nothing spent, "at least 40% in South" holds of the executed part (0 of 0):
+    it is the year that decides a share, so the status is the year's."""
+    text = MINIMAL.read_text(encoding="utf-8") + (
+        "  - {id: south-share, kind: spend_share, clusters: [south], at_least: 0.4}\n"
+        "  - {id: youth-count, kind: metric, metric: youth, at_least: 100}\n"
+    )
+    scenario = tmp_path / "share.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    loaded, plan = adopted(scenario, tmp_path)
+    r = review(loaded, plan, Execution("execution.csv", []))
+    share = next(t for t in r.targets if t.id == "south-share")
+    assert share.status == TargetStatus.ON_TRACK
+    presence = plan_execution(loaded, plan)
+    done = review(loaded, plan, presence)
+    assert next(t for t in done.targets if t.id == "south-share").status == TargetStatus.ON_TRACK
+    assert next(t for t in done.targets if t.id == "mediations").status == TargetStatus.MET
+    # The built-in metric is named in the workbook's words, never by its id.
+    for lang, words in (("es", "jóvenes alcanzados"), ("en", "youth reached")):
+        sheet = build_review(done, lang=lang).worksheets[2]
+        values = [c.value for row in sheet.iter_rows() for c in row]
+        assert "youth" not in values and words in values, (lang, values)
 
 
 def test_execution_equal_to_the_plan_changes_nothing(
@@ -238,6 +264,27 @@ def test_a_plan_of_another_scenario_is_refused_with_both_hashes(
     assert message.startswith(f"{plan_path}: the plan is of another scenario")
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_department_sheet_adds_up_with_cofunded_programmes(tmp_path: Path, lang: str) -> None:
+    """A department's planned and executed spend is its part of each programme: the sheet
+    shows each programme's whole and the part it pays, and the parts add up."""
+    loaded, plan = adopted(COFUNDING, tmp_path)
+    r = review(loaded, plan, plan_execution(loaded, plan))
+    book = build_review(r, lang=lang)
+    share_word = "Parte a cargo" if lang == "es" else "Share paid"
+    for d in r.departments:
+        sheet = book[next(n for n in book.sheetnames if n.startswith(d.name[:20]))]
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        header = next(row for row in rows if share_word in row)
+        share = header.index(share_word)
+        planned = header.index(rows[5][0])  # "Planned spend (...)", as the facts name it
+        assert rows[5][1] == pytest.approx(d.planned_spend)
+        start = rows.index(header) + 1
+        body = [row for row in rows[start:] if isinstance(row[share], float | int)]
+        assert body, d.id
+        assert sum(row[planned] * row[share] for row in body) == pytest.approx(d.planned_spend)
+
+
 def test_a_plan_breaking_the_scenario_is_refused(
     minimal: tuple[LoadedScenario, Plan], tmp_path: Path
 ) -> None:
@@ -251,8 +298,16 @@ def test_a_plan_breaking_the_scenario_is_refused(
             p["units"] = 1.0
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(ScenarioError, match="breaks a hard constraint"):
+    with pytest.raises(ScenarioError, match="breaks a hard constraint") as caught:
         review(loaded, load_plan(path, loaded), Execution("", []))
+    # The user's own file, so no "please report this bug", and every word in the
+    # language of the run.
+    (problem,) = caught.value.problems
+    assert "report this bug" not in str(problem.message)
+    assert problem_line(problem, "es") == (
+        f"{path}: el plan incumple una restricción obligatoria del escenario: la meta "
+        "obligatoria mediations no se cumple (filas: mediations)"
+    )
 
 
 # --------------------------------------------------------------------------- safety net

@@ -112,6 +112,43 @@ def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: 
     assert not doc.exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "sep"),
+    [
+        # A decimal comma in a comma-separated file: read as it stands, '94,08' was 94.
+        ("programme,cluster,units,spend\ninterrupters,south,3,94,08\nart-school,north,2,20\n", ","),
+        # A ';' in an unquoted note of a semicolon file, and a value under no header.
+        ("programa;clúster;unidades;gasto;nota\ninterrupters;south;3;94;pagado; parcial\n", ";"),
+    ],
+)
+def test_a_value_beyond_the_header_is_located_not_dropped(
+    plan_file: Path, tmp_path: Path, text: str, sep: str
+) -> None:
+    execution = tmp_path / "split.csv"
+    execution.write_text(text, encoding="utf-8")
+    doc = tmp_path / "out.json"
+    doc.write_text("before", encoding="utf-8")
+    result = run(MINIMAL, plan_file, execution, "--json", doc)
+    assert result.exit_code == 2, result.output
+    beyond = "08" if sep == "," else "parcial"
+    column = 5 if sep == "," else 6
+    assert result.stderr.splitlines() == [
+        f"{execution}:2:{column}: a value ('{beyond}') in a column with no header: if a "
+        f"'{sep}' inside a number or a note split a cell in two, put that cell in quotes (or "
+        "write the number without it)"
+    ]
+    assert doc.read_text(encoding="utf-8") == "before"
+    # Written without the separator (or quoted), the same row reads whole; a blank row
+    # with a stray value is no blank row.
+    quoted = text.replace("94,08", "94.08").replace("pagado; parcial", '"pagado; parcial"')
+    execution.write_text(quoted, encoding="utf-8")
+    assert run(MINIMAL, plan_file, execution).exit_code == 0
+    execution.write_text(quoted + f"{sep}{sep}{sep}{sep}{sep}x\n", encoding="utf-8")
+    result = run(MINIMAL, plan_file, execution)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{execution}:{quoted.count(chr(10)) + 1}:6: a value ('x')")
+
+
 def test_an_xlsx_execution_is_located_at_its_cells(plan_file: Path, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -191,7 +228,13 @@ def test_a_spanish_scenarios_infeasible_year_is_said_in_spanish(tmp_path: Path) 
     )
     assert f"  {said}" in result.stdout.splitlines(), result.stdout
     assert "with the spend recorded" not in result.stdout
+    passed = (
+        "spend: Security registró 622,50 hasta esta fila, por encima de su techo de 500 "
+        "(millones de COP); el resto del año se diagnostica."
+    )
+    assert result.stderr.splitlines()[0] == f"{execution}:5:4: advertencia: {passed}"
     review = json.loads(doc.read_text(encoding="utf-8"))
+    assert [w["message"] for w in review["warnings"]] == [passed]
     security = next(f for f in review["diagnosis"] if f["subject"] == "security")
     assert (security["kind"], security["message"]) == ("department_budget", said)
     remainder = next(f for f in review["remainder"]["diagnosis"] if f["subject"] == "security")
@@ -228,6 +271,22 @@ def test_palmira_mid_year_review(tmp_path: Path) -> None:
     security = next(d for d in review["departments"] if d["id"] == "security")
     assert security["year_spend"] <= security["budget"] + 1e-6
     assert review["warnings"] == []
+
+
+def test_a_plan_saved_with_a_byte_order_mark_reads(plan_file: Path, tmp_path: Path) -> None:
+    """Windows Notepad saves UTF-8 with a BOM; the plan is the same plan."""
+    plan = tmp_path / "plan-bom.json"
+    plan.write_bytes(b"\xef\xbb\xbf" + plan_file.read_bytes())
+    execution = tmp_path / "e.csv"
+    execution.write_text("programme,cluster,units,spend\n", encoding="utf-8")
+    plain, bom = tmp_path / "a.json", tmp_path / "b.json"
+    assert run(MINIMAL, plan_file, execution, "--json", plain).exit_code == 0
+    result = run(MINIMAL, plan, execution, "--json", bom)
+    assert result.exit_code == 0, result.output
+    a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (plain, bom))
+    for key in ("programmes", "targets", "totals", "departments"):
+        assert a[key] == b[key]
+    assert a["remainder"]["programmes"] == b["remainder"]["programmes"]
 
 
 def test_an_empty_execution_file_is_a_located_error(plan_file: Path, tmp_path: Path) -> None:

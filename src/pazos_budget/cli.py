@@ -762,9 +762,10 @@ def review(
         result = review_plan(
             loaded, adopted, executed, SolveOptions(solver=solver, time_limit=time_limit)
         )
-        for passed in result.warnings:
+        from .reports.review import diagnosis_said, review_in_language, warning_lines
+
+        for passed in warning_lines(result, language):
             say(err, passed)
-        from .reports.review import diagnosis_said, review_in_language
 
         currency = words(language, loaded.scenario.scenario.currency).currency
         findings = diagnosis_said(result, language)

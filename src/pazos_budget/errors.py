@@ -93,9 +93,18 @@ class BatchError(PazosBudgetError):
 
 
 class VerificationError(PazosBudgetError):
-    """The independent check found a hard constraint violated: a bug, never an answer."""
+    """The independent check found a hard constraint violated: a bug, never an answer.
+    `violations` are what it found, each a message of its own (a plan read from a file
+    rather than solved is refused with them, in the user's language)."""
 
     exit_code = 1
+
+    def __init__(self, message: str, violations: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.violations = violations
+
+    def __reduce__(self) -> tuple[type[VerificationError], tuple[str, tuple[str, ...]]]:
+        return (VerificationError, (str(self), self.violations))
 
 
 EXIT_CODES = {

@@ -192,14 +192,18 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
         )
         raise ScenarioError(problems)
 
+    headed = set(columns.values())
     lines: list[ExecutionLine] = []
     for r in range(k0 + 2, len(table.rows) + 1):
         cells = {name: table.cell(r, j + 1) for name, j in columns.items() if name != "notes"}
+        stray = _unheaded(table, r, headed)
         if all(c.empty for c in cells.values()):
-            continue  # a blank row
+            problems += stray  # a blank row, unless a value stands beyond the header
+            continue
         found = _parse_row(cells, scenario, decimal, problems)
-        if found is not None:
+        if found is not None and not stray:
             lines.append(found)
+        problems += stray
         if len(problems) >= MAX_PROBLEMS:
             message = Text("val.exec.stopped", n=MAX_PROBLEMS)
             problems.append(Problem(table.name, 0, 0, "", message))
@@ -207,6 +211,24 @@ def parse_execution(table: Table, scenario: Scenario, *, sha256: str = "") -> Ex
     if problems:
         raise ScenarioError(problems)
     return Execution(table.name, lines, sha256)
+
+
+def _unheaded(table: Table, row: int, headed: set[int]) -> list[Problem]:
+    """A problem for each value of row `row` in a column with no header. In a CSV file
+    that is most often a cell split in two by its own separator (`94,08` in a
+    comma-separated file, a note with a `;` in a semicolon one): read as it stands, the
+    row would lose the part beyond the header without a word."""
+    found = []
+    for j, cell in enumerate(table.rows[row - 1] if row <= len(table.rows) else []):
+        if j in headed or cell.empty:
+            continue
+        value = cell.text() if cell.error is None else ""
+        if table.dialect is not None:
+            message = Text("val.exec.unheaded_csv", value=value, sep=table.dialect.delimiter)
+        else:
+            message = Text("val.exec.unheaded", value=value)
+        found.append(cell.problem("", message))
+    return found
 
 
 def _parse_row(

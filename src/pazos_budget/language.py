@@ -88,7 +88,7 @@ def result_language(path: Path) -> Lang | None:
     try:
         if not path.is_file() or path.stat().st_size > 16 * MAX_PEEK:
             return None
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return None
     scenario = doc.get("scenario") if isinstance(doc, dict) else None

@@ -25,6 +25,7 @@ from .findings import Finding
 from .i18n import Said, texts
 from .loader import LoadedScenario
 from .marginal import MarginalValue
+from .messages import Num, Text
 from .model import Model, Sense, hold_bound
 from .reach import distinct_youth, right_slope
 from .scenario import (
@@ -550,7 +551,8 @@ def build_result(
             return untidied
         raise VerificationError(
             "the independent check found the solver's answer violating the model "
-            "(please report this bug):\n  " + "\n  ".join(problems)
+            "(please report this bug):\n  " + "\n  ".join(problems),
+            tuple(problems),
         )
     return result
 
@@ -855,7 +857,7 @@ def check_hard_constraints(
     for t in targets:
         if t.hard and not t.met:
             bad = [r.key for r in t.rows if not r.met]
-            problems.append(f"hard target {t.id}: not met in {', '.join(bad)}")
+            problems.append(Text("val.check.hard_target", id=t.id, rows=", ".join(bad)))
     return problems
 
 
@@ -874,17 +876,15 @@ def _cell_problems(
         allowed = {index[c] for c in s.programme_clusters(p)}
     for c, v in allocated.items():
         if v < -CHECK_TOLERANCE:
-            problems.append(f"programme {p.id}: negative units {v:g}")
+            problems.append(Text("val.check.negative", id=p.id, v=Num(v)))
         if c not in allowed:
-            problems.append(f"programme {p.id}: units in a cluster where it cannot run")
+            problems.append(Text("val.check.not_there", id=p.id))
         if p.integer and abs(v - round(v)) > CHECK_TOLERANCE:
-            problems.append(f"programme {p.id}: fractional units {v:g} of an integer programme")
+            problems.append(Text("val.check.fractional", id=p.id, v=Num(v)))
         if c in cl_ids:
             cap = s.clusters[c].youth_population
             if not within(s.youth_per_unit(p, s.clusters[c].id) * v, cap, at_most=True):
-                problems.append(
-                    f"programme {p.id}: reaches more youth than live in {s.clusters[c].id}"
-                )
+                problems.append(Text("val.check.youth", id=p.id, cluster=s.clusters[c].id))
     return problems
 
 
@@ -901,23 +901,31 @@ def _unit_problems(
     u = fig.prog_units[i]
     funded = u > 0 or fig.fixed_paid[i] or p.mandatory
     if funded and p.min_units and not within(u, p.min_units):
-        problems.append(f"programme {p.id}: {u:g} units, below its min_units {p.min_units:g}")
+        problems.append(Text("val.check.min_units", id=p.id, u=Num(u), low=Num(p.min_units)))
     if p.max_units is not None and not within(u, p.max_units, at_most=True):
-        problems.append(f"programme {p.id}: {u:g} units, above its max_units {p.max_units:g}")
+        problems.append(Text("val.check.max_units", id=p.id, u=Num(u), high=Num(p.max_units)))
     for cid, limit in s.per_cluster(p, "max").items():
         got = allocated.get(index[cid], 0.0)
         if not within(got, limit, at_most=True):
-            problems.append(f"programme {p.id}: {got:g} units in {cid}, above {limit:g}")
+            problems.append(Text("val.check.above", id=p.id, u=Num(got), cluster=cid, n=Num(limit)))
     if funded:
         for cid, low in s.per_cluster(p, "min").items():
             got = allocated.get(index[cid], 0.0)
             if not within(got, low):
-                problems.append(f"programme {p.id}: {got:g} units in {cid}, below {low:g}")
+                problems.append(
+                    Text("val.check.below", id=p.id, u=Num(got), cluster=cid, n=Num(low))
+                )
     bounds = s.change_bounds(p)
     if bounds is not None and not (within(u, bounds[0]) and within(u, bounds[1], True)):
         problems.append(
-            f"programme {p.id}: {u:g} units, outside its allowed change "
-            f"[{bounds[0]:g}, {bounds[1]:g}] from current units {p.current_units:g}"
+            Text(
+                "val.check.change",
+                id=p.id,
+                u=Num(u),
+                low=Num(bounds[0]),
+                high=Num(bounds[1]),
+                current=Num(p.current_units or 0.0),  # set: the change has bounds
+            )
         )
     return problems
 
@@ -927,17 +935,31 @@ def _money_problems(s: Scenario, fig: _Figures) -> list[str]:
     problems: list[str] = []
     if not within(fig.total_spend, s.budget.total, at_most=True):
         problems.append(
-            f"total spend {fig.total_spend:,.6g} exceeds budget.total {s.budget.total:,.6g}"
+            Text(
+                "val.check.total",
+                spend=Num(fig.total_spend, ",.6g"),
+                budget=Num(s.budget.total, ",.6g"),
+            )
         )
     for d in s.departments:
         spend = fig.dept_spend(d.id)
         if d.budget is not None and not within(spend, d.budget, at_most=True):
             problems.append(
-                f"department {d.id}: spend {spend:,.6g} exceeds its budget {d.budget:,.6g}"
+                Text(
+                    "val.check.dept_budget",
+                    id=d.id,
+                    spend=Num(spend, ",.6g"),
+                    budget=Num(d.budget, ",.6g"),
+                )
             )
         if d.min_spend and not within(spend, d.min_spend):
             problems.append(
-                f"department {d.id}: spend {spend:,.6g} below its min_spend {d.min_spend:,.6g}"
+                Text(
+                    "val.check.dept_min",
+                    id=d.id,
+                    spend=Num(spend, ",.6g"),
+                    low=Num(d.min_spend, ",.6g"),
+                )
             )
     return problems
 

@@ -53,7 +53,7 @@ from .findings import (
 )
 from .i18n import number, texts
 from .loader import LoadedScenario
-from .messages import Text
+from .messages import Joined, Text
 from .model import CommitmentKind, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import (
@@ -117,7 +117,8 @@ def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
         missing=Text("val.file.missing"),
     )
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        # "utf-8-sig": a plan re-saved by Windows Notepad starts with a byte-order mark.
+        doc = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         raise fail(Text("val.plan.utf8", byte=e.start)) from e
     except json.JSONDecodeError as e:
@@ -470,6 +471,11 @@ class ExecutionWarning:
     def __str__(self) -> str:
         return f"{self.where}: warning: {self.message}"
 
+    @property
+    def field(self) -> str:
+        """The execution file's column the warning is about (its message starts with it)."""
+        return self.message.split(":", 1)[0]
+
 
 def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarning]:
     """Where the execution has passed a limit, each once, at the row that passed it: the
@@ -608,7 +614,10 @@ def review(
         planned = evaluate(loaded, plan.units, verify=True)
     except VerificationError as e:
         raise ScenarioError(
-            [Problem(plan.path, 0, 0, "", Text("val.plan.breaks", detail=str(e)))]
+            [
+                Problem(plan.path, 0, 0, "", Text("val.plan.breaks", detail=Joined(broken, "; ")))
+                for broken in [e.violations or (str(e),)]
+            ]
         ) from e
     cells = execution.cells()
     executed_units = {k: u for k, (u, _) in cells.items() if u > 0}
@@ -740,7 +749,10 @@ def _targets(planned: Result, executed: Result, year: Result | None) -> list[Tar
     for k, t in enumerate(planned.targets):
         ex = executed.targets[k]
         yr = year.targets[k] if year is not None else None
-        if ex.met:
+        # A share of spend is the year's: what is still to be spent moves it either way
+        # (with nothing spent yet, every share target holds), so the executed part alone
+        # never settles it. Every other target only grows with what is delivered.
+        if ex.met and t.kind != TargetKind.SPEND_SHARE:
             status = TargetStatus.MET
         elif yr is not None and yr.met:
             status = TargetStatus.ON_TRACK

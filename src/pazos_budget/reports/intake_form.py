@@ -452,11 +452,10 @@ class _Form:
                 return L("intake.req.share", pct=pct(t.share))
             return L("intake.req.youth", amount=L.count(t.at_least or 0.0))
         if isinstance(t, MetricTarget):
-            names = self.s.metrics or {}
             return L(
                 "intake.req.metric",
                 amount=L.count(t.at_least),
-                metric=names.get(t.metric, t.metric),
+                metric=L.metric(t.metric, self.s.metrics),
             )
         if isinstance(t, SpendShareTarget):
             if t.at_most is not None:

@@ -28,7 +28,7 @@ from ..findings import MONEY_KINDS, Alternative
 from ..i18n import LANGUAGES, Lang, check_lang, number, separators, texts
 from ..marginal import MarginalValue, MoneySource
 from ..model import CommitmentKind
-from ..scenario import Unservable
+from ..scenario import YOUTH_METRIC, Unservable
 from ..tolerances import WRITTEN_WHOLE, ZERO
 
 __all__ = ["LANGUAGES", "Labels", "Lang", "check_lang"]
@@ -145,6 +145,13 @@ class Labels:
     # ----------------------------------------------------------------- domain words
     def component(self, cid: str) -> str:
         return self.components.get(cid) or self(f"component.{cid}")
+
+    def metric(self, metric: str, names: dict[str, str] | None) -> str:
+        """An output metric's name (`names`: the scenario's `metrics`); the built-in
+        `youth` metric in the labels' words."""
+        if metric == YOUTH_METRIC:
+            return self("youth_metric")
+        return (names or {}).get(metric, metric)
 
     def kind(self, kind: str) -> str:
         return self(f"kind.{kind}")

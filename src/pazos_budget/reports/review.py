@@ -23,6 +23,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from .. import __version__
 from ..findings import Finding
+from ..messages import Text, render
 from ..review import (
     EXECUTED_UNITS,
     MONEY_FINDINGS,
@@ -45,6 +46,7 @@ from .xlsx import (
     MID_FILL,
     MONEY,
     PERCENT,
+    SHARE,
     SUBTITLE,
     Col,
     Sheet,
@@ -104,6 +106,36 @@ def finding_said(L: Labels, s: Scenario, f: Finding) -> str:
     )
 
 
+def warning_sentence(L: Labels, s: Scenario, w: ExecutionWarning) -> str:
+    """What an execution has passed, in `L`'s language, its numbers written as it writes
+    them (the workbook's sentence)."""
+    return L(
+        f"review.warning.{w.kind.value}",
+        name=w.name,
+        cluster={c.id: c.name for c in s.clusters}.get(w.cluster or "", w.cluster or ""),
+        amount=L.count(w.amount),
+        limit=L.count(w.limit),
+        currency=L.currency,
+    )
+
+
+def warnings_said(r: Review, lang: str) -> list[tuple[str, str]]:
+    """Each execution warning as (where, message) in `lang`, for the terminal and the
+    JSON: in English the warning's own message (`field: ...`, as review.py writes it),
+    otherwise the workbook's sentence after the same field."""
+    if lang == "en":
+        return [(w.where, w.message) for w in r.warnings]
+    s = r.scenario
+    L = Labels(lang, s.scenario.currency, s.given_component_names())
+    return [(w.where, f"{w.field}: {warning_sentence(L, s, w)}") for w in r.warnings]
+
+
+def warning_lines(r: Review, lang: str) -> list[str]:
+    """The execution warnings as the terminal prints them: `FILE:ROW:COL: warning: ...`."""
+    word = render(Text("val.warning"), lang)
+    return [f"{where}: {word}: {message}" for where, message in warnings_said(r, lang)]
+
+
 def diagnosis_said(r: Review, lang: str) -> list[str]:
     """The review's diagnosis findings said in `lang`, for the terminal and the JSON: in
     English the findings' own messages (as review.py restated them), otherwise
@@ -118,16 +150,24 @@ def diagnosis_said(r: Review, lang: str) -> list[str]:
 def review_in_language(doc: dict[str, Any], r: Review) -> dict[str, Any]:
     """A review@1 document whose diagnosis findings (and those of the remainder it holds)
     say their `message` in the scenario's language; `kind` and the figures unchanged."""
-    said = diagnosis_said(r, r.scenario.scenario.language)
-    if r.scenario.scenario.language == "en" or not said:
+    lang = r.scenario.scenario.language
+    said = diagnosis_said(r, lang)
+    if lang == "en":
         return doc
+    out = dict(doc)
+    if isinstance(out.get("warnings"), list) and len(out["warnings"]) == len(r.warnings):
+        messages = [m for _, m in warnings_said(r, lang)]
+        out["warnings"] = [
+            dict(w) | {"message": m} for w, m in zip(out["warnings"], messages, strict=True)
+        ]
+    if not said:
+        return out
 
     def restated(findings: Any) -> Any:
         if not isinstance(findings, list) or len(findings) != len(said):
             return findings
         return [dict(f) | {"message": m} for f, m in zip(findings, said, strict=True)]
 
-    out = dict(doc)
     if "diagnosis" in out:
         out["diagnosis"] = restated(out["diagnosis"])
     remainder = out.get("remainder")
@@ -165,15 +205,7 @@ class _ReviewBook(Book):
 
     def warning(self, w: ExecutionWarning) -> str:
         """A warning in the workbook's language, with its numbers written as it writes them."""
-        L = self.L
-        return L(
-            f"review.warning.{w.kind.value}",
-            name=w.name,
-            cluster=self.cluster_names.get(w.cluster or "", w.cluster or ""),
-            amount=L.count(w.amount),
-            limit=L.count(w.limit),
-            currency=self.cur,
-        )
+        return warning_sentence(self.L, self.s, w)
 
     def finding(self, f: Finding) -> str:
         """A diagnosis finding's sentence in the workbook's language (`finding_said`)."""
@@ -398,14 +430,14 @@ class _ReviewBook(Book):
             return self.cluster_names[key]
         if key == "share":
             return self.L("review.row.share")
-        return self.s.metric_name(key)
+        return self.L.metric(key, self.s.metrics)
 
     def subtitle(self) -> str:
         info = self.s.scenario
         return self.L("subtitle", name=info.name, id=info.id, when=self.when)
 
     # ----------------------------------------------------------------- programmes
-    def _programme_cols(self, with_department: bool) -> list[Col]:
+    def _programme_cols(self, with_department: bool, with_share: bool = False) -> list[Col]:
         L, cur = self.L, self.cur
         cols = [Col(L("col.programme"), 30, wrap=True)]
         if with_department:
@@ -424,9 +456,13 @@ class _ReviewBook(Book):
             Col(L("review.col.to_spend", currency=cur), 12, fmt=MONEY),
             Col(L("review.col.year_spend", currency=cur), 12, fmt=MONEY),
         ]
+        if with_share:
+            cols.append(Col(L("col.dept_share"), 9, fmt=SHARE))
         return cols
 
-    def _programme_row(self, p: ProgrammeReview, with_department: bool) -> list[Any]:
+    def _programme_row(
+        self, p: ProgrammeReview, with_department: bool, share: float | None = None
+    ) -> list[Any]:
         recorded = p.executed_spend / p.executed_units if p.executed_units > 0 else None
         over = recorded is not None and recorded > p.unit_cost * (1 + TIE_MARGIN)
         row: list[Any] = [p.name]
@@ -448,6 +484,8 @@ class _ReviewBook(Book):
             _money(to_spend),
             _money(p.year_spend),
         ]
+        if share is not None:
+            row.append(V(share, SHARE))
         return row
 
     def programmes(self) -> None:
@@ -486,7 +524,22 @@ class _ReviewBook(Book):
             if d.id == p.department or d.id in p.funders()
         ]
         sh.section(L("title.programmes"))
-        sh.table(self._programme_cols(False), [self._programme_row(pr, False) for _, pr in mine])
+        shares = [p.funders().get(d.id, 0.0) for p, _ in mine]
+        if any(share < 1 for share in shares):
+            # The programmes' money is each one's whole; the figures above are the
+            # department's part of it.
+            sh.note(L("review.dept.cofunded"))
+            sh.table(
+                self._programme_cols(False, with_share=True),
+                [
+                    self._programme_row(pr, False, share)
+                    for (_, pr), share in zip(mine, shares, strict=True)
+                ],
+            )
+        else:
+            sh.table(
+                self._programme_cols(False), [self._programme_row(pr, False) for _, pr in mine]
+            )
         cells = r.execution.cells()
         year = {pr.id: pr for pr in r.year.programmes} if r.year is not None else {}
         rows = []
