@@ -18,7 +18,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke_cli
@@ -366,12 +366,23 @@ BAD_FORMS: dict[str, tuple[Callable[[Any], None], str]] = {
         "a spreadsheet program and save it",
     ),
     "duplicate-id": (
-        set_cells(s1__A7="lighting", s1__B7="Other", s1__C7="Prevention", s1__E7=3),
+        set_cells(
+            s1__A7="lighting",
+            s1__B7="Other",
+            s1__C7="Prevention",
+            s1__D7="u",
+            s1__E7=3,
+            s1__I7="No",
+        ),
         "duplicate-id.xlsx:Programmes!A7: id: duplicate code 'lighting' (also row 6)",
     ),
     "missing-name": (
         set_cells(s1__B6=None),
         "missing-name.xlsx:Programmes!B6: name: missing: this cell is required",
+    ),
+    "missing-unit": (  # a new programme's unit, as its name
+        set_cells(s1__A7="murals", s1__B7="Murals", s1__C7="Prevention", s1__E7=3),
+        "missing-unit.xlsx:Programmes!D7: unit: missing: this cell is required",
     ),
     "unknown-component": (
         set_cells(s1__C5="Prevent"),
@@ -389,7 +400,14 @@ BAD_FORMS: dict[str, tuple[Callable[[Any], None], str]] = {
         "text 'many' (type the number itself, without quotes or letters)",
     ),
     "other-department": (
-        set_cells(s1__A7="art-school", s1__B7="Art", s1__C7="Prevention", s1__E7=3),
+        set_cells(
+            s1__A7="art-school",
+            s1__B7="Art",
+            s1__C7="Prevention",
+            s1__D7="u",
+            s1__E7=3,
+            s1__I7="No",
+        ),
         "other-department.xlsx:Programmes!A7: id: programme 'art-school' belongs to "
         "department 'culture' (its own form lists it); give a new programme a new code",
     ),
@@ -412,6 +430,18 @@ def test_a_bad_form_gets_its_located_message(case: str) -> None:
     run = invoke_cli("intake", "import", str(MINIMAL), str(form), "-o", "new.yaml")
     assert (run.exit_code, run.stderr.splitlines()) == (2, [message])
     assert not Path("new.yaml").exists()
+
+
+def test_a_cleared_unit_or_whole_units_cell_keeps_the_scenarios() -> None:
+    """Blank says nothing about a unit or whether units are whole: a cleared cell on a
+    programme the scenario has keeps its value (before, the whole interrupters became a
+    programme of "unit"s funded by halves, without a word)."""
+    wb = openpyxl.load_workbook(template())
+    row = next(r for r in range(1, 40) if wb.worksheets[1].cell(r, 1).value == "interrupters")
+    form = fill(template(), set_cells(**{f"s1__D{row}": None, f"s1__I{row}": None}), "cut.xlsx")
+    run = invoke_cli("intake", "import", str(MINIMAL), str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    assert run.stdout.splitlines()[0] == "cut.xlsx: security: no change"
 
 
 def test_every_problem_of_every_form_at_once() -> None:
@@ -518,6 +548,9 @@ EDITS = st.lists(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(edits=EDITS)
+# Found: a negative maximum also broke the base's per-cluster minimums, a field the form
+# does not show, and that problem was located in the base scenario, not at the form.
+@example(edits=[(1, 8, 3, -1.0)])
 def test_any_filled_form_imports_or_is_refused_at_its_cells(
     edits: list[Any], tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from typer.testing import CliRunner
 
@@ -20,7 +21,8 @@ from pazos_budget.errors import ScenarioError
 from pazos_budget.loader import load_scenario
 from pazos_budget.outlines import load_outlines
 from pazos_budget.pipeline import solve_scenario
-from pazos_budget.reports.deck import build_deck
+from pazos_budget.reports.deck import _department_page, build_deck
+from pazos_budget.reports.labels import Labels
 from pazos_budget.result import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,3 +192,44 @@ def test_bad_inputs_exit_2_and_write_nothing(minimal_doc: dict[str, Any], tmp_pa
     assert "features[0].properties.cluster: unknown cluster 'east'" in run.output
     run = runner.invoke(app, ["present", str(base), "-o", str(tmp_path / "deck.xlsx")])
     assert run.exit_code == 2 and "pdf" in run.output
+
+
+def test_a_department_page_shows_what_it_pays_of_each_programme() -> None:
+    """The bars of a department page add up to its spend written beside them: a cofunded
+    programme counts only the department's share (the cofunding example: a programme two
+    departments pay for)."""
+    doc = to_json(solve_scenario(load_scenario(ROOT / "examples" / "cofunding.yaml")))
+    assert any(len(p.get("cofunding") or {}) > 1 and p["spend"] > 0 for p in doc["programmes"])
+    for d in doc["departments"]:
+        fig = _department_page(doc, d, Labels("es"))
+        bars = [r.get_width() for ax in fig.axes for r in ax.patches if isinstance(r, Rectangle)]
+        assert sum(bars) == pytest.approx(d["spend"]), d["id"]
+
+
+def test_results_of_another_city_or_twice_are_refused(
+    minimal_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    """A deck compares plans of one city; the file problems are told in the base result's
+    language when no --lang is given."""
+    out = tmp_path / "deck.pdf"
+    base = write(tmp_path, "base.json", minimal_doc)
+    other = copy.deepcopy(minimal_doc)
+    other["clusters"][0]["id"] = "east"  # as another city's result would
+    elsewhere = write(tmp_path, "elsewhere.json", other)
+    run = runner.invoke(app, ["present", str(base), str(elsewhere), str(base), "-o", str(out)])
+    assert run.exit_code == 2 and not out.exists()
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"{elsewhere}:") and lines[0].endswith(
+        f"clusters: its clusters are not those of the base result ({base}): a deck compares "
+        "plans of one city"
+    )
+    assert lines[1] == f"{base}: the same result twice (already given as {base})"
+    spanish = copy.deepcopy(minimal_doc)
+    spanish["scenario"]["language"] = "es"
+    spanish["schema"] = "pazos-budget/result@0"
+    old = write(tmp_path, "old.json", spanish)
+    run = runner.invoke(app, ["present", str(old), "-o", str(out)], env={"LANG": "en_US.UTF-8"})
+    assert run.exit_code == 2 and "su campo «schema» es pazos-budget/result@0" in run.stderr
+    run = runner.invoke(app, ["present", str(write(tmp_path, "list.json", [])), "-o", str(out)])
+    assert run.exit_code == 2 and "None" not in run.stderr

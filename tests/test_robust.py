@@ -226,8 +226,11 @@ def test_cli_robust_writes_the_workbook_and_json(tmp_path: Path, lang: str) -> N
     assert len(wb.worksheets[0]._charts) == 1
     rows = read_sheet(wb.worksheets[1])
     by_name = {r[0]: r for r in rows if r and r[0] is not None}
+    departments = {d.id: d.name for d in load_scenario(UNCERTAIN).scenario.departments}
     for t in doc["targets"]:
         row = by_name[t["name"]]
+        # Its owner by name, as every sheet a person reads names it.
+        assert row[1] == departments.get(t["owner"], L("owner.pazos")), row
         assert row[4] == pytest.approx(t["probability_met"])
         assert row[5] == pytest.approx(t["best_probability_met"])
     youth = by_name[L("robust.row.youth")]

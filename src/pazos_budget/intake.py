@@ -140,6 +140,9 @@ FORM_FIELDS = (
     "notes",
     "outputs",
 )
+#: Fields whose blank cell on a programme the scenario has keeps the scenario's value
+#: (blank means nothing for them; a blank maximum, by contrast, means "no maximum").
+KEPT_WHEN_BLANK = frozenset({"unit", "integer"})
 TRUE_WORDS = frozenset({"si", "sí", "yes", "true", "verdadero", "1", "x"})
 FALSE_WORDS = frozenset({"no", "false", "falso", "0"})
 
@@ -321,6 +324,7 @@ class _Reader:
         self.s = scenario
         self.problems: list[Problem] = []
         self.cluster_ids = [c.id for c in scenario.clusters]
+        self.known = {p.id for p in scenario.programmes}
         self.metrics = metric_ids(scenario)
         self.lang: Lang = "es"  # the form's, once its sheets are read
         self.unread: set[str] = set()  # codes of rows not read (a bad or repeated code)
@@ -492,9 +496,14 @@ class _Reader:
                 self.unread.add(pid)
                 continue
             first_row[pid] = r
+            # A new programme's unit is required like its name; on a programme the
+            # scenario has, a cleared unit or "whole units?" keeps the scenario's (see
+            # _changed_fields).
+            new = pid not in self.known
             for column in PROGRAMME_COLUMNS:
                 given = cells.get(column.key)
-                if column.required and given is not None and given.empty:
+                required = column.required or (new and column.key == "unit")
+                if required and given is not None and given.empty:
                     self.problem(given, column.key, Text("val.intake.required"))
                     values["_bad"] = True
             out[pid] = values
@@ -914,6 +923,8 @@ def _changed_fields(
     for key in FORM_FIELDS:
         if key in ("clusters", "youth_per_unit"):
             continue
+        if key in KEPT_WHEN_BLANK and (key not in row.cells or row.cells[key].empty):
+            continue  # a cleared cell says nothing: what the scenario has stays
         if not _same(new[key], old[key]):
             fields[key] = _plain(new[key]) if isinstance(new[key], float) else new[key]
     if not _same(before.youth, row.view.youth) or before.where != row.view.where:
@@ -983,8 +994,9 @@ def _validate(
                 continue
             if (pid, key) in cells:
                 return cells[(pid, key)].origin
-        if rest and rest[0] not in FORM_FIELDS:
-            return None  # a field the form does not show: where the base has it
+        # A field the form does not show: the base alone is valid, so what breaks it is
+        # what the form changed in that programme; its row says where (the code cell).
+        # A programme no form lists: where the base has it.
         cell = cells.get((pid, "id"))
         return cell.origin if cell is not None else None
 

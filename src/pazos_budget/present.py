@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .language import result_language, run_language
 from .outlines import Outline, load_outlines, read_json
 from .reports.deck import build_deck
 from .reports.labels import Labels
@@ -28,14 +29,23 @@ def load_results(paths: Sequence[Path], lang: str = "en") -> list[dict[str, Any]
     L = Labels(lang)
     problems: list[Problem] = []
     docs: list[dict[str, Any]] = []
+    seen: dict[Path, Path] = {}
+    base_clusters: list[str] | None = None
     for path in paths:
+        same = seen.setdefault(path.resolve(), path)
+        if same is not path:
+            problems.append(Problem(str(path), 0, 0, "", L("deck.error.twice", first=str(same))))
+            continue
         doc, at = read_json(path)
         line, col = at.get("schema", at.get("", (0, 0)))
         if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
             schema = doc.get("schema") if isinstance(doc, dict) else None
-            problems.append(
-                Problem(str(path), line, col, "schema", L("deck.error.schema", schema=schema))
+            message = (
+                L("deck.error.schema", schema=schema)
+                if isinstance(schema, str)
+                else L("deck.error.no_schema")
             )
+            problems.append(Problem(str(path), line, col, "schema", message))
             continue
         if doc.get("status") not in (Status.OPTIMAL, Status.FEASIBLE):
             line, col = at.get("status", (0, 0))
@@ -46,8 +56,18 @@ def load_results(paths: Sequence[Path], lang: str = "en") -> list[dict[str, Any]
         for key in bad:
             line, col = at.get(key, (0, 0))
             problems.append(Problem(str(path), line, col, key, L("deck.error.field")))
-        if not bad:
-            docs.append(doc)
+        if bad:
+            continue
+        # A deck compares plans of one city: the same clusters as the base result's.
+        clusters = sorted(str(c.get("id")) for c in doc["clusters"] if isinstance(c, dict))
+        if base_clusters is None:
+            base_clusters = clusters
+        elif clusters != base_clusters:
+            line, col = at.get("clusters", (0, 0))
+            message = L("deck.error.other_city", base=str(paths[0]))
+            problems.append(Problem(str(path), line, col, "clusters", message))
+            continue
+        docs.append(doc)
     if problems:
         raise ScenarioError(problems)
     return docs
@@ -65,7 +85,9 @@ def prepare(
 ) -> tuple[list[dict[str, Any]], str, list[Outline]]:
     """Read and check everything the deck needs, before any file is written: the result
     documents (the first is the base), the deck's language, and the cluster outlines."""
-    docs = load_results(paths, lang or "en")
+    # Problems with the files are told in the run's language: `--lang`, else the base
+    # result's, else the environment's.
+    docs = load_results(paths, lang or run_language(None, result_language(paths[0])))
     language = lang or language_of(docs)
     outlines: list[Outline] = []
     if map_file is not None:

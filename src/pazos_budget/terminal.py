@@ -17,7 +17,7 @@ from .explain import top_marginal_clusters
 from .i18n import Said, separators
 from .marginal import MarginalValue, NotExact
 from .reports.labels import Labels
-from .result import PAZOS_OWNER, StageStatus, unservable_text
+from .result import PAZOS_OWNER, RowResult, StageStatus, unservable_text
 from .scenario import TargetKind
 from .tolerances import ZERO
 
@@ -32,6 +32,14 @@ if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands tha
 
 #: The terminal's words when no language is given (tests, a library caller).
 EN = Labels("en")
+
+
+def _tightness(row: RowResult) -> tuple[float, float]:
+    """How close a row is to failing: its shortfall, then (every row met) the least
+    margin over what it requires. A target of several rows is at least so much in each
+    place (a share of spend, the one "at most" kind, has a single row)."""
+    margin = (row.achieved - row.required) / max(abs(row.required), ZERO)
+    return (row.relative_shortfall, -margin)
 
 
 def labels(lang: str | None, currency: str = "") -> Labels:
@@ -189,7 +197,7 @@ def _targets_table(r: Result, L: Labels, width: int) -> Table:
             no_wrap=col == "status" and not wide,
         )
     for t in r.targets:
-        worst = max(t.rows, key=lambda row: row.relative_shortfall, default=None)
+        worst = max(t.rows, key=_tightness, default=None)
         owner = markup(names.get(t.owner, t.owner))
         kind = markup(L.kind(t.kind))
         hard = L("term.yes") if t.hard else L("term.no")

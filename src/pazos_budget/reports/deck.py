@@ -87,8 +87,8 @@ def _page(title: str, subtitle: str = "") -> Figure:
     return fig
 
 
-def _wrap(text: str, width: int) -> str:
-    return textwrap.fill(text, width, max_lines=2, placeholder="…")
+def _wrap(text: str, width: int, lines: int = 2) -> str:
+    return textwrap.fill(text, width, max_lines=lines, placeholder="…")
 
 
 def _bars(
@@ -100,6 +100,7 @@ def _bars(
     colours: list[str] | None = None,
     labels: list[str] | None = None,
     left: float = 0.36,
+    wrap: int = 40,
 ) -> Any:
     """Horizontal bars, the first name on top; `back` are lighter bars behind them."""
     ax = fig.add_axes((left, 0.15, 0.95 - left, 0.67))
@@ -108,7 +109,8 @@ def _bars(
         ax.barh(ys, back, color=LIGHT, height=0.8)
     ax.barh(ys, values, color=colours or BLUE, height=0.55 if back is not None else 0.7)
     size = TICK_PT if len(names) <= 10 else SMALL_PT + 1  # two-line names must not touch
-    ax.set_yticks(ys, [_wrap(n, 40) for n in names], fontsize=size)
+    lines = 2 if wrap >= 40 else 3
+    ax.set_yticks(ys, [_wrap(n, wrap, lines) for n in names], fontsize=size)
     ax.tick_params(axis="x", labelsize=TICK_PT)
     ax.spines[["top", "right"]].set_visible(False)
     top = max([*values, *(back or []), 0.0]) or 1.0
@@ -377,28 +379,41 @@ def _section_page(title: str, L: Labels) -> Figure:
     return fig
 
 
+#: Where a department page's bars start, and how many characters a programme's name
+#: wraps at to fit left of them (three lines at most).
+DEPARTMENT_LEFT = 0.36
+DEPARTMENT_WRAP = 34
+
+
+def _share_paid(p: Mapping[str, Any], department: str) -> float:
+    """The part of programme `p`'s spend that `department` pays."""
+    cofunding = p.get("cofunding")
+    if cofunding:
+        return float(cofunding.get(department, 0.0))
+    return 1.0 if p["department"] == department else 0.0
+
+
 def _department_page(doc: Mapping[str, Any], d: Mapping[str, Any], L: Labels) -> Figure:
     fig = _page(d["name"])
-    mine = [
-        p
-        for p in doc["programmes"]
-        if p["department"] == d["id"] or d["id"] in (p.get("cofunding") or {})
-    ]
-    mine.sort(key=lambda p: -float(p["spend"]))
-    shown = [p for p in mine if float(p["spend"]) > 0][:10]
+    # What the department pays of each programme: a cofunded one only its share, so the
+    # bars add up to the spend written beside them.
+    paid = [(p, float(p["spend"]) * _share_paid(p, d["id"])) for p in doc["programmes"]]
+    mine = sorted([(p, v) for p, v in paid if v > 0], key=lambda pv: -pv[1])
+    shown = mine[:10]
     if shown:
-        values = [float(p["spend"]) for p in shown]
+        values = [v for _, v in shown]
         ax = _bars(
             fig,
-            [p["name"] for p in shown],
+            [p["name"] for p, _ in shown],
             values,
             labels=[L.num(v, 0) for v in values],
-            left=0.34,
+            left=DEPARTMENT_LEFT,
+            wrap=DEPARTMENT_WRAP,
         )
-        ax.set_position((0.34, 0.15, 0.3, 0.67))
+        ax.set_position((DEPARTMENT_LEFT, 0.15, 0.64 - DEPARTMENT_LEFT, 0.67))
         _money_axis(ax, L)
         ax.set_title(L("deck.department.programmes", currency=L.currency), fontsize=TICK_PT)
-        rest = len([p for p in mine if float(p["spend"]) > 0]) - len(shown)
+        rest = len(mine) - len(shown)
         if rest > 0:
             fig.text(0.3, 0.03, L("deck.department.more", n=rest), fontsize=SMALL_PT)
     else:

@@ -143,7 +143,8 @@ class RobustBuilder(Book):
         )
         share = doc["hard_target_failure_share"]
         if share is not None:
-            text = L("robust.hard_fail", share=f"{L.num(share * 100, 1)} %")
+            percent = L.num(share * 100, 1) + (" %" if L.lang == "es" else "%")
+            text = L("robust.hard_fail", share=percent)
             sh.styles.apply(
                 sh.ws.cell(row=sh.row - 1, column=1, value=text),
                 fill=BAD_FILL if share > 0 else GOOD_FILL,
@@ -162,12 +163,14 @@ class RobustBuilder(Book):
             Col(L("robust.col.shortfall_p50"), 12, wrap=True),
             Col(L("robust.col.shortfall_p95"), 12, wrap=True),
         ]
+        owners = {d.id: d.name for d in self.r.loaded.scenario.departments}
+        owners["pazos"] = L("owner.pazos")
         rows = []
         for t in doc["targets"]:
             rows.append(
                 [
                     t["name"],
-                    t["owner"],
+                    owners.get(t["owner"], t["owner"]),
                     L.yes_no(t["hard"]),
                     V(L.met(t["met_in_plan"]), fill=GOOD_FILL if t["met_in_plan"] else BAD_FILL),
                     _probability(t["probability_met"]),
