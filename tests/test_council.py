@@ -144,6 +144,23 @@ def test_comparison_workbook_reads_back(comparison: Comparison, tmp_path: Path, 
         assert row_[5:7] == [L.met(m) for m in t["met"]]
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_spend_by_cluster_total_is_the_scenarios_spend(tmp_path: Path, lang: str) -> None:
+    """A fixed cost is in no cluster: its row stands on the sheet, so the total is the
+    spend the summary says (before, the total left it out)."""
+    fixed = ["programmes.art-school.fixed_cost=20"]
+    both = [load_scenario(MINIMAL, fixed), load_scenario(MINIMAL, [*fixed, "budget.total=900"])]
+    c = compare(both, OPTIONS, jobs=1)
+    path = tmp_path / "c.xlsx"
+    write_comparison(c, path, lang=lang)
+    L = Labels(lang)
+    sheet = openpyxl.load_workbook(path)[L("sheet.cmp.clusters")]
+    spends = [r.spend for r in c.results]
+    assert sum(cl.spend for cl in c.results[0].clusters) < spends[0]  # the fixed cost
+    assert find_row(sheet, L("total"))[2:4] == pytest.approx(spends)
+    assert find_row(sheet, L("no_cluster_row"))[2] == pytest.approx(20)
+
+
 def test_cut_first_lists_what_loses_money(comparison: Comparison) -> None:
     cuts = comparison.cut_first("programme", 10)
     assert cuts, "30% less money must cut some programme"

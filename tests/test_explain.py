@@ -100,6 +100,29 @@ def test_population_and_needs_met(tmp_path: Path) -> None:
     assert why(ex["dear"]) == [Why.NEEDS_MET]
 
 
+def test_a_programme_reaching_no_youth_is_never_said_to_have_covered_its_clusters(
+    tmp_path: Path,
+) -> None:
+    """Lighting points serve a metric goal, already met, and reach no young people: the
+    reason says that, not that "the clusters where it runs are fully covered"."""
+    data = scenario(
+        programmes=[
+            programme("lamps", youth_per_unit=0, outputs={"lights": 1}),
+            programme("more-lamps", unit_cost=30, youth_per_unit=0, outputs={"lights": 1}),
+            programme("workshops", unit_cost=10, max_units=5),
+        ],
+        targets=[{"id": "lights-3", "kind": "metric", "metric": "lights", "at_least": 3}],
+    )
+    ex = explain(solve(tmp_path, data))
+    dear = ex["more-lamps"]
+    assert why(dear) == [Why.NEEDS_MET] and not dear.reasons[0].reaches_youth
+    for lang, covered in (("en", "fully covered"), ("es", "cubiertos")):
+        text = Labels(lang).reason(
+            dear.reasons[0], departments={}, programmes={}, clusters={}, targets={}
+        )
+        assert covered not in text and ("no youth" in text or "no alcanza" in text), text
+
+
 def test_department_envelope(tmp_path: Path) -> None:
     data = scenario(
         departments=[{"id": "d", "name": "Dept D", "budget": 50}],

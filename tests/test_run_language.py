@@ -86,6 +86,15 @@ def test_the_language_a_command_line_names(tmp_path: Path) -> None:
     assert decide(["init", "t.csv", "-o", str(SPANISH_SCENARIO)], {}) == "en"
     assert decide(["solve"], {"LANG": "es_CO.UTF-8"}) == "es"
     assert decide(["solve"], {}) == "en"
+    # A variant that does not say is in its base's language (as `intake import` writes
+    # one); a chain that loops says nothing.
+    variant = tmp_path / "variante.yaml"
+    variant.write_text(f"extends: {SPANISH_SCENARIO}\nscenario: {{id: v}}\n", "utf-8")
+    assert declared_language(variant) == "es"
+    assert decide(["solve", str(variant), "--time-limit", "0"], {}) == "es"
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("extends: loop.yaml\n", "utf-8")
+    assert declared_language(loop) is None
 
 
 # --------------------------------------------------------------------------- usage errors

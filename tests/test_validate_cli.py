@@ -79,7 +79,7 @@ targets:
 
 BASE_SUMMARY = (
     "s.yaml: ok: 2 clusters (2 prioritized), 2 departments, 2 programmes, "
-    "2 targets and goals, total budget 1,000 COP millions"
+    "2 targets and goals, total budget 1,000.0 COP millions"
 )
 
 TOP_FIELDS = (

@@ -253,7 +253,7 @@ def validate(
                 departments=L.counted("noun.department", len(s.departments)),
                 programmes=L.counted("noun.programme", len(s.programmes)),
                 targets=L.counted("noun.target_or_goal", targets),
-                budget=L.num(s.budget.total, 0),
+                budget=L.num(s.budget.total, 1),  # as the solve summary writes it
                 currency=L.currency,
             ),
         )

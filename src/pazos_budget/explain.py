@@ -114,6 +114,7 @@ class Reason:
     alternative_cost: float | None = None  # CHEAPER: the alternative's money per result
     units: float | None = None  # MAX_UNITS / AT_MINIMUM: the limit
     minimize_spend: bool = False  # NOT_NEEDED / NEEDS_MET: the objective minimizes spend
+    reaches_youth: bool = True  # NEEDS_MET: it reaches youth in some cluster
 
     @property
     def code(self) -> str:
@@ -384,7 +385,9 @@ class Explainer:
             return [Reason(Why.NOT_NEEDED, minimize_spend=minimize)]
         open_ = [c for c in contribs if c.open]
         if not open_ and not self.final_open[f_lo:f_hi].any():
-            return [Reason(Why.NEEDS_MET, minimize_spend=minimize)]
+            # Reaching no youth in a cluster (street lighting, a city-wide programme), it
+            # has no cluster to cover: the reason says so rather than "covered".
+            return [Reason(Why.NEEDS_MET, minimize_spend=minimize, reaches_youth=f_lo < f_hi)]
 
         reasons: list[Reason] = []
         step = _next_step(p, pr)

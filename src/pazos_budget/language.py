@@ -40,6 +40,9 @@ OUTPUT_OPTIONS = frozenset({"--output", "-o", "--json", "--write-model"})
 #: A scenario larger than this is not read for its language (the loader will say why).
 MAX_PEEK = 4 * 1024 * 1024
 _DECLARED = re.compile(r"^[ \t]+language:[ \t]*[\"']?([A-Za-z_-]+)[\"']?[ \t]*(#.*)?$", re.M)
+_EXTENDS = re.compile(r"^extends:[ \t]*[\"']?([^\"'#\s][^\"'#]*?)[\"']?[ \t]*(#.*)?$", re.M)
+#: How many `extends:` a cheap read follows (a variant of a variant of ...).
+MAX_PEEK_BASES = 8
 
 _LOCALE = re.compile(r"([A-Za-z]{2,3})(?:[_.@-]|$)")
 
@@ -70,17 +73,27 @@ def environment_language(environ: Mapping[str, str] | None = None) -> Lang | Non
 
 
 def declared_language(path: Path) -> Lang | None:
-    """The `language:` a scenario file declares, read cheaply, never raising (None for a
-    file that cannot be read or does not say). The seam where the loader's own reading of
+    """The `language:` a scenario file declares, read cheaply, never raising, through
+    `extends:` when a variant does not say (None for a file that cannot be read or whose
+    chain does not say). The seam where the loader's own reading of
     a raw document (through `extends:`) takes over once it exists."""
-    try:
-        if not path.is_file() or path.stat().st_size > MAX_PEEK:
+    seen: set[Path] = set()
+    for _ in range(MAX_PEEK_BASES):
+        try:
+            if path.resolve() in seen or not path.is_file() or path.stat().st_size > MAX_PEEK:
+                return None
+            seen.add(path.resolve())
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
             return None
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    found = _DECLARED.search(text)
-    return as_lang(found.group(1)) if found else None
+        found = _DECLARED.search(text)
+        if found:
+            return as_lang(found.group(1))
+        base = _EXTENDS.search(text)  # a variant that does not say: its base's
+        if base is None:
+            return None
+        path = path.parent / base.group(1).strip()
+    return None
 
 
 def result_language(path: Path) -> Lang | None:

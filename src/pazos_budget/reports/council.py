@@ -31,7 +31,7 @@ from .. import __version__
 from ..analysis import Comparison, PointStatus, Sweep, frontier_rows
 from ..result import PAZOS_OWNER
 from ..scenario import COMPONENT_IDS
-from ..tolerances import ZERO
+from ..tolerances import UNSHOWN_MONEY, ZERO
 from .charts import SERIES_COLOURS, _text, _title, horizontal_bars
 from .context import Book
 from .summary import met_cell
@@ -305,6 +305,15 @@ class ComparisonBuilder(Book):
             rows.append(head + self.value_cells(row["spend"], MONEY, DELTA_MONEY))
         n = len(self.ids)
         sums = [sum(row["spend"][k] for row in rows_data) for k in range(n)]
+        if key == "cluster":
+            # City-wide programmes and fixed costs are in no cluster: their row makes the
+            # total the scenario's spend, as on the solve workbook's clusters sheet.
+            elsewhere = [r.spend - sums[k] for k, r in enumerate(self.c.results)]
+            if any(abs(x) > UNSHOWN_MONEY for x in elsewhere):
+                rows.append(
+                    [L("no_cluster_row"), ""] + self.value_cells(elsewhere, MONEY, DELTA_MONEY)
+                )
+                sums = [r.spend for r in self.c.results]
         total: list[Any] = [L("total")] + ([None] if key == "cluster" else [])
         total += self.value_cells(sums, MONEY, DELTA_MONEY)
         sh.table(cols, rows, freeze=True, total=total)

@@ -234,6 +234,8 @@ class Labels:
             return self("reason.at_minimum", units=self.count(r.units or 0.0))
         if r.why in (Why.NOT_NEEDED, Why.NEEDS_MET):
             key = f"reason.{r.why.value}" + (".min_spend" if r.minimize_spend else "")
+            if r.why == Why.NEEDS_MET and not r.minimize_spend and not r.reaches_youth:
+                key = "reason.needs_met.no_youth"
             return self(key)
         if r.why == Why.POPULATION:
             return self("reason.population")
