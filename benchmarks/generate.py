@@ -56,7 +56,7 @@ DEPARTMENT_KINDS = (
     ("health", "Health", "spa_treatments"),
     ("mobility", "Mobility", "km_bike_route"),
     ("participation", "Community Participation", "community_projects"),
-    ("pazos", "PAZOS Strategy Office", "coexistence_pacts"),
+    ("pazos-office", "PAZOS Strategy Office", "coexistence_pacts"),
 )
 #: Youth reached per unit, by component (low, high); safe environments reach nobody directly.
 YOUTH_RANGE = {

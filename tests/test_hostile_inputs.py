@@ -100,6 +100,23 @@ def test_sexagesimal_and_yes_stay_text(workdir: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["+_", "-_", "0x_", "0b_", "0o_", "._", "_"])
+def test_a_number_without_digits_is_text(workdir: Path, value: str) -> None:
+    """Underscores and a prefix make no number: the scalar is text, so the field says it
+    must be a number (before, Python's "invalid literal for int()" reached the user)."""
+    (workdir / "s.yaml").write_text(BASE.replace("total: 100", f"total: {value}"), "utf-8")
+    refused(invoke("validate", "s.yaml"), "s.yaml:3:3: budget.total: must be a number")
+
+
+def test_an_impossible_date_is_said_in_our_words(workdir: Path) -> None:
+    (workdir / "s.yaml").write_text(BASE.replace("total: 100", "total: 2026-02-30"), "utf-8")
+    refused(
+        invoke("validate", "s.yaml"),
+        "s.yaml:3:3: budget.total: not valid YAML: '2026-02-30' reads as a date, and there is "
+        "no such date (write it as YYYY-MM-DD, or in quotes if it is text)",
+    )
+
+
 # --------------------------------------------------------------------------- read once
 def test_a_pipe_is_read_once_and_hashed_from_what_was_parsed(workdir: Path) -> None:
     proc = subprocess.run(

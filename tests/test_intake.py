@@ -477,7 +477,7 @@ def test_forms_saved_by_libreoffice() -> None:
     palmira = load_scenario(PALMIRA).scenario
     # Departments with every kind of programme: listed clusters, a per-cluster youth map,
     # city-wide, co-funded, integer and mandatory ones.
-    departments = ["security", "pazos", "social", "culture"]
+    departments = ["security", "gerencia-pazos", "social", "culture"]
     forms = [template(f"palmira-{d}.xlsx", d, scenario=PALMIRA, lang="es") for d in departments]
     minimal = [template(), template("minimal-culture.xlsx", "culture")]
     changed = fill(template(), changed_form, "changed.xlsx")

@@ -123,7 +123,7 @@ def test_skipped_values_equal_the_re_solves_on_palmira() -> None:
     # another question and is re-solved).
     assert proven == [
         "government",
-        "pazos",
+        "gerencia-pazos",
         "culture",
         "education",
         "infrastructure",

@@ -792,3 +792,15 @@ def test_the_summary_counts_in_the_singular_for_one() -> None:
     assert es.counted("noun.department", 1) == "1 secretaría"
     assert es.counted("noun.cluster", 1_200) == "1.200 clústeres"
     assert es.counted("noun.target_or_goal", 0) == "0 metas"
+
+
+def test_a_department_may_not_be_called_pazos(workdir: Path) -> None:
+    """ "pazos" owns the city-wide targets in a result: a department of that id would be
+    credited with all of them (Palmira's PAZOS office read "7 of 7" for its one goal)."""
+    write(workdir / "s.yaml", BASE.replace("  - id: culture\n", "  - id: pazos\n"))
+    result = CliRunner().invoke(app, ["validate", "s.yaml"])
+    assert result.exit_code == 2, result.output
+    assert (
+        "departments[0].id: 'pazos' is reserved for the city-wide PAZOS targets (their owner "
+        "in a result): give the department another id, e.g. gerencia-pazos"
+    ) in result.output

@@ -49,6 +49,7 @@ from .model import (
 )
 from .result import unsolved_json
 from .scenario import (
+    PAZOS_OWNER,
     YOUTH_METRIC,
     ComponentPresenceTarget,
     MetricTarget,
@@ -67,7 +68,6 @@ MAX_ALTERNATIVES = 4
 #: Under a time limit, no solve is started with less time than this left.
 MIN_SOLVE_SECONDS = 0.05
 #: Owner of a PAZOS cross-cutting target (department goals are owned by their department).
-PAZOS_OWNER = "pazos"
 
 _BUDGET_KINDS = (CommitmentKind.TOTAL_BUDGET, CommitmentKind.DEPARTMENT_BUDGET)
 _KIND_ORDER = {kind: i for i, kind in enumerate(CommitmentKind)}

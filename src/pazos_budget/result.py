@@ -31,6 +31,7 @@ from .reach import distinct_youth, right_slope
 from .scenario import (
     ALL_CLUSTERS,
     COMPONENT_IDS,
+    PAZOS_OWNER,
     YOUTH_METRIC,
     ComponentPresenceTarget,
     MetricTarget,
@@ -55,7 +56,6 @@ from .tolerances import (
 )
 
 SCHEMA = "pazos-budget/result@1"
-PAZOS_OWNER = "pazos"
 
 
 def within(lhs: float, rhs: float, at_most: bool = False) -> bool:

@@ -36,6 +36,8 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 #: The built-in metric: youth reached (youth_per_unit).
 YOUTH_METRIC = "youth"
+#: The owner of the city-wide (PAZOS) targets in a result: no department may be called so.
+PAZOS_OWNER = "pazos"
 
 #: Cluster selector meaning "every cluster of the scenario".
 ALL_CLUSTERS = "all"
@@ -266,6 +268,14 @@ class Department(Strict):
     min_spend: Money | None = None
     goals: list[Target] = Field(default_factory=list)
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _not_the_city(self) -> Department:
+        # Every city-wide target's owner is "pazos" (the result's `owner`): a department
+        # of that id would be credited with them, and its goals read as the city's.
+        if self.id == PAZOS_OWNER:
+            raise RuleViolations([(("id",), Text("val.department.pazos", id=self.id))])
+        return self
 
     @model_validator(mode="after")
     def _min_below_budget(self) -> Department:

@@ -17,8 +17,8 @@ from .explain import top_marginal_clusters
 from .i18n import Said, separators
 from .marginal import MarginalValue, NotExact
 from .reports.labels import Labels
-from .result import PAZOS_OWNER, RowResult, StageStatus, unservable_text
-from .scenario import TargetKind
+from .result import RowResult, StageStatus, unservable_text
+from .scenario import PAZOS_OWNER, TargetKind
 from .tolerances import ZERO
 
 if TYPE_CHECKING:  # analysis and diagnose are imported only by the commands that use them

@@ -282,16 +282,17 @@ _FLOAT = re.compile(
     r"""^(?:
      [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
     |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-    |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?\.[0-9_]*[0-9][0-9_]*(?:[eE][-+][0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
     re.X,
 )
 _INT = re.compile(
-    r"""^(?:[-+]?0b[0-1_]+
-    |[-+]?0o?[0-7_]+
-    |[-+]?[0-9_]+
-    |[-+]?0x[0-9a-fA-F_]+)$""",
+    r"""^(?:[-+]?0b[0-1_]*[0-1][0-1_]*
+    |[-+]?0o[0-7_]*[0-7][0-7_]*
+    |[-+]?0[0-7_]+
+    |[-+]?[0-9_]*[0-9][0-9_]*
+    |[-+]?0x[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*)$""",
     re.X,
 )
 _NULL = frozenset({"~", "null", "Null", "NULL", ""})
@@ -371,7 +372,10 @@ def to_float(text: str) -> float:
 
 def _timestamp(text: str) -> _dt.date | _dt.datetime:
     node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", text)
-    value: _dt.date | _dt.datetime = yaml.SafeLoader("").construct_yaml_timestamp(node)
+    try:
+        value: _dt.date | _dt.datetime = yaml.SafeLoader("").construct_yaml_timestamp(node)
+    except ValueError as e:  # "day is out of range for month": Python's words, not ours
+        raise ValueError(Text("val.yaml.no_such_date", text=text)) from e
     return value
 
 

@@ -19,8 +19,8 @@ from openpyxl import Workbook
 from .. import __version__
 from ..concentration import Concentration, concentrations
 from ..explain import Explanation, explain
-from ..result import PAZOS_OWNER, ProgrammeResult, Result
-from ..scenario import COMPONENT_IDS, Programme, Target
+from ..result import ProgrammeResult, Result
+from ..scenario import COMPONENT_IDS, PAZOS_OWNER, Programme, Target
 from .labels import Labels
 from .xlsx import Sheet, Styles, new_workbook
 

@@ -29,8 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import __version__
 from ..analysis import Comparison, PointStatus, Sweep, frontier_rows
-from ..result import PAZOS_OWNER
-from ..scenario import COMPONENT_IDS
+from ..scenario import COMPONENT_IDS, PAZOS_OWNER
 from ..tolerances import UNSHOWN_MONEY, ZERO
 from .charts import SERIES_COLOURS, _text, _title, horizontal_bars
 from .context import Book

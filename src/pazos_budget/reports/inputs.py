@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import __version__
-from ..result import PAZOS_OWNER, SCHEMA
+from ..result import SCHEMA
 from ..scenario import (
     ALL_CLUSTERS,
+    PAZOS_OWNER,
     MetricTarget,
     Programme,
     SpendShareTarget,

@@ -9,8 +9,8 @@ from openpyxl.worksheet.pagebreak import Break
 
 from ..explain import top_marginal_clusters
 from ..marginal import MoneySource
-from ..result import PAZOS_OWNER, StageStatus
-from ..scenario import COMPONENT_IDS, Objective
+from ..result import StageStatus
+from ..scenario import COMPONENT_IDS, PAZOS_OWNER, Objective
 from .charts import horizontal_bars
 from .context import ReportContext
 from .xlsx import (
