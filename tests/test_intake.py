@@ -444,6 +444,29 @@ def test_a_cleared_unit_or_whole_units_cell_keeps_the_scenarios() -> None:
     assert run.stdout.splitlines()[0] == "cut.xlsx: security: no change"
 
 
+def test_a_deleted_programme_row_removes_it_with_its_other_rows() -> None:
+    """docs/intake.md: a programme the form no longer lists (its row deleted) is removed;
+    its numbers on the other sheets go with it (before: "no programme 'interrupters' on
+    the sheet 'Programmes'" at each of them)."""
+    wb = openpyxl.load_workbook(template())
+    programmes = wb.worksheets[1]
+    row = next(r for r in range(1, 40) if programmes.cell(r, 1).value == "interrupters")
+    others = [
+        ws.title
+        for ws in wb.worksheets[2:]
+        if any(ws.cell(r, 1).value == "interrupters" for r in range(1, 40))
+    ]
+    assert others  # the form has its numbers elsewhere too
+    form = fill(template(), lambda wb: wb.worksheets[1].delete_rows(row), "deleted.xlsx")
+    run = invoke_cli("intake", "import", str(MINIMAL), str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    assert run.stdout.splitlines()[0] == "deleted.xlsx: security: 1 removed (interrupters)"
+    # A code no programme of the department has is still a located problem.
+    form = fill(template(), set_cells(s3__A9="nope", s3__C9=2), "unknown.xlsx")
+    run = invoke_cli("intake", "import", str(MINIMAL), str(form), "-o", "new.yaml")
+    assert run.exit_code == 2 and "'nope'" in run.stderr
+
+
 def test_every_problem_of_every_form_at_once() -> None:
     security = fill(template(), set_cells(s1__H5="ten", s1__I5="maybe"), "s.xlsx")
     fill(template("c.xlsx", "culture"), set_cells(s1__G5="=E5/4"))

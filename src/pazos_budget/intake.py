@@ -325,6 +325,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.cluster_ids = [c.id for c in scenario.clusters]
         self.known = {p.id for p in scenario.programmes}
+        self.deleted: set[str] = set()  # the form's own programmes its sheet no longer lists
         self.metrics = metric_ids(scenario)
         self.lang: Lang = "es"  # the form's, once its sheets are read
         self.unread: set[str] = set()  # codes of rows not read (a bad or repeated code)
@@ -435,6 +436,11 @@ class _Reader:
         programmes = sheets[Sheet.PROGRAMMES]
         assert programmes is not None
         rows = self.programmes(programmes, lang)
+        # A programme of the department whose row was deleted from the programmes sheet
+        # is removed (`_removed`): its rows on the other sheets go with it.
+        self.deleted = {
+            p.id for p in self.s.programmes if p.department == department and p.id not in rows
+        }
         youth = self.per_programme(sheets[Sheet.YOUTH], self.cluster_ids, "cluster", rows)
         outputs = self.per_programme(sheets[Sheet.OUTPUTS], self.metrics, "metric", rows)
         for pid, raw in rows.items():
@@ -594,7 +600,7 @@ class _Reader:
                 continue
             seen[pid] = r
             if pid not in rows:
-                if any(not c.empty for c in cells.values()):
+                if pid not in self.deleted and any(not c.empty for c in cells.values()):
                     self.problem(id_cell, "id", Text("val.intake.no_programme", id=pid))
                 continue
             values: dict[str, tuple[float, Cell]] = {}
