@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from conftest import invoke_cli
 from pazos_budget.errors import ScenarioError
-from pazos_budget.intake import FIRST_ROW, KEY_ROW, import_forms
+from pazos_budget.intake import FIRST_ROW, KEY_ROW, PROGRAMME_COLUMNS, Kind, import_forms
 from pazos_budget.loader import load_scenario, parse_yaml
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.intake_form import build_form
@@ -442,6 +442,23 @@ def test_a_cleared_unit_or_whole_units_cell_keeps_the_scenarios() -> None:
     run = invoke_cli("intake", "import", str(MINIMAL), str(form), "-o", "new.yaml")
     assert run.exit_code == 0, run.output
     assert run.stdout.splitlines()[0] == "cut.xlsx: security: no change"
+
+
+def test_an_amount_typed_with_decimals_shows_them() -> None:
+    """The editable amounts of a form show what is typed: a whole pre-filled value must
+    not give its cell a format that writes a typed 2.5 as "3"."""
+    wb = openpyxl.load_workbook(template("p.xlsx", "culture", scenario=PALMIRA, lang="es"))
+    keys = {c.key for c in PROGRAMME_COLUMNS if c.kind == Kind.AMOUNT}
+    for ws in wb.worksheets[1:4]:
+        key_row = next(r for r in range(1, 10) if ws.cell(r, 1).value == "id")
+        for col in range(2, ws.max_column + 1):
+            key = ws.cell(key_row, col).value
+            if ws.title == wb.worksheets[1].title and key not in keys:
+                continue
+            for r in range(key_row + 1, key_row + 6):
+                cell = ws.cell(r, col)
+                if isinstance(cell.value, int | float):
+                    assert cell.number_format == "General", (ws.title, cell.coordinate)
 
 
 def test_a_deleted_programme_row_removes_it_with_its_other_rows() -> None:

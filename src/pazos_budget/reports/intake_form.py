@@ -334,7 +334,7 @@ class _Form:
                 j,
                 value,
                 fill=LOCKED_FILL if locked else INPUT_FILL,
-                fmt=_number_format(c, value),
+                fmt=_number_format(c),
                 editable=not locked,
                 wrap=wrap,
             ).border = GRID
@@ -371,7 +371,7 @@ class _Form:
             for j, (key, _) in enumerate(keys, 3):
                 value = values.get(p.id, {}).get(key)
                 self.cell(
-                    ws, r, j, value, fill=INPUT_FILL, fmt=_count_format(value), editable=True
+                    ws, r, j, value, fill=INPUT_FILL, fmt=AMOUNT_FORMAT, editable=True
                 ).border = GRID
         for r in range(FIRST_ROW + len(self.programmes), self.last_row + 1):
             for j in range(1, len(columns) + 1):
@@ -473,15 +473,15 @@ class _Form:
         return L("intake.req.presence", units=units, components=components)
 
 
-def _number_format(c: Column, value: Any) -> str | None:
+#: An editable amount's format: "General" shows what a person types (2.5 as 2,5 in a
+#: Spanish spreadsheet). A format chosen by the pre-filled value ("#,##0" for a whole 10)
+#: showed a typed 2.5 as "3", and the import then said "must be whole" of a cell reading 3.
+AMOUNT_FORMAT = "General"
+
+
+def _number_format(c: Column) -> str | None:
     if c.kind == Kind.COST:
         return "#,##0.0##"
     if c.kind == Kind.AMOUNT:
-        return _count_format(value)
+        return AMOUNT_FORMAT
     return None
-
-
-def _count_format(value: Any) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return "#,##0.0##"
-    return "#,##0"
