@@ -344,6 +344,20 @@ def set_cells(**cells: Any) -> Callable[[Any], None]:
     return edit
 
 
+def new_row(code: str, name: str, **cells: Any) -> Callable[[Any], None]:
+    """An edit typing a new programme into the first empty row (7) of the programmes
+    sheet: its code, name, a component, a unit and a cost; `cells` change or add some
+    (`s1__D7=None` leaves the unit out)."""
+    row: dict[str, Any] = {
+        "s1__A7": code,
+        "s1__B7": name,
+        "s1__C7": "Prevention",
+        "s1__D7": "u",
+        "s1__E7": 3,
+    }
+    return set_cells(**(row | cells))
+
+
 BAD_FORMS: dict[str, tuple[Callable[[Any], None], str]] = {
     "negative-cost": (
         set_cells(s1__E5=-5),
@@ -366,14 +380,7 @@ BAD_FORMS: dict[str, tuple[Callable[[Any], None], str]] = {
         "a spreadsheet program and save it",
     ),
     "duplicate-id": (
-        set_cells(
-            s1__A7="lighting",
-            s1__B7="Other",
-            s1__C7="Prevention",
-            s1__D7="u",
-            s1__E7=3,
-            s1__I7="No",
-        ),
+        new_row("lighting", "Other"),
         "duplicate-id.xlsx:Programmes!A7: id: duplicate code 'lighting' (also row 6)",
     ),
     "missing-name": (
@@ -381,7 +388,7 @@ BAD_FORMS: dict[str, tuple[Callable[[Any], None], str]] = {
         "missing-name.xlsx:Programmes!B6: name: missing: this cell is required",
     ),
     "missing-unit": (  # a new programme's unit, as its name
-        set_cells(s1__A7="murals", s1__B7="Murals", s1__C7="Prevention", s1__E7=3),
+        new_row("murals", "Murals", s1__D7=None),
         "missing-unit.xlsx:Programmes!D7: unit: missing: this cell is required",
     ),
     "unknown-component": (
@@ -400,14 +407,7 @@ BAD_FORMS: dict[str, tuple[Callable[[Any], None], str]] = {
         "text 'many' (type the number itself, without quotes or letters)",
     ),
     "other-department": (
-        set_cells(
-            s1__A7="art-school",
-            s1__B7="Art",
-            s1__C7="Prevention",
-            s1__D7="u",
-            s1__E7=3,
-            s1__I7="No",
-        ),
+        new_row("art-school", "Art"),
         "other-department.xlsx:Programmes!A7: id: programme 'art-school' belongs to "
         "department 'culture' (its own form lists it); give a new programme a new code",
     ),
