@@ -7,17 +7,19 @@ the marginal values of money to one solve.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from .diagnose import ScenarioInfeasible as ScenarioInfeasible  # raised by solve_scenario
 from .diagnose import diagnose
-from .errors import SolveInterrupted, SolverError
+from .errors import SolveInterrupted, SolverError, VerificationError
 from .export import ModelExport
 from .i18n import Said, saying
 from .loader import LoadedScenario
-from .model import FloatArray, build_model
+from .model import FloatArray, Model, build_model
 from .result import Result, build_result, to_json
-from .solve import SolveOptions, Status, solve_model
+from .solve import HIGHS, Solution, SolveOptions, Status, solve_model
+from .tolerances import HIGHS_MIP_FEASIBILITY_STRICT
 
 
 def result_document(loaded: LoadedScenario, result: Result) -> dict[str, Any]:
@@ -28,24 +30,24 @@ def result_document(loaded: LoadedScenario, result: Result) -> dict[str, Any]:
     return to_json(result)
 
 
-def solve_scenario(
-    loaded: LoadedScenario,
-    options: SolveOptions | None = None,
-    *,
-    start: FloatArray | None = None,
-    diagnosis: bool = True,
-    export: ModelExport | None = None,
-) -> Result:
-    """Solve one scenario and return its verified result.
+def _may_tighten(model: Model, options: SolveOptions) -> bool:
+    """A refused plan may come from HiGHS's MIP tolerance, not yet tightened."""
+    return (
+        options.solver == HIGHS
+        and model.is_mip
+        and options.mip_feasibility > HIGHS_MIP_FEASIBILITY_STRICT
+    )
 
-    `start` is a solution of a model with the same columns to try first (see
-    `solve.solve_model`). Raises ScenarioInfeasible (with a diagnosis, unless `diagnosis`
-    is false: a sampled world only needs to know it is infeasible) or SolverError.
-    `export`, when given, keeps the model and solution for `--write-model` (export.py),
-    infeasible or not, unless the scenario was refused before any solve.
-    """
-    options = options or SolveOptions()
-    model = build_model(loaded.scenario)
+
+def _solved(
+    loaded: LoadedScenario,
+    model: Model,
+    options: SolveOptions,
+    start: FloatArray | None,
+    diagnosis: bool,
+    export: ModelExport | None,
+) -> Solution:
+    """The model's solution, or the error that says why there is none."""
     solution = solve_model(model, options, start)
     if export is not None and not solution.refused:
         export.keep(model, solution)
@@ -71,7 +73,41 @@ def solve_scenario(
             limit=limit,
             detail=detail,
         )
-    result = build_result(loaded, model, solution)
+    return solution
+
+
+def solve_scenario(
+    loaded: LoadedScenario,
+    options: SolveOptions | None = None,
+    *,
+    start: FloatArray | None = None,
+    diagnosis: bool = True,
+    export: ModelExport | None = None,
+) -> Result:
+    """Solve one scenario and return its verified result.
+
+    `start` is a solution of a model with the same columns to try first (see
+    `solve.solve_model`). Raises ScenarioInfeasible (with a diagnosis, unless `diagnosis`
+    is false: a sampled world only needs to know it is infeasible) or SolverError.
+    `export`, when given, keeps the model and solution for `--write-model` (export.py),
+    infeasible or not, unless the scenario was refused before any solve.
+    """
+    options = options or SolveOptions()
+    model = build_model(loaded.scenario)
+    solution = _solved(loaded, model, options, start, diagnosis, export)
+    try:
+        result = build_result(loaded, model, solution)
+    except VerificationError:
+        if not _may_tighten(model, options):
+            raise
+        # HiGHS accepts an integer plan that misses a row by its MIP tolerance (1e-6,
+        # absolute on the scaled row): on a row whose bound is small beside its
+        # coefficients that is more than the contract allows, and the independent check
+        # refuses it. Solved once more with that tolerance tightened; the same input
+        # takes the same path, so the plan is still one however it is run.
+        strict = replace(options, mip_feasibility=HIGHS_MIP_FEASIBILITY_STRICT)
+        solution = _solved(loaded, model, strict, start, diagnosis, export)
+        result = build_result(loaded, model, solution)
     from .explain import limit_codes
 
     codes = limit_codes(result)

@@ -77,6 +77,7 @@ from .tolerances import (
     DEFAULT_MIP_GAP,
     HIGHS_CONSISTENT,
     HIGHS_DUAL_FEASIBILITY,
+    HIGHS_MIP_FEASIBILITY,
     HIGHS_SMALL_MATRIX_VALUE,
     HOLD_RELATIVE_TOLERANCE,
     OBJECTIVE_AGREEMENT,
@@ -123,6 +124,9 @@ class SolveOptions:
     # changes the plan, only how fast it comes.
     lp_method: str = lprace.AUTO
     threads: int = DEFAULT_THREADS  # the same for every solve (see DEFAULT_THREADS)
+    # HiGHS's MIP feasibility tolerance: its own default, tightened only for the re-solve
+    # of a plan the independent check refused (pipeline.solve_scenario).
+    mip_feasibility: float = HIGHS_MIP_FEASIBILITY
     # Watches the solve and can stop it (HiGHS only); never part of what is solved.
     control: SolveControl | None = field(default=None, compare=False)
 
@@ -637,6 +641,7 @@ class _HighsRun:
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("small_matrix_value", HIGHS_SMALL_MATRIX_VALUE)
         h.setOptionValue("dual_feasibility_tolerance", HIGHS_DUAL_FEASIBILITY)
+        h.setOptionValue("mip_feasibility_tolerance", self.options.mip_feasibility)
         h.setOptionValue("mip_rel_gap", self.options.mip_gap)
         h.setOptionValue("threads", int(self.options.threads))
         # HiGHS 1.16's Fourier-Motzkin presolve, on a stage started from the previous

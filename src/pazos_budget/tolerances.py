@@ -75,6 +75,17 @@ HIGHS_SMALL_MATRIX_VALUE = 1e-12
 #: integer stages the same nodes and plan, and every optimum's reduced costs are ten
 #: times closer to exact.
 HIGHS_DUAL_FEASIBILITY = 1e-8
+#: HiGHS's MIP feasibility tolerance, as HiGHS has it: how far a row of an integer model
+#: may be missed by a plan HiGHS accepts (absolute, on the scaled row whose largest
+#: coefficient is about 1).
+HIGHS_MIP_FEASIBILITY = 1e-6
+#: The same, for the one re-solve of a plan the independent check refused: on a row whose
+#: bound is small beside its coefficients, 1e-6 absolute is more than the contract's 1e-6
+#: relative (a min_spend of 3 met by 0.375 units of cost 8 read 2.9999969;
+#: tests/data/found/min-spend-sliver.json). A thousand times tighter, such a row is met
+#: unless its coefficients are a thousand times its bound. Only for that re-solve: at it,
+#: the examples' integer plans are other optima of the same stages.
+HIGHS_MIP_FEASIBILITY_STRICT = 1e-9
 #: The objective recomputed from a solution and the one the solver reports for it may
 #: differ by this much (relative, on the scaled objective whose largest coefficient is 1)
 #: before the answer is refused as untrustworthy: the contract's precision.
