@@ -332,6 +332,45 @@ def test_withdraw_column_and_a_city_wide_programme() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("cells", "summary", "change"),
+    [
+        # youth per unit alone: the clusters where it runs are the same
+        (
+            {"Youth by cluster__D5": 45},
+            "interrupters: youth_per_unit",
+            {"youth_per_unit": {"north": 30, "south": 45}},
+        ),
+        # where it runs alone: the youth per unit of the clusters it keeps is the same
+        (
+            {"Programmes__K5": "Only the marked clusters", "Youth by cluster__C5": None},
+            "interrupters: clusters",
+            {"clusters": ["south"], "youth_per_unit": 40},  # the map restated to fit
+        ),
+        # both
+        (
+            {"Youth by cluster__C5": None, "Youth by cluster__D5": 45},
+            "interrupters: clusters, youth_per_unit",
+            {"clusters": ["south"], "youth_per_unit": 45},
+        ),
+    ],
+)
+def test_the_change_summary_names_exactly_the_fields_that_changed(
+    cells: dict[str, Any], summary: str, change: dict[str, Any]
+) -> None:
+    def edit(wb: Any) -> None:
+        for key, value in cells.items():
+            sheet, cell = key.split("__")
+            wb[sheet][cell] = value
+
+    form = fill(template(), edit)
+    run = invoke_cli("intake", "import", str(MINIMAL), str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    assert run.stdout.splitlines()[0] == f"security.xlsx: security: 1 changed ({summary})"
+    assert read_yaml(Path("new.yaml"))["programmes"] == {"change": {"interrupters": change}}
+    solve_scenario(load_scenario("new.yaml"))  # it solves
+
+
 # --------------------------------------------------------------------------- bad forms
 def set_cells(**cells: Any) -> Callable[[Any], None]:
     """An edit setting cells given as SHEET__A1=value (sheet by its position)."""

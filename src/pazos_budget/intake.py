@@ -875,10 +875,10 @@ def _variant(
                 add.append(_added_programme(row.id, form.department, new))
                 added.append(row.id)
                 continue
-            fields = _changed_fields(s, known, row, new, cluster_ids)
+            fields, named = _changed_fields(s, known, row, new, cluster_ids)
             if fields:
                 change[row.id] = fields
-                changed[row.id] = tuple(fields)
+                changed[row.id] = named
         changes.append(Change(form.department, form.display, tuple(added), changed, tuple(removed)))
     return _variant_document(base, output, variant_id, add, change, remove), changes, cells
 
@@ -921,8 +921,16 @@ def _added_programme(pid: str, department: str, new: dict[str, Any]) -> dict[str
 
 def _changed_fields(
     s: Scenario, known: Programme, row: Row, new: dict[str, Any], cluster_ids: list[str]
-) -> dict[str, Any]:
-    """The fields of a known programme the form changes, with their new values."""
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The fields of a known programme the form changes, with their new values, and the
+    names of those it changes (what the import's summary lists).
+
+    `clusters` changes when the clusters where it runs do; `youth_per_unit` when the
+    youth per unit changes in a cluster where it runs before and after (or a city-wide
+    programme's, or it moves between city-wide and clusters). When only the clusters
+    change, `youth_per_unit` is written again only if the scenario's value does not fit
+    the new clusters (a map must give exactly its clusters), with the same values, and
+    is not named."""
     before = view_of(known, s)
     old = scenario_fields(before, cluster_ids)
     fields: dict[str, Any] = {}
@@ -933,10 +941,26 @@ def _changed_fields(
             continue  # a cleared cell says nothing: what the scenario has stays
         if not _same(new[key], old[key]):
             fields[key] = _plain(new[key]) if isinstance(new[key], float) else new[key]
-    if not _same(before.youth, row.view.youth) or before.where != row.view.where:
+    named = list(fields)
+    after = row.view
+    runs_changed = before.where != after.where or (
+        isinstance(before.youth, dict)
+        and isinstance(after.youth, dict)
+        and before.youth.keys() != after.youth.keys()
+    )
+    if isinstance(before.youth, dict) and isinstance(after.youth, dict):
+        common = [c for c in before.youth if c in after.youth]
+        youth_changed = any(not _same(before.youth[c], after.youth[c]) for c in common)
+    else:
+        youth_changed = not _same(old["youth_per_unit"], new["youth_per_unit"])
+    if runs_changed:
         fields["clusters"] = new["clusters"]
+        named.append("clusters")
+    if youth_changed or (runs_changed and not _same(old["youth_per_unit"], new["youth_per_unit"])):
         fields["youth_per_unit"] = new["youth_per_unit"]
-    return fields
+    if youth_changed:
+        named.append("youth_per_unit")
+    return fields, tuple(named)
 
 
 def _variant_document(
