@@ -165,6 +165,15 @@ def _short(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
 
 
+def _key_not_text(node: yaml12.Node) -> Text:
+    """A scalar key that is not text (`~`, `null`, `true`, `1`), named as it is written:
+    a null key is not "the key None"."""
+    if node.plain and not node.value.strip():
+        return Text("val.yaml.key_empty")
+    written = node.value if node.plain else f"{_short(str(node.tag))} {node.value!r}"
+    return Text("val.yaml.key_text", key=written)
+
+
 class _Converter:
     """YAML nodes (yaml12.py) -> plain dict/list/scalars, recording positions.
 
@@ -249,10 +258,11 @@ class _Converter:
         if node.kind != yaml12.SCALAR:
             self._problem(pos, path, Text("val.yaml.key_text", key=repr(self._plain(node))))
             return None
+        before = len(self.problems)
         key = self._scalar(node, path, pos)
         if not isinstance(key, str):
-            if key is not None or node.plain:
-                self._problem(pos, path, Text("val.yaml.key_text", key=repr(key)))
+            if len(self.problems) == before:  # else the scalar itself was reported
+                self._problem(pos, path, _key_not_text(node))
             return None
         bad = control_problem(key, None, "key")
         if bad is not None:  # refused: names are printed (display.py)
