@@ -35,7 +35,14 @@ from .i18n import LANGUAGES, Lang
 from .messages import Joined, Num, Text, Warned, message_of, must, must_any
 from .scenario import RuleViolations, Scenario, ScenarioInfo
 from .tables import expand_tables
-from .variants import EXTENDS, merge, override_as_variant, parse_override, table_rows
+from .variants import (
+    EXTENDS,
+    merge,
+    merge_all,
+    override_as_variant,
+    parse_override,
+    table_rows,
+)
 from .votes import apply_pending, apply_votes, expand_votes
 from .yaml12 import MAPPING, SCALAR, SEQUENCE
 
@@ -776,7 +783,7 @@ def load_document(
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
     table_rows(base_doc, doc)
-    data, origin = merge(base_doc, doc)
+    data, origin, problems = merge_all(base_doc, doc)
     merged = Document(
         name,
         data,
@@ -785,10 +792,26 @@ def load_document(
         base=Path(ref),
         references=doc.references + base_doc.references,
     )
+    if problems:
+        raise ScenarioError(_and_the_rest(merged, problems, doc, base_doc))
     # A vote file read before any programme (a new city's skeleton) counts the votes of
     # the programmes the variant adds (intake import writes such a variant).
     merged = apply_pending(merged, doc, base_doc)
     return merged, {**doc.digests, **files}
+
+
+def _and_the_rest(
+    merged: Document, problems: list[Problem], variant: Document, base: Document
+) -> list[Problem]:
+    """A variant's problems with its operations (an unknown id, say), and those of the
+    rest of it (an unknown field): the merge without the operations that failed,
+    validated like any scenario, so that every problem comes in one round."""
+    more: list[Problem] = []
+    try:
+        validate_document(apply_pending(merged, variant, base))
+    except ScenarioError as e:
+        more = e.problems
+    return sorted(dict.fromkeys([*problems, *more]), key=_file_order(merged))
 
 
 def _warning(p: Problem) -> str:
