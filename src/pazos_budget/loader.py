@@ -760,6 +760,18 @@ def load_document(
     parsed: the file, its tables, then its base's files.
     """
     text, digest = read_source(path, name)
+    try:
+        return _load_text(path, name, chain, text, digest)
+    except ScenarioError as e:
+        # The file's own language, even over its base's (a variant may say another one).
+        e.language = text_language(text, path.parent) or e.language
+        raise
+
+
+def _load_text(
+    path: Path, name: str, chain: tuple[Path, ...], text: str, digest: str
+) -> tuple[Document, dict[Path, str]]:
+    """`load_document` once the file's text is read."""
     doc = parse_yaml(text, name)
     doc.digests[path] = digest
     doc = expand_tables(doc, path.parent)  # rows kept in CSV files
@@ -831,6 +843,22 @@ def load_scenario(
     p = Path(path)
     name = str(path)
     doc, files = load_document(p, name)
+    try:
+        return _load_merged(p, name, doc, files, overrides, votes)
+    except ScenarioError as e:
+        e.language = data_language(doc.data) or e.language
+        raise
+
+
+def _load_merged(
+    p: Path,
+    name: str,
+    doc: Document,
+    files: dict[Path, str],
+    overrides: Sequence[str],
+    votes: Path | None,
+) -> LoadedScenario:
+    """`load_scenario` once its file (and its bases) are read and merged."""
     base = doc.base
     for text in overrides:
         label = f"--set {text}"
@@ -913,6 +941,29 @@ def scenario_language(path: str | Path) -> Lang | None:
             return None
         p = p.parent / base
     return None
+
+
+def text_language(text: str, folder: Path) -> Lang | None:
+    """The language a scenario's text says it is written in, through `extends:` (relative
+    to `folder`) when it does not say, as `scenario_language` reads a file: for a file
+    that cannot be read twice (a pipe), from the text the loader read. Never raises."""
+    try:
+        language, base = _language_and_base(text)
+    except Exception:  # never: the language of a message must not fail the message
+        return None
+    if language is None and base is not None:
+        return scenario_language(folder / base)
+    return language
+
+
+def data_language(data: Any) -> Lang | None:
+    """The language of a scenario's data as read and merged (a variant's through its
+    base's): `scenario.language`, the default when a scenario does not say."""
+    info = data.get("scenario") if isinstance(data, dict) else None
+    if not isinstance(info, dict):
+        return None
+    language = info.get("language", ScenarioInfo.model_fields["language"].default)
+    return cast("Lang", language) if language in LANGUAGES else None
 
 
 def _language_and_base(text: str) -> tuple[Lang | None, str | None]:
