@@ -260,7 +260,38 @@ def test_the_same_alternatives_however_run(tmp_path: Path) -> None:
     # the council workbook sets the plans side by side under their names
     first = load_workbook(book).worksheets[0]
     texts = {c for row in first.iter_rows(values_only=True) for c in row if isinstance(c, str)}
-    assert {"plan", *(f"alternative-{e['alternative']}" for e in found)} <= texts
+    assert {"Plan", *(f"Alternative {e['alternative']}" for e in found)} <= texts
+
+
+@pytest.mark.parametrize(
+    ("lang", "plan", "alternative", "change"),
+    [("es", "Plan", "Alternativa", "Variación"), ("en", "Plan", "Alternative", "Change")],
+)
+def test_compare_alternatives_names_the_plans_in_the_run_s_language(
+    tmp_path: Path, lang: str, plan: str, alternative: str, change: str
+) -> None:
+    """The workbook (every sheet) and the terminal name the plans in the run's language;
+    the ids `plan`, `alternative-1` stay the JSON's, where no person reads them."""
+    book = tmp_path / "c.xlsx"
+    example = str(ROOT / "examples" / "minimo-es.yaml")
+    run = invoke_cli("compare", example, "--alternatives", "1", "--lang", lang, "-o", str(book))
+    assert run.exit_code == 0, run.output
+    assert f"{plan} (base)" in run.output
+    assert f"{alternative} 1" in run.output
+    assert "alternative-" not in run.output
+    wb = load_workbook(book)
+    for ws in wb.worksheets:
+        texts = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+        assert not [t for t in texts if "alternative-" in t], ws.title
+    first = wb.worksheets[0]
+    texts = {c for row in first.iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert {plan, f"{alternative} 1", f"{change}: {alternative} 1"} <= texts
+    trace = {c for row in wb.worksheets[-1].iter_rows(values_only=True) for c in row}
+    assert {plan, f"{alternative} 1"} <= trace
+    loaded = load_scenario(ROOT / "examples" / "minimo-es.yaml")
+    comparison, _ = alt_module.compare_alternatives(loaded, SolveOptions(), AlternativeOptions(1))
+    assert comparison.names == ["plan", "alternative-1"]
+    assert comparison.shown(lang) == [plan, f"{alternative} 1"]
 
 
 # --------------------------------------------------------------------------- workbook

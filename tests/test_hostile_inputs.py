@@ -133,6 +133,26 @@ def test_a_pipe_is_read_once_and_hashed_from_what_was_parsed(workdir: Path) -> N
     assert document["scenario"]["sha256"] != hashlib.sha256(b"").hexdigest()
 
 
+def test_a_pipe_s_problems_are_told_in_the_language_it_declares(workdir: Path) -> None:
+    """`cat s.yaml | pazos-budget validate /dev/stdin` with `language: es`, the locale C:
+    in Spanish, as the same file would be (the pipe cannot be read again for it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_MESSAGES", "LANG")}
+    text = BASE.replace("total: 100", "total: -1").replace("language: en", "language: es")
+    proc = subprocess.run(
+        [console_script(), "validate", "/dev/stdin"],
+        input=text.encode(),
+        capture_output=True,
+        cwd=workdir,
+        env={**env, "LC_ALL": "C"},
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        "/dev/stdin:3:3: budget.total: debe ser mayor o igual a 0"
+    ]
+
+
 def test_a_file_changed_after_reading_does_not_change_the_hash(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -332,6 +332,45 @@ def test_withdraw_column_and_a_city_wide_programme() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("cells", "summary", "change"),
+    [
+        # youth per unit alone: the clusters where it runs are the same
+        (
+            {"Youth by cluster__D5": 45},
+            "interrupters: youth_per_unit",
+            {"youth_per_unit": {"north": 30, "south": 45}},
+        ),
+        # where it runs alone: the youth per unit of the clusters it keeps is the same
+        (
+            {"Programmes__K5": "Only the marked clusters", "Youth by cluster__C5": None},
+            "interrupters: clusters",
+            {"clusters": ["south"], "youth_per_unit": 40},  # the map restated to fit
+        ),
+        # both
+        (
+            {"Youth by cluster__C5": None, "Youth by cluster__D5": 45},
+            "interrupters: clusters, youth_per_unit",
+            {"clusters": ["south"], "youth_per_unit": 45},
+        ),
+    ],
+)
+def test_the_change_summary_names_exactly_the_fields_that_changed(
+    cells: dict[str, Any], summary: str, change: dict[str, Any]
+) -> None:
+    def edit(wb: Any) -> None:
+        for key, value in cells.items():
+            sheet, cell = key.split("__")
+            wb[sheet][cell] = value
+
+    form = fill(template(), edit)
+    run = invoke_cli("intake", "import", str(MINIMAL), str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    assert run.stdout.splitlines()[0] == f"security.xlsx: security: 1 changed ({summary})"
+    assert read_yaml(Path("new.yaml"))["programmes"] == {"change": {"interrupters": change}}
+    solve_scenario(load_scenario("new.yaml"))  # it solves
+
+
 # --------------------------------------------------------------------------- bad forms
 def set_cells(**cells: Any) -> Callable[[Any], None]:
     """An edit setting cells given as SHEET__A1=value (sheet by its position)."""
@@ -553,6 +592,58 @@ def test_a_form_from_another_version_of_the_scenario_warns_at_its_cell() -> None
         "security.xlsx:Instructions!B6: warning: the form was made from another version of s.yaml"
     )
     assert warning.endswith("every value on it is taken as the department's")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "en",
+            "security.xlsx:Instructions!B5: warning: the form was made for scenario "
+            "'minimal' and is being read into 'minimal-2024' (s.yaml): every value on it is "
+            "taken as the department's",
+        ),
+        (
+            "es",
+            "security.xlsx:Instructions!B5: advertencia: el formulario se hizo para el "
+            "escenario 'minimal' y se está leyendo en 'minimal-2024' (s.yaml): cada valor "
+            "del formulario se toma como el de la secretaría",
+        ),
+    ],
+)
+def test_a_form_made_for_another_scenario_of_the_city_is_read_and_named(
+    lang: str, said: str
+) -> None:
+    """Last year's form read into this year's scenario: a warning that names both."""
+    form = template()
+    text = MINIMAL.read_text(encoding="utf-8").replace("id: minimal\n", "id: minimal-2024\n")
+    Path("s.yaml").write_text(text.replace("language: en", f"language: {lang}"), "utf-8")
+    run = invoke_cli("intake", "import", "s.yaml", str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    assert run.stderr.splitlines() == [said]  # one warning: the other sha256 goes without saying
+    assert read_yaml(Path("new.yaml"))["scenario"]["id"] == "minimal-2024-intake"
+
+
+def test_another_city_s_form_is_refused_at_its_scenario_cell() -> None:
+    """A form whose clusters are none of the scenario's: refused, one located line."""
+    form = template()
+    run = invoke_cli("intake", "import", str(PALMIRA), str(form), "-o", "new.yaml")
+    assert run.exit_code == 2, run.output
+    assert run.stderr.splitlines() == [
+        "security.xlsx:Instructions!B5: scenario: el formulario se hizo para el escenario "
+        "'minimal' y ninguno de sus clústeres (north, south) está en 'palmira-2023': es el "
+        f"formulario de otra ciudad; haga el de esta secretaría con {PALMIRA} "
+        "(pazos-budget intake template)"
+    ]
+    assert not Path("new.yaml").exists()
+    villa = ROOT / "examples" / "nueva-ciudad" / "formularios" / "cultura.xlsx"
+    (problem,) = problems(villa)
+    assert problem == (
+        f"{villa}:Instrucciones!B5: scenario: the form was made for scenario "
+        "'villa-esperanza' and none of its clusters (el-porvenir, la-loma, san-isidro, "
+        f"los-alamos, …) is in 'minimal': it is another city's form; make this "
+        f"department's form from {MINIMAL} (pazos-budget intake template)"
+    )
 
 
 def test_the_variant_never_overwrites_an_input() -> None:

@@ -11,9 +11,12 @@ message (`val.*`), with the same placeholders in both languages.
 from __future__ import annotations
 
 import ast
+import os
 import pickle
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +246,48 @@ def test_scenario_language_never_raises(tmp_path: Path, text: str, expected: str
     assert scenario_language(path) == expected
     assert scenario_language(tmp_path / "missing.yaml") is None
     assert scenario_language(tmp_path) is None  # a folder
+
+
+def _through_a_fifo(tmp_path: Path, text: str, *args: str) -> Any:
+    """`cat FILE > pipe.yaml & pazos-budget ARGS pipe.yaml`: the scenario comes through a
+    named pipe, which can be read once (its language cannot be peeked at first)."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", f"open({str(fifo)!r}, 'wb').write({text.encode()!r})"]
+    )
+    try:
+        return run(*args, str(fifo))
+    finally:
+        writer.wait(10)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+@pytest.mark.parametrize("command", ["validate", "solve"])
+def test_a_scenario_from_a_pipe_is_told_in_the_language_it_declares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """As a file is: its problems and its warnings, whatever the locale (here C)."""
+    for name in ("LANGUAGE", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LC_ALL", "C")
+    said = _through_a_fifo(tmp_path, BAD.format(lang="es"), command).stderr
+    assert "budget.total: debe ser mayor o igual a 0" in said, said
+    assert not sentence_words(said) & ENGLISH, said
+    (tmp_path / "pipe.yaml").unlink()
+    args = [command] if command == "validate" else [command, "-q"]
+    said = _through_a_fifo(tmp_path, WARNED.format(lang="es"), *args).stderr
+    assert ": advertencia: " in said and ": warning: " not in said, said
+    # a variant through a pipe that does not say: its base's language
+    write(tmp_path, "base.yaml", WARNED, "es")
+    (tmp_path / "pipe.yaml").unlink()
+    variant = "extends: base.yaml\nbudget: {total: -1}\n"
+    said = _through_a_fifo(tmp_path, variant, command).stderr
+    assert "budget.total: debe ser mayor o igual a 0" in said, said
+    # and a file that is not YAML, by its `language:` line
+    (tmp_path / "pipe.yaml").unlink()
+    said = _through_a_fifo(tmp_path, "scenario: {id: x, language: es}\nbudget: [\n", command)
+    assert "YAML no válido" in said.stderr, said.stderr
 
 
 def test_a_scenario_error_keeps_its_languages_across_processes(tmp_path: Path) -> None:

@@ -107,6 +107,34 @@ def test_operation_errors_point_at_the_variant(folder: Path) -> None:
     ]
 
 
+def test_every_problem_of_a_variant_at_once(folder: Path) -> None:
+    """Unknown ids and unknown fields in one round, as for a base scenario (the unknown
+    fields used to wait until the ids were fixed); a base's own problem too."""
+    base = folder / "base.yaml"
+    base.write_text(base.read_text().replace("unit_cost: 40", "unit_cost: 0"))
+    path = write(
+        folder,
+        "bad.yaml",
+        "extends: base.yaml\n"
+        "scenario: {id: v, name: V, langauge: en}\n"
+        "programmes:\n"
+        "  change:\n"
+        "    art-scool: {unit_cost: 5}\n"
+        "    lighting: {unit_costs: 50}\n"
+        "  remove: [interruptors]\n",
+    )
+    assert problems(path) == [
+        "bad.yaml:2:28: scenario.langauge: unknown field 'langauge'; did you mean 'language'?",
+        "bad.yaml:5:5: programmes.change.art-scool: no programme 'art-scool' in the base; "
+        "did you mean 'art-school'?",
+        "bad.yaml:6:16: programmes[2].unit_costs: unknown field 'unit_costs'; "
+        "did you mean 'unit_cost'?",
+        "bad.yaml:7:12: programmes.remove[0]: no programme 'interruptors' in the base; "
+        "did you mean 'interrupters'?",
+        "base.yaml:38:5: programmes[1].unit_cost: must be greater than 0",
+    ]
+
+
 def test_validation_errors_point_at_the_file_that_caused_them(folder: Path) -> None:
     path = write(
         folder,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pazos_budget import yaml12
 from pazos_budget.errors import ScenarioError
 from pazos_budget.loader import MAX_DEPTH, parse_yaml
+from pazos_budget.messages import problem_line
 
 INF = math.inf
 NAN = math.nan
@@ -326,6 +327,38 @@ def test_all_duplicate_keys_at_once() -> None:
         "a mapping",
         "s.yaml:4:11: duplicate key 'x' (first given at line 4); a key may appear only once in "
         "a mapping",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("a: {~: 1}\n", "s.yaml:1:5: a: key ~ must be text"),
+        ("a: {null: 1}\n", "s.yaml:1:5: a: key null must be text"),
+        ("a:\n  Null: 1\n", "s.yaml:2:3: a: key Null must be text"),
+        ("a:\n  true: 1\n", "s.yaml:2:3: a: key true must be text"),
+        ("a:\n  0x1F: 1\n", "s.yaml:2:3: a: key 0x1F must be text"),
+        ("a:\n  2023-01-01: 1\n", "s.yaml:2:3: a: key 2023-01-01 must be text"),
+        (
+            "a:\n  ?\n  : 1\n",
+            "s.yaml:2:4: a: the key is empty: a key must be text (the name of a field)",
+        ),
+        # a key tagged null is not dropped without a word
+        ('a: {!!null "": 1}\n', "s.yaml:1:5: a: key !!null '' must be text"),
+    ],
+)
+def test_a_key_that_is_not_text_is_named_as_written(text: str, said: str) -> None:
+    with pytest.raises(ScenarioError) as e:
+        parse_yaml(text, "s.yaml")
+    assert [str(p) for p in e.value.problems] == [said]
+
+
+def test_a_null_key_is_named_as_written_in_spanish() -> None:
+    with pytest.raises(ScenarioError) as e:
+        parse_yaml("a:\n  ~: 1\n  ? \n  : 2\n", "s.yaml")
+    assert [problem_line(p, "es") for p in e.value.problems] == [
+        "s.yaml:2:3: a: la clave ~ debe ser texto",
+        "s.yaml:3:4: a: la clave está vacía: una clave debe ser texto (el nombre de un campo)",
     ]
 
 

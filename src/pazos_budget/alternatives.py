@@ -523,12 +523,19 @@ def alternatives_json(alts: Alternatives) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- compare
-#: How `compare --alternatives` names the plans (the council workbook's scenario ids).
+#: How `compare --alternatives` names the plans: stable ids, the same in every language
+#: (`Comparison.names`); a person reads them as `alt.plan` and `alt.alternative`
+#: ("Plan", "Alternativa 1"), in the run's language (`Comparison.titles`).
 PLAN_NAME = "plan"
 
 
 def alternative_name(number: int) -> str:
     return f"alternative-{number}"
+
+
+def plan_titles(alts: Alternatives) -> list[Said]:
+    """The plan and each alternative as the workbook and the terminal name them."""
+    return [Said("alt.plan"), *(Said("alt.alternative", {"n": a.number}) for a in alts.found)]
 
 
 def compare_alternatives(
@@ -542,7 +549,7 @@ def compare_alternatives(
     plan = solve_scenario(loaded, options)
     alts = find_alternatives(loaded, plan, options, wanted)
     names = [PLAN_NAME, *(alternative_name(a.number) for a in alts.found)]
-    return Comparison(names, alts.results), alts
+    return Comparison(names, alts.results, plan_titles(alts)), alts
 
 
 def comparison_extras(alts: Alternatives) -> dict[str, Any]:

@@ -559,10 +559,21 @@ def frontier_rows(sw: Sweep) -> list[FrontierRow]:
 # --------------------------------------------------------------------------- comparison
 @dataclass
 class Comparison:
-    """Scenarios side by side; the first is the base the deltas are measured against."""
+    """Scenarios side by side; the first is the base the deltas are measured against.
+
+    `names` are the ids (a scenario's id; `plan`, `alternative-1` ... for
+    `compare --alternatives`); `titles`, when given, are how a person reads each one
+    (`Alternativa 1`), said in the run's language by `shown`."""
 
     names: list[str]
     results: list[Result]
+    titles: list[Said] | None = None
+
+    def shown(self, lang: str) -> list[str]:
+        """The names as a person reads them, in `lang`: the titles, else the ids."""
+        if self.titles is None:
+            return list(self.names)
+        return [t.text(lang) for t in self.titles]
 
     @property
     def base(self) -> Result:

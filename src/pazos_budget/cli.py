@@ -89,25 +89,27 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
         try:
             command(*args, **kwargs)
         except PazosBudgetError as e:
+            declared = e.language if isinstance(e, ScenarioError) else None
             language = functools.partial(
-                message_language, kwargs.get("lang"), first_scenario(kwargs)
+                message_language, kwargs.get("lang"), first_scenario(kwargs), declared
             )
             raise fail(e, language) from None
 
     return wrapper
 
 
-def message_language(lang: object, scenario: Path | None) -> str:
+def message_language(lang: object, scenario: Path | None, declared: str | None = None) -> str:
     """The language of a run's messages about its input, by the one rule of language.py:
     the --lang given; else the language the scenario file says it is in (read from the
-    raw file, an invalid one too, and through `extends:`); else the environment's locale;
-    else English."""
+    raw file, an invalid one too, and through `extends:`; for a file that cannot be read
+    again, such as a pipe, `declared`: the language the loader read in it); else the
+    environment's locale; else English."""
     given = str(lang) if lang in LANGUAGES else None
     if scenario is None:
-        return run_language(given, None)
+        return run_language(given, declared)
     if scenario.suffix.lower() == ".json":  # present: the language recorded in the result
         return run_language(given, result_language(scenario))
-    return run_language(given, scenario_language(scenario))
+    return run_language(given, scenario_language(scenario) or declared)
 
 
 def first_scenario(kwargs: dict[str, object]) -> Path | None:
@@ -119,10 +121,13 @@ def first_scenario(kwargs: dict[str, object]) -> Path | None:
     return given if isinstance(given, Path) else None
 
 
-def say_warnings(warnings: tuple[str, ...], lang: object, scenario: Path | None) -> None:
-    """A scenario's located warnings on stderr, in the run's language."""
+def say_warnings(
+    warnings: tuple[str, ...], lang: object, scenario: Path | None, declared: str | None = None
+) -> None:
+    """A scenario's located warnings on stderr, in the run's language (`declared`: the
+    language of the scenario read, for a file that cannot be read again)."""
     if warnings:
-        language = message_language(lang, scenario)
+        language = message_language(lang, scenario, declared)
         for warning in warnings:
             say(err, say_in(warning, language))
 
@@ -235,11 +240,11 @@ def validate(
             loaded = load_scenario(path, votes=votes)
         except ScenarioError as e:
             bad += 1
-            language = message_language(None, path)
+            language = message_language(None, path, e.language)
             for problem in e.problems:
                 say(err, say_in(problem, language))
             continue
-        say_warnings(loaded.warnings, None, path)
+        say_warnings(loaded.warnings, None, path, loaded.scenario.scenario.language)
         s = loaded.scenario
         targets = len(s.targets) + sum(len(d.goals) for d in s.departments)
         L = words(s.scenario.language, s.scenario.currency)
@@ -364,7 +369,7 @@ def solve(
     )
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)  # the scenario, a base it extends, a CSV table
-    say_warnings(loaded.warnings, lang, scenario)
+    say_warnings(loaded.warnings, lang, scenario, loaded.scenario.scenario.language)
     language = check_language(lang or loaded.scenario.scenario.language)
     L = words(language)
     with plan.reserved():
@@ -522,7 +527,12 @@ def compare(
     loaded = [load_scenario(path) for path in scenarios]
     inputs = [f for one in loaded for f in one.files]
     plan.refuse_inputs(inputs)
-    say_warnings(tuple(w for one in loaded for w in one.warnings), lang, scenarios[0])
+    say_warnings(
+        tuple(w for one in loaded for w in one.warnings),
+        lang,
+        scenarios[0],
+        loaded[0].scenario.scenario.language,
+    )
     language = check_language(lang or loaded[0].scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():
@@ -602,7 +612,7 @@ def sweep(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
-    say_warnings(loaded.warnings, lang, scenario)
+    say_warnings(loaded.warnings, lang, scenario, loaded.scenario.scenario.language)
     language = check_language(lang or loaded.scenario.scenario.language)
     L = words(language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
@@ -710,7 +720,7 @@ def intake_import(
     plan.refuse_inputs([scenario, *forms])
     intake = import_forms(scenario, forms, output, variant_id=variant_id)
     plan.refuse_inputs(intake.files)
-    say_warnings(tuple(intake.warnings), None, scenario)
+    say_warnings(tuple(intake.warnings), None, scenario, intake.scenario.scenario.language)
 
     def write(tmp: Path) -> None:
         tmp.write_text(intake.yaml, encoding="utf-8")
@@ -754,7 +764,7 @@ def review(
     plan.refuse_inputs([scenario, plan_file, execution])
     loaded = load_scenario(scenario)
     plan.refuse_inputs(loaded.files)
-    say_warnings(loaded.warnings, lang, scenario)
+    say_warnings(loaded.warnings, lang, scenario, loaded.scenario.scenario.language)
     language = check_language(lang or loaded.scenario.scenario.language)
     adopted = load_plan(plan_file, loaded)
     executed = load_execution(execution, loaded.scenario)
@@ -956,7 +966,7 @@ def robust(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
-    say_warnings(loaded.warnings, lang, scenario)
+    say_warnings(loaded.warnings, lang, scenario, loaded.scenario.scenario.language)
     language = check_language(lang or loaded.scenario.scenario.language)
     options = SolveOptions(solver=solver, time_limit=time_limit)
     with plan.reserved():

@@ -40,13 +40,17 @@ class ScenarioError(PazosBudgetError):
 
     exit_code = 2
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], language: str | None = None) -> None:
         self.problems = problems
+        #: The language the scenario whose problems these are declares, as the loader
+        #: read it from the text it parsed (None: not known). The command line tells the
+        #: problems in it when the file cannot be read again for it (a pipe).
+        self.language = language
         super().__init__("\n".join(str(p) for p in problems))
 
-    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem], str | None]]:
         # Whole across processes (a batch's task on another worker).
-        return (ScenarioError, (self.problems,))
+        return (ScenarioError, (self.problems, self.language))
 
 
 class UsageError(PazosBudgetError):

@@ -59,6 +59,8 @@ MAX_FORM_ROWS = 2_000
 MAX_FORM_COLUMNS = 200
 #: The rows of the instructions sheet that identify the form (label in A, value in B).
 META_ROWS = {"department": 4, "scenario": 5, "sha256": 6, "version": 7}
+#: How many of another city's clusters its refusal names.
+OTHER_CITY_SHOWN = 4
 #: The key of the first two columns of the youth and outputs sheets.
 ID_KEY = "id"
 NAME_KEY = "name"
@@ -310,6 +312,8 @@ class Form:
     department_cell: Cell
     scenario_sha256: str
     sha_cell: Cell
+    scenario_id: str  # the scenario the form was made for (its id, as the form says)
+    scenario_cell: Cell
     rows: list[Row] = field(default_factory=list)
     # Codes of rows with a problem: left as the scenario has them while the rest of the
     # form is checked, so that every problem is reported in one round.
@@ -319,9 +323,10 @@ class Form:
 class _Reader:
     """Reads one form, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, book: Book, scenario: Scenario) -> None:
+    def __init__(self, book: Book, scenario: Scenario, scenario_path: str = "") -> None:
         self.book = book
         self.s = scenario
+        self.scenario_path = scenario_path  # as the command line names it
         self.problems: list[Problem] = []
         self.cluster_ids = [c.id for c in scenario.clusters]
         self.known = {p.id for p in scenario.programmes}
@@ -399,8 +404,12 @@ class _Reader:
         meta = sheets[Sheet.INSTRUCTIONS]
         assert meta is not None
         dept_cell = meta.cell(META_ROWS["department"], 2)
+        scenario_cell = meta.cell(META_ROWS["scenario"], 2)
         sha_cell = meta.cell(META_ROWS["sha256"], 2)
         version_cell = meta.cell(META_ROWS["version"], 2)
+        scenario_id = self.text(scenario_cell, "scenario")
+        if self.other_city(scenario_id, scenario_cell, sheets[Sheet.YOUTH]):
+            return None  # its cells would only tell the same, one by one
         department = self.text(dept_cell, "department")
         departments = [d.id for d in self.s.departments]
         if not department:
@@ -432,6 +441,8 @@ class _Reader:
             dept_cell,
             self.text(sha_cell, "sha256"),
             sha_cell,
+            scenario_id,
+            scenario_cell,
         )
         programmes = sheets[Sheet.PROGRAMMES]
         assert programmes is not None
@@ -451,6 +462,35 @@ class _Reader:
                 form.unread.add(pid)
         form.unread |= self.unread
         return form
+
+    def other_city(self, scenario_id: str, cell: Cell, youth: Table | None) -> bool:
+        """A form made for another scenario none of whose clusters is one of this
+        scenario's (another city's form) is refused at its scenario cell. A form made for
+        another scenario of the same city (last year's) is read, with a warning
+        (`import_forms`)."""
+        if not scenario_id or scenario_id == self.s.scenario.id or youth is None:
+            return False
+        keys = youth.rows[KEY_ROW - 1] if len(youth.rows) >= KEY_ROW else []
+        clusters = []
+        for key_cell in keys:
+            try:
+                key = key_cell.text()
+            except CellError:
+                continue
+            if key and key not in (ID_KEY, NAME_KEY):
+                clusters.append(key)
+        if not clusters or set(clusters) & set(self.cluster_ids):
+            return False
+        message = Text(
+            "val.intake.other_city",
+            was=scenario_id,
+            now=self.s.scenario.id,
+            clusters=", ".join(clusters[:OTHER_CITY_SHOWN])
+            + (", …" if len(clusters) > OTHER_CITY_SHOWN else ""),
+            scenario=self.scenario_path,
+        )
+        self.problem(cell, "scenario", message)
+        return True
 
     def text(self, cell: Cell, path: str) -> str:
         try:
@@ -797,7 +837,7 @@ def import_forms(
         except ScenarioError as e:
             problems += e.problems
             continue
-        reader = _Reader(book, s)
+        reader = _Reader(book, s, str(scenario_path))
         form = reader.read(path, display, book.sha256)
         problems += reader.problems
         if form is None:
@@ -812,7 +852,17 @@ def import_forms(
             )
             continue
         by_department[form.department] = form
-        if form.scenario_sha256 and form.scenario_sha256 != base.sha256:
+        if form.scenario_id and form.scenario_id != s.scenario.id:
+            # Another scenario of the same city (last year's form, say): read, and said
+            # plainly; its sha256 differs too, which this warning already implies.
+            message = Text(
+                "val.intake.other_scenario",
+                was=form.scenario_id,
+                now=s.scenario.id,
+                scenario=str(scenario_path),
+            )
+            warnings.append(Warned(Problem(form.scenario_cell.where, 0, 0, "", message)))
+        elif form.scenario_sha256 and form.scenario_sha256 != base.sha256:
             message = Text(
                 "val.intake.other_version",
                 scenario=str(scenario_path),
@@ -875,10 +925,10 @@ def _variant(
                 add.append(_added_programme(row.id, form.department, new))
                 added.append(row.id)
                 continue
-            fields = _changed_fields(s, known, row, new, cluster_ids)
+            fields, named = _changed_fields(s, known, row, new, cluster_ids)
             if fields:
                 change[row.id] = fields
-                changed[row.id] = tuple(fields)
+                changed[row.id] = named
         changes.append(Change(form.department, form.display, tuple(added), changed, tuple(removed)))
     return _variant_document(base, output, variant_id, add, change, remove), changes, cells
 
@@ -921,8 +971,16 @@ def _added_programme(pid: str, department: str, new: dict[str, Any]) -> dict[str
 
 def _changed_fields(
     s: Scenario, known: Programme, row: Row, new: dict[str, Any], cluster_ids: list[str]
-) -> dict[str, Any]:
-    """The fields of a known programme the form changes, with their new values."""
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The fields of a known programme the form changes, with their new values, and the
+    names of those it changes (what the import's summary lists).
+
+    `clusters` changes when the clusters where it runs do; `youth_per_unit` when the
+    youth per unit changes in a cluster where it runs before and after (or a city-wide
+    programme's, or it moves between city-wide and clusters). When only the clusters
+    change, `youth_per_unit` is written again only if the scenario's value does not fit
+    the new clusters (a map must give exactly its clusters), with the same values, and
+    is not named."""
     before = view_of(known, s)
     old = scenario_fields(before, cluster_ids)
     fields: dict[str, Any] = {}
@@ -933,10 +991,26 @@ def _changed_fields(
             continue  # a cleared cell says nothing: what the scenario has stays
         if not _same(new[key], old[key]):
             fields[key] = _plain(new[key]) if isinstance(new[key], float) else new[key]
-    if not _same(before.youth, row.view.youth) or before.where != row.view.where:
+    named = list(fields)
+    after = row.view
+    runs_changed = before.where != after.where or (
+        isinstance(before.youth, dict)
+        and isinstance(after.youth, dict)
+        and before.youth.keys() != after.youth.keys()
+    )
+    if isinstance(before.youth, dict) and isinstance(after.youth, dict):
+        common = [c for c in before.youth if c in after.youth]
+        youth_changed = any(not _same(before.youth[c], after.youth[c]) for c in common)
+    else:
+        youth_changed = not _same(old["youth_per_unit"], new["youth_per_unit"])
+    if runs_changed:
         fields["clusters"] = new["clusters"]
+        named.append("clusters")
+    if youth_changed or (runs_changed and not _same(old["youth_per_unit"], new["youth_per_unit"])):
         fields["youth_per_unit"] = new["youth_per_unit"]
-    return fields
+    if youth_changed:
+        named.append("youth_per_unit")
+    return fields, tuple(named)
 
 
 def _variant_document(

@@ -35,7 +35,14 @@ from .i18n import LANGUAGES, Lang
 from .messages import Joined, Num, Text, Warned, message_of, must, must_any
 from .scenario import RuleViolations, Scenario, ScenarioInfo
 from .tables import expand_tables
-from .variants import EXTENDS, merge, override_as_variant, parse_override, table_rows
+from .variants import (
+    EXTENDS,
+    merge,
+    merge_all,
+    override_as_variant,
+    parse_override,
+    table_rows,
+)
 from .votes import apply_pending, apply_votes, expand_votes
 from .yaml12 import MAPPING, SCALAR, SEQUENCE
 
@@ -165,6 +172,15 @@ def _short(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
 
 
+def _key_not_text(node: yaml12.Node) -> Text:
+    """A scalar key that is not text (`~`, `null`, `true`, `1`), named as it is written:
+    a null key is not "the key None"."""
+    if node.plain and not node.value.strip():
+        return Text("val.yaml.key_empty")
+    written = node.value if node.plain else f"{_short(str(node.tag))} {node.value!r}"
+    return Text("val.yaml.key_text", key=written)
+
+
 class _Converter:
     """YAML nodes (yaml12.py) -> plain dict/list/scalars, recording positions.
 
@@ -249,10 +265,11 @@ class _Converter:
         if node.kind != yaml12.SCALAR:
             self._problem(pos, path, Text("val.yaml.key_text", key=repr(self._plain(node))))
             return None
+        before = len(self.problems)
         key = self._scalar(node, path, pos)
         if not isinstance(key, str):
-            if key is not None or node.plain:
-                self._problem(pos, path, Text("val.yaml.key_text", key=repr(key)))
+            if len(self.problems) == before:  # else the scalar itself was reported
+                self._problem(pos, path, _key_not_text(node))
             return None
         bad = control_problem(key, None, "key")
         if bad is not None:  # refused: names are printed (display.py)
@@ -743,6 +760,18 @@ def load_document(
     parsed: the file, its tables, then its base's files.
     """
     text, digest = read_source(path, name)
+    try:
+        return _load_text(path, name, chain, text, digest)
+    except ScenarioError as e:
+        # The file's own language, even over its base's (a variant may say another one).
+        e.language = text_language(text, path.parent) or e.language
+        raise
+
+
+def _load_text(
+    path: Path, name: str, chain: tuple[Path, ...], text: str, digest: str
+) -> tuple[Document, dict[Path, str]]:
+    """`load_document` once the file's text is read."""
     doc = parse_yaml(text, name)
     doc.digests[path] = digest
     doc = expand_tables(doc, path.parent)  # rows kept in CSV files
@@ -766,7 +795,7 @@ def load_document(
     base_name = os.path.normpath(os.path.join(os.path.dirname(name), ref))
     base_doc, files = load_document(base, base_name, (*chain, here))
     table_rows(base_doc, doc)
-    data, origin = merge(base_doc, doc)
+    data, origin, problems = merge_all(base_doc, doc)
     merged = Document(
         name,
         data,
@@ -775,10 +804,26 @@ def load_document(
         base=Path(ref),
         references=doc.references + base_doc.references,
     )
+    if problems:
+        raise ScenarioError(_and_the_rest(merged, problems, doc, base_doc))
     # A vote file read before any programme (a new city's skeleton) counts the votes of
     # the programmes the variant adds (intake import writes such a variant).
     merged = apply_pending(merged, doc, base_doc)
     return merged, {**doc.digests, **files}
+
+
+def _and_the_rest(
+    merged: Document, problems: list[Problem], variant: Document, base: Document
+) -> list[Problem]:
+    """A variant's problems with its operations (an unknown id, say), and those of the
+    rest of it (an unknown field): the merge without the operations that failed,
+    validated like any scenario, so that every problem comes in one round."""
+    more: list[Problem] = []
+    try:
+        validate_document(apply_pending(merged, variant, base))
+    except ScenarioError as e:
+        more = e.problems
+    return sorted(dict.fromkeys([*problems, *more]), key=_file_order(merged))
 
 
 def _warning(p: Problem) -> str:
@@ -798,6 +843,22 @@ def load_scenario(
     p = Path(path)
     name = str(path)
     doc, files = load_document(p, name)
+    try:
+        return _load_merged(p, name, doc, files, overrides, votes)
+    except ScenarioError as e:
+        e.language = data_language(doc.data) or e.language
+        raise
+
+
+def _load_merged(
+    p: Path,
+    name: str,
+    doc: Document,
+    files: dict[Path, str],
+    overrides: Sequence[str],
+    votes: Path | None,
+) -> LoadedScenario:
+    """`load_scenario` once its file (and its bases) are read and merged."""
     base = doc.base
     for text in overrides:
         label = f"--set {text}"
@@ -880,6 +941,29 @@ def scenario_language(path: str | Path) -> Lang | None:
             return None
         p = p.parent / base
     return None
+
+
+def text_language(text: str, folder: Path) -> Lang | None:
+    """The language a scenario's text says it is written in, through `extends:` (relative
+    to `folder`) when it does not say, as `scenario_language` reads a file: for a file
+    that cannot be read twice (a pipe), from the text the loader read. Never raises."""
+    try:
+        language, base = _language_and_base(text)
+    except Exception:  # never: the language of a message must not fail the message
+        return None
+    if language is None and base is not None:
+        return scenario_language(folder / base)
+    return language
+
+
+def data_language(data: Any) -> Lang | None:
+    """The language of a scenario's data as read and merged (a variant's through its
+    base's): `scenario.language`, the default when a scenario does not say."""
+    info = data.get("scenario") if isinstance(data, dict) else None
+    if not isinstance(info, dict):
+        return None
+    language = info.get("language", ScenarioInfo.model_fields["language"].default)
+    return cast("Lang", language) if language in LANGUAGES else None
 
 
 def _language_and_base(text: str) -> tuple[Lang | None, str | None]:

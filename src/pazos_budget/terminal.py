@@ -505,6 +505,7 @@ def print_comparison(console: Console, c: Comparison, lang: str | None = None) -
     table.add_column(L("term.col.scenario"), overflow="fold")
     rows = []
     base = figures[0]
+    shown = c.shown(L.lang)
     for k, f in enumerate(figures):
         d = {key: f[key] - base[key] for key in ("budget", "spend", "youth_reached")} | {
             "weighted_coverage": f["weighted_coverage"] - base["weighted_coverage"],
@@ -512,7 +513,7 @@ def print_comparison(console: Console, c: Comparison, lang: str | None = None) -
         }
         show = k > 0
         row = [
-            markup(f["scenario"]) + (L("term.cmp.base") if not show else ""),
+            markup(shown[k]) + (L("term.cmp.base") if not show else ""),
             whole(f["budget"], L) + (_signed(d["budget"], 0, L) if show else ""),
             whole(f["spend"], L) + (_signed(d["spend"], 0, L) if show else ""),
             whole(f["youth_reached"], L) + (_signed(d["youth_reached"], 0, L) if show else ""),

@@ -308,11 +308,22 @@ def merge(base: Document, variant: Document) -> tuple[dict[str, Any], dict[Key, 
 
     Raises ScenarioError with every problem of the variant's operations.
     """
+    data, origin, problems = merge_all(base, variant)
+    if problems:
+        raise ScenarioError(problems)
+    return data, origin
+
+
+def merge_all(
+    base: Document, variant: Document
+) -> tuple[dict[str, Any], dict[Key, Where], list[Problem]]:
+    """`merge` that does not stop at the variant's problems: the merged data (each
+    operation that has a problem left out, the base as it was there), where each merged
+    path came from, and the problems, sorted. The loader validates that data too, so that
+    a variant's problems come in one round, as a base scenario's do."""
     merger = _Merger(base, variant)
     merged = merger.merge()
-    if merger.problems:
-        raise ScenarioError(sorted(merger.problems))
-    return merged.data, merged.origin
+    return merged.data, merged.origin, sorted(merger.problems)
 
 
 # --------------------------------------------------------------------------- tables

@@ -81,7 +81,9 @@ class ComparisonBuilder(Book):
         base = comparison.base.scenario
         super().__init__(lang, base.scenario.currency, run_at)
         self.c = comparison
-        self.ids = list(comparison.names)
+        #: How the workbook names each scenario: its id, or (a plan and its alternatives)
+        #: "Plan", "Alternativa 1" ... in the workbook's language.
+        self.ids = comparison.shown(self.L.lang)
         # Display names: the base's, then what a variant added.
         self.names: dict[str, dict[str, str]] = {
             "department": {},
