@@ -10,6 +10,7 @@ is done in a few seconds.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import pty
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from pazos_budget import analysis
@@ -31,6 +33,7 @@ from pazos_budget.i18n import Said
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.solve import Progress, SolveControl, SolveOptions, Status
+from pazos_budget.terminal import solve_progress
 
 ROOT = Path(__file__).resolve().parent.parent
 PALMIRA = ROOT / "scenarios" / "palmira-2023.yaml"
@@ -234,3 +237,23 @@ def test_ctrl_c_during_marginal_values_keeps_the_plan_without_them(
         "resolve_not_optimal",
         "resolve_failed",
     }
+
+
+def test_the_progress_line_wraps_on_a_narrow_terminal() -> None:
+    """The CLI's consoles soft-wrap, and a live line that soft-wraps is cropped at the
+    terminal's width: on 80 columns a stalled solve showed "brecha 0,0" and nothing of
+    its seconds or of "Ctrl-C keeps the best plan found". The line wraps instead, and
+    the console soft-wraps again once the solve is over."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=60, force_terminal=True, soft_wrap=True)
+    control = SolveControl()
+    with solve_progress(console, control, "es"):
+        assert control.on_progress is not None
+        control.on_progress(
+            Progress(Said("solver.stage.final"), 4, 6, 39270.2, 39270.5, 8.3e-6, 61.0)
+        )
+        time.sleep(0.2)  # the live display refreshes
+    shown = " ".join(line.strip() for line in buffer.getvalue().splitlines())
+    assert "Ctrl-C conserva el mejor plan encontrado" in shown
+    assert "61,0 s" in shown
+    assert console.soft_wrap

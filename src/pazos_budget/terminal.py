@@ -106,7 +106,15 @@ def solve_progress(
         yield
         return
     L = labels(lang)
-    with console.status(L("term.progress.solving")) as status:
+    # The CLI's consoles soft-wrap (a long located message stays one line to copy), and
+    # a live line that soft-wraps is cropped at the terminal's width: on 80 columns the
+    # gap, the seconds and "Ctrl-C keeps the best plan found" were cut off. The
+    # progress line wraps instead, while it is shown.
+    soft_wrap = console.soft_wrap
+    console.soft_wrap = False
+    with contextlib.ExitStack() as restore:
+        restore.callback(setattr, console, "soft_wrap", soft_wrap)
+        status = restore.enter_context(console.status(L("term.progress.solving")))
 
         def show(p: Progress) -> None:
             status.update(markup(progress_line(p, L)))
