@@ -63,14 +63,10 @@ def test_minimal_example(tmp_path: Path) -> None:
     # Art school: Culture's envelope and the total budget are both used up.
     assert ex["art-school"].codes == ["department_budget:culture", "total_budget"]
     assert ex["art-school"].funding == Funding.OPEN
-    # Interrupters: the money is gone, and the art school reaches North's youth cheaper.
+    # Interrupters: the money is gone. The art school reaches North's youth cheaper, but
+    # Culture's envelope is used up, so it could not take Security's money: not named.
     inter = ex["interrupters"]
-    assert why(inter) == [Why.TOTAL_BUDGET, Why.CHEAPER]
-    cheaper = inter.reasons[-1]
-    assert cheaper.alternative == "art-school"
-    assert cheaper.measure is not None and cheaper.measure.kind == MeasureKind.YOUTH
-    assert cheaper.alternative_cost is not None and cheaper.own_cost is not None
-    assert cheaper.alternative_cost < cheaper.own_cost
+    assert why(inter) == [Why.TOTAL_BUDGET]
     assert inter.serves == ("reach-10pct", "mediations")
     assert limit_codes(result)["lighting"] == ["not_needed"]
 
@@ -284,3 +280,124 @@ def test_a_cheaper_alternative_is_named_with_the_metric_name() -> None:
     # Without a name the id is shown.
     en = Labels("en").reason(r, departments={}, programmes=names, clusters={}, targets={})
     assert "per unit of “cameras”" in en
+
+
+def _cheap_and_dear(**cheap: Any) -> dict[str, Any]:
+    """Two clusters; `cheap` reaches a young person for 0.1, `dear` (in Cluster A only)
+    for 1; the money runs out before either is at a bound of its own making."""
+    return scenario(
+        budget={"total": 100},
+        clusters=[
+            {"id": "a", "name": "Cluster A", "youth_population": 10_000},
+            {"id": "b", "name": "Cluster B", "youth_population": 10_000},
+        ],
+        programmes=[
+            programme("cheap", unit_cost=1, youth_per_unit=10, **cheap),
+            programme("dear", unit_cost=10, youth_per_unit=10, clusters=["a"]),
+        ],
+    )
+
+
+@pytest.mark.parametrize("target", [False, True], ids=["objective", "target"])
+def test_a_cheaper_alternative_is_named_when_it_could_take_more(
+    tmp_path: Path, target: bool
+) -> None:
+    """The control case of the next test: with no bound on `cheap`, it is named."""
+    data = _cheap_and_dear()
+    if target:
+        data["targets"] = [{"id": "half", "kind": "youth_reach", "share": 0.5, "clusters": ["a"]}]
+    dear = explain(solve(tmp_path, data))["dear"]
+    assert why(dear) == [Why.TOTAL_BUDGET, Why.CHEAPER]
+    reason = dear.reasons[-1]
+    assert reason.alternative == "cheap"
+    assert reason.measure is not None and reason.measure.kind == MeasureKind.YOUTH
+    assert reason.alternative_cost == pytest.approx(0.1) and reason.own_cost == pytest.approx(1)
+
+
+@pytest.mark.parametrize(
+    "bound",
+    [
+        {"max_units": 40},
+        {"current_units": 40, "max_change": 0.0},
+        {"max_units_per_cluster": {"a": 4}},
+    ],
+    ids=["max_units", "max_change", "per_cluster_cap"],
+)
+@pytest.mark.parametrize("target", [False, True], ids=["objective", "target"])
+def test_an_alternative_at_its_bound_is_not_named(
+    tmp_path: Path, bound: dict[str, Any], target: bool
+) -> None:
+    """`cheap` is at its maximum (in total, at the top of its change band, or at its cap in
+    Cluster A, dear's only cluster): it could not take more, so "a cheaper alternative"
+    naming it would be false; the reason left is the true one, the total budget. So for
+    the final objective and for an unmet target alike."""
+    data = _cheap_and_dear(**bound)
+    if target:
+        data["targets"] = [{"id": "half", "kind": "youth_reach", "share": 0.5, "clusters": ["a"]}]
+    result = solve(tmp_path, data)
+    assert not target or not result.targets[0].met
+    ex = explain(result)
+    assert result.spend == pytest.approx(100)
+    assert why(ex["dear"]) == [Why.TOTAL_BUDGET]
+    assert all(r.alternative is None for r in ex["dear"].reasons)
+
+
+def _envelopes(dear_funder: str) -> dict[str, Any]:
+    """`cheap` (Culture) uses up Culture's envelope; `other` (Security) the rest of the
+    total budget; `dear` is funded by `dear_funder`."""
+    return scenario(
+        budget={"total": 150},
+        departments=[
+            {"id": "culture", "name": "Culture", "budget": 50},
+            {"id": "security", "name": "Security", "budget": 1000},
+        ],
+        programmes=[
+            programme("cheap", department="culture", unit_cost=1, youth_per_unit=10),
+            programme("dear", department=dear_funder, unit_cost=20, youth_per_unit=10),
+            programme("other", department="security", unit_cost=10, youth_per_unit=10),
+        ],
+    )
+
+
+def test_an_alternative_short_of_its_envelope_is_named_only_for_its_own_department(
+    tmp_path: Path,
+) -> None:
+    """`cheap` could take more units, but only with Culture's money, which is used up: it
+    is the cheaper alternative of a Culture programme (the money that gives up could
+    pay for it), not of a Security one."""
+    culture = explain(solve(tmp_path, _envelopes("culture")))
+    assert culture["dear"].codes == [
+        "department_budget:culture",
+        "total_budget",
+        "cheaper_alternatives",
+    ]
+    assert culture["dear"].reasons[-1].alternative == "cheap"
+    assert why(culture["other"]) == [Why.TOTAL_BUDGET]
+    security = explain(solve(tmp_path, _envelopes("security")))
+    assert [r.alternative for r in security["dear"].reasons] == [None, "other"]
+
+
+def test_palmira_names_no_alternative_that_could_not_take_more() -> None:
+    """Every cheaper alternative named in Palmira's plan could take more where it is
+    named: not at its maximum, not at its cap in the cluster, not short of an envelope
+    the explained programme does not draw on (in 2023 all 17 named Cultura vial, at its
+    maximum of 120 units)."""
+    result = solve_scenario(load_scenario(ROOT / "scenarios" / "palmira-2023.yaml"))
+    s = result.scenario
+    by_id = {p.id: (p, pr) for p, pr in zip(s.programmes, result.programmes, strict=True)}
+    left = {d.id: d.budget - d.spend for d in result.departments if d.budget is not None}
+    named = 0
+    for pid, e in explain(result).items():
+        for r in e.reasons:
+            if r.alternative is None:
+                continue
+            named += 1
+            q, qr = by_id[r.alternative]
+            assert q.max_units is None or qr.units < q.max_units, (pid, q.id)
+            cluster = r.measure.cluster if r.measure else None
+            cap = s.per_cluster(q, "max").get(cluster or "")
+            assert cap is None or qr.clusters.get(cluster or "", 0.0) < cap, (pid, q.id)
+            for d, share in q.funders().items():
+                if d not in by_id[pid][0].funders() and d in left:
+                    assert left[d] >= q.unit_cost * share, (pid, q.id, d)
+    assert named >= 5

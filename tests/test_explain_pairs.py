@@ -1,6 +1,9 @@
 """The explanations read the final objective's (programme, cluster) pairs as arrays
 (explain.Explainer._final_objective); here a plain loop over the pairs, written the way
-the explanations were computed before, must give the same reasons on random scenarios."""
+the explanations were computed before, must give the same reasons on random scenarios.
+A programme is named as a cheaper alternative only if it could take more there: not at
+its `max_units`, its `max_change` band's top, its per-cluster cap, its cluster's youth,
+nor short of an envelope that does not fund the programme explained."""
 
 from __future__ import annotations
 
@@ -12,9 +15,38 @@ from conftest import random_scenario_data, tiny_loaded
 from pazos_budget.errors import PazosBudgetError
 from pazos_budget.explain import Explainer, Why
 from pazos_budget.pipeline import solve_scenario
-from pazos_budget.result import Result, within
-from pazos_budget.scenario import Objective
-from pazos_budget.tolerances import CHEAPER_MARGIN, CHECK_TOLERANCE
+from pazos_budget.result import ProgrammeResult, Result, within
+from pazos_budget.scenario import Objective, Programme
+from pazos_budget.tolerances import CHEAPER_MARGIN, CHECK_TOLERANCE, SLIVER
+
+
+def _short(r: Result, p: Programme, pr: ProgrammeResult) -> set[str]:
+    """The envelopes with less left than their share of one more unit of `p`."""
+    step = p.unit_cost if p.integer else p.unit_cost * SLIVER
+    tol = CHECK_TOLERANCE * max(1.0, r.budget)
+    out = set()
+    for d in r.departments:
+        share = p.funders().get(d.id, 0.0)
+        if share > 0 and d.budget is not None:
+            left = d.budget - d.spend
+            if left < step * share - tol or left <= tol:
+                out.add(d.id)
+    return out
+
+
+def _can_take_more(r: Result, p: Programme, pr: ProgrammeResult, cid: str) -> bool:
+    s = r.scenario
+    if p.max_units is not None and within(pr.units, p.max_units):
+        return False
+    band = s.change_bounds(p)
+    if band is not None and within(pr.units, band[1]):
+        return False
+    units = pr.clusters.get(cid, 0.0)
+    cap = s.per_cluster(p, "max").get(cid)
+    if cap is not None and within(units, cap):
+        return False
+    population = next(c.youth_population for c in r.clusters if c.id == cid)
+    return not within(s.youth_per_unit(p, cid) * units, population)
 
 
 def _reference(r: Result) -> dict[str, tuple[bool, str | None]]:
@@ -24,11 +56,13 @@ def _reference(r: Result) -> dict[str, tuple[bool, str | None]]:
     clusters = {c.id: c for c in r.clusters}
     final = s.objective == Objective.MAXIMIZE_WEIGHTED_REACH
     cheapest: dict[str, list[tuple[float, str]]] = {}
+    short: dict[str, set[str]] = {}
     for p, pr in zip(s.programmes, r.programmes, strict=True):
+        short[p.id] = _short(r, p, pr)
         for cid in s.programme_clusters(p):
             if pr.units > 0 and final and clusters[cid].weight > 0:
                 ypu = s.youth_per_unit(p, cid)
-                if ypu > 0:
+                if ypu > 0 and _can_take_more(r, p, pr, cid):
                     cheapest.setdefault(cid, []).append((p.unit_cost / ypu, p.id))
     for best in cheapest.values():
         best.sort()
@@ -48,8 +82,13 @@ def _reference(r: Result) -> dict[str, tuple[bool, str | None]]:
             if not final or c.weight <= 0 or ypu <= 0 or covered:
                 continue
             own = p.unit_cost / ypu
-            found = [q for cost, q in cheapest.get(cid, [])[:2] if q != p.id]
-            costs = [cost for cost, q in cheapest.get(cid, [])[:2] if q != p.id]
+            able = [
+                (cost, q)
+                for cost, q in cheapest.get(cid, [])
+                if q != p.id and short[q] <= set(p.funders())
+            ]
+            found = [q for cost, q in able]
+            costs = [cost for cost, q in able]
             if found and costs[0] < own * (1 - CHEAPER_MARGIN):
                 alternative = found[0]
                 break
@@ -98,7 +137,7 @@ def test_reference_is_not_vacuous() -> None:
                 "unit_cost": 1,
                 "clusters": "all",
                 "youth_per_unit": 10,
-                "max_units": 50,
+                "max_units": 500,
             },
             {
                 "id": "dear",

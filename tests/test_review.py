@@ -19,6 +19,7 @@ from pazos_budget.execution import Execution, ExecutionLine
 from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.messages import problem_line
 from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports.labels import Labels
 from pazos_budget.reports.review import build_review
 from pazos_budget.result import to_json
 from pazos_budget.review import (
@@ -383,3 +384,66 @@ def test_every_solver_holds_the_execution(
     cells = year_cells(r)
     assert cells[("interrupters", "north")] >= 3 and cells[("art-school", "south")] >= 12
     assert check_review(loaded.scenario, ex, r.year) == []
+
+
+def _city_wide_scenario(tmp_path: Path) -> Path:
+    """Minimal with a city-wide programme (crime analysis) and a fixed cost: spend that
+    belongs to no cluster."""
+    text = MINIMAL.read_text(encoding="utf-8").replace(
+        "targets:\n",
+        "  - {id: analysis, name: Crime analysis, department: security,"
+        " component: interruption, unit: report, unit_cost: 30, min_units: 2,"
+        " max_units: 2, mandatory: true, outputs: {reports: 1}}\n"
+        "targets:\n",
+    )
+    text = text.replace("    unit_cost: 40\n", "    unit_cost: 40\n    fixed_cost: 20\n")
+    path = tmp_path / "city-wide.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_clusters_table_has_the_variance_the_year_and_a_row_of_no_cluster(
+    tmp_path: Path, lang: str
+) -> None:
+    """As for the departments, each cluster shows the variance (executed - planned) and the
+    re-optimized year; a row of no cluster (city-wide programmes, fixed costs) makes each
+    spend column add up to the totals; the JSON says the same."""
+    loaded, plan = adopted(_city_wide_scenario(tmp_path), tmp_path)
+    ex = Execution(
+        "execution.csv",
+        [line("analysis", None, 1, 35, 2), line("interrupters", "south", 2, 110, 3)],
+    )
+    r = review(loaded, plan, ex)
+    assert r.year is not None
+    sheet = build_review(r, lang=lang).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    cluster_word = "Clúster" if lang == "es" else "Cluster"
+    header = next(row for row in rows if row[0] == cluster_word)
+    variance = "Variación" if lang == "es" else "Variance"
+    year = "Gasto del año" if lang == "es" else "Spend of the re-optimized year"
+    at = {
+        "planned": 1,
+        "executed": 2,
+        "variance": next(k for k, v in enumerate(header) if str(v).startswith(variance)),
+        "year": next(k for k, v in enumerate(header) if str(v).startswith(year)),
+    }
+    start = rows.index(header) + 1
+    body = rows[start : start + len(loaded.scenario.clusters) + 1]
+    names = [c.name for c in loaded.scenario.clusters]
+    no_cluster = Labels(lang)("no_cluster_row")
+    assert [row[0] for row in body] == [*names, no_cluster]
+    for row in body:
+        assert row[at["variance"]] == pytest.approx(row[at["executed"]] - row[at["planned"]])
+    assert sum(row[at["planned"]] for row in body) == pytest.approx(r.planned.spend)
+    assert sum(row[at["executed"]] for row in body) == pytest.approx(r.executed_spend)
+    assert sum(row[at["year"]] for row in body) == pytest.approx(r.year.spend)
+    assert body[-1][at["planned"]] == pytest.approx(60 + 20)  # the reports, the fixed cost
+    assert body[-1][at["executed"]] == pytest.approx(35)
+    doc = review_json(r)
+    assert doc["city_wide"]["spend_variance"] == pytest.approx(35 - 80)
+    for c in doc["clusters"]:
+        assert c["spend_variance"] == pytest.approx(c["executed_spend"] - c["planned_spend"])
+    for key, total in (("planned_spend", "planned_spend"), ("year_spend", "year_spend")):
+        spend = sum(c[key] for c in doc["clusters"]) + doc["city_wide"][key]
+        assert spend == pytest.approx(doc["totals"][total])

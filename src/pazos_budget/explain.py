@@ -13,8 +13,10 @@ each programme the question is "why not one unit more?", answered in this order:
    funded: less than starting it costs);
 5. one more unit would break a spend-share target (a cap it is inside of, or a floor it is
    outside of);
-6. other programmes buy the same results cheaper (the cheapest funded one is named when
-   there is one).
+6. other programmes buy the same results cheaper (the cheapest funded one that could take
+   more is named when there is one: not one at its `max_units` or at the top of its
+   `max_change` band, nor, for a result in a cluster, one at its `max_units_per_cluster`
+   there or already reaching every young person there).
 
 Reasons 4 to 6 can hold together ("the total budget is used up, and X reaches young people
 in Rozo for less"). A programme funded at exactly its `min_units` also says so.
@@ -30,13 +32,14 @@ so that a scenario of 30,000 programmes and clusters is explained in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import combinations
 
 import numpy as np
 
-from .cells import cells
+from .cells import FloatArray, IntArray, cells
 from .result import ProgrammeResult, Result, TargetResult, within
 from .scenario import (
     YOUTH_METRIC,
@@ -261,20 +264,61 @@ class Explainer:
         self.file_order = [info.target.id for info in self.targets]
         self.targets.sort(key=lambda info: info.target.priority)  # stable: file order within
         self.contributions = {p.id: self._contributions(p) for p in s.programmes}
+        self.caps = {
+            p.id: s.per_cluster(p, "max")
+            for p in s.programmes
+            if p.max_units_per_cluster is not None
+        }
+        # Only a programme that could take more is named as a cheaper alternative: `room`,
+        # funded and at no bound of its total units; `short`, the funding departments whose
+        # envelope cannot pay its next unit (it could take only money that a programme also
+        # funded by them gives up).
+        self.room = np.array(
+            [
+                pr.units > 0 and not _at_its_most(s, p, pr)
+                for p, pr in zip(s.programmes, result.programmes, strict=True)
+            ],
+            dtype=bool,
+        )
+        self.short = [
+            frozenset(x.department or "" for x in self._short_envelopes(p, pr))
+            if room
+            else frozenset()
+            for p, pr, room in zip(s.programmes, result.programmes, self.room, strict=True)
+        ]
         self._final_objective(result)
-        # (target id, measure) -> the two cheapest funded programmes buying it
+        # (target id, measure) -> the funded programmes that could buy more of it, cheapest
+        # first, ties by id
         self.cheapest: dict[tuple[str | None, Measure], list[tuple[float, str]]] = {}
-        for p, pr in zip(s.programmes, result.programmes, strict=True):
-            if pr.units <= 0:
+        for i, (p, pr) in enumerate(zip(s.programmes, result.programmes, strict=True)):
+            if not self.room[i]:
                 continue
             for c in self.contributions[p.id]:
                 cost = cost_per(s, p, c.measure)
-                if cost is None:
-                    continue
-                best = self.cheapest.setdefault((c.target, c.measure), [])
-                best.append((cost, p.id))
-                best.sort()
-                del best[2:]
+                if cost is not None and self._can_buy_more(p, pr, c.measure):
+                    self.cheapest.setdefault((c.target, c.measure), []).append((cost, p.id))
+        for best in self.cheapest.values():
+            best.sort()
+
+    def _can_buy_more(self, p: Programme, pr: ProgrammeResult, m: Measure) -> bool:
+        """One more unit of `p` (at no bound of its total units) could go where it buys `m`:
+        in `m`'s cluster, not one where it is full (`_cluster_full`); a result of no
+        cluster, in some cluster where it runs (or it is city-wide)."""
+        if m.cluster is not None:
+            return not self._cluster_full(p, pr, m.cluster, youth=m.kind == MeasureKind.YOUTH)
+        runs = self.runs[p.id]
+        return not runs or not all(self._cluster_full(p, pr, c, youth=False) for c in runs)
+
+    def _cluster_full(self, p: Programme, pr: ProgrammeResult, c: str, *, youth: bool) -> bool:
+        """`p` can place no more units in cluster `c`: it is at its `max_units_per_cluster`
+        there, or (`youth`: when the young people it reaches are what counts) it already
+        reaches as many young people as live there."""
+        units = pr.clusters.get(c, 0.0)
+        cap = self.caps.get(p.id, {}).get(c)
+        if cap is not None and within(units, cap):
+            return True
+        per = self.s.youth_per_unit(p, c)
+        return youth and per > 0 and within(per * units, self.clusters[c].youth_population)
 
     def _contributions(self, p: Programme) -> list[Contribution]:
         """Every target row one more unit of `p` counts toward, in priority order (the
@@ -293,8 +337,9 @@ class Explainer:
         coverage: youth in each cluster of weight > 0 where it runs and reaches youth), as
         arrays over the (programme, cluster) pairs: a Contribution object per pair is
         600,000 objects on a 3,000 x 200 scenario. Each programme's pairs keep the order
-        of its clusters; the two cheapest funded programmes per cluster are kept, ties by
-        id, as a sorted list of (cost, id) would."""
+        of its clusters; the two cheapest funded programmes per cluster that could place one
+        more unit there are kept, ties by id, as a sorted list of (cost, id) would, for each
+        set of envelopes that are short for them (`short`)."""
         s = self.s
         pairs = cells(s)
         n_c = len(s.clusters)
@@ -308,10 +353,21 @@ class Explainer:
             i: {index[cid]: u for cid, u in pr.clusters.items()}
             for i, pr in enumerate(result.programmes)
         }
-        youth = ypu * pairs.at(units)
+        allocated = pairs.at(units)
+        youth = ypu * allocated
         self.pair_start = pairs.start
         self.pair_youth = ypu > 0
         self.pair_full = youth >= pops[cl] - CHECK_TOLERANCE * np.maximum(1.0, pops[cl])
+        # Pairs where the programme could place one more unit: not at a bound of its total
+        # units, nor at its per-cluster cap there, nor reaching every young person there.
+        caps = {
+            self.index[pid]: {index[cid]: cap for cid, cap in at.items()}
+            for pid, at in self.caps.items()
+        }
+        capped = pairs.at({i: dict.fromkeys(at, 1.0) for i, at in caps.items()}) > 0
+        cap = pairs.at(caps)
+        capped &= allocated >= cap - CHECK_TOLERANCE * np.maximum(1.0, cap)
+        room = self.room[prog] & ~capped & ~self.pair_full
         keep = np.zeros(len(ypu), dtype=bool)
         if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH:
             keep = (weights[cl] > 0) & (ypu > 0)
@@ -323,27 +379,52 @@ class Explainer:
         self.final_cost = cost[prog[kept]] / ypu[kept]
         self.final_programme = prog[kept]
         ids = [p.id for p in s.programmes]
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-        funded = np.array([pr.units > 0 for pr in result.programmes], dtype=bool)
-        f = np.flatnonzero(funded[self.final_programme])
+        self.rank = np.empty(len(ids), dtype=np.int64)
+        self.rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+        # short envelopes -> (best, best_cost) of the programmes short of just these:
+        # best[k][c] is the (k+1)-th cheapest of them in cluster c (-1 for none)
+        self.best: dict[frozenset[str], tuple[IntArray, FloatArray]] = {}
+        f = np.flatnonzero(room[kept])
+        group: dict[frozenset[str], int] = {}
+        of = np.array([group.setdefault(b, len(group)) for b in self.short], dtype=np.int64)
+        shorts = list(group)
+        by_group = f[np.argsort(of[self.final_programme[f]], kind="stable")]
+        g = of[self.final_programme[by_group]]
+        for part in np.split(by_group, np.flatnonzero(g[1:] != g[:-1]) + 1):
+            if len(part):
+                self.best[shorts[of[self.final_programme[part[0]]]]] = self._two_cheapest(part, n_c)
+
+    def _able(self, funders: Mapping[str, float]) -> list[tuple[IntArray, FloatArray]]:
+        """The groups of `best` that could take the money of a programme of these funders:
+        those short of no envelope but theirs."""
+        if 2 ** len(funders) < len(self.best):
+            subsets = (
+                frozenset(c) for n in range(len(funders) + 1) for c in combinations(funders, n)
+            )
+            return [self.best[b] for b in subsets if b in self.best]
+        return [v for b, v in self.best.items() if b.issubset(funders)]
+
+    def _two_cheapest(self, f: IntArray, n_c: int) -> tuple[IntArray, FloatArray]:
+        """best[k][c] and its money per young person: the (k+1)-th cheapest programme in
+        cluster c among the final objective's pairs `f`, ties by id (-1, inf for none)."""
         order = f[
-            np.lexsort((rank[self.final_programme[f]], self.final_cost[f], self.final_cluster[f]))
+            np.lexsort(
+                (self.rank[self.final_programme[f]], self.final_cost[f], self.final_cluster[f])
+            )
         ]
-        # best[k][c]: the (k+1)-th cheapest funded programme in cluster c (-1 for none)
-        self.best = np.full((2, n_c), -1, dtype=np.int64)
-        self.best_cost = np.full((2, n_c), np.inf)
-        if len(order):
-            groups = self.final_cluster[order]
-            first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-            for k in (0, 1):
-                at = first + k
-                ok = at < len(order)
-                at = at[ok]
-                ok[ok] = groups[at] == groups[first[ok]]
-                at = (first + k)[ok]
-                self.best[k, groups[at]] = self.final_programme[order[at]]
-                self.best_cost[k, groups[at]] = self.final_cost[order[at]]
+        best = np.full((2, n_c), -1, dtype=np.int64)
+        best_cost = np.full((2, n_c), np.inf)
+        groups = self.final_cluster[order]
+        first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        for k in (0, 1):
+            at = first + k
+            ok = at < len(order)
+            at = at[ok]
+            ok[ok] = groups[at] == groups[first[ok]]
+            at = (first + k)[ok]
+            best[k, groups[at]] = self.final_programme[order[at]]
+            best_cost[k, groups[at]] = self.final_cost[order[at]]
+        return best, best_cost
 
     def served(self, p: Programme) -> tuple[str, ...]:
         """Ids of the targets a unit of `p` counts toward, in the scenario's order."""
@@ -389,25 +470,10 @@ class Explainer:
             # has no cluster to cover: the reason says so rather than "covered".
             return [Reason(Why.NEEDS_MET, minimize_spend=minimize, reaches_youth=f_lo < f_hi)]
 
-        reasons: list[Reason] = []
+        reasons = self._short_envelopes(p, pr)
         step = _next_step(p, pr)
         start = pr.units <= 0
         tol = CHECK_TOLERANCE * max(1.0, r.budget)
-        funders = p.funders()
-        for d in r.departments:
-            share = funders.get(d.id, 0.0)
-            if share > 0 and d.budget is not None:
-                left = d.budget - d.spend
-                if left < step * share - tol or left <= tol:
-                    reasons.append(
-                        Reason(
-                            Why.DEPARTMENT_BUDGET,
-                            department=d.id,
-                            left=max(left, 0.0),
-                            needed=step * share,
-                            start=start,
-                        )
-                    )
         left = r.budget - r.spend
         if left < step - tol or left <= tol:
             reasons.append(Reason(Why.TOTAL_BUDGET, left=max(left, 0.0), needed=step, start=start))
@@ -418,6 +484,29 @@ class Explainer:
         if cheaper is not None or not reasons:
             reasons.append(cheaper or Reason(Why.CHEAPER))
         return reasons
+
+    def _short_envelopes(self, p: Programme, pr: ProgrammeResult) -> list[Reason]:
+        """The funding departments of `p` whose envelope has less left than their share of
+        one more unit of it (or of starting it) costs."""
+        step = _next_step(p, pr)
+        tol = CHECK_TOLERANCE * max(1.0, self.r.budget)
+        funders = p.funders()
+        out = []
+        for d in self.r.departments:
+            share = funders.get(d.id, 0.0)
+            if share > 0 and d.budget is not None:
+                left = d.budget - d.spend
+                if left < step * share - tol or left <= tol:
+                    out.append(
+                        Reason(
+                            Why.DEPARTMENT_BUDGET,
+                            department=d.id,
+                            left=max(left, 0.0),
+                            needed=step * share,
+                            start=pr.units <= 0,
+                        )
+                    )
+        return out
 
     def _binding_shares(self, p: Programme, step: float) -> list[Reason]:
         """Spend-share targets that one more unit of `p` would push past their bound."""
@@ -463,13 +552,17 @@ class Explainer:
 
     def _cheaper_alternative(self, p: Programme, open_: list[Contribution]) -> Reason | None:
         """The funded programme that buys an open result of `p` for the least money, if
-        cheaper than `p` (the first open result, in priority order, that has one)."""
+        cheaper than `p` and able to take `p`'s money (the first open result, in priority
+        order, that has one)."""
+        funders = p.funders()
         for c in open_:
             own = cost_per(self.s, p, c.measure)
             if own is None:
                 continue
             for cost, q in self.cheapest.get((c.target, c.measure), []):
-                if q != p.id and cost < own * (1 - CHEAPER_MARGIN):
+                if cost >= own * (1 - CHEAPER_MARGIN):
+                    break
+                if q != p.id and self.short[self.index[q]].issubset(funders):
                     return Reason(
                         Why.CHEAPER,
                         alternative=q,
@@ -482,16 +575,25 @@ class Explainer:
     def _cheaper_in_a_cluster(self, p: Programme, i: int) -> Reason | None:
         """`_cheaper_alternative` for the final objective: the first open cluster of `p`
         (in its clusters' order) where a funded programme reaches a young person for
-        less; the cheapest of the cluster unless that is `p` itself."""
+        less; the cheapest of the cluster unless that is `p` itself, among the programmes
+        that could take `p`'s money (short of no envelope but those funding `p`)."""
         lo, hi = int(self.final_start[i]), int(self.final_start[i + 1])
         open_ = lo + np.flatnonzero(self.final_open[lo:hi])
         if not len(open_):
             return None
         c = self.final_cluster[open_]
         own = self.final_cost[open_]
-        mine = self.best[0, c] == i
-        alt = np.where(mine, self.best[1, c], self.best[0, c])
-        alt_cost = np.where(mine, self.best_cost[1, c], self.best_cost[0, c])
+        funders = self.s.programmes[i].funders()
+        alt = np.full(len(c), -1, dtype=np.int64)
+        alt_cost = np.full(len(c), np.inf)
+        for best, best_cost in self._able(funders):
+            mine = best[0, c] == i
+            a = np.where(mine, best[1, c], best[0, c])
+            a_cost = np.where(mine, best_cost[1, c], best_cost[0, c])
+            tie = (a_cost == alt_cost) & (self.rank[a] < self.rank[alt])
+            better = (a >= 0) & ((a_cost < alt_cost) | tie)
+            alt = np.where(better, a, alt)
+            alt_cost = np.where(better, a_cost, alt_cost)
         cheaper = np.flatnonzero((alt >= 0) & (alt_cost < own * (1 - CHEAPER_MARGIN)))
         if not len(cheaper):
             return None
@@ -503,6 +605,15 @@ class Explainer:
             own_cost=float(own[k]),
             alternative_cost=float(alt_cost[k]),
         )
+
+
+def _at_its_most(s: Scenario, p: Programme, pr: ProgrammeResult) -> bool:
+    """The programme can take no more units anywhere: it is at its `max_units` or at the
+    top of its `max_change` band."""
+    if p.max_units is not None and within(pr.units, p.max_units):
+        return True
+    band = s.change_bounds(p)
+    return band is not None and within(pr.units, band[1])
 
 
 def _next_step(p: Programme, pr: ProgrammeResult) -> float:

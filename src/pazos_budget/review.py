@@ -393,6 +393,16 @@ class ClusterReview:
 
 
 @dataclass
+class CityWideReview:
+    """The spend in no cluster: city-wide programmes and fixed costs, so that the clusters
+    and this add up to the totals."""
+
+    planned_spend: float
+    executed_spend: float  # as recorded in the city-wide cells
+    year_spend: float | None
+
+
+@dataclass
 class RowReview:
     key: str
     required: float
@@ -428,6 +438,7 @@ class Review:
     programmes: list[ProgrammeReview]
     departments: list[DepartmentReview]
     clusters: list[ClusterReview]
+    city_wide: CityWideReview
     targets: list[TargetReview]
     warnings: list[ExecutionWarning] = field(default_factory=list)
 
@@ -663,6 +674,7 @@ def review(
         programmes=_programmes(s, planned, execution, shift, year),
         departments=_departments(s, planned, execution, year),
         clusters=_clusters(s, planned, executed, execution, year),
+        city_wide=_city_wide(planned, execution, year),
         targets=_targets(planned, executed, year),
         warnings=warnings,
     )
@@ -742,6 +754,20 @@ def _clusters(
             )
         )
     return out
+
+
+def _city_wide(planned: Result, execution: Execution, year: Result | None) -> CityWideReview:
+    """What is spent in no cluster: the total less the clusters' spend (city-wide
+    programmes and fixed costs); executed, the spend recorded without a cluster."""
+
+    def outside(r: Result) -> float:
+        return _clean(r.spend - math.fsum(c.spend for c in r.clusters))
+
+    return CityWideReview(
+        outside(planned),
+        math.fsum(sp for (_, cid), (_, sp) in execution.cells().items() if cid is None),
+        None if year is None else outside(year),
+    )
 
 
 def _targets(planned: Result, executed: Result, year: Result | None) -> list[TargetReview]:
@@ -966,6 +992,7 @@ def review_json(r: Review) -> dict[str, Any]:
                 "planned_spend": _clean(c.planned_spend),
                 "executed_spend": _clean(c.executed_spend),
                 "executed_spend_share": _pct(c.executed_spend, c.planned_spend),
+                "spend_variance": _clean(c.executed_spend - c.planned_spend),
                 "planned_youth_reached": _clean(c.planned_youth),
                 "executed_youth_reached": _clean(c.executed_youth),
                 "year_youth_reached": opt(c.year_youth),
@@ -973,6 +1000,13 @@ def review_json(r: Review) -> dict[str, Any]:
             }
             for c in r.clusters
         ],
+        "city_wide": {
+            "planned_spend": _clean(r.city_wide.planned_spend),
+            "executed_spend": _clean(r.city_wide.executed_spend),
+            "executed_spend_share": _pct(r.city_wide.executed_spend, r.city_wide.planned_spend),
+            "spend_variance": _clean(r.city_wide.executed_spend - r.city_wide.planned_spend),
+            "year_spend": opt(r.city_wide.year_spend),
+        },
         "targets": [
             {
                 "id": t.id,

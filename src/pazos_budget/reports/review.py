@@ -35,7 +35,7 @@ from ..review import (
     TargetStatus,
 )
 from ..scenario import Scenario, TargetKind
-from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN
+from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN, UNSHOWN_MONEY
 from .charts import horizontal_bars
 from .context import Book
 from .diagnosis import finding_sentence
@@ -305,32 +305,58 @@ class _ReviewBook(Book):
         )
 
         sh.section(L("review.title.clusters"))
+        rows: list[list[Any]] = [
+            [
+                *self._spend_cells(c.name, c.planned_spend, c.executed_spend, c.year_spend),
+                V(c.planned_youth, "#,##0"),
+                V(c.executed_youth, "#,##0"),
+                "—" if c.year_youth is None else V(c.year_youth, "#,##0"),
+            ]
+            for c in r.clusters
+        ]
+        city = r.city_wide
+        if any(
+            abs(x or 0.0) >= UNSHOWN_MONEY
+            for x in (city.planned_spend, city.executed_spend, city.year_spend)
+        ):
+            # City-wide programmes and fixed costs are in no cluster: their row makes the
+            # table add up to the totals above. They reach the youth of no cluster.
+            spend = (city.planned_spend, city.executed_spend, city.year_spend)
+            rows.append([*self._spend_cells(L("no_cluster_row"), *spend), None, None, None])
         c_header, c_first, c_last = sh.table(
             [
                 Col(L("col.cluster"), 30, wrap=True),
                 Col(L("review.col.planned_spend", currency=cur), 14, fmt=MONEY),
                 Col(L("review.col.executed_spend", currency=cur), 14, fmt=MONEY),
                 Col(L("review.col.pct"), 10),
+                Col(L("review.col.variance", currency=cur), 14, fmt=MONEY),
+                Col(L("review.col.year_spend", currency=cur), 14, fmt=MONEY),
                 Col(L("review.col.planned_youth"), 14),
                 Col(L("review.col.executed_youth"), 14),
                 Col(L("review.col.year_youth"), 14),
             ],
-            [
-                [
-                    c.name,
-                    V(c.planned_spend, MONEY),
-                    V(c.executed_spend, MONEY),
-                    _pct(c.executed_spend, c.planned_spend),
-                    V(c.planned_youth, "#,##0"),
-                    V(c.executed_youth, "#,##0"),
-                    "—" if c.year_youth is None else V(c.year_youth, "#,##0"),
-                ]
-                for c in r.clusters
-            ],
+            rows,
         )
         sh.repeat = "title"
         sh.finish(self.footer(), L("page"))
+        # The chart is of the clusters: the row of no cluster is left out of it.
+        c_last = c_first + len(r.clusters) - 1
         self.charts(sh, (d_first, d_last, d_header), (c_first, c_last, c_header))
+
+    @staticmethod
+    def _spend_cells(
+        name: str, planned: float, executed: float, year: float | None
+    ) -> list[V | str]:
+        """A row's name, planned and executed spend, % executed, variance (executed -
+        planned) and the re-optimized year, as the departments' table writes them."""
+        return [
+            name,
+            V(planned, MONEY),
+            V(executed, MONEY),
+            _pct(executed, planned),
+            V(executed - planned, MONEY),
+            _money(year),
+        ]
 
     def charts(
         self, data: Sheet, departments: tuple[int, int, int], clusters: tuple[int, int, int]
