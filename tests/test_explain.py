@@ -401,3 +401,92 @@ def test_palmira_names_no_alternative_that_could_not_take_more() -> None:
                 if d not in by_id[pid][0].funders() and d in left:
                     assert left[d] >= q.unit_cost * share, (pid, q.id, d)
     assert named >= 5
+
+
+# --------------------------------------------------------------------------- max_change and caps
+def test_at_the_top_of_its_change_band_whole_units(tmp_path: Path) -> None:
+    """16 units today, 30% change: at most 20.8, so 20 whole units is the top; the reason
+    names the band (not the total budget, which has money left)."""
+    data = scenario(
+        programmes=[programme("p", integer=True, current_units=16, max_change=0.3)],
+    )
+    result = solve(tmp_path, data)
+    e = explain(result)["p"]
+    assert result.programmes[0].units == 20
+    assert why(e) == [Why.MAX_CHANGE]
+    assert (e.reasons[0].units, e.reasons[0].current) == (20, 16)
+    assert e.funding == Funding.OPEN
+    text = Labels("en").reason(e.reasons[0], departments={}, programmes={}, clusters={}, targets={})
+    assert text == (
+        "It is at the top of its maximum change: it may reach 20 units, against 16 in the "
+        "current plan."
+    )
+    es = Labels("es").reason(e.reasons[0], departments={}, programmes={}, clusters={}, targets={})
+    assert es.startswith("Está en el tope de su cambio máximo: puede llegar a 20 unidades")
+
+
+def test_at_the_top_of_its_change_band_continuous(tmp_path: Path) -> None:
+    data = scenario(programmes=[programme("p", current_units=16, max_change=0.3)])
+    e = explain(solve(tmp_path, data))["p"]
+    assert why(e) == [Why.MAX_CHANGE]
+    assert e.reasons[0].units == pytest.approx(20.8)
+
+
+def test_at_the_floor_of_its_change_band(tmp_path: Path) -> None:
+    """12 units today, 30% change: at least 8.4, so 9 whole units; a cheaper programme
+    takes the rest of the money, and the reason says the band holds it at 9."""
+    data = scenario(
+        budget={"total": 1000},
+        programmes=[
+            programme("dear", integer=True, unit_cost=100, current_units=12, max_change=0.3),
+            programme("cheap", unit_cost=1),
+        ],
+    )
+    result = solve(tmp_path, data)
+    e = explain(result)["dear"]
+    assert result.programmes[0].units == 9
+    assert why(e)[0] == Why.AT_CHANGE_FLOOR
+    assert (e.reasons[0].units, e.reasons[0].current) == (9, 12)
+    assert Why.TOTAL_BUDGET in why(e)
+    text = Labels("en").reason(e.reasons[0], departments={}, programmes={}, clusters={}, targets={})
+    assert text.startswith("It may not fall below 9 units")
+
+
+def test_at_its_cap_in_every_cluster(tmp_path: Path) -> None:
+    """Money is left, and the programme is at max_units_per_cluster in a and b, and in c
+    already reaches everyone: the caps are why it gets no more."""
+    clusters = [
+        {"id": "a", "name": "A", "youth_population": 1000},
+        {"id": "b", "name": "B", "youth_population": 1000},
+        {"id": "c", "name": "C", "youth_population": 2},
+    ]
+    data = scenario(
+        clusters=clusters,
+        programmes=[programme("p", max_units_per_cluster={"a": 3, "b": 4})],
+    )
+    result = solve(tmp_path, data)
+    assert result.programmes[0].clusters == {"a": 3, "b": 4, "c": 2}
+    e = explain(result)["p"]
+    assert why(e) == [Why.CLUSTER_CAPS]
+    assert limit_codes(result)["p"] == ["max_units_per_cluster"]
+    # With room in c (more youth there), the caps are not the reason.
+    clusters[2]["youth_population"] = 1000
+    data["budget"] = {"total": 80}
+    e = explain(solve(tmp_path, data))["p"]
+    assert Why.CLUSTER_CAPS not in why(e)
+
+
+def test_a_programme_at_its_whole_band_top_is_not_named_as_cheaper(tmp_path: Path) -> None:
+    """`cheap` reaches youth for less, but it is at 20 of its 20.8 units (whole): it could
+    not take the money of `dear`, so `dear`'s reason does not name it."""
+    data = scenario(
+        budget={"total": 300},
+        programmes=[
+            programme("cheap", integer=True, unit_cost=5, current_units=16, max_change=0.3),
+            programme("dear", unit_cost=20),
+        ],
+    )
+    result = solve(tmp_path, data)
+    assert result.programmes[0].units == 20
+    e = explain(result)["dear"]
+    assert all(r.alternative != "cheap" for r in e.reasons), e.reasons

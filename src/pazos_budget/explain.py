@@ -3,8 +3,10 @@
 No solver calls: every reason is read from the verified `Result` and its `Scenario`. For
 each programme the question is "why not one unit more?", answered in this order:
 
-1. it reached its `max_units` (fully funded);
-2. it already reaches every young person in the clusters where it can run;
+1. it reached its `max_units` (fully funded), or the top of its `max_change` band (one
+   more whole unit, for an integer programme, would pass it);
+2. it already reaches every young person in the clusters where it can run, or, in each of
+   them, it is at its `max_units_per_cluster` or reaches every young person there;
 3. nothing values more of it: no target, goal or the final objective asks for what it
    produces (`not_needed`), or everything it serves is already met and the clusters where
    it reaches youth are fully covered (`needs_met`);
@@ -19,11 +21,13 @@ each programme the question is "why not one unit more?", answered in this order:
    there or already reaching every young person there).
 
 Reasons 4 to 6 can hold together ("the total budget is used up, and X reaches young people
-in Rozo for less"). A programme funded at exactly its `min_units` also says so.
+in Rozo for less"). A programme funded at exactly its `min_units`, or at the bottom of
+its `max_change` band (one whole unit less would pass it), also says so.
 
 `Reason.code` gives short codes in the words of `result.limits_of` (`max_units`,
 `department_budget:<id>`, `total_budget`, `population`, `cheaper_alternatives`) plus
-`not_needed`, `needs_met`, `spend_share:<target>` and `at_minimum`; `limit_codes` gives
+`max_change`, `max_units_per_cluster`, `not_needed`, `needs_met`, `spend_share:<target>`,
+`at_minimum` and `at_change_floor`; `limit_codes` gives
 them for every programme.
 
 Cost: one pass over programmes x targets (through the clusters each programme runs in),
@@ -32,6 +36,7 @@ so that a scenario of 30,000 programmes and clusters is explained in seconds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -74,6 +79,9 @@ class Why(StrEnum):
     SPEND_SHARE = "spend_share"
     CHEAPER = "cheaper_alternatives"
     AT_MINIMUM = "at_minimum"
+    MAX_CHANGE = "max_change"  # at the top of its max_change band
+    CLUSTER_CAPS = "max_units_per_cluster"  # every cluster where it runs is full
+    AT_CHANGE_FLOOR = "at_change_floor"  # at the bottom of its max_change band
 
 
 class MeasureKind(StrEnum):
@@ -115,7 +123,8 @@ class Reason:
     measure: Measure | None = None  # CHEAPER: the result compared
     own_cost: float | None = None  # CHEAPER: this programme's money per result
     alternative_cost: float | None = None  # CHEAPER: the alternative's money per result
-    units: float | None = None  # MAX_UNITS / AT_MINIMUM: the limit
+    units: float | None = None  # MAX_UNITS / AT_MINIMUM / the max_change band: the limit
+    current: float | None = None  # the max_change band: the programme's current units
     minimize_spend: bool = False  # NOT_NEEDED / NEEDS_MET: the objective minimizes spend
     reaches_youth: bool = True  # NEEDS_MET: it reaches youth in some cluster
 
@@ -366,7 +375,11 @@ class Explainer:
         }
         capped = pairs.at({i: dict.fromkeys(at, 1.0) for i, at in caps.items()}) > 0
         cap = pairs.at(caps)
-        capped &= allocated >= cap - CHECK_TOLERANCE * np.maximum(1.0, cap)
+        integer = np.array([p.integer for p in s.programmes], dtype=bool)[prog]
+        # an integer programme is at its cap when one more whole unit would pass it
+        top = np.where(integer, np.floor(cap + CHECK_TOLERANCE * np.maximum(1.0, cap)), cap)
+        capped &= allocated >= top - CHECK_TOLERANCE * np.maximum(1.0, top)
+        self.pair_capped = capped
         room = self.room[prog] & ~capped & ~self.pair_full
         keep = np.zeros(len(ypu), dtype=bool)
         if s.objective == Objective.MAXIMIZE_WEIGHTED_REACH:
@@ -435,7 +448,7 @@ class Explainer:
     def explain(self, p: Programme, pr: ProgrammeResult) -> Explanation:
         served = self.served(p)
         u = pr.units
-        if p.max_units is not None and u > 0 and within(u, p.max_units):
+        if p.max_units is not None and u > 0 and _at_top(p, u, p.max_units):
             return Explanation(
                 p.id, Funding.FULL, (Reason(Why.MAX_UNITS, units=p.max_units),), served
             )
@@ -445,9 +458,17 @@ class Explainer:
             funding = Funding.OPEN
         else:
             funding = Funding.PARTIAL
+        band = self.s.change_bounds(p)
+        if band is not None and _at_top(p, u, band[1]):
+            most = _reachable(p, band[1], -1)
+            reason = Reason(Why.MAX_CHANGE, units=most, current=p.current_units)
+            return Explanation(p.id, funding, (reason,), served)
         reasons: list[Reason] = []
         if u > 0 and p.min_units > 0 and within(p.min_units, u):
             reasons.append(Reason(Why.AT_MINIMUM, units=p.min_units))
+        elif u > 0 and band is not None and band[0] > p.min_units and _at_bottom(p, u, band[0]):
+            least = _reachable(p, band[0], 1)
+            reasons.append(Reason(Why.AT_CHANGE_FLOOR, units=least, current=p.current_units))
         reasons += self._why_not_more(p, pr)
         return Explanation(p.id, funding, tuple(reasons), served)
 
@@ -456,8 +477,12 @@ class Explainer:
         i = self.index[p.id]
         lo, hi = int(self.pair_start[i]), int(self.pair_start[i + 1])
         youth = self.pair_youth[lo:hi]
-        if youth.any() and self.pair_full[lo:hi][youth].all():
+        full = self.pair_full[lo:hi] & youth
+        if youth.any() and full[youth].all():
             return [Reason(Why.POPULATION)]
+        capped = self.pair_capped[lo:hi]
+        if hi > lo and capped.any() and (capped | full).all():
+            return [Reason(Why.CLUSTER_CAPS)]
 
         minimize = s.objective == Objective.MINIMIZE_SPEND
         contribs = self.contributions[p.id]
@@ -610,10 +635,31 @@ class Explainer:
 def _at_its_most(s: Scenario, p: Programme, pr: ProgrammeResult) -> bool:
     """The programme can take no more units anywhere: it is at its `max_units` or at the
     top of its `max_change` band."""
-    if p.max_units is not None and within(pr.units, p.max_units):
+    if p.max_units is not None and _at_top(p, pr.units, p.max_units):
         return True
     band = s.change_bounds(p)
-    return band is not None and within(pr.units, band[1])
+    return band is not None and _at_top(p, pr.units, band[1])
+
+
+def _at_top(p: Programme, units: float, most: float) -> bool:
+    """`units` is at the bound `most`: one more whole unit (for an integer programme) would
+    pass it, or (for a continuous one) it is there."""
+    return not within(units + 1.0, most, at_most=True) if p.integer else within(units, most)
+
+
+def _reachable(p: Programme, bound: float, side: int) -> float:
+    """The bound as units can meet it: for an integer programme the whole number inside it
+    (`side` -1: at most `bound`, 1: at least), within the check tolerance."""
+    if not p.integer:
+        return bound
+    slack = CHECK_TOLERANCE * max(1.0, abs(bound))
+    return float(math.floor(bound + slack) if side < 0 else math.ceil(bound - slack))
+
+
+def _at_bottom(p: Programme, units: float, least: float) -> bool:
+    """`units` is at the bound `least`: one whole unit less (for an integer programme)
+    would pass it, or (for a continuous one) it is there."""
+    return not within(units - 1.0, least) if p.integer else within(least, units)
 
 
 def _next_step(p: Programme, pr: ProgrammeResult) -> float:

@@ -232,6 +232,14 @@ class Labels:
             return self("reason.max_units", units=self.count(r.units or 0.0))
         if r.why == Why.AT_MINIMUM:
             return self("reason.at_minimum", units=self.count(r.units or 0.0))
+        if r.why in (Why.MAX_CHANGE, Why.AT_CHANGE_FLOOR):
+            return self(
+                f"reason.{r.why.value}",
+                units=self.count(r.units or 0.0),
+                current=self.count(r.current or 0.0),
+            )
+        if r.why == Why.CLUSTER_CAPS:
+            return self("reason.max_units_per_cluster")
         if r.why in (Why.NOT_NEEDED, Why.NEEDS_MET):
             key = f"reason.{r.why.value}" + (".min_spend" if r.minimize_spend else "")
             if r.why == Why.NEEDS_MET and not r.minimize_spend and not r.reaches_youth:
