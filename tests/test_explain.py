@@ -490,3 +490,35 @@ def test_a_programme_at_its_whole_band_top_is_not_named_as_cheaper(tmp_path: Pat
     assert result.programmes[0].units == 20
     e = explain(result)["dear"]
     assert all(r.alternative != "cheap" for r in e.reasons), e.reasons
+
+
+def test_a_programme_held_by_a_spend_share_cap_is_not_named_for_money_outside_it(
+    tmp_path: Path,
+) -> None:
+    """`prev` reaches youth for the least money, but at most half the spend may go to
+    prevention: interruption's money could not go to it (the share would pass the cap),
+    so `dear`'s reason does not name it; a prevention programme's money could (the share
+    stays), so `prev2`'s does."""
+    data = scenario(
+        programmes=[
+            programme("prev", unit_cost=1),
+            programme("prev2", unit_cost=5),
+            programme("dear", component="interruption", unit_cost=10),
+        ],
+        targets=[
+            {
+                "id": "cap",
+                "kind": "spend_share",
+                "components": ["prevention"],
+                "at_most": 0.5,
+                "hard": True,
+            }
+        ],
+    )
+    result = solve(tmp_path, data)
+    units = {pr.id: pr.units for pr in result.programmes}
+    assert units["prev"] == pytest.approx(500) and units["dear"] == pytest.approx(50)
+    ex = explain(result)
+    assert "spend_share:cap" in ex["prev"].codes
+    assert all(r.alternative != "prev" for r in ex["dear"].reasons), ex["dear"].reasons
+    assert any(r.alternative == "prev" for r in ex["prev2"].reasons), ex["prev2"].reasons

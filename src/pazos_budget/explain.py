@@ -37,7 +37,7 @@ so that a scenario of 30,000 programmes and clusters is explained in seconds.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import combinations
@@ -58,6 +58,9 @@ from .scenario import (
     YouthReachTarget,
 )
 from .tolerances import CHEAPER_MARGIN, CHECK_TOLERANCE, SLIVER
+
+#: Prefix of a spend-share target among the envelopes a programme is short of (`short`).
+_SHARE = "%share:"
 
 
 class Funding(StrEnum):
@@ -289,8 +292,13 @@ class Explainer:
             ],
             dtype=bool,
         )
+        # A spend-share target that holds a programme back counts as one more "envelope":
+        # it could take only money whose move keeps that share (`_may_give`).
         self.short = [
             frozenset(x.department or "" for x in self._short_envelopes(p, pr))
+            | frozenset(
+                _SHARE + (x.target or "") for x in self._binding_shares(p, _next_step(p, pr))
+            )
             if room
             else frozenset()
             for p, pr, room in zip(s.programmes, result.programmes, self.room, strict=True)
@@ -407,9 +415,9 @@ class Explainer:
             if len(part):
                 self.best[shorts[of[self.final_programme[part[0]]]]] = self._two_cheapest(part, n_c)
 
-    def _able(self, funders: Mapping[str, float]) -> list[tuple[IntArray, FloatArray]]:
-        """The groups of `best` that could take the money of a programme of these funders:
-        those short of no envelope but theirs."""
+    def _able(self, funders: Collection[str]) -> list[tuple[IntArray, FloatArray]]:
+        """The groups of `best` that could take the money of a programme that may give
+        up these (`_may_give`): those short of no envelope and held by no share but them."""
         if 2 ** len(funders) < len(self.best):
             subsets = (
                 frozenset(c) for n in range(len(funders) + 1) for c in combinations(funders, n)
@@ -533,34 +541,61 @@ class Explainer:
                     )
         return out
 
+    def _may_give(self, p: Programme) -> frozenset[str]:
+        """What the money `p` gives up keeps whole if another programme spends it: the
+        envelopes of its funders, and each spend-share target whose share it would not
+        move (a cap whose scope it is always inside; a floor it is always outside of)."""
+        keys = set(p.funders())
+        for info in self.targets:
+            side = self._share_side(info, p)
+            if side is not None:
+                t, (always_in, always_out) = info.target, side[:2]
+                assert isinstance(t, SpendShareTarget)
+                if (t.at_most is not None and always_in) or (t.at_least is not None and always_out):
+                    keys.add(_SHARE + t.id)
+        return frozenset(keys)
+
+    def _share_side(
+        self, info: _TargetInfo, p: Programme
+    ) -> tuple[bool, bool, float, float] | None:
+        """For a spend-share target: whether the next unit of `p` always counts inside its
+        scope, always outside it, the share's base and `p`'s part of that base; None for
+        another target, or one whose base `p` does not add to."""
+        t = info.target
+        if not isinstance(t, SpendShareTarget) or not info.result.rows:
+            return None
+        funders = p.funders()
+        if info.owner is not None and t.departments is None:
+            base = next(d.spend for d in self.r.departments if d.id == info.owner)
+            base_share = funders.get(info.owner, 0.0)
+        else:
+            base, base_share = self.r.spend, 1.0
+        if base_share <= 0 or base <= 0:
+            return None
+        in_scope = (info.departments is None or not info.departments.isdisjoint(funders)) and (
+            t.components is None or p.component in t.components
+        )
+        # Where the next unit's money counts: a programme that can run both inside and
+        # outside a cluster-scoped target is held back by neither of its bounds.
+        runs = self.runs[p.id]
+        if t.clusters is None:
+            always_in, always_out = in_scope, not in_scope
+        else:
+            inside = [c for c in runs if c in info.clusters]
+            always_in = in_scope and bool(runs) and len(inside) == len(runs)
+            always_out = not in_scope or not inside
+        return always_in, always_out, base, base_share
+
     def _binding_shares(self, p: Programme, step: float) -> list[Reason]:
         """Spend-share targets that one more unit of `p` would push past their bound."""
-        dept_spend = {d.id: d.spend for d in self.r.departments}
-        runs = self.runs[p.id]
-        funders = p.funders()
         out: list[Reason] = []
         for info in self.targets:
-            t = info.target
-            if not isinstance(t, SpendShareTarget) or not info.result.rows:
+            side = self._share_side(info, p)
+            if side is None:
                 continue
-            row = info.result.rows[0]
-            if info.owner is not None and t.departments is None:
-                base, base_share = dept_spend[info.owner], funders.get(info.owner, 0.0)
-            else:
-                base, base_share = self.r.spend, 1.0
-            if base_share <= 0 or base <= 0:
-                continue
-            in_scope = (info.departments is None or not info.departments.isdisjoint(funders)) and (
-                t.components is None or p.component in t.components
-            )
-            # Where the next unit's money counts: a programme that can run both inside and
-            # outside a cluster-scoped target is held back by neither of its bounds.
-            if t.clusters is None:
-                always_in, always_out = in_scope, not in_scope
-            else:
-                inside = [c for c in runs if c in info.clusters]
-                always_in = in_scope and bool(runs) and len(inside) == len(runs)
-                always_out = not in_scope or not inside
+            t, row = info.target, info.result.rows[0]
+            assert isinstance(t, SpendShareTarget)
+            always_in, always_out, base, base_share = side
             # Binding: one more unit crosses the bound, or the share sits on the bound and
             # any more of `p` (a continuous programme's sliver) moves it the wrong way.
             spent_in = row.achieved * base
@@ -579,7 +614,7 @@ class Explainer:
         """The funded programme that buys an open result of `p` for the least money, if
         cheaper than `p` and able to take `p`'s money (the first open result, in priority
         order, that has one)."""
-        funders = p.funders()
+        funders = self._may_give(p)
         for c in open_:
             own = cost_per(self.s, p, c.measure)
             if own is None:
@@ -608,7 +643,7 @@ class Explainer:
             return None
         c = self.final_cluster[open_]
         own = self.final_cost[open_]
-        funders = self.s.programmes[i].funders()
+        funders = self._may_give(self.s.programmes[i])
         alt = np.full(len(c), -1, dtype=np.int64)
         alt_cost = np.full(len(c), np.inf)
         for best, best_cost in self._able(funders):
