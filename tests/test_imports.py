@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "language",
         "messages",
         "catalogues",
+        "json_document",
         "outlines",
         "marginal",
     ),

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .json_document import read_json
 from .language import result_language, run_language
-from .outlines import Outline, load_outlines, read_json
+from .outlines import Outline, load_outlines
 from .reports.deck import build_deck
 from .reports.labels import Labels
 from .result import SCHEMA
