@@ -257,6 +257,22 @@ def test_every_problem_of_every_file_at_once(palmira_doc: dict[str, Any], tmp_pa
     ]
 
 
+def test_a_file_that_is_not_json_does_not_hide_the_others(
+    palmira_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema": ', encoding="utf-8")
+    edited = copy.deepcopy(palmira_doc)
+    edited["totals"]["spend"] = "mucho"
+    bad = write(tmp_path / "edited.json", edited)
+    args = ["present", str(broken), str(bad), "-o", str(tmp_path / "d.pdf"), "--lang", "en"]
+    run = runner.invoke(app, args)
+    assert run.exit_code == 2
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{broken}:1:12: ")
+    assert lines[1].startswith(f"{bad}:") and lines[1].endswith(": totals.spend: must be a number")
+
+
 def test_the_check_is_what_refuses(
     palmira_doc: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

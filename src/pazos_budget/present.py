@@ -34,7 +34,11 @@ def load_results(paths: Sequence[Path], lang: str = "en") -> list[dict[str, Any]
         if same is not path:
             problems.append(Problem(str(path), 0, 0, "", L("deck.error.twice", first=str(same))))
             continue
-        document = read_document(path)
+        try:
+            document = read_document(path)
+        except ScenarioError as e:  # not JSON, or not readable: the other files still told
+            problems += e.problems
+            continue
         found = result_problems(document)
         if found:
             problems += found

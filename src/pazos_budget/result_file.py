@@ -4,8 +4,9 @@ checked at its place.
 The deck (`reports.deck`) draws from the result documents without another look: a figure
 a hand had edited into text, a list, null, NaN or a negative count would be drawn as
 garbage, or stop the drawing with a traceback. So `present` checks, before anything is
-drawn or written, exactly the fields the deck and `present` itself read of a result
-(`READ`: the deck's pages, of the base result, and the status, the cluster ids and the
+drawn or written, that the file is a result with an allocation (its `schema` and
+`status`), then exactly the fields the deck and `present` itself read of a result
+(`READ`: what the deck's pages read of the base result, and the cluster ids and the
 language): each has the kind it is drawn as, and every problem of a file is a located
 `Problem` (`FILE:LINE:COL: totals.spend: must be a number`). Fields nothing reads
 (`targets[].rows`, a cluster's `youth_reached`) are left as they are: the deck shows
