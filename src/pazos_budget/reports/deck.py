@@ -331,12 +331,8 @@ def _fitted_ids(ids: Sequence[str], slot: float) -> tuple[list[str], float]:
             if fit(names, size):
                 return names, size
     size = ID_SIZES[-1]
-    names = [_wrap(i, 1, ID_LINES) for i in ids]
-    for width in range(22, 1, -1):
-        cut = [_wrap(i, width, ID_LINES) for i in ids]
-        if fit(cut, size):
-            return cut, size
-    return names, size
+    cuts = [[_wrap(i, width, ID_LINES) for i in ids] for width in range(22, 0, -1)]
+    return next((cut for cut in cuts if fit(cut, size)), cuts[-1]), size
 
 
 def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
