@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "language",
         "messages",
         "catalogues",
+        "json_document",
         "outlines",
         "marginal",
     ),
@@ -58,7 +59,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lprace", "solve"),
     # 5. What a solve means: the verified result, the diagnosis, the model export, and the
     # proofs that more money changes nothing.
-    ("findings", "result", "diagnose", "export", "unchanged"),
+    ("findings", "result", "result_file", "diagnose", "export", "unchanged"),
     # 6. Why: reasons and concentrations read a verified result.
     ("explain", "concentration"),
     # 7. One scenario from file to verified result.

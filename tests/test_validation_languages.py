@@ -366,7 +366,7 @@ def test_every_key_the_code_names_is_in_both_catalogues() -> None:
 #: The modules that read input files: every problem they raise is a catalogue message.
 READER_MODULES = """
 loader yaml12 scenario tables variants files sheets intake execution review territories
-scaffold pabulib votes display document outlines
+scaffold pabulib votes display document json_document outlines result_file
 """
 READERS = READER_MODULES.split()
 #: Where a message is built: the Problem itself and the helpers that make or raise one.

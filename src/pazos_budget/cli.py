@@ -1031,8 +1031,8 @@ def present(
     ] = None,
 ) -> None:
     """The council deck: key figures, budget by department and component, coverage by
-    cluster, targets met, what a cut costs (several results), a map, one page per
-    department."""
+    cluster, targets met, how other results compare with the base (several results), a
+    map, one page per department."""
     from .outputs import Output, OutputPlan
     from .present import prepare
     from .reports.deck import build_deck

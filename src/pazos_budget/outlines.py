@@ -9,13 +9,12 @@ polygon otherwise: a cluster drawn around others needs it). Coordinates are draw
 shapes side by side. Every problem is located (`FILE:LINE:COL: features[2].geometry:
 ...`) and the whole file is refused (exit 2), as a scenario is.
 
-`read_json` is also how `present` reads its result files: a JSON document with the line
-and column of every value, so that a problem deep inside one can be pointed at.
+The file is read with the line and column of every value (`json_document`), as
+`present` reads its result files.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -23,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .json_document import read_json
 from .messages import Text
 
-Positions = dict[str, tuple[int, int]]
 Ring = list[tuple[float, float]]
 
 
@@ -36,82 +35,6 @@ class Outline:
     cluster: str
     polygons: list[list[Ring]]
     label_point: tuple[float, float] | None = None  # where its name goes, if not the middle
-
-
-_DECODER = json.JSONDecoder()
-_WS = " \t\n\r"
-
-
-def _skip(text: str, i: int) -> int:
-    while i < len(text) and text[i] in _WS:
-        i += 1
-    return i
-
-
-def _parse(text: str, i: int, path: str, at: Positions) -> tuple[Any, int]:
-    """The JSON value at `i` and where it ends, noting where each value starts."""
-    i = _skip(text, i)
-    at[path] = (text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1)
-    if i < len(text) and text[i] == "[":
-        items: list[Any] = []
-        i = _skip(text, i + 1)
-        if i < len(text) and text[i] == "]":
-            return items, i + 1
-        while True:
-            value, i = _parse(text, i, f"{path}[{len(items)}]", at)
-            items.append(value)
-            i = _skip(text, i)
-            if i < len(text) and text[i] == ",":
-                i += 1
-                continue
-            if i < len(text) and text[i] == "]":
-                return items, i + 1
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
-    if i < len(text) and text[i] == "{":
-        obj: dict[str, Any] = {}
-        i = _skip(text, i + 1)
-        if i < len(text) and text[i] == "}":
-            return obj, i + 1
-        while True:
-            i = _skip(text, i)
-            key, i = _DECODER.raw_decode(text, i)
-            if not isinstance(key, str):
-                raise json.JSONDecodeError("Expecting property name", text, i)
-            i = _skip(text, i)
-            if i >= len(text) or text[i] != ":":
-                raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
-            value, i = _parse(text, i + 1, f"{path}.{key}" if path else key, at)
-            obj[key] = value
-            i = _skip(text, i)
-            if i < len(text) and text[i] == ",":
-                i += 1
-                continue
-            if i < len(text) and text[i] == "}":
-                return obj, i + 1
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
-    return _DECODER.raw_decode(text, i)
-
-
-def read_json(path: Path) -> tuple[Any, Positions]:
-    """A JSON file and the (line, column) of each value by its path ("" the document)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ScenarioError(
-            [Problem(str(path), 0, 0, "", Text("val.outlines.unreadable", reason=reason))]
-        ) from e
-    at: Positions = {}
-    try:
-        doc, end = _parse(text, 0, "", at)
-        if _skip(text, end) != len(text):
-            raise json.JSONDecodeError("Extra data", text, _skip(text, end))
-    except json.JSONDecodeError as e:
-        problem = Problem(str(path), e.lineno, e.colno, "", Text("val.plan.json", detail=e.msg))
-        raise ScenarioError([problem]) from None
-    except RecursionError:
-        raise ScenarioError([Problem(str(path), 0, 0, "", Text("val.outlines.too_deep"))]) from None
-    return doc, at
 
 
 def load_outlines(path: Path, clusters: Collection[str]) -> list[Outline]:

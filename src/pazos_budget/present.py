@@ -1,8 +1,9 @@
 """`present`: result files (solve --json) and an optional map file, checked, to the deck.
 
-Each result file is read with the line and column of its values, so that a file that is
-not a result, or lacks a figure the deck needs, is refused with a located message
-(exit 2) before anything is drawn; the deck itself is `reports.deck`.
+Each result file is read with the line and column of its values (`json_document`) and
+checked by `result_file`: a file that is not a result, has no allocation, or lacks a
+figure the deck draws (or has one of the wrong kind) is refused with a located message
+(exit 2) before anything is drawn or written; the deck itself is `reports.deck`.
 """
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .json_document import read_document
 from .language import result_language, run_language
-from .outlines import Outline, load_outlines, read_json
+from .outlines import Outline, load_outlines
 from .reports.deck import build_deck
 from .reports.labels import Labels
-from .result import SCHEMA
-from .solve import Status
-
-#: What the deck reads of a result, checked before drawing.
-NEEDED = ("scenario", "totals", "programmes", "departments", "clusters", "targets")
+from .result_file import result_problems
 
 
 def load_results(paths: Sequence[Path], lang: str = "en") -> list[dict[str, Any]]:
@@ -36,36 +34,24 @@ def load_results(paths: Sequence[Path], lang: str = "en") -> list[dict[str, Any]
         if same is not path:
             problems.append(Problem(str(path), 0, 0, "", L("deck.error.twice", first=str(same))))
             continue
-        doc, at = read_json(path)
-        line, col = at.get("schema", at.get("", (0, 0)))
-        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-            schema = doc.get("schema") if isinstance(doc, dict) else None
-            message = (
-                L("deck.error.schema", schema=schema)
-                if isinstance(schema, str)
-                else L("deck.error.no_schema")
-            )
-            problems.append(Problem(str(path), line, col, "schema", message))
+        try:
+            document = read_document(path)
+        except ScenarioError as e:  # not JSON, or not readable: the other files still told
+            problems += e.problems
             continue
-        if doc.get("status") not in (Status.OPTIMAL, Status.FEASIBLE):
-            line, col = at.get("status", (0, 0))
-            msg = L("deck.error.status", status=doc.get("status"))
-            problems.append(Problem(str(path), line, col, "status", msg))
+        found = result_problems(document)
+        if found:
+            problems += found
             continue
-        bad = [k for k in NEEDED if not isinstance(doc.get(k), dict | list)]
-        for key in bad:
-            line, col = at.get(key, (0, 0))
-            problems.append(Problem(str(path), line, col, key, L("deck.error.field")))
-        if bad:
-            continue
+        doc = document.value
         # A deck compares plans of one city: the same clusters as the base result's.
-        clusters = sorted(str(c.get("id")) for c in doc["clusters"] if isinstance(c, dict))
+        clusters = sorted(c["id"] for c in doc["clusters"])
         if base_clusters is None:
             base_clusters = clusters
         elif clusters != base_clusters:
-            line, col = at.get("clusters", (0, 0))
-            message = L("deck.error.other_city", base=str(paths[0]))
-            problems.append(Problem(str(path), line, col, "clusters", message))
+            problems.append(
+                document.problem("clusters", L("deck.error.other_city", base=str(paths[0])))
+            )
             continue
         docs.append(doc)
     if problems:

@@ -2,14 +2,17 @@
 
 A council is shown slides, not a 45-page workbook. The deck has a title page with the
 key figures, the budget by department and by PAZOS component, youth coverage by cluster,
-targets met by priority, what a cut costs (when several results are given: the first is
-the base), a coverage map (when cluster outlines are given, see `outlines`), and an
-annex with one page per department. Every text comes from the catalogues in the
-result's language; fonts are large enough to read from the back of a room (16 pt and
-more on a 13.3-inch-wide page, titles 30 pt).
+targets met by priority, a comparison with the base (when several results are given: the
+first is the base; titled by the compared budgets: a cut, an increase, other plans at
+the same budget, or a mix), a coverage map (when cluster outlines are given, see
+`outlines`), and an annex with one page per department. Every text comes from the
+catalogues in the result's language; fonts are large enough to read from the back of a
+room (16 pt and more on a 13.3-inch-wide page, titles 30 pt; the footer, and labels that
+must fit side by side, 12 to 14 pt).
 
 Charts are drawn with matplotlib's object API (`Figure`, no pyplot state) and written
-with `PdfPages`; the figures are the result's own (already verified when it was solved).
+with `PdfPages`; the figures are the result's own (already verified when it was solved,
+and checked again by `present` as it reads them, `result_file`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Polygon
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
 
 from .. import __version__
@@ -264,33 +269,108 @@ def _signed(L: Labels, x: float, decimals: int = 0) -> str:
     return text if text.startswith("-") or text.strip("0,.") == "" else "+" + text
 
 
+#: The comparison page's title, by the compared budgets against the base's: all lower,
+#: all higher, all the same, or some of each.
+COMPARISON_TITLES = {
+    "cut": "deck.cut.title",
+    "increase": "deck.cut.title.increase",
+    "same": "deck.cut.title.same",
+    "mixed": "deck.cut.title.mixed",
+}
+
+
+def comparison(docs: Sequence[Mapping[str, Any]]) -> str:
+    """What the compared results are to the base (the first): "cut" (every budget lower),
+    "increase" (every one higher), "same" (every one the base's budget: other plans of the
+    same money) or "mixed". Budgets are compared as the results write them
+    (`totals.budget`, the scenarios' own totals)."""
+    base = float(docs[0]["totals"]["budget"])
+    budgets = [float(d["totals"]["budget"]) for d in docs[1:]]
+    if all(b < base for b in budgets):
+        return "cut"
+    if all(b > base for b in budgets):
+        return "increase"
+    if all(b == base for b in budgets):
+        return "same"
+    return "mixed"
+
+
+#: The comparison page's two charts: where each starts, and their common size (figure
+#: fractions). Wide enough for four results' ids side by side under the bars.
+CUT_LEFTS, CUT_BOTTOM, CUT_WIDTH, CUT_HEIGHT = (0.08, 0.57), 0.46, 0.41, 0.36
+#: Where the comparison's lines start, below the ids (at most three lines of them), and
+#: how many are written.
+CUT_LINES_TOP, CUT_MAX_LINES = 0.33, 8
+#: Font sizes the ids under the bars may take, largest first; lines they wrap into.
+ID_SIZES, ID_LINES = (SMALL_PT + 1, SMALL_PT, SMALL_PT - 1), 3
+#: The share of a bar's slot an id may take (the rest keeps neighbours apart).
+ID_FILL = 0.9
+
+
+def _text_width(text: str, size: float) -> float:
+    """The width (points) of the widest line of `text` at `size` points."""
+    prop = FontProperties(size=size)
+    return max(TextPath((0, 0), line, prop=prop).get_extents().width for line in text.split("\n"))
+
+
+def _fitted_ids(ids: Sequence[str], slot: float) -> tuple[list[str], float]:
+    """The ids wrapped (at most ID_LINES lines each) to fit side by side in bar slots of
+    `slot` points, and their size: the largest size, then the fewest lines, that fits
+    without cutting an id; failing that (ids too long), each cut to fit at the smallest
+    size (the lines below the charts name them in full)."""
+
+    def fit(names: list[str], size: float) -> bool:
+        return all(_text_width(name, size) <= slot * ID_FILL for name in names)
+
+    for size in ID_SIZES:
+        for width in range(22, 5, -1):
+            wrapped = [textwrap.wrap(i, width) for i in ids]
+            if max(len(lines) for lines in wrapped) > ID_LINES:
+                break  # narrower only takes more lines
+            names = ["\n".join(lines) for lines in wrapped]
+            if fit(names, size):
+                return names, size
+    size = ID_SIZES[-1]
+    cuts = [[_wrap(i, width, ID_LINES) for i in ids] for width in range(22, 0, -1)]
+    return next((cut for cut in cuts if fit(cut, size)), cuts[-1]), size
+
+
 def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
     base = docs[0]
-    fig = _page(L("deck.cut.title"))
-    names = [_wrap(d["scenario"]["id"], 22) for d in docs]
+    fig = _page(L(COMPARISON_TITLES[comparison(docs)]))
+    n = len(docs)
+    slot = CUT_WIDTH * PAGE[0] * 72 / n  # points per bar (x from -0.5 to n - 0.5)
+    names, size = _fitted_ids([str(d["scenario"]["id"]) for d in docs], slot)
     youth = [_youth(d) for d in docs]
-    ax = fig.add_axes((0.09, 0.4, 0.39, 0.42))
-    ax.bar(range(len(docs)), youth, color=[BLUE] + [LIGHT] * (len(docs) - 1))
-    ax.set_xticks(range(len(docs)), names, fontsize=SMALL_PT + 1)
+    counts = [L("n_of", n=m, total=t) for m, t in (_met(d) for d in docs)]
+    # The figures over the bars, as large as fits their slots.
+    over = [L.num(v, 0) for v in youth] + counts
+    value_pt = next(
+        (pt for pt in (TICK_PT, *ID_SIZES) if _text_width("\n".join(over), pt) <= slot * ID_FILL),
+        ID_SIZES[-1],
+    )
+    ax = fig.add_axes((CUT_LEFTS[0], CUT_BOTTOM, CUT_WIDTH, CUT_HEIGHT))
+    ax.bar(range(n), youth, color=[BLUE] + [LIGHT] * (n - 1))
+    ax.set_xticks(range(n), names, fontsize=size)
+    ax.set_xlim(-0.5, n - 0.5)
     ax.yaxis.set_major_formatter(lambda y, _pos: L.num(y, 0))
     ax.tick_params(axis="y", labelsize=TICK_PT)
     ax.set_title(L("deck.cut.youth"), fontsize=TICK_PT, loc="left")
     for x, v in enumerate(youth):
-        ax.text(x, v, L.num(v, 0), ha="center", va="bottom", fontsize=TICK_PT)
+        ax.text(x, v, L.num(v, 0), ha="center", va="bottom", fontsize=value_pt)
     ax.set_ylim(0, max(youth + [1.0]) * 1.15)
     ax.spines[["top", "right"]].set_visible(False)
-    ax2 = fig.add_axes((0.56, 0.4, 0.4, 0.42))
+    ax2 = fig.add_axes((CUT_LEFTS[1], CUT_BOTTOM, CUT_WIDTH, CUT_HEIGHT))
     met = [_met(d)[0] for d in docs]
-    ax2.bar(range(len(docs)), met, color=[GREEN] + [LIGHT] * (len(docs) - 1))
-    ax2.set_xticks(range(len(docs)), names, fontsize=SMALL_PT + 1)
+    ax2.bar(range(n), met, color=[GREEN] + [LIGHT] * (n - 1))
+    ax2.set_xticks(range(n), names, fontsize=size)
+    ax2.set_xlim(-0.5, n - 0.5)
     ax2.tick_params(axis="y", labelsize=TICK_PT)
     ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax2.set_title(L("deck.cut.targets"), fontsize=TICK_PT, loc="left")
-    for x, m in enumerate(met):
-        ax2.text(
-            x, m, L("n_of", n=m, total=_met(docs[x])[1]), ha="center", va="bottom", fontsize=TICK_PT
-        )
-    ax2.set_ylim(0, max(_met(d)[1] for d in docs) * 1.15)
+    for x, (m, text) in enumerate(zip(met, counts, strict=True)):
+        ax2.text(x, m, text, ha="center", va="bottom", fontsize=value_pt)
+    ax2.set_ylim(0, max([_met(d)[1] for d in docs] + [1]) * 1.15)
     ax2.spines[["top", "right"]].set_visible(False)
     lines = []
     b_budget, b_youth, (b_met, _) = float(base["totals"]["budget"]), _youth(base), _met(base)
@@ -315,8 +395,41 @@ def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
             key = "deck.cut.per.million" if raw in MILLION_UNITS else "deck.cut.per.unit"
             per = L.about((b_youth - y) / cut)
             lines.append("    " + L(key, youth=per, currency=L.currency))
-    fig.text(0.06, 0.28, "\n".join(lines[:8]), fontsize=TICK_PT, va="top", linespacing=1.5)
+    text, size = _fitted_lines(lines, (0.98 - 0.06) * PAGE[0] * 72)
+    spacing = 1.5 if size == TICK_PT else 1.35
+    fig.text(0.06, CUT_LINES_TOP, text, fontsize=size, va="top", linespacing=spacing)
     return fig
+
+
+def _fitted_lines(lines: Sequence[str], width: float) -> tuple[str, float]:
+    """The comparison's lines as written below the charts, and their size: each line
+    wrapped to `width` points (at its "; ", the rest indented); TICK_PT when that makes
+    at most six lines, else SMALL_PT; at most CUT_MAX_LINES lines."""
+    for size in (TICK_PT, SMALL_PT):
+        out = [part for line in lines for part in _wrapped_line(line, width, size)]
+        if len(out) <= 6:
+            break
+    return "\n".join(out[:CUT_MAX_LINES]), size
+
+
+def _wrapped_line(line: str, width: float, size: float) -> list[str]:
+    """`line` in lines of at most `width` points at `size`: broken after a "; " where it
+    can be, else between words; the lines after the first indented."""
+    if _text_width(line, size) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    out: list[str] = []
+    for part in line.split("; "):
+        joined = f"{out[-1]}; {part}" if out else part
+        if out and _text_width(joined, size) <= width:
+            out[-1] = joined
+        else:
+            out.append(part if not out else indent + part)
+    if all(_text_width(part, size) <= width for part in out):
+        out[:-1] = [part + ";" for part in out[:-1]]
+        return out
+    chars = max(20, int(len(line) * width / _text_width(line, size)) - 2)
+    return textwrap.wrap(line, chars, subsequent_indent=indent)
 
 
 def _map_page(doc: Mapping[str, Any], outlines: Sequence[Outline], L: Labels) -> Figure:

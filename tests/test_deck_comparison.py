@@ -1,0 +1,170 @@
+"""The deck's comparison page (several results: the first is the base): its title says
+what the comparison is, by the compared budgets against the base's; and the ids under
+its bars fit side by side, uncut, for two, three and four results with long ids."""
+
+from __future__ import annotations
+
+import copy
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import pazos_budget.reports.deck as deck
+from pazos_budget.loader import load_scenario
+from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports.labels import Labels
+from pazos_budget.result import to_json
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = ROOT / "examples" / "minimal.yaml"
+
+
+@pytest.fixture(scope="module")
+def by_budget() -> dict[float, dict[str, Any]]:
+    """The minimal example's result at its budget (1000) and at 800 and 1200."""
+    out = {}
+    for total in (1000.0, 800.0, 1200.0):
+        doc = to_json(solve_scenario(load_scenario(MINIMAL, [f"budget.total={total:g}"])))
+        doc["scenario"]["id"] = f"minimal-{total:g}"
+        out[total] = doc
+    return out
+
+
+TITLES = {
+    "cut": ("Lo que cuesta un recorte", "What a cut costs"),
+    "increase": ("Lo que aporta un aumento", "What an increase buys"),
+    "same": ("Mismo presupuesto, otros planes", "Same budget, other plans"),
+    "mixed": ("Otros presupuestos frente a la base", "Other budgets against the base"),
+}
+
+
+@pytest.mark.parametrize(
+    ("compared", "kind"),
+    [
+        ([800.0], "cut"),
+        ([800.0, 800.0], "cut"),
+        ([1200.0], "increase"),
+        ([1200.0, 1200.0], "increase"),
+        ([1000.0], "same"),
+        ([1000.0, 1000.0, 1000.0], "same"),
+        ([800.0, 1200.0], "mixed"),
+        ([1000.0, 800.0], "mixed"),
+        ([1200.0, 1000.0], "mixed"),
+    ],
+)
+def test_the_comparison_title_says_what_the_comparison_is(
+    by_budget: dict[float, dict[str, Any]], compared: list[float], kind: str
+) -> None:
+    base = by_budget[1000.0]
+    others = []
+    for k, total in enumerate(compared):
+        other = copy.deepcopy(by_budget[total])
+        other["scenario"]["id"] = f"other-{k}"  # another plan, at that budget
+        others.append(other)
+    docs = [base, *others]
+    assert deck.comparison(docs) == kind
+    for lang, title in zip(("es", "en"), TITLES[kind], strict=True):
+        fig = deck._cut_page(docs, Labels(lang, "COP millions"))
+        assert fig.texts[0].get_text() == title
+
+
+LONG_IDS = [
+    "palmira-2023",
+    "palmira-2023-sin-ciclorruta",
+    "palmira-2023-cambio-acotado",
+    "palmira-2023-recorte-10",
+]
+
+
+def drawn(fig: Figure) -> Any:
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()  # type: ignore[attr-defined]
+
+
+def layout_problems(fig: Figure, ids: list[str]) -> list[str]:
+    """What does not fit on a drawn comparison page: ids under the bars that overlap, are
+    cut, or leave the page; the lines below running into the ids or off the page."""
+    renderer = drawn(fig)
+    page = fig.bbox
+    problems = []
+    for ax in fig.axes:
+        labels = ax.get_xticklabels()
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        for t, box in zip(labels, boxes, strict=True):
+            if not page.contains(box.x0, box.y0) or not page.contains(box.x1, box.y1):
+                problems.append(f"{t.get_text()!r} leaves the page")
+        for (a, box_a), (b, box_b) in combinations(zip(labels, boxes, strict=True), 2):
+            if box_a.overlaps(box_b):
+                problems.append(f"{a.get_text()!r} overlaps {b.get_text()!r}")
+        shown = [t.get_text().replace("\n", "") for t in labels]
+        if shown != ids:
+            problems.append(f"ids cut: {shown}")
+        lines = fig.texts[-1]  # the comparison's lines, last drawn
+        below = lines.get_window_extent(renderer)
+        if any(below.overlaps(box) for box in boxes):
+            problems.append("the lines below run into the ids")
+        if below.x1 > page.x1 or below.y0 < page.y0:
+            problems.append("the lines below leave the page")
+    return problems
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_long_ids_fit_under_the_bars(
+    by_budget: dict[float, dict[str, Any]], n: int, lang: str
+) -> None:
+    docs = []
+    for k, total in enumerate([1000.0, 1000.0, 1000.0, 800.0][:n]):
+        doc = copy.deepcopy(by_budget[total])
+        doc["scenario"]["id"] = LONG_IDS[k]
+        docs.append(doc)
+    fig = deck._cut_page(docs, Labels(lang, "COP millions"))
+    assert layout_problems(fig, LONG_IDS[:n]) == []
+    # Read from the back of a room: the ids no smaller than the smallest size allowed.
+    sizes = {t.get_fontsize() for ax in fig.axes for t in ax.get_xticklabels()}
+    assert min(sizes) >= min(deck.ID_SIZES)
+
+
+def test_the_old_fixed_wrap_did_not_fit(
+    by_budget: dict[float, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Break it: the ids wrapped at 22 characters whatever the number of bars, as before,
+    overlap under four bars; the layout check sees it."""
+    docs = []
+    for k in range(4):
+        doc = copy.deepcopy(by_budget[1000.0])
+        doc["scenario"]["id"] = LONG_IDS[k]
+        docs.append(doc)
+
+    def old(ids: list[str], slot: float) -> tuple[list[str], float]:
+        return [deck._wrap(i, 22) for i in ids], deck.SMALL_PT + 1
+
+    monkeypatch.setattr(deck, "_fitted_ids", old)
+    problems = layout_problems(deck._cut_page(docs, Labels("es", "COP millions")), LONG_IDS)
+    assert any("overlaps" in p for p in problems), problems
+
+
+def test_an_id_too_long_to_fit_whole_is_cut_to_fit() -> None:
+    long = "palmira-2023-" + "x" * 51
+    names, size = deck._fitted_ids(["palmira-2023", long, long, long], 90.0)
+    assert size == min(deck.ID_SIZES)
+    assert all(deck._text_width(n, size) <= 90.0 * deck.ID_FILL for n in names)
+    assert names[1].endswith("…") and names[1].count("\n") < deck.ID_LINES
+
+
+def test_a_line_too_wide_is_wrapped_at_its_semicolons() -> None:
+    line = "palmira-2023-aumento-10: presupuesto 17.600 (+1.600); jóvenes 11.672 (+330); " + (
+        "metas cumplidas 30 de 30 (+2)"
+    )
+    width = deck._text_width(line, deck.TICK_PT) - 1
+    text, size = deck._fitted_lines([line], width)
+    assert size == deck.TICK_PT
+    assert text.split("\n") == [
+        "palmira-2023-aumento-10: presupuesto 17.600 (+1.600); jóvenes 11.672 (+330);",
+        "    metas cumplidas 30 de 30 (+2)",
+    ]
