@@ -262,7 +262,9 @@ def test_a_plan_of_another_scenario_is_refused_with_both_hashes(
         load_plan(plan_path, loaded)
     message = str(e.value)
     assert other.sha256 in message and loaded.sha256 in message
-    assert message.startswith(f"{plan_path}: the plan is of another scenario")
+    # at the plan's scenario hash (JSON on one line: the column of its value)
+    col = plan_path.read_text(encoding="utf-8").index(f'"{other.sha256}"') + 1
+    assert message.startswith(f"{plan_path}:1:{col}: the plan is of another scenario")
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -447,3 +449,71 @@ def test_the_clusters_table_has_the_variance_the_year_and_a_row_of_no_cluster(
     for key, total in (("planned_spend", "planned_spend"), ("year_spend", "year_spend")):
         spend = sum(c[key] for c in doc["clusters"]) + doc["city_wide"][key]
         assert spend == pytest.approx(doc["totals"][total])
+
+
+# --------------------------------------------------------------------------- a plan edited by hand
+def _edited_plan(plan: Plan, tmp_path: Path, edit: object) -> Path:
+    doc = json.loads(json.dumps(plan.document))
+    assert callable(edit)
+    edit(doc)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+def _where(path: Path, needle: str) -> tuple[int, int]:
+    """Line and column (1-based) of the first `needle` in the file, found in its text."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return n, line.index(needle) + 1
+    raise AssertionError(needle)
+
+
+def _set_units(doc: dict[str, object], value: object) -> None:
+    programmes = doc["programmes"]
+    assert isinstance(programmes, list)
+    programmes[1]["units"] = value
+
+
+def _set_cell(doc: dict[str, object], value: object) -> None:
+    programmes = doc["programmes"]
+    assert isinstance(programmes, list)
+    cell = next(p for p in programmes if p["clusters"])
+    cell["clusters"][next(iter(cell["clusters"]))] = value
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle", "words"),
+    [
+        (lambda d: _set_units(d, "many"), '"many"', "programmes[1]: units and clusters"),
+        (lambda d: _set_cell(d, "three"), '"three"', "units must be a number"),
+        (lambda d: d["programmes"][0].__setitem__("id", "ghost"), '"ghost"', "programmes[0]"),
+        (lambda d: d.__setitem__("status", "infeasible"), '"infeasible"', "infeasible"),
+        (lambda d: d.__setitem__("schema", "x@1"), '"x@1"', "x@1"),
+    ],
+)
+def test_a_hand_edited_plan_is_refused_at_the_value_that_is_wrong(
+    minimal: tuple[LoadedScenario, Plan], tmp_path: Path, edit: object, needle: str, words: str
+) -> None:
+    """The problem points at the line and column of the value (read back from the file's
+    text here, not from the reader the product uses)."""
+    loaded, plan = minimal
+    path = _edited_plan(plan, tmp_path, edit)
+    with pytest.raises(ScenarioError) as caught:
+        load_plan(path, loaded)
+    (problem,) = caught.value.problems
+    line, col = _where(path, needle)
+    assert (problem.file, problem.line, problem.column) == (str(path), line, col), problem
+    assert words in problem_line(problem, "en")
+    assert problem_line(problem, "en").startswith(f"{path}:{line}:{col}: ")
+
+
+def test_a_plan_nested_too_deeply_is_refused_not_crashed(
+    minimal: tuple[LoadedScenario, Plan], tmp_path: Path
+) -> None:
+    loaded, _ = minimal
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_plan(path, loaded)
+    assert "nested too deeply" in problem_line(caught.value.problems[0], "en")

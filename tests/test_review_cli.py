@@ -171,6 +171,14 @@ def test_an_xlsx_execution_is_located_at_its_cells(plan_file: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
 
 
+def _at(path: Path, needle: str, shift: int = 0) -> str:
+    """'LINE:COL' of the first `needle` in the file's text, `shift` characters on."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return f"{n}:{line.index(needle) + 1 + shift}"
+    raise AssertionError(needle)
+
+
 def test_a_foreign_plan_is_refused_with_both_hashes(tmp_path: Path) -> None:
     other = load_scenario(ROOT / "examples" / "cofunding.yaml")
     plan = tmp_path / "cofunding-plan.json"
@@ -182,7 +190,8 @@ def test_a_foreign_plan_is_refused_with_both_hashes(tmp_path: Path) -> None:
     assert result.exit_code == 2
     mine = load_scenario(MINIMAL).sha256
     assert result.stderr.strip() == (
-        f"{plan}: the plan is of another scenario: its scenario sha256 is {other.sha256}, "
+        f"{plan}:{_at(plan, other.sha256, -1)}: the plan is of another scenario: its scenario "
+        f"sha256 is {other.sha256}, "
         f"{MINIMAL} has sha256 {mine}; review against the plan solved from this very scenario"
     )
     assert not book.exists()
@@ -302,10 +311,13 @@ def test_an_empty_execution_file_is_a_located_error(plan_file: Path, tmp_path: P
     [
         ("{not json", ":1:2: not valid JSON: Expecting property name enclosed in double quotes"),
         ("[1, 2]", ": not a plan: expected a 'pazos-budget/result@1' document"),
-        ('{"schema": "pazos-budget/batch@1"}', ": not a plan: expected a 'pazos-budget/result@1'"),
+        (
+            '{"schema": "pazos-budget/batch@1"}',
+            ":1:12: not a plan: expected a 'pazos-budget/result@1'",
+        ),
         (
             '{"schema": "pazos-budget/result@1", "scenario": {"sha256": 7}}',
-            ": the plan is of another scenario: its scenario sha256 is 7,",
+            ":1:60: the plan is of another scenario: its scenario sha256 is 7,",
         ),
     ],
 )
@@ -328,15 +340,30 @@ def test_a_plan_without_an_allocation_or_with_bad_units_is_refused(
     execution = tmp_path / "e.csv"
     execution.write_text("programme,cluster,units,spend\n", encoding="utf-8")
     bad = tmp_path / "plan.json"
-    for change, message in (
-        ({"status": "infeasible"}, "the plan has no allocation (status 'infeasible')"),
-        ({"programmes": {}}, "programmes: missing or not a list"),
+    for change, needle, message in (
+        (
+            {"status": "infeasible"},
+            '"infeasible"',
+            "the plan has no allocation (status 'infeasible')",
+        ),
+        ({"programmes": {}}, '"programmes": {}', "programmes: missing or not a list"),
         (
             {"programmes": [{**doc["programmes"][0], "clusters": {"north": "ten"}}]},
-            "programmes[0].clusters.north: not units of a cluster it runs in",
+            '"ten"',
+            "programmes[0].clusters.north: a cluster's units must be a number",
+        ),
+        (
+            {"programmes": [{**doc["programmes"][0], "clusters": {"atlantis": 1}}]},
+            '"atlantis"',
+            "programmes[0].clusters.atlantis: not units of a cluster it runs in",
         ),
     ):
         bad.write_text(json.dumps({**doc, **change}), encoding="utf-8")
         result = run(MINIMAL, bad, execution)
         assert result.exit_code == 2
-        assert result.stderr.strip() == f"{bad}: {message}"
+        # located at the value (the key's, for a cluster the programme does not run in),
+        # found here in the file's text
+        shift = len('"programmes": ') if needle.startswith('"programmes"') else 0
+        if needle == '"atlantis"':
+            shift = len('"atlantis": ')
+        assert result.stderr.strip() == f"{bad}:{_at(bad, needle, shift)}: {message}"

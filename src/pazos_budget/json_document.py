@@ -3,8 +3,8 @@ it can be pointed at (`FILE:LINE:COL: totals.spend: ...`).
 
 Values are found by their path, spelled as the problems spell it: "" is the document,
 `totals.spend` a key of a key, `programmes[2].spend` a key of a list's item. The GeoJSON
-outlines of `present --map` (`outlines`) and the result files `present` draws from
-(`result_file`) are read with it.
+outlines of `present --map` (`outlines`), the result files `present` draws from
+(`result_file`) and the adopted plan of `review` are read with it.
 """
 
 from __future__ import annotations
@@ -55,9 +55,12 @@ def _parse(text: str, i: int, path: str, at: Positions) -> tuple[Any, int]:
             return obj, i + 1
         while True:
             i = _skip(text, i)
+            if i >= len(text) or text[i] != '"':
+                # the words of the standard reader (json.loads) for the same text
+                raise json.JSONDecodeError(
+                    "Expecting property name enclosed in double quotes", text, i
+                )
             key, i = _DECODER.raw_decode(text, i)
-            if not isinstance(key, str):
-                raise json.JSONDecodeError("Expecting property name", text, i)
             i = _skip(text, i)
             if i >= len(text) or text[i] != ":":
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
@@ -82,16 +85,21 @@ def read_json(path: Path) -> tuple[Any, Positions]:
         raise ScenarioError(
             [Problem(str(path), 0, 0, "", Text("val.outlines.unreadable", reason=reason))]
         ) from e
+    return parse_json(text, str(path))
+
+
+def parse_json(text: str, file: str) -> tuple[Any, Positions]:
+    """`read_json` of text already read (`file` names it in the problems)."""
     at: Positions = {}
     try:
         doc, end = _parse(text, 0, "", at)
         if _skip(text, end) != len(text):
             raise json.JSONDecodeError("Extra data", text, _skip(text, end))
     except json.JSONDecodeError as e:
-        problem = Problem(str(path), e.lineno, e.colno, "", Text("val.plan.json", detail=e.msg))
+        problem = Problem(file, e.lineno, e.colno, "", Text("val.plan.json", detail=e.msg))
         raise ScenarioError([problem]) from None
     except RecursionError:
-        raise ScenarioError([Problem(str(path), 0, 0, "", Text("val.outlines.too_deep"))]) from None
+        raise ScenarioError([Problem(file, 0, 0, "", Text("val.outlines.too_deep"))]) from None
     return doc, at
 
 

@@ -29,7 +29,6 @@ is never refused: it is a located warning, and the infeasible remainder is diagn
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from .findings import (
     RestatedKind,
 )
 from .i18n import number, texts
+from .json_document import Positions, parse_json
 from .loader import LoadedScenario
 from .messages import Joined, Text
 from .model import CommitmentKind, build_model
@@ -104,8 +104,11 @@ def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
     import hashlib
 
     name = str(path)
+    at: Positions = {}
 
-    def fail(message: str, line: int = 0, col: int = 0) -> ScenarioError:
+    def fail(message: str, where: str = "") -> ScenarioError:
+        """A problem of the plan, at the line and column of its value `where`."""
+        line, col = at.get(where, (0, 0)) if where else (0, 0)
         return ScenarioError([Problem(name, line, col, "", message)])
 
     raw = read_input_bytes(
@@ -118,16 +121,18 @@ def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
     )
     try:
         # "utf-8-sig": a plan re-saved by Windows Notepad starts with a byte-order mark.
-        doc = json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise fail(Text("val.plan.utf8", byte=e.start)) from e
-    except json.JSONDecodeError as e:
-        # The JSON reader's own (English) words follow the colon.
-        raise fail(Text("val.plan.json", detail=e.msg), e.lineno, e.colno) from e
+    # Read with where each value is, so that a problem deep in the plan is pointed at (the
+    # JSON reader's own, English, words follow the colon of a syntax error).
+    doc, found = parse_json(text, name)
+    at.update(found)
     if not isinstance(doc, dict) or doc.get("schema") != RESULT_SCHEMA:
         got = doc.get("schema") if isinstance(doc, dict) else None
         what = Text("val.plan.schema", schema=repr(got)) if got else Text("val.plan.no_schema")
-        raise fail(Text("val.plan.not_a_plan", expected=RESULT_SCHEMA, got=what))
+        where = "schema" if isinstance(doc, dict) and "schema" in doc else ""
+        raise fail(Text("val.plan.not_a_plan", expected=RESULT_SCHEMA, got=what), where)
     scenario = doc.get("scenario") if isinstance(doc.get("scenario"), dict) else {}
     theirs = scenario.get("sha256") if isinstance(scenario, dict) else None
     if theirs != loaded.sha256:
@@ -137,36 +142,44 @@ def load_plan(path: Path, loaded: LoadedScenario) -> Plan:
                 theirs=theirs or Text("val.plan.missing"),
                 path=str(loaded.path),
                 ours=loaded.sha256,
-            )
+            ),
+            "scenario.sha256" if theirs else "scenario" if "scenario" in doc else "",
         )
     if doc.get("status") not in (Status.OPTIMAL.value, Status.FEASIBLE.value):
-        raise fail(Text("val.plan.no_allocation", status=str(doc.get("status"))))
+        where = "status" if "status" in doc else ""
+        raise fail(Text("val.plan.no_allocation", status=str(doc.get("status"))), where)
     units = _plan_units(doc, loaded.scenario, fail)
     return Plan(name, hashlib.sha256(raw).hexdigest(), doc, units)
 
 
 def _plan_units(
-    doc: dict[str, Any], s: Scenario, fail: Callable[[str], ScenarioError]
+    doc: dict[str, Any], s: Scenario, fail: Callable[[str, str], ScenarioError]
 ) -> dict[Cellkey, float]:
     """The plan's allocation, (programme, cluster or None) -> units, checked against `s`."""
     by_id = {p.id: p for p in s.programmes}
     units: dict[Cellkey, float] = {}
     entries = doc.get("programmes")
     if not isinstance(entries, list):
-        raise fail(Text("val.plan.programmes"))
+        raise fail(Text("val.plan.programmes"), "programmes" if "programmes" in doc else "")
     for k, entry in enumerate(entries):
         at = f"programmes[{k}]"
         if not isinstance(entry, dict) or entry.get("id") not in by_id:
-            raise fail(Text("val.plan.not_ours", at=at))
+            where = f"{at}.id" if isinstance(entry, dict) and "id" in entry else at
+            raise fail(Text("val.plan.not_ours", at=at), where)
         p = by_id[entry["id"]]
         clusters = entry.get("clusters")
         total = entry.get("units")
         if not isinstance(clusters, dict) or not _number(total):
-            raise fail(Text("val.plan.units", at=at))
+            bad = "clusters" if not isinstance(clusters, dict) else "units"
+            where = f"{at}.{bad}" if bad in entry else at
+            raise fail(Text("val.plan.units", at=at), where)
         if s.programme_clusters(p):
             for cid, u in clusters.items():
-                if cid not in s.programme_clusters(p) or not _number(u):
-                    raise fail(Text("val.plan.cluster", at=f"{at}.clusters.{cid}"))
+                at_cell = f"{at}.clusters.{cid}"
+                if cid not in s.programme_clusters(p):
+                    raise fail(Text("val.plan.cluster", at=at_cell), at_cell)
+                if not _number(u):
+                    raise fail(Text("val.plan.cell_units", at=at_cell), at_cell)
                 if u:
                     units[(p.id, cid)] = float(u)
         elif total:
