@@ -153,6 +153,44 @@ def test_a_pipe_s_problems_are_told_in_the_language_it_declares(workdir: Path) -
     ]
 
 
+def _piped(workdir: Path, text: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_MESSAGES", "LANG")}
+    return subprocess.run(
+        [console_script(), *args],
+        input=text.encode(),
+        capture_output=True,
+        cwd=workdir,
+        env={**env, "LC_ALL": "C"},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_dash_is_the_standard_input(workdir: Path) -> None:
+    """`cat s.yaml | pazos-budget solve -`: read as /dev/stdin is, the problems named '-'
+    (before: "-: no such file")."""
+    proc = _piped(workdir, BASE, "solve", "-", "--json", "r.json", "-q")
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads((workdir / "r.json").read_text(encoding="utf-8"))
+    assert document["scenario"]["sha256"] == hashlib.sha256(BASE.encode()).hexdigest()
+    bad = BASE.replace("total: 100", "total: -1").replace("language: en", "language: es")
+    proc = _piped(workdir, bad, "validate", "-")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == ["-:3:3: budget.total: debe ser mayor o igual a 0"]
+
+
+def test_a_dash_given_twice_is_refused(workdir: Path) -> None:
+    """The standard input can be read once: `compare - -` would compare the scenario with
+    an empty file."""
+    proc = _piped(workdir, BASE, "compare", "-", "-", "-o", "c.xlsx")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        "error: '-' (the standard input) is given more than once: it can be read only once; "
+        "save the others to files"
+    ]
+    assert not (workdir / "c.xlsx").exists()
+
+
 def test_a_file_changed_after_reading_does_not_change_the_hash(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1052,6 +1052,8 @@ def main() -> None:
     """Console-script entry point: no traceback ever reaches a user for a known error."""
     L = words(decide(sys.argv[1:], reader=scenario_language))
     try:
+        if sys.argv[1:].count("-") > 1:  # the standard input can be read only once
+            raise Usage("usage.stdin_twice")
         app()
     except PazosBudgetError as e:
         with running_in(L.lang):

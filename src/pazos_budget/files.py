@@ -36,6 +36,11 @@ READ_CHUNK = 1 << 20
 FIFO_WAIT = 2.0
 
 
+#: What "-" reads: the standard input, through the path that names it (so that it is
+#: read like any pipe or file, with the same limits).
+STDIN = Path("/dev/stdin")
+
+
 def read_input_bytes(
     path: Path,
     name: str,
@@ -46,7 +51,8 @@ def read_input_bytes(
     missing: str,
     binary: bool = False,
 ) -> bytes:
-    """An input file's bytes, read once, or a ScenarioError saying why not: a folder,
+    """An input file's bytes (`-`: the standard input), read once, or a ScenarioError
+    saying why not: a folder,
     over `limit` bytes, missing (`missing` is the message), unreadable, UTF-16, or binary
     (NUL bytes). With `binary` (an .xlsx, a zip file) the last two are not checked.
 
@@ -62,7 +68,10 @@ def read_input_bytes(
         return ScenarioError([Problem(name, 0, 0, "", message)])
 
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        # "-" is the standard input, as for most command-line tools (read like a pipe or
+        # a file, whichever it is; the problems name it "-", as it was written).
+        where = STDIN if str(path) == "-" else path
+        fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError as e:
         raise fail(missing) from e
     except IsADirectoryError as e:
