@@ -196,6 +196,27 @@ def test_set_overrides(folder: Path) -> None:
     ]
 
 
+def test_every_bad_set_is_reported_at_once_in_the_order_given(folder: Path) -> None:
+    """A bad `--set` no longer hides the next one: a value of the wrong form, an unknown
+    field (found when validating) and an option without '=' are told together, in the
+    order of the command line; a good one beside them changes nothing of that."""
+    base = folder / "base.yaml"
+    assert problems(
+        base,
+        (
+            "scale_budgets=abc",
+            "budget.totl=5",
+            "budget.total=900",
+            "budget.total",
+        ),
+    ) == [
+        "--set scale_budgets=abc: scale_budgets: must be a change such as '-10%' or '+5%', "
+        "got 'abc'",
+        "--set budget.totl=5: budget.totl: unknown field 'totl'; did you mean 'total'?",
+        "--set budget.total: expected PATH=VALUE, for example budget.total=10800",
+    ]
+
+
 def test_cli_solves_a_variant_and_reports_errors(folder: Path) -> None:
     path = write(folder, "cut.yaml", "extends: base.yaml\nscale_budgets: -10%\n")
     runner = CliRunner()

@@ -860,15 +860,32 @@ def _load_merged(
 ) -> LoadedScenario:
     """`load_scenario` once its file (and its bases) are read and merged."""
     base = doc.base
+    # Every `--set` problem at once: a bad one is set aside and the others still applied,
+    # then validated for theirs (the file's own problems wait: a bad `--set` may have
+    # meant to fix them).
+    problems: list[Problem] = []
     for text in overrides:
         label = f"--set {text}"
         try:
             parts, value = parse_override(text)
             change = override_as_variant(parts, value)
+            data, origin = merge(doc, Document(label, change, {}))
         except ValueError as e:
-            raise ScenarioError([Problem(label, 0, 0, "", one_line(message_of(e)))]) from e
-        data, origin = merge(doc, Document(label, change, {}))
+            problems.append(Problem(label, 0, 0, "", one_line(message_of(e))))
+            continue
+        except ScenarioError as e:
+            problems += e.problems
+            continue
         doc = Document(name, data, {}, origin=origin, base=base, references=doc.references)
+    if problems:
+        try:
+            validate_document(doc)
+        except ScenarioError as e:
+            problems += [q for q in e.problems if q.file.startswith("--set ")]
+        # in the order the options were given
+        order = {f"--set {text}": k for k, text in enumerate(overrides)}
+        problems.sort(key=lambda q: order.get(q.file, len(order)))
+        raise ScenarioError(problems)
     if overrides:
         relabel(doc.data, overrides)
     if votes is not None:  # a vote file given beside the scenario (validate --votes)
