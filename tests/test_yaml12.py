@@ -345,6 +345,9 @@ def test_all_duplicate_keys_at_once() -> None:
         ),
         # a key tagged null is not dropped without a word
         ('a: {!!null "": 1}\n', "s.yaml:1:5: a: key !!null '' must be text"),
+        # a list or a mapping as a key, as YAML writes it (not Python's ['a', 'b'])
+        ("a:\n  ? [a, b]\n  : 1\n", "s.yaml:2:5: a: key [a, b] must be text"),
+        ("a:\n  ? {x: 1, y: ~}\n  : 1\n", "s.yaml:2:5: a: key {x: 1, y: null} must be text"),
     ],
 )
 def test_a_key_that_is_not_text_is_named_as_written(text: str, said: str) -> None:

@@ -263,7 +263,8 @@ class _Converter:
             self._problem(pos, path, Text("val.yaml.key_tag", tag=_short(node.tag)))
             return None
         if node.kind != yaml12.SCALAR:
-            self._problem(pos, path, Text("val.yaml.key_text", key=repr(self._plain(node))))
+            key = yaml12.flow(self._plain(node))
+            self._problem(pos, path, Text("val.yaml.key_text", key=key))
             return None
         before = len(self.problems)
         key = self._scalar(node, path, pos)

@@ -35,7 +35,7 @@ from .document import Document, Key, Where, dotted
 from .errors import Problem, ScenarioError
 from .messages import Text, message_of, must
 from .tables import TABLES_KEY
-from .yaml12 import plain_value
+from .yaml12 import flow, plain_value
 
 EXTENDS = "extends"
 #: Keys that name other files: read before any override, so --set cannot change them.
@@ -155,7 +155,7 @@ class _Merger:
     def scale_budgets(self, data: dict[str, Any], value: Any) -> None:
         factor = relative_change(value)
         if factor is None:
-            self.problem((SCALE_BUDGETS,), must("val.be.change", value=repr(value)))
+            self.problem((SCALE_BUDGETS,), must("val.be.change", value=_written(value)))
             return
         budget = data.get("budget")
         if isinstance(budget, dict) and isinstance(budget.get("total"), int | float):
@@ -434,3 +434,9 @@ def override_as_variant(parts: list[str], value: Any) -> dict[str, Any]:
     if len(parts) == 2:
         return {head: {parts[1]: value}}
     raise ValueError(Text("val.set.unknown_path", path=".".join(parts)))
+
+
+def _written(value: object) -> str:
+    """A value named in a message: text in quotes, anything else as YAML writes it
+    (`null`, `[1]`), not in Python's words (`None`)."""
+    return f"'{value}'" if isinstance(value, str) else flow(value)

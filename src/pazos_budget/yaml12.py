@@ -433,3 +433,17 @@ def dump(data: Any) -> str:
         sort_keys=False,
         width=4096,
     )
+
+
+def flow(data: Any) -> str:
+    """A value as YAML writes it on one line (`[a, b]`, `{x: 1}`, `null`, `true`), to name
+    it in a message as the user would have written it, not in Python's words."""
+    try:
+        text = yaml.dump(
+            data, Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=1 << 30
+        )
+    except yaml.YAMLError:
+        return str(data)
+    text = text.strip()
+    # a lone scalar is written as a document with its end marker
+    return text.removesuffix("...").rstrip()
