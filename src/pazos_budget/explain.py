@@ -292,6 +292,7 @@ class Explainer:
             ],
             dtype=bool,
         )
+        self.dept_spend = {d.id: d.spend for d in result.departments}
         # A spend-share target that holds a programme back counts as one more "envelope":
         # it could take only money whose move keeps that share (`_may_give`).
         self.short = [
@@ -566,7 +567,7 @@ class Explainer:
             return None
         funders = p.funders()
         if info.owner is not None and t.departments is None:
-            base = next(d.spend for d in self.r.departments if d.id == info.owner)
+            base = self.dept_spend[info.owner]
             base_share = funders.get(info.owner, 0.0)
         else:
             base, base_share = self.r.spend, 1.0
