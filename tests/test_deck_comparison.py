@@ -72,6 +72,32 @@ def test_the_comparison_title_says_what_the_comparison_is(
         assert fig.texts[0].get_text() == title
 
 
+def _page_text(fig: Figure) -> str:
+    return "\n".join(t.get_text() for t in fig.texts)
+
+
+def test_what_each_million_buys_or_costs_is_said_for_a_cut_and_an_increase(
+    by_budget: dict[float, dict[str, Any]],
+) -> None:
+    """A cut that reaches fewer says what each million less leaves unreached; an increase
+    that reaches more, what each million more reaches (it said nothing before), with the
+    figure computed from the two results' youth and budgets."""
+    base, cut, more = by_budget[1000.0], by_budget[800.0], by_budget[1200.0]
+    youth = {k: d["totals"]["youth_reached"] for k, d in by_budget.items()}
+    assert youth[800.0] < youth[1000.0] < youth[1200.0]
+    L = Labels("en", "COP millions")
+    text = _page_text(deck._cut_page([base, cut, more], L))
+    less = L.about((youth[1000.0] - youth[800.0]) / 200)
+    gain = L.about((youth[1200.0] - youth[1000.0]) / 200)
+    assert f"Each million less leaves about {less} young people unreached" in text
+    assert f"Each million more reaches about {gain} more young people" in text
+    es = _page_text(deck._cut_page([base, more], Labels("es", "COP millions")))
+    assert "Cada millón más llega a unos" in es
+    # the same budget: no such line
+    same = _page_text(deck._cut_page([base, copy.deepcopy(base)], L))
+    assert "Each million" not in same
+
+
 LONG_IDS = [
     "palmira-2023",
     "palmira-2023-sin-ciclorruta",

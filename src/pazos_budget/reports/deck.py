@@ -389,12 +389,15 @@ def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
                 dmet=_signed(L, m - b_met),
             )
         )
-        cut = b_budget - budget
-        if cut > 0 and b_youth > y:
+        # What each unit of money changed reaches, when money and youth move together: a
+        # cut that reaches fewer, an increase that reaches more.
+        change = budget - b_budget
+        if change * (y - b_youth) > 0:
             raw = base["scenario"]["currency"]
-            key = "deck.cut.per.million" if raw in MILLION_UNITS else "deck.cut.per.unit"
-            per = L.about((b_youth - y) / cut)
-            lines.append("    " + L(key, youth=per, currency=L.currency))
+            way = "cut" if change < 0 else "increase"
+            unit = "million" if raw in MILLION_UNITS else "unit"
+            per = L.about((y - b_youth) / change)
+            lines.append("    " + L(f"deck.{way}.per.{unit}", youth=per, currency=L.currency))
     text, size = _fitted_lines(lines, (0.98 - 0.06) * PAGE[0] * 72)
     spacing = 1.5 if size == TICK_PT else 1.35
     fig.text(0.06, CUT_LINES_TOP, text, fontsize=size, va="top", linespacing=spacing)
