@@ -721,3 +721,23 @@ def test_the_envelope_sheet_states_each_goal_in_words() -> None:
          "at least 40 cámaras de videovigilancia", 3, "No"],
     ]  # fmt: skip
     assert wb["Envelope and goals"]["B4"].value == 1900
+
+
+# --------------------------------------------------------------------------- the base as a file
+def test_the_template_names_the_department_as_its_head_knows_it() -> None:
+    run = invoke_cli("intake", "template", str(PALMIRA), "--department", "culture", "-o", "c.xlsx")
+    assert run.exit_code == 0, run.output
+    assert "Formulario de «Secretaría de Cultura» escrito en c.xlsx" in run.output
+
+
+def test_a_base_read_from_the_standard_input_is_refused() -> None:
+    """The variant written names its base by path (`extends:`): from `-` it would extend
+    a file called '-' (before: written, and refused when read)."""
+    form = template()
+    for base in ("-", "/dev/stdin"):
+        with pytest.raises(ScenarioError) as caught:
+            import_forms(Path(base), [form], Path("v.yaml"))
+        (problem,) = caught.value.problems
+        assert problem.file == base
+        assert "must be a file, not the standard input or a pipe" in str(problem)
+    assert not Path("v.yaml").exists()

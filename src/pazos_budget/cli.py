@@ -697,7 +697,9 @@ def intake_template(
     with plan.reserved():
         plan.commit({"--output": lambda tmp: save_xlsx(book, tmp)})
     form_lang = lang or loaded.scenario.scenario.language
-    say(out, words(form_lang)("cli.written.form", department=department, path=output))
+    # the department as its head knows it ("Secretaría de Cultura"), not its id
+    name = next(d.name for d in loaded.scenario.departments if d.id == department)
+    say(out, words(form_lang)("cli.written.form", department=name, path=output))
 
 
 @intake_app.command("import")

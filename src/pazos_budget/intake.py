@@ -822,6 +822,13 @@ def import_forms(
     """The variant of `scenario_path` that the filled `forms` make, to be written at
     `output` (its `extends:` is relative to it). Raises ScenarioError with every problem
     of every form, located at its cell."""
+    if str(scenario_path) == "-" or (
+        scenario_path.exists() and not scenario_path.is_file() and not scenario_path.is_dir()
+    ):
+        # The variant written names its base by path: a pipe cannot be read again.
+        raise ScenarioError(
+            [Problem(str(scenario_path), 0, 0, "", Text("val.intake.base_not_a_file"))]
+        )
     base = load_scenario(scenario_path)
     s = base.scenario
     problems: list[Problem] = []
