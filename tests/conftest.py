@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import textwrap
 from collections.abc import Mapping
@@ -529,6 +530,14 @@ def without_timings(doc: dict[str, Any]) -> dict[str, Any]:
     copy.pop("scale", None)
     copy.pop("budget", None)
     return copy
+
+
+def console_script() -> str:
+    """The installed `pazos-budget` command, beside this Python (the suite runs in the
+    project's .venv, where `make test` installs it)."""
+    script = Path(sys.executable).with_name("pazos-budget")
+    assert script.exists(), f"no console script at {script}: install the project first"
+    return str(script)
 
 
 def invoke_cli(*args: str) -> Any:

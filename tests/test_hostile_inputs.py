@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from conftest import invoke_cli
+from conftest import console_script, invoke_cli
 from pazos_budget import files
 from pazos_budget.loader import load_scenario
 
@@ -60,12 +60,6 @@ def refused(run: Result, *lines: str, code: int = 2) -> None:
     assert run.exit_code == code, run.output
     assert run.stdout == ""
     assert run.stderr.splitlines() == list(lines)
-
-
-def console_script() -> str:
-    script = Path(sys.executable).with_name("pazos-budget")
-    assert script.exists()
-    return str(script)
 
 
 # --------------------------------------------------------------------------- YAML 1.2 only

@@ -8,13 +8,13 @@ written as `s.yaml` in a temporary working directory, so messages read `s.yaml:L
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
+from conftest import console_script
 from pazos_budget import loader
 from pazos_budget.cli import app
 
@@ -692,13 +692,6 @@ def test_several_valid_files(workdir: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- entry point
-def console_script() -> str:
-    script = Path(sys.executable).parent / "pazos-budget"
-    if not script.exists():
-        pytest.skip("the pazos-budget console script is not installed next to this Python")
-    return str(script)
-
-
 def test_console_script_reports_without_traceback(workdir: Path) -> None:
     marker = workdir / "pwned"
     write(
