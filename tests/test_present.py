@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from typer.testing import CliRunner
 
+from conftest import console_script
 from pazos_budget.cli import app
 from pazos_budget.errors import ScenarioError
 from pazos_budget.loader import load_scenario
@@ -233,3 +235,20 @@ def test_results_of_another_city_or_twice_are_refused(
     assert run.exit_code == 2 and "su campo «schema» es pazos-budget/result@0" in run.stderr
     run = runner.invoke(app, ["present", str(write(tmp_path, "list.json", [])), "-o", str(out)])
     assert run.exit_code == 2 and "None" not in run.stderr
+
+
+def test_a_result_read_from_the_standard_input(
+    minimal_doc: dict[str, Any], cut_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    """`present - cut.json -o deck.pdf < base.json`: '-' is the standard input here too."""
+    cut = write(tmp_path, "cut.json", cut_doc)
+    out = tmp_path / "deck.pdf"
+    proc = subprocess.run(
+        [console_script(), "present", "-", str(cut), "-o", str(out)],
+        input=json.dumps(minimal_doc).encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert pages(out) >= 5

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .files import STDIN
 from .messages import Text
 
 Positions = dict[str, tuple[int, int]]
@@ -79,7 +80,8 @@ def _parse(text: str, i: int, path: str, at: Positions) -> tuple[Any, int]:
 def read_json(path: Path) -> tuple[Any, Positions]:
     """A JSON file and the (line, column) of each value by its path ("" the document)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # "-" is the standard input, as wherever a file is read (files.read_input_bytes)
+        text = (STDIN if str(path) == "-" else path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise ScenarioError(
