@@ -194,3 +194,48 @@ def test_a_line_too_wide_is_wrapped_at_its_semicolons() -> None:
         "palmira-2023-aumento-10: presupuesto 17.600 (+1.600); jóvenes 11.672 (+330);",
         "    metas cumplidas 30 de 30 (+2)",
     ]
+
+
+def test_results_of_one_scenario_at_other_budgets_are_told_apart(
+    by_budget: dict[float, dict[str, Any]],
+) -> None:
+    """Two results of one scenario solved with `--set` read as the same id under the bars
+    and in the lines below (the council could not tell the -5% bar from the -15% one),
+    and ids cut at their ends all read alike: each result is named with its changes, and
+    the bars show what tells them apart."""
+    ids = [
+        "palmira-2023",
+        "palmira-2023-aumento-10",
+        "palmira-2023-cambio-acotado",
+        "palmira-2023-incierto",
+        "palmira-2023",
+        "palmira-2023",
+    ]
+    changes: list[list[str]] = [[], [], [], [], ["scale_budgets=-5%"], ["scale_budgets=-15%"]]
+    docs = []
+    for ident, change in zip(ids, changes, strict=True):
+        doc = copy.deepcopy(by_budget[1000.0])
+        doc["scenario"]["id"], doc["scenario"]["overrides"] = ident, change
+        docs.append(doc)
+    fig = deck._cut_page(docs, Labels("es", "COP millions"))
+    for ax in fig.axes:
+        shown = [t.get_text() for t in ax.get_xticklabels()]
+        assert len(set(shown)) == len(shown), shown
+        assert shown[0].replace("\n", "") == "palmira-2023"
+    text = _page_text(fig)
+    assert "palmira-2023 (scale_budgets=-5%): presupuesto" in text
+    assert "palmira-2023 (scale_budgets=-15%): presupuesto" in text
+
+
+def test_the_beginning_all_ids_share_is_left_out_of_all_but_the_base() -> None:
+    tails = deck._distinct_tails
+    assert tails(["palmira-2023", "palmira-2023-aumento-10", "palmira-2023-recorte-10"]) == [
+        "palmira-2023",
+        "…aumento-10",
+        "…recorte-10",
+    ]
+    # cut at the last separator of the shared part, never inside a word
+    assert tails(["city-x1", "city-x2"]) == ["city-x1", "…x2"]
+    assert tails(["alpha", "beta"]) == ["alpha", "beta"]
+    # an id that is the shared beginning itself stays whole
+    assert tails(["palmira-2023-b", "palmira-2023"]) == ["palmira-2023-b", "palmira-2023"]

@@ -80,9 +80,9 @@ class Record:
 
 @dataclass(frozen=True)
 class Records:
-    """A JSON list of records."""
+    """A JSON list of records (or of values of another kind)."""
 
-    item: Record
+    item: Kind
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ READ = _record(
         currency=TEXT,
         components=Field(ValuesOf(TEXT), required=False, null=True),
         language=Field(OneOf(("es", "en")), required=False, null=True),
+        overrides=Field(Records(TEXT), required=False, null=True),
     ),
     totals=_record(
         budget=MONEY,

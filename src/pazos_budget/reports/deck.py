@@ -316,23 +316,83 @@ def _text_width(text: str, size: float) -> float:
 def _fitted_ids(ids: Sequence[str], slot: float) -> tuple[list[str], float]:
     """The ids wrapped (at most ID_LINES lines each) to fit side by side in bar slots of
     `slot` points, and their size: the largest size, then the fewest lines, that fits
-    without cutting an id; failing that (ids too long), each cut to fit at the smallest
-    size (the lines below the charts name them in full)."""
+    without cutting an id; failing that, the same with the part every id begins with
+    left out of all but the base's (`_distinct_tails`: ids cut at their ends would all
+    read "palmira-2023-…"); failing that too, each cut to fit at the smallest size (the
+    lines below the charts name them in full)."""
+    tails = _distinct_tails(ids)
+    for names, split in ((ids, False), (ids, True), (tails, False), (tails, True)):
+        whole = _whole_fit(names, slot, split)
+        if whole is not None:
+            return whole
+    size = ID_SIZES[-1]
+    # Cut at separators where that fits, else inside words too.
+    cuts = [
+        [
+            textwrap.fill(i, width, max_lines=ID_LINES, placeholder="…", break_long_words=split)
+            for i in tails
+        ]
+        for split in (False, True)
+        for width in range(22, 0, -1)
+    ]
+    return next((cut for cut in cuts if _fits(cut, size, slot)), cuts[-1]), size
 
-    def fit(names: list[str], size: float) -> bool:
-        return all(_text_width(name, size) <= slot * ID_FILL for name in names)
 
+def _fits(names: Sequence[str], size: float, slot: float) -> bool:
+    return all(_text_width(name, size) <= slot * ID_FILL for name in names)
+
+
+def _whole_fit(ids: Sequence[str], slot: float, split: bool) -> tuple[list[str], float] | None:
+    """The ids wrapped whole into at most ID_LINES lines that fit, at the largest size
+    (then the fewest lines) that does, words split across lines only if `split`; None
+    if none does."""
     for size in ID_SIZES:
         for width in range(22, 5, -1):
-            wrapped = [textwrap.wrap(i, width) for i in ids]
+            wrapped = [textwrap.wrap(i, width, break_long_words=split) for i in ids]
             if max(len(lines) for lines in wrapped) > ID_LINES:
                 break  # narrower only takes more lines
             names = ["\n".join(lines) for lines in wrapped]
-            if fit(names, size):
+            if _fits(names, size, slot):
                 return names, size
-    size = ID_SIZES[-1]
-    cuts = [[_wrap(i, width, ID_LINES) for i in ids] for width in range(22, 0, -1)]
-    return next((cut for cut in cuts if fit(cut, size)), cuts[-1]), size
+    return None
+
+
+#: Where an id may be split in two for `_distinct_tails`.
+ID_SEPARATORS = "-_ ("
+
+
+def _distinct_tails(ids: Sequence[str]) -> list[str]:
+    """The base's id (the first) whole, and every other id without the beginning all of
+    them share (up to a separator), marked by an ellipsis: `palmira-2023`,
+    `…aumento-10`, `…(scale_budgets=-5%)`. The ids themselves where they share none."""
+    if len(ids) < 2:
+        return list(ids)
+    # The length of the beginning all ids share, character by character.
+    cut = next((k for k, chars in enumerate(zip(*ids, strict=False)) if len(set(chars)) > 1), None)
+    cut = min(len(i) for i in ids) if cut is None else cut
+    common = ids[0][:cut]
+    if not all(len(i) == cut or i[cut] in ID_SEPARATORS for i in ids):
+        cut = max((common.rfind(c) for c in ID_SEPARATORS), default=-1) + 1
+    if cut == 0:
+        return list(ids)
+    tails = [ids[0]]
+    for i in ids[1:]:
+        rest = i[cut:].lstrip("-_ ")
+        tails.append("…" + rest if rest else i)
+    return tails
+
+
+def result_labels(docs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """How the deck names each result: its scenario's id, and where another result has
+    the same id (one scenario solved at two budgets), the `--set` changes it was solved
+    with: `palmira-2023 (scale_budgets=-5%)`."""
+    idents = [str(d["scenario"]["id"]) for d in docs]
+    labels = []
+    for ident, doc in zip(idents, docs, strict=True):
+        changes = [str(c) for c in doc["scenario"].get("overrides") or []]
+        shared = idents.count(ident) > 1
+        labels.append(f"{ident} ({', '.join(changes)})" if shared and changes else ident)
+    return labels
 
 
 def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
@@ -340,7 +400,8 @@ def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
     fig = _page(L(COMPARISON_TITLES[comparison(docs)]))
     n = len(docs)
     slot = CUT_WIDTH * PAGE[0] * 72 / n  # points per bar (x from -0.5 to n - 0.5)
-    names, size = _fitted_ids([str(d["scenario"]["id"]) for d in docs], slot)
+    labels = result_labels(docs)
+    names, size = _fitted_ids(labels, slot)
     youth = [_youth(d) for d in docs]
     counts = [L("n_of", n=m, total=t) for m, t in (_met(d) for d in docs)]
     # The figures over the bars, as large as fits their slots.
@@ -374,12 +435,12 @@ def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
     ax2.spines[["top", "right"]].set_visible(False)
     lines = []
     b_budget, b_youth, (b_met, _) = float(base["totals"]["budget"]), _youth(base), _met(base)
-    for d in docs[1:]:
+    for d, label in zip(docs[1:], labels[1:], strict=True):
         budget, y, (m, total) = float(d["totals"]["budget"]), _youth(d), _met(d)
         lines.append(
             L(
                 "deck.cut.line",
-                name=d["scenario"]["id"],
+                name=label,
                 budget=L.num(budget, 0),
                 dbudget=_signed(L, budget - b_budget),
                 youth=L.num(y, 0),
