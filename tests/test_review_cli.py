@@ -149,6 +149,37 @@ def test_a_value_beyond_the_header_is_located_not_dropped(
     assert result.stderr.startswith(f"{execution}:{quoted.count(chr(10)) + 1}:6: a value ('x')")
 
 
+def test_an_amount_beyond_the_scenario_limit_is_located(plan_file: Path, tmp_path: Path) -> None:
+    """'1e400' read as infinity (before: an internal error, or the independent check
+    blaming the solver, exit 1); '1e300' went on to a review of absurd figures. Each is
+    refused at its cell, as a scenario's number beyond 1e15 is."""
+    execution = tmp_path / "huge.csv"
+    execution.write_text(
+        "programme,cluster,units,spend\n"
+        "art-school,north,1e400,2\n"
+        "art-school,north,1,1e400\n"
+        "art-school,south,1e300,1e16\n"
+        "art-school,south,1,1e15\n",
+        encoding="utf-8",
+    )
+    doc = tmp_path / "out.json"
+    result = run(MINIMAL, plan_file, execution, "--json", doc)
+    assert result.exit_code == 2, result.output
+    too_large = "is too large: no amount in an execution file may exceed 1e15"
+    assert result.stderr.splitlines() == [
+        f"{execution}:2:3: units: 1e400 {too_large}",
+        f"{execution}:3:4: spend: 1e400 {too_large}",
+        f"{execution}:4:3: units: 1e300 {too_large}",
+        f"{execution}:4:4: spend: 1e16 {too_large}",
+    ]
+    assert not doc.exists()
+    spanish = run(MINIMAL, plan_file, execution, "--lang", "es")
+    assert spanish.stderr.splitlines()[0] == (
+        f"{execution}:2:3: units: 1e400 es demasiado grande: ninguna cantidad de un archivo "
+        "de ejecución puede superar 1e15"
+    )
+
+
 def test_an_xlsx_execution_is_located_at_its_cells(plan_file: Path, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -23,7 +23,7 @@ from pathlib import Path
 from .errors import Problem, ScenarioError
 from .files import read_input_bytes
 from .messages import Joined, Num, Text, message_of
-from .scenario import Programme, Scenario
+from .scenario import MAX_MAGNITUDE, Programme, Scenario
 from .sheets import MAX_CSV_BYTES, MAX_WORKBOOK_BYTES, Cell, CellError, Table, read_table
 
 #: The columns of an execution file, and the header words accepted for each (Spanish
@@ -311,6 +311,11 @@ def _amounts(
             continue
         if number is None:
             amounts[name] = 0.0  # nothing recorded in that column yet
+        elif not abs(number) <= MAX_MAGNITUDE:
+            # The scenario's own limit (docs/model.md): '1e400' reads as infinity, and
+            # sums beyond it would reach the solver and the reports as nonsense.
+            message = Text("val.exec.too_large", text=cell.text(), limit="1e15")
+            problems.append(cell.problem(name, message))
         elif number < 0:
             problems.append(
                 cell.problem(
