@@ -101,8 +101,28 @@ def territories_file(tmp_path: Path, rows: list[str] = ROWS, header: str = HEADE
             lambda r: r.replace(",10\n", "\n"),  # a short last row: its cell is missing
             "territorios.csv:8:7: sexual_crimes: missing value for territory 'norte'",
         ),
+        # Beyond the scenario's limit ('1e400' was an internal error; a youth population
+        # of 1e20 was told at lines of the skeleton, which is never written).
+        (
+            lambda r: r.replace("caimitos,Caimitos,3900,7", "caimitos,Caimitos,3900,1e400"),
+            "territorios.csv:4:4: youth_homicides: '1e400' is too large (at most 1e15)",
+        ),
+        (
+            lambda r: r.replace("rozo,Rozo (rural),3300", "rozo,Rozo (rural),1e20"),
+            "territorios.csv:6:3: youth_population: '1e20' is too large (at most 1e15)",
+        ),
     ],
-    ids=["missing", "negative", "no-youth", "text", "bad-id", "duplicate", "short-row"],
+    ids=[
+        "missing",
+        "negative",
+        "no-youth",
+        "text",
+        "bad-id",
+        "duplicate",
+        "short-row",
+        "huge-count",
+        "huge-youth",
+    ],
 )
 def test_bad_territories_are_located(tmp_path: Path, edit: object, expected: str) -> None:
     text = "\n".join([HEADER, *ROWS]) + "\n"
@@ -154,6 +174,7 @@ def test_an_indicator_nobody_recorded_cannot_be_compared(tmp_path: Path) -> None
         ("youth_homicides=-1", "must be a number >= 0"),
         ("youth_homicides", "NAME=WEIGHT pairs"),
         ("youth_homicides=0", "at least one weight must be greater than 0"),
+        ("youth_homicides=1e400", "must be a number >= 0, at most 1e15"),
     ],
 )
 def test_bad_indicator_weights(text: str, message: str) -> None:
@@ -275,6 +296,20 @@ def test_bad_departments_csv_is_located(tmp_path: Path) -> None:
     assert f"{departments}:3:4: min_spend: exceeds the budget 5" in run.stderr
 
 
+def test_a_department_budget_beyond_the_limit_is_located_at_its_cell(tmp_path: Path) -> None:
+    """Before, the skeleton's validation told it at lines of the file never written
+    (`s.yaml:30:3: budget.total: 1e+300 is too large ...`)."""
+    path = territories_file(tmp_path)
+    departments = write(tmp_path, "secretarias.csv", "id,name,budget\ncultura,Cultura,1e300\n")
+    out = tmp_path / "s.yaml"
+    run = invoke_cli(
+        "init", str(path), "--departments", str(departments), "-o", str(out), "--lang", "en"
+    )
+    assert run.exit_code == 2
+    assert run.stderr == f"{departments}:2:3: budget: '1e300' is too large (at most 1e15)\n"
+    assert not out.exists()
+
+
 def test_init_refuses_to_write_over_its_input(tmp_path: Path) -> None:
     path = territories_file(tmp_path)
     run = invoke_cli("init", str(path), "--output", str(path))
@@ -380,6 +415,27 @@ def test_explain_prints_who_enters_and_leaves(tmp_path: Path) -> None:
     assert "without this indicator: enter coronado; leave la-emilia" in run.stdout
 
 
+def test_explain_with_a_weight_far_below_the_others(tmp_path: Path) -> None:
+    """The factor that moves a weight of 1e-400 into play is beyond a float's range: it
+    is written, not an internal error."""
+    path = territories_file(tmp_path)
+    run = invoke_cli(
+        "init",
+        str(path),
+        "--indicators",
+        "youth_homicides=1,injuries=1e-400",
+        "--explain",
+        "--prioritize",
+        "3",
+        "-o",
+        str(tmp_path / "s.yaml"),
+        "--lang",
+        "en",
+    )
+    assert run.exit_code == 0, run.output
+    assert "any weight below ×6.21e+400 of its value" in run.stdout
+
+
 def test_choose_prioritized_ties_break_by_id(tmp_path: Path) -> None:
     path = territories_file(
         tmp_path, ["b,B,100,2", "a,A,100,2", "c,C,100,1"], "id,name,youth_population,h"
@@ -475,6 +531,28 @@ def test_bad_options_exit_2_with_the_message(tmp_path: Path) -> None:
     assert run.stderr == (
         "error: --indicators: 'homicidios' is not a column of the territories file (its "
         "indicators: youth_homicides, injuries, domestic_violence, sexual_crimes)\n"
+    )
+    run = invoke_cli(
+        "init",
+        str(path),
+        "--indicators",
+        "homicidios=1",
+        "-o",
+        str(tmp_path / "s.yaml"),
+        "--lang",
+        "es",
+    )  # in the language asked for (before: always in English)
+    assert run.exit_code == 2
+    assert run.stderr == (
+        "error: --indicators: 'homicidios' no es una columna del archivo de territorios (sus "
+        "indicadores: youth_homicides, injuries, domestic_violence, sexual_crimes)\n"
+    )
+    run = invoke_cli(
+        "init", str(path), "--top", "9", "-o", str(tmp_path / "s.yaml"), "--lang", "es"
+    )
+    assert (
+        run.stderr
+        == "error: --prioritize 9: indique un número de 0 a 7 (el número de territorios)\n"
     )
     run = invoke_cli("init", str(tmp_path / "none.csv"), "-o", str(tmp_path / "s.yaml"))
     assert "none.csv: el archivo no existe" in run.stderr  # the skeleton's language

@@ -225,6 +225,7 @@ def test_lang_option_overrides_the_scenario(tmp_path: Path) -> None:
 INIT_KEYS = (
     "init.",
     "val.init.",
+    "usage.init.",
     "usage.metavar.territories",
     "cli.help.init",
     "cli.help.option.territories",

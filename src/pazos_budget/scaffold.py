@@ -17,15 +17,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 from . import __version__
-from .errors import Problem, ScenarioError, UsageError
+from .errors import Problem, ScenarioError
+from .i18n import Usage, separators
 from .messages import Num, Text
 from .pabulib import slug
 from .reports.labels import Labels
-from .scenario import SLUG_PATTERN
+from .scenario import MAX_MAGNITUDE, SLUG_PATTERN
 from .sheets import Cell, parse_number, read_small_table
 from .territories import (
     CompositeIndex,
@@ -131,6 +133,10 @@ def read_departments(path: Path) -> list[DepartmentRow]:
             if value is None:
                 problems.append(cell.problem(key, Text("val.init.amount", text=cell.text())))
                 continue
+            if value > MAX_MAGNITUDE:  # at its cell, not in the skeleton never written
+                message = Text("val.init.too_large", text=cell.text(), limit="1e15")
+                problems.append(cell.problem(key, message))
+                continue
             money[key] = value
         budget, least = money["budget"], money["min_spend"]
         if budget is not None and least is not None and least > budget:
@@ -209,7 +215,7 @@ def choose_prioritized(index: CompositeIndex, k: int | None) -> list[str]:
     if k is None:
         return [t for t in index.ranking() if index.index[t] > 1]
     if not 0 <= k <= n:
-        raise UsageError(f"--prioritize {k}: give a number from 0 to {n} (the territories)")
+        raise Usage("usage.init.prioritize", k=k, n=n)
     return index.top(k)
 
 
@@ -455,7 +461,13 @@ def _targets_block(
 
 # --------------------------------------------------------------------------- sensitivity
 def _factor(x: Fraction, L: Labels) -> str:
-    return L.sig(float(x))
+    try:
+        return L.sig(float(x))
+    except OverflowError:
+        # A weight far below the others (`--indicators a=1,b=1e-400`) moves the set only
+        # at a factor beyond a float's range: written from the exact fraction instead.
+        exact = Decimal(x.numerator) / Decimal(x.denominator)
+        return f"{exact:.3g}".replace(".", separators(L.lang)[0])
 
 
 def _range(s: Stability, index: CompositeIndex, L: Labels) -> str:

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import Problem, ScenarioError, UsageError
+from .errors import Problem, ScenarioError
+from .i18n import Usage
 from .messages import Text
-from .scenario import SLUG_PATTERN
+from .scenario import MAX_MAGNITUDE, SLUG_PATTERN
 from .sheets import Cell, Table, plain_number, read_small_table
 
 #: The columns every territories file starts with (then one column per indicator).
@@ -116,7 +117,9 @@ def _territories(table: Table) -> Territories:
         if not label.text():
             problems.append(label.problem(NAME, Text("val.init.terr.no_name")))
         population = _whole(youth.text(), table.decimal)
-        if population is None or population <= 0:
+        if population is not None and population > MAX_MAGNITUDE:
+            problems.append(youth.problem(YOUTH, _too_large(youth.text())))
+        elif population is None or population <= 0:
             problems.append(
                 youth.problem(
                     YOUTH,
@@ -224,9 +227,17 @@ def _counts(
             problems.append(c.problem(indicator, Text("val.cell.got", text=text)))
         elif value < 0:
             problems.append(c.problem(indicator, Text("val.init.terr.negative", text=text)))
+        elif value > MAX_MAGNITUDE:
+            problems.append(c.problem(indicator, _too_large(text)))
         else:
             counts[indicator] = value
     return counts
+
+
+def _too_large(text: str) -> str:
+    # Exact fractions hold '1e400', but the skeleton writes its weights as floats, so
+    # a count beyond the scenario's own limit (docs/model.md) is refused at its cell.
+    return Text("val.init.too_large", text=text, limit="1e15")
 
 
 def _whole(text: str, decimal: str = ".") -> int | None:
@@ -254,23 +265,19 @@ def parse_weights(text: str | None, indicators: Sequence[str]) -> dict[str, Frac
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise UsageError(
-                f"--indicators {text}: give NAME=WEIGHT pairs separated by commas, "
-                "e.g. youth_homicides=0.5,injuries=0.2"
-            )
+            raise Usage("usage.init.indicators.form", text=text)
         if name not in indicators:
-            raise UsageError(
-                f"--indicators: '{name}' is not a column of the territories file "
-                f"(its indicators: {', '.join(indicators)})"
+            raise Usage(
+                "usage.init.indicators.unknown", name=name, indicators=", ".join(indicators)
             )
         if name in weights:
-            raise UsageError(f"--indicators: '{name}' is given twice")
+            raise Usage("usage.init.indicators.twice", name=name)
         w = _count(value.strip())
-        if w is None or w < 0:
-            raise UsageError(f"--indicators: the weight of '{name}' must be a number >= 0")
+        if w is None or not 0 <= w <= MAX_MAGNITUDE:
+            raise Usage("usage.init.indicators.weight", name=name, limit="1e15")
         weights[name] = w
     if not any(weights.values()):
-        raise UsageError("--indicators: at least one weight must be greater than 0")
+        raise Usage("usage.init.indicators.none")
     return weights
 
 
