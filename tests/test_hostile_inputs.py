@@ -402,3 +402,41 @@ def test_deep_nesting_is_located(workdir: Path, text: str, where: str) -> None:
         invoke("validate", "deep.yaml"),
         f"deep.yaml:{where}: YAML nesting is too deep (more than 64 levels of lists and mappings)",
     )
+
+
+# --------------------------------------------------------------------------- sweep points
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--budget", "1e20:1e20:1"),
+            "error: --budget 1e20:1e20:1: at the point 1e+20, budget.total would be 1e+20: "
+            "no number in a scenario may exceed 1e15",
+        ),
+        (
+            ("--scale", "1:1e14:1e14"),
+            "error: --scale 1:1e14:1e14: at the point 1e+14, budget.total would be 1e+16: "
+            "no number in a scenario may exceed 1e15",
+        ),
+        (
+            ("--scale", "1:1e14:1e14", "--lang", "es"),
+            "error: --scale 1:1e14:1e14: en el punto 1e+14, budget.total sería 1e+16: "
+            "ningún número de un escenario puede superar 1e15",
+        ),
+    ],
+)
+def test_a_sweep_point_beyond_the_number_limit_is_refused(
+    workdir: Path, args: tuple[str, ...], message: str
+) -> None:
+    """A point is the validated scenario with its money changed, never validated again:
+    before, `--budget 1e20:1e20:1` was solved and printed as a 21-digit budget (and a
+    scale of 1e300 as a 300-digit one), where `--set budget.total=1e20` is refused."""
+    refused(invoke("sweep", "s.yaml", "-o", "f.xlsx", *args), message)
+    assert not (workdir / "f.xlsx").exists()
+    text = BASE.replace("  - {id: cul, name: Culture}", "  - {id: cul, name: Culture, budget: 1e9}")
+    (workdir / "s.yaml").write_text(text, encoding="utf-8")
+    refused(
+        invoke("sweep", "s.yaml", "-o", "f.xlsx", "--scale", "1:1e7:9999999"),
+        "error: --scale 1:1e7:9999999: at the point 1e+07, departments.cul.budget would be "
+        "1e+16: no number in a scenario may exceed 1e15",
+    )

@@ -22,10 +22,11 @@ from .export import ModelExport
 from .i18n import Said, Usage, texts
 from .loader import LoadedScenario
 from .marginal import MarginalValue, MoneySource, NotExact, StageGain
+from .messages import Num
 from .model import FloatArray, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import Result, to_json, unsolved_json
-from .scenario import Budget, Scenario
+from .scenario import MAX_MAGNITUDE, Budget, Scenario
 from .solve import HIGHS, SolveControl, SolveOptions, Status
 from .tolerances import FLOAT_ROUNDING, STEP_ROUNDING, ZERO
 from .unchanged import Proof, more_money_changes_nothing
@@ -346,6 +347,35 @@ def with_total(s: Scenario, total: float) -> Scenario:
 
 #: The most points one sweep solves.
 MAX_SWEEP_POINTS = 1001
+
+
+def check_point_money(
+    s: Scenario, totals: Sequence[float] | None = None, scales: Sequence[float] | None = None
+) -> None:
+    """A usage error (`i18n.Usage`) at the first point whose money passes the limit on
+    every number of a scenario (docs/model.md): a point is built from the validated
+    scenario without being validated again, so `--budget 1e20:1e20:1` or `--scale
+    1e300:...` would otherwise be solved, and printed, as given."""
+    points = [(t, [("budget.total", t)]) for t in totals or ()]
+    for f in scales or ():
+        amounts = [("budget.total", s.budget.total * f)]
+        for d in s.departments:
+            amounts += [
+                (f"departments.{d.id}.{key}", value * f)
+                for key, value in (("budget", d.budget), ("min_spend", d.min_spend))
+                if value is not None
+            ]
+        points.append((f, amounts))
+    for point, amounts in points:
+        for path, value in amounts:
+            if value > MAX_MAGNITUDE:
+                raise Usage(
+                    "usage.range.too_large",
+                    point=Num(point),
+                    path=path,
+                    value=Num(value),
+                    limit="1e15",
+                )
 
 
 def frange(start: float, stop: float, step: float) -> list[float]:

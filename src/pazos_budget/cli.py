@@ -595,8 +595,8 @@ def sweep(
     table and its charts. Ctrl-C keeps the points already solved."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from .analysis import check_point_money, sweep_json
     from .analysis import sweep as sweep_budgets
-    from .analysis import sweep_json
     from .files import json_writer
     from .outputs import Output, OutputPlan
     from .reports.diagnosis import batch_in_language
@@ -612,6 +612,11 @@ def sweep(
     plan.refuse_inputs([scenario])
     loaded = load_scenario(scenario, overrides or ())
     plan.refuse_inputs(loaded.files)
+    try:
+        check_point_money(loaded.scenario, totals, scales)
+    except Usage as e:
+        option, text = ("--budget", budget) if budget is not None else ("--scale", scale)
+        raise Usage("usage.range.why", option=option, text=text, why=e) from None
     say_warnings(loaded.warnings, lang, scenario, loaded.scenario.scenario.language)
     language = check_language(lang or loaded.scenario.scenario.language)
     L = words(language)

@@ -92,7 +92,8 @@ class Said:
     """A text as a catalogue key and its values, said in any language (`text(lang)`); its
     `str` is the English text. In the values: a whole number is grouped as the language
     writes it, a tuple is listed ("a, b"), a list is joined with "; ", `Choices` with the
-    language's "or", a nested Said is said in the same language."""
+    language's "or", a nested Said (or a `messages.Num` or `Text`) is said in the same
+    language."""
 
     key: str
     values: Mapping[str, object] = field(default_factory=dict)
@@ -104,6 +105,9 @@ class Said:
         def said(value: object) -> object:
             if isinstance(value, Said):
                 return value.text(lang)
+            render = getattr(value, "render", None)
+            if callable(render):  # a messages.Num or Text
+                return render(lang)
             if isinstance(getattr(value, "said", None), Said):  # an error that has one
                 return value.said.text(lang)  # type: ignore[attr-defined]
             if isinstance(value, Choices):
