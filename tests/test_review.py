@@ -252,6 +252,30 @@ def test_overspent_envelope_is_a_located_warning_and_a_diagnosis(
     assert doc["remainder"]["diagnosis"] == doc["diagnosis"]
 
 
+def test_spend_typed_in_pesos_is_diagnosed_as_money_not_as_a_contradictory_scenario(
+    minimal: tuple[LoadedScenario, Plan],
+) -> None:
+    """Spend typed in pesos where the scenario counts millions: the rest of the year is
+    overspent a hundred thousand times over. The diagnosis said "the scenario's structure
+    is contradictory ... please report" (a budget could give by at most ten times its
+    size, not its size below 0); it names the money that must give, in the amounts the
+    user wrote (the envelope as written, not rounded at the overrun's size)."""
+    loaded, plan = minimal
+    ex = Execution("execution.csv", [line("interrupters", "south", 2, 300_000_000.5, 2)])
+    r = review(loaded, plan, ex)
+    assert r.infeasible
+    findings = r.diagnosis or []
+    assert findings and all(f.kind != "structure" for f in findings), findings
+    s = loaded.scenario
+    own = {"total_budget": s.budget.total}
+    own |= {d.id: d.budget for d in s.departments if d.budget is not None}
+    for f in findings:
+        assert f.kind in ("total_budget", "department_budget"), f
+        assert f.committed == own[f.subject if f.kind == "department_budget" else f.kind]
+        assert f.possible == pytest.approx(f.committed + f.violation, abs=1e-6)
+        assert f.violation > 299_000_000
+
+
 def test_a_plan_of_another_scenario_is_refused_with_both_hashes(
     minimal: tuple[LoadedScenario, Plan], tmp_path: Path
 ) -> None:

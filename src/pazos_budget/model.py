@@ -53,7 +53,8 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: In a diagnosis model, a budget may be found short by at most this factor (of the largest
-#: of the total budget, the summed envelopes and the summed minimum spends and costs).
+#: of the total budget, the summed envelopes and the summed minimum spends and costs, each
+#: by its size: a review's rest of the year has budgets already overspent, below 0).
 ELASTIC_BUDGET_FACTOR = 10.0
 
 #: Branch-and-bound nodes of the spend tie-break of an integer model (`_Builder._stages`).
@@ -479,10 +480,11 @@ class _Builder:
         mandatory, integer = self.mandatory, self.integer_prog
         # An absent max_units is bounded by what the whole budget could buy.
         if self.elastic:
-            envelopes = sum(d.budget or 0.0 for d in s.departments)
+            envelopes = sum(abs(d.budget or 0.0) for d in s.departments)
             mins = float((min_units * unit_cost + fixed).sum())
             mins += sum(d.min_spend or 0.0 for d in s.departments)
-            self.money_cap = ELASTIC_BUDGET_FACTOR * max(self.total, envelopes, mins, 1.0)
+            largest = max(abs(self.total), envelopes, mins, 1.0)
+            self.money_cap = ELASTIC_BUDGET_FACTOR * largest
         implied = np.where(np.isinf(self.max_units), self.money_cap / unit_cost, self.max_units)
         if integer.any():
             implied = np.where(integer, np.floor(implied + FLOAT_ROUNDING), implied)

@@ -849,8 +849,13 @@ def restate_diagnosis(
                 f = f.restated(kind=EXECUTED_UNITS)
                 f = f.restated(message=_executed_sentence(f, s))
         if f.kind in MONEY_FINDINGS:
-            over = _overrun(shift, f.kind, f.subject)
-            f = f.restated(committed=_clean(f.committed + over), possible=_clean(f.possible + over))
+            # The envelope as the user wrote it, not the remainder's plus the overrun:
+            # the remainder's is rounded at its own size, which may be far larger.
+            own = _own_amount(s, f.kind, f.subject)
+            if own is None:
+                own = f.committed + _overrun(shift, f.kind, f.subject)
+            gives = f.violation if f.kind != CommitmentKind.DEPARTMENT_MIN_SPEND else -f.violation
+            f = f.restated(committed=_clean(own), possible=_clean(own + gives))
             f = f.restated(message=_money_sentence(f, cur))
         alternatives = []
         for a in f.alternatives:
@@ -860,6 +865,16 @@ def restate_diagnosis(
             alternatives.append(a)
         out.append(f.restated(alternatives=tuple(alternatives)))
     return out
+
+
+def _own_amount(s: Scenario, kind: FindingKind, subject: str) -> float | None:
+    """The scenario's own amount of a money commitment (None if it has none)."""
+    if kind == CommitmentKind.TOTAL_BUDGET:
+        return s.budget.total
+    d = next((d for d in s.departments if d.id == subject), None)
+    if d is None:
+        return None
+    return d.budget if kind == CommitmentKind.DEPARTMENT_BUDGET else d.min_spend
 
 
 def _overrun(shift: Shift, kind: FindingKind, subject: str) -> float:
