@@ -511,6 +511,7 @@ def _set_cell(doc: dict[str, object], value: object) -> None:
     [
         (lambda d: _set_units(d, "many"), '"many"', "programmes[1]: units and clusters"),
         (lambda d: _set_cell(d, "three"), '"three"', "units must be a number"),
+        (lambda d: _set_cell(d, -7.25), "-7.25", "-7.25 units: a plan's units are never negative"),
         (lambda d: d["programmes"][0].__setitem__("id", "ghost"), '"ghost"', "programmes[0]"),
         (lambda d: d.__setitem__("status", "infeasible"), '"infeasible"', "infeasible"),
         (lambda d: d.__setitem__("schema", "x@1"), '"x@1"', "x@1"),

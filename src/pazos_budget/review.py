@@ -53,7 +53,7 @@ from .findings import (
 from .i18n import number, texts
 from .json_document import Positions, parse_json
 from .loader import LoadedScenario
-from .messages import Joined, Text
+from .messages import Joined, Num, Text
 from .model import CommitmentKind, build_model
 from .pipeline import ScenarioInfeasible, solve_scenario
 from .result import (
@@ -180,9 +180,13 @@ def _plan_units(
                     raise fail(Text("val.plan.cluster", at=at_cell), at_cell)
                 if not _number(u):
                     raise fail(Text("val.plan.cell_units", at=at_cell), at_cell)
+                if u < 0:  # hand-edited: the independent check would call it a bug
+                    raise fail(Text("val.plan.negative", at=at_cell, units=Num(u)), at_cell)
                 if u:
                     units[(p.id, cid)] = float(u)
         elif total:
+            if total < 0:
+                raise fail(Text("val.plan.negative", at=at, units=Num(total)), f"{at}.units")
             units[(p.id, CITY)] = float(total)
     return units
 
