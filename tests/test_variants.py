@@ -185,8 +185,13 @@ def test_set_overrides(folder: Path) -> None:
     assert s.objective == "minimize_spend"
     assert load_scenario(base, ("budget.total=900",)).sha256 != load_scenario(base).sha256
     assert problems(base, ("programmes.art-scool.max_units=3",)) == [
-        "--set programmes.art-scool.max_units=3: programmes.change.art-scool: no programme "
+        "--set programmes.art-scool.max_units=3: programmes.art-scool: no programme "
         "'art-scool' in the base; did you mean 'art-school'?"
+    ]
+    # a programme named by its position, as the messages write it, is told the form
+    assert problems(base, ("programmes[0].max_units=3",)) == [
+        "--set programmes[0].max_units=3: write programmes.ID.FIELD=VALUE, for example "
+        "programmes.some-id.field=1"
     ]
     assert problems(base, ("budget.total=abc",)) == [
         "--set budget.total=abc: budget.total: must be a number"

@@ -11,6 +11,7 @@ Reading is strict on purpose: a typo must never become a silent wrong budget.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import os
@@ -40,6 +41,7 @@ from .variants import (
     merge,
     merge_all,
     override_as_variant,
+    override_path,
     parse_override,
     table_rows,
 )
@@ -875,7 +877,7 @@ def _load_merged(
             problems.append(Problem(label, 0, 0, "", one_line(message_of(e))))
             continue
         except ScenarioError as e:
-            problems += e.problems
+            problems += [dataclasses.replace(q, path=override_path(q.path)) for q in e.problems]
             continue
         doc = Document(name, data, {}, origin=origin, base=base, references=doc.references)
     if problems:

@@ -423,6 +423,9 @@ def override_as_variant(parts: list[str], value: Any) -> dict[str, Any]:
     `programmes.ID.FIELD=X`, `clusters.ID.FIELD=X`, `targets.ID.FIELD=X`.
     """
     head = parts[0]
+    indexed = _INDEXED.match(head)
+    if indexed is not None and indexed[1] in ID_LISTS:  # programmes[0].unit_cost
+        raise ValueError(Text("val.set.id_form", head=indexed[1]))
     if head in ID_LISTS:
         if len(parts) != 3:
             raise ValueError(Text("val.set.id_form", head=head))
@@ -434,6 +437,19 @@ def override_as_variant(parts: list[str], value: Any) -> dict[str, Any]:
     if len(parts) == 2:
         return {head: {parts[1]: value}}
     raise ValueError(Text("val.set.unknown_path", path=".".join(parts)))
+
+
+#: A list entry named by its position, as the messages write it: `programmes[0]`.
+_INDEXED = re.compile(r"^(\w+)\[.*\]$")
+
+
+def override_path(path: str) -> str:
+    """A field path of a `--set` problem as the user wrote it: `programmes.nope.unit_cost`,
+    not the one-change variant's `programmes.change.nope.unit_cost`."""
+    head, _, rest = path.partition(".")
+    if head in ID_LISTS and rest.startswith("change."):
+        return f"{head}.{rest.removeprefix('change.')}"
+    return path
 
 
 def _written(value: object) -> str:
