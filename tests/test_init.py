@@ -593,3 +593,33 @@ def test_any_territories_file_is_read_or_refused_with_located_problems(
         return
     assert all(x.youth_population > 0 for x in t.items)
     assert all(v >= 0 for x in t.items for v in x.counts.values())
+
+
+@pytest.mark.parametrize(
+    ("ident", "lang", "why"),
+    [
+        (
+            "BAD ID",
+            "en",
+            "must be an id of lowercase letters, digits, '-' and '_', starting with a letter "
+            "or digit (for example 'youth-centre')",
+        ),
+        (
+            "Ciudad",
+            "es",
+            "debe ser un id de letras minúsculas, dígitos, '-' y '_', que empiece por una "
+            "letra o un dígito (por ejemplo 'centro-juvenil')",
+        ),
+        ("a" * 65, "en", "must be at most 64 characters"),
+    ],
+)
+def test_a_bad_id_is_told_at_the_option(tmp_path: Path, ident: str, lang: str, why: str) -> None:
+    """`--id` was checked only in the skeleton, and told at a line of the file that is never
+    written (`s.yaml:22:3: scenario.id: ...`); it is told at the option, in the run's
+    language."""
+    path = territories_file(tmp_path)
+    out = tmp_path / "s.yaml"
+    run = invoke_cli("init", str(path), "-o", str(out), "--id", ident, "--lang", lang)
+    assert run.exit_code == 2
+    assert run.stderr == f"error: --id '{ident}': {why}\n"
+    assert not out.exists()

@@ -741,3 +741,20 @@ def test_a_base_read_from_the_standard_input_is_refused() -> None:
         assert problem.file == base
         assert "must be a file, not the standard input or a pipe" in str(problem)
     assert not Path("v.yaml").exists()
+
+
+def test_a_bad_variant_id_is_told_at_the_option() -> None:
+    """`--id BAD ID` was told at a line of the variant that is never written (`new.yaml:
+    scenario.id: ...`): it is told at the option, before any form is read."""
+    form = template()
+    run = invoke_cli(
+        "intake", "import", str(MINIMAL), str(form), "-o", "new.yaml", "--id", "BAD ID"
+    )
+    assert (run.exit_code, run.stderr.splitlines()) == (
+        2,
+        [
+            "error: --id 'BAD ID': must be an id of lowercase letters, digits, '-' and '_', "
+            "starting with a letter or digit (for example 'youth-centre')"
+        ],
+    )
+    assert not Path("new.yaml").exists()

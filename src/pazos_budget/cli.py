@@ -459,6 +459,25 @@ def check_language(language: str) -> Lang:
     return cast("Lang", language)
 
 
+def check_id(option: str, value: str | None) -> None:
+    """An id given on the command line (`--id`), checked as the scenario would check it
+    but told at the option, not at a line of the file it would have been written to."""
+    import re
+
+    from .messages import must
+    from .scenario import SLUG_MAX_LENGTH, SLUG_PATTERN
+
+    if value is None:
+        return
+    why = None
+    if not re.fullmatch(SLUG_PATTERN, value):
+        why = must("val.be.slug")
+    elif len(value) > SLUG_MAX_LENGTH:
+        why = must("val.be.max_chars", n=SLUG_MAX_LENGTH)
+    if why is not None:
+        raise Usage("usage.range.why", option=option, text=f"'{value}'", why=why)
+
+
 def say_written(console: Console, L: Labels, *written: tuple[Path | None, str]) -> None:
     """'<what> written to <path>' for each output given (`cli.written.<what>`)."""
     for path, what in written:
@@ -724,6 +743,7 @@ def intake_import(
     from .outputs import Output, OutputPlan
 
     plan = OutputPlan([Output("--output", output, (".yaml", ".yml"))])
+    check_id("--id", variant_id)
     plan.refuse_inputs([scenario, *forms])
     intake = import_forms(scenario, forms, output, variant_id=variant_id)
     plan.refuse_inputs(intake.files)
@@ -856,6 +876,7 @@ def init(
     from .outputs import Output, OutputPlan
     from .scaffold import InitOptions, build_checked, explain_lines
 
+    check_id("--id", scenario_id)
     options = InitOptions(
         territories,
         output,

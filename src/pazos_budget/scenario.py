@@ -30,7 +30,8 @@ from .reach import MAX_DISTINCT_SHARE, ReachModel
 from .tolerances import SHARE_SUM_TOLERANCE
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
+SLUG_MAX_LENGTH = 64
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
 Money = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
