@@ -19,7 +19,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
-from conftest import tiny_cluster, tiny_programme, tiny_scenario
+from conftest import tiny_cluster, tiny_data, tiny_loaded, tiny_programme, tiny_scenario
 from pazos_budget import analysis, pipeline
 from pazos_budget.analysis import Comparison, Sweep, compare, frontier_rows, sweep
 from pazos_budget.cli import app
@@ -28,6 +28,7 @@ from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.council import write_comparison, write_frontier
 from pazos_budget.reports.labels import TEXTS, Labels
 from pazos_budget.result import Result
+from pazos_budget.scenario import COMPONENT_IDS
 from pazos_budget.solve import SolveOptions
 
 ES, EN = TEXTS["es"], TEXTS["en"]
@@ -159,6 +160,31 @@ def test_the_spend_by_cluster_total_is_the_scenarios_spend(tmp_path: Path, lang:
     assert sum(cl.spend for cl in c.results[0].clusters) < spends[0]  # the fixed cost
     assert find_row(sheet, L("total"))[2:4] == pytest.approx(spends)
     assert find_row(sheet, L("no_cluster_row"))[2] == pytest.approx(20)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_spend_by_component_names_the_components_as_the_scenario_does(
+    tmp_path: Path, lang: str
+) -> None:
+    """The components a scenario names (its `components` section) are called so on the
+    comparison too, as on the allocation workbook and the deck; before, the comparison
+    used the built-in names ("Acceso a la justicia" beside "Acceso a los servicios de
+    justicia")."""
+    data = tiny_data(
+        total=100,
+        clusters=[tiny_cluster("c1", 100)],
+        programmes=[tiny_programme("p1", "d1", 1.0, clusters=["c1"], youth=1.0)],
+    )
+    data["components"] = [{"id": c, "name": f"Named {c}"} for c in COMPONENT_IDS]
+    cut = {**data, "budget": {"total": 50}, "scenario": {**data["scenario"], "id": "cut"}}
+    c = compare([tiny_loaded(data), tiny_loaded(cut)], OPTIONS, jobs=1)
+    path = tmp_path / "c.xlsx"
+    write_comparison(c, path, lang=lang)
+    L = Labels(lang)
+    sheet = openpyxl.load_workbook(path)[L("sheet.cmp.components")]
+    assert find_row(sheet, "Named prevention")[1:3] == pytest.approx([100, 50])
+    shown = {row[0] for row in sheet.iter_rows(min_row=7, values_only=True)}
+    assert shown == {"Named prevention", L("total")}
 
 
 def test_cut_first_lists_what_loses_money(comparison: Comparison) -> None:

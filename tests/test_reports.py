@@ -28,6 +28,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from rich.console import Console
 
+from conftest import tiny_cluster, tiny_programme, tiny_scenario
 from pazos_budget.analysis import solve_with_marginal_values
 from pazos_budget.errors import ReportError
 from pazos_budget.explain import Funding, top_marginal_clusters
@@ -347,6 +348,37 @@ def test_department_sheet_explains_programmes(minimal: Result, tmp_path: Path) -
         texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
         assert L("reason.not_needed") in texts
         assert L.funding(Funding.NONE) in texts
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_department_cells_add_up_to_its_programmes(tmp_path: Path, lang: str) -> None:
+    """The department sheet's units-by-cluster table accounts for all of a programme's
+    spend: a fixed cost (paid once, in no cluster) has its own row, as on the allocation
+    sheet, so a head adding up the rows finds the programme's total."""
+    loaded = tiny_scenario(
+        total=100,
+        clusters=[tiny_cluster("a", 100), tiny_cluster("b", 100)],
+        programmes=[
+            tiny_programme("route", "d1", 10, youth=5, fixed_cost=15, max_units_per_cluster=3),
+            tiny_programme("wide", "d1", 4, clusters=[], fixed_cost=6, mandatory=True, min_units=2),
+        ],
+    )
+    result = solve_scenario(loaded)
+    doc = to_json(result)
+    L = Labels(lang, loaded.scenario.scenario.currency)
+    ws = written(result, tmp_path, lang)["D1"]
+    rows = table(ws, find(ws, L("col.cluster"), col=2))
+    spend = defaultdict(float)
+    for r in rows:
+        spend[r[L("col.programme")]] += r[L("col.spend", currency=L.currency)]
+    for p in doc["programmes"]:
+        assert p["funded"] and p["spend"] > 0
+        assert close(spend[p["name"]], p["spend"]), (p["name"], spend[p["name"]], p["spend"])
+    fixed = [r for r in rows if r[L("col.cluster")] == L("fixed_cost")]
+    assert [(r[L("col.programme")], r[L("col.spend", currency=L.currency)]) for r in fixed] == [
+        ("Route", 15),
+        ("Wide", 6),
+    ]
 
 
 # --------------------------------------------------------------------------- labels

@@ -19,12 +19,15 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from conftest import ROOT, invoke_cli, without_timings
 from pazos_budget.batch import Engine
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.labels import Labels
+from pazos_budget.reports.robust import CHART_COLUMNS, build_robust
+from pazos_budget.reports.xlsx import POINTS_PER_LINE, text_lines
 from pazos_budget.result import outcome
 from pazos_budget.robust import (
     ROBUST_SCHEMA,
@@ -200,6 +203,25 @@ def test_robust_json_and_an_interrupted_run() -> None:
     )
     assert cut.interrupted and cut.worlds == r.worlds[:5]
     assert robust_json(cut)["evaluated"] == 5
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_chart_sheet_subtitle_prints_whole(lang: str) -> None:
+    """The chart sheet prints as wide as its chart; its subtitle (scenario, worlds, seed,
+    cost factor, time) is longer than that, and ran off the printed page ("(+00" cut).
+    It wraps over the chart's columns instead, in a row tall enough for its lines."""
+    name = "scenario.name=PAZOS 2023 — uncertain costs and reach of every department"
+    loaded = load_scenario(UNCERTAIN, [name])
+    r = robust(loaded, SolveOptions(), samples=2, seed=1, engine=Engine(1))
+    ws = build_robust(r, lang=lang).worksheets[0]
+    cell = ws["A2"]
+    assert cell.value.endswith(")") and cell.alignment.wrap_text
+    span = f"A2:{get_column_letter(CHART_COLUMNS)}2"
+    assert span in {str(m) for m in ws.merged_cells.ranges}
+    width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, 17))
+    lines = text_lines(cell.value, width)
+    assert lines > 1
+    assert ws.row_dimensions[2].height >= POINTS_PER_LINE * lines
 
 
 def read_sheet(ws: Any) -> list[tuple[Any, ...]]:

@@ -79,7 +79,13 @@ def _delta(x: float, fmt: str = DELTA_MONEY) -> V:
 class ComparisonBuilder(Book):
     def __init__(self, comparison: Comparison, lang: str, run_at: datetime) -> None:
         base = comparison.base.scenario
-        super().__init__(lang, base.scenario.currency, run_at)
+        # Components named as the scenarios name them (the base's, then what a variant
+        # names), as the allocation workbook and the deck do; the built-in names otherwise.
+        components: dict[str, str] = {}
+        for r in comparison.results:
+            for cid, name in r.scenario.given_component_names().items():
+                components.setdefault(cid, name)
+        super().__init__(lang, base.scenario.currency, run_at, components)
         self.c = comparison
         #: How the workbook names each scenario: its id, or (a plan and its alternatives)
         #: "Plan", "Alternativa 1" ... in the workbook's language.

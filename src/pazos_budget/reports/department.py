@@ -224,6 +224,13 @@ class DepartmentSheets(ReportContext):
                         V(youth, count_fmt(youth)),
                     ]
                 )
+            # A fixed cost is paid once and belongs to no cluster: its own row (as on the
+            # allocation sheet), so that the rows add up to the programme's total spend.
+            fixed = pr.spend - p.unit_cost * pr.units
+            if p.fixed_cost > 0 and fixed > 0:
+                cell_rows.append(
+                    [pr.name, L("fixed_cost"), V(0, WHOLE), V(fixed, MONEY), V(0, WHOLE)]
+                )
         if not cell_rows:
             sh.note(L("dept.no_cells"))
             return

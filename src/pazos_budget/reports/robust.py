@@ -188,6 +188,15 @@ class RobustBuilder(Book):
         for col in range(1, CHART_COLUMNS + 1):  # the page is as wide as the chart
             sh.fixed[col] = 9
         self.head(sh)
+        # The full subtitle is wider than the chart: wrapped over the chart's columns, so
+        # that the printed page shows all of it (it ran off the page's edge).
+        row = sh.title_rows
+        subtitle = sh.ws.cell(row=row, column=1)
+        sh.styles.apply(subtitle, font=SUBTITLE, alignment=WRAP_TOP)
+        sh.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=CHART_COLUMNS)
+        sh.wrapped.setdefault(row, []).append(
+            (1, CHART_COLUMNS, str(subtitle.value), CHARS_PER_WIDTH)
+        )
         sh.repeat = None
         if last < first:  # no target at all: nothing to draw
             return
