@@ -38,7 +38,13 @@ def test_numbers_in_text_follow_the_locale() -> None:
     assert i18n.number(1234.5, 1, "en") == "1,234.5"
     assert i18n.number(-0.04, 1, "es") == "0,0"  # never "-0,0"
     assert i18n.number(-0.4, 0, "en") == "0"
-    assert i18n.number(-1234.5, 0, "es") == "-1.234"
+    # Rounded as a spreadsheet shows the cell: halves away from zero, from the decimal
+    # the number is written as (Python's own formatting gave "-1.234", "802", "0.308").
+    assert i18n.number(-1234.5, 0, "es") == "-1.235"
+    assert i18n.number(802.5, 0, "es") == "803"
+    assert i18n.number(0.3085, 3, "en") == "0.309"  # the float is 0.30849999...
+    assert i18n.number(2.675, 2, "en") == "2.68"
+    assert Labels("es").sig(0.1585) == "0,159"
     assert Labels("es").percent(-0.0001) == "0 %"
 
 

@@ -676,9 +676,9 @@ SENTENCES = [
     (
         "more youth",
         entry(1234.5, department="Culture", final_gain=1234.5),
-        "1,500 more (COP millions) for Culture reaches about 1,234 more young people.",
-        "1,500 more (COP millions) for Culture reaches about 1,234 more young people.",
-        "Con 1.500 más (millones de COP) en el techo de «Culture» se alcanzan unos 1.234 "
+        "1,500 more (COP millions) for Culture reaches about 1,235 more young people.",
+        "1,500 more (COP millions) for Culture reaches about 1,235 more young people.",
+        "Con 1.500 más (millones de COP) en el techo de «Culture» se alcanzan unos 1.235 "
         "jóvenes más.",
     ),
 ]

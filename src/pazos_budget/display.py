@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rich.markup import escape
-
 from .messages import Text
 
 #: Characters that change what a terminal shows instead of being shown: every C0 and C1
@@ -42,9 +40,29 @@ def visible(text: object, *, newlines: bool = False) -> str:
     return "\n".join(CONTROL.sub(_escape_one, line) for line in s.split("\n"))
 
 
+#: A "[" in a text, with the backslashes before it, and whether it would open a tag (the
+#: form rich's markup reads as one); or the backslashes that end the text.
+_BRACKET = re.compile(r"(\\*)(?:(\[(?=[a-z#/@][^[]*?\]))|(\[)|$)")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    """Backslashes and a bracket written so that rich shows them as they are: before a
+    tag-like "[" (rich reads 2k+1 backslashes as k and a literal tag), before any other
+    "[" (rich drops one backslash before it: "\\[" showed "["), and at the end, where
+    the caller's closing tag follows (rich reads 2k as k)."""
+    run, tag, lone = m[1], m[2], m[3]
+    if tag:
+        return run * 2 + "\\["
+    if lone:
+        return run + "\\[" if run else "["
+    return run * 2
+
+
 def markup(text: object) -> str:
-    """`text` for a string that rich reads as markup: controls shown, brackets literal."""
-    return escape(visible(text))
+    """`text` for a string that rich reads as markup: controls shown, brackets and
+    backslashes literal (rich's own `escape` misses a backslash before a "[" that opens
+    no tag, and two or more at the end)."""
+    return _BRACKET.sub(_escaped, visible(text))
 
 
 def control_characters(text: str, *, allow_whitespace: bool = False) -> list[tuple[int, str]]:

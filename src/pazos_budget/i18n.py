@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import functools
 import gettext
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -73,10 +75,32 @@ def separators(lang: str) -> tuple[str, str]:
     return get_decimal_symbol(locale), get_group_symbol(locale)
 
 
+def half_up(x: float, decimals: int) -> Decimal:
+    """`x` rounded to `decimals` decimals as a spreadsheet rounds what it shows: the
+    decimal `x` is written as (its shortest form: 0.3085, not the binary 0.30849999...),
+    halves away from zero (802.5 -> 803). Python's own formatting rounds the binary value
+    half to even, so a sentence said 802 beside a workbook cell shown as 803."""
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def significant(x: float, digits: int) -> str:
+    """`x` with `digits` significant digits, rounded as `half_up`, written as `{:g}`
+    writes it (the decimal point a '.')."""
+    x = float(x) + 0.0
+    if x == 0 or not math.isfinite(x):
+        return f"{x:.{digits}g}"
+    d = Decimal(repr(x))
+    exponent = d.adjusted() - digits + 1
+    rounded = d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    return f"{float(rounded):.{digits}g}"  # the float of a short decimal prints it back
+
+
 def number(x: float, decimals: int, lang: str) -> str:
-    """`x` with `decimals` decimals, grouped by thousands, in the language's locale,
-    never "-0" (a rounded negative zero is a plain zero)."""
-    text = f"{x:,.{decimals}f}"
+    """`x` with `decimals` decimals (rounded as `half_up`), grouped by thousands, in the
+    language's locale, never "-0" (a rounded negative zero is a plain zero)."""
+    if not math.isfinite(x):
+        return f"{x:,.{decimals}f}"
+    text = f"{half_up(x, decimals):,.{decimals}f}"
     if text.lstrip("-").strip("0,.") == "":
         text = text.lstrip("-")
     decimal, group = separators(lang)

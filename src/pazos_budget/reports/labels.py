@@ -25,7 +25,7 @@ from typing import Any
 from ..concentration import Cause, Concentration
 from ..explain import MILLION_UNITS, Funding, Measure, MeasureKind, Reason, Why
 from ..findings import MONEY_KINDS, Alternative
-from ..i18n import LANGUAGES, Lang, check_lang, number, separators, texts
+from ..i18n import LANGUAGES, Lang, check_lang, number, separators, significant, texts
 from ..marginal import MarginalValue, MoneySource
 from ..model import CommitmentKind
 from ..scenario import YOUTH_METRIC, Unservable
@@ -139,8 +139,7 @@ class Labels:
 
     def sig(self, x: float) -> str:
         """Three significant digits (stage shortfalls)."""
-        text = f"{x + 0.0:.3g}"
-        return text.replace(".", separators(self.lang)[0])
+        return significant(x, 3).replace(".", separators(self.lang)[0])
 
     # ----------------------------------------------------------------- domain words
     def component(self, cid: str) -> str:
