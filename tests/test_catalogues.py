@@ -137,3 +137,11 @@ def test_a_sentence_spelled_in_the_terminal_code_is_caught(tmp_path: Path) -> No
         f"terminal.py:{lines}: 'Budget exceeded' is spelled in the code: add it to both "
         "catalogues (or stage it in labels.ES/EN) and look it up"
     ]
+
+
+def test_a_change_is_that_of_the_figures_shown() -> None:
+    """The compare table and the deck show a change beside two rounded figures: it is
+    their difference (16,000 and 14,399 read (-1,601), not the exact -1,600.5 rounded)."""
+    assert i18n.shown_difference(14399.3, 15999.8, 0) == -1601
+    assert i18n.shown_difference(10955.34149, 11341.57161, 0) == -387
+    assert i18n.shown_difference(0.25, 0.0, 1) == 0.3

@@ -239,3 +239,17 @@ def test_the_beginning_all_ids_share_is_left_out_of_all_but_the_base() -> None:
     assert tails(["alpha", "beta"]) == ["alpha", "beta"]
     # an id that is the shared beginning itself stays whole
     assert tails(["palmira-2023-b", "palmira-2023"]) == ["palmira-2023-b", "palmira-2023"]
+
+
+def test_the_changes_are_those_of_the_figures_shown(
+    by_budget: dict[float, dict[str, Any]],
+) -> None:
+    """A reader checks a change against the two figures beside it: 10,955 against 11,342
+    is -387, though the exact figures (10,955.34 and 11,341.57) differ by 386.23, which
+    read "-386"; a budget of 799.5 against 1,000 reads 800 (-200), not (-201)."""
+    base, cut = copy.deepcopy(by_budget[1000.0]), copy.deepcopy(by_budget[800.0])
+    base["totals"]["youth_reached"], cut["totals"]["youth_reached"] = 11341.57161, 10955.34149
+    cut["totals"]["budget"] = 799.5
+    cut["scenario"]["id"] = "cut"
+    text = _page_text(deck._cut_page([base, cut], Labels("en", "COP millions")))
+    assert "cut: budget 800 (-200); young people 10,955 (-387);" in text

@@ -83,6 +83,13 @@ def half_up(x: float, decimals: int) -> Decimal:
     return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def shown_difference(x: float, base: float, decimals: int) -> float:
+    """`x - base` as a reader computes it from the two figures shown (each rounded as
+    `half_up` to `decimals`): 10,955.4 against 11,341.6 shows "10,955 (-387)", the
+    difference of 10,955 and 11,342, where the exact -386.2 would say -386."""
+    return float(half_up(x, decimals) - half_up(base, decimals))
+
+
 def significant(x: float, digits: int) -> str:
     """`x` with `digits` significant digits, rounded as `half_up`, written as `{:g}`
     writes it (the decimal point a '.')."""

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from .display import markup, visible
 from .explain import top_marginal_clusters
-from .i18n import Said, separators
+from .i18n import Said, separators, shown_difference
 from .marginal import MarginalValue, NotExact
 from .reports.labels import Labels
 from .result import RowResult, StageStatus, unservable_text
@@ -515,10 +515,11 @@ def print_comparison(console: Console, c: Comparison, lang: str | None = None) -
     base = figures[0]
     shown = c.shown(L.lang)
     for k, f in enumerate(figures):
-        d = {key: f[key] - base[key] for key in ("budget", "spend", "youth_reached")} | {
-            "weighted_coverage": f["weighted_coverage"] - base["weighted_coverage"],
-            "targets_met": f["targets_met"] - base["targets_met"],
-        }
+        # the changes of the figures as shown (whole), so that they add up on the screen
+        d = {
+            key: shown_difference(f[key], base[key], 0)
+            for key in ("budget", "spend", "youth_reached", "weighted_coverage")
+        } | {"targets_met": f["targets_met"] - base["targets_met"]}
         show = k > 0
         row = [
             markup(shown[k]) + (L("term.cmp.base") if not show else ""),

@@ -35,6 +35,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import __version__
 from ..explain import MILLION_UNITS
+from ..i18n import shown_difference
 from ..outlines import Outline
 from .context import format_time
 from .labels import Labels
@@ -442,9 +443,9 @@ def _cut_page(docs: Sequence[Mapping[str, Any]], L: Labels) -> Figure:
                 "deck.cut.line",
                 name=label,
                 budget=L.num(budget, 0),
-                dbudget=_signed(L, budget - b_budget),
+                dbudget=_signed(L, shown_difference(budget, b_budget, 0)),
                 youth=L.num(y, 0),
-                dyouth=_signed(L, y - b_youth),
+                dyouth=_signed(L, shown_difference(y, b_youth, 0)),
                 met=m,
                 total=total,
                 dmet=_signed(L, m - b_met),
