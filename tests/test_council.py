@@ -25,8 +25,10 @@ from pazos_budget.analysis import Comparison, Sweep, compare, frontier_rows, swe
 from pazos_budget.cli import app
 from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports import council
 from pazos_budget.reports.council import write_comparison, write_frontier
 from pazos_budget.reports.labels import TEXTS, Labels
+from pazos_budget.reports.xlsx import BAD_FILL, GOOD_FILL
 from pazos_budget.result import Result
 from pazos_budget.scenario import COMPONENT_IDS
 from pazos_budget.solve import SolveOptions
@@ -143,6 +145,39 @@ def test_comparison_workbook_reads_back(comparison: Comparison, tmp_path: Path, 
     for t in comparison.target_status():
         row_ = find_row(targets, t["id"])
         assert row_[5:7] == [L.met(m) for m in t["met"]]
+
+
+@pytest.mark.parametrize(("lang", "unit"), [("es", "p. p."), ("en", "pp")])
+def test_a_coverage_change_is_in_points_and_less_unassigned_money_is_no_loss(
+    comparison: Comparison, tmp_path: Path, lang: str, unit: str
+) -> None:
+    """The prioritized coverage's change read "-2,5 %" beside 74,6 % and 72,1 %, a relative
+    fall to a reader: it is a cell of percentage points, "-2,5 p. p.". And money left
+    unassigned that falls was coloured as money lost."""
+    path = tmp_path / f"council-{lang}.xlsx"
+    write_comparison(comparison, path, lang=lang)
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    L = Labels(lang)
+    base, cut = comparison.key_figures()
+    label = L("sum.coverage")
+    cells = next(r for r in ws.iter_rows() if r[0].value == label)
+    change = cells[4]
+    assert change.value == pytest.approx(
+        100 * (cut["prioritized_coverage"] - base["prioritized_coverage"])
+    )
+    assert f'" {unit}"' in change.number_format and "%" not in change.number_format
+    # less money unassigned is money used: blue, as more spend is; more is orange
+    assert council._delta(-5.0, less_is_better=True).fill == GOOD_FILL
+    assert council._delta(5.0, less_is_better=True).fill == BAD_FILL
+    assert council._delta(-5.0).fill == BAD_FILL
+    unspent = next(r for r in ws.iter_rows() if r[0].value == L("sum.unspent"))
+    spend = next(r for r in ws.iter_rows() if r[0].value == L("sum.spend"))
+    for row, less_is_better in ((unspent, True), (spend, False)):
+        value, fill = row[4].value, row[4].fill.fgColor.rgb
+        if abs(value) > 1e-9:
+            worse = value > 0 if less_is_better else value < 0
+            want = BAD_FILL if worse else GOOD_FILL
+            assert fill.endswith(want.fgColor.rgb[-6:]), (row[0].value, value, fill)
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

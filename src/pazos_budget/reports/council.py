@@ -33,6 +33,7 @@ from ..scenario import COMPONENT_IDS, PAZOS_OWNER
 from ..tolerances import UNSHOWN_MONEY, ZERO
 from .charts import SERIES_COLOURS, _text, _title, horizontal_bars
 from .context import Book
+from .labels import Labels
 from .summary import met_cell
 from .xlsx import (
     BAD_FILL,
@@ -69,10 +70,19 @@ def nice_step(raw: float) -> float:
     return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
 
 
-def _delta(x: float, fmt: str = DELTA_MONEY) -> V:
-    """A change against the base: orange when money (or reach) is lost, blue when gained."""
-    fill = BAD_FILL if x < -ZERO else GOOD_FILL if x > ZERO else None
+def _delta(x: float, fmt: str = DELTA_MONEY, *, less_is_better: bool = False) -> V:
+    """A change against the base: orange when money (or reach) is lost, blue when gained
+    (`less_is_better`: the other way round, for money left unassigned)."""
+    worse, better = (x > ZERO, x < -ZERO) if less_is_better else (x < -ZERO, x > ZERO)
+    fill = BAD_FILL if worse else GOOD_FILL if better else None
     return V(0.0 if abs(x) < ZERO else x, fmt, fill=fill)
+
+
+def delta_points(L: Labels) -> str:
+    """The format of a change of a percentage, in percentage points ("+1,2 p. p."): a
+    change "-2,5 %" of a coverage of 74,6 % read as a relative fall of 2,5 %."""
+    unit = L("unit.points")
+    return f'+0.0" {unit}";-0.0" {unit}";0.0" {unit}"'
 
 
 # --------------------------------------------------------------------------- comparison
@@ -152,10 +162,19 @@ class ComparisonBuilder(Book):
         return cols
 
     @staticmethod
-    def value_cells(values: Sequence[float], fmt: str, delta_fmt: str) -> list[Any]:
+    def value_cells(
+        values: Sequence[float],
+        fmt: str,
+        delta_fmt: str,
+        *,
+        factor: float = 1.0,
+        less_is_better: bool = False,
+    ) -> list[Any]:
+        """The base value, then each variant's and its change (times `factor`)."""
         cells: list[Any] = [V(values[0], fmt)]
         for v in values[1:]:
-            cells += [V(v, fmt), _delta(v - values[0], delta_fmt)]
+            change = (v - values[0]) * factor
+            cells += [V(v, fmt), _delta(change, delta_fmt, less_is_better=less_is_better)]
         return cells
 
     # ----------------------------------------------------------------- 1. council summary
@@ -164,14 +183,14 @@ class ComparisonBuilder(Book):
         figures = self.c.key_figures()
         youth = L("unit.youth")
 
-        def row(label: str, unit: str, key: str, fmt: str, delta_fmt: str) -> list[Any]:
+        def row(label: str, unit: str, key: str, fmt: str, delta_fmt: str, **how: Any) -> list[Any]:
             values = [float(f[key]) for f in figures]
-            return [label, unit, *self.value_cells(values, fmt, delta_fmt)]
+            return [label, unit, *self.value_cells(values, fmt, delta_fmt, **how)]
 
         rows = [
             row(L("sum.budget"), cur, "budget", MONEY, DELTA_MONEY),
             row(L("sum.spend"), cur, "spend", MONEY, DELTA_MONEY),
-            row(L("sum.unspent"), cur, "unspent", MONEY, DELTA_MONEY),
+            row(L("sum.unspent"), cur, "unspent", MONEY, DELTA_MONEY, less_is_better=True),
             row(L("sum.youth"), youth, "youth_reached", WHOLE, DELTA_COUNT),
             row(
                 L("sum.participations"),
@@ -181,7 +200,15 @@ class ComparisonBuilder(Book):
                 DELTA_COUNT,
             ),
             row(L("sum.weighted"), L("unit.weighted"), "weighted_coverage", WHOLE, DELTA_COUNT),
-            row(L("sum.coverage"), "", "prioritized_coverage", PERCENT, DELTA_PERCENT),
+            # its change in percentage points (a cell of points, as it reads)
+            row(
+                L("sum.coverage"),
+                "",
+                "prioritized_coverage",
+                PERCENT,
+                delta_points(L),
+                factor=100.0,
+            ),
         ]
         met: list[Any] = [L("sum.all_met"), ""]
         base_met = int(figures[0]["targets_met"])
