@@ -667,3 +667,23 @@ def test_build_in_memory_is_deterministic_but_for_the_time(minimal: Result) -> N
         assert [[c.value for c in r] for r in wa.iter_rows()] == [
             [c.value for c in r] for r in wb_.iter_rows()
         ]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_departments_sheet_says_why_its_counts_add_up_to_more_than_their_total(
+    injection: Result, minimal: Result, tmp_path: Path, lang: str
+) -> None:
+    """A co-funded programme is in the row of each department that funds it, and the
+    total counts it once: the sheet says so (a reader adding the column found one more),
+    and only where a programme is co-funded."""
+    L = Labels(lang)
+    for result, cofunded in ((injection, 1), (minimal, 0)):
+        path = tmp_path / f"{lang}-{cofunded}.xlsx"
+        write_workbook(result, path, lang=lang, run_at=RUN_AT)
+        ws = openpyxl.load_workbook(path)[L("sheet.departments")]
+        rows = table(ws, find(ws, L("col.department")))
+        submitted = [r[L("col.submitted")] for r in rows]
+        assert sum(submitted[:-1]) - submitted[-1] == cofunded
+        note = L("deps.cofunded_note", n=cofunded)
+        texts = {c.value for row in ws.iter_rows() for c in row}
+        assert (note in texts) == bool(cofunded)

@@ -242,6 +242,9 @@ class WorkbookBuilder(SummarySheet, DepartmentSheets, ScenarioSheet):
             sum(d.goals_total for d in deps),
         ]
         sh.table(cols, rows, freeze=True, total=total)
+        cofunded = sum(1 for p in self.s.programmes if len(p.funders()) > 1)
+        if cofunded:  # the rows of the counts then add up to more than their total
+            sh.note(L("deps.cofunded_note", n=cofunded))
 
     # ----------------------------------------------------------------- 5. clusters
     def clusters_sheet(self, sh: Sheet) -> None:
