@@ -343,3 +343,17 @@ def test_a_plain_solve_never_imports_dask() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_terminal_table_cuts_no_name(monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    """In a narrow terminal the targets' table cut names short ("PAZOS (cross-cuttin…"):
+    they wrap between words, a name column as wide as its longest word."""
+    monkeypatch.setenv("COLUMNS", "60")
+    run = invoke_cli(
+        "robust", str(UNCERTAIN), "--samples", "8", "--seed", "2", "-j", "1", "--lang", lang
+    )
+    assert run.exit_code == 0, run.output
+    assert "…" not in run.stdout
+    owner = {"es": "(transversal)", "en": "(cross-cutting)"}[lang]
+    assert owner in run.stdout

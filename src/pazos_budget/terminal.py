@@ -669,12 +669,20 @@ def print_robust(console: Console, r: Robust, lang: str | None = None) -> None:
         line += L("term.robust.infeasible", n=best["infeasible"])
     console.print(line)
     table = Table(title=L("term.robust.targets"), title_justify="left")
-    for key in ("target", "owner", "hard", "in_plan", "held", "best"):
-        table.add_column(
-            L(f"term.robust.col.{key}"), justify="left" if key in ("target", "owner") else "right"
-        )
     names = {t.id: t.name or t.id for _, t in s.all_targets()}
     owners = {d.id: d.name for d in s.departments}
+    owner_names = [L("owner.pazos"), *owners.values()]
+    for key in ("target", "owner", "hard", "in_plan", "held", "best"):
+        # names wrap between words in a narrow terminal, never cut ("PAZOS (cross-cuttin…"):
+        # a name column is as wide as its longest word (up to 24 characters)
+        words = {"target": list(names.values()), "owner": owner_names}.get(key, [])
+        longest = max((len(w) for n in words for w in n.split()), default=0)
+        table.add_column(
+            L(f"term.robust.col.{key}"),
+            justify="left" if key in ("target", "owner") else "right",
+            overflow="fold",
+            min_width=min(longest, 24) or None,
+        )
     for t in doc["targets"]:
         p, b = t["probability_met"], t["best_probability_met"]
         owner = t["owner"]
