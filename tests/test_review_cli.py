@@ -91,7 +91,7 @@ def test_the_targets_line_says_each_status_in_words(plan_file: Path, tmp_path: P
     assert english.exit_code == 0, english.output
     assert english.stdout.splitlines()[-1] == "Targets: 1 met, 1 on track, 0 unreachable"
     spanish = run(MINIMAL, plan_file, execution, "--lang", "es")
-    assert spanish.stdout.splitlines()[-1] == "Metas: 1 cumplidas, 1 en camino, 0 inalcanzables"
+    assert spanish.stdout.splitlines()[-1] == "Metas: 1 cumplida, 1 en camino, 0 inalcanzables"
 
 
 def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: Path) -> None:
