@@ -317,6 +317,21 @@ def test_a_form_imports_to_exactly_its_changes() -> None:
     solve_scenario(load_scenario("new.yaml"))  # it solves
 
 
+def test_the_changes_are_counted_in_spanish_in_the_singular_for_one() -> None:
+    """A Spanish scenario's import line agrees in number: "1 agregado", never
+    "1 agregados" (one added programme is the common case)."""
+    spanish = Path("minimal-es.yaml")
+    text = MINIMAL.read_text(encoding="utf-8")
+    spanish.write_text(text.replace("  language: en\n", "  language: es\n"), "utf-8")
+    form = fill(template(scenario=spanish), changed_form)
+    run = invoke_cli("intake", "import", str(spanish), str(form), "-o", "new.yaml")
+    assert run.exit_code == 0, run.output
+    assert run.stdout.splitlines()[0] == (
+        "security.xlsx: security: 1 agregado (patrols), 1 modificado (interrupters: "
+        "unit_cost), 1 retirado (lighting)"
+    )
+
+
 def test_withdraw_column_and_a_city_wide_programme() -> None:
     def edit(wb: Any) -> None:
         ws = wb["Programmes"]

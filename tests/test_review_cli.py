@@ -82,6 +82,18 @@ def test_a_spanish_locale_csv_is_reviewed(plan_file: Path, tmp_path: Path) -> No
     ]
 
 
+def test_the_targets_line_says_each_status_in_words(plan_file: Path, tmp_path: Path) -> None:
+    """The terminal's count of targets by status is in words, in each language (English
+    printed the JSON's code, 'on_track')."""
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(SPANISH_CSV.replace("450,0", "55,5"), encoding="utf-8")
+    english = run(MINIMAL, plan_file, execution)
+    assert english.exit_code == 0, english.output
+    assert english.stdout.splitlines()[-1] == "Targets: 1 met, 1 on track, 0 unreachable"
+    spanish = run(MINIMAL, plan_file, execution, "--lang", "es")
+    assert spanish.stdout.splitlines()[-1] == "Metas: 1 cumplida, 1 en camino, 0 inalcanzables"
+
+
 def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: Path) -> None:
     execution = tmp_path / "bad.csv"
     execution.write_text(

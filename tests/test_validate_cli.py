@@ -775,6 +775,27 @@ def test_issue_examples_right_field_hints_and_one_round(workdir: Path) -> None:
     )
 
 
+def test_a_rule_of_a_programme_listing_its_clusters_does_not_hide_the_references(
+    workdir: Path,
+) -> None:
+    """A programme's own rule broken (minimum above maximum, shares that do not sum to 1)
+    on a programme that lists its clusters (`clusters: [north, south]`) is reported with
+    an unknown cluster elsewhere in the same round (the references were dropped: the list
+    of cluster ids was taken for a list of items to rebuild)."""
+    text = variant(
+        ("min_units: 1", "min_units: 12"),
+        ("share: 0.1", "share: 0.1\n    clusters: [nort]"),
+    )
+    write(workdir / "s.yaml", text)
+    assert_invalid(
+        validate("s.yaml"),
+        [
+            "s.yaml:43:5: programmes[1].min_units: must not exceed max_units (10)",
+            "s.yaml:52:16: targets[0].clusters[0]: unknown cluster 'nort'; did you mean 'north'?",
+        ],
+    )
+
+
 def test_the_summary_counts_in_the_singular_for_one() -> None:
     """'1 cluster', '1 clúster', never '1 clusters' or '1 secretarías'."""
     from pazos_budget.reports.labels import Labels

@@ -27,7 +27,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from enum import Enum, StrEnum
@@ -798,16 +798,22 @@ class Intake:
 
 def change_lines(intake: Intake, L: Labels) -> list[str]:
     """One line per form: what it adds, changes and removes, in the words of `L`."""
+
+    def said(what: str, items: Sized, **values: str) -> str:
+        # Spanish agrees in number ("1 agregado", "2 agregados").
+        n = len(items)
+        return L(f"intake.change.{what}.{'one' if n == 1 else 'other'}", n=n, **values)
+
     lines = []
     for c in intake.changes:
         parts = []
         if c.added:
-            parts.append(L("intake.change.added", n=len(c.added), ids=", ".join(c.added)))
+            parts.append(said("added", c.added, ids=", ".join(c.added)))
         if c.changed:
             shown = "; ".join(f"{pid}: {', '.join(fields)}" for pid, fields in c.changed.items())
-            parts.append(L("intake.change.changed", n=len(c.changed), shown=shown))
+            parts.append(said("changed", c.changed, shown=shown))
         if c.removed:
-            parts.append(L("intake.change.removed", n=len(c.removed), ids=", ".join(c.removed)))
+            parts.append(said("removed", c.removed, ids=", ".join(c.removed)))
         lines.append(f"{c.form}: {c.department}: {', '.join(parts) or L('intake.change.none')}")
     return lines
 

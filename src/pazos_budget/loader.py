@@ -419,7 +419,9 @@ def _construct(model: type[BaseModel], data: Any) -> Any:
             continue
         value = data[name]
         item = _list_item(field_info.annotation)
-        if isinstance(value, list) and item is not None:
+        # Only a list of models is rebuilt item by item; a list of ids (a programme's
+        # `clusters`) is a value like any other.
+        if isinstance(value, list) and item is not None and _models(item):
             built = []
             for v in value:
                 sub = _pick_model(item, v)
@@ -739,10 +741,12 @@ def _list_item(annotation: Any) -> Any:
     return None
 
 
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    return [c for c in _candidates(annotation) if isinstance(c, type) and issubclass(c, BaseModel)]
+
+
 def _pick_model(annotation: Any, node: Any) -> type[BaseModel] | None:
-    models = [
-        c for c in _candidates(annotation) if isinstance(c, type) and issubclass(c, BaseModel)
-    ]
+    models = _models(annotation)
     if len(models) <= 1:
         return models[0] if models else None
     kind = node.get("kind") if isinstance(node, Mapping) else None

@@ -211,7 +211,9 @@ def _check(out: Output) -> _Planned:
 
 
 def _writable(path: Path) -> bool:
-    return os.access(path, os.W_OK)
+    # Root may write anything, so a file with no write permission for anyone is read-only
+    # by its mode too: made so to be kept.
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
 
 
 def _refuse_duplicates(outputs: list[_Planned]) -> None:

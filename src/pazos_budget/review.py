@@ -1134,7 +1134,11 @@ def summary_lines(
         told = [f.message for f in r.diagnosis or []] if findings is None else findings
         lines += [f"  {message}" for message in told]
     counts = {st: sum(t.status == st for t in r.targets) for st in TargetStatus}
-    statuses = ", ".join(said(f"count.{st.value}", count=counts[st]) for st in TargetStatus)
+    # Spanish agrees in number ("1 cumplida", "2 cumplidas").
+    statuses = ", ".join(
+        said(f"count.{st.value}.{'one' if counts[st] == 1 else 'other'}", count=counts[st])
+        for st in TargetStatus
+    )
     lines.append(said("targets", statuses=statuses))
     for t in r.targets:
         if t.status == TargetStatus.UNREACHABLE:
