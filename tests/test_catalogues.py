@@ -145,3 +145,17 @@ def test_a_change_is_that_of_the_figures_shown() -> None:
     assert i18n.shown_difference(14399.3, 15999.8, 0) == -1601
     assert i18n.shown_difference(10955.34149, 11341.57161, 0) == -387
     assert i18n.shown_difference(0.25, 0.0, 1) == 0.3
+
+
+def test_a_count_of_one_agrees_in_number() -> None:
+    """ "1 mundos infactibles", "y 1 programas más": a sentence with a count says one
+    thing in the singular."""
+    es, en = Labels("es"), Labels("en")
+    assert es.agreeing("term.robust.infeasible", 1) == "; 1 mundo infactible"
+    assert es.agreeing("term.robust.infeasible", 2) == "; 2 mundos infactibles"
+    assert en.agreeing("term.robust.infeasible", 1) == "; 1 world infeasible"
+    assert es.agreeing("deck.department.more", 1) == "y 1 programa más"
+    assert es.agreeing("robust.infeasible", 1).startswith("En 1 mundo ningún plan")
+    assert es.agreeing("title.coverage.lowest", 1, total=9) == (
+        "Cobertura de jóvenes distintos: el clúster priorizado con menor cobertura (de 9)"
+    )

@@ -666,7 +666,7 @@ def print_robust(console: Console, r: Robust, lang: str | None = None) -> None:
         gain=spread(best["youth_gain"]),
     )
     if best["infeasible"]:
-        line += L("term.robust.infeasible", n=best["infeasible"])
+        line += L.agreeing("term.robust.infeasible", best["infeasible"])
     console.print(line)
     table = Table(title=L("term.robust.targets"), title_justify="left")
     names = {t.id: t.name or t.id for _, t in s.all_targets()}

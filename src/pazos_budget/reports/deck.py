@@ -593,7 +593,7 @@ def _department_page(doc: Mapping[str, Any], d: Mapping[str, Any], L: Labels) ->
         ax.set_title(L("deck.department.programmes", currency=L.currency), fontsize=TICK_PT)
         rest = len(mine) - len(shown)
         if rest > 0:
-            fig.text(0.3, 0.03, L("deck.department.more", n=rest), fontsize=SMALL_PT)
+            fig.text(0.3, 0.03, L.agreeing("deck.department.more", rest), fontsize=SMALL_PT)
     else:
         fig.text(0.04, 0.7, L("deck.department.no_programmes"), fontsize=BODY_PT)
     budget = d.get("budget")

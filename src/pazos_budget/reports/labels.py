@@ -132,6 +132,11 @@ class Labels:
         """As the terminal writes counts: whole when whole, else two decimals."""
         return self.num(x, 0 if abs(x - round(x)) < WRITTEN_WHOLE else 2)
 
+    def agreeing(self, key: str, n: int, **values: object) -> str:
+        """`key.one` or `key.other` as `n` is 1 or not, said with `n` and `values`: a
+        sentence whose words agree with its count ("1 mundo infactible")."""
+        return self(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)
+
     def counted(self, key: str, n: int) -> str:
         """`n` and its noun, singular for one (`counted("noun.cluster", 1)` is "1 cluster",
         "1 clúster"; 3 is "3 clusters", "3 clústeres"): `key.one` or `key.other`."""

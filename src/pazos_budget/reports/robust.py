@@ -151,7 +151,7 @@ class RobustBuilder(Book):
             )
             sh.row += 1
         if best["infeasible"]:
-            sh.text(L("robust.infeasible", n=best["infeasible"]), skip=2)
+            sh.text(L.agreeing("robust.infeasible", best["infeasible"]), skip=2)
         sh.section(L("robust.targets"))
         tcols = [
             Col(L("robust.col.target"), 46, wrap=True),

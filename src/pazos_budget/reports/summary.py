@@ -253,7 +253,7 @@ class SummarySheet(ReportContext):
             clusters = sorted((c for c in clusters if c.prioritized), key=lambda c: c.coverage)[
                 :MAX_CHART_BARS
             ]
-            title = L("title.coverage.lowest", n=len(clusters), total=total)
+            title = L.agreeing("title.coverage.lowest", len(clusters), total=total)
         return title, [[c.name, c.coverage, V(c.youth_reached, WHOLE)] for c in clusters]
 
     def envelope_rows(self) -> tuple[str, list[list[Any]]]:
