@@ -7,10 +7,12 @@ import copy
 import json
 import re
 import subprocess
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -23,7 +25,14 @@ from pazos_budget.errors import ScenarioError
 from pazos_budget.loader import load_scenario
 from pazos_budget.outlines import load_outlines
 from pazos_budget.pipeline import solve_scenario
-from pazos_budget.reports.deck import _department_page, build_deck
+from pazos_budget.reports.deck import (
+    MAX_BARS,
+    _cluster_order,
+    _coverage_page,
+    _department_page,
+    _departments_page,
+    build_deck,
+)
 from pazos_budget.reports.labels import Labels
 from pazos_budget.result import to_json
 
@@ -206,6 +215,79 @@ def test_a_department_page_shows_what_it_pays_of_each_programme() -> None:
         fig = _department_page(doc, d, Labels("es"))
         bars = [r.get_width() for ax in fig.axes for r in ax.patches if isinstance(r, Rectangle)]
         assert sum(bars) == pytest.approx(d["spend"]), d["id"]
+
+
+def bar_name_problems(fig: Figure, names: list[str]) -> list[str]:
+    """What does not fit among the names beside a drawn page's horizontal bars: names
+    whose boxes overlap, or leave the page, or are not `names` (cut)."""
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    (ax,) = fig.axes
+    labels = ax.get_yticklabels()
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    problems = [
+        f"{a.get_text()!r} overlaps {b.get_text()!r}"
+        for (a, box_a), (b, box_b) in combinations(zip(labels, boxes, strict=True), 2)
+        if box_a.overlaps(box_b)
+    ]
+    problems += [
+        f"{t.get_text()!r} leaves the page"
+        for t, box in zip(labels, boxes, strict=True)
+        if box.x0 < 0
+    ]
+    shown = [" ".join(t.get_text().split("\n")) for t in labels]
+    if shown != names:
+        problems.append(f"names cut: {shown}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def palmira_names() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Palmira's clusters and departments as a result lists them (coverage made up)."""
+    s = load_scenario(ROOT / "scenarios" / "palmira-2023.yaml").scenario
+    clusters = [
+        {"id": c.id, "name": c.name, "prioritized": c.prioritized, "coverage": 0.1 * (k % 9)}
+        for k, c in enumerate(s.clusters)
+    ]
+    departments = [
+        {"id": d.id, "name": d.name, "budget": 100.0 + k, "spend": 90.0}
+        for k, d in enumerate(s.departments)
+    ]
+    return clusters, departments
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_names_beside_the_bars_fit_whole(
+    minimal_doc: dict[str, Any],
+    palmira_names: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    lang: str,
+) -> None:
+    """Palmira's coverage page: "Resto de la zona rural – La Torre, Palmaseca, Matapalo,
+    Obando (no priorizado)" ran, on two lines, into the names above and below it (and
+    was cut); the names of the budget page nearly touched. Each now fits its bar's slot,
+    uncut."""
+    doc = copy.deepcopy(minimal_doc)
+    doc["clusters"], doc["departments"] = palmira_names
+    L = Labels(lang)
+    fig = _coverage_page(doc, L)
+    assert bar_name_problems(fig, [c["name"] for c in _cluster_order(doc)]) == []
+    fig = _departments_page(doc, L)
+    names = [d["name"] for d in sorted(doc["departments"], key=lambda d: -d["budget"])]
+    assert bar_name_problems(fig, names) == []
+
+
+def test_names_too_long_for_their_bars_are_cut_to_fit(minimal_doc: dict[str, Any]) -> None:
+    """As many bars as a page shows, each with a name longer than the page: cut, each
+    within its slot, none over another."""
+    doc = copy.deepcopy(minimal_doc)
+    name = "Resto de la zona rural – La Torre, Palmaseca, Matapalo, Obando (no priorizado)"
+    doc["clusters"] = [
+        {"id": f"c{k:02d}", "name": f"{name} {k} {name}", "prioritized": k % 2, "coverage": 0.5}
+        for k in range(MAX_BARS)
+    ]
+    problems = bar_name_problems(_coverage_page(doc, Labels("es")), [])
+    assert [p for p in problems if not p.startswith("names cut")] == []
 
 
 def test_results_of_another_city_or_twice_are_refused(

@@ -25,6 +25,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from rich.console import Console
 
@@ -39,8 +40,11 @@ from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.excel import build_workbook, write_workbook
 from pazos_budget.reports.labels import SAME_IN_BOTH, TEXTS, Labels
 from pazos_budget.reports.xlsx import (
+    HEADER_FILL,
     MAX_SHEET_NAME,
+    SECTION,
     SHEET_NAME_FORBIDDEN,
+    page_ends,
     safe_text,
     sheet_name,
     text_lines,
@@ -513,11 +517,18 @@ def test_text_lines() -> None:
 
 def test_print_setup(minimal: Result, tmp_path: Path) -> None:
     wb = written(minimal, tmp_path, "es")
+    departments = wb.sheetnames[3 : 3 + len(minimal.scenario.departments)]
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.oddFooter.left.text and minimal.sha256[:16] in ws.oddFooter.left.text
         assert ws.freeze_panes is not None, ws.title
-        if ws.title != "Resumen":
+        if ws.title in departments:
+            # broken into pages by the tool, at a scale that fits the width (Excel keeps
+            # manual breaks only on a sheet that does not fit to pages)
+            assert ws.print_title_rows, ws.title
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert 50 <= ws.page_setup.scale <= 100, ws.title
+        elif ws.title != "Resumen":
             assert ws.print_title_rows, ws.title
             assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
             assert ws.page_setup.fitToWidth == 1, ws.title
@@ -526,6 +537,94 @@ def test_print_setup(minimal: Result, tmp_path: Path) -> None:
     header = find(ws, "Secretaría o dependencia")
     assert ws.cell(row=header, column=4).value == "Techo presupuestal (millones de COP)"
     assert ws.cell(row=header + 1, column=4).number_format == "#,##0.0"
+
+
+# --------------------------------------------------------------------------- printed pages
+#: LibreOffice's printed points per unit of column width (Arial 10), measured on its PDF.
+LIBREOFFICE_POINTS_PER_WIDTH = 5.54
+
+
+def print_scale(ws: Worksheet) -> float:
+    """The scale a sheet prints at: its own, or the one LibreOffice fits it to the page's
+    width with (a whole percentage, never above 100)."""
+    if not ws.sheet_properties.pageSetUpPr.fitToPage:
+        return (ws.page_setup.scale or 100) / 100
+    m = ws.page_margins
+    width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, 11))
+    fit = 100 * (11 * 72 - 72 * (m.left + m.right)) / (LIBREOFFICE_POINTS_PER_WIDTH * width)
+    return min(100, math.floor(fit)) / 100
+
+
+def printed_pages(ws: Worksheet) -> list[list[int]]:
+    """The rows of each printed page of a sheet (letter landscape), from its row heights
+    (15 points where none is set), scale, margins, repeated rows and manual breaks."""
+    m = ws.page_margins
+
+    def height(r: int) -> float:
+        h = ws.row_dimensions[r].height
+        return 15.0 if h is None else float(h)
+
+    repeated = int(ws.print_title_rows.split(":")[1].strip("$")) if ws.print_title_rows else 0
+    page = (8.5 * 72 - 72 * (m.top + m.bottom)) / print_scale(ws)
+    page -= sum(height(r) for r in range(1, repeated + 1))
+    breaks = {b.id for b in ws.row_breaks.brk}
+    pages: list[list[int]] = [[]]
+    used = 0.0
+    for r in range(repeated + 1, ws.max_row + 1):
+        if pages[-1] and used + height(r) > page:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(r)
+        used += height(r)
+        if r in breaks:
+            pages.append([])
+            used = 0.0
+    return [p for p in pages if p]
+
+
+def is_heading(ws: Worksheet, r: int) -> bool:
+    """A section's heading (bold, 11 points) or a table's header row (dark fill)."""
+    cell = ws.cell(row=r, column=1)
+    header = cell.fill.fgColor.rgb == "00" + HEADER_FILL.fgColor.rgb
+    return header or (bool(cell.font.b) and cell.font.sz == SECTION.sz)
+
+
+@pytest.fixture(scope="module")
+def palmira() -> Result:
+    return solve_scenario(load_scenario(ROOT / "scenarios" / "palmira-2023.yaml"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_no_heading_ends_a_printed_page(palmira: Result, tmp_path: Path, lang: str) -> None:
+    """On Palmira's department sheets, "Por qué cada programa recibe lo que recibe..."
+    and its table's header printed alone at the foot of a page (LibreOffice to PDF), the
+    table on the next. Now no page ends with a heading or a header row: each prints with
+    its table's first rows; and a page holds what it is given (no row spills over)."""
+    wb = written(palmira, tmp_path, lang)
+    departments = wb.worksheets[3 : 3 + len(palmira.scenario.departments)]
+    orphans = []
+    for ws in departments:
+        for page in printed_pages(ws)[:-1]:
+            last = max(r for r in page if ws.cell(row=r, column=1).value is not None)
+            if is_heading(ws, last):
+                orphans.append(f"{ws.title}: {ws.cell(row=last, column=1).value}")
+    assert orphans == []
+    for ws in departments:
+        # every page ends at one of the sheet's breaks, none where the spreadsheet must
+        assert len(printed_pages(ws)) == len(ws.row_breaks.brk) + 1, ws.title
+        assert print_scale(ws) * sum(ws.column_dimensions[c].width for c in "ABCDEFGHIJ") * (
+            LIBREOFFICE_POINTS_PER_WIDTH
+        ) <= 72 * (11 - 0.8), ws.title
+
+
+def test_page_ends_keep_rows_together() -> None:
+    """A page ends before a kept range that would not fit whole, and anywhere inside one
+    taller than a page."""
+    assert page_ends([10.0] * 10, 45.0) == [3, 7]
+    assert page_ends([10.0] * 10, 45.0, [(3, 5)]) == [2, 6]
+    assert page_ends([10.0] * 10, 45.0, [(2, 8)]) == [3, 7]
+    assert page_ends([10.0, 50.0, 10.0], 45.0) == [0, 1]
 
 
 def test_scenario_sheet_traces_the_inputs(minimal: Result, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ worker and with a cluster are checked in tests/test_dask_cluster.py.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from pazos_budget.batch import Engine
 from pazos_budget.loader import load_scenario
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.labels import Labels
-from pazos_budget.reports.robust import CHART_COLUMNS, build_robust
+from pazos_budget.reports.robust import CHART_COLUMNS, CHART_FRAME_CM, build_robust
 from pazos_budget.reports.xlsx import POINTS_PER_LINE, text_lines
 from pazos_budget.result import outcome
 from pazos_budget.robust import (
@@ -222,6 +223,27 @@ def test_the_chart_sheet_subtitle_prints_whole(lang: str) -> None:
     lines = text_lines(cell.value, width)
     assert lines > 1
     assert ws.row_dimensions[2].height >= POINTS_PER_LINE * lines
+
+
+def test_the_chart_labels_never_overlap() -> None:
+    """Palmira's chart wrote "100,0 %" beside both bars of every target (the plan held
+    and each world's best plan): two labels, each taller than its bar, over each other.
+    Only the plan's bars carry labels now, and each target's bars are tall enough for
+    its label."""
+    loaded = load_scenario(ROOT / "scenarios" / "palmira-2023-incierto.yaml")
+    r = robust(loaded, SolveOptions(), samples=2, seed=1, engine=Engine(1))
+    (chart,) = build_robust(r, lang="es").worksheets[0]._charts
+    assert chart.dataLabels is None  # labels on no series but those given them
+    labelled = [x for x in chart.series if x.dLbls is not None and x.dLbls.showVal]
+    assert labelled == [chart.series[0]]  # the plan held
+    size = labelled[0].dLbls.txPr.p[0].pPr.defRPr.sz / 100  # points
+    ref = chart.series[0].cat.numRef or chart.series[0].cat.strRef
+    cells = re.fullmatch(r".*\$A\$(\d+):\$A\$(\d+)", ref.f)
+    assert cells is not None
+    targets = int(cells[2]) - int(cells[1]) + 1
+    assert targets == len(robust_json(r)["targets"]) > 20
+    slot = (chart.height - CHART_FRAME_CM) / targets * 72 / 2.54  # points per target
+    assert slot >= 1.2 * size
 
 
 def read_sheet(ws: Any) -> list[tuple[Any, ...]]:

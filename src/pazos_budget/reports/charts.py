@@ -54,7 +54,9 @@ def horizontal_bars(
     """A horizontal bar chart, categories top-down in table order.
 
     `categories` is (column, first row, last row); `values` is (first column, last column,
-    header row, last row): one series per column, named by its header.
+    header row, last row): one series per column, named by its header. With `labels`,
+    the first series' values are written beside its bars, the other series' not: the
+    two labels of one category are taller than its two bars and would overlap.
     """
     chart = BarChart()
     chart.type = "bar"
@@ -83,7 +85,7 @@ def horizontal_bars(
         chart.y_axis.scaling.max = maximum
     chart.y_axis.crosses = "max"  # the value axis along the bottom
     if labels:
-        chart.dataLabels = DataLabelList(
+        chart.series[0].dLbls = DataLabelList(
             showVal=True,
             showCatName=False,
             showSerName=False,
@@ -91,7 +93,7 @@ def horizontal_bars(
             showPercent=False,
             numFmt=number_format,
         )
-        chart.dataLabels.txPr = _text(LABEL_SIZE)
+        chart.series[0].dLbls.txPr = _text(LABEL_SIZE)
     if len(chart.series) == 1:
         chart.legend = None
     elif chart.legend is not None:

@@ -17,6 +17,7 @@ and checked again by `present` as it reads them, `result_file`).
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -30,7 +31,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Polygon
-from matplotlib.textpath import TextPath
+from matplotlib.textpath import TextPath, TextToPath
 from matplotlib.ticker import MaxNLocator
 
 from .. import __version__
@@ -97,6 +98,22 @@ def _wrap(text: str, width: int, lines: int = 2) -> str:
     return textwrap.fill(text, width, max_lines=lines, placeholder="…")
 
 
+#: Where horizontal bars may start (a share of the page's width), nearest the left first:
+#: the names beside them take the room to the left (`_bars`).
+BAR_LEFTS = (0.36, 0.46, 0.56)
+#: The bars' axes: bottom and height (figure fractions).
+BARS_BOTTOM, BARS_HEIGHT = 0.15, 0.67
+#: Font sizes the names beside bars may take, largest first; lines they wrap into.
+NAME_SIZES, NAME_LINES = (TICK_PT, SMALL_PT + 1, SMALL_PT), 3
+#: The share of a bar's slot (its height) a name may take: the rest keeps neighbours
+#: apart; and the points left of the bars that a name may not take (the tick, its pad,
+#: a margin at the page's edge).
+NAME_FILL, NAME_MARGIN = 0.9, 14.0
+TEXT_TO_PATH = TextToPath()
+#: Lines of text are this many times the font size apart (matplotlib's default).
+LINE_SPACING = 1.2
+
+
 def _bars(
     fig: Figure,
     names: list[str],
@@ -105,18 +122,28 @@ def _bars(
     back: list[float] | None = None,
     colours: list[str] | None = None,
     labels: list[str] | None = None,
-    left: float = 0.36,
-    wrap: int = 40,
+    lefts: Sequence[float] = BAR_LEFTS,
+    right: float = 0.95,
 ) -> Any:
-    """Horizontal bars, the first name on top; `back` are lighter bars behind them."""
-    ax = fig.add_axes((left, 0.15, 0.95 - left, 0.67))
+    """Horizontal bars, the first name on top; `back` are lighter bars behind them. The
+    bars start at the first of `lefts` where every name fits beside its bar whole
+    (`_fitted_names`), else at the last, the names cut to fit there."""
+    slot = BARS_HEIGHT * PAGE[1] * 72 / max(1, len(names))  # points per bar
+    for left in lefts:
+        width = left * PAGE[0] * 72 - NAME_MARGIN
+        fitted = _fitted_names(names, width, slot)
+        if fitted is not None:
+            break
+    else:
+        fitted = _cut_names(names, width, slot)
+    shown, size = fitted
+    ax = fig.add_axes((left, BARS_BOTTOM, right - left, BARS_HEIGHT))
     ys = list(range(len(names)))[::-1]
     if back is not None:
         ax.barh(ys, back, color=LIGHT, height=0.8)
     ax.barh(ys, values, color=colours or BLUE, height=0.55 if back is not None else 0.7)
-    size = TICK_PT if len(names) <= 10 else SMALL_PT + 1  # two-line names must not touch
-    lines = 2 if wrap >= 40 else 3
-    ax.set_yticks(ys, [_wrap(n, wrap, lines) for n in names], fontsize=size)
+    ax.set_ylim(-0.5, len(names) - 0.5)  # each bar its slot, as the names were fitted
+    ax.set_yticks(ys, shown, fontsize=size)
     ax.tick_params(axis="x", labelsize=TICK_PT)
     ax.spines[["top", "right"]].set_visible(False)
     top = max([*values, *(back or []), 0.0]) or 1.0
@@ -124,6 +151,56 @@ def _bars(
     for y, v, text in zip(ys, values, labels or [], strict=False):
         ax.text(v + top * 0.01, y, text, va="center", fontsize=TICK_PT)
     return ax
+
+
+def _name_lines(size: float, slot: float) -> int:
+    """How many lines of `size` points fit in a bar's slot of `slot` points."""
+    return min(NAME_LINES, int(slot * NAME_FILL / (size * LINE_SPACING)))
+
+
+def _fitted_names(
+    names: Sequence[str], width: float, slot: float
+) -> tuple[list[str], float] | None:
+    """The names wrapped whole into lines of at most `width` points, at the largest size
+    at which each fits the height of its bar's slot (`slot` points); None if none does."""
+    for size in NAME_SIZES:
+        lines = _name_lines(size, slot)
+        wrapped = [_wrapped_name(n, width, size) for n in names]
+        if lines and all(w.count("\n") < lines for w in wrapped):
+            return wrapped, size
+    return None
+
+
+def _wrapped_name(name: str, width: float, size: float) -> str:
+    """`name` in the fewest lines of at most `width` points (a word too long for a line
+    is split)."""
+    for chars in range(_chars_within(name, width, size), 0, -1):
+        lines = textwrap.wrap(name, chars)
+        if all(_line_width(line, size) <= width for line in lines):
+            return "\n".join(lines)
+    return name
+
+
+def _chars_within(text: str, width: float, size: float) -> int:
+    """A little more than the characters of `text` that `width` points hold at `size`:
+    where to start looking for the widest wrap that fits."""
+    whole = _line_width(text, size)
+    return len(text) if whole <= width else min(len(text), int(len(text) * width / whole) + 4)
+
+
+def _cut_names(names: Sequence[str], width: float, slot: float) -> tuple[list[str], float]:
+    """The names at the smallest size, each in as many lines as its slot holds, cut with
+    an ellipsis where it is longer (the workbook has them whole)."""
+    size = NAME_SIZES[-1]
+    lines = max(1, _name_lines(size, slot))
+    out = []
+    for name in names:
+        for chars in range(_chars_within(name, width, size), 0, -1):
+            cut = textwrap.fill(name, chars, max_lines=lines, placeholder="…")
+            if all(_line_width(line, size) <= width for line in cut.split("\n")):
+                break
+        out.append(cut)
+    return out, size
 
 
 def _money_axis(ax: Any, L: Labels) -> None:
@@ -312,6 +389,14 @@ def _text_width(text: str, size: float) -> float:
     """The width (points) of the widest line of `text` at `size` points."""
     prop = FontProperties(size=size)
     return max(TextPath((0, 0), line, prop=prop).get_extents().width for line in text.split("\n"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_width(line: str, size: float) -> float:
+    """The width (points) `line` takes as drawn at `size` points: what matplotlib lays
+    out (its advance), much faster to measure than the outline `_text_width` measures."""
+    width, _, _ = TEXT_TO_PATH.get_text_width_height_descent(line, FontProperties(size=size), False)
+    return float(width)
 
 
 def _fitted_ids(ids: Sequence[str], slot: float) -> tuple[list[str], float]:
@@ -557,10 +642,8 @@ def _section_page(title: str, L: Labels) -> Figure:
     return fig
 
 
-#: Where a department page's bars start, and how many characters a programme's name
-#: wraps at to fit left of them (three lines at most).
-DEPARTMENT_LEFT = 0.36
-DEPARTMENT_WRAP = 34
+#: Where a department page's bars start and end (its figures are right of them).
+DEPARTMENT_LEFT, DEPARTMENT_RIGHT = 0.36, 0.64
 
 
 def _share_paid(p: Mapping[str, Any], department: str) -> float:
@@ -585,10 +668,9 @@ def _department_page(doc: Mapping[str, Any], d: Mapping[str, Any], L: Labels) ->
             [p["name"] for p, _ in shown],
             values,
             labels=[L.num(v, 0) for v in values],
-            left=DEPARTMENT_LEFT,
-            wrap=DEPARTMENT_WRAP,
+            lefts=(DEPARTMENT_LEFT,),
+            right=DEPARTMENT_RIGHT,
         )
-        ax.set_position((DEPARTMENT_LEFT, 0.15, 0.64 - DEPARTMENT_LEFT, 0.67))
         _money_axis(ax, L)
         ax.set_title(L("deck.department.programmes", currency=L.currency), fontsize=TICK_PT)
         rest = len(mine) - len(shown)

@@ -38,6 +38,7 @@ class DepartmentSheets(ReportContext):
             sh.fixed[col] = width
         sh.title(L("title.department", name=dr.name), L("title.department.sub"))
         sh.freeze_title()
+        sh.paginate()  # a heading never ends a printed page
         none = L("none")
         facts: list[list[Any]] = [
             [

@@ -44,6 +44,11 @@ NOTE_SPAN = 8
 #: The chart's height: per target, and at most what a landscape page holds under a title.
 CHART_CM_PER_TARGET = 0.55
 CHART_MAX_CM = 16.5
+#: What of the chart's height is not its bars (title, value axis, legend).
+CHART_FRAME_CM = 3.0
+#: The least height a target's bars may take for its label to be written beside them
+#: (a 7-point label and a gap): with more targets, the table beside has the figures.
+LABEL_SLOT_CM = 0.35
 #: Columns of width 9 under the chart (24 cm) and its title.
 CHART_COLUMNS = 16
 
@@ -200,7 +205,8 @@ class RobustBuilder(Book):
         sh.repeat = None
         if last < first:  # no target at all: nothing to draw
             return
-        height = min(CHART_MAX_CM, max(6.0, CHART_CM_PER_TARGET * (last - first + 1) + 3.0))
+        targets = last - first + 1
+        height = min(CHART_MAX_CM, max(6.0, CHART_CM_PER_TARGET * targets + CHART_FRAME_CM))
         chart = horizontal_bars(
             L("robust.chart"),
             data.ws,
@@ -209,7 +215,7 @@ class RobustBuilder(Book):
             number_format="0%",
             width_cm=24.0,
             height_cm=height,
-            labels=True,
+            labels=(height - CHART_FRAME_CM) / targets >= LABEL_SLOT_CM,
             maximum=1.0,
         )
         sh.ws.add_chart(chart, f"A{sh.row}")

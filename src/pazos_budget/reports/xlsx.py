@@ -28,6 +28,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -93,6 +94,25 @@ HEADER_CHARS_PER_WIDTH = 0.95
 POINTS_PER_LINE = 12.75
 #: An auto-fitted header may wrap onto this many lines.
 HEADER_LINES = 2
+
+# --------------------------------------------------------------------------- printed page
+#: Letter landscape, in points, and the margins every sheet prints with (inches).
+PAPER_POINTS = (792.0, 612.0)
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.6, "footer": 0.25}
+#: The height of a row whose height is not set: the sheet default openpyxl writes
+#: (`defaultRowHeight`), which LibreOffice and Excel print.
+DEFAULT_ROW_POINTS = 15.0
+#: The width of a column whose width is not set (Excel's and LibreOffice's default).
+DEFAULT_WIDTH = 8.43
+#: Printed points per unit of column width: LibreOffice prints Arial 10 at 5.54, Excel
+#: at 5.25: the larger, so that a sheet printed at `fitting_scale` fits in both.
+POINTS_PER_WIDTH = 5.55
+#: The share of a page's height that `page_ends` fills: the spreadsheet's own rounding
+#: of row heights must never push a row past the page, or its own break would come
+#: before ours.
+PAGE_FILL = 0.99
+#: Data rows that print on the page of their table's header (and heading).
+KEEP_ROWS = 2
 
 
 @dataclass(frozen=True)
@@ -264,6 +284,12 @@ class Sheet:
         #: row -> [(column, span, text, characters per unit of width)]
         self.wrapped: dict[int, list[tuple[int, int, str, float]]] = {}
         self.scale: int | None = None  # print scale in %, instead of fitting to width
+        #: Break pages by `page_ends` (`paginate`), so that no heading ends a page.
+        self.paginated = False
+        #: (first row, last row) that print on one page: a heading, its table's header
+        #: and first rows (`KEEP_ROWS`) or its note.
+        self.keep: list[tuple[int, int]] = []
+        self._heading: int | None = None  # the row of a heading not yet followed
 
     # ----------------------------------------------------------------- writing
     def _fit(self, col: int, length: float) -> None:
@@ -287,10 +313,26 @@ class Sheet:
         self.repeat = "title"
 
     def section(self, text: str) -> None:
+        self._heading = self.row
         self.text(text, SECTION)
 
     def note(self, text: str) -> None:
+        self._keep_with_heading(self.row, self.row)
         self.text(text, SUBTITLE, skip=2)
+
+    def _keep_with_heading(self, first: int, last: int) -> None:
+        """Rows `first` to `last` print on one page, with the heading right above them."""
+        if self._heading is not None and self._heading == first - 1:
+            first = self._heading
+        self._heading = None
+        self.keep.append((first, last))
+
+    def paginate(self) -> None:
+        """Print at a fixed scale that fits the page's width, with a break at the end of
+        every page, placed so that a heading or a table's header never ends a page
+        (spreadsheets have no "keep with next"; Excel ignores manual page breaks on a
+        sheet that fits to pages, hence the scale)."""
+        self.paginated = True
 
     def table(
         self,
@@ -327,6 +369,7 @@ class Sheet:
             r += 1
             self._row(cols, r, values)
         first, last = header + 1, r
+        self._keep_with_heading(header, min(r, header + KEEP_ROWS))
         if total is not None:
             r += 1
             self._row(cols, r, total, fill=TOTAL_FILL, bold=True)
@@ -425,6 +468,8 @@ class Sheet:
             if lines > 1:
                 # spreadsheets do not always grow a row whose text wraps: say how tall
                 ws.row_dimensions[r].height = POINTS_PER_LINE * lines + 3
+        if self.paginated:
+            self.break_pages()
         setup = ws.page_setup
         setup.orientation = "landscape"
         setup.paperSize = ws.PAPERSIZE_LETTER
@@ -435,7 +480,7 @@ class Sheet:
         else:
             # Excel ignores manual page breaks on a sheet that fits to pages
             setup.scale = self.scale
-        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, footer=0.25)
+        ws.page_margins = PageMargins(**MARGINS)
         if self.repeat == "header" and self.header_row is not None:
             ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         elif self.repeat == "title" and self.title_rows:
@@ -444,6 +489,65 @@ class Sheet:
         ws.oddFooter.left.size = 7
         ws.oddFooter.right.text = page
         ws.oddFooter.right.size = 7
+
+    def break_pages(self) -> None:
+        """The fixed scale of a paginated sheet, and a break at each end of page."""
+        ws = self.ws
+        sized = set(self.widths) | set(self.fixed)
+        columns = range(1, max([ws.max_column, *sized]) + 1)
+        self.scale = fitting_scale(
+            sum(self.width(c) if c in sized else DEFAULT_WIDTH for c in columns)
+        )
+        repeated = self.title_rows if self.repeat == "title" else 0
+        height = printed_height(self.scale) - sum(row_points(ws, r) for r in range(1, repeated + 1))
+        for end in page_ends(
+            [row_points(ws, r) for r in range(repeated + 1, ws.max_row + 1)],
+            height * PAGE_FILL,
+            [(a - repeated - 1, b - repeated - 1) for a, b in self.keep if a > repeated],
+        ):
+            ws.row_breaks.append(Break(id=end + repeated + 1))
+
+
+def row_points(ws: Worksheet, row: int) -> float:
+    """The printed height of a row at 100 %."""
+    height = ws.row_dimensions[row].height if row in ws.row_dimensions else None
+    return DEFAULT_ROW_POINTS if height is None else float(height)
+
+
+def fitting_scale(width: float) -> int:
+    """The largest print scale (%) at which columns `width` units wide in all fit the
+    width of the page."""
+    page = PAPER_POINTS[0] - 72 * (MARGINS["left"] + MARGINS["right"])
+    return max(10, min(100, int(100 * page / (POINTS_PER_WIDTH * width))))
+
+
+def printed_height(scale: int) -> float:
+    """The points of rows (at 100 %) that a page holds at `scale` %."""
+    return (PAPER_POINTS[1] - 72 * (MARGINS["top"] + MARGINS["bottom"])) * 100 / scale
+
+
+def page_ends(
+    heights: Sequence[float], page: float, keep: Iterable[tuple[int, int]] = ()
+) -> list[int]:
+    """Where pages end when rows of `heights` (indices from 0) print on pages that hold
+    `page` points: the index of the last row of each page but the last. The rows of each
+    `keep` range (first, last) print on one page, unless together they are taller than
+    a page (then they break wherever they must)."""
+    last_kept = dict(keep)
+    ends: list[int] = []
+    used = 0.0
+    r = 0
+    while r < len(heights):
+        last = min(last_kept.get(r, r), len(heights) - 1)
+        need = sum(heights[r : last + 1])
+        if need > page:
+            last, need = r, heights[r]
+        if used and used + need > page:
+            ends.append(r - 1)
+            used = 0.0
+        used += need
+        r = last + 1
+    return ends
 
 
 def _starts(cols: Sequence[Col]) -> list[int]:
