@@ -7,9 +7,12 @@ so that the check is known to fail when it should."""
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from pazos_budget import catalogues, i18n
 from pazos_budget.errors import ReportError
@@ -159,3 +162,20 @@ def test_a_count_of_one_agrees_in_number() -> None:
     assert es.agreeing("title.coverage.lowest", 1, total=9) == (
         "Cobertura de jóvenes distintos: el clúster priorizado con menor cobertura (de 9)"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=0, max_value=4),
+)
+@example(1e300, 0)
+@example(1.7976931348623157e308, 2)
+def test_any_number_is_written(x: float, decimals: int) -> None:
+    """Every float is written, rounded as a spreadsheet shows it, whatever its size (a
+    decimal rounding at 28 digits refused 1e30 with two decimals)."""
+    text = i18n.number(x, decimals, "en").replace(",", "")
+    assert float(text) == pytest.approx(round(x, decimals), rel=1e-15, abs=10.0**-decimals)
+    assert text.count(".") == (1 if decimals else 0)
+    shown, exact = Decimal(i18n.significant(x, 3)), Decimal(repr(x))
+    assert abs(shown - exact) <= abs(exact) * Decimal("0.005")

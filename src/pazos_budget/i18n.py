@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 import gettext
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -75,12 +76,16 @@ def separators(lang: str) -> tuple[str, str]:
     return get_decimal_symbol(locale), get_group_symbol(locale)
 
 
+#: Enough digits for any float at any number of decimals shown (1e308 has 309).
+_EXACT = Context(prec=1000, rounding=ROUND_HALF_UP)
+
+
 def half_up(x: float, decimals: int) -> Decimal:
     """`x` rounded to `decimals` decimals as a spreadsheet rounds what it shows: the
     decimal `x` is written as (its shortest form: 0.3085, not the binary 0.30849999...),
     halves away from zero (802.5 -> 803). Python's own formatting rounds the binary value
     half to even, so a sentence said 802 beside a workbook cell shown as 803."""
-    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), context=_EXACT)
 
 
 def shown_difference(x: float, base: float, decimals: int) -> float:
@@ -98,8 +103,11 @@ def significant(x: float, digits: int) -> str:
         return f"{x:.{digits}g}"
     d = Decimal(repr(x))
     exponent = d.adjusted() - digits + 1
-    rounded = d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-    return f"{float(rounded):.{digits}g}"  # the float of a short decimal prints it back
+    rounded = d.quantize(Decimal(1).scaleb(exponent), context=_EXACT)
+    near = float(rounded)  # the float of a short decimal prints it back, but for 1e308
+    if math.isfinite(near) and abs(near) >= sys.float_info.min:  # and 5e-324
+        return f"{near:.{digits}g}"
+    return f"{rounded:.{digits}g}"
 
 
 def number(x: float, decimals: int, lang: str) -> str:
