@@ -107,7 +107,7 @@ def significant(x: float, digits: int) -> str:
     near = float(rounded)  # the float of a short decimal prints it back, but for 1e308
     if math.isfinite(near) and abs(near) >= sys.float_info.min:  # and 5e-324
         return f"{near:.{digits}g}"
-    return f"{rounded:.{digits}g}"
+    return f"{rounded.normalize(_EXACT):.{digits}g}"
 
 
 def number(x: float, decimals: int, lang: str) -> str:
