@@ -17,9 +17,112 @@ import pytest
 
 from conftest import invoke_cli
 from pazos_budget.i18n import texts
+from pazos_budget.reports.labels import Labels
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMO_ES = ROOT / "examples" / "minimo-es.yaml"
+
+#: A variant of minimo-es with two targets nothing in their scope can serve: a goal of
+#: one department, a target of one component.
+UNSERVED = """\
+extends: {base}
+scenario: {{id: aviso, name: Aviso, language: {lang}}}
+targets:
+  add:
+    - {{id: t-cultura, name: Mediaciones de cultura, kind: metric, metric: mediaciones,
+       at_least: 5, departments: [cultura]}}
+    - {{id: t-justicia, name: Jóvenes de justicia, kind: youth_reach, share: 0.1,
+       components: [access_to_justice]}}
+"""
+
+
+def _unserved(tmp_path: Path, lang: str) -> Path:
+    path = tmp_path / f"aviso-{lang}.yaml"
+    path.write_text(UNSERVED.format(base=MINIMO_ES, lang=lang), encoding="utf-8")
+    return path
+
+
+def test_a_scope_of_one_department_or_component_is_said_in_the_singular(
+    tmp_path: Path,
+) -> None:
+    """It read "(de la(s) secretaría(s) cultura)", "(del (de los) componente(s) ...)",
+    "dentro del alcance" (alcance is the tool's word for reach) and "la solución sigue"."""
+    path = _unserved(tmp_path, "es")
+    run = invoke_cli("validate", str(path))
+    assert run.exit_code == 0, run.output
+    assert run.stderr.splitlines() == [
+        f"{path}:5:67: advertencia: targets[2].metric: esta meta no se puede cumplir (la "
+        "corrida continúa y la reporta como no cumplida): ningún programa de su ámbito (de "
+        "la secretaría cultura) produce 'mediaciones'; solo la producen interruptores, por "
+        "fuera de su ámbito",
+        f"{path}:7:7: advertencia: targets[3]: esta meta no se puede cumplir (la corrida "
+        "continúa y la reporta como no cumplida): ningún programa de su ámbito (del "
+        "componente access_to_justice) llega a jóvenes",
+    ]
+    path = _unserved(tmp_path, "en")
+    run = invoke_cli("validate", str(path))
+    assert run.exit_code == 0, run.output
+    assert "(of department cultura) produces 'mediaciones'" in run.stderr
+    assert "(in component access_to_justice) reaches any youth" in run.stderr
+
+
+def test_two_departments_or_components_are_said_in_the_plural() -> None:
+    L = Labels("es")
+    assert L("val.words.of_departments.other", ids="cultura, gobierno") == (
+        "de las secretarías cultura, gobierno"
+    )
+    assert L("val.words.in_components.other", ids="prevention, interruption") == (
+        "de los componentes prevention, interruption"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "es", "en"),
+    [(1, "... y 1 problema más", "... and 1 more problem"), (2, "... y 2 problemas más", "")],
+)
+def test_the_problems_left_unlisted_are_counted_in_their_number(
+    tmp_path: Path, extra: int, es: str, en: str
+) -> None:
+    """Past 50 problems a line counts the rest: it read "... y 1 problema(s) más"."""
+    for lang, said in (("es", es), ("en", en)):
+        if not said:
+            continue
+        clusters = "".join(
+            f"  - {{id: c{i}, name: C{i}, youth_population: -1}}\n" for i in range(50 + extra)
+        )
+        path = tmp_path / f"muchos-{lang}.yaml"
+        path.write_text(
+            f"scenario: {{id: muchos, name: Muchos, year: 2024, language: {lang}}}\n"
+            f"budget: {{total: 100}}\nclusters:\n{clusters}"
+            "departments: [{id: cultura, name: Cultura}]\nprogrammes: []\n",
+            encoding="utf-8",
+        )
+        run = invoke_cli("validate", str(path))
+        assert run.exit_code == 2
+        assert f"{path}: {said}" in run.stderr.splitlines(), run.stderr
+
+
+@pytest.mark.parametrize(
+    ("components", "message"),
+    [
+        (4, "falta el componente: access_to_justice"),
+        (3, "faltan los componentes: safe_environments, access_to_justice"),
+    ],
+)
+def test_a_components_section_short_of_some_says_which_in_their_number(
+    tmp_path: Path, components: int, message: str
+) -> None:
+    """It read "falta(n) el (los) componente(s): ..."."""
+    ids = ["interruption", "intervention", "prevention", "safe_environments"][:components]
+    text = MINIMO_ES.read_text(encoding="utf-8").replace(
+        "metrics:",
+        "components:\n" + "".join(f"  - {{id: {c}, name: {c}}}\n" for c in ids) + "metrics:",
+    )
+    path = tmp_path / "componentes.yaml"
+    path.write_text(text, encoding="utf-8")
+    run = invoke_cli("validate", str(path))
+    assert run.exit_code == 2
+    assert f": components: {message}" in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize(
