@@ -125,6 +125,51 @@ def test_a_components_section_short_of_some_says_which_in_their_number(
     assert f": components: {message}" in run.stderr, run.stderr
 
 
+#: minimo-es with its programmes in a CSV table (docs/tables.md).
+TABLED = (
+    MINIMO_ES.read_text(encoding="utf-8").split("programmes:")[0]
+    + "tables: {programmes: programas.csv}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("id,name,department,component", "programas.csv:1:1: falta la columna: unit_cost"),
+        ("id,name,department", "programas.csv:1:1: faltan las columnas: component, unit_cost"),
+    ],
+)
+def test_a_table_short_of_columns_names_them_in_their_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str, message: str
+) -> None:
+    """It read "falta(n) la(s) columna(s): unit_cost"."""
+    monkeypatch.chdir(tmp_path)
+    row = ",".join(["a", "A", "cultura", "prevention"][: header.count(",") + 1])
+    Path("programas.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
+    Path("s.yaml").write_text(TABLED, encoding="utf-8")
+    run = invoke_cli("validate", "s.yaml")
+    assert run.exit_code == 2
+    assert message in run.stderr.splitlines(), run.stderr
+
+
+def test_a_vote_file_or_a_forms_key_row_short_of_a_column_says_it_in_the_singular() -> None:
+    """They read "falta(n) la(s) columna(s) programme" and "le falta(n) la(s) columna(s)"."""
+    es = texts("es")
+    said = es["val.votes.columns.one"].format(missing="programme", columns="programme, votes")
+    assert said == (
+        "falta la columna programme (un archivo de votos tiene las columnas programme, votes)"
+    )
+    assert es["val.intake.key_row.one"].format(row=3, columns="unit_cost") == (
+        "a la fila de claves (fila 3) le falta la columna unit_cost; no modifique las dos "
+        "filas de encabezado"
+    )
+    assert (
+        es["val.intake.key_row.other"]
+        .format(row=3, columns="id, name")
+        .startswith("a la fila de claves (fila 3) le faltan las columnas id, name;")
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
