@@ -148,7 +148,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        ("id,name,youth_homicides", ":1:1: missing column(s): youth_population"),
+        ("id,name,youth_homicides", ":1:1: missing column: youth_population"),
         ("id,name,youth_population", ":1:3: no indicator column"),
         ("id,name,youth_population,Homicidios", ":1:4: indicator column 'Homicidios' must be"),
     ],

@@ -72,7 +72,7 @@ def test_bracketed_names_are_printed_literally_and_outputs_written(
 
 #: The control-character message in Spanish (the scenarios here are Spanish).
 CONTROL_ES = (
-    "el texto contiene el carácter de control {char} en el carácter {at}{more}; los nombres "
+    "el texto contiene el carácter de control {char} en la posición {at}{more}; los nombres "
     "y textos se imprimen en terminales y libros de Excel, donde los caracteres de control "
     "(secuencias de escape) actúan en lugar de mostrarse: elimínelos"
 )

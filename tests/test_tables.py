@@ -246,7 +246,7 @@ def test_duplicate_column_header(tmp_path: Path) -> None:
 def test_unknown_and_missing_columns(tmp_path: Path) -> None:
     csv = rows("id,name,department,component,unit_costs,outputs:mediations", "a,A,culture,x,1,2")
     assert problems(write(tmp_path, csv)) == [
-        "programmes.csv:1:1: missing column(s): unit_cost",
+        "programmes.csv:1:1: missing column: unit_cost",
         "programmes.csv:1:5: unknown column 'unit_costs'; did you mean 'unit_cost'?",
         "programmes.csv:1:6: unknown column 'outputs:mediations'; "
         "did you mean 'output:mediations'?",

@@ -578,14 +578,14 @@ def test_several_rule_violations_all_reported(workdir: Path) -> None:
             "mediations",
             "s.yaml:21:46: warning: departments[0].goals[0].metric: this target cannot be met "
             "(the solve goes on and reports it unmet): no programme in scope "
-            "(of department(s) culture) produces 'mediations'; produced only by interrupters, "
+            "(of department culture) produces 'mediations'; produced only by interrupters, "
             "outside the scope",
         ),
         (
             "mediation",
             "s.yaml:21:46: warning: departments[0].goals[0].metric: this target cannot be met "
             "(the solve goes on and reports it unmet): no programme in scope "
-            "(of department(s) culture) produces 'mediation'; no programme lists it in its "
+            "(of department culture) produces 'mediation'; no programme lists it in its "
             "outputs; did you mean 'mediations'?",
         ),
     ],

@@ -84,7 +84,7 @@ def test_csv_votes_become_the_votes_metric(tmp_path: Path) -> None:
         ),
         ("programme,votes\npark,\n", "votes.csv:2:2: votes: must be a whole number >= 0; the cell"),
         ("programme,votes\npark,1\npark,2\n", "votes.csv:3:1: programme: 'park' listed twice"),
-        ("id,votes\npark,1\n", "votes.csv:1:1: missing column(s) programme"),
+        ("id,votes\npark,1\n", "votes.csv:1:1: missing column programme"),
         (
             "programme,votes\nschool,4\n",
             "votes.csv:2:1: programme: programme 'school' is not all-or-nothing: votes count "

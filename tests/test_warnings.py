@@ -150,7 +150,7 @@ def test_a_cluster_nobody_reaches_is_a_warning_for_that_row_only(workdir: Path) 
         "'interruption' runs in cluster south",
         f"s.yaml:19:5: warning: targets[0]: {lead}: {NO_JUSTICE}",
         f"s.yaml:20:73: warning: targets[1].clusters: {lead}: no programme in scope (of "
-        "department(s) security) reaches youth in cluster south",
+        "department security) reaches youth in cluster south",
     ]
 
 

@@ -390,7 +390,11 @@ class _Reader:
             self.problem(
                 table.cell(KEY_ROW, 1),
                 "",
-                Text("val.intake.key_row", row=KEY_ROW, columns=", ".join(missing)),
+                Text(
+                    f"val.intake.key_row.{'one' if len(missing) == 1 else 'other'}",
+                    row=KEY_ROW,
+                    columns=", ".join(missing),
+                ),
             )
         return columns
 

@@ -498,7 +498,8 @@ def problems_from_validation(
     if len(problems) > MAX_PROBLEMS:
         extra = len(problems) - MAX_PROBLEMS
         problems = problems[:MAX_PROBLEMS]
-        problems.append(Problem(doc.file, 0, 0, "", Text("val.more_problems", n=extra)))
+        key = f"val.more_problems.{'one' if extra == 1 else 'other'}"
+        problems.append(Problem(doc.file, 0, 0, "", Text(key, n=extra)))
     return problems
 
 

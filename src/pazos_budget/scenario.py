@@ -856,7 +856,8 @@ class Scenario(Strict):
             given = {c.id for c in self.components}
             missing = [c for c in COMPONENT_IDS if c not in given]
             if missing:
-                message = Text("val.components_missing", components=", ".join(missing))
+                key = f"val.components_missing.{'one' if len(missing) == 1 else 'other'}"
+                message = Text(key, components=", ".join(missing))
                 issues.append((("components",), message))
 
         if self.objective == Objective.MAXIMIZE_MIN_COVERAGE and not self.prioritized_cluster_ids:
@@ -1076,11 +1077,14 @@ def _reaches_youth(p: Programme) -> bool:
 def _scope_words(owner: str | None, t: Target) -> Text:
     parts = []
     depts = t.departments if t.departments is not None else ([owner] if owner else None)
+    # One department or component is named in the singular ("de la secretaría cultura").
     if depts:
-        parts.append(Text("val.words.of_departments", ids=", ".join(depts)))
+        number = "one" if len(depts) == 1 else "other"
+        parts.append(Text(f"val.words.of_departments.{number}", ids=", ".join(depts)))
     if t.components:
         ids = ", ".join(c.value for c in t.components)
-        parts.append(Text("val.words.in_components", ids=ids))
+        number = "one" if len(t.components) == 1 else "other"
+        parts.append(Text(f"val.words.in_components.{number}", ids=ids))
     if not parts:
         return Text("val.words.in_scenario")
     return Text("val.words.in_scope", parts=Joined(parts, "; "))

@@ -507,7 +507,8 @@ def _read_header(
         problem(j + 1, Text("val.table.unknown_column", name=name, hint=_hint(close, known)))
     missing = [c for c in schema.required if c not in columns]
     if missing:
-        problem(1, Text("val.table.missing_columns", names=", ".join(missing)))
+        number = "one" if len(missing) == 1 else "other"
+        problem(1, Text(f"val.table.missing_columns.{number}", names=", ".join(missing)))
     return columns, sorted(problems)
 
 

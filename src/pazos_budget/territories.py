@@ -175,7 +175,13 @@ def _columns(table: Table) -> tuple[dict[str, int], tuple[str, ...]]:
     missing = [c for c in BASE_COLUMNS if c not in columns]
     if missing:
         problems.append(
-            header[0].problem("", Text("val.table.missing_columns", names=", ".join(missing)))
+            header[0].problem(
+                "",
+                Text(
+                    f"val.table.missing_columns.{'one' if len(missing) == 1 else 'other'}",
+                    names=", ".join(missing),
+                ),
+            )
         )
     indicators = tuple(c for c in columns if c not in BASE_COLUMNS)
     if not indicators and not missing:

@@ -91,7 +91,7 @@ def _read_table(path: Path, name: str) -> Votes:
                 table.cell(1, 1).problem(
                     "",
                     Text(
-                        "val.votes.columns",
+                        f"val.votes.columns.{'one' if len(missing) == 1 else 'other'}",
                         missing=", ".join(missing),
                         columns=f"{PROGRAMME}, {VOTES}",
                     ),
