@@ -455,8 +455,14 @@ def relabel(data: dict[str, Any], overrides: Sequence[str]) -> None:
     info["name"] = f"{info['name']} ({word} {changes})"
 
 
-def _file_order(doc: Document) -> Callable[[Problem], tuple[bool, str, int, int, str]]:
-    return lambda p: (p.file != doc.file, p.file, p.line, p.column, p.path)
+def _file_order(doc: Document) -> Callable[[Problem], tuple[bool, bool, str, int, int, str]]:
+    """The scenario file's problems first, each file's in file order; "... and N more
+    problems" last (it has no line, and sorted first)."""
+    return lambda p: (_more(p), p.file != doc.file, p.file, p.line, p.column, p.path)
+
+
+def _more(p: Problem) -> bool:
+    return isinstance(p.message, Text) and p.message.key.startswith("val.more_problems.")
 
 
 def reference_problems(doc: Document) -> list[Problem]:
