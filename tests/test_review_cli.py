@@ -94,6 +94,35 @@ def test_the_targets_line_says_each_status_in_words(plan_file: Path, tmp_path: P
     assert spanish.stdout.splitlines()[-1] == "Metas: 1 cumplida, 1 en camino, 0 inalcanzables"
 
 
+@pytest.mark.parametrize(
+    ("lang", "one", "two", "row"),
+    [
+        ("en", "review of {e} (1 row) against", "review of {e} (2 rows) against", "1 row"),
+        ("es", "revisión de {e} (1 fila) frente a", "revisión de {e} (2 filas) frente a", "1 fila"),
+    ],
+)
+def test_a_one_row_execution_says_one_row(
+    plan_file: Path, tmp_path: Path, lang: str, one: str, two: str, row: str
+) -> None:
+    """A file of one row is "1 row", "1 fila", in the terminal's first line and in the
+    workbook's files line (both read "1 rows", "1 filas")."""
+    header = "programme,cluster,units,spend\n"
+    execution = tmp_path / "one.csv"
+    execution.write_text(header + "art-school,north,8,80\n", "utf-8")
+    book = tmp_path / "revision.xlsx"
+    result = run(MINIMAL, plan_file, execution, "--output", book, "--lang", lang)
+    assert result.exit_code == 0, result.output
+    assert one.format(e=execution) in result.stdout.splitlines()[0]
+    files = openpyxl.load_workbook(book).worksheets[0]["A4"].value
+    assert files.endswith(
+        f"execution: {execution} ({row})" if lang == "en" else f"ejecución: {execution} ({row})"
+    )
+    pair = tmp_path / "two.csv"
+    pair.write_text(header + "art-school,north,8,80\nart-school,north,1,10\n", "utf-8")
+    plural = run(MINIMAL, plan_file, pair, "--lang", lang)
+    assert two.format(e=pair) in plural.stdout.splitlines()[0]
+
+
 def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: Path) -> None:
     execution = tmp_path / "bad.csv"
     execution.write_text(

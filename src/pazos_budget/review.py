@@ -1098,13 +1098,14 @@ def summary_lines(
     if abs(r.shift.total) >= UNSHOWN_MONEY:
         way = "above" if r.shift.total > 0 else "below"
         overrun = said(f"overrun_{way}", amount=num(abs(r.shift.total)))
+    rows = len(r.execution.lines)
     lines = [
         said(
-            "head",
+            f"head.{'one' if rows == 1 else 'other'}",  # "1 fila", "2 filas"
             name=s.scenario.name,
             id=s.scenario.id,
             source=r.execution.source or said("execution"),
-            rows=len(r.execution.lines),
+            rows=number(rows, 0, lang),
             plan=r.plan.path,
         ),
         said(

@@ -220,11 +220,12 @@ class _ReviewBook(Book):
         sh = self.sheet(L("review.sheet.summary"))
         sh.title(L("review.title"), self.subtitle())
         sh.text(
-            L(
+            L.agreeing(
                 "review.files",
+                len(r.execution.lines),
                 plan=r.plan.path,
                 execution=r.execution.source or "—",
-                rows=len(r.execution.lines),
+                rows=L.num(len(r.execution.lines), 0),
             ),
             SUBTITLE,
             skip=2,
