@@ -312,6 +312,38 @@ def test_a_department_sheet_adds_up_with_cofunded_programmes(tmp_path: Path, lan
         assert sum(row[planned] * row[share] for row in body) == pytest.approx(d.planned_spend)
 
 
+@pytest.mark.parametrize(
+    ("lang", "of_units", "of_spend"),
+    [
+        ("es", "% de unidades ejecutadas", "% ejecutado"),
+        ("en", "% of units executed", "% executed"),
+    ],
+)
+def test_a_programmes_percentage_says_it_is_of_units(
+    minimal: tuple[LoadedScenario, Plan], lang: str, of_units: str, of_spend: str
+) -> None:
+    """The programmes' percentage is of units, the department's of spend: with an
+    overrun they differ, and both were headed "% executed" ("% ejecutado")."""
+    loaded, plan = minimal
+    planned = {c: u for (p, c), u in plan.units.items() if p == "interrupters"}
+    cluster = next(iter(planned))
+    lines = [line("interrupters", cluster, 1, 2 * 40)]  # one unit, at twice its cost
+    r = review(loaded, plan, Execution("execution.csv", lines))
+    book = build_review(r, lang=lang)
+    security = next(d for d in r.departments if d.id == "security")
+    sheet = book[next(n for n in book.sheetnames if n.startswith(security.name[:20]))]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert [of_spend, pytest.approx(security.executed_spend / security.planned_spend)] == [
+        *rows[7][:2]
+    ]
+    for name in (book.sheetnames[3], sheet.title):
+        rows = [[c.value for c in row] for row in book[name].iter_rows()]
+        header = next(row for row in rows if of_units in row)
+        assert of_spend not in header
+        body = next(row for row in rows if row[0] == "Violence interrupters")
+        assert body[header.index(of_units)] == pytest.approx(1 / sum(planned.values()))
+
+
 def test_a_plan_breaking_the_scenario_is_refused(
     minimal: tuple[LoadedScenario, Plan], tmp_path: Path
 ) -> None:

@@ -473,7 +473,9 @@ class _ReviewBook(Book):
             Col(L("col.unit"), 14, wrap=True),
             Col(L("review.col.planned_units"), 10),
             Col(L("review.col.executed_units"), 10),
-            Col(L("review.col.pct"), 9),
+            # Of units: the department's and the key figures' "% executed" are of spend,
+            # and an overrun (or an advance) makes the two differ.
+            Col(L("review.col.pct_units"), 10),
             Col(L("review.col.to_do"), 10),
             Col(L("review.col.year_units"), 12),
             Col(L("review.col.planned_spend", currency=cur), 12, fmt=MONEY),
