@@ -154,6 +154,36 @@ def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: 
 
 
 @pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        (
+            "en",
+            "spend: must be a number, got '94,08': this file writes decimals with a point "
+            "(94.08); a file saved separated by semicolons (';') may use a decimal comma",
+        ),
+        (
+            "es",
+            "spend: debe ser un número, y dice '94,08': en este archivo el decimal se escribe "
+            "con punto (94.08); un archivo guardado separado por punto y coma (';') sí admite "
+            "la coma decimal",
+        ),
+    ],
+)
+def test_a_quoted_decimal_comma_in_a_comma_separated_file_says_how_to_write_it(
+    plan_file: Path, tmp_path: Path, lang: str, message: str
+) -> None:
+    """Google Sheets (or a Spanish LibreOffice) saves "CSV" separated by commas with the
+    decimal comma in quotes: '94,08' was "must be a number", which it is to the head."""
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text('programme,cluster,units,spend\ninterrupters,south,3,"94,08"\n', "utf-8")
+    book = tmp_path / "revision.xlsx"
+    result = run(MINIMAL, plan_file, execution, "--output", book, "--lang", lang)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{execution}:2:4: {message}"]
+    assert not book.exists()
+
+
+@pytest.mark.parametrize(
     ("text", "sep"),
     [
         # A decimal comma in a comma-separated file: read as it stands, '94,08' was 94.
