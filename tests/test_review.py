@@ -20,7 +20,7 @@ from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.messages import problem_line
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.labels import Labels
-from pazos_budget.reports.review import build_review
+from pazos_budget.reports.review import build_review, diagnosis_said, warnings_said
 from pazos_budget.result import to_json
 from pazos_budget.review import (
     Plan,
@@ -423,6 +423,39 @@ def test_units_beyond_a_maximum_change_are_kept_and_the_limit_is_diagnosed(
     assert finding.message.startswith(
         "Programme “Art school workshops”: 55 units (workshop) are already delivered in North"
     )
+
+
+def test_one_unit_delivered_is_said_in_the_singular(tmp_path: Path) -> None:
+    """One unit beyond a limit is "1 unit" ("1 unidad") in the warning and the diagnosis,
+    in both languages (both read "1 units", "1 unidades")."""
+    variant = tmp_path / "one.yaml"
+    variant.write_text(
+        f"extends: {MINIMAL}\n"
+        "scenario: {id: minimal-one, name: Minimal with a small change}\n"
+        "programmes:\n"
+        "  change:\n"
+        "    art-school: {current_units: 0.5, max_change: 0.5}\n",
+        encoding="utf-8",
+    )
+    loaded, plan = adopted(variant, tmp_path)
+    r = review(loaded, plan, Execution("execution.csv", [line("art-school", "north", 1, 10)]))
+    assert [str(w) for w in r.warnings] == [
+        "execution.csv:2:1: warning: units: programme art-school has delivered 1 unit by "
+        "this row, above the 0.75 its maximum change allows; the rest of the year is diagnosed"
+    ]
+    assert warnings_said(r, "es") == [
+        (
+            "execution.csv:2:1",
+            "units: «Art school workshops» entregó 1 unidad hasta esta fila, más de las 0,75 "
+            "que permite su cambio máximo; el resto del año se diagnostica.",
+        )
+    ]
+    (finding,) = r.diagnosis or []
+    assert finding.message.startswith(
+        "Programme “Art school workshops”: 1 unit (workshop) is already delivered in North"
+    )
+    (said,) = diagnosis_said(r, "es")
+    assert said.startswith("«Art school workshops»: ya se entregó 1 unidad (North), pero")
 
 
 @PULP_4_DEPRECATIONS[0]

@@ -580,7 +580,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 None,
                 units,
                 p.max_units,
-                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"units: programme {p.id} has delivered {_units(units)} by this row, above "
                 f"its max_units {p.max_units:g}; the rest of the year keeps them (a unit "
                 "delivered is not undone)",
             )
@@ -594,7 +594,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 None,
                 units,
                 bounds[1],
-                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"units: programme {p.id} has delivered {_units(units)} by this row, above "
                 f"the {bounds[1]:g} its maximum change allows; the rest of the year is "
                 "diagnosed",
             )
@@ -610,7 +610,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 line.cluster,
                 here,
                 cap,
-                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"units: programme {p.id} has delivered {_units(here)} in {line.cluster}, "
                 f"above its per-cluster maximum {cap:g}; the rest of the year keeps them",
             )
         pop = pops[line.cluster]
@@ -623,7 +623,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 line.cluster,
                 here,
                 pop,
-                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"units: programme {p.id} has delivered {_units(here)} in {line.cluster}, "
                 f"for more youth than live there ({pop:,}); the rest of the year is diagnosed",
             )
     return out
@@ -888,6 +888,12 @@ def _overrun(shift: Shift, kind: FindingKind, subject: str) -> float:
     return shift.department.get(subject, 0.0)
 
 
+def _units(x: float, written: Callable[[float], str] = lambda x: f"{x:g}") -> str:
+    """A count of units as a sentence says it: "1 unit", "2 units", "1.5 units"."""
+    text = written(x)
+    return f"{text} unit" if text == "1" else f"{text} units"
+
+
 def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < WRITTEN_WHOLE else f"{x:,.2f}"
 
@@ -921,7 +927,8 @@ def _executed_sentence(f: Finding, s: Scenario) -> str:
         f.money, ", even with more money" if f.money == Money.NO else ""
     )
     return (
-        f"Programme “{p.name}”: {_num(f.committed)} units{unit} are already delivered{where}, "
+        f"Programme “{p.name}”: {_units(f.committed, _num)}{unit} "
+        f"{'is' if _num(f.committed) == '1' else 'are'} already delivered{where}, "
         f"but the rest of the year's commitments let only {_num(f.possible)} stand{because}; "
         "a unit delivered is not undone, so a limit of the scenario (maximum units, maximum "
         "change, a cluster's population) or a hard commitment must change."

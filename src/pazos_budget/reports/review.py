@@ -33,9 +33,10 @@ from ..review import (
     Review,
     TargetReview,
     TargetStatus,
+    WarningKind,
 )
 from ..scenario import Scenario, TargetKind
-from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN, UNSHOWN_MONEY
+from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN, UNSHOWN_MONEY, WRITTEN_WHOLE
 from .charts import horizontal_bars
 from .context import Book
 from .diagnosis import finding_sentence
@@ -82,13 +83,25 @@ def _count(x: float | None) -> V | str:
     return "—" if x is None else V(x, count_fmt(x))
 
 
+#: The warnings that count delivered units (the others are money).
+UNIT_WARNINGS = frozenset(
+    {WarningKind.MAX_UNITS, WarningKind.CLUSTER_MAX, WarningKind.MAX_CHANGE, WarningKind.POPULATION}
+)
+
+
+def _one(x: float) -> int:
+    """1 for an amount written as 1 (the singular's count), else 2."""
+    return 1 if abs(x - 1) < WRITTEN_WHOLE else 2
+
+
 def finding_said(L: Labels, s: Scenario, f: Finding) -> str:
     """A review's diagnosis finding in `L`'s language: a money finding (restated in the
     scenario's own amounts by review.py) and units already delivered by the review's own
     sentences, others as the diagnosis says them (`finding_sentence`)."""
     if f.kind == EXECUTED_UNITS:
-        return L(
+        return L.agreeing(
             "review.finding.executed_units",
+            _one(f.committed),
             name=f.name or f.subject,
             where={c.id: c.name for c in s.clusters}.get(f.key, L("city_wide")),
             committed=L.count(f.committed),
@@ -109,8 +122,11 @@ def finding_said(L: Labels, s: Scenario, f: Finding) -> str:
 def warning_sentence(L: Labels, s: Scenario, w: ExecutionWarning) -> str:
     """What an execution has passed, in `L`'s language, its numbers written as it writes
     them (the workbook's sentence)."""
+    key = f"review.warning.{w.kind.value}"
+    if w.kind in UNIT_WARNINGS:  # "1 unidad", "2 unidades"
+        key += ".one" if _one(w.amount) == 1 else ".other"
     return L(
-        f"review.warning.{w.kind.value}",
+        key,
         name=w.name,
         cluster={c.id: c.name for c in s.clusters}.get(w.cluster or "", w.cluster or ""),
         amount=L.count(w.amount),
