@@ -183,6 +183,49 @@ def test_a_quoted_decimal_comma_in_a_comma_separated_file_says_how_to_write_it(
     assert not book.exists()
 
 
+def test_a_row_entered_twice_is_counted_and_said(plan_file: Path, tmp_path: Path) -> None:
+    """Rows of one cell add up, so a row pasted twice doubled its cell without a word: it
+    is still counted (a dated log may repeat a delivery), with a warning at the copy."""
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(
+        "programa;clúster;unidades;gasto;fecha\n"
+        "art-school;north;8;80;30/06/2023\n"
+        "art-school;north;2;20;30/06/2023\n"
+        "art-school;north;8;80;30/06/2023\n"
+        "art-school;north;8;80;31/05/2023\n",
+        "utf-8",
+    )
+    e = str(execution)
+    doc = tmp_path / "revision.json"
+    book = tmp_path / "revision.xlsx"
+    result = run(MINIMAL, plan_file, execution, "--json", doc, "--output", book, "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{e}:4:1: advertencia: programme: esta fila repite la de {e}:2:1 (mismo programa, "
+        "clúster, unidades, gasto y fecha); se cuentan las dos: si se registró dos veces, "
+        "borre una."
+    ]
+    review = json.loads(doc.read_text(encoding="utf-8"))
+    assert review["executed"] == [
+        {"programme": "art-school", "cluster": "north", "units": 26.0, "spend": 260.0}
+    ]
+    (warning,) = review["warnings"]
+    assert (warning["where"], warning["kind"], warning["repeats"]) == (
+        f"{e}:4:1",
+        "repeated_row",
+        f"{e}:2:1",
+    )
+    sheet = openpyxl.load_workbook(book).worksheets[0]
+    assert [f"{e}:4:1", result.stderr.split("programme: ", 1)[1].strip()] in [
+        [c.value for c in row[:2]] for row in sheet.iter_rows()
+    ]
+    english = run(MINIMAL, plan_file, execution)
+    assert english.stderr.splitlines() == [
+        f"{e}:4:1: warning: programme: this row repeats the row at {e}:2:1 (same programme, "
+        "cluster, units, spend and date); both are counted: if it was entered twice, delete one"
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "sep"),
     [

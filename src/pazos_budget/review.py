@@ -481,6 +481,7 @@ class WarningKind(StrEnum):
     CLUSTER_MAX = "cluster_max"
     MAX_CHANGE = "max_change"
     POPULATION = "population"
+    REPEATED_ROW = "repeated_row"  # not a limit: a row the same as an earlier one
 
 
 @dataclass(frozen=True)
@@ -495,6 +496,7 @@ class ExecutionWarning:
     amount: float  # spend recorded or units delivered by that row
     limit: float
     message: str  # in English, as the terminal prints it
+    repeats: str = ""  # a repeated row: where the row it repeats is
 
     def __str__(self) -> str:
         return f"{self.where}: warning: {self.message}"
@@ -508,7 +510,8 @@ class ExecutionWarning:
 def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarning]:
     """Where the execution has passed a limit, each once, at the row that passed it: the
     total budget or a department's envelope (spend), a programme's maximum units,
-    per-cluster maximum or maximum change, or a cluster's youth population (units)."""
+    per-cluster maximum or maximum change, or a cluster's youth population (units); and
+    each row identical to an earlier one (a row entered twice is counted twice)."""
     out: list[ExecutionWarning] = []
     cur = s.scenario.currency
     by_id = {p.id: p for p in s.programmes}
@@ -536,9 +539,30 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 ExecutionWarning(where, kind, subject, name, cluster, amount, limit, message)
             )
 
+    seen: dict[tuple[str, str | None, float, float, str | None], str] = {}
     for line in execution.lines:
         p = by_id[line.programme]
         at_spend, at_units = line.spend_where or line.where, line.units_where or line.where
+        # Rows of one cell add up (a dated log of deliveries), so a row pasted twice
+        # would double its cell without a word: an identical row is said, and counted.
+        same = (line.programme, line.cluster, line.units, line.spend, line.date)
+        if same in seen:
+            out.append(
+                ExecutionWarning(
+                    line.where,
+                    WarningKind.REPEATED_ROW,
+                    p.id,
+                    p.name,
+                    line.cluster,
+                    line.units,
+                    line.spend,
+                    f"programme: this row repeats the row at {seen[same]} (same programme, "
+                    "cluster, units, spend and date); both are counted: if it was entered "
+                    "twice, delete one",
+                    seen[same],
+                )
+            )
+        seen.setdefault(same, line.where)
         total += line.spend
         if total > s.budget.total * (1 + CHECK_TOLERANCE):
             warn(
@@ -977,6 +1001,7 @@ def review_json(r: Review) -> dict[str, Any]:
                 "amount": _clean(w.amount),
                 "limit": _clean(w.limit),
                 "message": w.message,
+                **({"repeats": w.repeats} if w.repeats else {}),
             }
             for w in r.warnings
         ],

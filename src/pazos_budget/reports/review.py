@@ -127,6 +127,7 @@ def warning_sentence(L: Labels, s: Scenario, w: ExecutionWarning) -> str:
         key += ".one" if _one(w.amount) == 1 else ".other"
     return L(
         key,
+        earlier=w.repeats,
         name=w.name,
         cluster={c.id: c.name for c in s.clusters}.get(w.cluster or "", w.cluster or ""),
         amount=L.count(w.amount),
