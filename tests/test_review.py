@@ -458,6 +458,35 @@ def test_one_unit_delivered_is_said_in_the_singular(tmp_path: Path) -> None:
     assert said.startswith("«Art school workshops»: ya se entregó 1 unidad (North), pero")
 
 
+@pytest.mark.parametrize(("spend", "unit_cost"), [(2 * 10 + 30, 10), (2 * 12 + 30, 12)])
+def test_the_recorded_unit_cost_leaves_out_the_fixed_cost(
+    tmp_path: Path, spend: float, unit_cost: float
+) -> None:
+    """A started programme's fixed cost is taken as paid with its first unit, so it is no
+    overrun; the recorded unit cost showed it per unit (2 workshops and their 30 of
+    set-up read 25 a workshop against 10, shaded as an overrun the review did not count)."""
+    variant = tmp_path / "fixed.yaml"
+    variant.write_text(
+        f"extends: {MINIMAL}\n"
+        "scenario: {id: minimal-fixed, name: Minimal with a set-up cost}\n"
+        "programmes:\n"
+        "  change:\n"
+        "    art-school: {fixed_cost: 30}\n",
+        encoding="utf-8",
+    )
+    loaded, plan = adopted(variant, tmp_path)
+    r = review(loaded, plan, Execution("execution.csv", [line("art-school", "north", 2, spend)]))
+    assert r.shift.total == pytest.approx(2 * (unit_cost - 10))
+    book = build_review(r, lang="en")
+    rows = [list(row) for row in book["Programmes"].iter_rows()]
+    header = next([c.value for c in row] for row in rows if row[0].value == "Programme")
+    (art,) = [row for row in rows if row[0].value == "Art school workshops"]
+    recorded = art[next(k for k, h in enumerate(header) if h.startswith("Recorded unit cost"))]
+    assert recorded.value == pytest.approx(unit_cost)
+    shaded = recorded.fill.fgColor.rgb not in (None, "00000000")
+    assert shaded == (unit_cost > 10)
+
+
 @PULP_4_DEPRECATIONS[0]
 @PULP_4_DEPRECATIONS[1]
 def test_every_solver_holds_the_execution(

@@ -509,7 +509,11 @@ class _ReviewBook(Book):
     def _programme_row(
         self, p: ProgrammeReview, with_department: bool, share: float | None = None
     ) -> list[Any]:
-        recorded = p.executed_spend / p.executed_units if p.executed_units > 0 else None
+        # The recorded spend per unit less the fixed cost, which is taken as paid with the
+        # first unit (review.overruns): the plan's unit cost plus the overrun per unit.
+        # Spend over units put a started programme's fixed cost in its unit cost, shaded
+        # as an overrun the review does not count.
+        recorded = p.unit_cost + p.overrun / p.executed_units if p.executed_units > 0 else None
         over = recorded is not None and recorded > p.unit_cost * (1 + TIE_MARGIN)
         row: list[Any] = [p.name]
         if with_department:
