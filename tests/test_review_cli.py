@@ -183,6 +183,29 @@ def test_a_quoted_decimal_comma_in_a_comma_separated_file_says_how_to_write_it(
     assert not book.exists()
 
 
+def test_a_decimal_point_among_decimal_commas_says_how_to_write_it(
+    plan_file: Path, tmp_path: Path
+) -> None:
+    """A ';' file whose figures have decimal commas reads them so; a '6.5' typed among
+    them was "must be a number", which it is to whoever typed it."""
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(
+        "programa;clúster;unidades;gasto\ninterrupters;south;3;94,08\nart-school;north;2;6.5\n",
+        "utf-8",
+    )
+    es = run(MINIMAL, plan_file, execution, "--lang", "es")
+    assert es.exit_code == 2
+    assert es.stderr.splitlines() == [
+        f"{execution}:3:4: spend: debe ser un número, y dice '6.5': en este archivo el decimal "
+        "se escribe con coma (6,5), como en sus demás cifras"
+    ]
+    en = run(MINIMAL, plan_file, execution)
+    assert en.stderr.splitlines() == [
+        f"{execution}:3:4: spend: must be a number, got '6.5': this file writes decimals with a "
+        "comma (6,5), as in its other figures"
+    ]
+
+
 def test_a_row_entered_twice_is_counted_and_said(plan_file: Path, tmp_path: Path) -> None:
     """Rows of one cell add up, so a row pasted twice doubled its cell without a word: it
     is still counted (a dated log may repeat a delivery), with a warning at the copy."""
