@@ -20,7 +20,7 @@ from pazos_budget.loader import LoadedScenario, load_scenario
 from pazos_budget.messages import problem_line
 from pazos_budget.pipeline import solve_scenario
 from pazos_budget.reports.labels import Labels
-from pazos_budget.reports.review import build_review
+from pazos_budget.reports.review import build_review, diagnosis_said, warnings_said
 from pazos_budget.result import to_json
 from pazos_budget.review import (
     Plan,
@@ -312,6 +312,38 @@ def test_a_department_sheet_adds_up_with_cofunded_programmes(tmp_path: Path, lan
         assert sum(row[planned] * row[share] for row in body) == pytest.approx(d.planned_spend)
 
 
+@pytest.mark.parametrize(
+    ("lang", "of_units", "of_spend"),
+    [
+        ("es", "% de unidades ejecutadas", "% ejecutado"),
+        ("en", "% of units executed", "% executed"),
+    ],
+)
+def test_a_programmes_percentage_says_it_is_of_units(
+    minimal: tuple[LoadedScenario, Plan], lang: str, of_units: str, of_spend: str
+) -> None:
+    """The programmes' percentage is of units, the department's of spend: with an
+    overrun they differ, and both were headed "% executed" ("% ejecutado")."""
+    loaded, plan = minimal
+    planned = {c: u for (p, c), u in plan.units.items() if p == "interrupters"}
+    cluster = next(iter(planned))
+    lines = [line("interrupters", cluster, 1, 2 * 40)]  # one unit, at twice its cost
+    r = review(loaded, plan, Execution("execution.csv", lines))
+    book = build_review(r, lang=lang)
+    security = next(d for d in r.departments if d.id == "security")
+    sheet = book[next(n for n in book.sheetnames if n.startswith(security.name[:20]))]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert [of_spend, pytest.approx(security.executed_spend / security.planned_spend)] == [
+        *rows[7][:2]
+    ]
+    for name in (book.sheetnames[3], sheet.title):
+        rows = [[c.value for c in row] for row in book[name].iter_rows()]
+        header = next(row for row in rows if of_units in row)
+        assert of_spend not in header
+        body = next(row for row in rows if row[0] == "Violence interrupters")
+        assert body[header.index(of_units)] == pytest.approx(1 / sum(planned.values()))
+
+
 def test_a_plan_breaking_the_scenario_is_refused(
     minimal: tuple[LoadedScenario, Plan], tmp_path: Path
 ) -> None:
@@ -391,6 +423,68 @@ def test_units_beyond_a_maximum_change_are_kept_and_the_limit_is_diagnosed(
     assert finding.message.startswith(
         "Programme “Art school workshops”: 55 units (workshop) are already delivered in North"
     )
+
+
+def test_one_unit_delivered_is_said_in_the_singular(tmp_path: Path) -> None:
+    """One unit beyond a limit is "1 unit" ("1 unidad") in the warning and the diagnosis,
+    in both languages (both read "1 units", "1 unidades")."""
+    variant = tmp_path / "one.yaml"
+    variant.write_text(
+        f"extends: {MINIMAL}\n"
+        "scenario: {id: minimal-one, name: Minimal with a small change}\n"
+        "programmes:\n"
+        "  change:\n"
+        "    art-school: {current_units: 0.5, max_change: 0.5}\n",
+        encoding="utf-8",
+    )
+    loaded, plan = adopted(variant, tmp_path)
+    r = review(loaded, plan, Execution("execution.csv", [line("art-school", "north", 1, 10)]))
+    assert [str(w) for w in r.warnings] == [
+        "execution.csv:2:1: warning: units: programme art-school has delivered 1 unit by "
+        "this row, above the 0.75 its maximum change allows; the rest of the year is diagnosed"
+    ]
+    assert warnings_said(r, "es") == [
+        (
+            "execution.csv:2:1",
+            "units: «Art school workshops» entregó 1 unidad hasta esta fila, más de las 0,75 "
+            "que permite su cambio máximo; el resto del año se diagnostica.",
+        )
+    ]
+    (finding,) = r.diagnosis or []
+    assert finding.message.startswith(
+        "Programme “Art school workshops”: 1 unit (workshop) is already delivered in North"
+    )
+    (said,) = diagnosis_said(r, "es")
+    assert said.startswith("«Art school workshops»: ya se entregó 1 unidad (North), pero")
+
+
+@pytest.mark.parametrize(("spend", "unit_cost"), [(2 * 10 + 30, 10), (2 * 12 + 30, 12)])
+def test_the_recorded_unit_cost_leaves_out_the_fixed_cost(
+    tmp_path: Path, spend: float, unit_cost: float
+) -> None:
+    """A started programme's fixed cost is taken as paid with its first unit, so it is no
+    overrun; the recorded unit cost showed it per unit (2 workshops and their 30 of
+    set-up read 25 a workshop against 10, shaded as an overrun the review did not count)."""
+    variant = tmp_path / "fixed.yaml"
+    variant.write_text(
+        f"extends: {MINIMAL}\n"
+        "scenario: {id: minimal-fixed, name: Minimal with a set-up cost}\n"
+        "programmes:\n"
+        "  change:\n"
+        "    art-school: {fixed_cost: 30}\n",
+        encoding="utf-8",
+    )
+    loaded, plan = adopted(variant, tmp_path)
+    r = review(loaded, plan, Execution("execution.csv", [line("art-school", "north", 2, spend)]))
+    assert r.shift.total == pytest.approx(2 * (unit_cost - 10))
+    book = build_review(r, lang="en")
+    rows = [list(row) for row in book["Programmes"].iter_rows()]
+    header = next([c.value for c in row] for row in rows if row[0].value == "Programme")
+    (art,) = [row for row in rows if row[0].value == "Art school workshops"]
+    recorded = art[next(k for k, h in enumerate(header) if h.startswith("Recorded unit cost"))]
+    assert recorded.value == pytest.approx(unit_cost)
+    shaded = recorded.fill.fgColor.rgb not in (None, "00000000")
+    assert shaded == (unit_cost > 10)
 
 
 @PULP_4_DEPRECATIONS[0]

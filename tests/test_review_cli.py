@@ -94,6 +94,35 @@ def test_the_targets_line_says_each_status_in_words(plan_file: Path, tmp_path: P
     assert spanish.stdout.splitlines()[-1] == "Metas: 1 cumplida, 1 en camino, 0 inalcanzables"
 
 
+@pytest.mark.parametrize(
+    ("lang", "one", "two", "row"),
+    [
+        ("en", "review of {e} (1 row) against", "review of {e} (2 rows) against", "1 row"),
+        ("es", "revisión de {e} (1 fila) frente a", "revisión de {e} (2 filas) frente a", "1 fila"),
+    ],
+)
+def test_a_one_row_execution_says_one_row(
+    plan_file: Path, tmp_path: Path, lang: str, one: str, two: str, row: str
+) -> None:
+    """A file of one row is "1 row", "1 fila", in the terminal's first line and in the
+    workbook's files line (both read "1 rows", "1 filas")."""
+    header = "programme,cluster,units,spend\n"
+    execution = tmp_path / "one.csv"
+    execution.write_text(header + "art-school,north,8,80\n", "utf-8")
+    book = tmp_path / "revision.xlsx"
+    result = run(MINIMAL, plan_file, execution, "--output", book, "--lang", lang)
+    assert result.exit_code == 0, result.output
+    assert one.format(e=execution) in result.stdout.splitlines()[0]
+    files = openpyxl.load_workbook(book).worksheets[0]["A4"].value
+    assert files.endswith(
+        f"execution: {execution} ({row})" if lang == "en" else f"ejecución: {execution} ({row})"
+    )
+    pair = tmp_path / "two.csv"
+    pair.write_text(header + "art-school,north,8,80\nart-school,north,1,10\n", "utf-8")
+    plural = run(MINIMAL, plan_file, pair, "--lang", lang)
+    assert two.format(e=pair) in plural.stdout.splitlines()[0]
+
+
 def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: Path) -> None:
     execution = tmp_path / "bad.csv"
     execution.write_text(
@@ -122,6 +151,102 @@ def test_bad_rows_are_located_and_nothing_is_written(plan_file: Path, tmp_path: 
         "(got 1.5)",
     ]
     assert not doc.exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        (
+            "en",
+            "spend: must be a number, got '94,08': this file writes decimals with a point "
+            "(94.08); a file saved separated by semicolons (';') may use a decimal comma",
+        ),
+        (
+            "es",
+            "spend: debe ser un número, y dice '94,08': en este archivo el decimal se escribe "
+            "con punto (94.08); un archivo guardado separado por punto y coma (';') sí admite "
+            "la coma decimal",
+        ),
+    ],
+)
+def test_a_quoted_decimal_comma_in_a_comma_separated_file_says_how_to_write_it(
+    plan_file: Path, tmp_path: Path, lang: str, message: str
+) -> None:
+    """Google Sheets (or a Spanish LibreOffice) saves "CSV" separated by commas with the
+    decimal comma in quotes: '94,08' was "must be a number", which it is to the head."""
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text('programme,cluster,units,spend\ninterrupters,south,3,"94,08"\n', "utf-8")
+    book = tmp_path / "revision.xlsx"
+    result = run(MINIMAL, plan_file, execution, "--output", book, "--lang", lang)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{execution}:2:4: {message}"]
+    assert not book.exists()
+
+
+def test_a_decimal_point_among_decimal_commas_says_how_to_write_it(
+    plan_file: Path, tmp_path: Path
+) -> None:
+    """A ';' file whose figures have decimal commas reads them so; a '6.5' typed among
+    them was "must be a number", which it is to whoever typed it."""
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(
+        "programa;clúster;unidades;gasto\ninterrupters;south;3;94,08\nart-school;north;2;6.5\n",
+        "utf-8",
+    )
+    es = run(MINIMAL, plan_file, execution, "--lang", "es")
+    assert es.exit_code == 2
+    assert es.stderr.splitlines() == [
+        f"{execution}:3:4: spend: debe ser un número, y dice '6.5': en este archivo el decimal "
+        "se escribe con coma (6,5), como en sus demás cifras"
+    ]
+    en = run(MINIMAL, plan_file, execution)
+    assert en.stderr.splitlines() == [
+        f"{execution}:3:4: spend: must be a number, got '6.5': this file writes decimals with a "
+        "comma (6,5), as in its other figures"
+    ]
+
+
+def test_a_row_entered_twice_is_counted_and_said(plan_file: Path, tmp_path: Path) -> None:
+    """Rows of one cell add up, so a row pasted twice doubled its cell without a word: it
+    is still counted (a dated log may repeat a delivery), with a warning at the copy."""
+    execution = tmp_path / "ejecucion.csv"
+    execution.write_text(
+        "programa;clúster;unidades;gasto;fecha\n"
+        "art-school;north;8;80;30/06/2023\n"
+        "art-school;north;2;20;30/06/2023\n"
+        "art-school;north;8;80;30/06/2023\n"
+        "art-school;north;8;80;31/05/2023\n",
+        "utf-8",
+    )
+    e = str(execution)
+    doc = tmp_path / "revision.json"
+    book = tmp_path / "revision.xlsx"
+    result = run(MINIMAL, plan_file, execution, "--json", doc, "--output", book, "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{e}:4:1: advertencia: programme: esta fila repite la de {e}:2:1 (mismo programa, "
+        "clúster, unidades, gasto y fecha); se cuentan las dos: si se registró dos veces, "
+        "borre una."
+    ]
+    review = json.loads(doc.read_text(encoding="utf-8"))
+    assert review["executed"] == [
+        {"programme": "art-school", "cluster": "north", "units": 26.0, "spend": 260.0}
+    ]
+    (warning,) = review["warnings"]
+    assert (warning["where"], warning["kind"], warning["repeats"]) == (
+        f"{e}:4:1",
+        "repeated_row",
+        f"{e}:2:1",
+    )
+    sheet = openpyxl.load_workbook(book).worksheets[0]
+    assert [f"{e}:4:1", result.stderr.split("programme: ", 1)[1].strip()] in [
+        [c.value for c in row[:2]] for row in sheet.iter_rows()
+    ]
+    english = run(MINIMAL, plan_file, execution)
+    assert english.stderr.splitlines() == [
+        f"{e}:4:1: warning: programme: this row repeats the row at {e}:2:1 (same programme, "
+        "cluster, units, spend and date); both are counted: if it was entered twice, delete one"
+    ]
 
 
 @pytest.mark.parametrize(

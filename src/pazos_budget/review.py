@@ -481,6 +481,7 @@ class WarningKind(StrEnum):
     CLUSTER_MAX = "cluster_max"
     MAX_CHANGE = "max_change"
     POPULATION = "population"
+    REPEATED_ROW = "repeated_row"  # not a limit: a row the same as an earlier one
 
 
 @dataclass(frozen=True)
@@ -495,6 +496,7 @@ class ExecutionWarning:
     amount: float  # spend recorded or units delivered by that row
     limit: float
     message: str  # in English, as the terminal prints it
+    repeats: str = ""  # a repeated row: where the row it repeats is
 
     def __str__(self) -> str:
         return f"{self.where}: warning: {self.message}"
@@ -508,7 +510,8 @@ class ExecutionWarning:
 def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarning]:
     """Where the execution has passed a limit, each once, at the row that passed it: the
     total budget or a department's envelope (spend), a programme's maximum units,
-    per-cluster maximum or maximum change, or a cluster's youth population (units)."""
+    per-cluster maximum or maximum change, or a cluster's youth population (units); and
+    each row identical to an earlier one (a row entered twice is counted twice)."""
     out: list[ExecutionWarning] = []
     cur = s.scenario.currency
     by_id = {p.id: p for p in s.programmes}
@@ -536,9 +539,30 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 ExecutionWarning(where, kind, subject, name, cluster, amount, limit, message)
             )
 
+    seen: dict[tuple[str, str | None, float, float, str | None], str] = {}
     for line in execution.lines:
         p = by_id[line.programme]
         at_spend, at_units = line.spend_where or line.where, line.units_where or line.where
+        # Rows of one cell add up (a dated log of deliveries), so a row pasted twice
+        # would double its cell without a word: an identical row is said, and counted.
+        same = (line.programme, line.cluster, line.units, line.spend, line.date)
+        if same in seen:
+            out.append(
+                ExecutionWarning(
+                    line.where,
+                    WarningKind.REPEATED_ROW,
+                    p.id,
+                    p.name,
+                    line.cluster,
+                    line.units,
+                    line.spend,
+                    f"programme: this row repeats the row at {seen[same]} (same programme, "
+                    "cluster, units, spend and date); both are counted: if it was entered "
+                    "twice, delete one",
+                    seen[same],
+                )
+            )
+        seen.setdefault(same, line.where)
         total += line.spend
         if total > s.budget.total * (1 + CHECK_TOLERANCE):
             warn(
@@ -580,7 +604,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 None,
                 units,
                 p.max_units,
-                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"units: programme {p.id} has delivered {_units(units)} by this row, above "
                 f"its max_units {p.max_units:g}; the rest of the year keeps them (a unit "
                 "delivered is not undone)",
             )
@@ -594,7 +618,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 None,
                 units,
                 bounds[1],
-                f"units: programme {p.id} has delivered {units:g} units by this row, above "
+                f"units: programme {p.id} has delivered {_units(units)} by this row, above "
                 f"the {bounds[1]:g} its maximum change allows; the rest of the year is "
                 "diagnosed",
             )
@@ -610,7 +634,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 line.cluster,
                 here,
                 cap,
-                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"units: programme {p.id} has delivered {_units(here)} in {line.cluster}, "
                 f"above its per-cluster maximum {cap:g}; the rest of the year keeps them",
             )
         pop = pops[line.cluster]
@@ -623,7 +647,7 @@ def execution_warnings(s: Scenario, execution: Execution) -> list[ExecutionWarni
                 line.cluster,
                 here,
                 pop,
-                f"units: programme {p.id} has delivered {here:g} units in {line.cluster}, "
+                f"units: programme {p.id} has delivered {_units(here)} in {line.cluster}, "
                 f"for more youth than live there ({pop:,}); the rest of the year is diagnosed",
             )
     return out
@@ -888,6 +912,12 @@ def _overrun(shift: Shift, kind: FindingKind, subject: str) -> float:
     return shift.department.get(subject, 0.0)
 
 
+def _units(x: float, written: Callable[[float], str] = lambda x: f"{x:g}") -> str:
+    """A count of units as a sentence says it: "1 unit", "2 units", "1.5 units"."""
+    text = written(x)
+    return f"{text} unit" if text == "1" else f"{text} units"
+
+
 def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < WRITTEN_WHOLE else f"{x:,.2f}"
 
@@ -921,7 +951,8 @@ def _executed_sentence(f: Finding, s: Scenario) -> str:
         f.money, ", even with more money" if f.money == Money.NO else ""
     )
     return (
-        f"Programme “{p.name}”: {_num(f.committed)} units{unit} are already delivered{where}, "
+        f"Programme “{p.name}”: {_units(f.committed, _num)}{unit} "
+        f"{'is' if _num(f.committed) == '1' else 'are'} already delivered{where}, "
         f"but the rest of the year's commitments let only {_num(f.possible)} stand{because}; "
         "a unit delivered is not undone, so a limit of the scenario (maximum units, maximum "
         "change, a cluster's population) or a hard commitment must change."
@@ -970,6 +1001,7 @@ def review_json(r: Review) -> dict[str, Any]:
                 "amount": _clean(w.amount),
                 "limit": _clean(w.limit),
                 "message": w.message,
+                **({"repeats": w.repeats} if w.repeats else {}),
             }
             for w in r.warnings
         ],
@@ -1098,13 +1130,14 @@ def summary_lines(
     if abs(r.shift.total) >= UNSHOWN_MONEY:
         way = "above" if r.shift.total > 0 else "below"
         overrun = said(f"overrun_{way}", amount=num(abs(r.shift.total)))
+    rows = len(r.execution.lines)
     lines = [
         said(
-            "head",
+            f"head.{'one' if rows == 1 else 'other'}",  # "1 fila", "2 filas"
             name=s.scenario.name,
             id=s.scenario.id,
             source=r.execution.source or said("execution"),
-            rows=len(r.execution.lines),
+            rows=number(rows, 0, lang),
             plan=r.plan.path,
         ),
         said(

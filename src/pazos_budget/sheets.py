@@ -182,6 +182,15 @@ class Cell:
             found = parse_number(text, decimal)
             if found is not None:
                 return found
+            other = plain_number(text, "," if decimal == "." else ".")
+            if other is not None and decimal == ".":
+                # '94,08' in a file read with a decimal point (a comma-separated one, as
+                # Google Sheets or a Spanish LibreOffice writes it): say how it would read.
+                raise self.fail(path, Text("val.cell.got_comma", text=text, plain=other))
+            if other is not None:
+                # '6.5' among decimal commas ('94,08'): the file's own mark, as it reads.
+                plain = other.replace(".", ",")
+                raise self.fail(path, Text("val.cell.got_point", text=text, plain=plain))
             raise self.fail(path, Text("val.cell.got", text=text))
         raise self.fail(path, Text("val.cell.text", text=text))
 

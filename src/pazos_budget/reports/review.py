@@ -33,9 +33,10 @@ from ..review import (
     Review,
     TargetReview,
     TargetStatus,
+    WarningKind,
 )
 from ..scenario import Scenario, TargetKind
-from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN, UNSHOWN_MONEY
+from ..tolerances import CHECK_TOLERANCE, TIE_MARGIN, UNSHOWN_MONEY, WRITTEN_WHOLE
 from .charts import horizontal_bars
 from .context import Book
 from .diagnosis import finding_sentence
@@ -82,13 +83,25 @@ def _count(x: float | None) -> V | str:
     return "—" if x is None else V(x, count_fmt(x))
 
 
+#: The warnings that count delivered units (the others are money).
+UNIT_WARNINGS = frozenset(
+    {WarningKind.MAX_UNITS, WarningKind.CLUSTER_MAX, WarningKind.MAX_CHANGE, WarningKind.POPULATION}
+)
+
+
+def _one(x: float) -> int:
+    """1 for an amount written as 1 (the singular's count), else 2."""
+    return 1 if abs(x - 1) < WRITTEN_WHOLE else 2
+
+
 def finding_said(L: Labels, s: Scenario, f: Finding) -> str:
     """A review's diagnosis finding in `L`'s language: a money finding (restated in the
     scenario's own amounts by review.py) and units already delivered by the review's own
     sentences, others as the diagnosis says them (`finding_sentence`)."""
     if f.kind == EXECUTED_UNITS:
-        return L(
+        return L.agreeing(
             "review.finding.executed_units",
+            _one(f.committed),
             name=f.name or f.subject,
             where={c.id: c.name for c in s.clusters}.get(f.key, L("city_wide")),
             committed=L.count(f.committed),
@@ -109,8 +122,12 @@ def finding_said(L: Labels, s: Scenario, f: Finding) -> str:
 def warning_sentence(L: Labels, s: Scenario, w: ExecutionWarning) -> str:
     """What an execution has passed, in `L`'s language, its numbers written as it writes
     them (the workbook's sentence)."""
+    key = f"review.warning.{w.kind.value}"
+    if w.kind in UNIT_WARNINGS:  # "1 unidad", "2 unidades"
+        key += ".one" if _one(w.amount) == 1 else ".other"
     return L(
-        f"review.warning.{w.kind.value}",
+        key,
+        earlier=w.repeats,
         name=w.name,
         cluster={c.id: c.name for c in s.clusters}.get(w.cluster or "", w.cluster or ""),
         amount=L.count(w.amount),
@@ -220,11 +237,12 @@ class _ReviewBook(Book):
         sh = self.sheet(L("review.sheet.summary"))
         sh.title(L("review.title"), self.subtitle())
         sh.text(
-            L(
+            L.agreeing(
                 "review.files",
+                len(r.execution.lines),
                 plan=r.plan.path,
                 execution=r.execution.source or "—",
-                rows=len(r.execution.lines),
+                rows=L.num(len(r.execution.lines), 0),
             ),
             SUBTITLE,
             skip=2,
@@ -472,7 +490,9 @@ class _ReviewBook(Book):
             Col(L("col.unit"), 14, wrap=True),
             Col(L("review.col.planned_units"), 10),
             Col(L("review.col.executed_units"), 10),
-            Col(L("review.col.pct"), 9),
+            # Of units: the department's and the key figures' "% executed" are of spend,
+            # and an overrun (or an advance) makes the two differ.
+            Col(L("review.col.pct_units"), 10),
             Col(L("review.col.to_do"), 10),
             Col(L("review.col.year_units"), 12),
             Col(L("review.col.planned_spend", currency=cur), 12, fmt=MONEY),
@@ -489,7 +509,11 @@ class _ReviewBook(Book):
     def _programme_row(
         self, p: ProgrammeReview, with_department: bool, share: float | None = None
     ) -> list[Any]:
-        recorded = p.executed_spend / p.executed_units if p.executed_units > 0 else None
+        # The recorded spend per unit less the fixed cost, which is taken as paid with the
+        # first unit (review.overruns): the plan's unit cost plus the overrun per unit.
+        # Spend over units put a started programme's fixed cost in its unit cost, shaded
+        # as an overrun the review does not count.
+        recorded = p.unit_cost + p.overrun / p.executed_units if p.executed_units > 0 else None
         over = recorded is not None and recorded > p.unit_cost * (1 + TIE_MARGIN)
         row: list[Any] = [p.name]
         if with_department:
