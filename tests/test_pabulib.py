@@ -250,12 +250,20 @@ def test_tiny_instance_optimum(tmp_path: Path, solver: str) -> None:
     ("edit", "line", "message"),
     [
         (lambda t: t.replace("b;50;Lights", "b;fifty;Lights"), 9, "cost must be a number"),
-        (lambda t: t.replace("b;50;Lights", "b;50"), 9, "fields in the PROJECTS row: 2, in its header at line 7: 3"),
+        (
+            lambda t: t.replace("b;50;Lights", "b;50"),
+            9,
+            "PROJECTS row: 2, in its header at line 7: 3",
+        ),
         (lambda t: t.replace("3;b,c", "3;b,z"), 15, "vote for unknown project 'z'"),
         (lambda t: t.replace("c;40;Library", "a;40;Library"), 10, "project 'a' listed twice"),
         (lambda t: t.replace("budget;100", "budget;-5"), 4, "budget must be a positive"),
         (lambda t: t.replace("budget;100\n", ""), 1, "META has no 'budget'"),
-        (lambda t: t.replace("project_id;cost;name", "id;cost;name"), 7, "columns missing from the PROJECTS header: project_id"),
+        (
+            lambda t: t.replace("project_id;cost;name", "id;cost;name"),
+            7,
+            "missing from the PROJECTS header: project_id",
+        ),
         (lambda t: t.replace("b;50;Lights", 'b;50;"Lights'), 9, "malformed row"),
         (lambda t: t.replace("PROJECTS", "PROJECT"), 6, "fields in the"),
         (lambda t: "garbage\n" + t, 1, "expected the section name META"),
