@@ -18,6 +18,7 @@ import string
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,15 +31,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 from rich.console import Console
 
 from conftest import tiny_cluster, tiny_programme, tiny_scenario
-from pazos_budget.analysis import solve_with_marginal_values
+from pazos_budget.analysis import compare, solve_with_marginal_values
 from pazos_budget.errors import ReportError
+from pazos_budget.execution import load_execution
 from pazos_budget.explain import Funding, top_marginal_clusters
 from pazos_budget.files import write_json
 from pazos_budget.loader import load_scenario
 from pazos_budget.marginal import MarginalValue
 from pazos_budget.pipeline import solve_scenario
+from pazos_budget.reports.council import write_comparison
 from pazos_budget.reports.excel import build_workbook, write_workbook
 from pazos_budget.reports.labels import SAME_IN_BOTH, TEXTS, Labels
+from pazos_budget.reports.review import build_review
 from pazos_budget.reports.xlsx import (
     HEADER_FILL,
     MAX_SHEET_NAME,
@@ -50,6 +54,8 @@ from pazos_budget.reports.xlsx import (
     text_lines,
 )
 from pazos_budget.result import Result, to_json
+from pazos_budget.review import load_plan, review
+from pazos_budget.solve import SolveOptions
 from pazos_budget.terminal import print_marginal
 
 ES, EN = TEXTS["es"], TEXTS["en"]
@@ -57,6 +63,7 @@ ES, EN = TEXTS["es"], TEXTS["en"]
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "examples" / "minimal.yaml"
 RUN_AT = datetime(2024, 5, 2, 14, 3, tzinfo=UTC)
+PALMIRA_AND_CUT = ("palmira-2023.yaml", "palmira-2023-recorte-10.yaml")
 REL = 1e-9
 
 #: Strings a spreadsheet could take for formulas, and one with a control character.
@@ -522,12 +529,12 @@ def test_print_setup(minimal: Result, tmp_path: Path) -> None:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.oddFooter.left.text and minimal.sha256[:16] in ws.oddFooter.left.text
         assert ws.freeze_panes is not None, ws.title
-        if ws.title in departments:
+        if ws.title in [*departments, "Escenario"]:
             # broken into pages by the tool, at a scale that fits the width (Excel keeps
             # manual breaks only on a sheet that does not fit to pages)
             assert ws.print_title_rows, ws.title
             assert not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-            assert 50 <= ws.page_setup.scale <= 100, ws.title
+            assert (50 if ws.title in departments else 10) <= ws.page_setup.scale <= 100
         elif ws.title != "Resumen":
             assert ws.print_title_rows, ws.title
             assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
@@ -550,9 +557,17 @@ def print_scale(ws: Worksheet) -> float:
     if not ws.sheet_properties.pageSetUpPr.fitToPage:
         return (ws.page_setup.scale or 100) / 100
     m = ws.page_margins
-    width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, 11))
-    fit = 100 * (11 * 72 - 72 * (m.left + m.right)) / (LIBREOFFICE_POINTS_PER_WIDTH * width)
+    fit = 100 * (11 * 72 - 72 * (m.left + m.right)) / (LIBREOFFICE_POINTS_PER_WIDTH * width(ws))
     return min(100, math.floor(fit)) / 100
+
+
+def width(ws: Worksheet) -> float:
+    """The width of a sheet's columns, in units (8.43 where a column's is not set)."""
+    dims = ws.column_dimensions
+    return sum(
+        dims[letter].width if letter in dims and dims[letter].width else 8.43
+        for letter in map(get_column_letter, range(1, ws.max_column + 1))
+    )
 
 
 def printed_pages(ws: Worksheet) -> list[list[int]]:
@@ -585,7 +600,7 @@ def printed_pages(ws: Worksheet) -> list[list[int]]:
 def is_heading(ws: Worksheet, r: int) -> bool:
     """A section's heading (bold, 11 points) or a table's header row (dark fill)."""
     cell = ws.cell(row=r, column=1)
-    header = cell.fill.fgColor.rgb == "00" + HEADER_FILL.fgColor.rgb
+    header = cell.fill.fgColor.rgb == HEADER_FILL.fgColor.rgb
     return header or (bool(cell.font.b) and cell.font.sz == SECTION.sz)
 
 
@@ -594,28 +609,84 @@ def palmira() -> Result:
     return solve_scenario(load_scenario(ROOT / "scenarios" / "palmira-2023.yaml"))
 
 
+def orphans(sheets: Iterable[Worksheet]) -> list[str]:
+    """Every heading or table header that is the last row printed on a page."""
+    found = []
+    for ws in sheets:
+        for page in printed_pages(ws)[:-1]:
+            last = max(r for r in page if ws.cell(row=r, column=1).value is not None)
+            if is_heading(ws, last):
+                found.append(f"{ws.title}: {ws.cell(row=last, column=1).value}")
+    return found
+
+
+def assert_paginated(sheets: Iterable[Worksheet]) -> None:
+    """Every page ends at one of the sheet's breaks, none where the spreadsheet must, and
+    the sheet's columns fit the page's width."""
+    for ws in sheets:
+        assert len(printed_pages(ws)) == len(ws.row_breaks.brk) + 1, ws.title
+        assert print_scale(ws) * width(ws) * LIBREOFFICE_POINTS_PER_WIDTH <= 72 * (11 - 0.8), (
+            ws.title
+        )
+
+
+def headed(wb: openpyxl.Workbook) -> list[Worksheet]:
+    """The sheets of more than one heading (a section's or a table's)."""
+    return [
+        ws for ws in wb.worksheets if sum(is_heading(ws, r) for r in range(1, ws.max_row + 1)) > 1
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_no_heading_ends_a_printed_page(palmira: Result, tmp_path: Path, lang: str) -> None:
     """On Palmira's department sheets, "Por qué cada programa recibe lo que recibe..."
     and its table's header printed alone at the foot of a page (LibreOffice to PDF), the
     table on the next. Now no page ends with a heading or a header row: each prints with
-    its table's first rows; and a page holds what it is given (no row spills over)."""
+    its table's first rows; and a page holds what it is given (no row spills over). So
+    on the "Escenario" sheet (the inputs), whose tables grow with the scenario."""
     wb = written(palmira, tmp_path, lang)
     departments = wb.worksheets[3 : 3 + len(palmira.scenario.departments)]
-    orphans = []
-    for ws in departments:
-        for page in printed_pages(ws)[:-1]:
-            last = max(r for r in page if ws.cell(row=r, column=1).value is not None)
-            if is_heading(ws, last):
-                orphans.append(f"{ws.title}: {ws.cell(row=last, column=1).value}")
-    assert orphans == []
-    for ws in departments:
-        # every page ends at one of the sheet's breaks, none where the spreadsheet must
-        assert len(printed_pages(ws)) == len(ws.row_breaks.brk) + 1, ws.title
-        assert print_scale(ws) * sum(ws.column_dimensions[c].width for c in "ABCDEFGHIJ") * (
-            LIBREOFFICE_POINTS_PER_WIDTH
-        ) <= 72 * (11 - 0.8), ws.title
+    paginated = [*departments, wb[Labels(lang)("sheet.scenario")]]
+    assert orphans(headed(wb)) == []
+    assert_paginated(paginated)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_no_heading_ends_a_printed_page_of_the_review(tmp_path: Path, lang: str) -> None:
+    """Palmira with 10% more money, reviewed in June: on the Education sheet "Las metas
+    de mi secretaría" and its table's header printed alone at the foot of page 1
+    (LibreOffice to PDF), the goals on page 2. Now the review's summary and department
+    sheets are broken into pages by the tool, and no page ends with a heading."""
+    path = ROOT / "scenarios" / "palmira-2023-aumento-10.yaml"
+    loaded = load_scenario(path)
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(to_json(solve_scenario(loaded))), encoding="utf-8")
+    june = load_execution(
+        ROOT / "scenarios" / "palmira-2023-ejecucion-junio-ilustrativa.csv", loaded.scenario
+    )
+    done = review(loaded, load_plan(plan, loaded), june)
+    out = tmp_path / "review.xlsx"
+    build_review(done, lang=lang, run_at=RUN_AT).save(out)
+    wb = openpyxl.load_workbook(out)
+    assert orphans(headed(wb)) == []
+    assert_paginated(wb.worksheets[:1] + wb.worksheets[-len(done.departments) :])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_no_heading_ends_a_printed_page_of_the_comparison(tmp_path: Path, lang: str) -> None:
+    """The comparison's "what is cut first" lists every programme and cluster that loses
+    money: a deep cut makes it pages long. It is broken into pages by the tool; the
+    council summary is one page, whatever it holds."""
+    both = [load_scenario(ROOT / "scenarios" / f) for f in PALMIRA_AND_CUT]
+    out = tmp_path / "compare.xlsx"
+    write_comparison(compare(both, SolveOptions(), jobs=1), out, lang=lang, run_at=RUN_AT)
+    wb = openpyxl.load_workbook(out)
+    assert orphans(h for h in headed(wb) if h.page_setup.fitToHeight != 1) == []
+    assert_paginated([wb[Labels(lang)("sheet.cmp.cuts")]])
+    assert wb.worksheets[0].page_setup.fitToHeight == 1
 
 
 def test_page_ends_keep_rows_together() -> None:

@@ -437,6 +437,7 @@ class ComparisonBuilder(Book):
             else:
                 sh.note(L("note.cmp.no_cuts"))
         sh.freeze_title()
+        sh.paginate()  # a heading never ends a printed page
 
     # ----------------------------------------------------------------- 7. files
     def trace_sheet(self, sh: Sheet) -> None:

@@ -60,6 +60,7 @@ class ScenarioSheet(ReportContext):
             [Col(L("col.field"), w[0]), Col(L("col.value"), w[1], wrap=True)], rows, freeze=True
         )
         sh.repeat = "title"
+        sh.paginate()  # a heading never ends a printed page
 
         sh.section(L("title.inputs.clusters"))
         sh.table(

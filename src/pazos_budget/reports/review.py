@@ -356,6 +356,7 @@ class _ReviewBook(Book):
             rows,
         )
         sh.repeat = "title"
+        sh.paginate()  # a heading never ends a printed page
         sh.finish(self.footer(), L("page"))
         # The chart is of the clusters: the row of no cluster is left out of it.
         c_last = c_first + len(r.clusters) - 1
@@ -556,6 +557,7 @@ class _ReviewBook(Book):
         sh = self.sheet(d.name)
         sh.title(d.name, L("review.dept.sub"))
         sh.freeze_title()
+        sh.paginate()  # a heading never ends a printed page
         facts: list[list[Any]] = [
             [L("review.dept.envelope", currency=cur), _money(d.budget)],
             [L("review.col.planned_spend", currency=cur), V(d.planned_spend, MONEY)],
