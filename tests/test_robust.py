@@ -379,3 +379,22 @@ def test_the_terminal_table_cuts_no_name(monkeypatch: pytest.MonkeyPatch, lang: 
     assert "…" not in run.stdout
     owner = {"es": "(transversal)", "en": "(cross-cutting)"}[lang]
     assert owner in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "head", "sub"),
+    [
+        ("es", "El plan en 1 mundo simulado (semilla 0)", "mundos simulados: 1 · semilla 0"),
+        ("en", "The plan in 1 sampled world (seed 0)", "sampled worlds: 1 · seed 0"),
+    ],
+)
+def test_one_world_is_said_in_the_singular(tmp_path: Path, lang: str, head: str, sub: str) -> None:
+    """`--samples 1` read "El plan en 1 mundos simulados" and "· 1 mundos simulados ·"."""
+    out = tmp_path / "r.xlsx"
+    run = invoke_cli(
+        "robust", str(UNCERTAIN), "--samples", "1", "-j", "1", "--lang", lang, "-o", str(out)
+    )
+    assert run.exit_code == 0, run.output
+    assert head in run.stdout
+    texts = [c.value for row in openpyxl.load_workbook(out).worksheets[0].iter_rows() for c in row]
+    assert any(isinstance(t, str) and sub in t for t in texts), texts[:5]

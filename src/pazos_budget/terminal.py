@@ -646,7 +646,8 @@ def print_robust(console: Console, r: Robust, lang: str | None = None) -> None:
         if r.interrupted
         else str(r.samples)
     )
-    console.print(L("term.robust.head", done=done, seed=r.seed))
+    one = not r.interrupted and r.samples == 1  # "1 mundo simulado"; "3 de 200 mundos"
+    console.print(L(f"term.robust.head.{'one' if one else 'other'}", done=done, seed=r.seed))
     console.print(L("term.robust.youth", plan=whole(youth["plan"], L), spread=spread(youth)))
     console.print(
         L(
